@@ -1,0 +1,78 @@
+// mempool/detail/layout.hpp: how a pool lays out its data in memory.
+//
+// Not an API: the C++ views in pool.hpp read lists inline through these
+// structs, so they are installed, but nothing here is stable across versions.
+//
+// A pool is built for two opposite loads: tens of millions of tiny pools (one
+// per route, holding a metric or two) and a few big ones (a global pool with a
+// key per peer or per prefix). Every entry is 16 bytes and never moves once
+// written, which is what keeps pointers returned to callers valid:
+//
+//   struct mem_pool {              // 24 bytes: the C handle, a 32-byte malloc chunk
+//       Entry first;               // ordinal 0
+//       Ext  *ext;                 // NULL until a second key arrives
+//   };
+//   struct Ext {                   // 64 bytes, allocated once
+//       Entry *page1;              // ordinals 4..7, NULL until needed
+//       Big   *big;                // NULL while the pool has at most 8 entries
+//       Entry  page0[3];           // ordinals 1..3
+//   };
+//   struct Big {                   // index for pools past 8 entries
+//       u32 count, fresh, free_head, index_mask;
+//       Slot *slots;               // linear probing {key, ordinal + 1}
+//       Entry *pages[32];          // page k holds ordinals [2^k, 2^(k+1))
+//   };
+//
+//   struct Entry {                 // 16 bytes
+//       u32 key;
+//       u32 meta;                  // kind:2 | boxed:1 | inline length:4 | cleanup id:12
+//       u64 payload;               // <= 8 value bytes, or Box*, or the
+//   };                             // reference, or List*
+//
+// Small pools are scanned (at most 8 entries in 3 cache lines); from the 9th
+// key on, a hash index maps keys to ordinals and a free list recycles holes.
+// Values longer than 8 bytes live in a `Box` of their own. A cleanup function
+// is stored as a 12-bit id into a process-wide table, so a value with a
+// cleanup costs no more than one without.
+//
+// A list is a chain of chunks that never move; chunk capacity doubles up to
+// about 64 KiB, so a long list of 4-byte elements costs about 4 bytes per
+// element. Removed elements are marked in a bitmap allocated on first removal.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace mempool::detail {
+
+struct alignas(8) Entry {
+    std::uint32_t key;
+    std::uint32_t meta;
+    std::uint64_t payload;
+};
+static_assert(sizeof(Entry) == 16);
+
+// Chunk of list elements. `data` starts 16-byte aligned, like malloc's memory.
+struct ListChunk {
+    ListChunk* next;
+    std::uint64_t* dead;      // bitmap of removed elements, or nullptr
+    std::uint32_t used;       // slots written (live or dead)
+    std::uint32_t capacity;   // slots
+    std::uint64_t reserved;   // keeps data 16-byte aligned
+
+    [[nodiscard]] std::byte* data() noexcept { return reinterpret_cast<std::byte*>(this + 1); }
+    [[nodiscard]] bool is_dead(std::uint32_t i) const noexcept {
+        return dead != nullptr && ((dead[i / 64] >> (i % 64)) & 1U) != 0;
+    }
+};
+static_assert(sizeof(ListChunk) == 32);
+
+struct List {
+    std::uint32_t element_size;
+    std::uint32_t live;       // elements not removed
+    ListChunk* head;
+    ListChunk* tail;
+    std::uint64_t id;         // unique per process: lets iterators detect a replaced list
+};
+
+}  // namespace mempool::detail

@@ -1,0 +1,164 @@
+// The C iterators. They hold positions (an entry's ordinal, a list chunk and
+// index) and re-check them on every call against the list's unique id, so a
+// pool changed under an open iterator is walked on correctly or ended, never
+// read after free. Entries never move while their pool lives, which is what
+// makes keeping an Entry* here safe.
+#include <new>
+
+#include "mempool/mempool.h"
+#include "mempool/pool.hpp"
+
+#include "../pool/core.hpp"
+
+namespace detail = mempool::detail;
+
+namespace {
+
+// A position inside the list held by an entry, valid while that entry still
+// holds the same list.
+struct ListCursor {
+    detail::List* list = nullptr;
+    std::uint64_t list_id = 0;
+    detail::ListChunk* chunk = nullptr;
+    std::uint32_t index = 0;
+
+    // Points the cursor at `e`'s list; false if `e` holds no list. A list
+    // replaced under the cursor is walked from its start.
+    bool follow(const detail::Entry* e) noexcept {
+        if (e == nullptr || detail::kind_of(e->meta) != detail::kList) return false;
+        auto* current = reinterpret_cast<detail::List*>(e->payload);
+        if (current != list || current->id != list_id) {
+            list = current;
+            list_id = current->id;
+            chunk = nullptr;
+            index = 0;
+        }
+        if (chunk == nullptr) chunk = list->head;  // the list was empty when last seen
+        return true;
+    }
+    [[nodiscard]] void* element() const noexcept {
+        return chunk->data() + std::size_t{index} * list->element_size;
+    }
+};
+
+template <class T, class... Args>
+T* make(Args&&... args) noexcept {
+    void* memory = detail::allocate(sizeof(T));
+    return memory != nullptr ? new (memory) T{std::forward<Args>(args)...} : nullptr;
+}
+
+template <class T>
+void destroy(T* p) noexcept {
+    if (p == nullptr) return;
+    p->~T();
+    detail::deallocate(p);
+}
+
+}  // namespace
+
+struct mempool_iterator {
+    mem_pool* pool;
+    std::uint32_t ordinal;  // entry it stands on, kNoOrdinal at the end
+    ListCursor cursor;      // within that entry, when it is a list
+
+    // Moves to the next datum at or after the current position.
+    void* settle() noexcept {
+        while (ordinal != detail::kNoOrdinal) {
+            detail::Entry* e = detail::entry_at(pool, ordinal);
+            if (e == nullptr) {
+                ordinal = detail::kNoOrdinal;
+                break;
+            }
+            if (e->meta != detail::kEmpty) {
+                if (!cursor.follow(e)) {
+                    cursor = ListCursor{};
+                    return detail::kind_of(e->meta) == detail::kValue
+                               ? static_cast<void*>(detail::value_bytes(e).data())
+                               : reinterpret_cast<void*>(e->payload);
+                }
+                if (detail::list_settle(cursor.chunk, cursor.index)) return cursor.element();
+            }
+            ordinal = detail::next_live(pool, ordinal + 1);
+            cursor = ListCursor{};
+        }
+        return nullptr;
+    }
+    void step() noexcept {
+        if (cursor.list != nullptr) {
+            ++cursor.index;
+        } else {
+            ordinal = detail::next_live(pool, ordinal + 1);
+        }
+    }
+};
+
+struct lst_mempool_iterator {
+    mem_pool* pool;
+    detail::Entry* entry;  // stable while the pool lives
+    mempool::Key key;
+    ListCursor cursor;
+
+    // The element it stands on, or nullptr at the end or if the list is gone.
+    void* settle() noexcept {
+        if (detail::kind_of(entry->meta) != detail::kList || entry->key != key) return nullptr;
+        auto* current = reinterpret_cast<detail::List*>(entry->payload);
+        if (current != cursor.list || current->id != cursor.list_id) return nullptr;  // replaced
+        if (cursor.chunk == nullptr) cursor.chunk = current->head;
+        return detail::list_settle(cursor.chunk, cursor.index) ? cursor.element() : nullptr;
+    }
+};
+
+extern "C" {
+
+mempool_iterator* new_mempool_iterator(mem_pool* mp) noexcept {
+    if (mp == nullptr) return nullptr;
+    return make<mempool_iterator>(mp, detail::next_live(mp, 0), ListCursor{});
+}
+
+int hasnext_mempool_iterator(mempool_iterator* it) noexcept {
+    return it != nullptr && it->settle() != nullptr ? 1 : 0;
+}
+
+void* next_mempool_iterator(mempool_iterator* it) noexcept {
+    if (it == nullptr) return nullptr;
+    void* datum = it->settle();
+    if (datum != nullptr) it->step();
+    return datum;
+}
+
+void delete_mempool_iterator(mempool_iterator* it) noexcept { destroy(it); }
+
+lst_mempool_iterator* new_lst_iterator_mempool(mem_pool* mp, uint32_t type) noexcept {
+    if (mp == nullptr) return nullptr;
+    detail::Entry* e = detail::find(mp, type);
+    if (e == nullptr || detail::kind_of(e->meta) != detail::kList) return nullptr;
+    lst_mempool_iterator* it = make<lst_mempool_iterator>(mp, e, type, ListCursor{});
+    if (it != nullptr) (void)it->cursor.follow(e);
+    return it;
+}
+
+void* get_lst_mempool_iterator(lst_mempool_iterator* it) noexcept {
+    return it != nullptr ? it->settle() : nullptr;
+}
+
+void* next_lst_mempool_iterator(lst_mempool_iterator* it) noexcept {
+    void* element = get_lst_mempool_iterator(it);
+    if (element != nullptr) ++it->cursor.index;
+    return element;
+}
+
+int hasnext_lst_mempool_iterator(lst_mempool_iterator* it) noexcept {
+    return get_lst_mempool_iterator(it) != nullptr ? 1 : 0;
+}
+
+int remove_lst_mempool_iterator(lst_mempool_iterator* it) noexcept {
+    if (get_lst_mempool_iterator(it) == nullptr) return -1;
+    const mempool::Cleanup cleanup = detail::cleanup_fn(detail::cleanup_id_of(it->entry->meta));
+    if (!detail::list_remove_at(it->cursor.list, it->cursor.chunk, it->cursor.index, cleanup)) return -1;
+    ++it->cursor.index;
+    return 0;
+}
+
+void destroy_lst_mempool_iterator(lst_mempool_iterator* it) noexcept { destroy(it); }
+
+}  // extern "C"
