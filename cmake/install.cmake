@@ -1,0 +1,29 @@
+# Install rules: headers, both libraries, a CMake package (target
+# mempool::mempool, and mempool::static) and a pkg-config file.
+include(CMakePackageConfigHelpers)
+
+set(MEMPOOL_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/mempool)
+
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/mempool
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(TARGETS mempool_shared mempool_static
+        EXPORT mempoolTargets
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT mempoolTargets NAMESPACE mempool:: DESTINATION ${MEMPOOL_CMAKE_DIR})
+
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/mempoolConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/mempoolConfig.cmake
+  INSTALL_DESTINATION ${MEMPOOL_CMAKE_DIR})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/mempoolConfigVersion.cmake
+  COMPATIBILITY SameMajorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/mempoolConfig.cmake
+              ${PROJECT_BINARY_DIR}/mempoolConfigVersion.cmake
+        DESTINATION ${MEMPOOL_CMAKE_DIR})
+
+file(RELATIVE_PATH MEMPOOL_PC_TO_PREFIX
+     /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
+configure_file(${PROJECT_SOURCE_DIR}/cmake/mempool.pc.in ${PROJECT_BINARY_DIR}/mempool.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/mempool.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
