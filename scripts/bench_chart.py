@@ -33,7 +33,7 @@ SERIES = [  # (key, label, colour)
 LO, HI = 1 / 8, 16  # ratio axis
 LEFT, AXIS_W, RIGHT = 250, 520, 110
 BAR_H, GAP = 5, 7
-TOP = 86
+TOP = 96
 
 
 def bars_for(times):
@@ -97,16 +97,19 @@ def render(cases, title):
         grid.append(f'<text x="{x:.1f}" y="{y + 14}" text-anchor="middle">{label}</text>')
         r *= 2
     legend = []
-    lx = 8
+    lx, ly = 8, 36
     for key, text, c in SERIES:
-        legend.append(f'<rect x="{lx}" y="36" width="10" height="10" fill="{c}"/>'
-                      f'<text x="{lx + 14}" y="45">{escape(text)}</text>')
-        lx += 14 + 6.2 * len(text) + 16
+        w = 14 + 6.2 * len(text) + 16
+        if lx + w > width:
+            lx, ly = 8, ly + 16
+        legend.append(f'<rect x="{lx:.1f}" y="{ly}" width="10" height="10" fill="{c}"/>'
+                      f'<text x="{lx + 14:.1f}" y="{ly + 9}">{escape(text)}</text>')
+        lx += w
     head = [
         f'<text x="8" y="18" font-size="14" font-weight="bold">{escape(title)}</text>',
-        f'<text x="{x_of(0.35):.1f}" y="62" text-anchor="middle">mempool faster</text>',
-        f'<text x="{x_of(3):.1f}" y="62" text-anchor="middle">mempool slower</text>',
-        f'<text x="{LEFT + AXIS_W + 8}" y="62">mempool C</text>',
+        f'<text x="{x_of(0.35):.1f}" y="76" text-anchor="middle">mempool faster</text>',
+        f'<text x="{x_of(3):.1f}" y="76" text-anchor="middle">mempool slower</text>',
+        f'<text x="{LEFT + AXIS_W + 8}" y="76">mempool C</text>',
     ]
     return "\n".join([
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height:.0f}" '
