@@ -142,6 +142,18 @@ void* get_lst_mempool_iterator(lst_mempool_iterator* it) noexcept {
 }
 
 void* next_lst_mempool_iterator(lst_mempool_iterator* it) noexcept {
+    if (it != nullptr) {
+        // Fast path: the same live list, and a plain element ahead in this chunk.
+        // The list is checked first: only then is the chunk known to be alive.
+        const detail::Entry* e = it->entry;
+        detail::ListChunk* chunk = it->cursor.chunk;
+        if (e->payload == reinterpret_cast<std::uintptr_t>(it->cursor.list) &&
+            detail::kind_of(e->meta) == detail::kList && e->key == it->key &&
+            it->cursor.list->id == it->cursor.list_id && chunk != nullptr &&
+            it->cursor.index < chunk->used && chunk->dead == nullptr) {
+            return chunk->data() + std::size_t{it->cursor.index++} * it->cursor.list->element_size;
+        }
+    }
     void* element = get_lst_mempool_iterator(it);
     if (element != nullptr) ++it->cursor.index;
     return element;

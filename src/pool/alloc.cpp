@@ -24,6 +24,10 @@ void* allocate(std::size_t bytes) noexcept { return injected_failure() ? nullptr
 void* allocate_zeroed(std::size_t bytes) noexcept {
     return injected_failure() ? nullptr : std::calloc(1, bytes);
 }
+void* allocate_aligned(std::size_t alignment, std::size_t bytes) noexcept {
+    bytes = (bytes + alignment - 1) / alignment * alignment;  // aligned_alloc wants a multiple
+    return injected_failure() ? nullptr : std::aligned_alloc(alignment, bytes);
+}
 void deallocate(void* p) noexcept { std::free(p); }
 
 }  // namespace mempool::detail

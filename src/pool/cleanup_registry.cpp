@@ -22,8 +22,7 @@ std::uint32_t lookup(Cleanup fn, std::uint32_t used) noexcept {
 }
 }  // namespace
 
-std::uint32_t cleanup_id(Cleanup fn) noexcept {
-    if (fn == nullptr) return 0;
+std::uint32_t register_cleanup(Cleanup fn) noexcept {
     if (std::uint32_t id = lookup(fn, g_used.load(std::memory_order_acquire))) return id;
     std::lock_guard lock(g_mutex);
     std::uint32_t used = g_used.load(std::memory_order_relaxed);

@@ -7,113 +7,184 @@
 
 #include <bit>
 #include <cstring>
+#include <utility>
 
 namespace mempool::detail {
 namespace {
 
-// ---- ordinals ----------------------------------------------------------
+// ---- the handle's ext word -------------------------------------------------
 
-Entry* entry_at_big(const mem_pool* mp, const Big* big, std::uint32_t ordinal) noexcept {
+bool is_big(const mem_pool* mp) noexcept { return (mp->ext & kBigBit) != 0; }
+Ext* small_ext(const mem_pool* mp) noexcept { return reinterpret_cast<Ext*>(mp->ext); }
+Group* groups_of(std::uint64_t ext) noexcept { return reinterpret_cast<Group*>(ext & kAddressMask); }
+std::uint32_t log2_groups_of(std::uint64_t ext) noexcept {
+    return static_cast<std::uint32_t>((ext & ~kBigBit) >> kLog2Shift);
+}
+BigHeader* header_of(std::uint64_t ext) noexcept { return reinterpret_cast<BigHeader*>(groups_of(ext)) - 1; }
+std::uint64_t encode_big(Group* groups, std::uint32_t log2_groups) noexcept {
+    return kBigBit | (std::uint64_t{log2_groups} << kLog2Shift) | reinterpret_cast<std::uintptr_t>(groups);
+}
+
+Entry* entry_at_big(const mem_pool* mp, const BigHeader* big, std::uint32_t ordinal) noexcept {
     if (ordinal == 0) return const_cast<Entry*>(&mp->first);
     const int page = std::bit_width(ordinal) - 1;
     return big->pages[page] + (ordinal - (std::uint32_t{1} << page));
 }
 
-// ---- index of big pools --------------------------------------------------
+// ---- the index of big pools -------------------------------------------------
 
-std::uint32_t home_slot(const Big* big, Key key) noexcept {
-    // Fibonacci hashing: the multiply spreads sequential keys over the high bits.
-    return static_cast<std::uint32_t>((std::uint64_t{key} * 0x9E3779B97F4A7C15ULL) >> big->shift);
+constexpr std::uint64_t kEmptyTag = 0x00;
+constexpr std::uint64_t kDeletedTag = 0x01;
+constexpr std::uint64_t kLowBits = 0x0101010101010101ULL;
+constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
+constexpr std::uint64_t kSlotBytes = 0x00FFFFFFFFFFFFFFULL;  // the 7 slot tags
+constexpr std::uint64_t kSentinel = kDeletedTag << 56;       // byte 7: never empty, never a match
+constexpr std::uint32_t kSlotsPerGroup = 7;
+
+std::uint64_t hash(Key key) noexcept { return std::uint64_t{key} * 0x9E3779B97F4A7C15ULL; }
+std::uint64_t tag_of(std::uint64_t h) noexcept { return 0x80 | ((h >> 24) & 0x7F); }
+std::uint32_t home_group(std::uint64_t h, std::uint32_t log2_groups) noexcept {
+    return static_cast<std::uint32_t>(h >> (64 - log2_groups));
 }
 
-void index_insert(Big* big, Key key, std::uint32_t ordinal) noexcept {
-    std::uint32_t i = home_slot(big, key);
-    while (big->slots[i].ref != 0) i = (i + 1) & big->mask;
-    big->slots[i] = Slot{key, ordinal + 1};
+// High bit of each byte of `word` that is zero; exact, no false positives.
+std::uint64_t zero_bytes(std::uint64_t word) noexcept {
+    const std::uint64_t low7 = (word & ~kHighBits) + ~kHighBits;
+    return ~(low7 | word | ~kHighBits);
+}
+std::uint64_t matching(std::uint64_t tags, std::uint64_t tag) noexcept {
+    return zero_bytes(tags ^ (tag * kLowBits));
+}
+std::uint64_t empties(std::uint64_t tags) noexcept { return zero_bytes(tags); }
+// Empty or deleted slots: tags without the high bit, less the sentinel.
+std::uint64_t free_slots(std::uint64_t tags) noexcept { return ~tags & kHighBits & kSlotBytes; }
+std::uint32_t byte_index(std::uint64_t bits) noexcept {
+    return static_cast<std::uint32_t>(std::countr_zero(bits)) / 8;
+}
+void set_tag(Group& g, std::uint32_t slot, std::uint64_t tag) noexcept {
+    g.tags = (g.tags & ~(std::uint64_t{0xFF} << (slot * 8))) | (tag << (slot * 8));
 }
 
-// Slot index of `key`, or kNoOrdinal.
-std::uint32_t index_find(const Big* big, Key key) noexcept {
-    for (std::uint32_t i = home_slot(big, key);; i = (i + 1) & big->mask) {
-        const Slot s = big->slots[i];
-        if (s.ref == 0) return kNoOrdinal;
-        if (s.key == key) return i;
+Entry* find_big(std::uint64_t ext, Key key) noexcept {
+    Group* groups = groups_of(ext);
+    const std::uint32_t log2 = log2_groups_of(ext);
+    const std::uint32_t mask = (std::uint32_t{1} << log2) - 1;
+    const std::uint64_t h = hash(key);
+    const std::uint64_t tag = tag_of(h);
+    for (std::uint32_t g = home_group(h, log2);; g = (g + 1) & mask) {
+        const Group& group = groups[g];
+        for (std::uint64_t m = matching(group.tags, tag); m != 0; m &= m - 1) {
+            Entry* e = group.slots[byte_index(m)];
+            if (e->key == key) return e;
+        }
+        if (empties(group.tags) != 0) return nullptr;
     }
 }
 
-// Backward-shift deletion keeps linear probing free of tombstones.
-void index_erase(Big* big, std::uint32_t hole) noexcept {
-    for (std::uint32_t j = (hole + 1) & big->mask; big->slots[j].ref != 0; j = (j + 1) & big->mask) {
-        const std::uint32_t home = home_slot(big, big->slots[j].key);
-        if (((j - home) & big->mask) >= ((j - hole) & big->mask)) {
-            big->slots[hole] = big->slots[j];
-            hole = j;
+// Where `key` is in the index: its group and slot. The key must be present.
+std::pair<Group*, std::uint32_t> locate_big(std::uint64_t ext, const Entry* e) noexcept {
+    Group* groups = groups_of(ext);
+    const std::uint32_t log2 = log2_groups_of(ext);
+    const std::uint32_t mask = (std::uint32_t{1} << log2) - 1;
+    const std::uint64_t h = hash(e->key);
+    for (std::uint32_t g = home_group(h, log2);; g = (g + 1) & mask)
+        for (std::uint64_t m = matching(groups[g].tags, tag_of(h)); m != 0; m &= m - 1)
+            if (groups[g].slots[byte_index(m)] == e) return {&groups[g], byte_index(m)};
+}
+
+void index_insert(Group* groups, std::uint32_t log2, Entry* e) noexcept {
+    const std::uint32_t mask = (std::uint32_t{1} << log2) - 1;
+    const std::uint64_t h = hash(e->key);
+    for (std::uint32_t g = home_group(h, log2);; g = (g + 1) & mask) {
+        if (const std::uint64_t f = free_slots(groups[g].tags)) {
+            const std::uint32_t slot = byte_index(f);
+            set_tag(groups[g], slot, tag_of(h));
+            groups[g].slots[slot] = e;
+            return;
         }
     }
-    big->slots[hole] = Slot{0, 0};
 }
 
-bool set_index_capacity(Big* big, std::uint32_t log2_capacity) noexcept {
-    const std::uint64_t capacity = std::uint64_t{1} << log2_capacity;
-    auto* slots = static_cast<Slot*>(allocate_zeroed(capacity * sizeof(Slot)));
-    if (slots == nullptr) return false;
-    Slot* old = big->slots;
-    const std::uint64_t old_capacity = old != nullptr ? std::uint64_t{big->mask} + 1 : 0;
-    big->slots = slots;
-    big->mask = static_cast<std::uint32_t>(capacity - 1);
-    big->shift = 64 - log2_capacity;
-    for (std::uint64_t i = 0; i < old_capacity; ++i)
-        if (old[i].ref != 0) index_insert(big, old[i].key, old[i].ref - 1);
-    deallocate(old);
+std::uint64_t capacity_of(std::uint32_t log2_groups) noexcept {
+    return (std::uint64_t{kSlotsPerGroup} << log2_groups) * 7 / 8;  // at most 7/8 full
+}
+
+// A new index of 2^log2 groups over the entries of `old` (a header whose
+// pages and counters are copied); nullptr if out of memory.
+BigHeader* build_index(const mem_pool* mp, const BigHeader& old, std::uint32_t log2) noexcept {
+    const std::size_t groups = std::size_t{1} << log2;
+    void* block = allocate_aligned(alignof(Group), sizeof(BigHeader) + groups * sizeof(Group));
+    if (block == nullptr) return nullptr;
+    auto* big = static_cast<BigHeader*>(block);
+    *big = old;
+    big->log2_groups = log2;
+    big->tombstones = 0;
+    auto* g = reinterpret_cast<Group*>(big + 1);
+    for (std::size_t i = 0; i < groups; ++i) {
+        g[i].tags = kSentinel;
+        for (Entry*& slot : g[i].slots) slot = nullptr;
+    }
+    for (std::uint32_t ordinal = 0; ordinal < big->fresh; ++ordinal) {
+        Entry* e = entry_at_big(mp, big, ordinal);
+        if (e->meta != kEmpty) index_insert(g, log2, e);
+    }
+    return big;
+}
+
+// Makes room in the index for one more key: rehashes in place of the
+// tombstones, or doubles.
+bool reserve_index(mem_pool* mp) noexcept {
+    BigHeader* big = header_of(mp->ext);
+    if (std::uint64_t{big->count} + big->tombstones + 1 <= capacity_of(big->log2_groups)) return true;
+    std::uint32_t log2 = big->log2_groups;
+    if (std::uint64_t{big->count} + 1 > capacity_of(log2) / 2) ++log2;
+    if (log2 > 31) return false;
+    BigHeader* grown = build_index(mp, *big, log2);
+    if (grown == nullptr) return false;
+    deallocate(big);
+    mp->ext = encode_big(reinterpret_cast<Group*>(grown + 1), log2);
     return true;
-}
-
-// Keeps the index at most half full, where linear probing stays short.
-bool reserve_index(Big* big) noexcept {
-    const std::uint64_t capacity = std::uint64_t{big->mask} + 1;
-    if ((std::uint64_t{big->count} + 1) * 2 <= capacity) return true;
-    if (capacity >= (std::uint64_t{1} << 31)) return false;
-    return set_index_capacity(big, static_cast<std::uint32_t>(std::countr_zero(capacity)) + 1);
 }
 
 // Small pool full: build the index over its 8 entries.
 bool go_big(mem_pool* mp) noexcept {
-    Ext* ext = mp->ext;
-    auto* big = static_cast<Big*>(allocate_zeroed(sizeof(Big)));
+    Ext* ext = small_ext(mp);
     auto* page3 = static_cast<Entry*>(allocate_zeroed(8 * sizeof(Entry)));
-    if (big == nullptr || page3 == nullptr || !set_index_capacity(big, 5)) {
-        deallocate(big);
+    if (page3 == nullptr) return false;
+    BigHeader header{};
+    header.ext = ext;
+    header.pages[0] = &ext->page0[0];
+    header.pages[1] = &ext->page0[1];
+    header.pages[2] = ext->page1;
+    header.pages[3] = page3;
+    header.fresh = kSmallCapacity;
+    for (std::uint32_t ordinal = kSmallCapacity; ordinal-- > 0;) {
+        Entry* e = entry_at_big(mp, &header, ordinal);
+        if (e->meta != kEmpty) {
+            ++header.count;
+        } else {
+            e->payload = reinterpret_cast<std::uintptr_t>(header.free_head);
+            header.free_head = e;
+        }
+    }
+    BigHeader* big = build_index(mp, header, 1);
+    if (big == nullptr) {
         deallocate(page3);
         return false;
     }
-    big->pages[0] = &ext->page0[0];
-    big->pages[1] = &ext->page0[1];
-    big->pages[2] = ext->page1;
-    big->pages[3] = page3;
-    big->fresh = kSmallCapacity;
-    for (std::uint32_t ordinal = kSmallCapacity; ordinal-- > 0;) {
-        Entry* e = entry_at_big(mp, big, ordinal);
-        if (e->meta != kEmpty) {
-            index_insert(big, e->key, ordinal);
-            ++big->count;
-        } else {
-            e->payload = big->free_head;
-            big->free_head = ordinal + 1;
-        }
-    }
-    ext->big = big;
+    mp->ext = encode_big(reinterpret_cast<Group*>(big + 1), 1);
     return true;
 }
 
 Entry* claim_big(mem_pool* mp, Key key) noexcept {
-    Big* big = mp->ext->big;
-    if (!reserve_index(big)) return nullptr;
-    std::uint32_t ordinal;
-    if (big->free_head != 0) {
-        ordinal = big->free_head - 1;
-        big->free_head = static_cast<std::uint32_t>(entry_at_big(mp, big, ordinal)->payload);
+    if (!reserve_index(mp)) return nullptr;
+    BigHeader* big = header_of(mp->ext);
+    Entry* e;
+    if (big->free_head != nullptr) {
+        e = big->free_head;
+        big->free_head = reinterpret_cast<Entry*>(e->payload);
     } else {
-        ordinal = big->fresh;
+        const std::uint32_t ordinal = big->fresh;
         if (ordinal == kNoOrdinal - 1) return nullptr;
         const int page = std::bit_width(ordinal) - 1;
         if (big->pages[page] == nullptr) {
@@ -122,11 +193,11 @@ Entry* claim_big(mem_pool* mp, Key key) noexcept {
             if (big->pages[page] == nullptr) return nullptr;
         }
         ++big->fresh;
+        e = entry_at_big(mp, big, ordinal);
     }
-    index_insert(big, key, ordinal);
+    *e = Entry{key, kEmpty, 0};
+    index_insert(groups_of(mp->ext), big->log2_groups, e);
     ++big->count;
-    Entry* e = entry_at_big(mp, big, ordinal);
-    e->payload = 0;
     return e;
 }
 
@@ -139,13 +210,13 @@ Entry* first_empty(Entry* page, std::uint32_t n) noexcept {
 // An empty entry for the new key `key` (known absent), making room if
 // needed. The caller must fill it at once. nullptr if memory is exhausted.
 Entry* claim(mem_pool* mp, Key key) noexcept {
-    Ext* ext = mp->ext;
-    if (ext != nullptr && ext->big != nullptr) return claim_big(mp, key);
+    if (is_big(mp)) return claim_big(mp, key);
     if (mp->first.meta == kEmpty) return &mp->first;
+    Ext* ext = small_ext(mp);
     if (ext == nullptr) {
         ext = static_cast<Ext*>(allocate_zeroed(sizeof(Ext)));
         if (ext == nullptr) return nullptr;
-        mp->ext = ext;
+        mp->ext = reinterpret_cast<std::uintptr_t>(ext);
         return &ext->page0[0];
     }
     if (Entry* e = first_empty(ext->page0, 3)) return e;
@@ -165,11 +236,24 @@ struct Payload {
     std::uint64_t bits;
 };
 
+// Up to 8 bytes as the inline payload, zero-filled; constant-size copies so
+// that no call to memcpy is made on the hot paths.
+std::uint64_t inline_bits(const void* bytes, std::uint32_t length) noexcept {
+    std::uint64_t bits = 0;
+    switch (length) {
+    case 8: std::memcpy(&bits, bytes, 8); break;
+    case 4: std::memcpy(&bits, bytes, 4); break;
+    case 2: std::memcpy(&bits, bytes, 2); break;
+    case 1: std::memcpy(&bits, bytes, 1); break;
+    default: std::memcpy(&bits, bytes, length); break;
+    }
+    return bits;
+}
+
 // A value's storage: inline up to 8 bytes, else a Box. false if out of memory.
 bool make_value(const void* bytes, std::uint32_t length, std::uint32_t cleanup, Payload& out) noexcept {
     if (length <= 8) {
-        out.bits = 0;
-        std::memcpy(&out.bits, bytes, length);
+        out.bits = inline_bits(bytes, length);
         out.meta = kValue | (length << kInlineLengthShift) | (cleanup << kCleanupShift);
         return true;
     }
@@ -231,7 +315,7 @@ Status insert_value(mem_pool* mp, Key key, const void* bytes, std::uint32_t leng
 Entry* find_small(const mem_pool* mp, Key key) noexcept {
     auto* self = const_cast<mem_pool*>(mp);
     if (mp->first.key == key && mp->first.meta != kEmpty) return &self->first;
-    const Ext* ext = mp->ext;
+    const Ext* ext = small_ext(mp);
     if (ext == nullptr) return nullptr;
     for (const Entry& e : ext->page0)
         if (e.key == key && e.meta != kEmpty) return const_cast<Entry*>(&e);
@@ -251,12 +335,14 @@ void pool_destroy(mem_pool* mp) noexcept {
     if (mp == nullptr) return;
     for (std::uint32_t ordinal = 0; Entry* e = entry_at(mp, ordinal); ++ordinal)
         if (e->meta != kEmpty) release_payload(e);
-    if (Ext* ext = mp->ext) {
-        if (Big* big = ext->big) {
-            for (int page = 3; page < 32; ++page) deallocate(big->pages[page]);
-            deallocate(big->slots);
-            deallocate(big);
-        }
+    Ext* ext = small_ext(mp);
+    if (is_big(mp)) {
+        BigHeader* big = header_of(mp->ext);
+        for (int page = 3; page < 32; ++page) deallocate(big->pages[page]);
+        ext = big->ext;
+        deallocate(big);
+    }
+    if (ext != nullptr) {
         deallocate(ext->page1);
         deallocate(ext);
     }
@@ -266,20 +352,18 @@ void pool_destroy(mem_pool* mp) noexcept {
 // ---- lookup --------------------------------------------------------------
 
 Entry* find(const mem_pool* mp, Key key) noexcept {
-    const Ext* ext = mp->ext;
-    if (ext == nullptr || ext->big == nullptr) return find_small(mp, key);
-    const Big* big = ext->big;
-    const std::uint32_t slot = index_find(big, key);
-    return slot == kNoOrdinal ? nullptr : entry_at_big(mp, big, big->slots[slot].ref - 1);
+    return is_big(mp) ? find_big(mp->ext, key) : find_small(mp, key);
 }
 
 Entry* entry_at(const mem_pool* mp, std::uint32_t ordinal) noexcept {
     if (mp == nullptr) return nullptr;
     if (ordinal == 0) return const_cast<Entry*>(&mp->first);
-    Ext* ext = mp->ext;
+    if (is_big(mp)) {
+        const BigHeader* big = header_of(mp->ext);
+        return ordinal < big->fresh ? entry_at_big(mp, big, ordinal) : nullptr;
+    }
+    Ext* ext = small_ext(mp);
     if (ext == nullptr) return nullptr;
-    if (ext->big != nullptr)
-        return ordinal < ext->big->fresh ? entry_at_big(mp, ext->big, ordinal) : nullptr;
     if (ordinal < 4) return &ext->page0[ordinal - 1];
     if (ordinal < kSmallCapacity && ext->page1 != nullptr) return &ext->page1[ordinal - 4];
     return nullptr;
@@ -287,7 +371,7 @@ Entry* entry_at(const mem_pool* mp, std::uint32_t ordinal) noexcept {
 
 std::size_t live_count(const mem_pool* mp) noexcept {
     if (mp == nullptr) return 0;
-    if (mp->ext != nullptr && mp->ext->big != nullptr) return mp->ext->big->count;
+    if (is_big(mp)) return header_of(mp->ext)->count;
     std::size_t n = 0;
     for (std::uint32_t ordinal = 0; const Entry* e = entry_at(mp, ordinal); ++ordinal)
         n += e->meta != kEmpty ? 1 : 0;
@@ -329,9 +413,15 @@ Status add_value(mem_pool* mp, Key key, const void* bytes, std::uint32_t length,
 Status assign_value(mem_pool* mp, Key key, const void* bytes, std::uint32_t length,
                     Cleanup cleanup) noexcept {
     if (mp == nullptr || bytes == nullptr || length == 0) return Error::invalid_argument;
+    Entry* e = find(mp, key);
+    // The common case, a counter or a metric: one store.
+    if (e != nullptr && cleanup == nullptr && length <= 8 &&
+        e->meta == (kValue | (length << kInlineLengthShift))) {
+        e->payload = inline_bits(bytes, length);
+        return {};
+    }
     const std::uint32_t id = cleanup_id(cleanup);
     if (id == kNoCleanupId) return Error::out_of_memory;
-    Entry* e = find(mp, key);
     if (e == nullptr) return insert_value(mp, key, bytes, length, id);
     if (kind_of(e->meta) != kValue) return Error::wrong_kind;
 
@@ -385,23 +475,29 @@ Status append(mem_pool* mp, Key key, const void* element, std::uint32_t length,
 
 bool remove(mem_pool* mp, Key key) noexcept {
     if (mp == nullptr) return false;
-    Ext* ext = mp->ext;
-    if (ext == nullptr || ext->big == nullptr) {
+    if (!is_big(mp)) {
         Entry* e = find_small(mp, key);
         if (e == nullptr) return false;
         release_payload(e);
         *e = Entry{0, kEmpty, 0};
         return true;
     }
-    Big* big = ext->big;
-    const std::uint32_t slot = index_find(big, key);
-    if (slot == kNoOrdinal) return false;
-    const std::uint32_t ordinal = big->slots[slot].ref - 1;
-    Entry* e = entry_at_big(mp, big, ordinal);
+    Entry* e = find_big(mp->ext, key);
+    if (e == nullptr) return false;
+    auto [group, slot] = locate_big(mp->ext, e);
+    BigHeader* big = header_of(mp->ext);
+    // A group with an empty slot never sent a probe further, so the slot can
+    // become empty again; otherwise probes may pass it: leave a tombstone.
+    if (empties(group->tags) != 0) {
+        set_tag(*group, slot, kEmptyTag);
+    } else {
+        set_tag(*group, slot, kDeletedTag);
+        ++big->tombstones;
+    }
+    group->slots[slot] = nullptr;
     release_payload(e);
-    index_erase(big, slot);
-    *e = Entry{0, kEmpty, big->free_head};
-    big->free_head = ordinal + 1;
+    *e = Entry{0, kEmpty, reinterpret_cast<std::uintptr_t>(big->free_head)};
+    big->free_head = e;
     --big->count;
     return true;
 }

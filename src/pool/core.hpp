@@ -39,40 +39,54 @@ static_assert(sizeof(Box) == 16);
 inline constexpr std::uint32_t kSmallCapacity = 8;  // ordinals 0..7 before the index
 inline constexpr std::uint32_t kNoOrdinal = UINT32_MAX;
 
-struct Big;
-
+// Entries 1..7 of a small pool. page1 is allocated when the 5th key comes.
 struct Ext {
     Entry* page1;     // ordinals 4..7
-    Big* big;
     Entry page0[3];   // ordinals 1..3
 };
-static_assert(sizeof(Ext) == 64);
+static_assert(sizeof(Ext) == 56, "Ext must fit a 64-byte malloc chunk");
 
-// Index slot: key, and ordinal + 1 (0 marks an empty slot).
-struct Slot {
-    std::uint32_t key;
-    std::uint32_t ref;
+// The index of a big pool: groups of 7 slots in one cache line. A tag byte
+// per slot says empty (0x00), deleted (0x01) or full (0x80 | 7 bits of the
+// key's hash); a lookup compares the 7 tags at once and reads an entry only
+// on a tag match, so a miss usually touches one cache line of the index.
+struct alignas(64) Group {
+    std::uint64_t tags;   // byte i for slot i; byte 7 is always kDeletedTag
+    Entry* slots[7];
+};
+static_assert(sizeof(Group) == 64);
+
+// Precedes the groups in the same allocation; read on inserts and removals
+// and when walking entries, never on lookups.
+struct alignas(64) BigHeader {
+    std::uint32_t count;       // live entries
+    std::uint32_t fresh;       // next ordinal never used
+    std::uint32_t tombstones;  // deleted tags in the groups
+    std::uint32_t log2_groups;
+    Entry* free_head;          // removed entries, linked through their payload
+    Ext* ext;
+    Entry* pages[32];          // page k: ordinals [2^k, 2^(k+1)); pages 0..2 alias Ext
 };
 
-struct Big {
-    std::uint32_t count;      // live entries
-    std::uint32_t fresh;      // next ordinal never used
-    std::uint32_t free_head;  // ordinal + 1 of a reusable hole, 0 = none
-    std::uint32_t mask;       // index capacity - 1
-    std::uint32_t shift;      // 64 - log2(index capacity), for Fibonacci hashing
-    std::uint32_t reserved;
-    Slot* slots;
-    Entry* pages[32];         // page k: ordinals [2^k, 2^(k+1)); pages 0..2 alias Ext
-};
+// mem_pool::ext: 0, an Ext*, or a big pool's groups with log2 of their
+// number in bits 57..62 and kBigBit set, so a lookup reaches the index in
+// one step from the handle. (User-space addresses use at most 56 bits.)
+inline constexpr std::uint64_t kBigBit = std::uint64_t{1} << 63;
+inline constexpr int kLog2Shift = 57;
+inline constexpr std::uint64_t kAddressMask = (std::uint64_t{1} << kLog2Shift) - 1;
 
 // Cleanup functions by id (cleanup_registry.cpp).
-[[nodiscard]] std::uint32_t cleanup_id(Cleanup fn) noexcept;  // 0 for null, kNoCleanupId if full
 inline constexpr std::uint32_t kNoCleanupId = UINT32_MAX;
+[[nodiscard]] std::uint32_t register_cleanup(Cleanup fn) noexcept;  // kNoCleanupId if full
 [[nodiscard]] Cleanup cleanup_fn(std::uint32_t id) noexcept;
+[[nodiscard]] inline std::uint32_t cleanup_id(Cleanup fn) noexcept {
+    return fn == nullptr ? 0 : register_cleanup(fn);
+}
 
 // Every allocation of the library goes through these two (alloc.cpp).
 [[nodiscard]] void* allocate(std::size_t bytes) noexcept;
 [[nodiscard]] void* allocate_zeroed(std::size_t bytes) noexcept;
+[[nodiscard]] void* allocate_aligned(std::size_t alignment, std::size_t bytes) noexcept;
 void deallocate(void* p) noexcept;
 
 // Lists (list.cpp).
@@ -91,7 +105,7 @@ void list_destroy(List* list, Cleanup cleanup) noexcept;
 // `struct mem_pool` there.
 struct mem_pool {
     mempool::detail::Entry first;
-    mempool::detail::Ext* ext;
+    std::uint64_t ext;  // see kBigBit
 };
 static_assert(sizeof(mem_pool) == 24, "an empty pool must fit a 32-byte malloc chunk");
 

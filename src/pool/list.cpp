@@ -46,7 +46,13 @@ bool list_append(List* list, const void* bytes) noexcept {
         (tail != nullptr ? tail->next : list->head) = chunk;
         list->tail = tail = chunk;
     }
-    std::memcpy(element(tail, tail->used, list->element_size), bytes, list->element_size);
+    std::byte* slot = element(tail, tail->used, list->element_size);
+    switch (list->element_size) {  // constant sizes compile to plain moves
+    case 4: std::memcpy(slot, bytes, 4); break;
+    case 8: std::memcpy(slot, bytes, 8); break;
+    case 16: std::memcpy(slot, bytes, 16); break;
+    default: std::memcpy(slot, bytes, list->element_size); break;
+    }
     ++tail->used;
     ++list->live;
     return true;
