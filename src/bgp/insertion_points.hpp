@@ -1,0 +1,84 @@
+// insertion_points.hpp: where the replay engine lets plugins in.
+//
+// The engine calls these four virtual functions and nothing else; the
+// default implementations do nothing, so a replay without plugins pays one
+// indirect call per event. The plugin runtime plugs in by deriving from
+// InsertionPoints (an adapter that copies the arguments into the plugin's
+// argument struct and points the attribute helpers at the right pool);
+// the engine does not change.
+//
+// | point          | when                                   | arguments                                      |
+// | bgp_message    | every BGP message of a peer            | message type, peer index, timestamp            |
+// | route_received | every announced route, after decoding   | prefix, peer, AS path, origin, next hop, pool  |
+// | route_compare  | selection compares two routes           | the two candidates (their pools, peer, path id) |
+// | peer_report    | end of replay, once per listed peer     | peer index; may supply figures                  |
+//
+// Pools are handed by reference for the duration of the call only.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <mempool/pool.hpp>
+
+#include "address.hpp"
+#include "bgp_message.hpp"
+
+namespace mempool::bgp {
+
+struct MessageEvent {
+    MessageType type;
+    std::uint32_t peer;          // index into the report's peer list (Replay::peers())
+    std::uint32_t timestamp;     // MRT header seconds
+    std::uint32_t microseconds;  // BGP4MP_ET only, else 0
+};
+
+struct RouteEvent {
+    const Prefix& prefix;
+    std::uint32_t peer;
+    std::uint32_t path_id;
+    std::span<const std::uint32_t> as_path;  // merged with AS4_PATH, segments flattened
+    std::uint32_t path_length;               // L of the built-in rule (see selection.hpp)
+    std::uint8_t origin;                     // 0 IGP, 1 EGP, 2 INCOMPLETE
+    const IpAddress& next_hop;
+    mempool::Pool& attributes;               // this route's pool
+};
+
+struct RouteCandidate {
+    const Prefix& prefix;
+    std::uint32_t peer;
+    std::uint32_t path_id;
+    std::uint32_t path_length;
+    std::uint8_t origin;
+    const IpAddress& peer_ip;
+    std::uint32_t peer_as;
+    mempool::Pool& attributes;
+};
+
+enum class Preference : std::uint8_t { first, second, no_opinion };
+
+// Figures a plugin may supply at peer_report; absent ones are omitted from
+// the report.
+struct PeerReportFigures {
+    std::optional<std::uint64_t> updates;                 // plugin A's count
+    std::vector<std::pair<std::string, double>> extra;    // e.g. plugin B's share of updates
+};
+
+class InsertionPoints {
+public:
+    virtual ~InsertionPoints() = default;
+    virtual void bgp_message(const MessageEvent&) {}
+    virtual void route_received(const RouteEvent&) {}
+    // Whether route_compare has anything to say (saves the calls when not).
+    [[nodiscard]] virtual bool compares_routes() const { return false; }
+    virtual Preference route_compare(const RouteCandidate&, const RouteCandidate&) { return Preference::no_opinion; }
+    virtual void peer_report(std::uint32_t /*peer*/, PeerReportFigures& /*out*/) {}
+    // Names of the loaded plugins, for the report.
+    [[nodiscard]] virtual std::vector<std::string> plugin_names() const { return {}; }
+};
+
+}  // namespace mempool::bgp

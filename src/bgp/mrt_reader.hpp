@@ -1,0 +1,80 @@
+// mrt_reader.hpp: splits a stream of bytes into MRT records (RFC 6396 §2).
+//
+// The reader keeps one buffer (256 KiB to start) and decompresses into it in
+// large blocks; a record is handed out as a view into that buffer, valid
+// until the next call to next(). A record longer than the buffer (TABLE_DUMP_V2
+// records over 64 KiB are normal) grows the buffer once; nothing is allocated
+// per record.
+//
+// Stream layout (all integers big-endian):
+//
+//   struct MrtRecord {
+//     u32 timestamp; u16 type; u16 subtype; u32 length;
+//     u32 microseconds;        // only for the _ET types (17 BGP4MP_ET), counted in length
+//     u8  message[length (- 4 for _ET)];
+//   };
+//
+// A record whose header or body is cut short by the end of the stream is
+// reported and ends the file: there is no way to resynchronise.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "byte_reader.hpp"
+#include "byte_source.hpp"
+#include "diagnostics.hpp"
+
+namespace mempool::bgp {
+
+// MRT types and subtypes this host understands (RFC 6396, RFC 8050).
+namespace mrt {
+inline constexpr std::uint16_t kTableDump = 12;
+inline constexpr std::uint16_t kTableDumpV2 = 13;
+inline constexpr std::uint16_t kBgp4mp = 16;
+inline constexpr std::uint16_t kBgp4mpEt = 17;
+}  // namespace mrt
+
+struct MrtRecord {
+    std::uint32_t timestamp = 0;
+    std::uint32_t microseconds = 0;  // _ET types only
+    std::uint16_t type = 0;
+    std::uint16_t subtype = 0;
+    Bytes body;                       // after the header (and after the ET microseconds)
+    const std::uint8_t* start = nullptr;  // first byte of the header
+    std::uint64_t offset = 0;         // of the header in the uncompressed stream
+    std::uint64_t number = 0;         // 1-based
+};
+
+class MrtReader {
+public:
+    // Largest record accepted; a longer length field is taken as corruption.
+    static constexpr std::uint32_t kMaxRecord = 64u << 20;
+
+    MrtReader(std::unique_ptr<ByteSource> src, Diagnostics& diag);
+
+    // Returns false at the end of the stream or after a fatal error (already
+    // reported to the Diagnostics).
+    bool next(MrtRecord& rec);
+
+    [[nodiscard]] const ByteSource& source() const noexcept { return *src_; }
+
+private:
+    // Makes at least `n` bytes available at buf_[pos_]; false if the stream ends first.
+    bool fill(std::size_t n);
+
+    std::unique_ptr<ByteSource> src_;
+    Diagnostics& diag_;
+    std::unique_ptr<std::uint8_t[]> buf_;
+    std::size_t cap_ = 0;
+    std::size_t pos_ = 0;
+    std::size_t end_ = 0;
+    std::uint64_t stream_offset_ = 0;  // of buf_[pos_]
+    std::uint64_t count_ = 0;
+    bool eof_ = false;
+    bool failed_ = false;
+};
+
+}  // namespace mempool::bgp

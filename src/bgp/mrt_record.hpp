@@ -1,0 +1,103 @@
+// mrt_record.hpp: the bodies of the MRT records a BGP host replays
+// (RFC 6396 §4, add-path subtypes RFC 8050). Each parse function checks
+// every length, reports what is wrong and returns false.
+//
+// BGP4MP / BGP4MP_ET (type 16 / 17; ET bodies start with u32 microseconds):
+//
+//   subtype 0 STATE_CHANGE, 5 STATE_CHANGE_AS4:
+//     as peer_as, local_as (2 or 4 bytes); u16 ifindex; u16 afi;
+//     ip peer, local (4 or 16 bytes); u16 old_state; u16 new_state
+//   subtype 1 MESSAGE, 4 MESSAGE_AS4, 6/7 *_LOCAL, 8-11 *_ADDPATH:
+//     as peer_as, local_as; u16 ifindex; u16 afi; ip peer, local; BGP message
+//
+// TABLE_DUMP (type 12, subtype = AFI 1 or 2):
+//   u16 view; u16 seq; ip prefix; u8 len; u8 status; u32 originated;
+//   ip peer; u16 peer_as; u16 attr_len; attrs          (2-byte AS_PATH)
+//
+// TABLE_DUMP_V2 (type 13):
+//   1 PEER_INDEX_TABLE: u32 collector; u16 name_len; name; u16 count;
+//                       count × { u8 type (bit0 IPv6, bit1 AS4); u32 bgp_id; ip; as }
+//   2-5, 8-11 RIB_{IPV4,IPV6}_{UNICAST,MULTICAST}[_ADDPATH]:
+//                       u32 seq; u8 len; prefix; u16 count; entries
+//   6, 12 RIB_GENERIC[_ADDPATH]: u32 seq; u16 afi; u8 safi; NLRI; u16 count; entries
+//   entry: u16 peer_index; u32 originated; [u32 path_id]; u16 attr_len; attrs (4-byte AS_PATH)
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "address.hpp"
+#include "byte_reader.hpp"
+#include "diagnostics.hpp"
+#include "mrt_reader.hpp"
+#include "nlri.hpp"
+
+namespace mempool::bgp {
+
+inline constexpr std::uint16_t kStateEstablished = 6;
+
+struct PeerKey {
+    IpAddress ip;
+    std::uint32_t as = 0;
+    friend bool operator==(const PeerKey&, const PeerKey&) = default;
+};
+
+enum class Bgp4mpKind : std::uint8_t { message, state_change };
+
+struct Bgp4mpRecord {
+    Bgp4mpKind kind = Bgp4mpKind::message;
+    PeerKey peer;
+    std::uint32_t local_as = 0;
+    IpAddress local_ip;
+    bool four_byte_as = false;  // *_AS4 subtypes: the AS_PATH holds 4-byte ASes
+    bool add_path = false;      // *_ADDPATH subtypes
+    bool local = false;         // *_LOCAL subtypes: sent by the collector, not received
+    std::uint32_t microseconds = 0;
+    Bytes message;              // kind == message
+    std::uint16_t old_state = 0, new_state = 0;  // kind == state_change
+};
+
+// Returns false for a malformed record or an unknown subtype (reported).
+bool parse_bgp4mp(const MrtRecord& rec, Bgp4mpRecord& out, Diagnostics& diag);
+
+struct TableDumpEntry {
+    Prefix prefix;
+    PeerKey peer;
+    std::uint32_t originated = 0;
+    Bytes attributes;
+};
+bool parse_table_dump(const MrtRecord& rec, TableDumpEntry& out, Diagnostics& diag);
+
+struct PeerIndexTable {
+    std::uint32_t collector_id = 0;
+    std::string view_name;
+    std::vector<PeerKey> peers;
+};
+bool parse_peer_index_table(const MrtRecord& rec, PeerIndexTable& out, Diagnostics& diag);
+
+struct RibRecord {
+    std::uint32_t sequence = 0;
+    Prefix prefix;
+    std::uint16_t afi = 0;
+    std::uint8_t safi = 0;
+    bool add_path = false;
+    std::uint16_t entry_count = 0;
+    ByteReader entries;  // the entry_count entries
+};
+// Subtypes 2-6 and 8-12. Returns false (reported) otherwise.
+bool parse_rib_record(const MrtRecord& rec, RibRecord& out, Diagnostics& diag);
+
+struct RibEntry {
+    std::uint16_t peer_index = 0;
+    std::uint32_t originated = 0;
+    std::uint32_t path_id = 0;
+    Bytes attributes;
+};
+// Reads the next entry of a RIB record; false (reported) if it is cut short.
+bool next_rib_entry(ByteReader& r, bool add_path, RibEntry& out, Diagnostics& diag);
+
+// "BGP4MP/MESSAGE_AS4", ... for messages about unknown records.
+std::string mrt_type_name(std::uint16_t type, std::uint16_t subtype);
+
+}  // namespace mempool::bgp

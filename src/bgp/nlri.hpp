@@ -1,0 +1,34 @@
+// nlri.hpp: prefixes as BGP encodes them (RFC 4271 §4.3, RFC 4760 §5,
+// add-path RFC 7911 §3).
+//
+//   [u32 path_id]   only when add-path is in use
+//   u8  length      in bits, at most 32 (IPv4) or 128 (IPv6)
+//   u8  prefix[(length + 7) / 8]
+//
+// Bits past the length are cleared (masked); the prefix still counts.
+#pragma once
+
+#include <cstdint>
+
+#include "address.hpp"
+#include "byte_reader.hpp"
+#include "diagnostics.hpp"
+
+namespace mempool::bgp {
+
+struct NlriEntry {
+    Prefix prefix;
+    std::uint32_t path_id = 0;
+};
+
+enum class NlriStatus : std::uint8_t { ok, end, error };
+
+// Reads the next prefix of a withdrawn-routes field, an NLRI field or the
+// prefix list of MP_REACH/MP_UNREACH. On error, the rest of the field is
+// useless: the caller stops (the error is reported).
+NlriStatus next_nlri(ByteReader& r, Afi afi, bool add_path, NlriEntry& out, Diagnostics& diag);
+
+// Reads a bare prefix (length byte then bytes), as in TABLE_DUMP_V2 RIB records.
+bool read_prefix(ByteReader& r, Afi afi, Prefix& out, Diagnostics& diag);
+
+}  // namespace mempool::bgp

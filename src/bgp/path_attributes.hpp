@@ -1,0 +1,156 @@
+// path_attributes.hpp: decoding of BGP path attributes through one
+// descriptor table (RFC 4271 §4.3 and §5, RFC 6793, RFC 4760, RFC 7606).
+//
+//   attribute = u8 flags; u8 code; (flags & 0x10 ? u16 : u8) length; value[length]
+//
+// Each known code has one row in the table (attribute_descriptor()): its
+// name, the function that checks and decodes its value, and what RFC 7606
+// says to do when the value is malformed:
+//
+//   discard            drop the attribute, keep the route   (ATOMIC_AGGREGATE, AGGREGATOR, AS4_*)
+//   treat_as_withdraw  the message's announcements become withdrawals (ORIGIN, AS_PATH, NEXT_HOP, ...)
+//   skip_message       the message cannot be used at all   (MP_REACH / MP_UNREACH: their prefixes are lost)
+//
+// An attribute whose length runs past the attribute field makes the whole
+// field unusable: skip_message. Every case is reported to the Diagnostics.
+//
+// Reuse one PathAttributes for every message: it keeps its buffers, so
+// decoding an UPDATE allocates nothing once they have grown.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "address.hpp"
+#include "byte_reader.hpp"
+#include "diagnostics.hpp"
+
+namespace mempool::bgp {
+
+namespace attr {
+inline constexpr std::uint8_t kOrigin = 1;
+inline constexpr std::uint8_t kAsPath = 2;
+inline constexpr std::uint8_t kNextHop = 3;
+inline constexpr std::uint8_t kMed = 4;
+inline constexpr std::uint8_t kLocalPref = 5;
+inline constexpr std::uint8_t kAtomicAggregate = 6;
+inline constexpr std::uint8_t kAggregator = 7;
+inline constexpr std::uint8_t kCommunities = 8;
+inline constexpr std::uint8_t kOriginatorId = 9;
+inline constexpr std::uint8_t kClusterList = 10;
+inline constexpr std::uint8_t kMpReach = 14;
+inline constexpr std::uint8_t kMpUnreach = 15;
+inline constexpr std::uint8_t kExtCommunities = 16;
+inline constexpr std::uint8_t kAs4Path = 17;
+inline constexpr std::uint8_t kAs4Aggregator = 18;
+inline constexpr std::uint8_t kLargeCommunities = 32;
+
+inline constexpr std::uint8_t kFlagOptional = 0x80;
+inline constexpr std::uint8_t kFlagTransitive = 0x40;
+inline constexpr std::uint8_t kFlagExtendedLength = 0x10;
+}  // namespace attr
+
+// AS path segment types (RFC 4271, RFC 5065).
+inline constexpr std::uint8_t kAsSet = 1;
+inline constexpr std::uint8_t kAsSequence = 2;
+inline constexpr std::uint8_t kAsConfedSequence = 3;
+inline constexpr std::uint8_t kAsConfedSet = 4;
+
+struct AsSegment {
+    std::uint8_t type = kAsSequence;
+    std::uint16_t count = 0;  // ASes of this segment, consecutive in AsPath::asns
+};
+
+struct AsPath {
+    std::vector<AsSegment> segments;
+    std::vector<std::uint32_t> asns;  // all segments, flattened in order
+
+    void clear() noexcept {
+        segments.clear();
+        asns.clear();
+    }
+    // Length as RFC 4271 §9.1.2.2 counts it for RFC 6793's merge: an AS_SET
+    // counts 1, confederation segments 0, every AS of a sequence 1.
+    [[nodiscard]] std::size_t rfc_length() const noexcept;
+    // The selection length L of issue 4: as rfc_length(), but consecutive
+    // repeats of one AS in sequences counted once (prepending is free).
+    [[nodiscard]] std::uint32_t metric_length() const noexcept;
+};
+
+// Where the attributes come from changes how two of them are encoded.
+struct AttributeContext {
+    bool four_byte_as = false;  // AS_PATH carries 4-byte ASes (BGP4MP_*_AS4, TABLE_DUMP_V2)
+    bool rib_dump = false;      // TABLE_DUMP_V2: MP_REACH may hold only the next hop
+    bool add_path = false;      // prefixes in MP_REACH / MP_UNREACH carry path ids
+};
+
+struct MpReach {
+    bool present = false;
+    std::uint16_t afi = 0;
+    std::uint8_t safi = 0;
+    std::uint8_t next_hop_len = 0;
+    std::array<std::uint8_t, 32> next_hop{};
+    Bytes nlri;
+};
+
+struct MpUnreach {
+    bool present = false;
+    std::uint16_t afi = 0;
+    std::uint8_t safi = 0;
+    Bytes withdrawn;
+};
+
+enum class AttributeError : std::uint8_t { discard, treat_as_withdraw, skip_message };
+
+// The decoded attributes of one UPDATE (or one RIB entry).
+struct PathAttributes {
+    bool has_origin = false;
+    std::uint8_t origin = 2;  // 0 IGP, 1 EGP, 2 INCOMPLETE (2 when absent)
+    AsPath as_path;           // AS_PATH merged with AS4_PATH (RFC 6793 §4.2.3)
+    AsPath as4_path;          // AS4_PATH as received, before the merge
+    bool has_as_path = false;
+    bool has_as4_path = false;
+    bool has_next_hop = false;
+    IpAddress next_hop;  // NEXT_HOP (IPv4)
+    MpReach mp_reach;
+    MpUnreach mp_unreach;
+    bool treat_as_withdraw = false;
+    std::vector<std::uint8_t> others;  // other attributes, as received (flags, code, length, value)
+    std::array<std::uint64_t, 4> seen{};  // codes already met in this message
+    AsPath merge_scratch;                 // buffer of the AS4_PATH merge
+
+    void clear() noexcept;
+};
+
+class AttributeDecoder {
+public:
+    // Decodes the attribute field of one UPDATE or RIB entry. Returns false
+    // when the message must be skipped (reported); otherwise `out` holds the
+    // usable attributes (check out.treat_as_withdraw).
+    bool decode(Bytes field, const AttributeContext& ctx, PathAttributes& out, Diagnostics& diag);
+};
+
+// Signature of a descriptor's value decoder: returns null on success, or the
+// reason the value is malformed (and sets `where`).
+using AttributeValueDecoder = const char* (*)(ByteReader value, const AttributeContext& ctx, PathAttributes& out,
+                                              const std::uint8_t*& where);
+
+struct AttributeDescriptor {
+    std::uint8_t code;
+    const char* name;
+    AttributeValueDecoder decode;  // null: kept as received, not interpreted
+    AttributeError on_error;
+    bool keep_raw;                 // copied into PathAttributes::others
+};
+
+// The descriptor of `code`, or null for a code this host does not know
+// (such an attribute is kept as received).
+const AttributeDescriptor* attribute_descriptor(std::uint8_t code) noexcept;
+
+// Builds the bytes that identify a set of attributes for interning: origin,
+// next hop for `family`, merged AS path, and every other attribute as
+// received. Two routes with equal bytes share one interned set.
+void canonical_attributes(const PathAttributes& a, Afi family, std::vector<std::uint8_t>& out);
+
+}  // namespace mempool::bgp

@@ -1,0 +1,314 @@
+// replay.cpp: record dispatch, UPDATE application, figures.
+#include "replay.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "nlri.hpp"
+
+namespace mempool::bgp {
+namespace {
+
+bool family_of(std::uint16_t afi, Afi& out) {
+    if (afi == kAfiIpv4) out = Afi::ipv4;
+    else if (afi == kAfiIpv6) out = Afi::ipv6;
+    else return false;
+    return true;
+}
+
+}  // namespace
+
+std::size_t Replay::PeerKeyHash::operator()(const PeerKey& k) const noexcept {
+    std::uint64_t a = 0, b = 0;
+    std::memcpy(&a, k.ip.bytes.data(), 8);
+    std::memcpy(&b, k.ip.bytes.data() + 8, 8);
+    std::uint64_t h = (a * 0x9e3779b97f4a7c15ull) ^ (b * 0xc2b2ae3d27d4eb4full) ^ (std::uint64_t{k.as} << 1) ^
+                      static_cast<std::uint64_t>(k.ip.afi);
+    h ^= h >> 31;
+    return static_cast<std::size_t>(h * 0xbf58476d1ce4e5b9ull);
+}
+
+Replay::Replay(ReplayOptions options) : options_(std::move(options)) {
+    hooks_ = options_.hooks ? options_.hooks : &no_hooks_;
+}
+
+std::uint32_t Replay::peer_index(const PeerKey& key) {
+    if (last_peer_ != UINT32_MAX && key == last_key_) return last_peer_;
+    auto [it, fresh] = peer_map_.try_emplace(key, static_cast<std::uint32_t>(peers_.size()));
+    if (fresh) {
+        PeerFigures f;
+        f.ip = key.ip;
+        f.as = key.as;
+        peers_.push_back(std::move(f));
+        identities_.push_back(PeerIdentity{key.ip, key.as});
+    }
+    last_key_ = key;
+    last_peer_ = it->second;
+    return it->second;
+}
+
+bool Replay::replay_file(const std::string& path) {
+    std::string why;
+    auto src = open_byte_source(path, why);
+    if (!src) {
+        files_.push_back(path);
+        diag_.set_file(path);
+        diag_.report_at(0, 0, "cannot open: " + why);
+        return false;
+    }
+    replay_source(std::move(src), path);
+    return true;
+}
+
+void Replay::replay_source(std::unique_ptr<ByteSource> src, const std::string& name) {
+    files_.push_back(name);
+    diag_.set_file(name);
+    table_peers_.clear();
+    have_peer_table_ = false;
+    MrtReader reader(std::move(src), diag_);
+    MrtRecord rec;
+    std::uint64_t n = 0;
+    while (reader.next(rec)) {
+        ++records_;
+        diag_.set_record(rec.start, rec.offset, rec.number);
+        on_record(rec);
+        if (options_.progress && (++n & 1023) == 0) options_.progress(name, reader.source());
+    }
+    if (options_.progress) options_.progress(name, reader.source());
+}
+
+void Replay::on_record(const MrtRecord& rec) {
+    timestamp_ = rec.timestamp;
+    microseconds_ = 0;
+    switch (rec.type) {
+    case mrt::kBgp4mp:
+    case mrt::kBgp4mpEt: on_bgp4mp(rec); break;
+    case mrt::kTableDump: on_table_dump(rec); break;
+    case mrt::kTableDumpV2:
+        if (rec.subtype == 1) on_peer_index_table(rec);
+        else if (rec.subtype == 7) {
+            // GEO_PEER_TABLE (RFC 6397): nothing to replay
+        } else on_rib(rec);
+        break;
+    default: break;  // other protocols (OSPF, IS-IS): counted, not replayed
+    }
+}
+
+void Replay::on_bgp4mp(const MrtRecord& rec) {
+    Bgp4mpRecord r;
+    if (!parse_bgp4mp(rec, r, diag_)) return;
+    if (r.local) return;  // sent by the collector, not received from the peer
+    microseconds_ = r.microseconds;
+    const std::uint32_t peer = peer_index(r.peer);
+    PeerFigures& f = peers_[peer];
+    if (r.kind == Bgp4mpKind::state_change) {
+        ++f.state_changes;
+        if (r.new_state != kStateEstablished && options_.keep_rib) rib_.clear_peer(peer);
+        return;
+    }
+    BgpMessage m;
+    if (!decode_message(r.message, m, diag_)) return;
+    ++f.messages[static_cast<std::size_t>(m.type)];
+    hooks_->bgp_message(MessageEvent{m.type, peer, timestamp_, microseconds_});
+    switch (m.type) {
+    case MessageType::update:
+        ++peers_[peer].update_messages;
+        on_update(peer, r, m.body);
+        break;
+    case MessageType::open: {
+        OpenMessage o;
+        (void)decode_open(m.body, o, diag_);
+        break;
+    }
+    case MessageType::notification: {
+        NotificationMessage n;
+        (void)decode_notification(m.body, n, diag_);
+        break;
+    }
+    default: break;
+    }
+}
+
+IpAddress Replay::next_hop_for(Afi family) const {
+    IpAddress nh;
+    if (family == Afi::ipv4 && attrs_.has_next_hop) return attrs_.next_hop;
+    if (attrs_.mp_reach.present) {
+        const auto& m = attrs_.mp_reach;
+        nh.afi = m.next_hop_len == 4 ? Afi::ipv4 : Afi::ipv6;
+        std::memcpy(nh.bytes.data(), m.next_hop.data(), std::min<std::size_t>(m.next_hop_len, 16));
+    }
+    return nh;
+}
+
+void Replay::announce(std::uint32_t peer, const Prefix& prefix, std::uint32_t path_id) {
+    const std::size_t fam = prefix.afi == Afi::ipv4 ? 0 : 1;
+    AttrStore& store = rib_.attributes();
+    AttrId id;
+    if (!have_interned_[fam]) {
+        canonical_attributes(attrs_, prefix.afi, canonical_);
+        id = store.intern(Bytes(canonical_.data(), canonical_.size()), attrs_.origin, path_length_);
+        interned_[fam] = id;
+        have_interned_[fam] = true;
+    } else {
+        id = interned_[fam];
+        store.ref(id);
+    }
+    Route& route = rib_.announce(prefix, peer, path_id, id);
+    const IpAddress nh = next_hop_for(prefix.afi);
+    hooks_->route_received(RouteEvent{prefix, peer, path_id,
+                                      std::span<const std::uint32_t>(attrs_.as_path.asns.data(), attrs_.as_path.asns.size()),
+                                      path_length_, attrs_.origin, nh, route.attributes});
+}
+
+void Replay::on_update(std::uint32_t peer, const Bgp4mpRecord& r, Bytes body) {
+    UpdateParts parts;
+    if (!split_update(body, parts, diag_)) return;
+    const AttributeContext ctx{r.four_byte_as, false, r.add_path};
+    if (!decoder_.decode(parts.attributes, ctx, attrs_, diag_)) return;
+    // Each prefix field is used up to its first malformed prefix; the rest of
+    // that field is reported and dropped (bgpdump and most collectors' tools
+    // keep the prefixes before the fault too).
+    Afi reach_afi = Afi::ipv4, unreach_afi = Afi::ipv4;
+    const bool reach = attrs_.mp_reach.present && family_of(attrs_.mp_reach.afi, reach_afi);
+    const bool unreach = attrs_.mp_unreach.present && family_of(attrs_.mp_unreach.afi, unreach_afi);
+    // (Families other than IPv4 and IPv6 are not counted nor replayed.)
+
+    PeerFigures& f = peers_[peer];
+    const bool rib = options_.keep_rib;
+    NlriEntry e;
+    // Withdrawals first (RFC 4271 §9.1: withdrawn routes, then the new ones).
+    for (ByteReader w(parts.withdrawn); next_nlri(w, Afi::ipv4, r.add_path, e, diag_) == NlriStatus::ok;) {
+        ++f.withdrawn_v4;
+        if (rib) rib_.withdraw(e.prefix, peer, e.path_id);
+    }
+    if (unreach) {
+        const bool unicast = attrs_.mp_unreach.safi == kSafiUnicast;
+        auto& count = unreach_afi == Afi::ipv4 ? f.withdrawn_v4 : f.withdrawn_v6;
+        for (ByteReader w(attrs_.mp_unreach.withdrawn); next_nlri(w, unreach_afi, r.add_path, e, diag_) == NlriStatus::ok;) {
+            ++count;
+            if (rib && unicast) rib_.withdraw(e.prefix, peer, e.path_id);
+        }
+    }
+    if (parts.nlri.empty() && !reach) return;
+    path_length_ = attrs_.as_path.metric_length();
+    have_interned_ = {false, false};
+    const bool install = rib && !attrs_.treat_as_withdraw;
+    for (ByteReader a(parts.nlri); next_nlri(a, Afi::ipv4, r.add_path, e, diag_) == NlriStatus::ok;) {
+        ++f.announced_v4;
+        if (install) announce(peer, e.prefix, e.path_id);
+        else if (rib) rib_.withdraw(e.prefix, peer, e.path_id);
+    }
+    if (reach) {
+        const bool unicast = attrs_.mp_reach.safi == kSafiUnicast;
+        auto& count = reach_afi == Afi::ipv4 ? f.announced_v4 : f.announced_v6;
+        for (ByteReader a(attrs_.mp_reach.nlri); next_nlri(a, reach_afi, r.add_path, e, diag_) == NlriStatus::ok;) {
+            ++count;
+            if (!unicast) continue;
+            if (install) announce(peer, e.prefix, e.path_id);
+            else if (rib) rib_.withdraw(e.prefix, peer, e.path_id);
+        }
+    }
+}
+
+void Replay::install_rib_entry(std::uint32_t peer, const Prefix& prefix, std::uint8_t safi, std::uint32_t path_id) {
+    ++peers_[peer].rib_entries;
+    if (!options_.keep_rib || safi != kSafiUnicast) return;
+    path_length_ = attrs_.as_path.metric_length();
+    have_interned_ = {false, false};
+    if (attrs_.treat_as_withdraw) {
+        rib_.withdraw(prefix, peer, path_id);
+        return;
+    }
+    announce(peer, prefix, path_id);
+}
+
+void Replay::on_table_dump(const MrtRecord& rec) {
+    TableDumpEntry t;
+    if (!parse_table_dump(rec, t, diag_)) return;
+    const std::uint32_t peer = peer_index(t.peer);
+    const AttributeContext ctx{false, true, false};
+    if (!decoder_.decode(t.attributes, ctx, attrs_, diag_)) {
+        ++peers_[peer].rib_entries;
+        return;
+    }
+    install_rib_entry(peer, t.prefix, kSafiUnicast, 0);
+}
+
+void Replay::on_peer_index_table(const MrtRecord& rec) {
+    PeerIndexTable t;
+    if (!parse_peer_index_table(rec, t, diag_)) return;
+    table_peers_.clear();
+    for (const auto& k : t.peers) table_peers_.push_back(peer_index(k));
+    have_peer_table_ = true;
+}
+
+void Replay::on_rib(const MrtRecord& rec) {
+    RibRecord rr;
+    if (!parse_rib_record(rec, rr, diag_)) return;
+    if (!have_peer_table_) {
+        diag_.report(rec.start, "TABLE_DUMP_V2 RIB record before any PEER_INDEX_TABLE");
+        return;
+    }
+    const AttributeContext ctx{true, true, rr.add_path};
+    RibEntry e;
+    for (unsigned i = 0; i < rr.entry_count; ++i) {
+        if (!next_rib_entry(rr.entries, rr.add_path, e, diag_)) return;
+        if (e.peer_index >= table_peers_.size()) {
+            diag_.report(e.attributes.data(), "RIB entry peer index " + std::to_string(e.peer_index) +
+                                                  " not in the PEER_INDEX_TABLE (" +
+                                                  std::to_string(table_peers_.size()) + " peers)");
+            continue;
+        }
+        const std::uint32_t peer = table_peers_[e.peer_index];
+        if (!decoder_.decode(e.attributes, ctx, attrs_, diag_)) {
+            ++peers_[peer].rib_entries;
+            continue;
+        }
+        install_rib_entry(peer, rr.prefix, rr.safi, e.path_id);
+    }
+    if (!rr.entries.empty())
+        diag_.report(rr.entries.here(), std::to_string(rr.entries.remaining()) + " bytes after the last RIB entry");
+}
+
+ReplayReport Replay::finish() {
+    ReplayReport rep;
+    rep.files = files_;
+    rep.records = records_;
+    std::vector<std::uint64_t> best;
+    if (options_.keep_rib && !finished_) {
+        const std::uint64_t selected = select_best_routes(rib_, identities_, *hooks_, best);
+        RibSummary s;
+        for (const auto& pr : rib_.prefixes()) {
+            if (pr.routes.empty()) continue;
+            (pr.prefix.afi == Afi::ipv4 ? s.prefixes_v4 : s.prefixes_v6) += 1;
+        }
+        s.routes = rib_.route_count();
+        s.best_routes = selected;
+        s.attribute_sets = rib_.attributes().live();
+        s.heap_bytes = rib_.heap_bytes();
+        rep.rib = s;
+        for (std::uint32_t i = 0; i < peers_.size(); ++i) {
+            peers_[i].routes = rib_.peer_routes(i);
+            peers_[i].best_routes = best[i];
+        }
+    }
+    finished_ = true;
+    for (std::uint32_t i = 0; i < peers_.size(); ++i) {
+        PeerReportFigures extra;
+        hooks_->peer_report(i, extra);
+        peers_[i].updates = extra.updates;
+        peers_[i].extra = std::move(extra.extra);
+    }
+    for (const auto& p : peers_)
+        if (p.any_nonzero()) rep.peers.push_back(p);
+    std::stable_sort(rep.peers.begin(), rep.peers.end(), [](const PeerFigures& a, const PeerFigures& b) {
+        if (a.ip != b.ip) return a.ip < b.ip;
+        return a.as < b.as;
+    });
+    rep.errors = diag_.errors();
+    rep.error_count = diag_.count();
+    rep.plugins = hooks_->plugin_names();
+    return rep;
+}
+
+}  // namespace mempool::bgp

@@ -1,0 +1,113 @@
+// replay.hpp: the replay engine. It reads MRT files in order, decodes the
+// BGP they hold, keeps the Adj-RIB-In of every peer, calls the insertion
+// points, and produces the report.
+//
+//   mempool::bgp::Replay replay;               // no plugins, RIB on
+//   replay.replay_file("updates.20071015.1505.gz");
+//   replay.replay_file("updates.20100722.2015.gz");   // figures accumulate
+//   ReplayReport report = replay.finish();     // selection, peer_report
+//
+// What each MRT record does:
+//   BGP4MP message      bgp_message point; an UPDATE withdraws then announces
+//                       its prefixes in the RIB (unicast SAFI only), calling
+//                       route_received for each announced route
+//   BGP4MP *_LOCAL      messages the collector sent: counted as records only
+//   BGP4MP state change counted; a new state other than Established clears
+//                       the peer's Adj-RIB-In
+//   TABLE_DUMP, TABLE_DUMP_V2 RIB entry   a route (path id 0 unless add-path)
+//   PEER_INDEX_TABLE    maps the following RIB entries' peer indexes
+// Anything malformed is reported (see Diagnostics) and skipped.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "bgp_message.hpp"
+#include "byte_source.hpp"
+#include "diagnostics.hpp"
+#include "insertion_points.hpp"
+#include "mrt_reader.hpp"
+#include "mrt_record.hpp"
+#include "path_attributes.hpp"
+#include "report.hpp"
+#include "rib.hpp"
+#include "selection.hpp"
+
+namespace mempool::bgp {
+
+struct ReplayOptions {
+    bool keep_rib = true;
+    InsertionPoints* hooks = nullptr;  // not owned; null: no plugins
+    // Called now and then with the source being read (for a progress bar).
+    std::function<void(const std::string& name, const ByteSource& src)> progress;
+};
+
+class Replay {
+public:
+    explicit Replay(ReplayOptions options = {});
+    Replay(const Replay&) = delete;
+    Replay& operator=(const Replay&) = delete;
+
+    // Replays one file. Returns false if it cannot be opened (reported).
+    bool replay_file(const std::string& path);
+    // Replays a stream under `name` (the name goes into error reports).
+    void replay_source(std::unique_ptr<ByteSource> src, const std::string& name);
+
+    // Selects the best routes, runs peer_report, builds the report. Call once,
+    // after the last file.
+    ReplayReport finish();
+
+    [[nodiscard]] Rib& rib() noexcept { return rib_; }
+    [[nodiscard]] const Diagnostics& diagnostics() const noexcept { return diag_; }
+    [[nodiscard]] const std::vector<PeerFigures>& peers() const noexcept { return peers_; }
+    [[nodiscard]] std::uint64_t records() const noexcept { return records_; }
+
+private:
+    struct PeerKeyHash {
+        std::size_t operator()(const PeerKey& k) const noexcept;
+    };
+
+    void on_record(const MrtRecord& rec);
+    void on_bgp4mp(const MrtRecord& rec);
+    void on_update(std::uint32_t peer, const Bgp4mpRecord& r, Bytes body);
+    void on_table_dump(const MrtRecord& rec);
+    void on_peer_index_table(const MrtRecord& rec);
+    void on_rib(const MrtRecord& rec);
+    // Counts a RIB dump entry whose attributes are in attrs_, and installs it.
+    void install_rib_entry(std::uint32_t peer, const Prefix& prefix, std::uint8_t safi, std::uint32_t path_id);
+    std::uint32_t peer_index(const PeerKey& key);
+
+    // Announces one route with the current attributes (attrs_).
+    void announce(std::uint32_t peer, const Prefix& prefix, std::uint32_t path_id);
+    [[nodiscard]] IpAddress next_hop_for(Afi family) const;
+
+    ReplayOptions options_;
+    InsertionPoints no_hooks_;
+    InsertionPoints* hooks_;
+    Diagnostics diag_;
+    Rib rib_;
+    AttributeDecoder decoder_;
+    PathAttributes attrs_;              // of the message being replayed
+    std::uint32_t path_length_ = 0;     // L of attrs_
+    std::array<AttrId, 2> interned_{};  // per family, valid when have_interned_
+    std::array<bool, 2> have_interned_{};
+    std::vector<std::uint8_t> canonical_;
+    std::vector<PeerFigures> peers_;
+    std::vector<PeerIdentity> identities_;
+    std::unordered_map<PeerKey, std::uint32_t, PeerKeyHash> peer_map_;
+    std::uint32_t last_peer_ = UINT32_MAX;
+    PeerKey last_key_;
+    std::vector<std::uint32_t> table_peers_;  // TABLE_DUMP_V2 index -> peer
+    bool have_peer_table_ = false;
+    std::vector<std::string> files_;
+    std::uint64_t records_ = 0;
+    std::uint32_t timestamp_ = 0;
+    std::uint32_t microseconds_ = 0;
+    bool finished_ = false;
+};
+
+}  // namespace mempool::bgp

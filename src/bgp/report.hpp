@@ -1,0 +1,79 @@
+// report.hpp: the figures of a replay, per peer, and their two renderings
+// (a table for people, one JSON object for programs).
+//
+// Counting rules (issue 4 item 6), so that figures compare with other tools:
+//   records        every MRT record read, a PEER_INDEX_TABLE too
+//   peer           its IP and AS as written in the MRT record
+//   updates        UPDATE messages, each once, empty ones included, as the
+//                  plugin A wrote it into the pool; absent without plugin A
+//                  (update_messages is the host's own count, for tests)
+//   announced_*    prefixes over NLRI and MP_REACH_NLRI, per family, any SAFI
+//   withdrawn_*    prefixes over withdrawn routes and MP_UNREACH_NLRI
+//   state_changes  STATE_CHANGE records
+//   rib_entries    RIB dump entries (TABLE_DUMP, TABLE_DUMP_V2)
+//   routes         Adj-RIB-In size at the end           (absent with --no-rib)
+//   best_routes    prefixes where the peer's route is best (absent with --no-rib)
+// A peer is listed when one of its figures is not zero.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "address.hpp"
+#include "diagnostics.hpp"
+
+namespace mempool::bgp {
+
+struct PeerFigures {
+    IpAddress ip;
+    std::uint32_t as = 0;
+    std::optional<std::uint64_t> updates;  // from plugin A, through the pool
+    std::uint64_t update_messages = 0;     // the host's own count of UPDATEs
+    std::uint64_t announced_v4 = 0;
+    std::uint64_t withdrawn_v4 = 0;
+    std::uint64_t announced_v6 = 0;
+    std::uint64_t withdrawn_v6 = 0;
+    std::uint64_t state_changes = 0;
+    std::uint64_t rib_entries = 0;
+    std::optional<std::uint64_t> routes;
+    std::optional<std::uint64_t> best_routes;
+    std::array<std::uint64_t, 6> messages{};  // by BGP message type 1..5 (index 0 unused)
+    std::vector<std::pair<std::string, double>> extra;  // plugin figures (plugin B)
+
+    [[nodiscard]] bool any_nonzero() const noexcept;
+};
+
+struct RibSummary {
+    std::uint64_t prefixes_v4 = 0;
+    std::uint64_t prefixes_v6 = 0;
+    std::uint64_t routes = 0;
+    std::uint64_t best_routes = 0;
+    std::uint64_t attribute_sets = 0;
+    std::uint64_t heap_bytes = 0;  // RIB structures and interned attributes
+};
+
+struct ReplayReport {
+    std::vector<std::string> files;
+    bool builtin_sample = false;
+    std::uint64_t records = 0;
+    std::vector<ParseError> errors;  // the first Diagnostics::kKeep
+    std::uint64_t error_count = 0;
+    std::vector<PeerFigures> peers;  // listed peers, sorted by address then AS
+    std::optional<RibSummary> rib;   // absent with --no-rib
+    std::vector<std::string> plugins;
+
+    // The peer with this address and AS, or null.
+    [[nodiscard]] const PeerFigures* find_peer(const std::string& ip, std::uint32_t as) const;
+};
+
+[[nodiscard]] nlohmann::json to_json(const ReplayReport& r);
+// Peers sorted by UPDATE count, largest first.
+[[nodiscard]] std::string to_table(const ReplayReport& r);
+
+}  // namespace mempool::bgp

@@ -1,0 +1,156 @@
+// rib.cpp: prefix index and per-prefix route lists.
+#include "rib.hpp"
+
+#include <cstring>
+
+namespace mempool::bgp {
+
+std::uint64_t hash_prefix(const Prefix& p) noexcept {
+    std::uint64_t a = 0, b = 0;
+    std::memcpy(&a, p.addr.data(), 8);
+    std::memcpy(&b, p.addr.data() + 8, 8);
+    std::uint64_t h = a * 0x9e3779b97f4a7c15ull ^ (b + 0x632be59bd9b4e019ull) * 0xc2b2ae3d27d4eb4full;
+    h ^= (std::uint64_t{p.len} << 8 | static_cast<std::uint64_t>(p.afi)) * 0x165667b19e3779f9ull;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return h;
+}
+
+Rib::Rib() : slots_(1024, kEmptySlot), mask_(1023) {}
+
+namespace {
+inline bool same_prefix(const Prefix& a, const Prefix& b) noexcept {
+    std::uint64_t a0, a1, b0, b1;
+    std::memcpy(&a0, a.addr.data(), 8);
+    std::memcpy(&a1, a.addr.data() + 8, 8);
+    std::memcpy(&b0, b.addr.data(), 8);
+    std::memcpy(&b1, b.addr.data() + 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0 && a.len == b.len && a.afi == b.afi;
+}
+// A slot holds the prefix's index and the upper half of its hash, so most
+// probes that do not match never touch the prefix itself.
+inline std::uint64_t make_slot(std::uint64_t hash, std::uint32_t idx) noexcept {
+    return (hash & 0xffffffff00000000ull) | idx;
+}
+}  // namespace
+
+std::uint32_t Rib::find(const Prefix& p) const noexcept {
+    const std::uint64_t h = hash_prefix(p);
+    const std::uint64_t tag = h & 0xffffffff00000000ull;
+    for (std::uint64_t i = h & mask_;; i = (i + 1) & mask_) {
+        const std::uint64_t s = slots_[i];
+        if (s == kEmptySlot) return kEmpty;
+        if ((s & 0xffffffff00000000ull) == tag) {
+            const auto idx = static_cast<std::uint32_t>(s);
+            if (same_prefix(prefixes_[idx].prefix, p)) return idx;
+        }
+    }
+}
+
+void Rib::grow() {
+    std::vector<std::uint64_t> next(slots_.size() * 2, kEmptySlot);
+    const std::uint64_t m = next.size() - 1;
+    for (std::uint32_t idx = 0; idx < prefixes_.size(); ++idx) {
+        const std::uint64_t h = hash_prefix(prefixes_[idx].prefix);
+        std::uint64_t i = h & m;
+        while (next[i] != kEmptySlot) i = (i + 1) & m;
+        next[i] = make_slot(h, idx);
+    }
+    slots_.swap(next);
+    mask_ = m;
+}
+
+std::uint32_t Rib::find_or_insert(const Prefix& p) {
+    const std::uint64_t h = hash_prefix(p);
+    const std::uint64_t tag = h & 0xffffffff00000000ull;
+    std::uint64_t i = h & mask_;
+    for (;; i = (i + 1) & mask_) {
+        const std::uint64_t s = slots_[i];
+        if (s == kEmptySlot) break;
+        if ((s & 0xffffffff00000000ull) == tag) {
+            const auto idx = static_cast<std::uint32_t>(s);
+            if (same_prefix(prefixes_[idx].prefix, p)) return idx;
+        }
+    }
+    const auto idx = static_cast<std::uint32_t>(prefixes_.size());
+    prefixes_.push_back(PrefixRoutes{p, {}});
+    if (prefixes_.size() * 2 > slots_.size()) {
+        grow();
+    } else {
+        slots_[i] = make_slot(h, idx);
+    }
+    return idx;
+}
+
+void Rib::release(Route& r) noexcept {
+    attrs_.unref(r.attrs);
+    r.attributes.clear();
+}
+
+Route& Rib::announce(const Prefix& prefix, std::uint32_t peer, std::uint32_t path_id, AttrId attrs) {
+    auto& routes = prefixes_[find_or_insert(prefix)].routes;
+    for (Route& r : routes) {
+        if (r.peer == peer && r.path_id == path_id) {
+            release(r);  // an announcement replaces the route, pool included
+            r.attrs = attrs;
+            return r;
+        }
+    }
+    if (peer >= peer_routes_.size()) peer_routes_.resize(peer + 1, 0);
+    ++peer_routes_[peer];
+    ++routes_;
+    if (routes.capacity() == 0) routes.reserve(2);
+    Route& r = routes.emplace_back();
+    r.attrs = attrs;
+    r.path_id = path_id;
+    r.peer = peer;
+    return r;
+}
+
+bool Rib::withdraw(const Prefix& prefix, std::uint32_t peer, std::uint32_t path_id) {
+    const std::uint32_t idx = find(prefix);
+    if (idx == kEmpty) return false;
+    auto& routes = prefixes_[idx].routes;
+    for (std::size_t i = 0; i < routes.size(); ++i) {
+        if (routes[i].peer == peer && routes[i].path_id == path_id) {
+            attrs_.unref(routes[i].attrs);
+            if (i + 1 != routes.size()) routes[i] = std::move(routes.back());
+            routes.pop_back();
+            --peer_routes_[peer];
+            --routes_;
+            return true;
+        }
+    }
+    return false;
+}
+
+std::size_t Rib::clear_peer(std::uint32_t peer) {
+    if (peer_routes(peer) == 0) return 0;
+    std::size_t removed = 0;
+    for (auto& pr : prefixes_) {
+        auto& routes = pr.routes;
+        for (std::size_t i = 0; i < routes.size();) {
+            if (routes[i].peer == peer) {
+                attrs_.unref(routes[i].attrs);
+                if (i + 1 != routes.size()) routes[i] = std::move(routes.back());
+                routes.pop_back();
+                ++removed;
+            } else {
+                ++i;
+            }
+        }
+    }
+    peer_routes_[peer] -= removed;
+    routes_ -= removed;
+    return removed;
+}
+
+std::size_t Rib::heap_bytes() const noexcept {
+    std::size_t n = prefixes_.capacity() * sizeof(PrefixRoutes) + slots_.capacity() * sizeof(std::uint64_t) +
+                    peer_routes_.capacity() * sizeof(std::uint64_t);
+    for (const auto& pr : prefixes_) n += pr.routes.capacity() * sizeof(Route);
+    return n + attrs_.heap_bytes();
+}
+
+}  // namespace mempool::bgp

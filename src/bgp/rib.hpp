@@ -1,0 +1,88 @@
+// rib.hpp: the Adj-RIB-In of every peer, stored by prefix.
+//
+// All peers' routes for one prefix sit together, which is what route
+// selection needs, and the Adj-RIB-In of one peer is the set of routes
+// carrying its index. A route is keyed by (prefix, peer, add-path id); the
+// family is part of the prefix.
+//
+//   Route        { Pool attributes;  // 8 bytes, allocates only when a plugin stores something
+//                  u32 attrs;        // interned path attributes (attr_store.hpp)
+//                  u32 path_id; u32 peer; }                      // 24 bytes
+//   PrefixRoutes { Prefix prefix (18 bytes); vector<Route> routes; }  // 48 bytes
+//   prefix index : open addressing, u64 slots (hash tag, index), load ≤ 1/2
+//
+// With ten peers per prefix that is about 24 + 48/10 + 32/10 bytes of RIB per
+// route, plus its share of an interned attribute set.
+//
+// Clearing a peer (session down) walks every prefix: session resets are
+// rare next to updates, and this keeps a route at 24 bytes.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include <mempool/pool.hpp>
+
+#include "address.hpp"
+#include "attr_store.hpp"
+
+namespace mempool::bgp {
+
+struct Route {
+    mempool::Pool attributes;  // the specification's `mem_pool *attributes`
+    AttrId attrs = 0;
+    std::uint32_t path_id = 0;
+    std::uint32_t peer = 0;
+};
+
+struct PrefixRoutes {
+    Prefix prefix;
+    std::vector<Route> routes;
+};
+
+class Rib {
+public:
+    Rib();
+
+    // Installs the route of (prefix, peer, path_id) with attribute set
+    // `attrs`, whose reference the RIB takes over. An existing route is
+    // replaced: its attribute reference and its pool are released.
+    Route& announce(const Prefix& prefix, std::uint32_t peer, std::uint32_t path_id, AttrId attrs);
+    // Removes the route; false if there was none.
+    bool withdraw(const Prefix& prefix, std::uint32_t peer, std::uint32_t path_id);
+    // Removes every route of the peer; returns how many.
+    std::size_t clear_peer(std::uint32_t peer);
+
+    [[nodiscard]] std::uint64_t peer_routes(std::uint32_t peer) const noexcept {
+        return peer < peer_routes_.size() ? peer_routes_[peer] : 0;
+    }
+    [[nodiscard]] std::uint64_t route_count() const noexcept { return routes_; }
+    [[nodiscard]] std::size_t prefix_count() const noexcept { return prefixes_.size(); }
+    [[nodiscard]] std::vector<PrefixRoutes>& prefixes() noexcept { return prefixes_; }
+    [[nodiscard]] const std::vector<PrefixRoutes>& prefixes() const noexcept { return prefixes_; }
+    [[nodiscard]] AttrStore& attributes() noexcept { return attrs_; }
+    [[nodiscard]] const AttrStore& attributes() const noexcept { return attrs_; }
+
+    // Heap bytes of the RIB's own structures (routes' pools not included).
+    [[nodiscard]] std::size_t heap_bytes() const noexcept;
+
+private:
+    static constexpr std::uint32_t kEmpty = 0xffffffffu;
+    static constexpr std::uint64_t kEmptySlot = ~std::uint64_t{0};
+    [[nodiscard]] std::uint32_t find(const Prefix& p) const noexcept;
+    std::uint32_t find_or_insert(const Prefix& p);
+    void grow();
+    void release(Route& r) noexcept;
+
+    std::vector<PrefixRoutes> prefixes_;
+    std::vector<std::uint64_t> slots_;  // hash tag << 32 | index into prefixes_; kEmptySlot when free
+    std::uint64_t mask_ = 0;
+    std::vector<std::uint64_t> peer_routes_;
+    std::uint64_t routes_ = 0;
+    AttrStore attrs_;
+};
+
+std::uint64_t hash_prefix(const Prefix& p) noexcept;
+
+}  // namespace mempool::bgp

@@ -1,0 +1,43 @@
+// selection.cpp: built-in rule and the per-prefix scan.
+#include "selection.hpp"
+
+namespace mempool::bgp {
+
+bool builtin_prefers(const RouteCandidate& a, const RouteCandidate& b) noexcept {
+    const std::uint32_t ma = route_metric(a.path_length, a.origin);
+    const std::uint32_t mb = route_metric(b.path_length, b.origin);
+    if (ma != mb) return ma < mb;
+    if (a.peer_ip != b.peer_ip) return a.peer_ip < b.peer_ip;  // IPv4 sorts before IPv6
+    if (a.peer_as != b.peer_as) return a.peer_as < b.peer_as;
+    return a.path_id < b.path_id;
+}
+
+std::uint64_t select_best_routes(Rib& rib, const std::vector<PeerIdentity>& peers, InsertionPoints& hooks,
+                                 std::vector<std::uint64_t>& best) {
+    best.assign(peers.size(), 0);
+    const bool ask = hooks.compares_routes();
+    const AttrStore& attrs = rib.attributes();
+    std::uint64_t selected = 0;
+    for (auto& pr : rib.prefixes()) {
+        auto& routes = pr.routes;
+        if (routes.empty()) continue;
+        auto candidate = [&](Route& r) {
+            const AttrSet& s = attrs[r.attrs];
+            const PeerIdentity& p = peers[r.peer];
+            return RouteCandidate{pr.prefix, r.peer, r.path_id, s.path_length, s.origin, p.ip, p.as, r.attributes};
+        };
+        std::size_t bi = 0;
+        for (std::size_t i = 1; i < routes.size(); ++i) {
+            const RouteCandidate c = candidate(routes[i]);
+            const RouteCandidate b = candidate(routes[bi]);
+            Preference pref = ask ? hooks.route_compare(c, b) : Preference::no_opinion;
+            if (pref == Preference::no_opinion) pref = builtin_prefers(c, b) ? Preference::first : Preference::second;
+            if (pref == Preference::first) bi = i;
+        }
+        ++best[routes[bi].peer];
+        ++selected;
+    }
+    return selected;
+}
+
+}  // namespace mempool::bgp

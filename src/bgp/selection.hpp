@@ -1,0 +1,45 @@
+// selection.hpp: the best route of each prefix.
+//
+// The best route is the one the route_compare insertion point prefers; when
+// it has no opinion (or no plugin is attached), the built-in rule decides.
+// The built-in rule is the one shipped plugins C and D implement, so a
+// replay with or without them selects the same routes:
+//
+//   metric = 4 × L + origin        L: AS path length, consecutive repeats of
+//                                     one AS counted once, an AS_SET counts 1,
+//                                     confederation segments 0;
+//                                  origin: 0 IGP, 1 EGP, 2 INCOMPLETE
+//   lower metric wins; ties: lower peer IP (every IPv4 before every IPv6,
+//   numerically), then lower peer AS, then lower add-path id.
+//
+// The ties make the rule a total order on the routes of one prefix, so the
+// result does not depend on the order routes arrived in.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "insertion_points.hpp"
+#include "rib.hpp"
+
+namespace mempool::bgp {
+
+struct PeerIdentity {
+    IpAddress ip;
+    std::uint32_t as = 0;
+};
+
+[[nodiscard]] constexpr std::uint32_t route_metric(std::uint32_t path_length, std::uint8_t origin) noexcept {
+    return 4 * path_length + origin;
+}
+
+// True if `a` is preferred over `b` under the built-in rule.
+[[nodiscard]] bool builtin_prefers(const RouteCandidate& a, const RouteCandidate& b) noexcept;
+
+// Chooses the best route of every prefix and adds 1 to best[peer] for each.
+// `best` is resized to the number of peers. Returns the number of prefixes
+// with a best route.
+std::uint64_t select_best_routes(Rib& rib, const std::vector<PeerIdentity>& peers, InsertionPoints& hooks,
+                                 std::vector<std::uint64_t>& best);
+
+}  // namespace mempool::bgp

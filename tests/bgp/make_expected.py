@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""Computes the expected per-peer figures of every MRT file in a folder,
+independently of mempool-bgp, from Debian's bgpdump:
+
+  - `bgpdump -m FILE` gives one line per announced (A), withdrawn (W) or RIB
+    dump (B) prefix and one per state change (STATE);
+  - `bgpdump FILE` (verbose) gives one block per message: the UPDATE count
+    per peer is the number of "TYPE: .../Update" blocks from that peer;
+  - the MRT record count comes from walking the record headers here.
+
+Routes and best routes are computed by replaying the A/W/B/STATE lines into
+an Adj-RIB-In per peer and applying the selection rule of issue 4 item 5:
+metric = 4*L + origin (L: AS path length, consecutive repeats counted once,
+AS_SET 1, confederation segments 0); ties: lower peer IP (IPv4 first), lower
+peer AS, lower add-path id.
+
+Usage: make_expected.py DATA_DIR OUT_DIR   (writes OUT_DIR/<file>.json)
+"""
+import bz2
+import gzip
+import ipaddress
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+from collections import defaultdict
+
+
+def open_any(path):
+    with open(path, "rb") as f:
+        magic = f.read(3)
+    if magic[:2] == b"\x1f\x8b":
+        return gzip.open(path, "rb")
+    if magic == b"BZh":
+        return bz2.open(path, "rb")
+    return open(path, "rb")
+
+
+def count_records(path):
+    data = open_any(path).read()
+    off = n = 0
+    while off + 12 <= len(data):
+        (length,) = struct.unpack(">I", data[off + 8:off + 12])
+        if off + 12 + length > len(data):
+            break
+        off += 12 + length
+        n += 1
+    return n
+
+
+def path_length(text):
+    """L of issue 4: tokens of bgpdump's AS path text."""
+    n = 0
+    prev = None
+    i = 0
+    toks = text.replace("{", " { ").replace("}", " } ").replace("[", " [ ").replace("]", " ] ") \
+        .replace("(", " ( ").replace(")", " ) ").split()
+    while i < len(toks):
+        t = toks[i]
+        if t == "{":  # AS_SET counts 1
+            while toks[i] != "}":
+                i += 1
+            n += 1
+            prev = None
+        elif t in ("[", "("):  # confederation segment: 0, does not break a run
+            close = "]" if t == "[" else ")"
+            while toks[i] != close:
+                i += 1
+        else:
+            asn = t
+            if asn != prev:
+                n += 1
+            prev = asn
+        i += 1
+    return n
+
+
+ORIGIN = {"IGP": 0, "EGP": 1, "INCOMPLETE": 2}
+
+
+def ntop(ip):
+    """The address as glibc's inet_ntop writes it (issue 4: 'as inet_ntop
+    writes them'). bgpdump differs for IPv6 addresses with a single zero
+    group: it writes 2001:7f8:30::1:1:0:1853 where inet_ntop (RFC 5952)
+    writes 2001:7f8:30:0:1:1:0:1853."""
+    fam = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    return socket.inet_ntop(fam, socket.inet_pton(fam, ip))
+
+
+def masked(prefix):
+    """bgpdump prints prefixes with bits past their length as received
+    (11.13.0.0/13); mempool-bgp masks them (11.8.0.0/13)."""
+    return ipaddress.ip_network(prefix, strict=False)
+
+
+def ip_key(ip):
+    a = ipaddress.ip_address(ip)
+    return (a.version, int(a))
+
+
+def expected_for(path):
+    peers = defaultdict(lambda: defaultdict(int))
+    rib = defaultdict(dict)  # peer -> {(net, path_id): metric}
+    out = subprocess.run(["bgpdump", "-m", path], capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        f = line.split("|")
+        kind = f[2]
+        peer = (ntop(f[3]), int(f[4]))
+        fig = peers[peer]
+        if kind == "STATE":
+            fig["state_changes"] += 1
+            if int(f[6]) != 6:
+                rib[peer].clear()
+            continue
+        net = masked(f[5])
+        fam = "v4" if net.version == 4 else "v6"
+        if kind == "W":
+            fig["withdrawn_" + fam] += 1
+            rib[peer].pop((net, 0), None)
+            continue
+        if f[0] == "TABLE_DUMP2_AP":
+            path_id, aspath, origin = int(f[6]), f[7], f[8]
+        else:
+            path_id, aspath, origin = 0, f[6], f[7]
+        metric = 4 * path_length(aspath) + ORIGIN[origin]
+        if kind == "A":
+            fig["announced_" + fam] += 1
+        elif kind == "B":
+            fig["rib_entries"] += 1
+        rib[peer][(net, path_id)] = metric
+    verbose = subprocess.run(["bgpdump", path], capture_output=True, text=True, check=True).stdout
+    is_update = False
+    for line in verbose.splitlines():
+        if line.startswith("TYPE:"):
+            is_update = line.strip().endswith("/Update")
+        elif line.startswith("FROM:") and is_update:
+            ip, asn = line.split()[1:3]
+            peers[(ntop(ip), int(asn[2:]))]["update_messages"] += 1
+            is_update = False
+    # selection
+    candidates = defaultdict(list)
+    for peer, routes in rib.items():
+        peers[peer]["routes"] = len(routes)
+        for (net, path_id), metric in routes.items():
+            candidates[net].append((metric, ip_key(peer[0]), peer[1], path_id, peer))
+    for net, cands in candidates.items():
+        best = min(cands)
+        peers[best[4]]["best_routes"] += 1
+    names = ["update_messages", "announced_v4", "withdrawn_v4", "announced_v6", "withdrawn_v6",
+             "state_changes", "rib_entries", "routes", "best_routes"]
+    listed = []
+    for (ip, asn), fig in sorted(peers.items(), key=lambda kv: (ip_key(kv[0][0]), kv[0][1])):
+        if any(fig.get(n, 0) for n in names):
+            row = {"peer_ip": ip, "peer_as": asn}
+            row.update({n: fig.get(n, 0) for n in names})
+            listed.append(row)
+    return {"file": os.path.basename(path), "records": count_records(path), "peers": listed}
+
+
+def main():
+    data, out = sys.argv[1], sys.argv[2]
+    os.makedirs(out, exist_ok=True)
+    for name in sorted(os.listdir(data)):
+        if name.endswith(".md"):
+            continue
+        exp = expected_for(os.path.join(data, name))
+        with open(os.path.join(out, name + ".json"), "w") as f:
+            json.dump(exp, f, indent=1, sort_keys=True)
+            f.write("\n")
+        print(f"{name}: {exp['records']} records, {len(exp['peers'])} peers")
+
+
+if __name__ == "__main__":
+    main()

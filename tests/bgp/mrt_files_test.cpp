@@ -1,0 +1,203 @@
+// Replays every real MRT file of ../shared/data/mrt and compares the figures
+// with expectations computed independently from Debian's bgpdump
+// (tests/bgp/make_expected.py: `bgpdump -m` lines replayed into a per-peer
+// RIB with the selection rule, `bgpdump` verbose blocks for UPDATE counts).
+//
+// Where bgpdump's view and ours legitimately differ, the expectation files
+// already hold our view and the tests at the end of this file pin the
+// difference down:
+//   1. IPv6 peer addresses: we write them as inet_ntop does (RFC 5952),
+//      bgpdump shortens a single zero group ("2001:7f8:30::1:1:0:1853").
+//   2. Prefixes with bits set past their length: bgpdump prints them as
+//      received (11.13.0.0/13), we mask them (11.8.0.0/13).
+//   3. A prefix field that ends in the middle of a prefix: bgpdump drops the
+//      tail silently, we drop it and report it (file, offset, record, reason).
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "test_util.hpp"
+
+namespace mempool::bgp::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The files the project knows; each must be present (a missing one fails).
+const std::vector<std::string> kFiles = {
+    "bview.20020722.2337.gz",         "bview.64k_stream_overflow.gz",   "bview.ipv4_unicast_add_path.gz",
+    "bview.ipv6_unicast_add_path.gz", "updates.20020722.2238.gz",       "updates.20071015.1505.gz",
+    "updates.20100722.2015.gz",       "updates.long_withdrawal.gz",     "updates.nlri_mask_trailing_bits.gz",
+};
+
+nlohmann::json load_expected(const std::string& name) {
+    std::ifstream in(expected_dir() / (name + ".json"));
+    EXPECT_TRUE(in.good()) << "no expectation for " << name << "; run tests/bgp/make_expected.sh";
+    if (!in.good()) return {};
+    return nlohmann::json::parse(in);
+}
+
+ReplayReport replay_file(const std::string& name) {
+    Replay r;
+    const fs::path path = mrt_data_dir() / name;
+    EXPECT_TRUE(fs::exists(path)) << "MRT data file missing: " << path
+                                  << " (set MEMPOOL_MRT_DATA or the CMake cache variable MEMPOOL_MRT_DATA)";
+    EXPECT_TRUE(r.replay_file(path.string()));
+    return r.finish();
+}
+
+class MrtFile : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(MrtFile, FiguresMatchBgpdump) {
+    const std::string name = GetParam();
+    const nlohmann::json exp = load_expected(name);
+    ASSERT_FALSE(exp.is_null());
+    const ReplayReport rep = replay_file(name);
+    EXPECT_EQ(rep.records, exp["records"].get<std::uint64_t>());
+    std::set<std::pair<std::string, std::uint32_t>> expected_peers;
+    for (const auto& p : exp["peers"]) {
+        const std::string ip = p["peer_ip"];
+        const std::uint32_t as = p["peer_as"];
+        expected_peers.emplace(ip, as);
+        SCOPED_TRACE(name + " peer " + ip + " AS" + std::to_string(as));
+        const PeerFigures* f = rep.find_peer(ip, as);
+        ASSERT_NE(f, nullptr);
+        EXPECT_EQ(f->update_messages, p["update_messages"].get<std::uint64_t>());
+        EXPECT_EQ(f->messages[static_cast<int>(MessageType::update)], f->update_messages);
+        EXPECT_EQ(f->announced_v4, p["announced_v4"].get<std::uint64_t>());
+        EXPECT_EQ(f->withdrawn_v4, p["withdrawn_v4"].get<std::uint64_t>());
+        EXPECT_EQ(f->announced_v6, p["announced_v6"].get<std::uint64_t>());
+        EXPECT_EQ(f->withdrawn_v6, p["withdrawn_v6"].get<std::uint64_t>());
+        EXPECT_EQ(f->state_changes, p["state_changes"].get<std::uint64_t>());
+        EXPECT_EQ(f->rib_entries, p["rib_entries"].get<std::uint64_t>());
+        ASSERT_TRUE(f->routes.has_value());
+        ASSERT_TRUE(f->best_routes.has_value());
+        EXPECT_EQ(*f->routes, p["routes"].get<std::uint64_t>());
+        EXPECT_EQ(*f->best_routes, p["best_routes"].get<std::uint64_t>());
+        EXPECT_FALSE(f->updates.has_value()) << "no plugin A loaded: 'updates' must be absent";
+    }
+    for (const auto& p : rep.peers)
+        EXPECT_TRUE(expected_peers.count({to_string(p.ip), p.as})) << "unexpected peer " << to_string(p.ip);
+    EXPECT_EQ(rep.peers.size(), expected_peers.size());
+    // Every route is counted once in the RIB summary; each non-empty prefix has one best route.
+    ASSERT_TRUE(rep.rib.has_value());
+    std::uint64_t routes = 0, best = 0;
+    for (const auto& p : rep.peers) {
+        routes += *p.routes;
+        best += *p.best_routes;
+    }
+    EXPECT_EQ(routes, rep.rib->routes);
+    EXPECT_EQ(best, rep.rib->prefixes_v4 + rep.rib->prefixes_v6);
+}
+
+INSTANTIATE_TEST_SUITE_P(RealData, MrtFile, ::testing::ValuesIn(kFiles), [](const auto& info) {
+    std::string n = info.param;
+    for (char& c : n)
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    return n;
+});
+
+// Every file in the data folder is covered: a new file without an
+// expectation fails here.
+TEST(MrtFiles, EveryFileInTheFolderHasAnExpectationAndATest) {
+    const fs::path dir = mrt_data_dir();
+    ASSERT_TRUE(fs::is_directory(dir)) << "MRT data folder missing: " << dir;
+    std::size_t n = 0;
+    for (const auto& e : fs::directory_iterator(dir)) {
+        const std::string name = e.path().filename().string();
+        if (e.path().extension() == ".md") continue;
+        ++n;
+        EXPECT_TRUE(std::find(kFiles.begin(), kFiles.end(), name) != kFiles.end()) << name << " has no test";
+        EXPECT_TRUE(fs::exists(expected_dir() / (name + ".json"))) << name << " has no expectation";
+    }
+    EXPECT_EQ(n, kFiles.size());
+}
+
+// Several files replay in order into one RIB: figures add up.
+TEST(MrtFiles, SeveralFilesInOrderAccumulate) {
+    Replay r;
+    ASSERT_TRUE(r.replay_file((mrt_data_dir() / "updates.20020722.2238.gz").string()));
+    ASSERT_TRUE(r.replay_file((mrt_data_dir() / "updates.20071015.1505.gz").string()));
+    const ReplayReport both = r.finish();
+    const ReplayReport a = replay_file("updates.20020722.2238.gz");
+    const ReplayReport b = replay_file("updates.20071015.1505.gz");
+    EXPECT_EQ(both.records, a.records + b.records);
+    EXPECT_EQ(both.files.size(), 2u);
+    std::uint64_t ann = 0, ann_ab = 0;
+    for (const auto& p : both.peers) ann += p.announced_v4 + p.announced_v6;
+    for (const auto* rep : {&a, &b})
+        for (const auto& p : rep->peers) ann_ab += p.announced_v4 + p.announced_v6;
+    EXPECT_EQ(ann, ann_ab);
+}
+
+// --- The odd files, on purpose -------------------------------------------
+
+TEST(OddFiles, AddPathRibKeepsOneRoutePerPathId) {
+    for (const char* name : {"bview.ipv4_unicast_add_path.gz", "bview.ipv6_unicast_add_path.gz"}) {
+        SCOPED_TRACE(name);
+        Replay r;
+        ASSERT_TRUE(r.replay_file((mrt_data_dir() / name).string()));
+        // Some prefix holds several routes of one peer, told apart by path id.
+        bool found = false;
+        for (const auto& pr : r.rib().prefixes()) {
+            for (std::size_t i = 0; i < pr.routes.size(); ++i)
+                for (std::size_t j = i + 1; j < pr.routes.size(); ++j)
+                    if (pr.routes[i].peer == pr.routes[j].peer) {
+                        EXPECT_NE(pr.routes[i].path_id, pr.routes[j].path_id);
+                        found = true;
+                    }
+        }
+        EXPECT_TRUE(found);
+        const ReplayReport rep = r.finish();
+        EXPECT_EQ(rep.error_count, 0u);
+        EXPECT_EQ(rep.rib->routes, 62u);  // every RIB entry is a route: 62 (prefix, peer, path id) keys
+    }
+}
+
+TEST(OddFiles, RecordLongerThan64KiB) {
+    const ReplayReport rep = replay_file("bview.64k_stream_overflow.gz");
+    EXPECT_EQ(rep.error_count, 0u);
+    EXPECT_EQ(rep.records, 2u);  // PEER_INDEX_TABLE + one 69,700-byte RIB record
+    std::uint64_t entries = 0;
+    for (const auto& p : rep.peers) entries += p.rib_entries;
+    EXPECT_EQ(entries, 23u);
+    EXPECT_EQ(rep.rib->prefixes_v6, 1u);
+}
+
+TEST(OddFiles, LongWithdrawalIsAnExtendedMessage) {
+    const ReplayReport rep = replay_file("updates.long_withdrawal.gz");
+    EXPECT_EQ(rep.error_count, 0u);
+    ASSERT_EQ(rep.peers.size(), 1u);
+    EXPECT_EQ(rep.peers[0].withdrawn_v6, 4096u);  // one UPDATE of more than 4,096 bytes (RFC 8654)
+    EXPECT_EQ(rep.peers[0].update_messages, 1u);
+}
+
+// Difference 2 and 3 with bgpdump.
+TEST(OddFiles, NlriTrailingBitsAreMaskedAndTheTruncatedTailReported) {
+    Replay r;
+    ASSERT_TRUE(r.replay_file((mrt_data_dir() / "updates.nlri_mask_trailing_bits.gz").string()));
+    ASSERT_EQ(r.rib().prefix_count(), 1u);
+    // bgpdump -m prints 11.13.0.0/13: bits past /13 as received.
+    EXPECT_EQ(to_string(r.rib().prefixes()[0].prefix), "11.8.0.0/13");
+    const ReplayReport rep = r.finish();
+    ASSERT_EQ(rep.error_count, 1u);
+    // The NLRI field ends with one lone length byte (/11 without its 2 bytes).
+    EXPECT_EQ(rep.errors[0].offset, 87u);
+    EXPECT_EQ(rep.errors[0].record, 1u);
+    EXPECT_NE(rep.errors[0].reason.find("prefix /11"), std::string::npos) << rep.errors[0].reason;
+    EXPECT_EQ(rep.peers[0].announced_v4, 1u);
+}
+
+// Difference 1 with bgpdump.
+TEST(OddFiles, Ipv6PeerAddressesAreWrittenAsInetNtopWritesThem) {
+    const ReplayReport rep = replay_file("updates.20100722.2015.gz");
+    // bgpdump writes this peer as 2001:7f8:30::1:1:0:1853.
+    EXPECT_NE(rep.find_peer("2001:7f8:30:0:1:1:0:1853", 1853), nullptr);
+    EXPECT_EQ(rep.find_peer("2001:7f8:30::1:1:0:1853", 1853), nullptr);
+}
+
+}  // namespace
+}  // namespace mempool::bgp::test

@@ -1,0 +1,215 @@
+// mempool-bgp: replays BGP data (MRT files) through the BGP host, keeping an
+// Adj-RIB-In per peer with an attribute pool on every route, and reports per
+// peer figures. See `mempool-bgp --help`.
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "replay.hpp"
+#include "sample.hpp"
+
+#ifdef MEMPOOL_BGP_WITH_PLUGINS
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "plugin_points.hpp"
+#endif
+
+namespace {
+
+using namespace mempool::bgp;
+
+// A progress bar on stderr, only when stderr is a terminal.
+class Progress {
+public:
+    Progress() : enabled_(isatty(STDERR_FILENO) == 1) {}
+    [[nodiscard]] bool enabled() const { return enabled_; }
+    void update(const std::string& name, const ByteSource& src) {
+        const auto now = std::chrono::steady_clock::now();
+        const bool done = src.total() != 0 && src.consumed() >= src.total();
+        if (!done && now - last_ < std::chrono::milliseconds(100)) return;
+        last_ = now;
+        const double f = src.total() ? static_cast<double>(src.consumed()) / static_cast<double>(src.total()) : 0.0;
+        const int width = 30;
+        const int fill = static_cast<int>(f * width);
+        std::string bar(static_cast<std::size_t>(fill), '#');
+        bar.resize(width, '.');
+        std::fprintf(stderr, "\r%-40.40s [%s] %3d%%", name.c_str(), bar.c_str(), static_cast<int>(f * 100));
+        shown_ = true;
+    }
+    void finish() {
+        if (shown_) std::fputs("\r\033[K", stderr);
+    }
+
+private:
+    bool enabled_;
+    bool shown_ = false;
+    std::chrono::steady_clock::time_point last_{};
+};
+
+#ifdef MEMPOOL_BGP_WITH_PLUGINS
+// The "name (point)" of each manifest entry, for the report.
+std::vector<std::string> manifest_names(const std::string& path) {
+    std::vector<std::string> names;
+    std::ifstream in(path);
+    const nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+    if (doc.is_object() && doc.contains("plugins") && doc["plugins"].is_array())
+        for (const auto& e : doc["plugins"])
+            if (e.is_object() && e.contains("name") && e["name"].is_string())
+                names.push_back(e["name"].get<std::string>() +
+                                (e.contains("point") && e["point"].is_string() ? " (" + e["point"].get<std::string>() + ")" : ""));
+    return names;
+}
+#endif
+
+int run_replay(const std::vector<std::string>& files, const std::string& plugins, bool json, bool no_rib,
+               bool interpreter, const SampleOptions& sample) {
+    InsertionPoints* hooks = nullptr;
+#ifdef MEMPOOL_BGP_WITH_PLUGINS
+    std::unique_ptr<mempool::Runtime> runtime;
+    std::unique_ptr<PluginInsertionPoints> points;
+    if (plugins != "none") {
+        const std::string manifest = plugins.empty() ? default_plugin_manifest() : plugins;
+        if (manifest.empty()) {
+            std::fprintf(stderr, "mempool-bgp: note: no default plugin manifest found (set MEMPOOL_BGP_PLUGINS or "
+                                 "--plugins); replaying without plugins\n");
+        } else {
+            mempool::RuntimeOptions ro;
+            ro.jit = !interpreter;
+            runtime = std::make_unique<mempool::Runtime>(ro);
+            points = std::make_unique<PluginInsertionPoints>(*runtime);
+            const mempool::ManifestReport rep = runtime->load_manifest(manifest);
+            if (!rep.ok()) {
+                std::fprintf(stderr, "mempool-bgp: cannot use plugin manifest %s:\n", manifest.c_str());
+                for (const auto& p : rep.problems) std::fprintf(stderr, "  %s\n", p.to_string().c_str());
+                return 2;
+            }
+            points->set_plugin_names(manifest_names(manifest));
+            hooks = points.get();
+        }
+    }
+#else
+    (void)interpreter;
+    if (!plugins.empty() && plugins != "none") {
+        std::fprintf(stderr,
+                     "mempool-bgp: this build has no plugin runtime (MEMPOOL_BUILD_PLUGINS=OFF); only '--plugins none' "
+                     "is accepted (got '%s')\n",
+                     plugins.c_str());
+        return 2;
+    }
+    if (plugins.empty())
+        std::fprintf(stderr, "mempool-bgp: note: built without the plugin runtime; replaying without plugins "
+                             "(the built-in selection rule applies, 'updates' is not reported)\n");
+#endif
+    Progress progress;
+    ReplayOptions opts;
+    opts.keep_rib = !no_rib;
+    opts.hooks = hooks;
+    if (progress.enabled())
+        opts.progress = [&progress](const std::string& name, const ByteSource& src) { progress.update(name, src); };
+    Replay replay(opts);
+    bool open_failed = false;
+    std::vector<std::uint8_t> stream;
+    if (files.empty()) {
+        std::fprintf(stderr,
+                     "mempool-bgp: no FILE given: replaying the built-in sample (%u peers, %u prefixes, %u updates, "
+                     "seed %llu)\n",
+                     sample.peers, sample.prefixes, sample.updates, static_cast<unsigned long long>(sample.seed));
+        stream = sample_stream(sample);
+        replay.replay_source(memory_byte_source(stream.data(), stream.size()), "<built-in sample>");
+    } else {
+        for (const auto& f : files) open_failed |= !replay.replay_file(f);
+    }
+    progress.finish();
+    ReplayReport report = replay.finish();
+    report.builtin_sample = files.empty();
+    if (json) {
+        std::cout << to_json(report).dump(2) << '\n';
+    } else {
+        if (report.builtin_sample) std::cout << "Built-in sample (no FILE given)\n";
+        std::cout << to_table(report);
+        const std::size_t show = std::min<std::size_t>(report.errors.size(), 10);
+        for (std::size_t i = 0; i < show; ++i) {
+            const auto& e = report.errors[i];
+            std::fprintf(stderr, "%s: offset %llu, record %llu: %s\n", e.file.c_str(),
+                         static_cast<unsigned long long>(e.offset), static_cast<unsigned long long>(e.record),
+                         e.reason.c_str());
+        }
+        if (report.error_count > show)
+            std::fprintf(stderr, "... and %llu more errors (see --json)\n",
+                         static_cast<unsigned long long>(report.error_count - show));
+    }
+    return open_failed ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{
+        "mempool-bgp: replays BGP data from MRT files (RFC 6396), keeps an Adj-RIB-In per peer with an attribute\n"
+        "pool on every route, selects the best route of each prefix, and reports figures per peer."};
+    app.require_subcommand(1);
+
+    std::vector<std::string> files;
+    std::string plugins;
+    bool json = false, no_rib = false;
+    SampleOptions sample;
+    auto* replay = app.add_subcommand(
+        "replay",
+        "Replay MRT files in order (gzip, bzip2 or plain, detected from their first bytes): BGP4MP and BGP4MP_ET\n"
+        "messages and state changes (2/4-byte AS, add-path), TABLE_DUMP, TABLE_DUMP_V2 (add-path RIBs too).\n"
+        "With no FILE, replays a built-in sample generated in memory (several peers, IPv4 and IPv6, 4-byte ASes,\n"
+        "prepending, withdrawals, a session reset) and says so. Malformed records are reported (file, byte offset,\n"
+        "record number, reason) and skipped. A progress bar is drawn on stderr when it is a terminal.\n"
+        "Figures per peer: updates (from plugin A; absent without it), announced_v4/v6, withdrawn_v4/v6,\n"
+        "state_changes, rib_entries, routes (Adj-RIB-In size at the end), best_routes (prefixes where its route\n"
+        "is best: lower 4*L+origin, then lower peer IP, peer AS, add-path id).");
+    replay->add_option("FILE", files, "MRT files, replayed in order into one RIB")->check(CLI::ExistingFile);
+    bool interpreter = false;
+#ifdef MEMPOOL_BGP_WITH_PLUGINS
+    replay->add_option("--plugins", plugins,
+                       "plugin manifest (JSON), or 'none'. Default: $MEMPOOL_BGP_PLUGINS, else the shipped manifest "
+                       "(plugins A-D) of the build tree or of the installation");
+    replay->add_flag("--interpreter", interpreter, "run plugins in the eBPF interpreter instead of the JIT");
+#else
+    replay->add_option("--plugins", plugins,
+                       "plugin manifest, or 'none'. This build has no plugin runtime (MEMPOOL_BUILD_PLUGINS=OFF): "
+                       "only 'none' is accepted, and without the option the replay runs without plugins");
+#endif
+    replay->add_flag("--json", json, "print the report as one JSON object instead of a table");
+    replay->add_flag("--no-rib", no_rib, "count only: keep no Adj-RIB-In, no route selection (routes, best_routes absent)");
+    replay->add_option("--sample-peers", sample.peers, "built-in sample: number of peers")->capture_default_str();
+    replay->add_option("--sample-prefixes", sample.prefixes, "built-in sample: number of prefixes")->capture_default_str();
+    replay->add_option("--sample-updates", sample.updates, "built-in sample: number of later updates")->capture_default_str();
+
+    std::string out;
+    SampleOptions synth_opts;
+    auto* synth = app.add_subcommand(
+        "synth", "Write the deterministic sample stream as an MRT file (BGP4MP_MESSAGE_AS4 and STATE_CHANGE_AS4\n"
+                 "records), gzip-compressed if FILE ends in .gz; for scale tests.");
+    synth->add_option("-o,--output", out, "the MRT file to write")->required();
+    synth->add_option("--peers", synth_opts.peers, "number of peers")->capture_default_str()->check(CLI::Range(1u, 60000u));
+    synth->add_option("--prefixes", synth_opts.prefixes, "prefixes in each peer's table (4 in 5 IPv4)")->capture_default_str();
+    synth->add_option("--updates", synth_opts.updates, "events after the initial tables")->capture_default_str();
+    synth->add_option("--seed", synth_opts.seed, "seed of the generator")->capture_default_str();
+
+    CLI11_PARSE(app, argc, argv);
+
+    if (*replay) return run_replay(files, plugins, json, no_rib, interpreter, sample);
+    std::string why;
+    std::uint64_t n = 0;
+    if (!write_sample_file(out, synth_opts, why, &n)) {
+        std::fprintf(stderr, "mempool-bgp synth: %s: %s\n", out.c_str(), why.c_str());
+        return 1;
+    }
+    std::fprintf(stderr, "mempool-bgp synth: wrote %llu records to %s\n", static_cast<unsigned long long>(n), out.c_str());
+    return 0;
+}
