@@ -78,12 +78,9 @@
 #ifndef MEMPOOL_PLUGIN_SDK_H
 #define MEMPOOL_PLUGIN_SDK_H
 
-#if defined(__bpf__) || defined(__BPF__)
+/* clang's freestanding <stdint.h> for plugins; the host's for the runtime,
+ * which includes this header to share the argument layout. */
 #include <stdint.h>
-#else
-/* Host side (the runtime includes this header to share the layout). */
-#include <stdint.h>
-#endif
 
 #ifdef __cplusplus
 extern "C" {
