@@ -27,3 +27,20 @@ file(RELATIVE_PATH MEMPOOL_PC_TO_PREFIX
      /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
 configure_file(${PROJECT_SOURCE_DIR}/cmake/mempool.pc.in ${PROJECT_BINARY_DIR}/mempool.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/mempool.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# The plugin runtime, its CMake function for building plugins, the shipped
+# plugins with their manifest, and the tools.
+if(TARGET mempool_runtime)
+  install(TARGETS mempool_runtime EXPORT mempoolRuntimeTargets
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(EXPORT mempoolRuntimeTargets NAMESPACE mempool:: DESTINATION ${MEMPOOL_CMAKE_DIR})
+  install(FILES ${PROJECT_SOURCE_DIR}/cmake/MempoolBpf.cmake DESTINATION ${MEMPOOL_CMAKE_DIR})
+  get_target_property(mempool_plugin_objects mempool_plugins MEMPOOL_BPF_OBJECTS)
+  install(FILES ${mempool_plugin_objects} ${PROJECT_BINARY_DIR}/plugins/plugins.json
+                ${PROJECT_SOURCE_DIR}/plugins/bgp_plugins.h
+          DESTINATION ${CMAKE_INSTALL_DATADIR}/mempool/plugins)
+endif()
+if(TARGET mempool-plugin)
+  install(TARGETS mempool-plugin RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()

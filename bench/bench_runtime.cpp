@@ -1,0 +1,141 @@
+// bench_runtime: what a plugin costs the host (issue 3, "Targets").
+//
+//   BM_PluginA/jit           one run(point) of plugin A (count_updates) on an
+//                            UPDATE: argument copy + JIT call + 2 get + 2 set
+//   BM_PluginA/interpreter   the same, interpreted
+//   BM_NativeA               a C++ function doing the same on the same pool
+//   BM_EmptyPoint/args:N     run() of a point with nothing attached, with N
+//                            arguments built at the call
+//   BM_LoadVerify/<plugin>   load + verify of each shipped plugin: file
+//                            checks, validation in a forked child, real load
+//                            and JIT (and, /in_process, without the child)
+//
+// Run: build/bench/bench_runtime --benchmark_repetitions=5
+//      --benchmark_report_aggregates_only=true
+#include <mempool/pool.hpp>
+#include <mempool/runtime.hpp>
+
+#include "bgp_plugins.h"
+
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace {
+
+std::string shipped(const std::string& file) { return std::string(MEMPOOL_PLUGINS_DIR) + "/" + file; }
+
+struct Host {
+    explicit Host(bool jit) : rt(options(jit)) {
+        rt.set_global_pool(&global);
+        message = rt.point("bgp_message");
+        LoadResult r = rt.load(shipped("count_updates.o"), "plugin/count_updates");
+        if (!r || r.value()->jitted() != jit) {
+            std::fprintf(stderr, "cannot load plugin A: %s\n", r ? "JIT unavailable" : r.error().to_string().c_str());
+            std::abort();
+        }
+        (void)rt.attach(message, r.value());
+    }
+    static mempool::RuntimeOptions options(bool jit) {
+        mempool::RuntimeOptions o;
+        o.jit = jit;
+        return o;
+    }
+    using LoadResult = mempool::LoadResult;
+    mempool::Pool global;
+    mempool::Runtime rt;
+    mempool::PointId message;
+};
+
+void BM_PluginA(benchmark::State& state) {
+    Host host(state.range(0) != 0);
+    std::uint32_t peer = 3;
+    std::uint64_t ts = 1700000000;
+    for (auto _ : state) {
+        mempool::RunResult r = host.rt.run(host.message, {mempool::Arg::u8(BGP_MSG_UPDATE), mempool::Arg::u32(peer),
+                                                          mempool::Arg::u64(ts)});
+        benchmark::DoNotOptimize(r);
+    }
+    if (host.global.get_u64(UPDATE_MSG_KEY).value_or(0) != static_cast<std::uint64_t>(state.iterations()))
+        state.SkipWithError("plugin A miscounted");
+}
+BENCHMARK(BM_PluginA)->Arg(1)->Arg(0)->ArgName("jit");
+
+// Plugin A's body in C++: same checks, same keys, same pool calls.
+[[gnu::noinline]] std::uint64_t native_count_updates(mempool::Pool& pool, std::uint8_t type, std::uint32_t peer) {
+    if (type != BGP_MSG_UPDATE) return EXIT_SUCCESS;
+    if (peer > BGP_PEER_MASK) return EXIT_FAILURE;
+    const std::uint32_t key = BGP_KEY(BGP_COUNTER_UPDATES, peer);
+    if (!pool.set<std::uint64_t>(key, pool.get_u64(key).value_or(0) + 1)) return EXIT_FAILURE;
+    const std::uint64_t seen = pool.get_u64(UPDATE_MSG_KEY).value_or(0) + 1;
+    return pool.set<std::uint64_t>(UPDATE_MSG_KEY, seen) ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+void BM_NativeA(benchmark::State& state) {
+    mempool::Pool pool;
+    std::uint8_t type = BGP_MSG_UPDATE;
+    std::uint32_t peer = 3;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(type);
+        benchmark::DoNotOptimize(peer);
+        benchmark::DoNotOptimize(native_count_updates(pool, type, peer));
+    }
+    if (pool.get_u64(UPDATE_MSG_KEY).value_or(0) != static_cast<std::uint64_t>(state.iterations()))
+        state.SkipWithError("native A miscounted");
+}
+BENCHMARK(BM_NativeA);
+
+void BM_EmptyPoint(benchmark::State& state) {
+    mempool::Runtime rt;
+    mempool::PointId p = rt.point("nothing_attached");
+    std::uint32_t peer = 3;
+    if (state.range(0) == 0) {
+        for (auto _ : state) {
+            mempool::RunResult r = rt.run(p, {});
+            benchmark::DoNotOptimize(r);
+        }
+        return;
+    }
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(peer);
+        mempool::RunResult r =
+            rt.run(p, {mempool::Arg::u8(BGP_MSG_UPDATE), mempool::Arg::u32(peer), mempool::Arg::u64(1)});
+        benchmark::DoNotOptimize(r);
+    }
+}
+// args:3 builds plugin A's three arguments as a host would; args:0 is the test alone.
+BENCHMARK(BM_EmptyPoint)->Arg(3)->Arg(0)->ArgName("args");
+
+const char* const plugins[][2] = {
+    {"count_updates.o", "plugin/count_updates"},
+    {"report_updates.o", "plugin/report_updates"},
+    {"path_metric.o", "plugin/path_metric"},
+    {"prefer_metric.o", "plugin/prefer_metric"},
+};
+
+void BM_LoadVerify(benchmark::State& state) {
+    const auto& [file, section] = plugins[state.range(0)];
+    mempool::RuntimeOptions o;
+    o.validate_in_child = state.range(1) != 0;
+    mempool::Runtime rt(o);
+    const std::string path = shipped(file);
+    for (auto _ : state) {
+        mempool::LoadResult r = rt.load(path, section);
+        if (!r) {
+            state.SkipWithError(r.error().to_string().c_str());
+            break;
+        }
+        benchmark::DoNotOptimize(r);
+    }
+    state.SetLabel(section);
+}
+BENCHMARK(BM_LoadVerify)
+    ->ArgsProduct({{0, 1, 2, 3}, {1, 0}})
+    ->ArgNames({"plugin", "child"})
+    ->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,124 @@
+/*
+ * mempool/runtime.h -- the plugin runtime's C API, for C daemons.
+ *
+ * The same runtime as mempool/runtime.hpp, behind an opaque handle: declare
+ * insertion points, register helpers, load plugins (one by one or from a JSON
+ * manifest), and run a point with arguments that are copied into each
+ * plugin's private argument struct. The built-in pool helpers act on the
+ * global pool given with mempool_runtime_set_global_pool() and, per run, on
+ * up to two object pools (MEMPOOL_OBJ_FIRST, MEMPOOL_OBJ_SECOND).
+ *
+ * No function throws or aborts; each one lists its error cases.
+ *
+ * Example:
+ *
+ *     mem_pool *global = new_mempool();
+ *     mempool_runtime *rt = mempool_runtime_new(1);
+ *     mempool_runtime_set_global_pool(rt, global);
+ *     int msg = mempool_runtime_point(rt, "bgp_message");
+ *     char errors[1024];
+ *     if (mempool_runtime_load_manifest(rt, "plugins.json", errors, sizeof errors) != 0)
+ *         fprintf(stderr, "%s", errors);
+ *     struct mempool_arg args[3] = {
+ *         mempool_arg_number(MEMPOOL_ARG_U8, 2), mempool_arg_number(MEMPOOL_ARG_U32, peer),
+ *         mempool_arg_number(MEMPOOL_ARG_U64, now)};
+ *     mempool_runtime_run(rt, msg, args, 3, NULL, NULL, NULL);
+ *     ...
+ *     mempool_runtime_delete(rt);
+ *     delete_mempool(global);
+ */
+#ifndef MEMPOOL_RUNTIME_H
+#define MEMPOOL_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mempool/mempool.h"
+#include "mempool/plugin_sdk.h"
+
+#ifdef __cplusplus
+extern "C" {
+#define MEMPOOL_RT_NOEXCEPT noexcept
+#else
+#define MEMPOOL_RT_NOEXCEPT
+#endif
+
+typedef struct mempool_runtime mempool_runtime;
+
+/* A host helper; see mempool_runtime_register_helper(). Mark it
+ * __attribute__((force_align_arg_pointer)). */
+typedef uint64_t (*mempool_helper_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+
+/* One argument of a run. type: MEMPOOL_ARG_U8..U64 (number used) or
+ * MEMPOOL_ARG_BYTES (bytes/len used, at most MEMPOOL_ARG_SIZE copied). */
+struct mempool_arg {
+  uint32_t type;
+  uint32_t len;
+  uint64_t number;
+  const void *bytes;
+};
+
+static inline struct mempool_arg mempool_arg_number(uint32_t type, uint64_t value) {
+  struct mempool_arg a;
+  a.type = type;
+  a.len = 0;
+  a.number = value;
+  a.bytes = NULL;
+  return a;
+}
+static inline struct mempool_arg mempool_arg_bytes(const void *bytes, uint32_t len) {
+  struct mempool_arg a;
+  a.type = MEMPOOL_ARG_BYTES;
+  a.len = len;
+  a.number = 0;
+  a.bytes = bytes;
+  return a;
+}
+
+/* A runtime with the built-in pool helpers. use_jit = 0: interpret only.
+ * NULL if out of memory. */
+mempool_runtime *mempool_runtime_new(int use_jit) MEMPOOL_RT_NOEXCEPT;
+
+/* Frees the runtime and its plugins (not the pools). NULL: no-op. */
+void mempool_runtime_delete(mempool_runtime *rt) MEMPOOL_RT_NOEXCEPT;
+
+/* Registers a helper of nargs (0..5) arguments; bit i of buffer_mask marks
+ * argument i as a buffer of at least MEMPOOL_BUF_SIZE bytes. Returns 0, or
+ * -1 if rt/name/fn is NULL, nargs > 5, or the name is already taken. */
+int mempool_runtime_register_helper(mempool_runtime *rt, const char *name, mempool_helper_fn fn,
+                                    unsigned nargs, unsigned buffer_mask) MEMPOOL_RT_NOEXCEPT;
+
+/* The pool get_state_u64 & co act on (NULL: they fail). Not owned. */
+void mempool_runtime_set_global_pool(mempool_runtime *rt, struct mem_pool *mp) MEMPOOL_RT_NOEXCEPT;
+
+/* Declares (or finds) an insertion point. Returns its id (>= 0), or -1 if
+ * rt/name is NULL or out of memory. */
+int mempool_runtime_point(mempool_runtime *rt, const char *name) MEMPOOL_RT_NOEXCEPT;
+
+/* Loads `section` of `object` under `name` (NULL: the section name) and
+ * attaches it at `point` (an id) with `order`. Returns 0, or -1 with the
+ * reason in err (if err != NULL; truncated to errlen, NUL-terminated): a bad
+ * argument, an unreadable or non-BPF file, a missing section, a validator
+ * refusal, a validation timeout or crash. */
+int mempool_runtime_load(mempool_runtime *rt, const char *object, const char *section, const char *name,
+                         int point, int32_t order, char *err, size_t errlen) MEMPOOL_RT_NOEXCEPT;
+
+/* Loads a JSON manifest (docs/plugins.md). Returns the number of problems
+ * (0: every plugin attached; otherwise none attached), one line each in
+ * errors (if errors != NULL; truncated to errlen), or -1 if rt/path is NULL. */
+int mempool_runtime_load_manifest(mempool_runtime *rt, const char *path, char *errors,
+                                  size_t errlen) MEMPOOL_RT_NOEXCEPT;
+
+/* Runs the plugins attached at `point` on a copy of args[0..nargs) (at most
+ * MEMPOOL_MAX_ARGS used), with `first`/`second` as the object pools (may be
+ * NULL). Returns the last plugin's return value (0 if none ran, or if rt is
+ * NULL or point unknown); *ran (if not NULL) gets how many plugins ran. */
+uint64_t mempool_runtime_run(const mempool_runtime *rt, int point, const struct mempool_arg *args,
+                             size_t nargs, struct mem_pool *first, struct mem_pool *second,
+                             unsigned *ran) MEMPOOL_RT_NOEXCEPT;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MEMPOOL_RUNTIME_H */

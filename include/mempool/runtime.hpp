@@ -1,0 +1,328 @@
+// mempool/runtime.hpp: run eBPF plugins at a host's insertion points.
+//
+// A `Runtime` is what a protocol daemon embeds to let operators add code to
+// it without recompiling it. The daemon declares *insertion points* (named
+// places in its processing, such as "bgp_message"), registers *helpers* (host
+// functions that plugins may call) and loads plugins: eBPF objects compiled
+// from C with the SDK header <mempool/plugin_sdk.h>. Running a point runs the
+// plugins attached to it, in order, each on a private copy of the arguments.
+//
+// How it differs from calling a function pointer:
+//   - a plugin never sees a host pointer: arguments are copied into a
+//     fixed-size struct, and helpers copy numbers and bytes in and out;
+//   - plugins are checked at load time by librte_bpf's validator, run in a
+//     forked child with a time limit so that a validator crash or hang cannot
+//     take the host down, and rejected with one plain-words reason;
+//   - plugins share state only through memory pools, via the built-in pool
+//     helpers (get_state_u64, set_state_u64, ..., get_attr_u64, ...): the
+//     global pool set with `set_global_pool()` and, per call, up to two
+//     object pools passed in a `CallScope` (the route being processed, or the
+//     two routes being compared).
+//
+// Performance: running a point with nothing attached is an inline test of
+// one counter (about 1 ns). A JIT-compiled plugin costs a few ns plus its
+// helper calls; if the JIT fails, the interpreter runs it (about 4x slower).
+//
+// Threads: load, attach and detach must not run concurrently with anything
+// else on the same Runtime. `run()` may be called from several threads at
+// once (each thread has its own argument copy) provided the pools it touches
+// are not shared between those threads (pools are not synchronised).
+//
+// Example:
+//
+//   mempool::Pool global;
+//   mempool::Runtime rt;                         // pool helpers built in
+//   rt.set_global_pool(&global);
+//   auto msg = rt.point("bgp_message");
+//   if (auto r = rt.load_manifest("plugins.json"); !r.ok())
+//       for (auto& p : r.problems) std::fprintf(stderr, "%s\n", p.to_string().c_str());
+//   ...
+//   rt.run(msg, {mempool::Arg::u8(type), mempool::Arg::u32(peer), mempool::Arg::u64(ts)});
+//   std::uint64_t updates = global.get_u64(key).value_or(0);
+//
+// Plugin ABI and threat model: docs/plugins.md.
+#pragma once
+
+#include <mempool/plugin_sdk.h>
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <initializer_list>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mempool {
+
+class Pool;
+
+// A host function callable from plugins: up to five 64-bit arguments, a 64-bit
+// result. It must never throw, never return a pointer, check every length and
+// key, and be marked MEMPOOL_HELPER (the JIT calls it with a misaligned stack).
+using HelperFn = std::uint64_t (*)(std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t,
+                                   std::uint64_t);
+
+#define MEMPOOL_HELPER __attribute__((force_align_arg_pointer))
+
+// How a helper argument is checked by the validator.
+enum class HelperArg : std::uint8_t {
+    number,  // any 64-bit value
+    buffer,  // pointer to at least MEMPOOL_BUF_SIZE bytes of the plugin's stack
+};
+
+struct HelperSpec {
+    std::string name;
+    HelperFn fn = nullptr;
+    std::uint8_t arg_count = 0;  // 0..5
+    std::array<HelperArg, 5> args{};
+};
+
+// Why a plugin (or a manifest entry) was refused.
+enum class PluginErrc : std::uint8_t {
+    none = 0,
+    cannot_read,        // the object file is missing or unreadable
+    not_bpf_object,     // not an ELF file, or not for the BPF target
+    missing_section,    // no such section in the object
+    loop,               // a backward jump (loop not unrolled)
+    global_variable,    // global/static variable, string literal or constant table
+    non_inlined_call,   // a call to one of the plugin's own functions
+    unknown_helper,     // calls a function the host did not register
+    out_of_bounds,      // memory access outside the argument struct or a buffer
+    stack_too_large,    // stack access beyond 512 bytes
+    rejected,           // another validator refusal (message has the detail)
+    validator_timeout,  // validation took longer than the time limit
+    validator_crashed,  // the validating child died
+    unknown_point,      // manifest names a point the host did not declare
+    bad_manifest,       // manifest missing, not JSON, or malformed
+    duplicate,          // a plugin or helper name used twice
+    invalid_argument,
+    internal,           // fork/pipe failure and the like
+};
+
+[[nodiscard]] const char* to_string(PluginErrc e) noexcept;
+
+struct PluginError {
+    PluginErrc code = PluginErrc::none;
+    std::string plugin;   // the plugin's name (manifest name or section)
+    std::string message;  // one line, plain words
+    [[nodiscard]] std::string to_string() const;  // "plugin X rejected: <message>"
+};
+
+// A loaded plugin section; shared by the points it is attached to.
+class Program;
+using ProgramPtr = std::shared_ptr<const Program>;
+
+class Program {
+public:
+    [[nodiscard]] const std::string& name() const noexcept { return name_; }
+    [[nodiscard]] const std::string& section() const noexcept { return section_; }
+    [[nodiscard]] bool jitted() const noexcept { return jit_ != nullptr; }
+    [[nodiscard]] std::uint32_t instruction_count() const noexcept { return instructions_; }
+    ~Program();
+    Program(const Program&) = delete;
+    Program& operator=(const Program&) = delete;
+
+    // Runs the plugin once on an argument struct the caller filled, outside
+    // any point: no CallFrame, so the pool helpers find no pool (they return
+    // 0 or MEMPOOL_ERR_NO_POOL). Runtime::run is the normal way in.
+    std::uint64_t call(bpf_full_args_t* args) const noexcept;
+
+private:
+    friend class Runtime;
+    Program() = default;
+    std::string name_, section_;
+    std::uint64_t (*jit_)(void*) = nullptr;
+    void* bpf_ = nullptr;  // struct rte_bpf*
+    std::uint32_t instructions_ = 0;
+};
+
+// Load-or-error result for programs.
+class [[nodiscard]] LoadResult {
+public:
+    LoadResult(ProgramPtr p) noexcept : program_(std::move(p)) {}
+    LoadResult(PluginError e) noexcept : error_(std::move(e)) {}
+    [[nodiscard]] bool has_value() const noexcept { return program_ != nullptr; }
+    explicit operator bool() const noexcept { return has_value(); }
+    [[nodiscard]] const ProgramPtr& value() const noexcept { return program_; }
+    [[nodiscard]] const PluginError& error() const noexcept { return error_; }
+
+private:
+    ProgramPtr program_;
+    PluginError error_;
+};
+
+// Outcome of a call that can fail with a reason.
+struct [[nodiscard]] PluginStatus {
+    PluginError error;
+    [[nodiscard]] bool ok() const noexcept { return error.code == PluginErrc::none; }
+    explicit operator bool() const noexcept { return ok(); }
+};
+
+struct ManifestReport {
+    std::vector<PluginError> problems;  // every problem found, in manifest order
+    std::size_t attached = 0;           // plugins attached (0 unless no problems)
+    [[nodiscard]] bool ok() const noexcept { return problems.empty(); }
+};
+
+// One argument for a point; copied into the plugin's argument struct.
+class Arg {
+public:
+    static Arg u8(std::uint8_t v) noexcept { return number(MEMPOOL_ARG_U8, 1, v); }
+    static Arg u16(std::uint16_t v) noexcept { return number(MEMPOOL_ARG_U16, 2, v); }
+    static Arg u32(std::uint32_t v) noexcept { return number(MEMPOOL_ARG_U32, 4, v); }
+    static Arg u64(std::uint64_t v) noexcept { return number(MEMPOOL_ARG_U64, 8, v); }
+    // At most MEMPOOL_ARG_SIZE bytes are copied; longer input is truncated
+    // (the slot's len says how much arrived). The bytes must outlive run().
+    static Arg bytes(std::span<const std::byte> b) noexcept {
+        Arg a;
+        a.type_ = MEMPOOL_ARG_BYTES;
+        a.len_ = b.size() > MEMPOOL_ARG_SIZE ? MEMPOOL_ARG_SIZE : static_cast<std::uint32_t>(b.size());
+        a.ptr_ = b.data();
+        return a;
+    }
+
+    void copy_to(bpf_arg_slot_t& slot) const noexcept {
+        slot.len = len_;
+        slot.type = type_;
+        if (type_ == MEMPOOL_ARG_BYTES)
+            std::memcpy(slot.data, ptr_, len_);
+        else
+            std::memcpy(slot.data, &num_, sizeof num_);
+    }
+
+private:
+    static Arg number(std::uint32_t type, std::uint32_t len, std::uint64_t v) noexcept {
+        Arg a;
+        a.type_ = type;
+        a.len_ = len;
+        a.num_ = v;
+        return a;
+    }
+    std::uint32_t type_ = MEMPOOL_ARG_NONE;
+    std::uint32_t len_ = 0;
+    union {
+        std::uint64_t num_ = 0;
+        const void* ptr_;
+    };
+};
+
+// What the pool helpers act on during one run(): the object pools
+// (MEMPOOL_OBJ_FIRST, MEMPOOL_OBJ_SECOND) and an opaque pointer for the
+// host's own helpers (see current_call()).
+struct CallScope {
+    Pool* objects[2] = {nullptr, nullptr};
+    void* user = nullptr;
+};
+
+// During a run(): the global pool and the scope of the call being run, for
+// helpers. Outside a run(): nullptr.
+struct CallFrame {
+    Pool* global = nullptr;
+    CallScope scope;
+};
+[[nodiscard]] const CallFrame* current_call() noexcept;
+
+struct PointId {
+    std::uint32_t index = UINT32_MAX;
+    [[nodiscard]] bool valid() const noexcept { return index != UINT32_MAX; }
+};
+
+struct RunResult {
+    std::uint32_t ran = 0;     // plugins run
+    std::uint64_t value = 0;   // return value of the last plugin run
+};
+
+struct RuntimeOptions {
+    bool jit = true;                 // false: always interpret
+    bool validate_in_child = true;   // false: validate in the host process (faster; a plugin
+                                     // that crashes the validator then crashes the host)
+    std::chrono::milliseconds validation_timeout{10000};
+    bool pool_helpers = true;        // register the built-in pool helpers
+};
+
+class Runtime {
+public:
+    explicit Runtime(RuntimeOptions options = {}) noexcept;
+    ~Runtime();
+    Runtime(const Runtime&) = delete;
+    Runtime& operator=(const Runtime&) = delete;
+
+    [[nodiscard]] const RuntimeOptions& options() const noexcept { return options_; }
+
+    // Helpers: names must be unique; at most five arguments.
+    PluginStatus register_helper(HelperSpec spec) noexcept;
+    [[nodiscard]] const std::vector<HelperSpec>& helpers() const noexcept { return helpers_; }
+
+    // The pool that get_state_u64 & co act on (nullptr: they fail).
+    void set_global_pool(Pool* pool) noexcept { global_ = pool; }
+    [[nodiscard]] Pool* global_pool() const noexcept { return global_; }
+
+    // Declares a point (or finds it): a name the host runs plugins at.
+    PointId point(std::string_view name) noexcept;
+    [[nodiscard]] PointId find_point(std::string_view name) const noexcept;
+    [[nodiscard]] std::size_t attached_count(PointId p) const noexcept {
+        return p.index < points_.size() ? points_[p.index].entries.size() : 0;
+    }
+
+    // Loads one section of a plugin object: checks the file, validates it in a
+    // forked child with a time limit, then loads (and JIT-compiles) it.
+    // `name` defaults to the section name.
+    LoadResult load(const std::string& object_path, const std::string& section,
+                    std::string name = {}) noexcept;
+
+    // Only validates (what `mempool-plugin verify` does); loads nothing.
+    PluginStatus verify(const std::string& object_path, const std::string& section) noexcept;
+
+    // Attaches a program at a point; lower `order` runs first, equal orders in
+    // attach order. A program may be attached to several points.
+    PluginStatus attach(PointId point, ProgramPtr program, std::int32_t order = 0) noexcept;
+    // Detaches every program called `name` from the point; returns how many.
+    std::size_t detach(PointId point, std::string_view name) noexcept;
+    void detach_all() noexcept;
+
+    // Loads and attaches every plugin of a JSON manifest (docs/plugins.md).
+    // All or nothing: every entry is checked and every problem reported; the
+    // plugins are attached only when there is no problem at all.
+    ManifestReport load_manifest(const std::string& path) noexcept;
+
+    // Runs the plugins attached at `point`, each on a fresh copy of `args`
+    // (at most MEMPOOL_MAX_ARGS are passed; extra ones are ignored).
+    RunResult run(PointId point, std::span<const Arg> args, const CallScope& scope = {}) const noexcept {
+        if (point.index >= busy_.size() || busy_[point.index] == 0) return {};
+        return run_attached(points_[point.index], args, scope);
+    }
+    RunResult run(PointId point, std::initializer_list<Arg> args, const CallScope& scope = {}) const noexcept {
+        return run(point, std::span<const Arg>(args.begin(), args.size()), scope);
+    }
+
+private:
+    struct Attached {
+        ProgramPtr program;
+        std::int32_t order;
+    };
+    struct Point {
+        std::string name;
+        std::vector<Attached> entries;
+    };
+
+    void update_busy(std::uint32_t index) noexcept { busy_[index] = points_[index].entries.empty() ? 0 : 1; }
+    RunResult run_attached(const Point& p, std::span<const Arg> args, const CallScope& scope) const noexcept;
+    LoadResult load_impl(const std::string& path, const std::string& section, std::string name,
+                         bool keep) noexcept;
+
+    RuntimeOptions options_;
+    std::vector<HelperSpec> helpers_;
+    std::vector<Point> points_;
+    std::vector<std::uint8_t> busy_;  // busy_[i]: point i has plugins (the one test of an empty run)
+    Pool* global_ = nullptr;
+};
+
+// The built-in pool helpers (what RuntimeOptions::pool_helpers registers).
+[[nodiscard]] std::span<const HelperSpec> pool_helpers() noexcept;
+
+}  // namespace mempool

@@ -1,0 +1,149 @@
+// runtime_c.cpp: the extern "C" layer over mempool::Runtime (nothing thrown
+// crosses it). C pools (mem_pool *) reach the helpers as mempool::Pool views:
+// a Pool adopts the C handle for the duration and releases it afterwards, so
+// the C caller keeps ownership.
+#include <mempool/pool.hpp>
+#include <mempool/runtime.h>
+#include <mempool/runtime.hpp>
+
+#include <cstring>
+#include <new>
+
+struct mempool_runtime {
+    explicit mempool_runtime(mempool::RuntimeOptions o) : rt(o) {}
+    ~mempool_runtime() { (void)global.release(); }
+    mempool::Runtime rt;
+    mempool::Pool global;  // a view of the caller's pool, never owned
+};
+
+namespace {
+
+void copy_message(const std::string& text, char* out, size_t len) noexcept {
+    if (out == nullptr || len == 0) return;
+    const size_t n = text.size() < len - 1 ? text.size() : len - 1;
+    std::memcpy(out, text.data(), n);
+    out[n] = '\0';
+}
+
+mempool::Arg to_arg(const mempool_arg& a) noexcept {
+    switch (a.type) {
+    case MEMPOOL_ARG_U8: return mempool::Arg::u8(static_cast<std::uint8_t>(a.number));
+    case MEMPOOL_ARG_U16: return mempool::Arg::u16(static_cast<std::uint16_t>(a.number));
+    case MEMPOOL_ARG_U32: return mempool::Arg::u32(static_cast<std::uint32_t>(a.number));
+    case MEMPOOL_ARG_BYTES:
+        if (a.bytes != nullptr)
+            return mempool::Arg::bytes({static_cast<const std::byte*>(a.bytes), a.len});
+        return mempool::Arg::bytes({});
+    default: return mempool::Arg::u64(a.number);
+    }
+}
+
+}  // namespace
+
+extern "C" {
+
+mempool_runtime* mempool_runtime_new(int use_jit) noexcept {
+    mempool::RuntimeOptions o;
+    o.jit = use_jit != 0;
+    return new (std::nothrow) mempool_runtime(o);
+}
+
+void mempool_runtime_delete(mempool_runtime* rt) noexcept { delete rt; }
+
+int mempool_runtime_register_helper(mempool_runtime* rt, const char* name, mempool_helper_fn fn, unsigned nargs,
+                                    unsigned buffer_mask) noexcept {
+    if (rt == nullptr || name == nullptr || fn == nullptr || nargs > 5) return -1;
+    try {
+        mempool::HelperSpec spec;
+        spec.name = name;
+        spec.fn = fn;
+        spec.arg_count = static_cast<std::uint8_t>(nargs);
+        for (unsigned i = 0; i < nargs; ++i)
+            spec.args[i] = (buffer_mask >> i) & 1u ? mempool::HelperArg::buffer : mempool::HelperArg::number;
+        return rt->rt.register_helper(std::move(spec)) ? 0 : -1;
+    } catch (const std::bad_alloc&) {
+        return -1;
+    }
+}
+
+void mempool_runtime_set_global_pool(mempool_runtime* rt, struct mem_pool* mp) noexcept {
+    if (rt == nullptr) return;
+    (void)rt->global.release();
+    if (mp != nullptr) rt->global = mempool::Pool::adopt(mp);
+    rt->rt.set_global_pool(mp != nullptr ? &rt->global : nullptr);
+}
+
+int mempool_runtime_point(mempool_runtime* rt, const char* name) noexcept {
+    if (rt == nullptr || name == nullptr) return -1;
+    mempool::PointId p = rt->rt.point(name);
+    return p.valid() ? static_cast<int>(p.index) : -1;
+}
+
+int mempool_runtime_load(mempool_runtime* rt, const char* object, const char* section, const char* name, int point,
+                         int32_t order, char* err, size_t errlen) noexcept {
+    try {
+        if (rt == nullptr || object == nullptr || section == nullptr || point < 0) {
+            copy_message("invalid argument", err, errlen);
+            return -1;
+        }
+        mempool::LoadResult r = rt->rt.load(object, section, name != nullptr ? name : "");
+        if (!r) {
+            copy_message(r.error().to_string(), err, errlen);
+            return -1;
+        }
+        mempool::PluginStatus s = rt->rt.attach(mempool::PointId{static_cast<std::uint32_t>(point)}, r.value(), order);
+        if (!s) {
+            copy_message(s.error.to_string(), err, errlen);
+            return -1;
+        }
+        copy_message("", err, errlen);
+        return 0;
+    } catch (const std::bad_alloc&) {
+        copy_message("out of memory", err, errlen);
+        return -1;
+    }
+}
+
+int mempool_runtime_load_manifest(mempool_runtime* rt, const char* path, char* errors, size_t errlen) noexcept {
+    if (rt == nullptr || path == nullptr) return -1;
+    try {
+        mempool::ManifestReport report = rt->rt.load_manifest(path);
+        std::string text;
+        for (const mempool::PluginError& e : report.problems) text += e.to_string() + "\n";
+        copy_message(text, errors, errlen);
+        return static_cast<int>(report.problems.size());
+    } catch (const std::bad_alloc&) {
+        copy_message("out of memory", errors, errlen);
+        return 1;
+    }
+}
+
+uint64_t mempool_runtime_run(const mempool_runtime* rt, int point, const struct mempool_arg* args, size_t nargs,
+                             struct mem_pool* first, struct mem_pool* second, unsigned* ran) noexcept {
+    if (ran != nullptr) *ran = 0;
+    if (rt == nullptr || point < 0 || (args == nullptr && nargs != 0)) return 0;
+    const mempool::PointId id{static_cast<std::uint32_t>(point)};
+    if (rt->rt.attached_count(id) == 0) return 0;
+
+    mempool::Arg converted[MEMPOOL_MAX_ARGS];
+    const size_t n = nargs < MEMPOOL_MAX_ARGS ? nargs : MEMPOOL_MAX_ARGS;
+    for (size_t i = 0; i < n; ++i) converted[i] = to_arg(args[i]);
+
+    mempool::Pool views[2];
+    mempool::CallScope scope;
+    if (first != nullptr) {
+        views[0] = mempool::Pool::adopt(first);
+        scope.objects[0] = &views[0];
+    }
+    if (second != nullptr) {
+        views[1] = mempool::Pool::adopt(second);
+        scope.objects[1] = &views[1];
+    }
+    mempool::RunResult r = rt->rt.run(id, std::span<const mempool::Arg>(converted, n), scope);
+    (void)views[0].release();
+    (void)views[1].release();
+    if (ran != nullptr) *ran = r.ran;
+    return r.value;
+}
+
+}  // extern "C"

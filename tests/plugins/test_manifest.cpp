@@ -1,0 +1,117 @@
+// JSON manifests: the shipped one loads in one call; every problem of a bad
+// one is reported with the plugin's name and the reason, and nothing of it
+// is attached.
+#include "test_support.hpp"
+
+#include <filesystem>
+#include <fstream>
+
+namespace mempool::test {
+namespace {
+
+class Manifest : public ::testing::TestWithParam<bool> {
+protected:
+    Manifest() : rt(options_for(GetParam())) {
+        for (const char* p : {"bgp_message", "route_received", "route_compare", "peer_report"}) rt.point(p);
+        dir = std::filesystem::path(::testing::TempDir()) /
+              ("mempool_manifest_" + std::to_string(::getpid()) + "_" +
+               ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        std::filesystem::create_directories(dir);
+    }
+    ~Manifest() override { std::filesystem::remove_all(dir); }
+
+    std::string write(const std::string& text) {
+        const std::string path = (dir / "plugins.json").string();
+        std::ofstream(path) << text;
+        return path;
+    }
+    std::size_t attached_total() {
+        std::size_t n = 0;
+        for (const char* p : {"bgp_message", "route_received", "route_compare", "peer_report"})
+            n += rt.attached_count(rt.find_point(p));
+        return n;
+    }
+
+    Runtime rt;
+    std::filesystem::path dir;
+};
+
+TEST_P(Manifest, TheShippedManifestLoadsInOneCall) {
+    ManifestReport r = rt.load_manifest(shipped("plugins.json"));
+    for (const PluginError& e : r.problems) ADD_FAILURE() << e.to_string();
+    EXPECT_TRUE(r.ok());
+    EXPECT_EQ(r.attached, 4u);
+    EXPECT_EQ(rt.attached_count(rt.find_point("bgp_message")), 1u);
+    EXPECT_EQ(rt.attached_count(rt.find_point("route_compare")), 1u);
+}
+
+TEST_P(Manifest, MissingFile) {
+    ManifestReport r = rt.load_manifest((dir / "nope.json").string());
+    ASSERT_EQ(r.problems.size(), 1u);
+    EXPECT_EQ(r.problems[0].code, PluginErrc::bad_manifest);
+    EXPECT_NE(r.problems[0].message.find("cannot open"), std::string::npos);
+}
+
+TEST_P(Manifest, BadJson) {
+    ManifestReport r = rt.load_manifest(source("manifests/bad_json.json"));
+    ASSERT_EQ(r.problems.size(), 1u);
+    EXPECT_EQ(r.problems[0].code, PluginErrc::bad_manifest);
+    EXPECT_NE(r.problems[0].message.find("not valid JSON"), std::string::npos) << r.problems[0].message;
+    r = rt.load_manifest(source("manifests/not_a_manifest.json"));
+    ASSERT_EQ(r.problems.size(), 1u);
+    EXPECT_NE(r.problems[0].message.find("\"plugins\" array"), std::string::npos);
+    EXPECT_EQ(attached_total(), 0u);
+}
+
+TEST_P(Manifest, EveryProblemIsReportedWithThePluginNameAndNothingIsAttached) {
+    const std::string objects = MEMPOOL_PLUGINS_DIR;
+    const std::string bad_dir = MEMPOOL_TEST_BAD_DIR;
+    const std::string text = R"({ "plugins": [
+      { "name": "good", "object": ")" + objects + R"(/count_updates.o", "section": "plugin/count_updates",
+        "point": "bgp_message" },
+      { "name": "where", "object": ")" + objects + R"(/count_updates.o", "section": "plugin/count_updates",
+        "point": "bgp_keepalive" },
+      { "name": "which", "object": ")" + objects + R"(/count_updates.o", "section": "plugin/counting",
+        "point": "bgp_message" },
+      { "name": "spin", "object": ")" + bad_dir + R"(/loop.o", "section": "plugin/loop", "point": "bgp_message" },
+      { "name": "lost", "object": "missing.o", "point": "peer_report" },
+      { "name": "noobject", "point": "peer_report" },
+      { "name": "badorder", "object": "x.o", "point": "peer_report", "order": "first" },
+      { "name": "good", "object": ")" + objects + R"(/report_updates.o", "section": "plugin/report_updates",
+        "point": "peer_report" },
+      42
+    ] })";
+    ManifestReport r = rt.load_manifest(write(text));
+    EXPECT_FALSE(r.ok());
+    EXPECT_EQ(r.attached, 0u);
+    EXPECT_EQ(attached_total(), 0u);
+    ASSERT_EQ(r.problems.size(), 8u);
+    auto expect = [&](std::size_t i, const char* plugin, PluginErrc code, const char* words) {
+        EXPECT_EQ(r.problems[i].plugin, plugin) << i;
+        EXPECT_EQ(r.problems[i].code, code) << r.problems[i].to_string();
+        EXPECT_NE(r.problems[i].message.find(words), std::string::npos) << r.problems[i].to_string();
+    };
+    expect(0, "where", PluginErrc::unknown_point, "unknown insertion point 'bgp_keepalive'");
+    expect(1, "which", PluginErrc::missing_section, "no code section 'plugin/counting'");
+    expect(2, "spin", PluginErrc::loop, "loop");
+    expect(3, "lost", PluginErrc::cannot_read, "missing.o");
+    expect(4, "noobject", PluginErrc::bad_manifest, "missing \"object\"");
+    expect(5, "badorder", PluginErrc::bad_manifest, "\"order\"");
+    expect(6, "good", PluginErrc::duplicate, "twice");
+    expect(7, "#9", PluginErrc::bad_manifest, "not a JSON object");
+    for (const PluginError& e : r.problems)
+        EXPECT_EQ(e.to_string().rfind("plugin '" + e.plugin + "' rejected: ", 0), 0u) << e.to_string();
+}
+
+TEST_P(Manifest, RelativeObjectsAreFoundBesideTheManifestAndSectionDefaults) {
+    std::filesystem::copy_file(shipped("count_updates.o"), dir / "count_updates.o");
+    ManifestReport r = rt.load_manifest(
+        write(R"({"plugins": [{"name": "count_updates", "object": "count_updates.o", "point": "bgp_message"}]})"));
+    for (const PluginError& e : r.problems) ADD_FAILURE() << e.to_string();
+    EXPECT_EQ(r.attached, 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, Manifest, ::testing::Bool(), mode_name);
+
+}  // namespace
+}  // namespace mempool::test
