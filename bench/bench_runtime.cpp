@@ -8,7 +8,9 @@
 //                            arguments built at the call
 //   BM_LoadVerify/<plugin>   load + verify of each shipped plugin: file
 //                            checks, validation in a forked child, real load
-//                            and JIT (and, /in_process, without the child)
+//                            and JIT (and, /child:0, without the child)
+//   BM_LoadManifest/child:N  the shipped manifest (A-D) in one call, as
+//                            mempool-bgp loads it: one child for all four
 //
 // Run: build/bench/bench_runtime --benchmark_repetitions=5
 //      --benchmark_report_aggregates_only=true
@@ -135,6 +137,25 @@ BENCHMARK(BM_LoadVerify)
     ->ArgsProduct({{0, 1, 2, 3}, {1, 0}})
     ->ArgNames({"plugin", "child"})
     ->Unit(benchmark::kMicrosecond);
+
+// The shipped manifest (plugins A-D) in one call, as mempool-bgp loads it at
+// start-up: one validating child for the four plugins (/child:1), or none.
+void BM_LoadManifest(benchmark::State& state) {
+    mempool::RuntimeOptions o;
+    o.validate_in_child = state.range(0) != 0;
+    const std::string manifest = shipped("plugins.json");
+    for (auto _ : state) {
+        mempool::Runtime rt(o);
+        for (const char* p : {"bgp_message", "route_received", "route_compare", "peer_report"}) (void)rt.point(p);
+        mempool::ManifestReport r = rt.load_manifest(manifest);
+        if (!r.ok() || r.attached != 4) {
+            state.SkipWithError(r.ok() ? "not every plugin attached" : r.problems.front().to_string().c_str());
+            break;
+        }
+        benchmark::DoNotOptimize(r);
+    }
+}
+BENCHMARK(BM_LoadManifest)->Arg(1)->Arg(0)->ArgName("child")->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

@@ -103,6 +103,25 @@ int mempool_runtime_point(mempool_runtime *rt, const char *name) MEMPOOL_RT_NOEX
 int mempool_runtime_load(mempool_runtime *rt, const char *object, const char *section, const char *name,
                          int point, int32_t order, char *err, size_t errlen) MEMPOOL_RT_NOEXCEPT;
 
+/* One plugin of mempool_runtime_load_batch(). name NULL: the section name. */
+struct mempool_plugin_spec {
+  const char *object;
+  const char *section;
+  const char *name;
+  int point;
+  int32_t order;
+};
+
+/* Loads the n plugins of specs[] as mempool_runtime_load() would, but
+ * validates them all in one forked child (each with its own time limit and
+ * reason; a plugin that crashes or hangs the validator is named, the others
+ * are still judged), then attaches them. All or nothing, like a manifest:
+ * returns the number of problems (0: every plugin attached; otherwise none
+ * attached), one line each in errors (if errors != NULL; truncated to
+ * errlen), or -1 if rt is NULL, or specs is NULL with n > 0. */
+int mempool_runtime_load_batch(mempool_runtime *rt, const struct mempool_plugin_spec *specs, size_t n,
+                               char *errors, size_t errlen) MEMPOOL_RT_NOEXCEPT;
+
 /* Loads a JSON manifest (docs/plugins.md). Returns the number of problems
  * (0: every plugin attached; otherwise none attached), one line each in
  * errors (if errors != NULL; truncated to errlen), or -1 if rt/path is NULL. */

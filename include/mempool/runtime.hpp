@@ -163,6 +163,13 @@ struct [[nodiscard]] PluginStatus {
     explicit operator bool() const noexcept { return ok(); }
 };
 
+// One plugin of a batch (Runtime::load_batch).
+struct PluginSource {
+    std::string object_path;
+    std::string section;
+    std::string name;  // empty: the section name
+};
+
 struct ManifestReport {
     std::vector<PluginError> problems;  // every problem found, in manifest order
     std::size_t attached = 0;           // plugins attached (0 unless no problems)
@@ -241,7 +248,7 @@ struct RuntimeOptions {
     bool jit = true;                 // false: always interpret
     bool validate_in_child = true;   // false: validate in the host process (faster; a plugin
                                      // that crashes the validator then crashes the host)
-    std::chrono::milliseconds validation_timeout{10000};
+    std::chrono::milliseconds validation_timeout{10000};  // per plugin, also in a batch
     bool pool_helpers = true;        // register the built-in pool helpers
 };
 
@@ -265,6 +272,7 @@ public:
     // Declares a point (or finds it): a name the host runs plugins at.
     PointId point(std::string_view name) noexcept;
     [[nodiscard]] PointId find_point(std::string_view name) const noexcept;
+    [[nodiscard]] std::size_t point_count() const noexcept { return points_.size(); }
     [[nodiscard]] std::size_t attached_count(PointId p) const noexcept {
         return p.index < points_.size() ? points_[p.index].entries.size() : 0;
     }
@@ -274,6 +282,14 @@ public:
     // `name` defaults to the section name.
     LoadResult load(const std::string& object_path, const std::string& section,
                     std::string name = {}) noexcept;
+
+    // Loads several plugins as load() does, but validates them all in one
+    // forked child (one fork instead of one per plugin). Each plugin still
+    // has its own time limit and its own reason: a plugin that crashes or
+    // hangs the validator is reported by name, and the plugins after it are
+    // validated in a new child. One result per source, in order (empty only
+    // when out of memory).
+    std::vector<LoadResult> load_batch(std::span<const PluginSource> sources) noexcept;
 
     // Only validates (what `mempool-plugin verify` does); loads nothing.
     PluginStatus verify(const std::string& object_path, const std::string& section) noexcept;
@@ -287,7 +303,8 @@ public:
 
     // Loads and attaches every plugin of a JSON manifest (docs/plugins.md).
     // All or nothing: every entry is checked and every problem reported; the
-    // plugins are attached only when there is no problem at all.
+    // plugins are attached only when there is no problem at all. The
+    // manifest's plugins are validated as one batch (see load_batch).
     ManifestReport load_manifest(const std::string& path) noexcept;
 
     // Runs the plugins attached at `point`, each on a fresh copy of `args`
@@ -304,6 +321,10 @@ private:
     struct Attached {
         ProgramPtr program;
         std::int32_t order;
+        // Copies of program->jit_ and ->bpf_: run() reads them here, in the
+        // entry it already has in cache, not through the Program.
+        std::uint64_t (*jit)(void*) = nullptr;
+        const void* bpf = nullptr;
     };
     struct Point {
         std::string name;
@@ -312,8 +333,8 @@ private:
 
     void update_busy(std::uint32_t index) noexcept { busy_[index] = points_[index].entries.empty() ? 0 : 1; }
     RunResult run_attached(const Point& p, std::span<const Arg> args, const CallScope& scope) const noexcept;
-    LoadResult load_impl(const std::string& path, const std::string& section, std::string name,
-                         bool keep) noexcept;
+    RunResult run_nested(const Point& p, std::span<const Arg> args, const CallScope& scope) const noexcept;
+    std::vector<LoadResult> load_impl(std::span<const PluginSource> sources, bool keep) noexcept;
 
     RuntimeOptions options_;
     std::vector<HelperSpec> helpers_;

@@ -3,8 +3,10 @@
 // librte_bpf 22.11 works without rte_eal_init(): rte_bpf_elf_load() reads,
 // relocates against our helper table, validates and (on x86-64) JIT-compiles
 // one ELF section. Its reasons for refusing a program go to rte_log, so each
-// load points the log stream at a LogCapture and raises lib.bpf's level to
-// DEBUG for the duration; callers serialise loads with bpf_load_mutex().
+// load points the log stream at a LogCapture and sets lib.bpf's level for the
+// duration: ERR for a load expected to succeed, DEBUG (the validator's state
+// dumps, which cost more than the validation itself) to explain a refusal.
+// Callers serialise loads with bpf_load_mutex().
 #include "bpf_backend.hpp"
 #include "log_capture.hpp"
 
@@ -34,7 +36,7 @@ std::mutex& bpf_load_mutex() noexcept {
 }
 
 BpfLoad bpf_load(const std::string& path, const std::string& section,
-                 std::span<const HelperSpec> helpers, bool want_jit) noexcept {
+                 std::span<const HelperSpec> helpers, bool want_jit, BpfLog log) noexcept {
     BpfLoad out;
     std::vector<rte_bpf_xsym> xsym;
     try {
@@ -72,7 +74,8 @@ BpfLoad bpf_load(const std::string& path, const std::string& section,
     const int old_level = logtype >= 0 ? rte_log_get_level(static_cast<std::uint32_t>(logtype)) : -1;
     std::FILE* old_stream = rte_log_get_stream();
     if (capture.stream() != nullptr) rte_openlog_stream(capture.stream());
-    if (logtype >= 0) rte_log_set_level(static_cast<std::uint32_t>(logtype), RTE_LOG_DEBUG);
+    if (logtype >= 0)
+        rte_log_set_level(static_cast<std::uint32_t>(logtype), log == BpfLog::full ? RTE_LOG_DEBUG : RTE_LOG_ERR);
 
     rte_bpf* bpf = rte_bpf_elf_load(&prm, path.c_str(), section.c_str());
     out.error = bpf == nullptr ? rte_errno : 0;
@@ -88,6 +91,13 @@ BpfLoad bpf_load(const std::string& path, const std::string& section,
         if (want_jit && rte_bpf_get_jit(bpf, &jit) == 0) out.jit = jit.func;
     }
     return out;
+}
+
+BpfLoad bpf_load_explained(const std::string& path, const std::string& section,
+                           std::span<const HelperSpec> helpers, bool want_jit) noexcept {
+    BpfLoad r = bpf_load(path, section, helpers, want_jit, BpfLog::errors);
+    if (r.bpf != nullptr) return r;
+    return bpf_load(path, section, helpers, want_jit, BpfLog::full);
 }
 
 std::uint64_t bpf_interpret(const void* bpf, void* args) noexcept {

@@ -10,7 +10,8 @@
 // Relative object paths are relative to the manifest's folder. "section"
 // defaults to "plugin/<name>", "order" to 0. Every entry is checked and every
 // problem reported with the plugin's name; nothing is attached unless all
-// entries are good.
+// entries are good. The plugins are validated together, in one forked child
+// (Runtime::load_batch).
 #include <mempool/runtime.hpp>
 
 #include <nlohmann/json.hpp>
@@ -18,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <new>
 #include <set>
 #include <sstream>
 
@@ -60,10 +62,11 @@ ManifestReport Runtime::load_manifest(const std::string& path) noexcept {
         const std::filesystem::path base = std::filesystem::path(path).parent_path();
         struct Pending {
             PointId point;
-            ProgramPtr program;
             std::int32_t order;
         };
         std::vector<Pending> pending;
+        std::vector<PluginSource> sources;
+        std::vector<std::size_t> problem_slot;  // where each source's problem goes in manifest order
         std::set<std::string> names;
         std::size_t index = 0;
         for (const nlohmann::json& entry : doc["plugins"]) {
@@ -118,16 +121,31 @@ ManifestReport Runtime::load_manifest(const std::string& path) noexcept {
             }
             std::filesystem::path object_path(*object);
             if (object_path.is_relative()) object_path = base / object_path;
-            LoadResult loaded = load(object_path.string(), *section, name);
-            if (!loaded) {
-                report.problems.push_back(loaded.error());
-                continue;
-            }
-            pending.push_back(Pending{point, loaded.value(), order});
+            pending.push_back(Pending{point, order});
+            sources.push_back(PluginSource{object_path.string(), *section, name});
+            problem_slot.push_back(report.problems.size());
         }
+
+        // All the plugins in one validating child.
+        std::vector<LoadResult> loaded = load_batch(sources);
+        if (loaded.size() != sources.size()) throw std::bad_alloc();
+        // Load problems go where the entry stands in the manifest, among the
+        // entry problems found above.
+        std::vector<PluginError> problems;
+        problems.reserve(report.problems.size() + sources.size());
+        std::size_t next_entry_problem = 0;
+        for (std::size_t i = 0; i < loaded.size(); ++i) {
+            while (next_entry_problem < problem_slot[i])
+                problems.push_back(std::move(report.problems[next_entry_problem++]));
+            if (!loaded[i]) problems.push_back(loaded[i].error());
+        }
+        while (next_entry_problem < report.problems.size())
+            problems.push_back(std::move(report.problems[next_entry_problem++]));
+        report.problems = std::move(problems);
         if (!report.problems.empty()) return report;
-        for (Pending& p : pending) {
-            PluginStatus s = attach(p.point, std::move(p.program), p.order);
+        for (std::size_t i = 0; i < pending.size(); ++i) {
+            const Pending& p = pending[i];
+            PluginStatus s = attach(p.point, loaded[i].value(), p.order);
             if (!s) {
                 report.problems.push_back(s.error);
                 continue;

@@ -35,32 +35,44 @@ std::uint64_t Program::call(bpf_full_args_t* args) const noexcept {
     return detail::bpf_interpret(bpf_, args);
 }
 
+// The usual case: the outermost run() on this thread, on the thread's own
+// argument struct. Kept small (the nested case is out of line) because it is
+// most of what a plugin call costs besides the plugin itself.
 RunResult Runtime::run_attached(const Point& p, std::span<const Arg> args, const CallScope& scope) const noexcept {
+    detail::ThreadState& t = detail::tls;
+    if (t.depth != 0) [[unlikely]]
+        return run_nested(p, args, scope);
+    const CallFrame frame{global_, scope};
+    t.frame = &frame;
+    t.depth = 1;
+    RunResult result;
+    for (const Attached& a : p.entries) {
+        fill(t.args, args);
+        result.value = a.jit != nullptr ? a.jit(&t.args) : detail::bpf_interpret(a.bpf, &t.args);
+        ++result.ran;
+    }
+    t.depth = 0;
+    t.frame = nullptr;  // depth 0: no run was in progress
+    return result;
+}
+
+// A run() from inside a helper: a private, zeroed struct for each plugin, so
+// the outer plugin's arguments stay intact; the outer frame is restored after.
+[[gnu::noinline, gnu::cold]] RunResult Runtime::run_nested(const Point& p, std::span<const Arg> args,
+                                                          const CallScope& scope) const noexcept {
     detail::ThreadState& t = detail::tls;
     const CallFrame frame{global_, scope};
     const CallFrame* const outer = t.frame;
     t.frame = &frame;
+    ++t.depth;
     RunResult result;
-    if (t.depth == 0) {
-        ++t.depth;
-        for (const Attached& a : p.entries) {
-            fill(t.args, args);
-            const Program& prog = *a.program;
-            result.value = prog.jit_ != nullptr ? prog.jit_(&t.args) : detail::bpf_interpret(prog.bpf_, &t.args);
-            ++result.ran;
-        }
-        --t.depth;
-    } else {
-        // Nested run (a helper ran a point): a private, zeroed struct.
-        ++t.depth;
-        for (const Attached& a : p.entries) {
-            bpf_full_args_t local{};
-            fill(local, args);
-            result.value = a.program->call(&local);
-            ++result.ran;
-        }
-        --t.depth;
+    for (const Attached& a : p.entries) {
+        bpf_full_args_t local{};
+        fill(local, args);
+        result.value = a.jit != nullptr ? a.jit(&local) : detail::bpf_interpret(a.bpf, &local);
+        ++result.ran;
     }
+    --t.depth;
     t.frame = outer;
     return result;
 }

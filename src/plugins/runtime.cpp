@@ -7,6 +7,7 @@
 #include "elf_object.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <new>
 
@@ -102,79 +103,145 @@ PointId Runtime::find_point(std::string_view name) const noexcept {
 }
 
 LoadResult Runtime::load(const std::string& object_path, const std::string& section, std::string name) noexcept {
-    return load_impl(object_path, section, std::move(name), true);
+    try {
+        const PluginSource source{object_path, section, std::move(name)};
+        std::vector<LoadResult> r = load_impl({&source, 1}, true);
+        if (!r.empty()) return std::move(r.front());
+    } catch (const std::bad_alloc&) {
+    }
+    return fail(PluginErrc::internal, {}, "out of memory").error;
+}
+
+std::vector<LoadResult> Runtime::load_batch(std::span<const PluginSource> sources) noexcept {
+    return load_impl(sources, true);
 }
 
 PluginStatus Runtime::verify(const std::string& object_path, const std::string& section) noexcept {
-    LoadResult r = load_impl(object_path, section, {}, false);
     PluginStatus s;
-    s.error = r.error();
-    return s;
+    try {
+        const PluginSource source{object_path, section, {}};
+        std::vector<LoadResult> r = load_impl({&source, 1}, false);
+        if (!r.empty()) {
+            s.error = r.front().error();
+            return s;
+        }
+    } catch (const std::bad_alloc&) {
+    }
+    return fail(PluginErrc::internal, {}, "out of memory");
 }
 
-LoadResult Runtime::load_impl(const std::string& path, const std::string& section, std::string name,
-                              bool keep) noexcept {
-    PluginError err;
+// Three steps: every file is checked here (readable, BPF, has the section);
+// the good ones are validated together in one forked child; those the child
+// loaded are loaded (and JIT-compiled) here, with the bytes the child judged.
+std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources, bool keep) noexcept {
+    std::vector<LoadResult> results;
     try {
-        err.plugin = name.empty() ? section : name;
-        detail::ElfObject object;
-        if (!object.open(path, err)) return err;
-        if (!object.has_code_section(section)) {
-            err.code = PluginErrc::missing_section;
-            err.message = "no code section '" + section + "' in '" + path + "' (it has: " +
-                          join(object.code_sections()) + ")";
-            return err;
+        struct Pending {
+            detail::ElfObject object;
+            PluginError err;  // plugin name filled; code none while the plugin is still in the running
+        };
+        std::vector<Pending> pending(sources.size());
+        results.reserve(sources.size());
+        std::vector<detail::ChildJob> jobs;
+        std::vector<std::size_t> job_of;  // source index -> job index (SIZE_MAX: none)
+        jobs.reserve(sources.size());
+        job_of.assign(sources.size(), SIZE_MAX);
+        for (std::size_t i = 0; i < sources.size(); ++i) {
+            const PluginSource& src = sources[i];
+            Pending& p = pending[i];
+            p.err.plugin = src.name.empty() ? src.section : src.name;
+            if (!p.object.open(src.object_path, p.err)) continue;
+            if (!p.object.has_code_section(src.section)) {
+                p.err.code = PluginErrc::missing_section;
+                p.err.message = "no code section '" + src.section + "' in '" + src.object_path + "' (it has: " +
+                                join(p.object.code_sections()) + ")";
+                continue;
+            }
+            job_of[i] = jobs.size();
+            jobs.push_back(detail::ChildJob{&src.object_path, &src.section});
         }
 
         std::lock_guard<std::mutex> lock(detail::bpf_load_mutex());
-        auto explain = [&](std::string_view log, int error) {
-            PluginError d = detail::diagnose(log, error, object, section);
-            d.plugin = err.plugin;
-            return d;
-        };
-
-        if (options_.validate_in_child) {
-            detail::ChildOutcome c =
-                detail::validate_in_child(path, section, helpers_, options_.jit, options_.validation_timeout);
-            switch (c.kind) {
-            case detail::ChildOutcome::Kind::loaded:
-                if (!keep) return LoadResult(PluginError{});  // verify only: the child's word is enough
-                break;
-            case detail::ChildOutcome::Kind::rejected: return explain(c.log, c.error);
-            case detail::ChildOutcome::Kind::timeout:
-                err.code = PluginErrc::validator_timeout;
-                err.message = "validation did not finish within " +
-                              std::to_string(options_.validation_timeout.count()) +
-                              " ms (too many data-dependent branches in a row?)";
-                return err;
-            case detail::ChildOutcome::Kind::crashed:
-                err.code = PluginErrc::validator_crashed;
-                err.message = "the validator crashed" +
-                              (c.error != 0 ? " (signal " + std::to_string(c.error) + ", " + strsignal(c.error) + ")"
-                                            : std::string()) +
-                              "; the object is malformed or hostile";
-                return err;
-            case detail::ChildOutcome::Kind::failed:
-                err.code = PluginErrc::internal;
-                err.message = std::string("cannot start the validating process: ") + std::strerror(c.error);
-                return err;
-            }
+        std::vector<detail::ChildOutcome> outcomes;
+        if (options_.validate_in_child && !jobs.empty()) {
+            outcomes = detail::validate_in_children(jobs, helpers_, options_.jit, options_.validation_timeout);
+            if (outcomes.size() != jobs.size()) throw std::bad_alloc();
         }
 
-        detail::BpfLoad r = detail::bpf_load(path, section, helpers_, options_.jit);
-        if (r.bpf == nullptr) return explain(r.log, r.error);
-        std::shared_ptr<Program> p(new Program());
-        p->bpf_ = r.bpf;  // owned from here: ~Program destroys it
-        p->jit_ = r.jit;
-        p->name_ = err.plugin;
-        p->section_ = section;
-        p->instructions_ = static_cast<std::uint32_t>(object.instructions(section).size());
-        if (!keep) return LoadResult(PluginError{});
-        return LoadResult(ProgramPtr(std::move(p)));
+        for (std::size_t i = 0; i < sources.size(); ++i) {
+            const PluginSource& src = sources[i];
+            Pending& p = pending[i];
+            PluginError& err = p.err;
+            auto explain = [&](std::string_view log, int error) {
+                PluginError d = detail::diagnose(log, error, p.object, src.section);
+                d.plugin = err.plugin;
+                return d;
+            };
+            if (job_of[i] == SIZE_MAX) {
+                results.emplace_back(std::move(err));
+                continue;
+            }
+            if (!outcomes.empty()) {
+                const detail::ChildOutcome& c = outcomes[job_of[i]];
+                bool judged = false;
+                switch (c.kind) {
+                case detail::ChildOutcome::Kind::loaded: break;
+                case detail::ChildOutcome::Kind::rejected:
+                    err = explain(c.log, c.error);
+                    judged = true;
+                    break;
+                case detail::ChildOutcome::Kind::timeout:
+                    err.code = PluginErrc::validator_timeout;
+                    err.message = "validation did not finish within " +
+                                  std::to_string(options_.validation_timeout.count()) +
+                                  " ms (too many data-dependent branches in a row?)";
+                    judged = true;
+                    break;
+                case detail::ChildOutcome::Kind::crashed:
+                    err.code = PluginErrc::validator_crashed;
+                    err.message = "the validator crashed" +
+                                  (c.error != 0 ? " (signal " + std::to_string(c.error) + ", " +
+                                                      strsignal(c.error) + ")"
+                                                : std::string()) +
+                                  "; the object is malformed or hostile";
+                    judged = true;
+                    break;
+                case detail::ChildOutcome::Kind::failed:
+                    err.code = PluginErrc::internal;
+                    err.message = std::string("cannot start the validating process: ") + std::strerror(c.error);
+                    judged = true;
+                    break;
+                }
+                if (judged) {
+                    results.emplace_back(std::move(err));
+                    continue;
+                }
+                if (!keep) {  // verify only: the child's word is enough
+                    results.emplace_back(PluginError{});
+                    continue;
+                }
+            }
+
+            detail::BpfLoad r = detail::bpf_load_explained(src.object_path, src.section, helpers_, options_.jit);
+            if (r.bpf == nullptr) {
+                results.emplace_back(explain(r.log, r.error));
+                continue;
+            }
+            std::shared_ptr<Program> prog(new Program());
+            prog->bpf_ = r.bpf;  // owned from here: ~Program destroys it
+            prog->jit_ = r.jit;
+            prog->name_ = err.plugin;
+            prog->section_ = src.section;
+            prog->instructions_ = static_cast<std::uint32_t>(p.object.instructions(src.section).size());
+            if (!keep) {
+                results.emplace_back(PluginError{});
+                continue;
+            }
+            results.emplace_back(ProgramPtr(std::move(prog)));
+        }
+        return results;
     } catch (const std::bad_alloc&) {
-        err.code = PluginErrc::internal;
-        err.message = "out of memory";
-        return err;
+        return {};
     }
 }
 
@@ -186,7 +253,9 @@ PluginStatus Runtime::attach(PointId point, ProgramPtr program, std::int32_t ord
         auto& entries = points_[point.index].entries;
         auto at = std::upper_bound(entries.begin(), entries.end(), order,
                                    [](std::int32_t o, const Attached& a) { return o < a.order; });
-        entries.insert(at, Attached{std::move(program), order});
+        const auto jit = program->jit_;
+        const void* bpf = program->bpf_;
+        entries.insert(at, Attached{std::move(program), order, jit, bpf});
         update_busy(point.index);
         return {};
     } catch (const std::bad_alloc&) {

@@ -8,6 +8,8 @@
 
 #include <cstring>
 #include <new>
+#include <string>
+#include <vector>
 
 struct mempool_runtime {
     explicit mempool_runtime(mempool::RuntimeOptions o) : rt(o) {}
@@ -101,6 +103,60 @@ int mempool_runtime_load(mempool_runtime* rt, const char* object, const char* se
     } catch (const std::bad_alloc&) {
         copy_message("out of memory", err, errlen);
         return -1;
+    }
+}
+
+int mempool_runtime_load_batch(mempool_runtime* rt, const struct mempool_plugin_spec* specs, size_t n, char* errors,
+                               size_t errlen) noexcept {
+    if (rt == nullptr || (specs == nullptr && n != 0)) return -1;
+    try {
+        std::vector<std::string> problem(n);   // per spec, in spec order
+        std::vector<mempool::PluginSource> sources;
+        std::vector<std::size_t> index;  // specs index of each source
+        for (size_t i = 0; i < n; ++i) {
+            const mempool_plugin_spec& s = specs[i];
+            if (s.object == nullptr || s.section == nullptr || s.point < 0 ||
+                static_cast<std::size_t>(s.point) >= rt->rt.point_count()) {
+                std::string who("#");  // (not "#" + to_string: GCC 12's -Wrestrict false positive)
+                if (s.name != nullptr)
+                    who = s.name;
+                else if (s.section != nullptr)
+                    who = s.section;
+                else
+                    who += std::to_string(i + 1);
+                problem[i] = "plugin '" + who + "' rejected: invalid argument (no object, no section or no such point)";
+                continue;
+            }
+            sources.push_back(mempool::PluginSource{s.object, s.section, s.name != nullptr ? s.name : ""});
+            index.push_back(i);
+        }
+        std::vector<mempool::LoadResult> loaded = rt->rt.load_batch(sources);
+        if (loaded.size() != sources.size()) throw std::bad_alloc();
+        int count = 0;
+        for (std::size_t k = 0; k < loaded.size(); ++k)
+            if (!loaded[k]) problem[index[k]] = loaded[k].error().to_string();
+        std::string text;
+        for (const std::string& p : problem)
+            if (!p.empty()) {
+                text += p + "\n";
+                ++count;
+            }
+        if (count == 0) {
+            for (std::size_t k = 0; k < loaded.size(); ++k) {
+                const mempool_plugin_spec& s = specs[index[k]];
+                mempool::PluginStatus st =
+                    rt->rt.attach(mempool::PointId{static_cast<std::uint32_t>(s.point)}, loaded[k].value(), s.order);
+                if (!st) {  // out of memory only: the point exists
+                    text += st.error.to_string() + "\n";
+                    ++count;
+                }
+            }
+        }
+        copy_message(text, errors, errlen);
+        return count;
+    } catch (const std::bad_alloc&) {
+        copy_message("out of memory", errors, errlen);
+        return n == 0 ? 1 : static_cast<int>(n);
     }
 }
 

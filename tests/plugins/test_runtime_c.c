@@ -95,6 +95,37 @@ static int run_with(int use_jit) {
   CHECK(mempool_runtime_load_manifest(rt2, NULL, err, sizeof err) == -1);
   mempool_runtime_delete(rt2);
 
+  /* A batch: validated in one child, attached all or nothing. */
+  mempool_runtime *rt3 = mempool_runtime_new(use_jit);
+  CHECK(rt3 != NULL);
+  mem_pool *global3 = new_mempool();
+  mempool_runtime_set_global_pool(rt3, global3);
+  int msg3 = mempool_runtime_point(rt3, "bgp_message");
+  int rep3 = mempool_runtime_point(rt3, "peer_report");
+  struct mempool_plugin_spec mixed[4] = {
+      {MEMPOOL_PLUGINS_DIR "/count_updates.o", "plugin/count_updates", "A", msg3, 0},
+      {MEMPOOL_TEST_BAD_DIR "/loop.o", "plugin/loop", "spin", msg3, 0},
+      {MEMPOOL_PLUGINS_DIR "/report_updates.o", "plugin/report_updates", NULL, rep3, 0},
+      {MEMPOOL_PLUGINS_DIR "/report_updates.o", "plugin/report_updates", "nowhere", 99, 0},
+  };
+  CHECK(mempool_runtime_load_batch(rt3, mixed, 4, err, sizeof err) == 2);
+  CHECK(strstr(err, "plugin 'spin' rejected: loop") != NULL);
+  CHECK(strstr(err, "plugin 'nowhere' rejected: invalid argument") != NULL);
+  CHECK(strstr(err, "spin") < strstr(err, "nowhere")); /* in spec order */
+  struct mempool_arg update[3] = {mempool_arg_number(MEMPOOL_ARG_U8, BGP_MSG_UPDATE),
+                                  mempool_arg_number(MEMPOOL_ARG_U32, 1), mempool_arg_number(MEMPOOL_ARG_U64, 0)};
+  CHECK(mempool_runtime_run(rt3, msg3, update, 3, NULL, NULL, &ran) == 0 && ran == 0); /* nothing attached */
+  CHECK(mempool_runtime_load_batch(rt3, mixed, 1, err, sizeof err) == 0);
+  CHECK(err[0] == '\0');
+  CHECK(mempool_runtime_load_batch(rt3, mixed + 2, 1, err, sizeof err) == 0);
+  CHECK(mempool_runtime_run(rt3, msg3, update, 3, NULL, NULL, &ran) == EXIT_SUCCESS && ran == 1);
+  CHECK(get_mempool_u64(global3, UPDATE_MSG_KEY) == 1);
+  CHECK(mempool_runtime_load_batch(rt3, NULL, 0, err, sizeof err) == 0);
+  CHECK(mempool_runtime_load_batch(rt3, NULL, 1, err, sizeof err) == -1);
+  CHECK(mempool_runtime_load_batch(NULL, mixed, 1, err, sizeof err) == -1);
+  mempool_runtime_delete(rt3);
+  delete_mempool(global3);
+
   mempool_runtime_delete(rt);
   mempool_runtime_delete(NULL);
   delete_mempool(route);
