@@ -12,96 +12,47 @@
 namespace mempool::detail {
 namespace {
 
-// ---- the handle's ext word -------------------------------------------------
+// ---- the index of big pools --------------------------------------------------
 
-bool is_big(const mem_pool* mp) noexcept { return (mp->ext & kBigBit) != 0; }
-Ext* small_ext(const mem_pool* mp) noexcept { return reinterpret_cast<Ext*>(mp->ext); }
-Group* groups_of(std::uint64_t ext) noexcept { return reinterpret_cast<Group*>(ext & kAddressMask); }
-std::uint32_t log2_groups_of(std::uint64_t ext) noexcept {
-    return static_cast<std::uint32_t>((ext & ~kBigBit) >> kLog2Shift);
-}
-BigHeader* header_of(std::uint64_t ext) noexcept { return reinterpret_cast<BigHeader*>(groups_of(ext)) - 1; }
 std::uint64_t encode_big(Group* groups, std::uint32_t log2_groups) noexcept {
-    return kBigBit | (std::uint64_t{log2_groups} << kLog2Shift) | reinterpret_cast<std::uintptr_t>(groups);
+    return kBigBit | reinterpret_cast<std::uintptr_t>(groups) | (64 - log2_groups);
 }
+BigHeader* big_of(const mem_pool* mp) noexcept { return header_of(groups_of(mp->ext)); }
 
-Entry* entry_at_big(const mem_pool* mp, const BigHeader* big, std::uint32_t ordinal) noexcept {
-    if (ordinal == 0) return const_cast<Entry*>(&mp->first);
-    const int page = std::bit_width(ordinal) - 1;
-    return big->pages[page] + (ordinal - (std::uint32_t{1} << page));
-}
-
-// ---- the index of big pools -------------------------------------------------
-
-constexpr std::uint64_t kEmptyTag = 0x00;
-constexpr std::uint64_t kDeletedTag = 0x01;
-constexpr std::uint64_t kLowBits = 0x0101010101010101ULL;
-constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
-constexpr std::uint64_t kSlotBytes = 0x00FFFFFFFFFFFFFFULL;  // the 7 slot tags
-constexpr std::uint64_t kSentinel = kDeletedTag << 56;       // byte 7: never empty, never a match
-constexpr std::uint32_t kSlotsPerGroup = 7;
-
-std::uint64_t hash(Key key) noexcept { return std::uint64_t{key} * 0x9E3779B97F4A7C15ULL; }
-std::uint64_t tag_of(std::uint64_t h) noexcept { return 0x80 | ((h >> 24) & 0x7F); }
-std::uint32_t home_group(std::uint64_t h, std::uint32_t log2_groups) noexcept {
-    return static_cast<std::uint32_t>(h >> (64 - log2_groups));
-}
-
-// High bit of each byte of `word` that is zero; exact, no false positives.
-std::uint64_t zero_bytes(std::uint64_t word) noexcept {
-    const std::uint64_t low7 = (word & ~kHighBits) + ~kHighBits;
-    return ~(low7 | word | ~kHighBits);
-}
-std::uint64_t matching(std::uint64_t tags, std::uint64_t tag) noexcept {
-    return zero_bytes(tags ^ (tag * kLowBits));
-}
-std::uint64_t empties(std::uint64_t tags) noexcept { return zero_bytes(tags); }
-// Empty or deleted slots: tags without the high bit, less the sentinel.
-std::uint64_t free_slots(std::uint64_t tags) noexcept { return ~tags & kHighBits & kSlotBytes; }
-std::uint32_t byte_index(std::uint64_t bits) noexcept {
-    return static_cast<std::uint32_t>(std::countr_zero(bits)) / 8;
-}
-void set_tag(Group& g, std::uint32_t slot, std::uint64_t tag) noexcept {
-    g.tags = (g.tags & ~(std::uint64_t{0xFF} << (slot * 8))) | (tag << (slot * 8));
-}
-
-Entry* find_big(std::uint64_t ext, Key key) noexcept {
-    Group* groups = groups_of(ext);
-    const std::uint32_t log2 = log2_groups_of(ext);
+// The slot of `key` in the index, as its group and slot number, with the
+// key's ordinal; a null group if the key is absent.
+struct SlotRef {
+    Group* group;
+    std::uint32_t slot;
+    std::uint32_t ordinal;
+};
+SlotRef locate_big(const mem_pool* mp, Key key) noexcept {
+    Group* const groups = groups_of(mp->ext);
+    const std::uint32_t log2 = log2_groups_of(mp->ext);
+    const BigHeader* const big = header_of(groups);
     const std::uint32_t mask = (std::uint32_t{1} << log2) - 1;
-    const std::uint64_t h = hash(key);
-    const std::uint64_t tag = tag_of(h);
-    for (std::uint32_t g = home_group(h, log2);; g = (g + 1) & mask) {
-        const Group& group = groups[g];
-        for (std::uint64_t m = matching(group.tags, tag); m != 0; m &= m - 1) {
-            Entry* e = group.slots[byte_index(m)];
-            if (e->key == key) return e;
+    const std::uint64_t h = index_hash(key);
+    for (std::uint32_t g = home_group(h, mp->ext);; g = (g + 1) & mask) {
+        for (std::uint32_t m = match_tag(groups[g], tag_of(h)); m != 0; m &= m - 1) {
+            const auto slot = static_cast<std::uint32_t>(std::countr_zero(m));
+            const std::uint32_t ordinal = groups[g].ordinals[slot];
+            if (entry_of(big, ordinal)->key == key) return {&groups[g], slot, ordinal};
         }
-        if (empties(group.tags) != 0) return nullptr;
+        if ((groups[g].overflow & overflow_bit(h)) == 0) return {nullptr, 0, 0};
     }
 }
 
-// Where `key` is in the index: its group and slot. The key must be present.
-std::pair<Group*, std::uint32_t> locate_big(std::uint64_t ext, const Entry* e) noexcept {
-    Group* groups = groups_of(ext);
-    const std::uint32_t log2 = log2_groups_of(ext);
+void index_insert(Group* groups, std::uint32_t log2, Key key, std::uint32_t ordinal) noexcept {
     const std::uint32_t mask = (std::uint32_t{1} << log2) - 1;
-    const std::uint64_t h = hash(e->key);
-    for (std::uint32_t g = home_group(h, log2);; g = (g + 1) & mask)
-        for (std::uint64_t m = matching(groups[g].tags, tag_of(h)); m != 0; m &= m - 1)
-            if (groups[g].slots[byte_index(m)] == e) return {&groups[g], byte_index(m)};
-}
-
-void index_insert(Group* groups, std::uint32_t log2, Entry* e) noexcept {
-    const std::uint32_t mask = (std::uint32_t{1} << log2) - 1;
-    const std::uint64_t h = hash(e->key);
-    for (std::uint32_t g = home_group(h, log2);; g = (g + 1) & mask) {
-        if (const std::uint64_t f = free_slots(groups[g].tags)) {
-            const std::uint32_t slot = byte_index(f);
-            set_tag(groups[g], slot, tag_of(h));
-            groups[g].slots[slot] = e;
+    const std::uint64_t h = index_hash(key);
+    for (std::uint32_t g = static_cast<std::uint32_t>(h >> (64 - log2));; g = (g + 1) & mask) {
+        if (const std::uint32_t f = match_tag(groups[g], kEmptyTag)) {
+            const auto slot = static_cast<std::uint32_t>(std::countr_zero(f));
+            groups[g].tags[slot] = tag_of(h);
+            groups[g].ordinals[slot] = ordinal;
             return;
         }
+        groups[g].overflow |= overflow_bit(h);
     }
 }
 
@@ -111,35 +62,37 @@ std::uint64_t capacity_of(std::uint32_t log2_groups) noexcept {
 
 // A new index of 2^log2 groups over the entries of `old` (a header whose
 // pages and counters are copied); nullptr if out of memory.
-BigHeader* build_index(const mem_pool* mp, const BigHeader& old, std::uint32_t log2) noexcept {
-    const std::size_t groups = std::size_t{1} << log2;
-    void* block = allocate_aligned(alignof(Group), sizeof(BigHeader) + groups * sizeof(Group));
+BigHeader* build_index(const BigHeader& old, std::uint32_t log2) noexcept {
+    const std::size_t n = std::size_t{1} << log2;
+    void* block = allocate_aligned(alignof(BigHeader), sizeof(BigHeader) + n * sizeof(Group));
     if (block == nullptr) return nullptr;
     auto* big = static_cast<BigHeader*>(block);
     *big = old;
     big->log2_groups = log2;
     big->tombstones = 0;
-    auto* g = reinterpret_cast<Group*>(big + 1);
-    for (std::size_t i = 0; i < groups; ++i) {
-        g[i].tags = kSentinel;
-        for (Entry*& slot : g[i].slots) slot = nullptr;
-    }
+    auto* groups = reinterpret_cast<Group*>(big + 1);
+    std::memset(static_cast<void*>(groups), 0, n * sizeof(Group));
     for (std::uint32_t ordinal = 0; ordinal < big->fresh; ++ordinal) {
-        Entry* e = entry_at_big(mp, big, ordinal);
-        if (e->meta != kEmpty) index_insert(g, log2, e);
+        const Entry* e = entry_of(big, ordinal);
+        if (e->meta != kEmpty) index_insert(groups, log2, e->key, ordinal);
     }
     return big;
 }
 
-// Makes room in the index for one more key: rehashes in place of the
-// tombstones, or doubles.
+// Makes room in the index for one more key: rebuilds it at the same size when
+// removals may have left long probes (dropping stale overflow bits), or doubles.
+// Keeping count + tombstones <= 7/8 of the slots also keeps probes finite: a
+// group got overflow bits only when full, and each key that left it since was
+// counted, so overflowed groups hold at least 12 - (their counted removals)
+// keys each; at most 7/8 of the groups can have overflowed, and a probe
+// stops at the first group without its bit.
 bool reserve_index(mem_pool* mp) noexcept {
-    BigHeader* big = header_of(mp->ext);
+    BigHeader* big = big_of(mp);
     if (std::uint64_t{big->count} + big->tombstones + 1 <= capacity_of(big->log2_groups)) return true;
     std::uint32_t log2 = big->log2_groups;
     if (std::uint64_t{big->count} + 1 > capacity_of(log2) / 2) ++log2;
-    if (log2 > 31) return false;
-    BigHeader* grown = build_index(mp, *big, log2);
+    if (log2 > kMaxLog2Groups) return false;
+    BigHeader* grown = build_index(*big, log2);
     if (grown == nullptr) return false;
     deallocate(big);
     mp->ext = encode_big(reinterpret_cast<Group*>(grown + 1), log2);
@@ -149,54 +102,64 @@ bool reserve_index(mem_pool* mp) noexcept {
 // Small pool full: build the index over its 8 entries.
 bool go_big(mem_pool* mp) noexcept {
     Ext* ext = small_ext(mp);
-    auto* page3 = static_cast<Entry*>(allocate_zeroed(8 * sizeof(Entry)));
-    if (page3 == nullptr) return false;
+    auto* page4 = static_cast<Entry*>(allocate_zeroed(8 * sizeof(Entry)));
+    if (page4 == nullptr) return false;
     BigHeader header{};
     header.ext = ext;
-    header.pages[0] = &ext->page0[0];
-    header.pages[1] = &ext->page0[1];
-    header.pages[2] = ext->page1;
-    header.pages[3] = page3;
+    set_page(&header, 0, &mp->first);
+    set_page(&header, 1, &ext->page0[0]);
+    set_page(&header, 2, &ext->page0[1]);
+    set_page(&header, 3, ext->page1);
+    set_page(&header, 4, page4);
     header.fresh = kSmallCapacity;
     for (std::uint32_t ordinal = kSmallCapacity; ordinal-- > 0;) {
-        Entry* e = entry_at_big(mp, &header, ordinal);
+        Entry* e = entry_of(&header, ordinal);
         if (e->meta != kEmpty) {
             ++header.count;
         } else {
-            e->payload = reinterpret_cast<std::uintptr_t>(header.free_head);
+            // A free entry keeps its ordinal in `key`.
+            *e = Entry{ordinal, kEmpty, reinterpret_cast<std::uintptr_t>(header.free_head)};
             header.free_head = e;
         }
     }
-    BigHeader* big = build_index(mp, header, 1);
+    BigHeader* big = build_index(header, kMinLog2Groups);
     if (big == nullptr) {
-        deallocate(page3);
+        // Free entries of a small pool have key 0.
+        for (Entry* e = header.free_head; e != nullptr;) {
+            Entry* next = reinterpret_cast<Entry*>(e->payload);
+            *e = Entry{0, kEmpty, 0};
+            e = next;
+        }
+        deallocate(page4);
         return false;
     }
-    mp->ext = encode_big(reinterpret_cast<Group*>(big + 1), 1);
+    mp->ext = encode_big(reinterpret_cast<Group*>(big + 1), kMinLog2Groups);
     return true;
 }
 
 Entry* claim_big(mem_pool* mp, Key key) noexcept {
     if (!reserve_index(mp)) return nullptr;
-    BigHeader* big = header_of(mp->ext);
+    BigHeader* big = big_of(mp);
     Entry* e;
+    std::uint32_t ordinal;
     if (big->free_head != nullptr) {
         e = big->free_head;
+        ordinal = e->key;
         big->free_head = reinterpret_cast<Entry*>(e->payload);
     } else {
-        const std::uint32_t ordinal = big->fresh;
+        ordinal = big->fresh;
         if (ordinal == kNoOrdinal - 1) return nullptr;
-        const int page = std::bit_width(ordinal) - 1;
-        if (big->pages[page] == nullptr) {
-            big->pages[page] = static_cast<Entry*>(
-                allocate_zeroed((std::size_t{1} << page) * sizeof(Entry)));
-            if (big->pages[page] == nullptr) return nullptr;
+        const int page = std::bit_width(ordinal);
+        if (page_of(big, page) == nullptr) {
+            auto* entries = static_cast<Entry*>(allocate_zeroed((std::size_t{1} << (page - 1)) * sizeof(Entry)));
+            if (entries == nullptr) return nullptr;
+            set_page(big, page, entries);
         }
         ++big->fresh;
-        e = entry_at_big(mp, big, ordinal);
+        e = entry_of(big, ordinal);
     }
     *e = Entry{key, kEmpty, 0};
-    index_insert(groups_of(mp->ext), big->log2_groups, e);
+    index_insert(groups_of(mp->ext), big->log2_groups, key, ordinal);
     ++big->count;
     return e;
 }
@@ -312,19 +275,6 @@ Status insert_value(mem_pool* mp, Key key, const void* bytes, std::uint32_t leng
     return s;
 }
 
-Entry* find_small(const mem_pool* mp, Key key) noexcept {
-    auto* self = const_cast<mem_pool*>(mp);
-    if (mp->first.key == key && mp->first.meta != kEmpty) return &self->first;
-    const Ext* ext = small_ext(mp);
-    if (ext == nullptr) return nullptr;
-    for (const Entry& e : ext->page0)
-        if (e.key == key && e.meta != kEmpty) return const_cast<Entry*>(&e);
-    if (const Entry* page = ext->page1)
-        for (std::uint32_t i = 0; i < 4; ++i)
-            if (page[i].key == key && page[i].meta != kEmpty) return const_cast<Entry*>(&page[i]);
-    return nullptr;
-}
-
 }  // namespace
 
 // ---- lifetime ------------------------------------------------------------
@@ -337,8 +287,8 @@ void pool_destroy(mem_pool* mp) noexcept {
         if (e->meta != kEmpty) release_payload(e);
     Ext* ext = small_ext(mp);
     if (is_big(mp)) {
-        BigHeader* big = header_of(mp->ext);
-        for (int page = 3; page < 32; ++page) deallocate(big->pages[page]);
+        BigHeader* big = big_of(mp);
+        for (int page = 4; page <= 32; ++page) deallocate(page_of(big, page));
         ext = big->ext;
         deallocate(big);
     }
@@ -351,16 +301,12 @@ void pool_destroy(mem_pool* mp) noexcept {
 
 // ---- lookup --------------------------------------------------------------
 
-Entry* find(const mem_pool* mp, Key key) noexcept {
-    return is_big(mp) ? find_big(mp->ext, key) : find_small(mp, key);
-}
-
 Entry* entry_at(const mem_pool* mp, std::uint32_t ordinal) noexcept {
     if (mp == nullptr) return nullptr;
     if (ordinal == 0) return const_cast<Entry*>(&mp->first);
     if (is_big(mp)) {
-        const BigHeader* big = header_of(mp->ext);
-        return ordinal < big->fresh ? entry_at_big(mp, big, ordinal) : nullptr;
+        const BigHeader* big = big_of(mp);
+        return ordinal < big->fresh ? entry_of(big, ordinal) : nullptr;
     }
     Ext* ext = small_ext(mp);
     if (ext == nullptr) return nullptr;
@@ -371,24 +317,11 @@ Entry* entry_at(const mem_pool* mp, std::uint32_t ordinal) noexcept {
 
 std::size_t live_count(const mem_pool* mp) noexcept {
     if (mp == nullptr) return 0;
-    if (is_big(mp)) return header_of(mp->ext)->count;
+    if (is_big(mp)) return big_of(mp)->count;
     std::size_t n = 0;
     for (std::uint32_t ordinal = 0; const Entry* e = entry_at(mp, ordinal); ++ordinal)
         n += e->meta != kEmpty ? 1 : 0;
     return n;
-}
-
-Result<std::uint64_t> read_u64(const Entry* e) noexcept {
-    if (e == nullptr) return Error::missing;
-    if (kind_of(e->meta) != kValue) return Error::wrong_kind;
-    if ((e->meta & kBoxed) == 0) {
-        if constexpr (std::endian::native == std::endian::little) return e->payload;
-        std::uint64_t v = 0;
-        const auto* b = reinterpret_cast<const unsigned char*>(&e->payload);
-        for (std::uint32_t i = inline_length_of(e->meta); i-- > 0;) v = (v << 8) | b[i];
-        return v;
-    }
-    return Error::wrong_size;  // boxed values are longer than 8 bytes
 }
 
 std::span<std::byte> value_bytes(Entry* e) noexcept {
@@ -410,16 +343,11 @@ Status add_value(mem_pool* mp, Key key, const void* bytes, std::uint32_t length,
     return insert_value(mp, key, bytes, length, id);
 }
 
-Status assign_value(mem_pool* mp, Key key, const void* bytes, std::uint32_t length,
-                    Cleanup cleanup) noexcept {
-    if (mp == nullptr || bytes == nullptr || length == 0) return Error::invalid_argument;
-    Entry* e = find(mp, key);
-    // The common case, a counter or a metric: one store.
-    if (e != nullptr && cleanup == nullptr && length <= 8 &&
-        e->meta == (kValue | (length << kInlineLengthShift))) {
-        e->payload = inline_bits(bytes, length);
-        return {};
-    }
+namespace {
+// assign_value past its fast path, out of line so that the fast path saves no
+// registers.
+[[gnu::noinline]] Status assign_slow(mem_pool* mp, Key key, Entry* e, const void* bytes, std::uint32_t length,
+                                     Cleanup cleanup) noexcept {
     const std::uint32_t id = cleanup_id(cleanup);
     if (id == kNoCleanupId) return Error::out_of_memory;
     if (e == nullptr) return insert_value(mp, key, bytes, length, id);
@@ -441,6 +369,20 @@ Status assign_value(mem_pool* mp, Key key, const void* bytes, std::uint32_t leng
     e->meta = p.meta;
     e->payload = p.bits;
     return {};
+}
+}  // namespace
+
+Status assign_value(mem_pool* mp, Key key, const void* bytes, std::uint32_t length,
+                    Cleanup cleanup) noexcept {
+    if (mp == nullptr || bytes == nullptr || length == 0) return Error::invalid_argument;
+    Entry* e = find(mp, key);
+    // The common case, a counter or a metric: one store.
+    if (e != nullptr && cleanup == nullptr && length <= 8 &&
+        e->meta == (kValue | (length << kInlineLengthShift))) {
+        e->payload = inline_bits(bytes, length);
+        return {};
+    }
+    return assign_slow(mp, key, e, bytes, length, cleanup);
 }
 
 Status add_reference(mem_pool* mp, Key key, void* pointer, Cleanup cleanup) noexcept {
@@ -482,21 +424,16 @@ bool remove(mem_pool* mp, Key key) noexcept {
         *e = Entry{0, kEmpty, 0};
         return true;
     }
-    Entry* e = find_big(mp->ext, key);
-    if (e == nullptr) return false;
-    auto [group, slot] = locate_big(mp->ext, e);
-    BigHeader* big = header_of(mp->ext);
-    // A group with an empty slot never sent a probe further, so the slot can
-    // become empty again; otherwise probes may pass it: leave a tombstone.
-    if (empties(group->tags) != 0) {
-        set_tag(*group, slot, kEmptyTag);
-    } else {
-        set_tag(*group, slot, kDeletedTag);
-        ++big->tombstones;
-    }
-    group->slots[slot] = nullptr;
+    const SlotRef ref = locate_big(mp, key);
+    if (ref.group == nullptr) return false;
+    BigHeader* big = big_of(mp);
+    Entry* e = entry_of(big, ref.ordinal);
+    // Probes that went past this group still do (its overflow bits stay):
+    // count the removal towards a rebuild that will shorten them.
+    ref.group->tags[ref.slot] = kEmptyTag;
+    if (ref.group->overflow != 0) ++big->tombstones;
     release_payload(e);
-    *e = Entry{0, kEmpty, reinterpret_cast<std::uintptr_t>(big->free_head)};
+    *e = Entry{ref.ordinal, kEmpty, reinterpret_cast<std::uintptr_t>(big->free_head)};  // keeps its ordinal
     big->free_head = e;
     --big->count;
     return true;

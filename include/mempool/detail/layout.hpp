@@ -10,17 +10,20 @@
 //
 //   struct mem_pool {              // 24 bytes: the C handle, a 32-byte malloc chunk
 //       Entry first;               // ordinal 0
-//       Ext  *ext;                 // NULL until a second key arrives
+//       u64   ext;                 // 0, Ext*, or (big) the index's groups | shift
 //   };
 //   struct Ext {                   // 64 bytes, allocated once
 //       Entry *page1;              // ordinals 4..7, NULL until needed
-//       Big   *big;                // NULL while the pool has at most 8 entries
 //       Entry  page0[3];           // ordinals 1..3
 //   };
-//   struct Big {                   // index for pools past 8 entries
-//       u32 count, fresh, free_head, index_mask;
-//       Slot *slots;               // linear probing {key, ordinal + 1}
-//       Entry *pages[32];          // page k holds ordinals [2^k, 2^(k+1))
+//   struct BigHeader {             // index for pools past 8 entries, 320 bytes,
+//       uintptr page_base[33];     // followed by its groups in one allocation;
+//       ...counters, free list     // page k holds ordinals [2^k / 2, 2^k)
+//   };
+//   struct Group {                 // 64 bytes: one cache line
+//       u8  tags[12];              // 0 = empty, else 8 bits of the key's hash
+//       u8  overflow, pad[3];      // overflow: some key probed past this group
+//       u32 ordinals[12];          // the slots' entries
 //   };
 //
 //   struct Entry {                 // 16 bytes
@@ -31,6 +34,9 @@
 //
 // Small pools are scanned (at most 8 entries in 3 cache lines); from the 9th
 // key on, a hash index maps keys to ordinals and a free list recycles holes.
+// A lookup in the index compares a group's 12 tags at once (SSE2) and reads
+// an entry only on a tag match: a hit reads one line of the index and the
+// entry's line, a miss usually one line of the index (src/pool/core.hpp).
 // Values longer than 8 bytes live in a `Box` of their own. A cleanup function
 // is stored as a 12-bit id into a process-wide table, so a value with a
 // cleanup costs no more than one without.
