@@ -28,6 +28,8 @@ struct Record {
     std::uint32_t log_size;
 };
 
+constexpr std::size_t max_log = 1u << 20;  // per plugin (LogCapture keeps 64 KiB anyway)
+
 std::atomic<ChildProbe> child_probe{nullptr};
 
 void write_all(int fd, const void* data, std::size_t size) noexcept {
@@ -49,7 +51,7 @@ void write_all(int fd, const void* data, std::size_t size) noexcept {
         // The program is not destroyed: the process ends soon, and freeing
         // a program the validator mishandled could itself crash.
         BpfLoad r = bpf_load_explained(*job.path, *job.section, helpers, want_jit);
-        const std::size_t log_size = r.log.size() < (1u << 20) ? r.log.size() : (1u << 20);
+        const std::size_t log_size = r.log.size() < max_log ? r.log.size() : max_log;
         Record h{r.bpf != nullptr ? 1 : 0, r.error, r.jit != nullptr ? 1 : 0, static_cast<std::uint32_t>(log_size)};
         write_all(fd, &h, sizeof h);
         write_all(fd, r.log.data(), log_size);
@@ -70,7 +72,8 @@ struct ChildRun {
 // `done` gets how many records arrived (out[done] is the culprit when the
 // child did not complete).
 ChildRun run_child(std::span<const ChildJob> jobs, std::span<const HelperSpec> helpers, bool want_jit,
-                   std::chrono::milliseconds timeout, ChildOutcome* out, std::size_t& done) noexcept {
+                   std::chrono::milliseconds timeout, ChildOutcome* out, std::size_t& done, VerdictSink sink,
+                   std::size_t first_job) noexcept {
     ChildRun run;
     done = 0;
     int fds[2];
@@ -98,7 +101,7 @@ ChildRun run_child(std::span<const ChildJob> jobs, std::span<const HelperSpec> h
     // The time limit restarts each time a plugin's record arrives.
     auto deadline = std::chrono::steady_clock::now() + timeout;
     std::string received;  // bytes not yet parsed into a record
-    bool timed_out = false;
+    bool timed_out = false, garbled = false;
     char buf[4096];
     while (done < jobs.size()) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -124,6 +127,10 @@ ChildRun run_child(std::span<const ChildJob> jobs, std::span<const HelperSpec> h
         while (done < jobs.size() && received.size() - used >= sizeof(Record)) {
             Record h;
             std::memcpy(&h, received.data() + used, sizeof h);
+            if (h.log_size > max_log) {  // not what child_main writes: the child is not itself
+                garbled = true;
+                break;
+            }
             if (received.size() - used - sizeof h < h.log_size) break;
             ChildOutcome& o = out[done];
             o.kind = h.loaded != 0 ? ChildOutcome::Kind::loaded : ChildOutcome::Kind::rejected;
@@ -137,10 +144,13 @@ ChildRun run_child(std::span<const ChildJob> jobs, std::span<const HelperSpec> h
             ++done;
         }
         received.erase(0, used);
+        if (sink.fn != nullptr)
+            for (std::size_t i = before; i < done; ++i) sink.fn(sink.context, first_job + i, out[i]);
         if (done != before) deadline = std::chrono::steady_clock::now() + timeout;
+        if (garbled) break;
     }
     ::close(fds[0]);
-    if (timed_out) ::kill(pid, SIGKILL);
+    if (timed_out || garbled) ::kill(pid, SIGKILL);
 
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -162,7 +172,8 @@ ChildRun run_child(std::span<const ChildJob> jobs, std::span<const HelperSpec> h
 void set_child_probe(ChildProbe probe) noexcept { child_probe.store(probe, std::memory_order_relaxed); }
 
 std::vector<ChildOutcome> validate_in_children(std::span<const ChildJob> jobs, std::span<const HelperSpec> helpers,
-                                               bool want_jit, std::chrono::milliseconds timeout) noexcept {
+                                               bool want_jit, std::chrono::milliseconds timeout,
+                                               VerdictSink sink) noexcept {
     std::vector<ChildOutcome> out;
     try {
         out.resize(jobs.size());
@@ -173,7 +184,8 @@ std::vector<ChildOutcome> validate_in_children(std::span<const ChildJob> jobs, s
     while (next < jobs.size()) {
         const std::size_t start = next;
         std::size_t done = 0;
-        const ChildRun run = run_child(jobs.subspan(start), helpers, want_jit, timeout, out.data() + start, done);
+        const ChildRun run =
+            run_child(jobs.subspan(start), helpers, want_jit, timeout, out.data() + start, done, sink, start);
         const std::size_t culprit = start + done;
         switch (run.end) {
         case End::complete: return out;

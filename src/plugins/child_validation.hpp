@@ -40,12 +40,23 @@ struct ChildJob {
     const std::string* section = nullptr;
 };
 
+// Called in the host as each verdict arrives, while the child goes on with
+// the next plugins: the host can load a plugin the child has passed without
+// waiting for the whole batch. Verdicts are final (a plugin with a record is
+// never validated again). The time the callback takes does not count
+// against the next plugin's time limit.
+struct VerdictSink {
+    void (*fn)(void* context, std::size_t job, const ChildOutcome& outcome) noexcept = nullptr;
+    void* context = nullptr;
+};
+
 // Validates every job, in as few children as possible (one when nothing
 // crashes or hangs); returns one outcome per job, in order (empty only when
 // out of memory). `timeout` applies to each plugin. The caller holds
 // bpf_load_mutex().
 std::vector<ChildOutcome> validate_in_children(std::span<const ChildJob> jobs, std::span<const HelperSpec> helpers,
-                                               bool want_jit, std::chrono::milliseconds timeout) noexcept;
+                                               bool want_jit, std::chrono::milliseconds timeout,
+                                               VerdictSink sink = {}) noexcept;
 
 // One plugin: validate_in_children() with a single job.
 ChildOutcome validate_in_child(const std::string& path, const std::string& section,

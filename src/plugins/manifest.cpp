@@ -18,8 +18,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <optional>
 #include <new>
+#include <optional>
 #include <set>
 #include <sstream>
 

@@ -131,8 +131,9 @@ PluginStatus Runtime::verify(const std::string& object_path, const std::string& 
 }
 
 // Three steps: every file is checked here (readable, BPF, has the section);
-// the good ones are validated together in one forked child; those the child
-// loaded are loaded (and JIT-compiled) here, with the bytes the child judged.
+// the good ones are validated together in one forked child; each one the
+// child passes is loaded (and JIT-compiled) here as soon as its verdict
+// arrives, while the child goes on with the next ones.
 std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources, bool keep) noexcept {
     std::vector<LoadResult> results;
     try {
@@ -162,9 +163,37 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
         }
 
         std::lock_guard<std::mutex> lock(detail::bpf_load_mutex());
+        // The host's own loads, one per job; each done as soon as the child
+        // has passed the plugin, while the child validates the next ones.
+        // Destroyed here unless handed to a Program.
+        struct HostLoads {
+            std::vector<detail::BpfLoad> loads;
+            std::vector<std::uint8_t> tried;
+            const Runtime* rt = nullptr;
+            std::span<const detail::ChildJob> jobs;
+            ~HostLoads() {
+                for (detail::BpfLoad& l : loads) detail::bpf_destroy(l.bpf);
+            }
+            void load(std::size_t j) noexcept {
+                loads[j] = detail::bpf_load_explained(*jobs[j].path, *jobs[j].section, rt->helpers(), rt->options().jit);
+                tried[j] = 1;
+            }
+        } host;
+        host.loads.resize(jobs.size());
+        host.tried.assign(jobs.size(), 0);
+        host.rt = this;
+        host.jobs = jobs;
+
         std::vector<detail::ChildOutcome> outcomes;
         if (options_.validate_in_child && !jobs.empty()) {
-            outcomes = detail::validate_in_children(jobs, helpers_, options_.jit, options_.validation_timeout);
+            detail::VerdictSink sink;
+            if (keep) {
+                sink.context = &host;
+                sink.fn = [](void* context, std::size_t j, const detail::ChildOutcome& o) noexcept {
+                    if (o.kind == detail::ChildOutcome::Kind::loaded) static_cast<HostLoads*>(context)->load(j);
+                };
+            }
+            outcomes = detail::validate_in_children(jobs, helpers_, options_.jit, options_.validation_timeout, sink);
             if (outcomes.size() != jobs.size()) throw std::bad_alloc();
         }
 
@@ -222,7 +251,9 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
                 }
             }
 
-            detail::BpfLoad r = detail::bpf_load_explained(src.object_path, src.section, helpers_, options_.jit);
+            const std::size_t j = job_of[i];
+            if (host.tried[j] == 0) host.load(j);
+            detail::BpfLoad& r = host.loads[j];
             if (r.bpf == nullptr) {
                 results.emplace_back(explain(r.log, r.error));
                 continue;
@@ -230,6 +261,7 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
             std::shared_ptr<Program> prog(new Program());
             prog->bpf_ = r.bpf;  // owned from here: ~Program destroys it
             prog->jit_ = r.jit;
+            r.bpf = nullptr;
             prog->name_ = err.plugin;
             prog->section_ = src.section;
             prog->instructions_ = static_cast<std::uint32_t>(p.object.instructions(src.section).size());
