@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the build tree $1 into a scratch prefix and builds two consumers
-# against it: C++ with find_package, C with pkg-config. Then runs them.
+# Installs the build tree $1 into a scratch prefix and builds consumers
+# against it: C++ with find_package, a host building its own plugin with the
+# installed mempool_add_bpf_plugin() (when the runtime is part of the build),
+# and C with pkg-config. Then runs them.
 set -euo pipefail
 build=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,6 +16,12 @@ cmake -S "$here/cxx" -B "$scratch/cxx" -DCMAKE_PREFIX_PATH="$scratch/prefix" > "
 cmake --build "$scratch/cxx" >> "$scratch/cxx.log"
 LD_LIBRARY_PATH="$libdir" "$scratch/cxx/consumer"
 "$scratch/cxx/consumer_static"
+
+if find "$scratch/prefix" -name MempoolBpf.cmake | grep -q .; then
+  cmake -S "$here/plugin" -B "$scratch/plugin" -DCMAKE_PREFIX_PATH="$scratch/prefix" > "$scratch/plugin.log"
+  cmake --build "$scratch/plugin" >> "$scratch/plugin.log" 2>&1 || { cat "$scratch/plugin.log"; exit 1; }
+  "$scratch/plugin/plugin_host"
+fi
 
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 cc -std=c11 -Wall -Wextra -Werror "$here/c/main.c" -o "$scratch/c_consumer" $(pkg-config --cflags --libs mempool)
