@@ -131,6 +131,11 @@ bool ElfObject::has_code_section(const std::string& name) const noexcept {
     return s != nullptr && (s->flags & SHF_EXECINSTR) != 0 && s->size != 0;
 }
 
+std::size_t ElfObject::sections_named(const std::string& name) const noexcept {
+    return static_cast<std::size_t>(
+        std::count_if(sections_.begin(), sections_.end(), [&](const Section& s) { return s.name == name; }));
+}
+
 std::vector<Insn> ElfObject::instructions(const std::string& section) const {
     std::vector<Insn> out;
     const Section* s = find(section);

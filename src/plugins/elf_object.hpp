@@ -48,6 +48,11 @@ public:
     // Sections holding code (executable, non-empty), in file order.
     [[nodiscard]] std::vector<std::string> code_sections() const;
     [[nodiscard]] bool has_code_section(const std::string& name) const noexcept;
+    // How many sections bear this name. librte_bpf picks its own among
+    // several (the first PROGBITS one flagged exactly alloc + exec), which
+    // need not be the one this reader checked: the runtime refuses an object
+    // whose section name is ambiguous.
+    [[nodiscard]] std::size_t sections_named(const std::string& name) const noexcept;
 
     [[nodiscard]] std::vector<Insn> instructions(const std::string& section) const;
     [[nodiscard]] std::vector<CodeReloc> relocations(const std::string& section) const;

@@ -2,6 +2,7 @@
 #include <mempool/runtime.hpp>
 
 #include "bpf_backend.hpp"
+#include "bytecode_check.hpp"
 #include "child_validation.hpp"
 #include "diagnose.hpp"
 #include "elf_object.hpp"
@@ -130,8 +131,10 @@ PluginStatus Runtime::verify(const std::string& object_path, const std::string& 
     return fail(PluginErrc::internal, {}, "out of memory");
 }
 
-// Three steps: every file is checked here (readable, BPF, has the section);
-// the good ones are validated together in one forked child; each one the
+// Four steps: every file is checked here (readable, BPF, has the section);
+// its bytecode goes through our own check (bytecode_check.hpp), which closes
+// the holes of librte_bpf's validator; the good ones are validated together
+// in one forked child; each one the
 // child passes is loaded (and JIT-compiled) here as soon as its verdict
 // arrives, while the child goes on with the next ones.
 std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources, bool keep) noexcept {
@@ -156,6 +159,20 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
                 p.err.code = PluginErrc::missing_section;
                 p.err.message = "no code section '" + src.section + "' in '" + src.object_path + "' (it has: " +
                                 join(p.object.code_sections()) + ")";
+                continue;
+            }
+            if (const std::size_t n = p.object.sections_named(src.section); n != 1) {
+                p.err.code = PluginErrc::not_bpf_object;
+                p.err.message = "'" + src.object_path + "' is not an eBPF object we can trust: " +
+                                std::to_string(n) + " sections are named '" + src.section +
+                                "' (the checked one might not be the loaded one)";
+                continue;
+            }
+            PluginError checked = detail::check_bytecode(p.object.instructions(src.section),
+                                                         p.object.relocations(src.section), helpers_);
+            if (checked.code != PluginErrc::none) {
+                checked.plugin = std::move(p.err.plugin);
+                p.err = std::move(checked);
                 continue;
             }
             job_of[i] = jobs.size();
