@@ -8,4 +8,9 @@ if(TARGET mempool_runtime)
   target_compile_options(bench_runtime PRIVATE -O2 -Wall -Wextra)
   target_link_libraries(bench_runtime PRIVATE mempool::runtime benchmark::benchmark)
   add_dependencies(bench_runtime mempool_plugins)
+  # The specification's plugin A, as written there (one get, one set).
+  mempool_add_bpf_plugin(bench_plugins SOURCES ${PROJECT_SOURCE_DIR}/tests/plugins/probes/spec_plugin_a.c
+                         OUTPUT_DIR ${CMAKE_CURRENT_BINARY_DIR}/plugins)
+  add_dependencies(bench_runtime bench_plugins)
+  target_compile_definitions(bench_runtime PRIVATE MEMPOOL_BENCH_PLUGINS_DIR="${CMAKE_CURRENT_BINARY_DIR}/plugins")
 endif()

@@ -4,6 +4,9 @@
 //                            UPDATE: argument copy + JIT call + 2 get + 2 set
 //   BM_PluginA/interpreter   the same, interpreted
 //   BM_NativeA               a C++ function doing the same on the same pool
+//   BM_SpecPluginA/jit       the specification's plugin A as written there:
+//                            argument copy + JIT call + 1 get + 1 set
+//   BM_NativeSpecA           the same in C++
 //   BM_EmptyPoint/args:N     run() of a point with nothing attached, with N
 //                            arguments built at the call
 //   BM_LoadVerify/<plugin>   load + verify of each shipped plugin: file
@@ -30,10 +33,12 @@ namespace {
 std::string shipped(const std::string& file) { return std::string(MEMPOOL_PLUGINS_DIR) + "/" + file; }
 
 struct Host {
-    explicit Host(bool jit) : rt(options(jit)) {
+    explicit Host(bool jit, const std::string& object = shipped("count_updates.o"),
+                  const std::string& section = "plugin/count_updates")
+        : rt(options(jit)) {
         rt.set_global_pool(&global);
         message = rt.point("bgp_message");
-        LoadResult r = rt.load(shipped("count_updates.o"), "plugin/count_updates");
+        LoadResult r = rt.load(object, section);
         if (!r || r.value()->jitted() != jit) {
             std::fprintf(stderr, "cannot load plugin A: %s\n", r ? "JIT unavailable" : r.error().to_string().c_str());
             std::abort();
@@ -88,6 +93,36 @@ void BM_NativeA(benchmark::State& state) {
         state.SkipWithError("native A miscounted");
 }
 BENCHMARK(BM_NativeA);
+
+void BM_SpecPluginA(benchmark::State& state) {
+    Host host(state.range(0) != 0, std::string(MEMPOOL_BENCH_PLUGINS_DIR) + "/spec_plugin_a.o",
+              "plugin/main_plugin_A");
+    for (auto _ : state) {
+        mempool::RunResult r = host.rt.run(host.message, {mempool::Arg::u32(BGP_MSG_UPDATE)});
+        benchmark::DoNotOptimize(r);
+    }
+    if (host.global.get_u64(UPDATE_MSG_KEY).value_or(0) != static_cast<std::uint64_t>(state.iterations()))
+        state.SkipWithError("the specification's plugin A miscounted");
+}
+BENCHMARK(BM_SpecPluginA)->Arg(1)->Arg(0)->ArgName("jit");
+
+[[gnu::noinline]] std::uint64_t native_spec_a(mempool::Pool& pool, int type) {
+    if (type != BGP_MSG_UPDATE) return EXIT_SUCCESS;
+    const std::uint64_t seen = pool.get_u64(UPDATE_MSG_KEY).value_or(0) + 1;
+    return pool.set<std::uint64_t>(UPDATE_MSG_KEY, seen) ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+void BM_NativeSpecA(benchmark::State& state) {
+    mempool::Pool pool;
+    int type = BGP_MSG_UPDATE;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(type);
+        benchmark::DoNotOptimize(native_spec_a(pool, type));
+    }
+    if (pool.get_u64(UPDATE_MSG_KEY).value_or(0) != static_cast<std::uint64_t>(state.iterations()))
+        state.SkipWithError("native spec A miscounted");
+}
+BENCHMARK(BM_NativeSpecA);
 
 void BM_EmptyPoint(benchmark::State& state) {
     mempool::Runtime rt;
