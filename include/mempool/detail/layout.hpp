@@ -12,7 +12,7 @@
 //       Entry first;               // ordinal 0
 //       u64   ext;                 // 0, Ext*, or (big) the index's groups | shift
 //   };
-//   struct Ext {                   // 64 bytes, allocated once
+//   struct Ext {                   // 56 bytes (a 64-byte malloc chunk), allocated once
 //       Entry *page1;              // ordinals 4..7, NULL until needed
 //       Entry  page0[3];           // ordinals 1..3
 //   };
