@@ -1,0 +1,128 @@
+// program.hpp: what the loader hands the verifier, and what the verifier
+// hands the interpreter and the JIT.
+//
+// The pipeline is  bytes --load--> Program --verify--> VerifiedProgram --> run
+// (interpreter) or compile (JIT). Each stage takes the previous stage's
+// output and nothing else: the bytes that were checked are the bytes that
+// run, and the frame, regions and bounds a run may use are computed once, by
+// the verifier.
+//
+//   vm::LoadResult loaded = vm::load_elf(bytes, "xbgp/filter", helper_names);
+//   vm::VerifyResult v = vm::verify(loaded.program, options);
+//   if (!v.ok()) for (auto& d : v.diagnostics) puts(d.to_string().c_str());
+//   std::uint64_t r0 = vm::interpret(v.program, context);
+//
+// The machine knows nothing of pools or BGP: helpers are numbered functions
+// with a signature (HelperSignature); the plugin runtime (src/plugins) maps
+// names to numbers and numbers to host functions.
+#pragma once
+
+#include "isa.hpp"
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mempool::vm {
+
+// ---- the loader's output ---------------------------------------------------
+
+// One source position, when the object carries line information.
+struct SourceLine {
+    std::string file;
+    std::uint32_t line = 0;
+    std::uint32_t column = 0;
+};
+
+// A loaded, not yet verified program. Invariants the loader guarantees (and
+// the verifier re-checks, since a Program can also be built by hand):
+//   - `code` is the entry function followed by every local function it can
+//     reach, relocated into one array; local calls are CALL src=pseudo_call
+//     with imm = target - (pc + 1);
+//   - helper calls are CALL src=0 with imm = index into the helper table
+//     given to the loader;
+//   - the only LDDW with src != 0 is src=pseudo_rodata, imm64 = an offset
+//     into `rodata` (bounds are the verifier's job);
+//   - function_starts is sorted and begins with 0.
+struct Program {
+    std::string name;                        // section (or file) it came from
+    std::vector<Insn> code;
+    std::vector<std::uint32_t> function_starts;
+    std::vector<std::uint8_t> rodata;         // read-only data sections, concatenated
+    std::vector<std::uint32_t> line_of;       // pc -> index into `lines` + 1, 0: unknown (empty if no debug info)
+    std::vector<SourceLine> lines;
+};
+
+// ---- what the verifier needs to know ---------------------------------------
+
+// How a helper argument is checked. The size of a memory argument is the
+// value of the argument that follows it, which must be of kind `size`.
+enum class ArgKind : std::uint8_t {
+    number,     // any initialised scalar (never a pointer: that would leak an address)
+    mem_in,     // readable memory, every byte initialised; size in the next argument
+    mem_out,    // writable memory, initialised by the call; size in the next argument
+    mem_fixed,  // readable and writable memory of `fixed_size` bytes, initialised (legacy buffers)
+    size,       // the byte count of the previous mem_in/mem_out argument: a scalar
+                // with a proven upper bound of at most max_helper_size
+};
+
+enum class RetKind : std::uint8_t {
+    number,        // a scalar in R0
+    heap_or_null,  // a pointer into the calling plugin's heap, or 0; the
+                   // object's size is ret_size, or the value of argument
+                   // ret_size_arg (its proven minimum) when that is >= 0
+};
+
+inline constexpr std::uint32_t max_helper_size = 1u << 16;
+
+struct HelperSignature {
+    std::string name;
+    std::uint8_t arg_count = 0;  // 0..5
+    std::array<ArgKind, 5> args{};
+    std::uint32_t fixed_size = 0;  // for mem_fixed
+    RetKind ret = RetKind::number;
+    std::uint32_t ret_size = 0;
+    std::int8_t ret_size_arg = -1;
+};
+
+// The memory a run is given, as the verifier must assume it.
+struct VerifyOptions {
+    std::uint32_t ctx_size = 0;        // bytes R1 points to at entry (readable, writable)
+    bool r2_is_ctx_size = false;       // raw mode: R2 holds ctx_size at entry
+    std::uint32_t heap_size = 0;       // the plugin's heap arena (0: no heap)
+    std::uint64_t max_instructions = 1'000'000;  // bound a run must be proven to stay within
+    std::uint32_t max_frame = 512;     // bytes per function frame
+    std::uint32_t max_stack = 8192;    // bytes over the deepest chain of local calls
+    std::uint32_t max_call_depth = 8;  // local calls nested
+    std::vector<HelperSignature> helpers;  // indexed by a helper CALL's imm
+};
+
+// ---- the verifier's output ---------------------------------------------------
+
+struct Diagnostic {
+    std::uint32_t pc = 0;
+    std::string message;  // what is wrong, in plain words
+    std::string hint;     // how to fix it, may be empty
+    SourceLine where;     // empty file when unknown
+    [[nodiscard]] std::string to_string() const;  // "pc 12 (filter.c:40): message; hint"
+};
+
+// Per-instruction facts the executors rely on.
+enum InsnFlag : std::uint8_t {
+    flag_heap_check = 1u << 0,  // a load/store through a heap pointer whose bounds were
+                                // not proven: check it against the arena at run time
+};
+
+// A program the verifier accepted, with everything an executor needs. Only
+// verify() makes one; the executors take nothing else.
+struct VerifiedProgram {
+    Program program;
+    std::vector<std::uint32_t> frame_size;  // per function (same order as function_starts), bytes, multiple of 16
+    std::uint32_t stack_size = 0;           // deepest chain of frames, bytes
+    std::uint64_t instruction_bound = 0;    // proven maximum instructions per run
+    std::vector<std::uint8_t> flags;        // per pc, InsnFlag bits
+    VerifyOptions options;                  // what it was verified against (ctx and heap sizes)
+};
+
+}  // namespace mempool::vm
