@@ -1,0 +1,675 @@
+// jit_x86_64.cpp: eBPF -> x86-64, one instruction at a time.
+//
+// Frame layout. The entry function saves the six callee-saved registers,
+// reserves 24 bytes of run data and points r12 (and R10 = rbp) at them:
+//
+//   [r12 + 16]  RunContext*           (only written when a heap check exists)
+//   [r12 +  8]  rc->heap_size
+//   [r12 +  0]  rc->heap               <- R10 of the entry function
+//   [r12 - frame_size[0], r12)          the entry function's eBPF frame
+//
+// A local function saves rbp, rbx, r13-r15 (the registers R6-R10 live in),
+// sets rbp to its own frame top and reserves frame_size[f] bytes. The stack
+// is 16-byte aligned at every call. A failed heap check jumps to a stub that
+// stores the pc in rc->abort_pc and returns 0 through the entry epilogue
+// after `lea rsp, [r12 + 24]`, whatever the depth of local calls.
+//
+// Jumps: a first pass emits every jump near and records where each eBPF
+// instruction starts; the second pass makes a jump short when that first
+// distance fits in a byte (distances only shrink in the second pass, so the
+// choice is always safe), then patches every displacement.
+#include "jit_x86_64.hpp"
+
+#include "x86_emitter.hpp"
+
+#include <cstddef>
+#include <cstring>
+#include <exception>
+#include <limits>
+#include <vector>
+
+namespace mempool::vm {
+
+struct JitCodeAccess {
+    static JitCode make(ExecutableMemory memory, std::size_t size) { return JitCode(std::move(memory), size); }
+};
+
+namespace {
+
+using detail::x86::Alu;
+using detail::x86::Cond;
+using detail::x86::Emitter;
+using detail::x86::Mem;
+using detail::x86::Reg;
+using detail::x86::Shift;
+using detail::x86::Width;
+
+constexpr Reg reg_map[isa::reg_count] = {Reg::rax, Reg::rdi, Reg::rsi, Reg::rdx, Reg::rcx, Reg::r8,
+                                         Reg::rbx, Reg::r13, Reg::r14, Reg::r15, Reg::rbp};
+constexpr Reg run_data = Reg::r12;
+constexpr Reg scratch0 = Reg::r9, scratch1 = Reg::r10, scratch2 = Reg::r11;
+constexpr std::int32_t run_heap = 0, run_heap_size = 8, run_context = 16, run_data_bytes = 24;
+
+constexpr Cond jump_cond(std::uint8_t op) noexcept {
+    switch (op) {
+    case isa::jmp_jeq: return Cond::e;
+    case isa::jmp_jgt: return Cond::a;
+    case isa::jmp_jge: return Cond::ae;
+    case isa::jmp_jset: return Cond::ne;
+    case isa::jmp_jne: return Cond::ne;
+    case isa::jmp_jsgt: return Cond::g;
+    case isa::jmp_jsge: return Cond::ge;
+    case isa::jmp_jlt: return Cond::b;
+    case isa::jmp_jle: return Cond::be;
+    case isa::jmp_jslt: return Cond::l;
+    default: return Cond::le;  // jmp_jsle
+    }
+}
+
+class Compiler {
+public:
+    Compiler(const VerifiedProgram& p, std::span<const HelperFn> helpers, std::uintptr_t rodata)
+        : p_(p), code_(p.program.code), helpers_(helpers), rodata_(rodata) {}
+
+    // Translates the whole program. `previous`: instruction offsets of an
+    // earlier pass, used to choose short jumps; empty for all-near.
+    [[nodiscard]] bool emit(const std::vector<std::uint32_t>& previous) {
+        previous_ = &previous;
+        const std::size_t n = code_.size();
+        offsets_.assign(n + 1, 0);
+        labels_.assign(n, npos);
+        fixups_.clear();
+        stubs_.clear();
+        extra_labels_.clear();
+        function_labels_.clear();
+        for (std::size_t f = 0; f < starts().size(); ++f) function_labels_.push_back(new_label());
+        e_ = Emitter();
+        e_.reserve(n * 8 + 128);
+        heap_checks_ = false;
+        for (std::size_t pc = 0; pc < n && pc < p_.flags.size(); ++pc) {
+            if ((p_.flags[pc] & flag_heap_check) != 0) heap_checks_ = true;
+        }
+
+        std::size_t f = 0;
+        for (std::size_t pc = 0; pc < n; ++pc) {
+            while (f + 1 < starts().size() && starts()[f + 1] <= pc) ++f;
+            if (f < starts().size() && starts()[f] == pc) {
+                extra_labels_[function_labels_[f] - n] = e_.size();  // calls land on the prologue
+                prologue(f);
+            }
+            offsets_[pc] = static_cast<std::uint32_t>(e_.size());
+            labels_[pc] = e_.size();
+            if (!instruction(pc, f)) return false;
+            if (isa::is_lddw(code_[pc])) {
+                ++pc;  // the second slot
+                offsets_[pc] = static_cast<std::uint32_t>(e_.size());  // no label: nothing may jump here
+            }
+        }
+        offsets_[n] = static_cast<std::uint32_t>(e_.size());
+        abort_stubs();
+        for (const Fixup& x : fixups_) {
+            const std::size_t target = x.label < n ? labels_[x.label] : extra_labels_[x.label - n];
+            if (target == npos) return fail(0, "jump to the middle of an instruction");
+            if (x.short_form) {
+                if (!e_.patch8(x.hole, target)) return fail(0, "internal: short jump out of range");
+            } else {
+                e_.patch32(x.hole, target);
+            }
+        }
+        return true;
+    }
+
+    [[nodiscard]] const std::vector<std::uint8_t>& bytes() const noexcept { return e_.bytes(); }
+    [[nodiscard]] const std::vector<std::uint32_t>& offsets() const noexcept { return offsets_; }
+    [[nodiscard]] const std::string& error() const noexcept { return error_; }
+
+private:
+    static constexpr std::size_t npos = std::numeric_limits<std::size_t>::max();
+    struct Fixup {
+        std::size_t hole;
+        std::size_t label;  // < code size: a pc; otherwise extra_labels_[label - n]
+        bool short_form;
+    };
+
+    [[nodiscard]] const std::vector<std::uint32_t>& starts() const noexcept { return p_.program.function_starts; }
+    [[nodiscard]] std::int32_t frame(std::size_t f) const noexcept {
+        return static_cast<std::int32_t>((p_.frame_size[f] + 15u) & ~15u);
+    }
+
+    bool fail(std::size_t pc, const std::string& what) {
+        error_ = "pc " + std::to_string(pc) + ": " + what;
+        return false;
+    }
+
+    void prologue(std::size_t f) {
+        if (f == 0) {
+            for (Reg r : {Reg::rbp, Reg::rbx, Reg::r12, Reg::r13, Reg::r14, Reg::r15}) e_.push(r);
+            e_.alu_ri(Alu::sub, Width::w64, Reg::rsp, run_data_bytes);
+            e_.mov_rr(Width::w64, run_data, Reg::rsp);
+            if (heap_checks_) {
+                e_.load(8, scratch2, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, heap))});
+                e_.store(8, {run_data, run_heap}, scratch2);
+                e_.load(8, scratch2, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, heap_size))});
+                e_.store(8, {run_data, run_heap_size}, scratch2);
+                e_.store(8, {run_data, run_context}, Reg::rdi);
+            }
+            e_.mov_rr(Width::w64, Reg::rbp, run_data);
+            if (frame(0) != 0) e_.alu_ri(Alu::sub, Width::w64, Reg::rsp, frame(0));
+            e_.load(8, Reg::rsi, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, r2))});
+            e_.load(8, Reg::rdi, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, r1))});
+        } else {
+            for (Reg r : {Reg::rbp, Reg::rbx, Reg::r13, Reg::r14, Reg::r15}) e_.push(r);
+            e_.mov_rr(Width::w64, Reg::rbp, Reg::rsp);
+            if (frame(f) != 0) e_.alu_ri(Alu::sub, Width::w64, Reg::rsp, frame(f));
+        }
+    }
+
+    void entry_epilogue() {
+        e_.lea(Reg::rsp, {run_data, run_data_bytes});
+        for (Reg r : {Reg::r15, Reg::r14, Reg::r13, Reg::r12, Reg::rbx, Reg::rbp}) e_.pop(r);
+        e_.ret();
+    }
+
+    void epilogue(std::size_t f) {
+        if (f == 0) {
+            entry_epilogue();
+            return;
+        }
+        e_.mov_rr(Width::w64, Reg::rsp, Reg::rbp);
+        for (Reg r : {Reg::r15, Reg::r14, Reg::r13, Reg::rbx, Reg::rbp}) e_.pop(r);
+        e_.ret();
+    }
+
+    // A jump to the eBPF instruction `target` from the end of the one at `pc`.
+    void jump_to(std::size_t pc, std::size_t target, std::optional<Cond> c) {
+        bool short_form = false;
+        const auto& prev = *previous_;
+        if (!prev.empty()) {
+            const std::int64_t d = static_cast<std::int64_t>(prev[target]) - static_cast<std::int64_t>(prev[pc + 1]);
+            short_form = d >= -128 && d <= 127;
+        }
+        std::size_t hole;
+        if (short_form) {
+            hole = c ? e_.jcc8(*c) : e_.jmp8();
+        } else {
+            hole = c ? e_.jcc32(*c) : e_.jmp32();
+        }
+        fixups_.push_back({hole, target, short_form});
+    }
+
+    std::size_t new_label() {
+        extra_labels_.push_back(npos);
+        return code_.size() + extra_labels_.size() - 1;
+    }
+
+    // Run-time check of [base + off, + bytes) against the heap arena.
+    void heap_check(std::size_t pc, Reg base, std::int16_t off, unsigned bytes) {
+        const std::size_t stub = new_label();
+        stubs_.push_back({stub, static_cast<std::uint32_t>(pc)});
+        e_.lea(scratch2, {base, off});
+        e_.sub_rm(scratch2, {run_data, run_heap});       // offset into the arena (wraps below it)
+        e_.cmp_rm(scratch2, {run_data, run_heap_size});
+        fixups_.push_back({e_.jcc32(Cond::ae), stub, false});
+        e_.lea(scratch2, {scratch2, static_cast<std::int32_t>(bytes)});
+        e_.cmp_rm(scratch2, {run_data, run_heap_size});
+        fixups_.push_back({e_.jcc32(Cond::a), stub, false});
+    }
+
+    void abort_stubs() {
+        if (stubs_.empty()) return;
+        const std::size_t common = new_label();
+        for (const Stub& s : stubs_) {
+            extra_labels_[s.label - code_.size()] = e_.size();
+            e_.mov_ri32(scratch2, s.pc);
+            fixups_.push_back({e_.jmp32(), common, false});
+        }
+        extra_labels_[common - code_.size()] = e_.size();
+        e_.load(8, scratch1, {run_data, run_context});
+        e_.store(4, {scratch1, static_cast<std::int32_t>(offsetof(RunContext, abort_pc))}, scratch2);
+        e_.alu_rr(Alu::xor_, Width::w32, Reg::rax, Reg::rax);
+        entry_epilogue();
+    }
+
+    bool instruction(std::size_t pc, std::size_t f) {
+        const Insn& i = code_[pc];
+        if (i.dst() >= isa::reg_count || i.src() >= isa::reg_count) return fail(pc, "no such register");
+        const Reg d = reg_map[i.dst()];
+        const Reg s = reg_map[i.src()];
+        const bool checked = pc < p_.flags.size() && (p_.flags[pc] & flag_heap_check) != 0;
+        // R10 is read-only: rbp must stay the frame top for the epilogues.
+        const std::uint8_t c = isa::cls(i.code);
+        const bool writes_dst = isa::is_alu(i.code) || c == isa::cls_ldx || c == isa::cls_ld;
+        const bool writes_src = c == isa::cls_stx && isa::mode(i.code) == isa::mode_atomic &&
+                                (i.imm & isa::atomic_fetch) != 0;
+        if ((writes_dst && i.dst() == isa::frame_pointer) || (writes_src && i.src() == isa::frame_pointer))
+            return fail(pc, "R10 is read-only");
+        switch (isa::cls(i.code)) {
+        case isa::cls_alu:
+        case isa::cls_alu64: return alu(pc, i, d, s);
+        case isa::cls_jmp:
+        case isa::cls_jmp32: return jump(pc, f, i, d);
+        case isa::cls_ld: {
+            if (!isa::is_lddw(i) || pc + 1 >= code_.size()) return fail(pc, "unsupported load (legacy packet access?)");
+            const std::uint64_t imm = static_cast<std::uint32_t>(i.imm) |
+                                      (static_cast<std::uint64_t>(static_cast<std::uint32_t>(code_[pc + 1].imm)) << 32);
+            if (i.src() == 0) {
+                e_.mov_ri64(d, imm);
+            } else if (i.src() == isa::pseudo_rodata) {
+                // Always the 10-byte form, so both passes agree on its size.
+                e_.byte(static_cast<std::uint8_t>(0x48 | (detail::x86::code(d) >= 8 ? 1 : 0)));
+                e_.byte(static_cast<std::uint8_t>(0xb8 + (detail::x86::code(d) & 7)));
+                e_.u64(rodata_ + imm);
+            } else {
+                return fail(pc, "unsupported LDDW source " + std::to_string(i.src()));
+            }
+            return true;
+        }
+        case isa::cls_ldx: {
+            const unsigned n = isa::size_bytes(i.code);
+            if (checked) heap_check(pc, s, i.off, n);
+            if (isa::mode(i.code) == isa::mode_mem) {
+                e_.load(n, d, {s, i.off});
+            } else if (isa::mode(i.code) == isa::mode_memsx && n != 8) {
+                e_.load_sx(n, d, {s, i.off});
+            } else {
+                return fail(pc, "unsupported load mode");
+            }
+            return true;
+        }
+        case isa::cls_st: {
+            if (isa::mode(i.code) != isa::mode_mem) return fail(pc, "unsupported store mode");
+            const unsigned n = isa::size_bytes(i.code);
+            if (checked) heap_check(pc, d, i.off, n);
+            e_.store_imm(n, {d, i.off}, i.imm);
+            return true;
+        }
+        default: {  // cls_stx
+            const unsigned n = isa::size_bytes(i.code);
+            if (checked) heap_check(pc, d, i.off, n);
+            if (isa::mode(i.code) == isa::mode_mem) {
+                e_.store(n, {d, i.off}, s);
+                return true;
+            }
+            if (isa::mode(i.code) == isa::mode_atomic && (n == 4 || n == 8)) {
+                return atomic(pc, i, d, s, n == 8 ? Width::w64 : Width::w32);
+            }
+            return fail(pc, "unsupported store mode");
+        }
+        }
+    }
+
+    bool alu(std::size_t pc, const Insn& i, Reg d, Reg s) {
+        const Width w = isa::cls(i.code) == isa::cls_alu64 ? Width::w64 : Width::w32;
+        const bool x = isa::uses_src_reg(i.code);
+        const std::uint8_t op = isa::op(i.code);
+        if (op != isa::alu_div && op != isa::alu_mod && op != isa::alu_mov && i.off != 0)
+            return fail(pc, "nonzero offset on an arithmetic instruction");
+        switch (op) {
+        case isa::alu_add:
+        case isa::alu_sub:
+        case isa::alu_or:
+        case isa::alu_and:
+        case isa::alu_xor: {
+            const Alu a = op == isa::alu_add   ? Alu::add
+                          : op == isa::alu_sub ? Alu::sub
+                          : op == isa::alu_or  ? Alu::or_
+                          : op == isa::alu_and ? Alu::and_
+                                               : Alu::xor_;
+            if (x) {
+                e_.alu_rr(a, w, d, s);
+            } else {
+                e_.alu_ri(a, w, d, i.imm);
+            }
+            return true;
+        }
+        case isa::alu_mov:
+            if (!x) {
+                if (i.off != 0) return fail(pc, "movsx needs a source register");
+                if (w == Width::w64) {
+                    e_.mov_ri64(d, static_cast<std::uint64_t>(static_cast<std::int64_t>(i.imm)));
+                } else {
+                    e_.mov_ri32(d, static_cast<std::uint32_t>(i.imm));
+                }
+            } else if (i.off == 0) {
+                if (w == Width::w32 || d != s) e_.mov_rr(w, d, s);  // mov r32, r32 zero-extends
+            } else if (i.off == 8 || i.off == 16 || (i.off == 32 && w == Width::w64)) {
+                e_.movsx_rr(w, static_cast<unsigned>(i.off) / 8, d, s);
+            } else {
+                return fail(pc, "bad movsx width " + std::to_string(i.off));
+            }
+            return true;
+        case isa::alu_mul:
+            if (x) {
+                e_.imul_rr(w, d, s);
+            } else {
+                e_.imul_rri(w, d, d, i.imm);
+            }
+            return true;
+        case isa::alu_neg:
+            if (x) return fail(pc, "neg takes no source register");
+            e_.neg(w, d);
+            return true;
+        case isa::alu_lsh:
+        case isa::alu_rsh:
+        case isa::alu_arsh: {
+            const Shift sh = op == isa::alu_lsh ? Shift::shl : op == isa::alu_rsh ? Shift::shr : Shift::sar;
+            if (x) {
+                shift_by_register(sh, w, d, s);
+            } else {
+                // The count is masked to the width, as the ISA says, and
+                // encoded as the byte the opcode reads, whatever the imm.
+                const auto count = static_cast<std::uint8_t>(static_cast<std::uint32_t>(i.imm) & (w == Width::w64 ? 63u : 31u));
+                if (count != 0) {
+                    e_.shift_ri(sh, w, d, count);
+                } else if (w == Width::w32) {
+                    e_.mov_rr(Width::w32, d, d);
+                }
+            }
+            return true;
+        }
+        case isa::alu_div:
+        case isa::alu_mod:
+            if (i.off != 0 && i.off != 1) return fail(pc, "bad division offset " + std::to_string(i.off));
+            divide(w, op == isa::alu_mod, i.off == 1, d, x ? std::optional<Reg>(s) : std::nullopt, i.imm);
+            return true;
+        case isa::alu_end:
+            return byte_swap(pc, i, d);
+        default:
+            return fail(pc, "unknown arithmetic operation");
+        }
+    }
+
+    // x86 shifts by cl only, and cl is R4's register.
+    void shift_by_register(Shift sh, Width w, Reg d, Reg s) {
+        if (s == Reg::rcx) {
+            e_.shift_cl(sh, w, d);  // also right when d is rcx: the count is read first
+            return;
+        }
+        e_.mov_rr(Width::w64, scratch2, Reg::rcx);
+        e_.mov_rr(Width::w64, Reg::rcx, s);
+        if (d == Reg::rcx) {
+            e_.shift_cl(sh, w, scratch2);  // shift R4's saved value, keep it as the result
+            e_.mov_rr(Width::w64, Reg::rcx, scratch2);
+        } else {
+            e_.shift_cl(sh, w, d);
+            e_.mov_rr(Width::w64, Reg::rcx, scratch2);
+        }
+    }
+
+    // dst = dst / src or dst % src, unsigned or signed (off 1), with the ISA's
+    // answers where x86 would fault or differ: x / 0 = 0, x % 0 = x,
+    // signed x / -1 = -x (INT_MIN stays INT_MIN), signed x % -1 = 0.
+    // div/idiv use rax and rdx, which hold R0 and R3: both are saved in
+    // scratch registers and restored unless they are the destination.
+    void divide(Width w, bool mod, bool is_signed, Reg d, std::optional<Reg> src, std::int32_t imm) {
+        const bool w64 = w == Width::w64;
+        if (!src) {
+            const std::uint64_t divisor = w64 ? static_cast<std::uint64_t>(static_cast<std::int64_t>(imm))
+                                              : static_cast<std::uint32_t>(imm);
+            if (divisor == 0) {
+                if (!mod) {
+                    e_.mov_ri32(d, 0);
+                } else if (!w64) {
+                    e_.mov_rr(Width::w32, d, d);
+                }
+                return;
+            }
+            if (is_signed && imm == -1) {
+                if (mod) {
+                    e_.mov_ri32(d, 0);
+                } else {
+                    e_.neg(w, d);
+                }
+                return;
+            }
+            e_.mov_ri64(scratch2, divisor);
+        } else {
+            e_.mov_rr(w, scratch2, *src);  // w32: the low 32 bits only
+        }
+        if (d != Reg::rax) e_.mov_rr(Width::w64, scratch0, Reg::rax);
+        if (d != Reg::rdx) e_.mov_rr(Width::w64, scratch1, Reg::rdx);
+        if (d != Reg::rax || !w64) e_.mov_rr(w, Reg::rax, d);  // w32: zero-extends the dividend
+        const Reg result = mod ? Reg::rdx : Reg::rax;
+        std::size_t to_end1 = 0, to_end2 = 0;
+        bool checked = false;
+        if (src) {
+            checked = true;
+            e_.alu_rr(Alu::test, w, scratch2, scratch2);
+            const std::size_t nonzero = e_.jcc8(Cond::ne);
+            if (mod) {
+                e_.mov_rr(Width::w64, Reg::rdx, Reg::rax);
+            } else {
+                e_.alu_rr(Alu::xor_, Width::w32, Reg::rax, Reg::rax);
+            }
+            to_end1 = e_.jmp8();
+            e_.bind8(nonzero);
+            if (is_signed) {
+                e_.alu_ri(Alu::cmp, w, scratch2, -1);
+                const std::size_t not_minus_one = e_.jcc8(Cond::ne);
+                if (mod) {
+                    e_.alu_rr(Alu::xor_, Width::w32, Reg::rdx, Reg::rdx);
+                } else {
+                    e_.neg(w, Reg::rax);
+                }
+                to_end2 = e_.jmp8();
+                e_.bind8(not_minus_one);
+            }
+        }
+        if (is_signed) {
+            e_.sign_extend_rax(w);
+            e_.idiv(w, scratch2);
+        } else {
+            e_.alu_rr(Alu::xor_, Width::w32, Reg::rdx, Reg::rdx);
+            e_.div(w, scratch2);
+        }
+        if (checked) {
+            e_.bind8(to_end1);
+            if (is_signed) e_.bind8(to_end2);
+        }
+        if (d != result) e_.mov_rr(Width::w64, d, result);
+        if (d != Reg::rax) e_.mov_rr(Width::w64, Reg::rax, scratch0);
+        if (d != Reg::rdx) e_.mov_rr(Width::w64, Reg::rdx, scratch1);
+    }
+
+    bool byte_swap(std::size_t pc, const Insn& i, Reg d) {
+        const bool swap = isa::cls(i.code) == isa::cls_alu64 || isa::uses_src_reg(i.code);  // bswap or to-be
+        switch (i.imm) {
+        case 16:
+            if (swap) e_.rol16_8(d);
+            e_.movzx_rr(2, d, d);
+            return true;
+        case 32:
+            if (swap) {
+                e_.bswap(Width::w32, d);
+            } else {
+                e_.mov_rr(Width::w32, d, d);
+            }
+            return true;
+        case 64:
+            if (swap) e_.bswap(Width::w64, d);
+            return true;
+        default:
+            return fail(pc, "bad byte swap width " + std::to_string(i.imm));
+        }
+    }
+
+    bool jump(std::size_t pc, std::size_t f, const Insn& i, Reg d) {
+        const bool j32 = isa::cls(i.code) == isa::cls_jmp32;
+        const std::uint8_t op = isa::op(i.code);
+        const std::int64_t n = static_cast<std::int64_t>(code_.size());
+        if (op == isa::jmp_exit) {
+            if (j32) return fail(pc, "exit in class jmp32");
+            epilogue(f);
+            return true;
+        }
+        if (op == isa::jmp_call) {
+            if (j32) return fail(pc, "call in class jmp32");
+            if (i.src() == isa::pseudo_call) {
+                const std::int64_t target = static_cast<std::int64_t>(pc) + 1 + i.imm;
+                std::size_t callee = 0;
+                for (std::size_t g = 1; g < starts().size(); ++g) {
+                    if (static_cast<std::int64_t>(starts()[g]) == target) callee = g;
+                }
+                if (callee == 0) return fail(pc, "local call to no function");
+                fixups_.push_back({e_.call32(), function_labels_[callee], false});
+                return true;
+            }
+            if (i.src() != 0) return fail(pc, "unsupported call kind");
+            if (i.imm < 0 || static_cast<std::size_t>(i.imm) >= helpers_.size() || helpers_[i.imm] == nullptr)
+                return fail(pc, "no helper " + std::to_string(i.imm));
+            e_.mov_ri64(scratch2, reinterpret_cast<std::uintptr_t>(helpers_[i.imm]));
+            e_.call_r(scratch2);
+            return true;
+        }
+        const std::int64_t target = static_cast<std::int64_t>(pc) + 1 + (op == isa::jmp_ja && j32 ? i.imm : i.off);
+        if (target < 0 || target >= n) return fail(pc, "jump out of the program");
+        if (op == isa::jmp_ja) {
+            jump_to(pc, static_cast<std::size_t>(target), std::nullopt);
+            return true;
+        }
+        if (op == isa::jmp_call || op > isa::jmp_jsle) return fail(pc, "unknown jump");
+        const Width w = j32 ? Width::w32 : Width::w64;
+        if (isa::uses_src_reg(i.code)) {
+            const Reg s = reg_map[i.src()];
+            e_.alu_rr(op == isa::jmp_jset ? Alu::test : Alu::cmp, w, d, s);
+        } else if (op == isa::jmp_jset) {
+            e_.test_ri(w, d, i.imm);  // the full imm32, sign-extended in jmp
+        } else {
+            e_.alu_ri(Alu::cmp, w, d, i.imm);
+        }
+        jump_to(pc, static_cast<std::size_t>(target), jump_cond(op));
+        return true;
+    }
+
+    bool atomic(std::size_t pc, const Insn& i, Reg d, Reg s, Width w) {
+        const Mem m{d, i.off};
+        switch (i.imm) {
+        case isa::atomic_add: e_.lock_alu(Alu::add, w, m, s); return true;
+        case isa::atomic_or: e_.lock_alu(Alu::or_, w, m, s); return true;
+        case isa::atomic_and: e_.lock_alu(Alu::and_, w, m, s); return true;
+        case isa::atomic_xor: e_.lock_alu(Alu::xor_, w, m, s); return true;
+        case isa::atomic_add | isa::atomic_fetch: e_.lock_xadd(w, m, s); return true;  // s = old
+        case isa::atomic_xchg: e_.xchg(w, m, s); return true;
+        case isa::atomic_cmpxchg:
+            e_.lock_cmpxchg(w, m, s);  // R0 = old, whether or not it stored
+            if (w == Width::w32) e_.mov_rr(Width::w32, Reg::rax, Reg::rax);
+            return true;
+        case isa::atomic_or | isa::atomic_fetch:
+        case isa::atomic_and | isa::atomic_fetch:
+        case isa::atomic_xor | isa::atomic_fetch: {
+            const Alu a = i.imm == (isa::atomic_or | isa::atomic_fetch)    ? Alu::or_
+                          : i.imm == (isa::atomic_and | isa::atomic_fetch) ? Alu::and_
+                                                                           : Alu::xor_;
+            // A cmpxchg loop; cmpxchg needs rax, which holds R0.
+            e_.mov_rr(Width::w64, scratch0, Reg::rax);
+            e_.lea(scratch1, m);
+            const Reg operand = s == Reg::rax ? scratch0 : s;
+            e_.load(w == Width::w64 ? 8 : 4, Reg::rax, {scratch1, 0});
+            const std::size_t loop = e_.size();
+            e_.mov_rr(w, scratch2, Reg::rax);
+            e_.alu_rr(a, w, scratch2, operand);
+            e_.lock_cmpxchg(w, {scratch1, 0}, scratch2);
+            if (!e_.patch8(e_.jcc8(Cond::ne), loop)) return fail(pc, "internal: atomic loop");
+            if (s != Reg::rax) {
+                e_.mov_rr(w, s, Reg::rax);
+                e_.mov_rr(Width::w64, Reg::rax, scratch0);
+            }
+            return true;
+        }
+        default:
+            return fail(pc, "unknown atomic operation " + std::to_string(i.imm));
+        }
+    }
+
+    struct Stub {
+        std::size_t label;
+        std::uint32_t pc;
+    };
+
+    const VerifiedProgram& p_;
+    const std::vector<Insn>& code_;
+    std::span<const HelperFn> helpers_;
+    std::uintptr_t rodata_;
+    const std::vector<std::uint32_t>* previous_ = nullptr;
+    Emitter e_;
+    std::vector<std::uint32_t> offsets_;
+    std::vector<std::size_t> labels_;
+    std::vector<std::size_t> extra_labels_;
+    std::vector<std::size_t> function_labels_;  // per function: its prologue
+    std::vector<Fixup> fixups_;
+    std::vector<Stub> stubs_;
+    std::string error_;
+    bool heap_checks_ = false;
+};
+
+std::optional<std::string> check_shape(const VerifiedProgram& p) {
+    const auto& starts = p.program.function_starts;
+    if (p.program.code.empty()) return "empty program";
+    if (starts.empty() || starts[0] != 0) return "function_starts must begin with 0";
+    if (p.frame_size.size() != starts.size()) return "one frame size per function expected";
+    for (std::size_t f = 1; f < starts.size(); ++f) {
+        if (starts[f] <= starts[f - 1] || starts[f] >= p.program.code.size()) return "function_starts out of order";
+    }
+    for (std::uint32_t size : p.frame_size) {
+        if (size > (1u << 24)) return "frame too large";
+    }
+    return std::nullopt;
+}
+
+JitResult compile(const VerifiedProgram& p, std::span<const HelperFn> helpers, const JitOptions& options) {
+    JitResult result;
+    if (auto bad = check_shape(p)) {
+        result.error = *bad;
+        return result;
+    }
+    const std::vector<std::uint32_t> none;
+    // Pass 1: all jumps near. Its size bounds the final size.
+    Compiler first(p, helpers, 0);
+    if (!first.emit(none)) {
+        result.error = first.error();
+        return result;
+    }
+    auto memory = ExecutableMemory::allocate(first.bytes().size(), p.program.rodata.size());
+    if (!memory) {
+        result.error = "cannot map memory for the code";
+        return result;
+    }
+    const auto rodata = reinterpret_cast<std::uintptr_t>(memory->rodata());
+    Compiler second(p, helpers, rodata);
+    if (!second.emit(options.short_jumps ? first.offsets() : none)) {
+        result.error = second.error();
+        return result;
+    }
+    const auto& bytes = second.bytes();
+    if (bytes.size() > first.bytes().size()) {
+        result.error = "internal: the second pass grew";
+        return result;
+    }
+    std::memcpy(memory->code(), bytes.data(), bytes.size());
+    // The rest of the last page: int3, so a stray jump traps.
+    std::memset(memory->code() + bytes.size(), 0xcc, memory->rodata() - memory->code() - bytes.size());
+    if (!p.program.rodata.empty()) std::memcpy(memory->rodata(), p.program.rodata.data(), p.program.rodata.size());
+    if (!memory->seal()) {
+        result.error = "cannot make the code executable";
+        return result;
+    }
+    result.code.emplace(JitCodeAccess::make(std::move(*memory), bytes.size()));
+    return result;
+}
+
+}  // namespace
+
+JitResult jit_compile(const VerifiedProgram& p, std::span<const HelperFn> helpers, const JitOptions& options) noexcept {
+    try {
+        return compile(p, helpers, options);
+    } catch (const std::exception& e) {
+        JitResult r;
+        try {
+            r.error = std::string("out of memory: ") + e.what();
+        } catch (...) {
+        }
+        return r;
+    }
+}
+
+}  // namespace mempool::vm
