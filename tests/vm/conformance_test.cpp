@@ -1,0 +1,64 @@
+// conformance_test.cpp: every tests/vm/conformance/*.data file, run in raw
+// mode (R1 = a writable copy of the -- mem bytes, R2 = their count) under the
+// interpreter, R0 compared with -- result.
+//
+// One test per file, named after it: `vm_conformance_test
+// --gtest_filter='*sdiv64*'` runs a family. The files and their format are
+// described in tests/vm/conformance/README.md and conformance_file.hpp.
+#include "conformance_file.hpp"
+#include "interpreter.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#ifndef MEMPOOL_CONFORMANCE_DIR
+#error "MEMPOOL_CONFORMANCE_DIR must name tests/vm/conformance"
+#endif
+
+namespace mempool::vm {
+namespace {
+
+std::string hex(std::uint64_t v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+class Conformance : public ::testing::TestWithParam<std::filesystem::path> {};
+
+TEST_P(Conformance, Interpreter) {
+    const conformance::Case c = conformance::load(GetParam());
+    ASSERT_EQ(c.error, "") << GetParam();
+    ASSERT_TRUE(c.result.has_value()) << "our suite has no -- error cases";
+    const VerifiedProgram p = conformance::hand_verified(c.program, c.memory.size());
+
+    std::vector<std::uint8_t> mem = c.memory;
+    RunContext rc;
+    rc.r1 = reinterpret_cast<std::uintptr_t>(mem.data());
+    rc.r2 = mem.size();
+    const std::uint64_t r0 = interpret(p, {}, rc);
+    EXPECT_FALSE(rc.aborted()) << "aborted at pc " << rc.abort_pc;
+    EXPECT_EQ(hex(r0), hex(*c.result)) << c.asm_text;
+}
+
+std::vector<std::filesystem::path> suite_files() { return conformance::files_in(MEMPOOL_CONFORMANCE_DIR); }
+
+INSTANTIATE_TEST_SUITE_P(Files, Conformance, ::testing::ValuesIn(suite_files()),
+                         [](const ::testing::TestParamInfo<std::filesystem::path>& info) {
+                             std::string name = info.param.stem().string();
+                             for (char& ch : name) {
+                                 if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                             }
+                             return name;
+                         });
+
+TEST(ConformanceSuite, HasTheCases) {
+    // Guards against an empty or misplaced folder passing silently.
+    EXPECT_GE(suite_files().size(), 100u);
+}
+
+}  // namespace
+}  // namespace mempool::vm
