@@ -108,6 +108,27 @@ MEMPOOL_API uint64_t get_mempool_u64(struct mem_pool *mp, uint32_t type) MEMPOOL
  * Returns NULL when: `mp` is NULL, the key is missing, or it holds a list. */
 MEMPOOL_API void *get_mempool_ptr(struct mem_pool *mp, uint32_t type) MEMPOOL_NOEXCEPT;
 
+/* Returns the length in bytes of the value held by key `type`, or the
+ * element size of the list held by it (the length get_mempool_ptr's bytes
+ * or get_lst_mempool_elem's element have).
+ * Returns 0 when: `mp` is NULL, the key is missing, or it holds a
+ * reference. */
+MEMPOOL_API uint32_t get_mempool_len(struct mem_pool *mp, uint32_t type) MEMPOOL_NOEXCEPT;
+
+/* Returns the number of elements of the list held by key `type` (removed
+ * elements not counted).
+ * Returns 0 when: `mp` is NULL, the key is missing, or it is not a list. */
+MEMPOOL_API uint64_t get_lst_mempool_count(struct mem_pool *mp, uint32_t type) MEMPOOL_NOEXCEPT;
+
+/* Returns element `index` (0-based, in insertion order, removed elements not
+ * counted) of the list held by key `type`, in constant time while no element
+ * of that list has been removed (afterwards, in time proportional to its
+ * chunks). The element is get_mempool_len(mp, type) bytes long.
+ * Returns NULL when: `mp` is NULL, the key is missing or not a list, or
+ * `index` is not below get_lst_mempool_count(mp, type). */
+MEMPOOL_API void *get_lst_mempool_elem(struct mem_pool *mp, uint32_t type,
+                                       uint64_t index) MEMPOOL_NOEXCEPT;
+
 /* Runs every cleanup once and frees the pool and all it holds.
  * NULL is a no-op. */
 MEMPOOL_API void delete_mempool(struct mem_pool *mp) MEMPOOL_NOEXCEPT;

@@ -53,6 +53,12 @@ template <class T>
 concept Storable = std::is_trivially_copyable_v<T> && std::is_default_constructible_v<T> &&
                    (sizeof(T) <= UINT32_MAX);
 
+namespace detail {
+// Element `index` (0-based, removed elements not counted) of `list`, or
+// nullptr past the end (list.cpp).
+MEMPOOL_API std::byte* list_element(const List* list, std::size_t index) noexcept;
+}  // namespace detail
+
 // The elements of a list, in insertion order, each as a span of its bytes.
 // A view stays valid until the list's key is removed; appends made after the
 // view was taken may or may not be visited by an iteration already under way.
@@ -118,6 +124,17 @@ public:
         return list_ ? iterator(list_->head, list_->element_size) : iterator();
     }
     [[nodiscard]] iterator end() const noexcept { return {}; }
+
+    // Element `index` in insertion order (removed elements not counted), or
+    // Error::missing past the end. Constant time: the element's chunk follows
+    // from the index (chunk sizes depend on the element size only) and a
+    // table gives its address. After an element of the list was removed
+    // (remove_lst_mempool_iterator), it walks the list's chunks instead.
+    [[nodiscard]] Result<std::span<std::byte>> at(std::size_t index) const noexcept {
+        std::byte* e = detail::list_element(list_, index);
+        if (e == nullptr) return Error::missing;
+        return std::span<std::byte>(e, list_->element_size);
+    }
 
     // Calls fn(const T&) on each element; the list's elements must be
     // sizeof(T) bytes (returns Error::wrong_size otherwise, calling nothing).

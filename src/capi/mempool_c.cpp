@@ -8,6 +8,14 @@ namespace detail = mempool::detail;
 
 namespace {
 int status_code(mempool::Status s) noexcept { return s ? 0 : -1; }
+
+// The list held by `type`, or nullptr.
+const detail::List* list_of(mem_pool* mp, uint32_t type) noexcept {
+    if (mp == nullptr) return nullptr;
+    detail::Entry* e = detail::find(mp, type);
+    if (e == nullptr || detail::kind_of(e->meta) != detail::kList) return nullptr;
+    return reinterpret_cast<const detail::List*>(e->payload);
+}
 }  // namespace
 
 extern "C" {
@@ -51,6 +59,28 @@ void* get_mempool_ptr(mem_pool* mp, uint32_t type) noexcept {
     case detail::kReference: return reinterpret_cast<void*>(e->payload);
     default: return nullptr;
     }
+}
+
+uint32_t get_mempool_len(mem_pool* mp, uint32_t type) noexcept {
+    if (mp == nullptr) return 0;
+    detail::Entry* e = detail::find(mp, type);
+    if (e == nullptr) return 0;
+    switch (detail::kind_of(e->meta)) {
+    case detail::kValue: return static_cast<uint32_t>(detail::value_bytes(e).size());
+    case detail::kList: return reinterpret_cast<const detail::List*>(e->payload)->element_size;
+    default: return 0;
+    }
+}
+
+uint64_t get_lst_mempool_count(mem_pool* mp, uint32_t type) noexcept {
+    const detail::List* list = list_of(mp, type);
+    return list != nullptr ? list->live : 0;
+}
+
+void* get_lst_mempool_elem(mem_pool* mp, uint32_t type, uint64_t index) noexcept {
+    const detail::List* list = list_of(mp, type);
+    if (list == nullptr || index >= list->live) return nullptr;
+    return detail::list_element(list, static_cast<std::size_t>(index));
 }
 
 }  // extern "C"

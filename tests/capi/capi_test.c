@@ -169,12 +169,27 @@ static void test_list_removal(void) {
     delete_mempool(mp);
 }
 
+/* A list read by index, the way a plugin helper reads element i. */
+static void test_list_by_index(void) {
+    mem_pool *mp = new_mempool();
+    uint64_t k, count;
+    for (k = 0; k < 5000; ++k) CHECK(add_lst_mempool(mp, 2, NULL, sizeof k, &k) == 0);
+    count = get_lst_mempool_count(mp, 2);
+    CHECK(count == 5000);
+    CHECK(get_mempool_len(mp, 2) == sizeof k);
+    for (k = 0; k < count; k += 7) CHECK(*(uint64_t *)get_lst_mempool_elem(mp, 2, k) == k);
+    CHECK(get_lst_mempool_elem(mp, 2, count) == NULL);
+    CHECK(get_lst_mempool_elem(mp, 3, 0) == NULL);
+    delete_mempool(mp);
+}
+
 int main(void) {
     test_route_attributes();
     test_counter_like_plugin_a();
     test_kinds_and_errors();
     test_whole_pool_iteration();
     test_list_removal();
+    test_list_by_index();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

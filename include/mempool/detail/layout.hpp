@@ -43,7 +43,11 @@
 //
 // A list is a chain of chunks that never move; chunk capacity doubles up to
 // about 64 KiB, so a long list of 4-byte elements costs about 4 bytes per
-// element. Removed elements are marked in a bitmap allocated on first removal.
+// element. Since the capacities follow from the element size alone, the
+// chunk and offset of element i are computed, and a table of the chunks
+// (from the third one on) makes element i one lookup: constant time while no
+// element was removed. Removed elements are marked in a bitmap allocated on
+// first removal.
 #pragma once
 
 #include <cstddef>
@@ -64,7 +68,8 @@ struct ListChunk {
     std::uint64_t* dead;      // bitmap of removed elements, or nullptr
     std::uint32_t used;       // slots written (live or dead)
     std::uint32_t capacity;   // slots
-    std::uint64_t reserved;   // keeps data 16-byte aligned
+    std::uint32_t number;     // place in the chain, 0 for the head
+    std::uint32_t reserved;   // keeps data 16-byte aligned
 
     [[nodiscard]] std::byte* data() noexcept { return reinterpret_cast<std::byte*>(this + 1); }
     [[nodiscard]] bool is_dead(std::uint32_t i) const noexcept {
@@ -79,6 +84,8 @@ struct List {
     ListChunk* head;
     ListChunk* tail;
     std::uint64_t id;         // unique per process: lets iterators detect a replaced list
+    ListChunk** chunks;       // every chunk by number once there are 3 or more, else nullptr
 };
+static_assert(sizeof(List) == 40, "a List must stay in a 48-byte malloc chunk");
 
 }  // namespace mempool::detail
