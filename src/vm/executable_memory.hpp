@@ -5,7 +5,9 @@
 // seals it: the code pages become read+execute and the read-only data pages
 // that follow them become read-only. From then on nothing in the process can
 // write to either without another mprotect, so a bug elsewhere cannot patch
-// compiled plugin code. The destructor unmaps the pages.
+// compiled plugin code. The destructor unmaps the pages, or keeps a few
+// sealed mappings for the next allocation of the same size (system calls
+// are most of what compiling a small program costs).
 //
 //   auto mem = ExecutableMemory::allocate(code.size(), rodata.size());
 //   if (!mem) return error;

@@ -153,6 +153,8 @@ private:
                 e_.store(8, {run_data, run_heap_size}, scratch2);
                 e_.store(8, {run_data, run_context}, Reg::rdi);
             }
+            // A run starts unaborted, as in the interpreter.
+            e_.store_imm(4, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, abort_pc))}, -1);
             e_.mov_rr(Width::w64, Reg::rbp, run_data);
             if (frame(0) != 0) e_.alu_ri(Alu::sub, Width::w64, Reg::rsp, frame(0));
             e_.load(8, Reg::rsi, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, r2))});

@@ -8,7 +8,7 @@
 // the instruction bound) and re-derives nothing: each function's frame is
 // frame_size[f] bytes, and loads and stores flagged flag_heap_check get a
 // run-time check against RunContext::heap/heap_size that stops the run
-// (R0 = 0, abort_pc set) when it fails.
+// (R0 = 0, abort_pc set) when it fails; abort_pc is reset at entry.
 //
 // The code and a copy of the program's read-only data live in pages the
 // JitCode owns: code read+execute, data read-only, never writable and

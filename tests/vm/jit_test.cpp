@@ -634,6 +634,18 @@ TEST(JitMemory, CodeIsNeverWritable) {
     EXPECT_TRUE(seen_data);
 }
 
+// Released mappings are reused (executable_memory.cpp): the new code runs,
+// not the old.
+TEST(JitMemory, ReusedPagesRunTheNewCode) {
+    for (int k = 0; k < 50; ++k) {
+        VerifiedProgram p = verified(std::vector<Insn>{make(cls_alu64 | alu_mov, 0, 0, 0, k), make(op_exit)});
+        JitResult jit = jit_compile(p, {});
+        ASSERT_TRUE(jit.code);
+        RunContext rc;
+        EXPECT_EQ((*jit.code)(rc), static_cast<std::uint64_t>(k));
+    }
+}
+
 // ---- atomics --------------------------------------------------------------
 
 TEST(JitAtomic, EveryOperationBothWidths) {
@@ -799,7 +811,7 @@ TEST(JitHeapCheck, InBoundsRunsOutOfBoundsAborts) {
     for (const Case& c : cases) {
         heap[60] = 42;
         RunContext rc{.r1 = reinterpret_cast<std::uint64_t>(heap), .r2 = static_cast<std::uint64_t>(c.offset),
-                      .heap = heap, .heap_size = sizeof heap};
+                      .heap = heap, .heap_size = sizeof heap, .abort_pc = 7};  // reset at entry
         JitRun r = run(p, rc);
         ASSERT_TRUE(r.compiled) << r.error;
         if (c.ok) {
