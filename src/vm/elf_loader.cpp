@@ -133,8 +133,14 @@ public:
         const auto& sections = elf_.sections();
         for (std::size_t i = 0; i < elf_.symbols().size(); ++i) {
             const ElfSymbol& s = elf_.symbols()[i];
-            if (s.type == elf::stt_func && s.shndx != elf::shn_undef && s.shndx < sections.size())
-                functions_by_section_[s.shndx].push_back(i);
+            if (s.type != elf::stt_func || s.shndx == elf::shn_undef || s.shndx >= sections.size()) continue;
+            functions_by_section_[s.shndx].push_back(i);
+            if (s.value % 8 != 0) misaligned_function_.try_emplace(s.shndx, i);
+        }
+        // By address (symbol order among aliases), for binary searches.
+        for (auto& [section, list] : functions_by_section_) {
+            std::stable_sort(list.begin(), list.end(),
+                             [&](std::size_t a, std::size_t b) { return value_of(a) < value_of(b); });
         }
     }
 
@@ -207,6 +213,8 @@ private:
         std::map<std::uint32_t, ElfRel> by_insn;
     };
 
+    [[nodiscard]] std::uint64_t value_of(std::size_t symbol) const noexcept { return elf_.symbols()[symbol].value; }
+
     void issue(std::string message) { issues_.push_back({0, false, std::move(message)}); }
     void issue_at(std::uint32_t pc, std::string message) { issues_.push_back({pc, true, std::move(message)}); }
     void problems_to_issues(std::vector<ElfProblem>& problems) {
@@ -275,21 +283,31 @@ private:
                             ", where no function starts");
             end = count;
         } else {
+            // A symbol with a size gives the extent; one without (hand-written
+            // assembly) runs to the next function symbol or the section's end.
+            if (const auto m = misaligned_function_.find(section); m != misaligned_function_.end())
+                return fail("function " + quoted(elf_.symbols()[m->second].name) + " of section " +
+                            section_name(section) + " is not aligned to an instruction");
+            const auto& list = fit->second;
             const ElfSymbol* func = nullptr;
-            for (std::size_t i : fit->second) {
-                const ElfSymbol& sym = elf_.symbols()[i];
-                if (sym.value == start * 8 && sym.size != 0) {
-                    func = &sym;
-                    break;
-                }
+            auto it = std::lower_bound(list.begin(), list.end(), start * 8,
+                                       [&](std::size_t i, std::uint64_t v) { return value_of(i) < v; });
+            for (; it != list.end() && value_of(*it) == start * 8; ++it) {
+                if (func == nullptr || func->size == 0) func = &elf_.symbols()[*it];
             }
+            // Function symbols of this section are aligned (checked above).
+            const std::uint64_t next = it == list.end() ? count : std::min(count, value_of(*it) / 8);
             if (func == nullptr)
                 return fail("call to instruction " + std::to_string(start) + " of section " + section_name(section) +
                             ", where no function starts");
-            if (func->size % 8 != 0 || !detail::range_fits(func->value, func->size, s.size))
-                return fail("function " + quoted(func->name) + " (" + std::to_string(func->size) +
-                            " bytes) does not fit its section " + section_name(section) + " in whole instructions");
-            end = (func->value + func->size) / 8;
+            if (func->size == 0) {
+                end = next;
+            } else {
+                if (func->size % 8 != 0 || !detail::range_fits(func->value, func->size, s.size))
+                    return fail("function " + quoted(func->name) + " (" + std::to_string(func->size) +
+                                " bytes) does not fit its section " + section_name(section) + " in whole instructions");
+                end = (func->value + func->size) / 8;
+            }
         }
         const std::size_t index = functions_.size();
         functions_.push_back(Function{section, static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(end), 0, false});
@@ -306,38 +324,42 @@ private:
             auto f = function_at(section, 0, 0, false);
             return f ? std::optional<std::uint32_t>{0} : std::nullopt;
         }
+        // Function symbols, one per address (aliases count once; the list is
+        // sorted by address).
         std::vector<std::size_t> globals, all;
+        if (const auto m = misaligned_function_.find(section); m != misaligned_function_.end()) {
+            issue("function " + quoted(elf_.symbols()[m->second].name) + " of section " + section_name(section) +
+                  " is not aligned to an instruction");
+            return std::nullopt;
+        }
         for (std::size_t i : fit->second) {
             const ElfSymbol& sym = elf_.symbols()[i];
-            if (sym.size == 0) continue;
-            all.push_back(i);
-            if (sym.bind == elf::stb_global || sym.bind == elf::stb_weak) globals.push_back(i);
+            if (all.empty() || value_of(all.back()) != sym.value) all.push_back(i);
+            if ((sym.bind == elf::stb_global || sym.bind == elf::stb_weak) &&
+                (globals.empty() || value_of(globals.back()) != sym.value))
+                globals.push_back(i);
         }
         std::vector<std::size_t> candidates = globals.empty() ? all : globals;
         if (candidates.size() > 1) {
             // Drop the functions the section's own code calls.
-            const std::vector<std::uint64_t> targets = call_targets_in(section);
+            std::vector<std::uint64_t> targets = call_targets_in(section);
+            std::sort(targets.begin(), targets.end());
             std::erase_if(candidates, [&](std::size_t i) {
-                const ElfSymbol& sym = elf_.symbols()[i];
-                return sym.value % 8 == 0 && std::find(targets.begin(), targets.end(), sym.value / 8) != targets.end();
+                return std::binary_search(targets.begin(), targets.end(), value_of(i) / 8);
             });
         }
         if (candidates.size() != 1) {
             std::string names;
-            for (std::size_t i : globals.empty() ? all : globals) {
+            for (std::size_t i : candidates.empty() ? (globals.empty() ? all : globals) : candidates) {
                 if (!names.empty()) names += ", ";
                 names += quoted(elf_.symbols()[i].name);
             }
-            issue("section " + section_name(section) + (candidates.empty() ? " has no entry function" : " has several entry functions") +
-                  (names.empty() ? std::string() : " (" + names + ")") +
-                  ": give each plugin its own section, and make the functions it calls static");
+            issue("section " + section_name(section) +
+                  (candidates.empty() ? " has no entry function" : " has several entry functions") + " (" + names +
+                  "): give each plugin its own section, and make the functions it calls static");
             return std::nullopt;
         }
         const ElfSymbol& entry = elf_.symbols()[candidates.front()];
-        if (entry.value % 8 != 0) {
-            issue("entry function " + quoted(entry.name) + " is not aligned to an instruction");
-            return std::nullopt;
-        }
         if (!function_at(section, entry.value / 8, 0, false)) return std::nullopt;
         return 0;
     }
@@ -625,7 +647,8 @@ private:
     Program& program_;
     std::vector<Issue>& issues_;
 
-    std::map<std::uint32_t, std::vector<std::size_t>> functions_by_section_;  // FUNC symbol indices
+    std::map<std::uint32_t, std::vector<std::size_t>> functions_by_section_;  // FUNC symbol indices, by address
+    std::map<std::uint32_t, std::size_t> misaligned_function_;                // section -> a FUNC symbol not at 8k
     std::vector<Function> functions_;
     std::map<std::pair<std::uint32_t, std::uint32_t>, std::size_t> function_index_;
     std::vector<CallFix> calls_;

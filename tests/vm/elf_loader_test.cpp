@@ -643,6 +643,27 @@ TEST(ElfLoaderHostile, LocalCallsMustReachAFunctionStart) {
     EXPECT_REFUSED(out, "local call to instruction -7");
 }
 
+TEST(ElfLoaderHostile, FunctionSymbolsWithoutSizeRunToTheNextOne) {
+    // What an assembler writes without .size directives.
+    ElfBuilder w;
+    const auto code = w.code("xbgp/x", {call(1), exit_insn(), mov64_imm(0, 1), exit_insn(), mov64_imm(0, 2), exit_insn()});
+    w.global_function("entry", code, 0, 0);
+    w.local_function("f", code, 2, 0);
+    w.local_function("g", code, 4, 0);
+    const LoadResult r = load_elf(w.bytes(), "xbgp/x", {});
+    ASSERT_TRUE(r.ok()) << all_messages(r.errors);
+    EXPECT_EQ(r.program.code.size(), 4u);  // entry and f; g is not called
+    EXPECT_EQ(r.program.function_starts, (std::vector<std::uint32_t>{0, 2}));
+}
+
+TEST(ElfLoaderHostile, FunctionSymbolsMustBeAligned) {
+    ElfBuilder w;
+    const auto code = w.code("xbgp/x", {call(1), exit_insn(), mov64_imm(0, 1), exit_insn()});
+    w.global_function("entry", code, 0, 2);
+    w.symbol("odd", STB_LOCAL, STT_FUNC, static_cast<std::uint16_t>(code), 13, 3);
+    EXPECT_REFUSED(load_elf(w.bytes(), "xbgp/x", {}), "function 'odd' of section 'xbgp/x' is not aligned");
+}
+
 TEST(ElfLoaderHostile, FunctionSymbolsMustFitTheirSection) {
     Good g;
     auto b = g.b.bytes();
