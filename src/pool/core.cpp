@@ -1,4 +1,7 @@
-// The pool's operations over the layout of mempool/detail/layout.hpp.
+// The pool's operations that change a pool, over the layout of
+// mempool/detail/layout.hpp. The essay at the top of core.hpp describes each
+// of them and the invariants (I1)-(I4) of a big pool they keep; read it
+// first.
 //
 // Every operation that can fail builds what it needs (a Box, a List, room in
 // the index) before touching any entry, so a failure leaves the pool exactly
@@ -19,41 +22,21 @@ std::uint64_t encode_big(Group* groups, std::uint32_t log2_groups) noexcept {
 }
 BigHeader* big_of(const mem_pool* mp) noexcept { return header_of(groups_of(mp->ext)); }
 
-// The slot of `key` in the index, as its group and slot number, with the
-// key's ordinal; a null group if the key is absent.
-struct SlotRef {
-    Group* group;
-    std::uint32_t slot;
-    std::uint32_t ordinal;
-};
-SlotRef locate_big(const mem_pool* mp, Key key) noexcept {
-    Group* const groups = groups_of(mp->ext);
-    const std::uint32_t log2 = log2_groups_of(mp->ext);
-    const BigHeader* const big = header_of(groups);
-    const std::uint32_t mask = (std::uint32_t{1} << log2) - 1;
-    const std::uint64_t h = index_hash(key);
-    for (std::uint32_t g = home_group(h, mp->ext);; g = (g + 1) & mask) {
-        for (std::uint32_t m = match_tag(groups[g], tag_of(h)); m != 0; m &= m - 1) {
-            const auto slot = static_cast<std::uint32_t>(std::countr_zero(m));
-            const std::uint32_t ordinal = groups[g].ordinals[slot];
-            if (entry_of(big, ordinal)->key == key) return {&groups[g], slot, ordinal};
-        }
-        if ((groups[g].overflow & overflow_bit(h)) == 0) return {nullptr, 0, 0};
-    }
-}
-
+// Gives `ordinal` a slot for `key` (known absent): the first empty slot on
+// the key's probe path, setting the key's overflow bit in every full group
+// it passes, which is what (I2) asks.
 void index_insert(Group* groups, std::uint32_t log2, Key key, std::uint32_t ordinal) noexcept {
-    const std::uint32_t mask = (std::uint32_t{1} << log2) - 1;
     const std::uint64_t h = index_hash(key);
-    for (std::uint32_t g = static_cast<std::uint32_t>(h >> (64 - log2));; g = (g + 1) & mask) {
-        if (const std::uint32_t f = match_tag(groups[g], kEmptyTag)) {
-            const auto slot = static_cast<std::uint32_t>(std::countr_zero(f));
-            groups[g].tags[slot] = tag_of(h);
-            groups[g].ordinals[slot] = ordinal;
-            return;
+    probe(groups, log2, h, [&](Group& group) {
+        if (const std::uint32_t empty = match_tag(group, kEmptyTag)) {
+            const auto slot = static_cast<std::uint32_t>(std::countr_zero(empty));
+            group.tags[slot] = tag_of(h);
+            group.ordinals[slot] = ordinal;
+            return true;
         }
-        groups[g].overflow |= overflow_bit(h);
-    }
+        group.overflow |= overflow_bit(h);
+        return false;
+    });
 }
 
 std::uint64_t capacity_of(std::uint32_t log2_groups) noexcept {
@@ -79,13 +62,9 @@ BigHeader* build_index(const BigHeader& old, std::uint32_t log2) noexcept {
     return big;
 }
 
-// Makes room in the index for one more key: rebuilds it at the same size when
-// removals may have left long probes (dropping stale overflow bits), or doubles.
-// Keeping count + tombstones <= 7/8 of the slots also keeps probes finite: a
-// group got overflow bits only when full, and each key that left it since was
-// counted, so overflowed groups hold at least 12 - (their counted removals)
-// keys each; at most 7/8 of the groups can have overflowed, and a probe
-// stops at the first group without its bit.
+// Keeps (I4) for one more key: the rebuild policy of the essay in core.hpp
+// (nothing, a doubling, or a same-size rebuild that drops stale overflow
+// bits and tombstones).
 bool reserve_index(mem_pool* mp) noexcept {
     BigHeader* big = big_of(mp);
     if (std::uint64_t{big->count} + big->tombstones + 1 <= capacity_of(big->log2_groups)) return true;
@@ -424,16 +403,17 @@ bool remove(mem_pool* mp, Key key) noexcept {
         *e = Entry{0, kEmpty, 0};
         return true;
     }
-    const SlotRef ref = locate_big(mp, key);
+    const SlotRef ref = find_slot(mp->ext, key);
     if (ref.group == nullptr) return false;
     BigHeader* big = big_of(mp);
-    Entry* e = entry_of(big, ref.ordinal);
+    Entry* e = ref.entry;
+    const std::uint32_t ordinal = ref.group->ordinals[ref.slot];
     // Probes that went past this group still do (its overflow bits stay):
-    // count the removal towards a rebuild that will shorten them.
+    // count the removal as a tombstone towards a rebuild that drops them.
     ref.group->tags[ref.slot] = kEmptyTag;
     if (ref.group->overflow != 0) ++big->tombstones;
     release_payload(e);
-    *e = Entry{ref.ordinal, kEmpty, reinterpret_cast<std::uintptr_t>(big->free_head)};  // keeps its ordinal
+    *e = Entry{ordinal, kEmpty, reinterpret_cast<std::uintptr_t>(big->free_head)};  // (I3): keeps its ordinal
     big->free_head = e;
     --big->count;
     return true;

@@ -1,5 +1,136 @@
-// The pool's core: the data layout drawn in mempool/detail/layout.hpp, and
-// the operations both the C API and mempool::Pool are thin layers over.
+// The pool's core: the operations the C API and mempool::Pool are thin
+// layers over, on the layout drawn in mempool/detail/layout.hpp.
+//
+// This comment is the map of the core: what each operation does to the
+// layout, and the invariants that make it right. core.cpp holds the
+// operations that change a pool; the lookups are inline below so that the C
+// API and Pool compile them in place.
+//
+// Entries and ordinals
+// --------------------
+// A pool stores each key in one 16-byte Entry (key, meta, payload), and an
+// entry never moves while its key lives: that is the whole of the pointer
+// stability promise, since a value of up to 8 bytes lives in the entry's
+// payload, a longer one in a Box that never moves either, and a list in
+// chunks that never move. Entries are numbered by ordinals:
+//
+//   ordinal 0        mem_pool::first, inside the 24-byte handle
+//   ordinals 1..3    Ext::page0, allocated with the 2nd key
+//   ordinals 4..7    Ext::page1, allocated with the 5th key
+//   ordinals 8..15   page 4, allocated when the pool goes big (9th key)
+//   ordinals 2^(k-1)..2^k - 1   page k, allocated when the first of them is
+//                    needed; so the page of an ordinal is its bit width.
+//
+// Small pools (at most 8 keys)
+// ----------------------------
+// find_small scans the occupied entries (at most 8, in 3 cache lines) for
+// the key. An empty entry of a small pool has meta kEmpty and key 0. An
+// insertion takes the first empty entry in ordinal order (`claim`), a
+// removal runs the cleanups and zeroes the entry. Nothing else is kept: no
+// count, no hash, so a pool of one u64 is the 32-byte malloc chunk of its
+// handle and nothing more.
+//
+// Going big
+// ---------
+// The 9th key turns the pool big (`go_big`): it allocates page 4 and one
+// allocation holding a BigHeader and the index groups, fills the page table
+// (pages 0..3 alias the handle and Ext), threads the small pool's empty
+// entries onto the free list and indexes the occupied ones. If any
+// allocation fails the pool stays small and unchanged. A pool never goes
+// back to small, and its index never shrinks: a pool that was big once is
+// likely to be big again, and shrinking would buy memory back at the price
+// of a rebuild on every oscillation.
+//
+// The index
+// ---------
+// 2^log2 groups of 12 slots, one cache line each. A slot is a tag byte (0:
+// empty; else 1..255, 8 bits of the key's hash) and the ordinal of its
+// entry. The key's home group is the top log2 bits of its hash; a lookup
+// compares the 12 tags of a group with the key's tag at once (`match_tag`,
+// SSE2 or portable SWAR, the same answer), reads the entry of each matching
+// slot (a false match is 1 in 255 per occupied slot) and compares keys.
+// All three walks over the index, lookup, removal and insertion, go through
+// one loop, `probe`, which visits the home group and then the next ones in
+// order, wrapping around.
+//
+// Invariants of a big pool, true between any two operations:
+//
+//   (I1) Each live entry has exactly one slot, holding its tag and ordinal;
+//        no slot holds a free ordinal.
+//   (I2) Overflow bits. Each group has 8 overflow bits; a hash selects one
+//        (`overflow_bit`). If a key's slot is not in its home group, every
+//        group from the home group up to (not including) the slot's group
+//        has that key's overflow bit set. So a probe may stop, with a miss,
+//        at the first group where the key's tag does not match and its
+//        overflow bit is clear: usually the home group, even when that
+//        group is full (boost::unordered_flat_map does the same).
+//   (I3) Free list. The entries of ordinals below `fresh` that hold no key
+//        are exactly the entries on the free list (from `free_head`, linked
+//        through their payloads), and each keeps its own ordinal in `key`
+//        (so that reusing one needs no search). Ordinals at or above
+//        `fresh` were never used. An insertion reuses the most recently
+//        freed entry first, else takes ordinal `fresh`, allocating its page
+//        if it is the first of its page.
+//   (I4) Load. count + tombstones <= 7/8 of the slots (see below), which
+//        keeps every probe finite and short.
+//
+// Tombstones
+// ----------
+// A removal empties its slot outright (tag 0): the index needs no
+// "deleted" marker, because whether a probe goes on is decided by overflow
+// bits, not by the state of the slots. What a removal cannot undo is the
+// overflow bits that insertions set while passing the group: they stay, and
+// a probe for another key with the same bit still walks past the group. So
+// a removal from a group with any overflow bit set counts as a tombstone in
+// BigHeader::tombstones: a measure of how stale the overflow bits may be.
+// (A removal from a group without overflow bits leaves nothing stale.)
+//
+// Why probes end: an overflow bit was only ever set in a full group, and
+// since then each key that left that group counted one tombstone. So
+// (count + tombstones) >= 12 per overflowed group, and with (I4) at most
+// 7/8 of the groups have overflowed: a probe, which stops at the first
+// group without its bit, meets one within the table.
+//
+// Rebuild policy
+// --------------
+// Before an insertion, `reserve_index` keeps (I4) for one more key:
+//   - count + tombstones + 1 fits in 7/8 of the slots: nothing to do;
+//   - else, if the live keys alone would fill more than half of that, the
+//     index doubles (a rebuild at 2^(log2+1) groups);
+//   - else it is rebuilt at the same size: stale overflow bits go, the
+//     tombstones go to zero.
+// A rebuild (`build_index`) allocates a new header and groups, copies the
+// header (page table, free list, counters) and inserts every live ordinal
+// into the empty groups in ordinal order; only then is the old index freed,
+// so an allocation failure leaves the pool as it was. Entries do not move:
+// only their slots do. Rebuilds cost O(1) per insertion, amortised: a
+// rebuild leaves count + tombstones at most half of 7/8 of the slots; only
+// an insertion raises that sum (a removal at most moves one from count to
+// tombstones); and the next rebuild waits until the sum passes 7/8. So
+// between two rebuilds come at least as many insertions as half the keys
+// the second one can rehash.
+//
+// Operations that can fail
+// ------------------------
+// Every operation that can fail builds what it needs (a Box, a List, a page,
+// room in the index, a cleanup id) before it writes any entry, so a failed
+// call leaves the pool exactly as it was and leaks nothing.
+//
+// Overwrites (`assign_value`): a value of the same length is overwritten in
+// place (the old copy's cleanup first), without allocating, so pointers
+// handed out stay right; another length builds the new payload first, then
+// releases the old one.
+//
+// Iteration walks ordinals 0, 1, 2, ... up to `fresh` (8 for a small pool)
+// and skips empty entries: the order depends only on the sequence of calls.
+// Iterators hold ordinals and list positions, never slots, so a rebuild of
+// the index under an open iterator changes nothing for it.
+//
+// Cost of a lookup, in cache lines, besides the handle: a small pool reads
+// its Ext (and page1 past 4 keys). A big pool reads the home group, the
+// header's page-table line (shared by all lookups of that pool, so cached
+// when the pool is hot) and, on a tag match, the entry: a hit is one line of
+// index plus the entry's line, a miss usually the one line of index.
 #pragma once
 
 #include <bit>
@@ -66,7 +197,7 @@ static_assert(sizeof(Ext) == 56, "Ext must fit a 64-byte malloc chunk");
 // the slot; overflow bits stay until the index is rebuilt.
 inline constexpr std::uint32_t kSlotsPerGroup = 12;
 inline constexpr std::uint8_t kEmptyTag = 0x00;
-inline constexpr std::uint32_t kMinLog2Groups = 1;   // home_group shifts by 64 - log2
+inline constexpr std::uint32_t kMinLog2Groups = 1;   // the home group is h >> (64 - log2)
 inline constexpr std::uint32_t kMaxLog2Groups = 28;  // 12 * 2^28 slots, under 2^32
 
 struct alignas(64) Group {
@@ -182,55 +313,96 @@ inline void set_page(BigHeader* big, int page, Entry* entries) noexcept {
 [[nodiscard]] inline std::uint8_t overflow_bit(std::uint64_t h) noexcept {
     return static_cast<std::uint8_t>(1U << ((h >> 32) & 7));
 }
-// The home group: the hash's top log2 bits.
-[[nodiscard]] inline std::uint32_t home_group(std::uint64_t h, std::uint64_t ext) noexcept {
-    return static_cast<std::uint32_t>(h >> (ext & kShiftBits));
-}
 
-#if !defined(MEMPOOL_INDEX_SSE2)
-// High bit of each zero byte of `word`; exact, no false positives.
-[[nodiscard]] inline std::uint64_t zero_bytes(std::uint64_t word) noexcept {
-    constexpr std::uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
-    return ~(((word & kLow7) + kLow7) | word | kLow7);
-}
-// Gathers the high bits of the 8 bytes into bits 0..7 (byte order: memory order).
-[[nodiscard]] inline std::uint32_t gather_high_bits(std::uint64_t high) noexcept {
-    if constexpr (std::endian::native == std::endian::big) high = __builtin_bswap64(high);
-    return static_cast<std::uint32_t>(((high >> 7) * 0x0102040810204080ULL) >> 56);
-}
-#endif
-// The slots of `group` whose tag is `byte`, as a bit mask (bit i: slot i).
-[[nodiscard]] inline std::uint32_t match_tag(const Group& group, std::uint8_t byte) noexcept {
-    constexpr std::uint32_t kSlotMask = (1U << kSlotsPerGroup) - 1;
+// ---- matching a group's tags: two implementations, one answer -------------
+//
+// Both return the slots of `group` whose tag is `byte`, as a bit mask (bit i:
+// slot i). The SSE2 one is used wherever the compiler targets SSE2 (every
+// x86-64); the portable one everywhere else, and both are tested against
+// each other on every build (tests/pool/test_group_match.cpp).
+inline constexpr std::uint32_t kSlotMask = (1U << kSlotsPerGroup) - 1;
+
+struct PortableMatch {
+    // High bit of each zero byte of `word`; exact, no false positives.
+    [[nodiscard]] static std::uint64_t zero_bytes(std::uint64_t word) noexcept {
+        constexpr std::uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
+        return ~(((word & kLow7) + kLow7) | word | kLow7);
+    }
+    // Gathers the high bits of the 8 bytes into bits 0..7, in memory order.
+    [[nodiscard]] static std::uint32_t gather_high_bits(std::uint64_t high) noexcept {
+        if constexpr (std::endian::native == std::endian::big) high = __builtin_bswap64(high);
+        return static_cast<std::uint32_t>(((high >> 7) * 0x0102040810204080ULL) >> 56);
+    }
+    [[nodiscard]] static std::uint32_t match(const Group& group, std::uint8_t byte) noexcept {
+        std::uint64_t w[2];
+        std::memcpy(w, group.tags, 16);
+        const std::uint64_t pattern = byte * 0x0101010101010101ULL;
+        return (gather_high_bits(zero_bytes(w[0] ^ pattern)) | gather_high_bits(zero_bytes(w[1] ^ pattern)) << 8) &
+               kSlotMask;
+    }
+};
+
 #if defined(MEMPOOL_INDEX_SSE2)
-    const __m128i tags = _mm_load_si128(reinterpret_cast<const __m128i*>(group.tags));
-    return static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(tags, _mm_set1_epi8(static_cast<char>(byte))))) &
-           kSlotMask;
+struct Sse2Match {
+    [[nodiscard]] static std::uint32_t match(const Group& group, std::uint8_t byte) noexcept {
+        const __m128i tags = _mm_load_si128(reinterpret_cast<const __m128i*>(group.tags));
+        const __m128i pattern = _mm_set1_epi8(static_cast<char>(byte));
+        return static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(tags, pattern))) & kSlotMask;
+    }
+};
+using GroupMatch = Sse2Match;
 #else
-    std::uint64_t w[2];
-    std::memcpy(w, group.tags, 16);
-    const std::uint64_t pattern = byte * 0x0101010101010101ULL;
-    return (gather_high_bits(zero_bytes(w[0] ^ pattern)) | gather_high_bits(zero_bytes(w[1] ^ pattern)) << 8) &
-           kSlotMask;
+using GroupMatch = PortableMatch;
 #endif
+
+[[nodiscard]] inline std::uint32_t match_tag(const Group& group, std::uint8_t byte) noexcept {
+    return GroupMatch::match(group, byte);
 }
 
-[[nodiscard]] inline Entry* find_big(std::uint64_t ext, Key key) noexcept {
-    const Group* const groups = groups_of(ext);
-    const std::uint32_t log2 = log2_groups_of(ext);
-    const BigHeader* const big = header_of(const_cast<Group*>(groups));
+// ---- the probe loop ---------------------------------------------------------
+
+// The one probe loop: visits the groups of an index of 2^log2 groups that a
+// key with hash `h` probes, its home group first, then the next ones
+// (wrapping), until `visit(group)` returns true. Lookups, removals and
+// insertions all walk the index through it; what they do in each group is
+// theirs (see the essay above).
+template <class Visit>
+[[gnu::always_inline]] inline void probe(Group* groups, std::uint32_t log2, std::uint64_t h, Visit&& visit) noexcept {
     const std::uint32_t mask = (std::uint32_t{1} << log2) - 1;
-    const std::uint64_t h = index_hash(key);
-    const std::uint8_t tag = tag_of(h);
-    for (std::uint32_t g = home_group(h, ext);; g = (g + 1) & mask) {
-        const Group& group = groups[g];
-        for (std::uint32_t m = match_tag(group, tag); m != 0; m &= m - 1) {
-            Entry* e = entry_of(big, group.ordinals[std::countr_zero(m)]);
-            if (e->key == key) [[likely]] return e;
-        }
-        if ((group.overflow & overflow_bit(h)) == 0) [[likely]] return nullptr;
+    for (std::uint32_t g = static_cast<std::uint32_t>(h >> (64 - log2)); !visit(groups[g]); g = (g + 1) & mask) {
     }
 }
+
+// Where a key sits in a big pool: its slot and its entry, or all null.
+struct SlotRef {
+    Group* group;
+    std::uint32_t slot;
+    Entry* entry;
+};
+
+// The lookup of (I1)/(I2): in each group, the slots with the key's tag, then
+// stop unless the group's overflow bit for the key is set.
+[[nodiscard]] inline SlotRef find_slot(std::uint64_t ext, Key key) noexcept {
+    Group* const groups = groups_of(ext);
+    const BigHeader* const big = header_of(groups);
+    const std::uint64_t h = index_hash(key);
+    const std::uint8_t tag = tag_of(h);
+    SlotRef found{nullptr, 0, nullptr};
+    probe(groups, log2_groups_of(ext), h, [&](Group& group) {
+        for (std::uint32_t m = match_tag(group, tag); m != 0; m &= m - 1) {
+            const auto slot = static_cast<std::uint32_t>(std::countr_zero(m));
+            Entry* e = entry_of(big, group.ordinals[slot]);
+            if (e->key == key) [[likely]] {
+                found = {&group, slot, e};
+                return true;
+            }
+        }
+        return (group.overflow & overflow_bit(h)) == 0;
+    });
+    return found;
+}
+
+[[nodiscard]] inline Entry* find_big(std::uint64_t ext, Key key) noexcept { return find_slot(ext, key).entry; }
 
 [[nodiscard]] inline Entry* find_small(const mem_pool* mp, Key key) noexcept {
     auto* self = const_cast<mem_pool*>(mp);

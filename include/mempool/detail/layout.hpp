@@ -35,8 +35,12 @@
 // Small pools are scanned (at most 8 entries in 3 cache lines); from the 9th
 // key on, a hash index maps keys to ordinals and a free list recycles holes.
 // A lookup in the index compares a group's 12 tags at once (SSE2) and reads
-// an entry only on a tag match: a hit reads one line of the index and the
-// entry's line, a miss usually one line of the index (src/pool/core.hpp).
+// an entry only on a tag match. Besides the handle, a hit reads three lines:
+// the key's group, the line of BigHeader::page_base that turns the ordinal
+// into an address (the table spans 5 lines per pool, so they stay cached
+// while the pool is in use) and the entry's line; a miss usually reads the group's line alone (a false
+// tag match, 1 in 255 per occupied slot, adds the other two). The essay at
+// the top of src/pool/core.hpp describes the operations and invariants.
 // Values longer than 8 bytes live in a `Box` of their own. A cleanup function
 // is stored as a 12-bit id into a process-wide table, so a value with a
 // cleanup costs no more than one without.
