@@ -1,10 +1,12 @@
 // conformance_test.cpp: every tests/vm/conformance/*.data file, run in raw
 // mode (R1 = a writable copy of the -- mem bytes, R2 = their count) under the
-// interpreter, R0 compared with -- result.
+// interpreter and under the checked interpreter, R0 compared with -- result;
+// the checked run must find no violation and leave the same memory.
 //
 // One test per file, named after it: `vm_conformance_test
 // --gtest_filter='*sdiv64*'` runs a family. The files and their format are
 // described in tests/vm/conformance/README.md and conformance_file.hpp.
+#include "checked_interpreter.hpp"
 #include "conformance_file.hpp"
 #include "interpreter.hpp"
 
@@ -42,6 +44,16 @@ TEST_P(Conformance, Interpreter) {
     const std::uint64_t r0 = interpret(p, {}, rc);
     EXPECT_FALSE(rc.aborted()) << "aborted at pc " << rc.abort_pc;
     EXPECT_EQ(hex(r0), hex(*c.result)) << c.asm_text;
+
+    std::vector<std::uint8_t> mem_checked = c.memory;
+    RunContext rc_checked;
+    rc_checked.r1 = reinterpret_cast<std::uintptr_t>(mem_checked.data());
+    rc_checked.r2 = mem_checked.size();
+    const CheckedResult checked = interpret_checked(p, {}, rc_checked, mem_checked.size());
+    EXPECT_FALSE(checked.violation.has_value()) << checked.violation->to_string() << "\n" << c.asm_text;
+    EXPECT_EQ(hex(checked.value), hex(*c.result));
+    EXPECT_GT(checked.executed, 0u);
+    EXPECT_EQ(mem_checked, mem);
 }
 
 std::vector<std::filesystem::path> suite_files() { return conformance::files_in(MEMPOOL_CONFORMANCE_DIR); }
