@@ -114,6 +114,10 @@ extern "C" {
 #define MEMPOOL_ERR_INVALID 5u      /* bad length, bad object index */
 #define MEMPOOL_ERR_NO_MEMORY 6u
 #define MEMPOOL_ERR_NO_POOL 7u      /* the host gave no pool for this call */
+#define MEMPOOL_ERR_LIMIT 8u        /* the plugin's pool budget is spent (nothing changed) */
+
+/* What the host sees as a plugin's value when a run-time check stopped it. */
+#define MEMPOOL_RUN_ABORTED UINT64_MAX
 
 #ifndef EXIT_SUCCESS
 #define EXIT_SUCCESS 0
@@ -193,6 +197,16 @@ uint64_t set_attr_buf(uint32_t obj, uint32_t key, const void *buf, uint64_t len)
 uint64_t append_attr(uint32_t obj, uint32_t key, const void *buf, uint64_t len);
 uint64_t attr_list_len(uint32_t obj, uint32_t key);
 uint64_t get_attr_elem(uint32_t obj, uint32_t key, uint64_t index, void *buf, uint64_t len);
+
+/* ---- Helpers: the plugin's heap ------------------------------------------ */
+/* A per-plugin arena (size from the manifest's "heap" or the host), reset
+ * after each run: nothing survives a run and nothing needs freeing. Each
+ * returns NULL for a size of 0 or when the arena is exhausted; test it. */
+
+void *ctx_malloc(uint64_t size);
+void *ctx_calloc(uint64_t n, uint64_t size); /* zeroed; NULL if n or size is 0 */
+void *ctx_realloc(void *ptr, uint64_t size);  /* ptr NULL: ctx_malloc */
+void ctx_free(void *ptr);                     /* gives back the last block only */
 
 #endif /* __bpf__ */
 

@@ -88,6 +88,51 @@ void mempool_runtime_delete(mempool_runtime *rt) MEMPOOL_RT_NOEXCEPT;
 int mempool_runtime_register_helper(mempool_runtime *rt, const char *name, mempool_helper_fn fn,
                                     unsigned nargs, unsigned buffer_mask) MEMPOOL_RT_NOEXCEPT;
 
+/* Argument kinds of mempool_runtime_register_helper_signature(), as
+ * mempool::HelperArg in runtime.hpp: */
+#define MEMPOOL_HELPER_ARG_NUMBER 0u    /* any number (never a pointer) */
+#define MEMPOOL_HELPER_ARG_BUFFER 1u    /* >= MEMPOOL_BUF_SIZE initialised bytes */
+#define MEMPOOL_HELPER_ARG_IN_BYTES 2u  /* bytes the helper reads; count in the next argument */
+#define MEMPOOL_HELPER_ARG_OUT_BYTES 3u /* bytes the helper fills (all of them); count next */
+#define MEMPOOL_HELPER_ARG_SIZE 4u      /* the count of the argument before, proven <= 65536 */
+#define MEMPOOL_HELPER_ARG_HEAP_PTR 5u  /* a pointer a heap helper returned, or 0 */
+/* Return kinds: */
+#define MEMPOOL_HELPER_RET_NUMBER 0u
+#define MEMPOOL_HELPER_RET_HEAP_OR_NULL 1u /* into the plugin's heap: ret_size bytes, or as many
+                                              as argument ret_size_arg (0-based) holds */
+
+/* A helper's signature, for the verifier. */
+struct mempool_helper_signature {
+  unsigned nargs;       /* 0..5 */
+  uint8_t args[5];      /* MEMPOOL_HELPER_ARG_* */
+  uint8_t ret;          /* MEMPOOL_HELPER_RET_* */
+  uint32_t ret_size;    /* RET_HEAP_OR_NULL: bytes, or 0 to use ret_size_arg */
+  int8_t ret_size_arg;  /* -1: none */
+};
+
+/* Registers a helper with a full signature (see mempool_helper_signature).
+ * Returns 0, or -1 if rt/name/fn/sig is NULL, the name is taken, or the
+ * signature is malformed (an IN/OUT_BYTES argument not followed by a SIZE, a
+ * SIZE not after one, a heap return without its size, more than 5 args). */
+int mempool_runtime_register_helper_signature(mempool_runtime *rt, const char *name, mempool_helper_fn fn,
+                                              const struct mempool_helper_signature *sig) MEMPOOL_RT_NOEXCEPT;
+
+/* A plugin's own limits (mempool::PluginLimits); a field left at
+ * MEMPOOL_LIMIT_DEFAULT takes the runtime's default. */
+#define MEMPOOL_LIMIT_DEFAULT UINT64_MAX
+struct mempool_plugin_limits {
+  uint64_t heap;              /* bytes of its heap arena (at most 64 MiB) */
+  uint64_t global_pool_bytes; /* bytes it may add to the global pool, in all */
+  uint64_t object_pool_bytes; /* bytes it may add to object pools, per run */
+};
+static inline struct mempool_plugin_limits mempool_plugin_limits_default(void) {
+  struct mempool_plugin_limits l;
+  l.heap = MEMPOOL_LIMIT_DEFAULT;
+  l.global_pool_bytes = MEMPOOL_LIMIT_DEFAULT;
+  l.object_pool_bytes = MEMPOOL_LIMIT_DEFAULT;
+  return l;
+}
+
 /* The pool get_state_u64 & co act on (NULL: they fail). Not owned. */
 void mempool_runtime_set_global_pool(mempool_runtime *rt, struct mem_pool *mp) MEMPOOL_RT_NOEXCEPT;
 
@@ -102,6 +147,13 @@ int mempool_runtime_point(mempool_runtime *rt, const char *name) MEMPOOL_RT_NOEX
  * refusal, a validation timeout or crash. */
 int mempool_runtime_load(mempool_runtime *rt, const char *object, const char *section, const char *name,
                          int point, int32_t order, char *err, size_t errlen) MEMPOOL_RT_NOEXCEPT;
+
+/* mempool_runtime_load() with the plugin's own limits (NULL: the defaults).
+ * Also fails if limits->heap is above 64 MiB. */
+int mempool_runtime_load_with_limits(mempool_runtime *rt, const char *object, const char *section,
+                                     const char *name, int point, int32_t order,
+                                     const struct mempool_plugin_limits *limits, char *err,
+                                     size_t errlen) MEMPOOL_RT_NOEXCEPT;
 
 /* One plugin of mempool_runtime_load_batch(). name NULL: the section name. */
 struct mempool_plugin_spec {

@@ -46,12 +46,14 @@
 #include <mempool/plugin_sdk.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -69,10 +71,30 @@ using HelperFn = std::uint64_t (*)(std::uint64_t, std::uint64_t, std::uint64_t, 
 
 #define MEMPOOL_HELPER __attribute__((force_align_arg_pointer))
 
-// How a helper argument is checked by the validator.
+// How the verifier checks a helper argument. A host declares each argument
+// precisely; the verifier then proves, for every call, that what the plugin
+// passes is what the helper will use (vm::HelperSignature, mapped in one
+// place: src/plugins/helper_signature.cpp).
 enum class HelperArg : std::uint8_t {
-    number,  // any 64-bit value
-    buffer,  // pointer to at least MEMPOOL_BUF_SIZE bytes of the plugin's stack
+    number,     // any initialised 64-bit number (never a pointer)
+    buffer,     // pointer to at least MEMPOOL_BUF_SIZE readable and writable,
+                // initialised bytes (the first runtime's only memory kind)
+    in_bytes,   // pointer to bytes the helper reads, every one initialised;
+                // their count is the next argument, of kind `size`
+    out_bytes,  // pointer to bytes the helper writes (it must initialise all
+                // of them); their count is the next argument, of kind `size`
+    size,       // the byte count of the in_bytes/out_bytes argument just before:
+                // a number the verifier proves at most 65536 (vm::max_helper_size)
+    heap_ptr,   // a pointer into the plugin's heap (what a heap_or_null helper
+                // returned); the helper must check it lies in the arena
+};
+
+// What a helper returns.
+enum class HelperRet : std::uint8_t {
+    number,        // a number (the default)
+    heap_or_null,  // a pointer into the calling plugin's heap arena, or 0: the
+                   // plugin may use it for ret_size bytes, or for as many bytes
+                   // as argument ret_size_arg (0-based) is proven to hold at least
 };
 
 struct HelperSpec {
@@ -80,6 +102,19 @@ struct HelperSpec {
     HelperFn fn = nullptr;
     std::uint8_t arg_count = 0;  // 0..5
     std::array<HelperArg, 5> args{};
+    HelperRet ret = HelperRet::number;
+    std::uint32_t ret_size = 0;     // heap_or_null: bytes the pointer is valid for ...
+    std::int8_t ret_size_arg = -1;  // ... or the argument holding that size (>= 0)
+};
+
+// The largest heap arena a plugin may have (64 MiB).
+inline constexpr std::uint32_t max_heap_size = 64u << 20;
+
+// Resource limits of one plugin. Unset fields take RuntimeOptions' defaults.
+struct PluginLimits {
+    std::optional<std::uint32_t> heap;               // bytes of its heap arena (ctx_malloc & co)
+    std::optional<std::uint64_t> global_pool_bytes;  // bytes it may add to the global pool, in all
+    std::optional<std::uint64_t> object_pool_bytes;  // bytes it may add to object pools, per run
 };
 
 // Why a plugin (or a manifest entry) was refused.
@@ -117,12 +152,31 @@ struct PluginError {
 class Program;
 using ProgramPtr = std::shared_ptr<const Program>;
 
+namespace detail {
+// A plugin's resource budget, as the helpers see it during its run.
+struct PluginBudget {
+    std::uint32_t heap_size = 0;           // bytes of its heap arena
+    std::uint64_t global_limit = 0;        // bytes it may add to the global pool, in all
+    std::uint64_t object_limit = 0;        // bytes it may add to object pools, per run
+    mutable std::atomic<std::uint64_t> global_added{0};  // bytes added to the global pool so far
+    mutable std::atomic<std::uint64_t> limit_hits{0};    // helper calls refused with MEMPOOL_ERR_LIMIT
+    mutable std::atomic<std::uint64_t> aborts{0};        // runs stopped by a run-time check
+};
+}  // namespace detail
+
 class Program {
 public:
     [[nodiscard]] const std::string& name() const noexcept { return name_; }
     [[nodiscard]] const std::string& section() const noexcept { return section_; }
     [[nodiscard]] bool jitted() const noexcept { return jit_ != nullptr; }
     [[nodiscard]] std::uint32_t instruction_count() const noexcept { return instructions_; }
+    // Its limits (PluginLimits resolved against RuntimeOptions) and usage.
+    [[nodiscard]] std::uint32_t heap_size() const noexcept { return budget_.heap_size; }
+    [[nodiscard]] std::uint64_t global_pool_limit() const noexcept { return budget_.global_limit; }
+    [[nodiscard]] std::uint64_t object_pool_limit() const noexcept { return budget_.object_limit; }
+    [[nodiscard]] std::uint64_t global_pool_added() const noexcept { return budget_.global_added.load(std::memory_order_relaxed); }
+    [[nodiscard]] std::uint64_t limit_hits() const noexcept { return budget_.limit_hits.load(std::memory_order_relaxed); }
+    [[nodiscard]] std::uint64_t aborts() const noexcept { return budget_.aborts.load(std::memory_order_relaxed); }
     ~Program();
     Program(const Program&) = delete;
     Program& operator=(const Program&) = delete;
@@ -139,6 +193,7 @@ private:
     std::uint64_t (*jit_)(void*) = nullptr;
     void* bpf_ = nullptr;  // struct rte_bpf*
     std::uint32_t instructions_ = 0;
+    detail::PluginBudget budget_;
 };
 
 // Load-or-error result for programs.
@@ -168,6 +223,7 @@ struct PluginSource {
     std::string object_path;
     std::string section;
     std::string name;  // empty: the section name
+    PluginLimits limits{};  // unset fields: RuntimeOptions' defaults
 };
 
 struct ManifestReport {
@@ -241,7 +297,9 @@ struct PointId {
 
 struct RunResult {
     std::uint32_t ran = 0;     // plugins run
-    std::uint64_t value = 0;   // return value of the last plugin run
+    std::uint64_t value = 0;   // return value of the last plugin run (MEMPOOL_RUN_ABORTED
+                               // if a run-time check stopped it)
+    std::uint32_t aborted = 0; // plugins stopped by a run-time check (counted in Program::aborts())
 };
 
 struct RuntimeOptions {
@@ -250,6 +308,12 @@ struct RuntimeOptions {
                                      // that crashes the validator then crashes the host)
     std::chrono::milliseconds validation_timeout{10000};  // per plugin, also in a batch
     bool pool_helpers = true;        // register the built-in pool helpers
+    bool heap_helpers = true;        // register ctx_malloc, ctx_calloc, ctx_realloc, ctx_free
+    // Defaults of PluginLimits (per plugin: manifest "heap", "global_pool_bytes",
+    // "object_pool_bytes", or PluginSource::limits).
+    std::uint32_t heap_size = 64 * 1024;               // heap arena per plugin (ctx_malloc & co)
+    std::uint64_t global_pool_limit = 16 * 1024 * 1024;  // bytes a plugin may add to the global pool
+    std::uint64_t object_pool_limit = 64 * 1024;         // bytes a plugin may add to object pools per run
 };
 
 class Runtime {
@@ -282,6 +346,8 @@ public:
     // `name` defaults to the section name.
     LoadResult load(const std::string& object_path, const std::string& section,
                     std::string name = {}) noexcept;
+    // The same with the plugin's own limits (source.limits).
+    LoadResult load(const PluginSource& source) noexcept;
 
     // Loads several plugins as load() does, but validates them all in one
     // forked child (one fork instead of one per plugin). Each plugin still
@@ -325,6 +391,7 @@ private:
         // entry it already has in cache, not through the Program.
         std::uint64_t (*jit)(void*) = nullptr;
         const void* bpf = nullptr;
+        const detail::PluginBudget* budget = nullptr;
     };
     struct Point {
         std::string name;
@@ -345,5 +412,7 @@ private:
 
 // The built-in pool helpers (what RuntimeOptions::pool_helpers registers).
 [[nodiscard]] std::span<const HelperSpec> pool_helpers() noexcept;
+// The built-in heap helpers (what RuntimeOptions::heap_helpers registers).
+[[nodiscard]] std::span<const HelperSpec> heap_helpers() noexcept;
 
 }  // namespace mempool

@@ -647,7 +647,8 @@ std::optional<PluginError> Checker::call(std::size_t pc, const Insn& in, State& 
     for (unsigned a = 0; a < h->arg_count && a < 5; ++a) {
         const unsigned rr = a + 1;
         const Val& v = s.r[rr];
-        if (h->args[a] == HelperArg::buffer) {
+        if (h->args[a] == HelperArg::buffer || h->args[a] == HelperArg::in_bytes ||
+            h->args[a] == HelperArg::out_bytes) {
             const bool ok = (v.kind == Kind::stack_ptr && v.smin >= -stack_size && v.smax + MEMPOOL_BUF_SIZE <= 0) ||
                             (v.kind == Kind::arg_ptr && v.smin >= 0 && v.smax + MEMPOOL_BUF_SIZE <= arg_size);
             if (!ok)

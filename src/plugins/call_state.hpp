@@ -1,18 +1,51 @@
 // call_state.hpp: the per-thread state of run(), shared with the helpers.
 //
-// Each thread owns one argument struct, zeroed once, and a pointer to the
-// CallFrame of the run in progress. The pool helpers read the frame directly
-// (initial-exec TLS, constant-initialised: one %fs-relative load, no call),
-// because they run several times per plugin call.
+// Each thread owns one argument struct, zeroed once, a pointer to the
+// CallFrame of the run in progress, the budget of the plugin being run (its
+// pool limits) and a heap arena (ctx_malloc & co) reset after each plugin.
+// The helpers read this state directly (initial-exec TLS, constant-
+// initialised: one %fs-relative load, no call), because they run several
+// times per plugin call.
+//
+//   detail::ThreadState& t = detail::tls;
+//   if (t.budget != nullptr && t.object_added + n > t.budget->object_limit) return MEMPOOL_ERR_LIMIT;
 #pragma once
 
 #include <mempool/runtime.hpp>
 
+#include <cstdint>
+#include <cstring>
+
 namespace mempool::detail {
 
+// The heap of the plugin being run: a bump allocator over one buffer owned
+// by the thread (see heap_arena.cpp), reused by every plugin the thread runs.
+// Nothing in it is trusted: the plugin may write anywhere in [base, base +
+// size), block headers included, so every helper clamps what it reads from
+// it to the arena.
+struct HeapArena {
+    std::uint8_t* base = nullptr;   // 16-byte aligned, `capacity` bytes, or nullptr
+    std::uint32_t capacity = 0;     // bytes allocated for this thread
+    std::uint32_t size = 0;         // the current plugin's heap size (<= capacity)
+    std::uint32_t top = 0;          // first free byte
+    std::uint32_t high = 0;         // highest `top` since the last reset: bytes to zero
+    std::uint32_t last = UINT32_MAX;  // offset of the last block's data (realloc/free in place)
+
+    // After each plugin: what it left is zeroed, so the next plugin (of this
+    // or another owner) never sees it.
+    void reset() noexcept {
+        if (high != 0) std::memset(base, 0, high);
+        top = high = 0;
+        last = UINT32_MAX;
+    }
+};
+
 struct ThreadState {
-    const CallFrame* frame = nullptr;  // the run in progress, or nullptr
-    unsigned depth = 0;                // nesting of run() on this thread
+    const CallFrame* frame = nullptr;     // the run in progress, or nullptr
+    const PluginBudget* budget = nullptr; // the plugin in progress (nullptr: no limits apply)
+    std::uint64_t object_added = 0;       // bytes it added to object pools in this run
+    unsigned depth = 0;                   // nesting of run() on this thread
+    HeapArena heap;
     alignas(64) bpf_full_args_t args{};
 };
 
@@ -20,5 +53,9 @@ struct ThreadState {
 // a shared object), and the default TLS model would then cost a
 // __tls_get_addr call on every helper call.
 extern constinit thread_local ThreadState tls __attribute__((tls_model("initial-exec")));
+
+// Makes the thread's arena at least `size` bytes (the buffer is kept for the
+// thread's life and freed at its exit). False if out of memory.
+[[nodiscard]] bool reserve_heap(HeapArena& heap, std::uint32_t size) noexcept;
 
 }  // namespace mempool::detail

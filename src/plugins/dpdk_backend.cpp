@@ -53,7 +53,10 @@ BpfLoad bpf_load(const std::string& path, const std::string& section,
         x.func.val = h.fn;
         x.func.nb_args = h.arg_count;
         for (std::uint32_t a = 0; a < h.arg_count && a < EBPF_FUNC_MAX_ARGS; ++a) {
-            if (h.args[a] == HelperArg::buffer) {
+            // librte_bpf knows fixed-size buffers only: in/out bytes are
+            // checked as MEMPOOL_BUF_SIZE buffers (the helpers clamp to it).
+            if (h.args[a] == HelperArg::buffer || h.args[a] == HelperArg::in_bytes ||
+                h.args[a] == HelperArg::out_bytes) {
                 x.func.args[a].type = RTE_BPF_ARG_PTR;
                 x.func.args[a].size = MEMPOOL_BUF_SIZE;
             } else {

@@ -3,12 +3,14 @@
 //   {
 //     "plugins": [
 //       { "name": "count_updates", "object": "count_updates.o",
-//         "section": "plugin/count_updates", "point": "bgp_message", "order": 10 }
+//         "section": "plugin/count_updates", "point": "bgp_message", "order": 10,
+//         "heap": 4096, "global_pool_bytes": 1048576, "object_pool_bytes": 4096 }
 //     ]
 //   }
 //
 // Relative object paths are relative to the manifest's folder. "section"
-// defaults to "plugin/<name>", "order" to 0. Every entry is checked and every
+// defaults to "plugin/<name>", "order" to 0; the three limits (bytes, see
+// PluginLimits) to the runtime's options. Every entry is checked and every
 // problem reported with the plugin's name; nothing is attached unless all
 // entries are good. The plugins are validated together, in one forked child
 // (Runtime::load_batch).
@@ -105,7 +107,25 @@ ManifestReport Runtime::load_manifest(const std::string& path) noexcept {
                 }
                 order = static_cast<std::int32_t>(entry["order"].get<std::int64_t>());
             }
-            if (!plugin_name || !object || !section || !point_name) continue;
+            // The plugin's own limits: non-negative integers, bytes.
+            PluginLimits limits;
+            bool limits_ok = true;
+            auto limit = [&](const char* key, std::uint64_t max) -> std::optional<std::uint64_t> {
+                if (!entry.contains(key)) return std::nullopt;
+                const nlohmann::json& v = entry[key];
+                if (!v.is_number_unsigned() || v.get<std::uint64_t>() > max) {
+                    report.problems.push_back(problem(PluginErrc::bad_manifest, name,
+                                                      std::string("\"") + key + "\" must be an integer from 0 to " +
+                                                          std::to_string(max) + " (bytes)"));
+                    limits_ok = false;
+                    return std::nullopt;
+                }
+                return v.get<std::uint64_t>();
+            };
+            if (auto h = limit("heap", max_heap_size)) limits.heap = static_cast<std::uint32_t>(*h);
+            limits.global_pool_bytes = limit("global_pool_bytes", UINT64_MAX);
+            limits.object_pool_bytes = limit("object_pool_bytes", UINT64_MAX);
+            if (!plugin_name || !object || !section || !point_name || !limits_ok) continue;
             if (!names.insert(*plugin_name).second) {
                 report.problems.push_back(problem(PluginErrc::duplicate, name, "the manifest names it twice"));
                 continue;
@@ -122,7 +142,7 @@ ManifestReport Runtime::load_manifest(const std::string& path) noexcept {
             std::filesystem::path object_path(*object);
             if (object_path.is_relative()) object_path = base / object_path;
             pending.push_back(Pending{point, order});
-            sources.push_back(PluginSource{object_path.string(), *section, name});
+            sources.push_back(PluginSource{object_path.string(), *section, name, limits});
             problem_slot.push_back(report.problems.size());
         }
 

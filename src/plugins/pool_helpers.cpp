@@ -1,16 +1,22 @@
 // pool_helpers.cpp: the built-in helpers through which plugins reach pools.
 //
-// Plugins call these with 64-bit numbers; the helpers find the pool for the
-// call in the thread's CallFrame (set by Runtime::run), check every key,
-// length and object index, and copy values in or out. They never throw,
-// never return a pointer, and are MEMPOOL_HELPER (force_align_arg_pointer):
-// DPDK 22.11's JIT calls them with the stack 8 bytes off the ABI alignment.
+// Plugins call these with 64-bit numbers and pointers into their own memory;
+// the helpers find the pool for the call in the thread's CallFrame (set by
+// Runtime::run), check every key, length and object index, charge what they
+// add to the running plugin's budget, and copy values in or out. They never
+// throw and never return a pointer.
 //
 // Conventions (also in plugin_sdk.h):
 //   - setters return MEMPOOL_OK (0) or a MEMPOOL_ERR_* code;
 //   - number getters return 0 when there is nothing to read;
 //   - buffer getters return the number of bytes copied;
-//   - `len` is clamped to MEMPOOL_BUF_SIZE, the size the validator checked.
+//   - `len` is the size the verifier proved for the buffer (HelperArg::size),
+//     clamped again here to max_copy;
+//   - growth of a pool is charged to the plugin (PluginBudget): a new key
+//     costs its bytes plus entry_cost, a longer value the difference, a list
+//     element its bytes; past the plugin's limit the call changes nothing and
+//     returns MEMPOOL_ERR_LIMIT. Overwriting a number in place
+//     (set_*_u64 on an existing key) is free: it changes at most 8 bytes.
 #include <mempool/pool.hpp>
 #include <mempool/runtime.hpp>
 
@@ -49,7 +55,66 @@ Pool* object_pool(std::uint64_t obj) noexcept {
     return f->scope.objects[obj];
 }
 
-std::size_t clamp_len(std::uint64_t len) noexcept { return len > MEMPOOL_BUF_SIZE ? MEMPOOL_BUF_SIZE : len; }
+// The most a helper copies in one call, whatever the plugin says: the size
+// the verifier checks buffers against.
+constexpr std::uint64_t max_copy = MEMPOOL_BUF_SIZE;
+
+std::size_t clamp_len(std::uint64_t len) noexcept { return len > max_copy ? max_copy : len; }
+
+// What a new key costs a pool besides its bytes (index slot, entry header),
+// roughly; charged so that many tiny keys are not free.
+constexpr std::uint64_t entry_cost = 32;
+
+enum class Owner : std::uint8_t { global, object };
+
+// Charges `bytes` of growth to the running plugin, or refuses (false) if
+// that would pass its limit. Outside a plugin (no budget) nothing is charged.
+bool admit(Owner owner, std::uint64_t bytes) noexcept {
+    detail::ThreadState& t = detail::tls;
+    const detail::PluginBudget* b = t.budget;
+    if (b == nullptr || bytes == 0) return true;
+    if (owner == Owner::object) {
+        if (bytes > b->object_limit || t.object_added > b->object_limit - bytes) {
+            b->limit_hits.fetch_add(1, std::memory_order_relaxed);
+            return false;
+        }
+        t.object_added += bytes;
+        return true;
+    }
+    // Several threads may run the plugin at once: add, then take it back if
+    // that passed the limit.
+    const std::uint64_t before = b->global_added.fetch_add(bytes, std::memory_order_relaxed);
+    if (before + bytes > b->global_limit || before + bytes < before) {
+        b->global_added.fetch_sub(bytes, std::memory_order_relaxed);
+        b->limit_hits.fetch_add(1, std::memory_order_relaxed);
+        return false;
+    }
+    return true;
+}
+
+// Whether the plugin has room for one more new key of `bytes` (the fast
+// paths charge after the fact, so they look before when near the limit).
+bool near_limit(Owner owner, std::uint64_t bytes) noexcept {
+    const detail::ThreadState& t = detail::tls;
+    const detail::PluginBudget* b = t.budget;
+    if (b == nullptr) return false;
+    const std::uint64_t used =
+        owner == Owner::object ? t.object_added : b->global_added.load(std::memory_order_relaxed);
+    const std::uint64_t limit = owner == Owner::object ? b->object_limit : b->global_limit;
+    return used + bytes + entry_cost > limit || used + bytes + entry_cost < used;
+}
+
+// Charges growth that already happened (a key a fast path created): the
+// budget may pass its limit by one key; the next growth is refused.
+void charge(Owner owner, std::uint64_t bytes) noexcept {
+    detail::ThreadState& t = detail::tls;
+    const detail::PluginBudget* b = t.budget;
+    if (b == nullptr) return;
+    if (owner == Owner::object)
+        t.object_added += bytes;
+    else
+        b->global_added.fetch_add(bytes, std::memory_order_relaxed);
+}
 
 // ---- operations on one pool, shared by the global and attr helpers -------
 
@@ -58,10 +123,22 @@ std::uint64_t op_get_u64(const Pool* p, std::uint64_t key) noexcept {
     return p->get_u64(static_cast<Key>(key)).value_or(0);
 }
 
-std::uint64_t op_set_u64(Pool* p, std::uint64_t key, std::uint64_t value) noexcept {
+std::uint64_t op_set_u64(Pool* p, Owner owner, std::uint64_t key, std::uint64_t value) noexcept {
     if (p == nullptr) return MEMPOOL_ERR_NO_POOL;
     if (key > key_limit) return MEMPOOL_ERR_INVALID;
-    return code_of(p->set<std::uint64_t>(static_cast<Key>(key), value));
+    if (detail::tls.budget == nullptr) return code_of(p->set<std::uint64_t>(static_cast<Key>(key), value));
+    // Near the limit, look first: a new key is refused, an overwrite is free.
+    // Otherwise the common case costs no lookup: the key count tells whether
+    // the set created a key, which is then charged.
+    bool charged = false;
+    if (near_limit(owner, sizeof value) && !p->contains(static_cast<Key>(key))) {
+        if (!admit(owner, sizeof value + entry_cost)) return MEMPOOL_ERR_LIMIT;
+        charged = true;
+    }
+    const std::size_t keys = p->size();
+    const Status s = p->set<std::uint64_t>(static_cast<Key>(key), value);
+    if (s && !charged && p->size() != keys) charge(owner, sizeof value + entry_cost);
+    return code_of(s);
 }
 
 std::uint64_t op_len(const Pool* p, std::uint64_t key) noexcept {
@@ -70,28 +147,51 @@ std::uint64_t op_len(const Pool* p, std::uint64_t key) noexcept {
     return b ? b.value().size() : 0;
 }
 
-std::uint64_t op_get_buf(const Pool* p, std::uint64_t key, std::uint64_t buf, std::uint64_t len) noexcept {
-    if (p == nullptr || key > key_limit || buf == 0) return 0;
-    Result<std::span<std::byte>> b = p->bytes(static_cast<Key>(key));
-    if (!b) return 0;
-    std::size_t n = clamp_len(len);
-    if (n > b.value().size()) n = b.value().size();
-    std::memcpy(reinterpret_cast<void*>(buf), b.value().data(), n);
+// Copies what fits of `from` into the plugin's buffer and zeroes the rest of
+// the `len` bytes: the verifier counts every byte of an out_bytes buffer as
+// written by the call, so none may keep what was there (uninitialised stack
+// is host stack). Returns the bytes copied.
+std::uint64_t copy_out(std::uint64_t buf, std::uint64_t len, std::span<const std::byte> from) noexcept {
+    if (buf == 0) return 0;
+    const std::size_t room = clamp_len(len);
+    const std::size_t n = from.size() < room ? from.size() : room;
+    auto* out = reinterpret_cast<std::byte*>(buf);
+    if (n != 0) std::memcpy(out, from.data(), n);
+    if (room > n) std::memset(out + n, 0, room - n);
     return n;
 }
 
-std::uint64_t op_set_buf(Pool* p, std::uint64_t key, std::uint64_t buf, std::uint64_t len) noexcept {
-    if (p == nullptr) return MEMPOOL_ERR_NO_POOL;
-    if (key > key_limit || buf == 0 || len == 0) return MEMPOOL_ERR_INVALID;
-    const auto* data = reinterpret_cast<const std::byte*>(buf);
-    return code_of(p->assign(static_cast<Key>(key), {data, clamp_len(len)}));
+std::uint64_t op_get_buf(const Pool* p, std::uint64_t key, std::uint64_t buf, std::uint64_t len) noexcept {
+    if (p == nullptr || key > key_limit) return copy_out(buf, len, {});
+    Result<std::span<std::byte>> b = p->bytes(static_cast<Key>(key));
+    return copy_out(buf, len, b ? b.value() : std::span<const std::byte>{});
 }
 
-std::uint64_t op_append(Pool* p, std::uint64_t key, std::uint64_t buf, std::uint64_t len) noexcept {
+std::uint64_t op_set_buf(Pool* p, Owner owner, std::uint64_t key, std::uint64_t buf, std::uint64_t len) noexcept {
     if (p == nullptr) return MEMPOOL_ERR_NO_POOL;
     if (key > key_limit || buf == 0 || len == 0) return MEMPOOL_ERR_INVALID;
     const auto* data = reinterpret_cast<const std::byte*>(buf);
-    return code_of(p->append(static_cast<Key>(key), {data, clamp_len(len)}));
+    const std::size_t n = clamp_len(len);
+    if (detail::tls.budget != nullptr) {
+        std::uint64_t growth = n + entry_cost;  // a new key
+        if (Result<std::span<std::byte>> old = p->bytes(static_cast<Key>(key)); old)
+            growth = n > old.value().size() ? n - old.value().size() : 0;
+        else if (p->contains(static_cast<Key>(key)))
+            growth = 0;  // a list or a reference: assign() refuses it below
+        if (!admit(owner, growth)) return MEMPOOL_ERR_LIMIT;
+    }
+    return code_of(p->assign(static_cast<Key>(key), {data, n}));
+}
+
+std::uint64_t op_append(Pool* p, Owner owner, std::uint64_t key, std::uint64_t buf, std::uint64_t len) noexcept {
+    if (p == nullptr) return MEMPOOL_ERR_NO_POOL;
+    if (key > key_limit || buf == 0 || len == 0) return MEMPOOL_ERR_INVALID;
+    const auto* data = reinterpret_cast<const std::byte*>(buf);
+    const std::size_t n = clamp_len(len);
+    if (detail::tls.budget == nullptr) return code_of(p->append(static_cast<Key>(key), {data, n}));
+    const bool is_new = !p->contains(static_cast<Key>(key));
+    if (!admit(owner, n + (is_new ? entry_cost : 0))) return MEMPOOL_ERR_LIMIT;
+    return code_of(p->append(static_cast<Key>(key), {data, n}));
 }
 
 std::uint64_t op_list_len(const Pool* p, std::uint64_t key) noexcept {
@@ -100,20 +200,17 @@ std::uint64_t op_list_len(const Pool* p, std::uint64_t key) noexcept {
     return l ? l.value().size() : 0;
 }
 
+// Element `index` of a list. The walk from the head is linear in the index;
+// ListView has no indexed access yet (src/pool).
 std::uint64_t op_get_elem(const Pool* p, std::uint64_t key, std::uint64_t index, std::uint64_t buf,
                           std::uint64_t len) noexcept {
-    if (p == nullptr || key > key_limit || buf == 0) return 0;
+    if (p == nullptr || key > key_limit) return copy_out(buf, len, {});
     Result<ListView> l = p->list(static_cast<Key>(key));
-    if (!l || index >= l.value().size()) return 0;
+    if (!l || index >= l.value().size()) return copy_out(buf, len, {});
     std::uint64_t i = 0;
-    for (std::span<std::byte> e : l.value()) {
-        if (i++ != index) continue;
-        std::size_t n = clamp_len(len);
-        if (n > e.size()) n = e.size();
-        std::memcpy(reinterpret_cast<void*>(buf), e.data(), n);
-        return n;
-    }
-    return 0;
+    for (std::span<std::byte> e : l.value())
+        if (i++ == index) return copy_out(buf, len, e);
+    return copy_out(buf, len, {});
 }
 
 // ---- the helpers ----------------------------------------------------------
@@ -122,11 +219,15 @@ std::uint64_t op_get_elem(const Pool* p, std::uint64_t key, std::uint64_t index,
 using u64 = std::uint64_t;
 
 H get_state_u64(u64 key, u64, u64, u64, u64) noexcept { return op_get_u64(global_pool(), key); }
-H set_state_u64(u64 key, u64 v, u64, u64, u64) noexcept { return op_set_u64(global_pool(), key, v); }
+H set_state_u64(u64 key, u64 v, u64, u64, u64) noexcept { return op_set_u64(global_pool(), Owner::global, key, v); }
 H get_state_len(u64 key, u64, u64, u64, u64) noexcept { return op_len(global_pool(), key); }
 H get_state_buf(u64 key, u64 buf, u64 len, u64, u64) noexcept { return op_get_buf(global_pool(), key, buf, len); }
-H set_state_buf(u64 key, u64 buf, u64 len, u64, u64) noexcept { return op_set_buf(global_pool(), key, buf, len); }
-H append_state(u64 key, u64 buf, u64 len, u64, u64) noexcept { return op_append(global_pool(), key, buf, len); }
+H set_state_buf(u64 key, u64 buf, u64 len, u64, u64) noexcept {
+    return op_set_buf(global_pool(), Owner::global, key, buf, len);
+}
+H append_state(u64 key, u64 buf, u64 len, u64, u64) noexcept {
+    return op_append(global_pool(), Owner::global, key, buf, len);
+}
 H state_list_len(u64 key, u64, u64, u64, u64) noexcept { return op_list_len(global_pool(), key); }
 H get_state_elem(u64 key, u64 i, u64 buf, u64 len, u64) noexcept {
     return op_get_elem(global_pool(), key, i, buf, len);
@@ -137,7 +238,7 @@ u64 no_object(u64 obj) noexcept { return obj > MEMPOOL_OBJ_SECOND ? MEMPOOL_ERR_
 H get_attr_u64(u64 obj, u64 key, u64, u64, u64) noexcept { return op_get_u64(object_pool(obj), key); }
 H set_attr_u64(u64 obj, u64 key, u64 v, u64, u64) noexcept {
     Pool* p = object_pool(obj);
-    return p == nullptr ? no_object(obj) : op_set_u64(p, key, v);
+    return p == nullptr ? no_object(obj) : op_set_u64(p, Owner::object, key, v);
 }
 H get_attr_len(u64 obj, u64 key, u64, u64, u64) noexcept { return op_len(object_pool(obj), key); }
 H get_attr_buf(u64 obj, u64 key, u64 buf, u64 len, u64) noexcept {
@@ -145,11 +246,11 @@ H get_attr_buf(u64 obj, u64 key, u64 buf, u64 len, u64) noexcept {
 }
 H set_attr_buf(u64 obj, u64 key, u64 buf, u64 len, u64) noexcept {
     Pool* p = object_pool(obj);
-    return p == nullptr ? no_object(obj) : op_set_buf(p, key, buf, len);
+    return p == nullptr ? no_object(obj) : op_set_buf(p, Owner::object, key, buf, len);
 }
 H append_attr(u64 obj, u64 key, u64 buf, u64 len, u64) noexcept {
     Pool* p = object_pool(obj);
-    return p == nullptr ? no_object(obj) : op_append(p, key, buf, len);
+    return p == nullptr ? no_object(obj) : op_append(p, Owner::object, key, buf, len);
 }
 H attr_list_len(u64 obj, u64 key, u64, u64, u64) noexcept { return op_list_len(object_pool(obj), key); }
 H get_attr_elem(u64 obj, u64 key, u64 i, u64 buf, u64 len) noexcept {
@@ -159,7 +260,9 @@ H get_attr_elem(u64 obj, u64 key, u64 i, u64 buf, u64 len) noexcept {
 #undef H
 
 constexpr HelperArg N = HelperArg::number;
-constexpr HelperArg B = HelperArg::buffer;
+constexpr HelperArg In = HelperArg::in_bytes;
+constexpr HelperArg Out = HelperArg::out_bytes;
+constexpr HelperArg S = HelperArg::size;
 
 }  // namespace
 
@@ -169,19 +272,19 @@ std::span<const HelperSpec> pool_helpers() noexcept {
         {"get_state_u64", &get_state_u64, 1, {N}},
         {"set_state_u64", &set_state_u64, 2, {N, N}},
         {"get_state_len", &get_state_len, 1, {N}},
-        {"get_state_buf", &get_state_buf, 3, {N, B, N}},
-        {"set_state_buf", &set_state_buf, 3, {N, B, N}},
-        {"append_state", &append_state, 3, {N, B, N}},
+        {"get_state_buf", &get_state_buf, 3, {N, Out, S}},
+        {"set_state_buf", &set_state_buf, 3, {N, In, S}},
+        {"append_state", &append_state, 3, {N, In, S}},
         {"state_list_len", &state_list_len, 1, {N}},
-        {"get_state_elem", &get_state_elem, 4, {N, N, B, N}},
+        {"get_state_elem", &get_state_elem, 4, {N, N, Out, S}},
         {"get_attr_u64", &get_attr_u64, 2, {N, N}},
         {"set_attr_u64", &set_attr_u64, 3, {N, N, N}},
         {"get_attr_len", &get_attr_len, 2, {N, N}},
-        {"get_attr_buf", &get_attr_buf, 4, {N, N, B, N}},
-        {"set_attr_buf", &set_attr_buf, 4, {N, N, B, N}},
-        {"append_attr", &append_attr, 4, {N, N, B, N}},
+        {"get_attr_buf", &get_attr_buf, 4, {N, N, Out, S}},
+        {"set_attr_buf", &set_attr_buf, 4, {N, N, In, S}},
+        {"append_attr", &append_attr, 4, {N, N, In, S}},
         {"attr_list_len", &attr_list_len, 2, {N, N}},
-        {"get_attr_elem", &get_attr_elem, 5, {N, N, N, B, N}},
+        {"get_attr_elem", &get_attr_elem, 5, {N, N, N, Out, S}},
     };
     return table;
 }

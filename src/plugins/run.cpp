@@ -7,10 +7,16 @@
 // copied again, so a plugin that writes into its arguments cannot change what
 // the next plugin sees. A run() nested inside a helper gets a fresh zeroed
 // struct on the stack instead, so the outer plugin's arguments stay intact.
+//
+// Around each plugin: the thread's state names the plugin's budget (the pool
+// helpers charge it) and its heap arena is sized for it, then reset (zeroed
+// where the plugin used it) when it returns.
 #include <mempool/runtime.hpp>
 
 #include "bpf_backend.hpp"
 #include "call_state.hpp"
+
+#include <cstdlib>
 
 namespace mempool {
 namespace detail {
@@ -18,6 +24,32 @@ constinit thread_local ThreadState tls __attribute__((tls_model("initial-exec"))
 }  // namespace detail
 
 namespace {
+
+// Prepares the thread's heap for a plugin of `size` bytes of heap. False if
+// the arena cannot grow that far (out of memory): the plugin is not run.
+inline bool enter(detail::ThreadState& t, const detail::PluginBudget* b) noexcept {
+    t.budget = b;
+    t.object_added = 0;
+    const std::uint32_t size = b != nullptr ? b->heap_size : 0;
+    if (size > t.heap.capacity && !detail::reserve_heap(t.heap, size)) [[unlikely]] {
+        t.heap.size = 0;
+        return false;
+    }
+    t.heap.size = size;
+    return true;
+}
+
+inline void leave(detail::ThreadState& t) noexcept {
+    if (t.heap.high != 0) t.heap.reset();
+    t.heap.size = 0;
+    t.budget = nullptr;
+}
+
+inline std::uint64_t refuse(const detail::PluginBudget* b, RunResult& r) noexcept {
+    if (b != nullptr) b->aborts.fetch_add(1, std::memory_order_relaxed);
+    ++r.aborted;
+    return MEMPOOL_RUN_ABORTED;
+}
 
 inline void fill(bpf_full_args_t& a, std::span<const Arg> args) noexcept {
     const std::size_t n = args.size() < MEMPOOL_MAX_ARGS ? args.size() : MEMPOOL_MAX_ARGS;
@@ -48,7 +80,11 @@ RunResult Runtime::run_attached(const Point& p, std::span<const Arg> args, const
     RunResult result;
     for (const Attached& a : p.entries) {
         fill(t.args, args);
-        result.value = a.jit != nullptr ? a.jit(&t.args) : detail::bpf_interpret(a.bpf, &t.args);
+        if (enter(t, a.budget)) [[likely]]
+            result.value = a.jit != nullptr ? a.jit(&t.args) : detail::bpf_interpret(a.bpf, &t.args);
+        else
+            result.value = refuse(a.budget, result);
+        leave(t);
         ++result.ran;
     }
     t.depth = 0;
@@ -63,15 +99,44 @@ RunResult Runtime::run_attached(const Point& p, std::span<const Arg> args, const
     detail::ThreadState& t = detail::tls;
     const CallFrame frame{global_, scope};
     const CallFrame* const outer = t.frame;
+    // The outer plugin's budget and heap stay as they are: the inner plugins
+    // get an arena of their own, dropped at the end.
+    const detail::PluginBudget* const outer_budget = t.budget;
+    const std::uint64_t outer_added = t.object_added;
+    const detail::HeapArena outer_heap = t.heap;
+    t.heap = detail::HeapArena{};
     t.frame = &frame;
     ++t.depth;
     RunResult result;
+    std::uint8_t* own = nullptr;
     for (const Attached& a : p.entries) {
         bpf_full_args_t local{};
         fill(local, args);
-        result.value = a.jit != nullptr ? a.jit(&local) : detail::bpf_interpret(a.bpf, &local);
+        const std::uint32_t size = a.budget != nullptr ? a.budget->heap_size : 0;
+        if (size > t.heap.capacity) {
+            std::free(own);
+            own = static_cast<std::uint8_t*>(std::calloc(1, size));
+            t.heap = detail::HeapArena{};
+            if (own != nullptr) {
+                t.heap.base = own;
+                t.heap.capacity = size;
+            }
+        }
+        t.budget = a.budget;
+        t.object_added = 0;
+        if (size <= t.heap.capacity) {
+            t.heap.size = size;
+            result.value = a.jit != nullptr ? a.jit(&local) : detail::bpf_interpret(a.bpf, &local);
+        } else {
+            result.value = refuse(a.budget, result);
+        }
+        if (t.heap.high != 0) t.heap.reset();
         ++result.ran;
     }
+    std::free(own);
+    t.heap = outer_heap;
+    t.budget = outer_budget;
+    t.object_added = outer_added;
     --t.depth;
     t.frame = outer;
     return result;

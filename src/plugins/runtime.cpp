@@ -6,6 +6,7 @@
 #include "child_validation.hpp"
 #include "diagnose.hpp"
 #include "elf_object.hpp"
+#include "helper_signature.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -49,6 +50,9 @@ Runtime::Runtime(RuntimeOptions options) noexcept : options_(options) {
     if (options_.pool_helpers) {
         for (const HelperSpec& h : pool_helpers()) (void)register_helper(h);
     }
+    if (options_.heap_helpers) {
+        for (const HelperSpec& h : heap_helpers()) (void)register_helper(h);
+    }
 }
 
 Runtime::~Runtime() = default;
@@ -73,8 +77,8 @@ std::string join(const std::vector<std::string>& v) {
 
 PluginStatus Runtime::register_helper(HelperSpec spec) noexcept {
     try {
-        if (spec.name.empty() || spec.fn == nullptr || spec.arg_count > 5)
-            return fail(PluginErrc::invalid_argument, {}, "helper needs a name, a function and at most 5 arguments");
+        if (std::string why; !detail::check_helper_spec(spec, why))
+            return fail(PluginErrc::invalid_argument, {}, why);
         for (const HelperSpec& h : helpers_)
             if (h.name == spec.name)
                 return fail(PluginErrc::duplicate, {}, "helper '" + spec.name + "' is already registered");
@@ -110,6 +114,12 @@ LoadResult Runtime::load(const std::string& object_path, const std::string& sect
         if (!r.empty()) return std::move(r.front());
     } catch (const std::bad_alloc&) {
     }
+    return fail(PluginErrc::internal, {}, "out of memory").error;
+}
+
+LoadResult Runtime::load(const PluginSource& source) noexcept {
+    std::vector<LoadResult> r = load_impl({&source, 1}, true);
+    if (!r.empty()) return std::move(r.front());
     return fail(PluginErrc::internal, {}, "out of memory").error;
 }
 
@@ -154,6 +164,12 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
             const PluginSource& src = sources[i];
             Pending& p = pending[i];
             p.err.plugin = src.name.empty() ? src.section : src.name;
+            if (src.limits.heap.value_or(options_.heap_size) > max_heap_size) {
+                p.err.code = PluginErrc::invalid_argument;
+                p.err.message = "heap of " + std::to_string(src.limits.heap.value_or(options_.heap_size)) +
+                                " bytes, more than the " + std::to_string(max_heap_size) + " allowed";
+                continue;
+            }
             if (!p.object.open(src.object_path, p.err)) continue;
             if (!p.object.has_code_section(src.section)) {
                 p.err.code = PluginErrc::missing_section;
@@ -282,6 +298,9 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
             prog->name_ = err.plugin;
             prog->section_ = src.section;
             prog->instructions_ = static_cast<std::uint32_t>(p.object.instructions(src.section).size());
+            prog->budget_.heap_size = src.limits.heap.value_or(options_.heap_size);
+            prog->budget_.global_limit = src.limits.global_pool_bytes.value_or(options_.global_pool_limit);
+            prog->budget_.object_limit = src.limits.object_pool_bytes.value_or(options_.object_pool_limit);
             if (!keep) {
                 results.emplace_back(PluginError{});
                 continue;
@@ -304,7 +323,8 @@ PluginStatus Runtime::attach(PointId point, ProgramPtr program, std::int32_t ord
                                    [](std::int32_t o, const Attached& a) { return o < a.order; });
         const auto jit = program->jit_;
         const void* bpf = program->bpf_;
-        entries.insert(at, Attached{std::move(program), order, jit, bpf});
+        const detail::PluginBudget* budget = &program->budget_;
+        entries.insert(at, Attached{std::move(program), order, jit, bpf, budget});
         update_busy(point.index);
         return {};
     } catch (const std::bad_alloc&) {

@@ -68,6 +68,28 @@ int mempool_runtime_register_helper(mempool_runtime* rt, const char* name, mempo
     }
 }
 
+int mempool_runtime_register_helper_signature(mempool_runtime* rt, const char* name, mempool_helper_fn fn,
+                                              const struct mempool_helper_signature* sig) noexcept {
+    if (rt == nullptr || name == nullptr || fn == nullptr || sig == nullptr || sig->nargs > 5) return -1;
+    try {
+        mempool::HelperSpec spec;
+        spec.name = name;
+        spec.fn = fn;
+        spec.arg_count = static_cast<std::uint8_t>(sig->nargs);
+        for (unsigned i = 0; i < sig->nargs; ++i) {
+            if (sig->args[i] > MEMPOOL_HELPER_ARG_HEAP_PTR) return -1;
+            spec.args[i] = static_cast<mempool::HelperArg>(sig->args[i]);
+        }
+        if (sig->ret > MEMPOOL_HELPER_RET_HEAP_OR_NULL) return -1;
+        spec.ret = static_cast<mempool::HelperRet>(sig->ret);
+        spec.ret_size = sig->ret_size;
+        spec.ret_size_arg = sig->ret_size_arg;
+        return rt->rt.register_helper(std::move(spec)) ? 0 : -1;
+    } catch (const std::bad_alloc&) {
+        return -1;
+    }
+}
+
 void mempool_runtime_set_global_pool(mempool_runtime* rt, struct mem_pool* mp) noexcept {
     if (rt == nullptr) return;
     (void)rt->global.release();
@@ -81,14 +103,29 @@ int mempool_runtime_point(mempool_runtime* rt, const char* name) noexcept {
     return p.valid() ? static_cast<int>(p.index) : -1;
 }
 
-int mempool_runtime_load(mempool_runtime* rt, const char* object, const char* section, const char* name, int point,
-                         int32_t order, char* err, size_t errlen) noexcept {
+int mempool_runtime_load_with_limits(mempool_runtime* rt, const char* object, const char* section, const char* name,
+                                     int point, int32_t order, const struct mempool_plugin_limits* limits, char* err,
+                                     size_t errlen) noexcept {
     try {
         if (rt == nullptr || object == nullptr || section == nullptr || point < 0) {
             copy_message("invalid argument", err, errlen);
             return -1;
         }
-        mempool::LoadResult r = rt->rt.load(object, section, name != nullptr ? name : "");
+        mempool::PluginSource source{object, section, name != nullptr ? name : ""};
+        if (limits != nullptr) {
+            if (limits->heap != MEMPOOL_LIMIT_DEFAULT) {
+                if (limits->heap > mempool::max_heap_size) {
+                    copy_message("invalid argument: heap above 64 MiB", err, errlen);
+                    return -1;
+                }
+                source.limits.heap = static_cast<std::uint32_t>(limits->heap);
+            }
+            if (limits->global_pool_bytes != MEMPOOL_LIMIT_DEFAULT)
+                source.limits.global_pool_bytes = limits->global_pool_bytes;
+            if (limits->object_pool_bytes != MEMPOOL_LIMIT_DEFAULT)
+                source.limits.object_pool_bytes = limits->object_pool_bytes;
+        }
+        mempool::LoadResult r = rt->rt.load(source);
         if (!r) {
             copy_message(r.error().to_string(), err, errlen);
             return -1;
@@ -104,6 +141,11 @@ int mempool_runtime_load(mempool_runtime* rt, const char* object, const char* se
         copy_message("out of memory", err, errlen);
         return -1;
     }
+}
+
+int mempool_runtime_load(mempool_runtime* rt, const char* object, const char* section, const char* name, int point,
+                         int32_t order, char* err, size_t errlen) noexcept {
+    return mempool_runtime_load_with_limits(rt, object, section, name, point, order, nullptr, err, errlen);
 }
 
 int mempool_runtime_load_batch(mempool_runtime* rt, const struct mempool_plugin_spec* specs, size_t n, char* errors,

@@ -173,6 +173,55 @@ TEST_P(Helpers, ListAppendLengthAndBoundedRead) {
     EXPECT_EQ(bytes_at(global, 105), pattern.substr(0, MEMPOOL_BUF_SIZE));
 }
 
+// A plugin that keeps appending to the global pool stops at its limit, with
+// MEMPOOL_ERR_LIMIT, and the pool keeps what was added before; the limit is
+// the plugin's own (manifest "global_pool_bytes", PluginSource::limits).
+TEST_P(Helpers, AppendingStopsAtTheGlobalPoolLimit) {
+    PluginSource src{probes("helper_probes.o"), "probe/append_state", "greedy"};
+    src.limits.global_pool_bytes = 1000;
+    LoadResult r = rt.load(src);
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(r.value()->global_pool_limit(), 1000u);
+    PointId p = rt.point("greedy");
+    ASSERT_TRUE(rt.attach(p, r.value()).ok());
+    std::array<Arg, 3> args{Arg::u64(1), Arg::bytes(as_bytes(pattern)), Arg::u64(16)};
+    std::uint64_t ok = 0, refused = 0;
+    for (int i = 0; i < 200; ++i) {
+        const std::uint64_t v = rt.run(p, args).value;
+        if (v == MEMPOOL_OK) ++ok;
+        else if (v == MEMPOOL_ERR_LIMIT) ++refused;
+    }
+    // 32 + 16 for the first element (a new key), then 16 each: 1 + (1000 - 48) / 16 = 60.
+    EXPECT_EQ(ok, 60u);
+    EXPECT_EQ(refused, 200u - ok);
+    EXPECT_EQ(global.list(1).value().size(), ok);
+    EXPECT_LE(r.value()->global_pool_added(), 1000u);
+    EXPECT_EQ(r.value()->limit_hits(), refused);
+    // Another plugin has its own budget (the default, 16 MiB).
+    EXPECT_EQ(call_args("append_state", args), MEMPOOL_OK);
+}
+
+// Object pools: the limit is per run (each run is one object, one route).
+TEST_P(Helpers, ObjectPoolLimitIsPerRun) {
+    PluginSource src{probes("helper_probes.o"), "probe/append_attr", "attr_greedy"};
+    src.limits.object_pool_bytes = 40;
+    LoadResult r = rt.load(src);
+    ASSERT_TRUE(r) << r.error().to_string();
+    PointId p = rt.point("attr_greedy");
+    ASSERT_TRUE(rt.attach(p, r.value()).ok());
+    Pool route;
+    CallScope scope;
+    scope.objects[0] = &route;
+    std::array<Arg, 4> args{Arg::u64(MEMPOOL_OBJ_FIRST), Arg::u64(5), Arg::bytes(as_bytes(pattern)), Arg::u64(8)};
+    EXPECT_EQ(rt.run(p, args, scope).value, MEMPOOL_OK);  // 8 + 32 = 40: just fits
+    EXPECT_EQ(rt.run(p, args, scope).value, MEMPOOL_OK);  // a new run, a new budget: 8
+    args[3] = Arg::u64(16);
+    args[1] = Arg::u64(6);
+    EXPECT_EQ(rt.run(p, args, scope).value, MEMPOOL_ERR_LIMIT);  // 16 + 32 > 40
+    EXPECT_FALSE(route.contains(6));
+    EXPECT_EQ(route.list(5).value().size(), 2u);
+}
+
 TEST_P(Helpers, AttrHelpersActOnTheObjectsOfTheCall) {
     Pool route_a, route_b;
     CallScope one;

@@ -196,6 +196,7 @@ TEST_P(RuntimeTest, HelperRegistrationIsChecked) {
 TEST_P(RuntimeTest, PoolHelpersCanBeLeftOut) {
     RuntimeOptions o = options_for(GetParam());
     o.pool_helpers = false;
+    o.heap_helpers = false;
     Runtime bare(o);
     EXPECT_TRUE(bare.helpers().empty());
     LoadResult r = bare.load(shipped("count_updates.o"), "plugin/count_updates");

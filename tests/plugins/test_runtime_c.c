@@ -34,6 +34,16 @@ static int run_with(int use_jit) {
   CHECK(mempool_runtime_register_helper(rt, "twice", twice, 1, 0) == -1);
   CHECK(mempool_runtime_register_helper(rt, "x", twice, 6, 0) == -1);
   CHECK(mempool_runtime_register_helper(NULL, "x", twice, 1, 0) == -1);
+  {
+    struct mempool_helper_signature sig = {3, {MEMPOOL_HELPER_ARG_NUMBER, MEMPOOL_HELPER_ARG_IN_BYTES,
+                                               MEMPOOL_HELPER_ARG_SIZE}, MEMPOOL_HELPER_RET_NUMBER, 0, -1};
+    CHECK(mempool_runtime_register_helper_signature(rt, "twice_sig", twice, &sig) == 0);
+    sig.args[2] = MEMPOOL_HELPER_ARG_NUMBER; /* in_bytes without its size */
+    CHECK(mempool_runtime_register_helper_signature(rt, "bad_sig", twice, &sig) == -1);
+    struct mempool_helper_signature alloc = {1, {MEMPOOL_HELPER_ARG_NUMBER}, MEMPOOL_HELPER_RET_HEAP_OR_NULL, 0, 0};
+    CHECK(mempool_runtime_register_helper_signature(rt, "alloc_sig", twice, &alloc) == 0);
+    CHECK(mempool_runtime_register_helper_signature(rt, "x", twice, NULL) == -1);
+  }
 
   int msg = mempool_runtime_point(rt, "bgp_message");
   int rep = mempool_runtime_point(rt, "peer_report");
@@ -47,6 +57,17 @@ static int run_with(int use_jit) {
                              err, sizeof err) == 0);
   CHECK(mempool_runtime_load(rt, MEMPOOL_PLUGINS_DIR "/path_metric.o", "plugin/path_metric", NULL, recv, 0, err,
                              sizeof err) == 0);
+  {
+    struct mempool_plugin_limits limits = mempool_plugin_limits_default();
+    limits.heap = 4096;
+    limits.global_pool_bytes = 100;
+    CHECK(mempool_runtime_load_with_limits(rt, MEMPOOL_PLUGINS_DIR "/count_updates.o", "plugin/count_updates",
+                                           "limited", mempool_runtime_point(rt, "limited"), 0, &limits, err,
+                                           sizeof err) == 0);
+    limits.heap = (uint64_t)1 << 40;
+    CHECK(mempool_runtime_load_with_limits(rt, MEMPOOL_PLUGINS_DIR "/count_updates.o", "plugin/count_updates",
+                                           "too_big", msg, 0, &limits, err, sizeof err) == -1);
+  }
   /* A refusal comes back as one line. */
   CHECK(mempool_runtime_load(rt, MEMPOOL_TEST_BAD_DIR "/loop.o", "plugin/loop", "spin", msg, 0, err, sizeof err) ==
         -1);
