@@ -6,11 +6,19 @@
 namespace mempool::detail {
 namespace {
 
+// Enough to say what is wrong with a file; a hostile one could have a
+// problem per symbol.
+constexpr std::size_t max_problems = 100;
+
 std::string quoted(std::string_view s) {
     std::string out = "'";
     out.append(s);
     out += '\'';
     return out;
+}
+
+void add_problem(std::vector<ElfProblem>& problems, ElfProblem problem) {
+    if (problems.size() < max_problems) problems.push_back(std::move(problem));
 }
 
 }  // namespace
@@ -41,7 +49,7 @@ bool ElfFile::open(std::span<const std::uint8_t> bytes, std::vector<ElfProblem>&
     symbols_.clear();
     symtab_ = 0;
     auto fail = [&](std::string message) {
-        problems.push_back({"not a usable eBPF object: " + std::move(message)});
+        add_problem(problems, {"not a usable eBPF object: " + std::move(message)});
         return false;
     };
 
@@ -84,7 +92,7 @@ bool ElfFile::open(std::span<const std::uint8_t> bytes, std::vector<ElfProblem>&
         s.entsize = load_le64(h + 56);
     }
     if (sections_[0].type != elf::sht_null)
-        problems.push_back({"section 0 has type " + std::to_string(sections_[0].type) + "; it must be SHT_NULL"});
+        add_problem(problems, {"section 0 has type " + std::to_string(sections_[0].type) + "; it must be SHT_NULL"});
     const ElfSection& names = sections_[shstrndx];
     if (names.type != elf::sht_strtab)
         return fail("section name table (section " + std::to_string(shstrndx) + ") is not a string table");
@@ -94,14 +102,14 @@ bool ElfFile::open(std::span<const std::uint8_t> bytes, std::vector<ElfProblem>&
     for (std::size_t i = 0; i < shnum; ++i) {
         const std::uint32_t name_index = load_le32(b + shoff + i * elf::shdr_size);
         if (!string_at(shstrndx, name_index, sections_[i].name)) {
-            problems.push_back({"section " + std::to_string(i) + "'s name lies outside the section name table"});
+            add_problem(problems, {"section " + std::to_string(i) + "'s name lies outside the section name table"});
             ok = false;
         }
     }
     for (std::size_t i = 1; i < shnum; ++i) {
         const ElfSection& s = sections_[i];
         if (s.type != elf::sht_nobits && s.type != elf::sht_null && !range_fits(s.offset, s.size, bytes.size())) {
-            problems.push_back({"section " + quoted(s.name) + " (offset " + std::to_string(s.offset) + ", " +
+            add_problem(problems, {"section " + quoted(s.name) + " (offset " + std::to_string(s.offset) + ", " +
                                 std::to_string(s.size) + " bytes) lies outside the file"});
             ok = false;
         }
@@ -135,14 +143,14 @@ bool ElfFile::open(std::span<const std::uint8_t> bytes, std::vector<ElfProblem>&
         sym.value = load_le64(e + 8);
         sym.size = load_le64(e + 16);
         if (!string_at(st.link, name_index, sym.name)) {
-            problems.push_back({"symbol " + std::to_string(i) + "'s name lies outside the symbol string table"});
+            add_problem(problems, {"symbol " + std::to_string(i) + "'s name lies outside the symbol string table"});
             ok = false;
         }
         if (sym.shndx == elf::shn_xindex) {
-            problems.push_back({"symbol " + std::to_string(i) + " uses extended section numbering (not supported)"});
+            add_problem(problems, {"symbol " + std::to_string(i) + " uses extended section numbering (not supported)"});
             ok = false;
         } else if (sym.shndx >= shnum && sym.shndx != elf::shn_abs && sym.shndx != elf::shn_common) {
-            problems.push_back({"symbol " + quoted(sym.name) + " refers to section " + std::to_string(sym.shndx) +
+            add_problem(problems, {"symbol " + quoted(sym.name) + " refers to section " + std::to_string(sym.shndx) +
                                 ", which does not exist"});
             ok = false;
         }
@@ -156,7 +164,7 @@ bool ElfFile::relocations(std::size_t rel_section, std::vector<ElfRel>& out, std
     const ElfSection& r = sections_[rel_section];
     bool ok = true;
     auto problem = [&](std::string message) {
-        problems.push_back({"relocation section " + quoted(r.name) + ": " + std::move(message)});
+        add_problem(problems, {"relocation section " + quoted(r.name) + ": " + std::move(message)});
         ok = false;
     };
     if (r.type != elf::sht_rel) {

@@ -39,6 +39,24 @@ struct Issue {
     std::string message;
 };
 
+// The problems found, up to a bound: a hostile object could otherwise have
+// the loader build millions of messages (one per instruction or symbol).
+class Issues {
+public:
+    static constexpr std::size_t max_kept = 200;
+    void push_back(Issue issue) {
+        if (list_.size() < max_kept) list_.push_back(std::move(issue));
+        else ++dropped_;
+    }
+    [[nodiscard]] bool empty() const noexcept { return list_.empty(); }
+    [[nodiscard]] std::vector<Issue>& list() noexcept { return list_; }
+    [[nodiscard]] std::size_t dropped() const noexcept { return dropped_; }
+
+private:
+    std::vector<Issue> list_;
+    std::size_t dropped_ = 0;
+};
+
 std::string quoted(std::string_view s) {
     std::string out = "'";
     out.append(s);
@@ -76,7 +94,7 @@ std::string relocation_name(std::uint32_t type) {
 // Checks the encodings program.hpp promises: LDDW pairs (second slot empty, not
 // a function start), LDDW src 0 or (when allowed) pseudo_rodata, helper calls
 // below helper_count, local calls to a function start, no other call source.
-void check_code(const Program& p, std::size_t helper_count, bool allow_rodata, std::vector<Issue>& issues) {
+void check_code(const Program& p, std::size_t helper_count, bool allow_rodata, Issues& issues) {
     const auto& code = p.code;
     const auto& starts = p.function_starts;
     auto issue = [&](std::size_t pc, std::string message) {
@@ -128,7 +146,7 @@ public:
     // `called`, if given, collects the helper names calls refer to instead of
     // resolving them against `helpers` (summarize_elf).
     Linker(const ElfFile& elf, std::span<const std::string> helpers, std::vector<std::string>* called,
-           Program& program, std::vector<Issue>& issues)
+           Program& program, Issues& issues)
         : elf_(elf), helpers_(helpers), called_(called), program_(program), issues_(issues) {
         const auto& sections = elf_.sections();
         for (std::size_t i = 0; i < elf_.symbols().size(); ++i) {
@@ -136,6 +154,10 @@ public:
             if (s.type != elf::stt_func || s.shndx == elf::shn_undef || s.shndx >= sections.size()) continue;
             functions_by_section_[s.shndx].push_back(i);
             if (s.value % 8 != 0) misaligned_function_.try_emplace(s.shndx, i);
+        }
+        for (std::size_t j = 1; j < sections.size(); ++j) {
+            if (sections[j].type == elf::sht_rel || sections[j].type == elf::sht_rela)
+                relocation_sections_[sections[j].info].push_back(static_cast<std::uint32_t>(j));
         }
         // By address (symbol order among aliases), for binary searches.
         for (auto& [section, list] : functions_by_section_) {
@@ -181,15 +203,18 @@ public:
         bool any = false;
         for (const Function& f : functions_) {
             if (!f.placed) continue;
-            for (const BtfLine& l : lines.section(sections[f.section].name)) {
-                if (l.insn < f.start || l.insn >= f.end) continue;
-                auto [it, fresh] = seen.try_emplace({l.file, l.line, l.column},
-                                                    static_cast<std::uint32_t>(program_.lines.size() + 1));
-                if (fresh) program_.lines.push_back(SourceLine{std::string(l.file), l.line, l.column});
-                // The record holds until the next one (records are sorted).
-                const std::uint32_t from = f.base + (l.insn - f.start);
-                const std::uint32_t to = f.base + (f.end - f.start);
-                std::fill(line_of.begin() + from, line_of.begin() + to, it->second);
+            const std::span<const BtfLine> records = lines.section(sections[f.section].name);
+            auto it = std::lower_bound(records.begin(), records.end(), f.start,
+                                       [](const BtfLine& l, std::uint32_t insn) { return l.insn < insn; });
+            for (; it != records.end() && it->insn < f.end; ++it) {
+                auto [entry, fresh] = seen.try_emplace({it->file, it->line, it->column},
+                                                       static_cast<std::uint32_t>(program_.lines.size() + 1));
+                if (fresh) program_.lines.push_back(SourceLine{std::string(it->file), it->line, it->column});
+                // A record holds until the next one, or the end of its function.
+                const auto next = it + 1;
+                const std::uint32_t until = next != records.end() && next->insn < f.end ? next->insn : f.end;
+                std::fill(line_of.begin() + (f.base + (it->insn - f.start)), line_of.begin() + (f.base + (until - f.start)),
+                          entry->second);
                 any = true;
             }
         }
@@ -215,6 +240,13 @@ private:
 
     [[nodiscard]] std::uint64_t value_of(std::size_t symbol) const noexcept { return elf_.symbols()[symbol].value; }
 
+    // The SHT_REL and SHT_RELA sections whose sh_info is `section`.
+    [[nodiscard]] std::span<const std::uint32_t> relocation_sections_for(std::uint32_t section) const noexcept {
+        const auto it = relocation_sections_.find(section);
+        if (it == relocation_sections_.end()) return {};
+        return it->second;
+    }
+
     void issue(std::string message) { issues_.push_back({0, false, std::move(message)}); }
     void issue_at(std::uint32_t pc, std::string message) { issues_.push_back({pc, true, std::move(message)}); }
     void problems_to_issues(std::vector<ElfProblem>& problems) {
@@ -232,9 +264,8 @@ private:
         const auto& sections = elf_.sections();
         std::vector<ElfRel> entries;
         std::vector<ElfProblem> problems;
-        for (std::size_t j = 1; j < sections.size(); ++j) {
+        for (const std::uint32_t j : relocation_sections_for(section)) {
             const ElfSection& s = sections[j];
-            if (s.info != section) continue;
             if (s.type == elf::sht_rela) {
                 issue("relocation section " + section_name(j) + " is SHT_RELA; eBPF objects use SHT_REL");
                 r.usable = false;
@@ -394,12 +425,10 @@ private:
         std::optional<std::uint64_t>& base = rodata_base_[section];
         const auto& sections = elf_.sections();
         const ElfSection& s = sections[section];
-        for (std::size_t j = 1; j < sections.size(); ++j) {
-            if ((sections[j].type == elf::sht_rel || sections[j].type == elf::sht_rela) && sections[j].info == section) {
-                issue("read-only data " + section_name(section) + " holds addresses (relocated by " + section_name(j) +
-                      "): tables of pointers are not supported; use indices into a table instead");
-                return base;
-            }
+        if (const auto rels = relocation_sections_for(section); !rels.empty()) {
+            issue("read-only data " + section_name(section) + " holds addresses (relocated by " +
+                  section_name(rels.front()) + "): tables of pointers are not supported; use indices into a table instead");
+            return base;
         }
         std::uint64_t align = s.addralign == 0 ? 1 : s.addralign;
         if ((align & (align - 1)) != 0 || align > 4096) {
@@ -645,10 +674,11 @@ private:
     std::span<const std::string> helpers_;
     std::vector<std::string>* called_;
     Program& program_;
-    std::vector<Issue>& issues_;
+    Issues& issues_;
 
     std::map<std::uint32_t, std::vector<std::size_t>> functions_by_section_;  // FUNC symbol indices, by address
-    std::map<std::uint32_t, std::size_t> misaligned_function_;                // section -> a FUNC symbol not at 8k
+    std::map<std::uint32_t, std::size_t> misaligned_function_;
+    std::map<std::uint32_t, std::vector<std::uint32_t>> relocation_sections_;  // target -> REL/RELA sections                // section -> a FUNC symbol not at 8k
     std::vector<Function> functions_;
     std::map<std::pair<std::uint32_t, std::uint32_t>, std::size_t> function_index_;
     std::vector<CallFix> calls_;
@@ -658,10 +688,10 @@ private:
 
 // ---- the entry points -------------------------------------------------------
 
-std::vector<Diagnostic> to_diagnostics(std::vector<Issue>& issues, const Program& p) {
+std::vector<Diagnostic> to_diagnostics(Issues& issues, const Program& p) {
     std::vector<Diagnostic> out;
-    out.reserve(issues.size());
-    for (Issue& i : issues) {
+    out.reserve(issues.list().size() + 1);
+    for (Issue& i : issues.list()) {
         Diagnostic d;
         d.pc = i.pc;
         d.message = std::move(i.message);
@@ -669,11 +699,16 @@ std::vector<Diagnostic> to_diagnostics(std::vector<Issue>& issues, const Program
             d.where = p.lines[p.line_of[i.pc] - 1];
         out.push_back(std::move(d));
     }
+    if (issues.dropped() != 0) {
+        Diagnostic d;
+        d.message = "and " + std::to_string(issues.dropped()) + " more problems";
+        out.push_back(std::move(d));
+    }
     return out;
 }
 
-std::vector<Issue> problems_as_issues(std::vector<ElfProblem>& problems) {
-    std::vector<Issue> issues;
+Issues problems_as_issues(std::vector<ElfProblem>& problems) {
+    Issues issues;
     for (ElfProblem& p : problems) issues.push_back({0, false, std::move(p.message)});
     return issues;
 }
@@ -682,7 +717,7 @@ std::vector<Issue> problems_as_issues(std::vector<ElfProblem>& problems) {
 // are collected instead of resolved.
 void load_section(const ElfFile& elf, std::string_view name, std::span<const std::string> helpers,
                   std::vector<std::string>* called, LoadResult& out) {
-    std::vector<Issue> issues;
+    Issues issues;
     out.program.name = std::string(name);
     const auto& sections = elf.sections();
     std::size_t found = 0, index = 0;
@@ -764,7 +799,7 @@ LoadResult load_elf(std::span<const std::uint8_t> bytes, std::string_view sectio
         ElfFile elf;
         std::vector<ElfProblem> problems;
         if (!elf.open(bytes, problems)) {
-            std::vector<Issue> issues = problems_as_issues(problems);
+            Issues issues = problems_as_issues(problems);
             r.program.name = std::string(section);
             r.errors = to_diagnostics(issues, r.program);
             return r;
@@ -811,7 +846,7 @@ LoadResult load_raw(std::span<const std::uint8_t> bytes, std::size_t helper_coun
         }
         std::sort(p.function_starts.begin(), p.function_starts.end());
         p.function_starts.erase(std::unique(p.function_starts.begin(), p.function_starts.end()), p.function_starts.end());
-        std::vector<Issue> issues;
+        Issues issues;
         check_code(p, helper_count, false, issues);
         r.errors = to_diagnostics(issues, p);
     } catch (...) {
@@ -826,7 +861,7 @@ ObjectSummary summarize_elf(std::span<const std::uint8_t> bytes) noexcept {
         ElfFile elf;
         std::vector<ElfProblem> problems;
         if (!elf.open(bytes, problems)) {
-            std::vector<Issue> issues = problems_as_issues(problems);
+            Issues issues = problems_as_issues(problems);
             summary.errors = to_diagnostics(issues, Program{});
             return summary;
         }

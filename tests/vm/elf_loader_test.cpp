@@ -710,6 +710,18 @@ TEST(ElfLoaderHostile, EveryProblemIsReported) {
     EXPECT_REFUSED(r, "calls 'self_destruct'");
 }
 
+TEST(ElfLoaderHostile, ProblemsAreCountedBeyondABound) {
+    // 300 unresolved calls: the first 200 are described, the rest counted.
+    ElfBuilder w;
+    std::vector<Insn> code(300, call(-1, 0));
+    code.push_back(exit_insn());
+    const auto text = w.code("xbgp/x", code);
+    w.global_function("entry", text, 0, code.size());
+    const LoadResult r = load_elf(w.bytes(), "xbgp/x", {});
+    ASSERT_EQ(r.errors.size(), 201u);
+    EXPECT_EQ(r.errors.back().message, "and 100 more problems");
+}
+
 TEST(ElfLoaderHostile, RodataAddendAndAlignment) {
     ElfBuilder w;
     const auto code = w.code("xbgp/x", {lddw(1, 3), lddw_high(), lddw(2, 0), lddw_high(), exit_insn()});
