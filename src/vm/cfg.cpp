@@ -1,0 +1,371 @@
+// cfg.cpp: structural checks, basic blocks, dominators and natural loops
+// (see cfg.hpp). Everything here is linear or close to it in the number of
+// instructions: one pass to decode, one DFS per function, an iterative
+// dominator computation over reverse postorder, one backward walk per loop.
+#include "cfg.hpp"
+
+#include "isa_table.hpp"
+
+#include <algorithm>
+#include <functional>
+
+namespace mempool::vm {
+namespace {
+
+using u32 = std::uint32_t;
+
+Diagnostic problem(u32 pc, std::string message, std::string hint = {}) {
+    Diagnostic d;
+    d.pc = pc;
+    d.message = std::move(message);
+    d.hint = std::move(hint);
+    return d;
+}
+
+bool ends_block(const Insn& in) {
+    const Shape s = shape_of(in.code);
+    return s == Shape::ja || s == Shape::gotol || s == Shape::jcond || s == Shape::exit;
+}
+
+class Builder {
+public:
+    Builder(const Program& p, std::vector<Diagnostic>& problems) : p_(p), problems_(problems) {}
+
+    std::optional<Cfg> run() {
+        const std::size_t before = problems_.size();
+        if (!decode()) return std::nullopt;
+        for (u32 f = 0; f < p_.function_starts.size(); ++f) function_blocks(f);
+        if (problems_.size() != before) return std::nullopt;
+        for (u32 f = 0; f < cfg_.functions.size(); ++f)
+            if (!function_graph(f)) return std::nullopt;
+        return std::move(cfg_);
+    }
+
+private:
+    // Encodings, LDDW second slots, function starts, writes to R10.
+    bool decode() {
+        const auto& code = p_.code;
+        const std::size_t before = problems_.size();
+        if (code.empty()) {
+            problems_.push_back(problem(0, "the program has no instructions"));
+            return false;
+        }
+        if (code.size() >= UINT32_MAX / 2) {
+            problems_.push_back(problem(0, "the program is too long"));
+            return false;
+        }
+        const auto& fs = p_.function_starts;
+        if (fs.empty() || fs[0] != 0 || !std::is_sorted(fs.begin(), fs.end()) ||
+            std::adjacent_find(fs.begin(), fs.end()) != fs.end() || fs.back() >= code.size()) {
+            problems_.push_back(problem(0, "function starts must be sorted, distinct, inside the code and begin at 0"));
+            return false;
+        }
+        second_slot_.assign(code.size(), 0);
+        for (u32 pc = 0; pc < code.size(); ++pc) {
+            const Insn& in = code[pc];
+            if (auto why = check_encoding(in)) {
+                problems_.push_back(problem(pc, *why));
+                continue;
+            }
+            if (auto w = written_register(in); w && *w == isa::frame_pointer)
+                problems_.push_back(problem(pc, "writes R10, the read-only frame pointer",
+                                            "use another register: R10 must keep pointing at the frame"));
+            if (isa::is_lddw(in)) {
+                if (pc + 1 >= code.size()) {
+                    problems_.push_back(problem(pc, "64-bit load (LDDW) without its second slot at the end of the code"));
+                    continue;
+                }
+                const Insn& next = code[pc + 1];
+                if (next.code != 0 || next.regs != 0 || next.off != 0)
+                    problems_.push_back(problem(pc + 1, "the second slot of a 64-bit load (LDDW) must have code, "
+                                                        "registers and offset 0"));
+                second_slot_[pc + 1] = 1;
+                ++pc;
+            }
+        }
+        for (u32 start : fs)
+            if (second_slot_[start]) problems_.push_back(problem(start, "a function starts inside a 64-bit load"));
+        return problems_.size() == before;
+    }
+
+    // Reachable instructions of function f, their checks, and its blocks.
+    void function_blocks(u32 f) {
+        const auto& code = p_.code;
+        Function fn;
+        fn.start = p_.function_starts[f];
+        fn.end = f + 1 < p_.function_starts.size() ? p_.function_starts[f + 1] : static_cast<u32>(code.size());
+        std::vector<char> reached(fn.end - fn.start, 0), leader(fn.end - fn.start, 0);
+        std::vector<u32> work{fn.start};
+        reached[0] = 1;
+        leader[0] = 1;
+        const auto go = [&](u32 from, std::int64_t to, bool is_jump) {
+            if (to < fn.start || to >= fn.end) {
+                if (!is_jump && to == fn.end)
+                    problems_.push_back(problem(from, "control runs off the end of the function",
+                                                "end every path with exit or a jump"));
+                else
+                    problems_.push_back(problem(from, "jumps out of its function, to pc " + std::to_string(to)));
+                return;
+            }
+            const u32 t = static_cast<u32>(to);
+            if (second_slot_[t]) {
+                problems_.push_back(problem(from, "jumps into the middle of a 64-bit load (pc " + std::to_string(t) + ")"));
+                return;
+            }
+            if (is_jump) leader[t - fn.start] = 1;
+            if (!reached[t - fn.start]) {
+                reached[t - fn.start] = 1;
+                work.push_back(t);
+            }
+        };
+        while (!work.empty()) {
+            const u32 pc = work.back();
+            work.pop_back();
+            const Insn& in = code[pc];
+            const Shape s = shape_of(in.code);
+            const u32 len = isa::is_lddw(in) ? 2 : 1;
+            if (s == Shape::exit) continue;
+            if (s == Shape::call && in.src() == isa::pseudo_call) {
+                const std::int64_t t = std::int64_t{pc} + 1 + in.imm;
+                if (t < 0 || t >= static_cast<std::int64_t>(code.size()) ||
+                    !std::binary_search(p_.function_starts.begin(), p_.function_starts.end(), static_cast<u32>(t)))
+                    problems_.push_back(problem(pc, "calls pc " + std::to_string(t) + ", which is not the start of a function"));
+            }
+            if (auto target = jump_target(p_, pc)) go(pc, *target, true);
+            if (s == Shape::ja || s == Shape::gotol) continue;
+            go(pc, std::int64_t{pc} + len, false);
+        }
+        // Blocks: maximal runs of reachable instructions without a leader inside.
+        const u32 fi = static_cast<u32>(cfg_.functions.size());
+        if (cfg_.block_at.empty()) cfg_.block_at.assign(code.size(), no_block);
+        fn.first_block = static_cast<u32>(cfg_.blocks.size());
+        u32 current = no_block;
+        for (u32 pc = fn.start; pc < fn.end; ++pc) {
+            if (!reached[pc - fn.start]) {
+                current = no_block;
+                continue;
+            }
+            if (current == no_block || leader[pc - fn.start]) {
+                current = static_cast<u32>(cfg_.blocks.size());
+                BasicBlock b;
+                b.first = pc;
+                b.function = fi;
+                cfg_.blocks.push_back(b);
+                cfg_.block_at[pc] = current;
+            }
+            cfg_.blocks[current].last = pc;
+            const Insn& in = code[pc];
+            if (isa::is_lddw(in)) ++pc;
+            if (ends_block(in)) current = no_block;
+        }
+        fn.entry = cfg_.block_at[fn.start];
+        fn.block_count = static_cast<u32>(cfg_.blocks.size()) - fn.first_block;
+        cfg_.functions.push_back(std::move(fn));
+    }
+
+    void add_edge(u32 from, u32 to_pc) {
+        const u32 to = cfg_.block_at[to_pc];
+        auto& s = cfg_.blocks[from].succ;
+        if (std::find(s.begin(), s.end(), to) != s.end()) return;
+        s.push_back(to);
+        cfg_.blocks[to].pred.push_back(from);
+    }
+
+    // Edges, dominators, back edges, topological order and loops of function f.
+    bool function_graph(u32 f) {
+        Function& fn = cfg_.functions[f];
+        for (u32 b = fn.first_block; b < fn.first_block + fn.block_count; ++b) {
+            const BasicBlock& bb = cfg_.blocks[b];
+            const Insn& in = p_.code[bb.last];
+            const Shape s = shape_of(in.code);
+            const u32 next = bb.last + (isa::is_lddw(in) ? 2 : 1);
+            if (s == Shape::exit) continue;
+            if (s == Shape::jcond) add_edge(b, next);
+            if (auto t = jump_target(p_, bb.last)) add_edge(b, static_cast<u32>(*t));
+            else if (s != Shape::ja && s != Shape::gotol) add_edge(b, next);
+        }
+        // Reverse postorder from the entry (iterative DFS).
+        std::vector<u32> post;
+        std::vector<char> seen(cfg_.blocks.size(), 0);
+        std::vector<std::pair<u32, std::size_t>> stack{{fn.entry, 0}};
+        seen[fn.entry] = 1;
+        while (!stack.empty()) {
+            auto& [b, i] = stack.back();
+            if (i < cfg_.blocks[b].succ.size()) {
+                const u32 s = cfg_.blocks[b].succ[i++];
+                if (!seen[s]) {
+                    seen[s] = 1;
+                    stack.push_back({s, 0});
+                }
+            } else {
+                post.push_back(b);
+                stack.pop_back();
+            }
+        }
+        std::vector<u32> rpo(post.rbegin(), post.rend());
+        std::vector<u32> number(cfg_.blocks.size(), UINT32_MAX);
+        for (u32 i = 0; i < rpo.size(); ++i) number[rpo[i]] = i;
+        // Dominators (Cooper, Harvey, Kennedy: iterate idom over reverse postorder).
+        std::vector<u32> idom(rpo.size(), UINT32_MAX);
+        idom[0] = 0;
+        for (bool changed = true; changed;) {
+            changed = false;
+            for (u32 i = 1; i < rpo.size(); ++i) {
+                u32 nd = UINT32_MAX;
+                for (u32 p : cfg_.blocks[rpo[i]].pred) {
+                    u32 pn = number[p];
+                    if (pn == UINT32_MAX || idom[pn] == UINT32_MAX) continue;
+                    if (nd == UINT32_MAX) {
+                        nd = pn;
+                        continue;
+                    }
+                    u32 a = pn, b = nd;
+                    while (a != b) {
+                        while (a > b) a = idom[a];
+                        while (b > a) b = idom[b];
+                    }
+                    nd = a;
+                }
+                if (nd != idom[i]) {
+                    idom[i] = nd;
+                    changed = true;
+                }
+            }
+        }
+        // Dominator tree intervals: a dominates b iff pre[a] <= pre[b] and post[b] <= post[a].
+        std::vector<std::vector<u32>> children(rpo.size());
+        for (u32 i = 1; i < rpo.size(); ++i) children[idom[i]].push_back(i);
+        std::vector<u32> pre(rpo.size()), pst(rpo.size());
+        u32 clock = 0;
+        std::vector<std::pair<u32, std::size_t>> walk{{0, 0}};
+        pre[0] = clock++;
+        while (!walk.empty()) {
+            auto& [n, i] = walk.back();
+            if (i < children[n].size()) {
+                const u32 c = children[n][i++];
+                pre[c] = clock++;
+                walk.push_back({c, 0});
+            } else {
+                pst[n] = clock++;
+                walk.pop_back();
+            }
+        }
+        const auto dominates = [&](u32 a, u32 b) {
+            const u32 na = number[a], nb = number[b];
+            return pre[na] <= pre[nb] && pst[nb] <= pst[na];
+        };
+        // Back edges, and the topological order of what remains (Kahn, lowest pc first).
+        std::vector<std::vector<u32>> back_sources(cfg_.blocks.size());
+        std::vector<u32> indegree(cfg_.blocks.size(), 0);
+        for (u32 b : rpo)
+            for (u32 s : cfg_.blocks[b].succ) {
+                if (dominates(s, b)) back_sources[s].push_back(b);
+                else ++indegree[s];
+            }
+        std::vector<u32> ready{fn.entry};
+        while (!ready.empty()) {
+            const auto it = std::min_element(ready.begin(), ready.end(),
+                                              [&](u32 a, u32 b) { return cfg_.blocks[a].first < cfg_.blocks[b].first; });
+            const u32 b = *it;
+            ready.erase(it);
+            fn.order.push_back(b);
+            for (u32 s : cfg_.blocks[b].succ)
+                if (!dominates(s, b) && --indegree[s] == 0) ready.push_back(s);
+        }
+        if (fn.order.size() != rpo.size()) {
+            u32 pc = UINT32_MAX;
+            for (u32 b : rpo)
+                if (indegree[b] != 0) pc = std::min(pc, cfg_.blocks[b].first);
+            problems_.push_back(problem(pc, "irreducible control flow: a loop entered other than through its head",
+                                        "write the loop so that it has one entry"));
+            return false;
+        }
+        std::vector<u32> position(cfg_.blocks.size(), 0);
+        for (u32 i = 0; i < fn.order.size(); ++i) position[fn.order[i]] = i;
+        // Natural loops: the head plus every block reaching a back edge without passing the head.
+        const std::size_t first_loop = cfg_.loops.size();
+        std::vector<std::vector<char>> member;
+        for (u32 h : fn.order) {
+            if (back_sources[h].empty()) continue;
+            std::vector<char> in(cfg_.blocks.size(), 0);
+            in[h] = 1;
+            std::vector<u32> work;
+            for (u32 s : back_sources[h])
+                if (!in[s]) in[s] = 1, work.push_back(s);
+            while (!work.empty()) {
+                const u32 b = work.back();
+                work.pop_back();
+                for (u32 p : cfg_.blocks[b].pred)
+                    if (!in[p] && number[p] != UINT32_MAX) in[p] = 1, work.push_back(p);
+            }
+            Loop l;
+            l.head = h;
+            l.first_pc = UINT32_MAX;
+            for (u32 b : fn.order)
+                if (in[b]) {
+                    l.blocks.push_back(b);
+                    l.first_pc = std::min(l.first_pc, cfg_.blocks[b].first);
+                    l.last_pc = std::max(l.last_pc, cfg_.blocks[b].last);
+                }
+            cfg_.loops.push_back(std::move(l));
+            member.push_back(std::move(in));
+        }
+        // Nesting: the parent is the smallest other loop holding the head; a
+        // block's loop is the smallest loop holding it.
+        for (std::size_t i = first_loop; i < cfg_.loops.size(); ++i) {
+            Loop& l = cfg_.loops[i];
+            for (std::size_t j = first_loop; j < cfg_.loops.size(); ++j) {
+                if (i == j || !member[j - first_loop][l.head]) continue;
+                if (cfg_.loops[j].blocks.size() <= l.blocks.size()) continue;
+                if (l.parent < 0 || cfg_.loops[j].blocks.size() < cfg_.loops[static_cast<std::size_t>(l.parent)].blocks.size())
+                    l.parent = static_cast<std::int32_t>(j);
+            }
+            for (u32 b : l.blocks) {
+                std::int32_t& cur = cfg_.blocks[b].loop;
+                if (cur < 0 || cfg_.loops[static_cast<std::size_t>(cur)].blocks.size() > l.blocks.size())
+                    cur = static_cast<std::int32_t>(i);
+            }
+        }
+        return true;
+    }
+
+    const Program& p_;
+    std::vector<Diagnostic>& problems_;
+    std::vector<char> second_slot_;
+    Cfg cfg_;
+};
+
+}  // namespace
+
+std::optional<std::int64_t> jump_target(const Program& program, std::uint32_t pc) noexcept {
+    const Insn& in = program.code[pc];
+    switch (shape_of(in.code)) {
+    case Shape::ja:
+    case Shape::jcond: return std::int64_t{pc} + 1 + in.off;
+    case Shape::gotol: return std::int64_t{pc} + 1 + in.imm;
+    default: return std::nullopt;
+    }
+}
+
+bool Cfg::is_back_edge(std::uint32_t from, std::uint32_t to) const noexcept {
+    const std::int32_t l = blocks[to].loop;
+    return l >= 0 && loops[static_cast<std::size_t>(l)].head == to && in_loop(from, l);
+}
+
+bool Cfg::in_loop(std::uint32_t b, std::int32_t l) const noexcept {
+    for (std::int32_t cur = blocks[b].loop; cur >= 0; cur = loops[static_cast<std::size_t>(cur)].parent)
+        if (cur == l) return true;
+    return false;
+}
+
+std::uint32_t Cfg::function_at(std::uint32_t pc) const noexcept {
+    for (std::uint32_t f = 0; f < functions.size(); ++f)
+        if (pc >= functions[f].start && pc < functions[f].end) return f;
+    return static_cast<std::uint32_t>(functions.size());
+}
+
+std::optional<Cfg> build_cfg(const Program& program, std::vector<Diagnostic>& problems) {
+    return Builder(program, problems).run();
+}
+
+}  // namespace mempool::vm
