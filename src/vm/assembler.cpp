@@ -630,7 +630,9 @@ private:
 [[nodiscard]] std::string reg_name(unsigned r) { return "%r" + std::to_string(r); }
 
 [[nodiscard]] std::string signed_offset(std::int64_t v) {
-    return (v >= 0 ? "+" : "") + std::to_string(v);
+    std::string text = v >= 0 ? "+" : "";
+    text += std::to_string(v);
+    return text;
 }
 
 [[nodiscard]] std::string mem_text(unsigned reg, std::int16_t off) {

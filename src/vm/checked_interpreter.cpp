@@ -71,7 +71,8 @@ public:
             starts_.erase(std::unique(starts_.begin(), starts_.end()), starts_.end());
         }
         const bool sized = starts_ok && p.frame_size.size() == given.size();
-        frame_size_ = sized ? p.frame_size : std::vector<std::uint32_t>(starts_.size(), p.options.max_frame);
+        if (sized) frame_size_ = p.frame_size;
+        else frame_size_.assign(starts_.size(), p.options.max_frame);
         const std::size_t depth_frames = std::size_t{p.options.max_call_depth} + 1;
         stack_size_ = sized ? p.stack_size : std::size_t{p.options.max_frame} * depth_frames;
         stack_.assign(stack_size_ + 16, 0);  // +16: a valid address even for an empty stack
@@ -183,7 +184,10 @@ private:
 
     bool read_reg(unsigned r) {
         if (init_[r]) return true;
-        return fail(pc_, "R" + std::to_string(r) + " is read before it is written");
+        std::string message = "R";
+        message += std::to_string(r);
+        message += " is read before it is written";
+        return fail(pc_, std::move(message));
     }
 
     // ---- regions ----
