@@ -255,7 +255,15 @@ std::string Scalar::to_string() const {
 
 bool reduce(Scalar& s) noexcept {
     s.value &= ~s.mask;
-    for (int round = 0; round < 2; ++round) {
+    if (s.mask == 0) {  // a constant: every description must hold it
+        const u64 v = s.value;
+        if (v < s.umin || v > s.umax || static_cast<i64>(v) < s.smin || static_cast<i64>(v) > s.smax) return false;
+        s.umin = s.umax = v;
+        s.smin = s.smax = static_cast<i64>(v);
+        return true;
+    }
+    for (int round = 0; round < 3; ++round) {
+        const Scalar before = s;
         // known bits -> intervals
         s.umin = std::max(s.umin, s.value);
         s.umax = std::min(s.umax, s.value | s.mask);
@@ -278,6 +286,7 @@ bool reduce(Scalar& s) noexcept {
         const u64 m = s.mask & t.mask;
         s.value = (s.value | t.value) & ~m;
         s.mask = m;
+        if (s == before) break;  // nothing more to learn
     }
     return true;
 }
@@ -459,7 +468,52 @@ Scalar byte_swap(const Scalar& a, unsigned bits) noexcept {
 
 // ---- by opcode -----------------------------------------------------------------------------
 
+std::uint64_t eval(AluOp op, std::uint64_t a, std::uint64_t b, bool is64) noexcept {
+    if (!is64) {
+        const auto x = static_cast<std::uint32_t>(a), y = static_cast<std::uint32_t>(b);
+        const auto sx = static_cast<std::int32_t>(x), sy = static_cast<std::int32_t>(y);
+        switch (op) {
+        case AluOp::add: return std::uint32_t(x + y);
+        case AluOp::sub: return std::uint32_t(x - y);
+        case AluOp::mul: return std::uint32_t(x * y);
+        case AluOp::udiv: return y == 0 ? 0 : x / y;
+        case AluOp::umod: return y == 0 ? x : x % y;
+        case AluOp::sdiv: return y == 0 ? 0 : sy == -1 ? std::uint32_t(0u - x) : std::uint32_t(sx / sy);
+        case AluOp::smod: return y == 0 ? x : sy == -1 ? 0 : std::uint32_t(sx % sy);
+        case AluOp::bit_or: return x | y;
+        case AluOp::bit_and: return x & y;
+        case AluOp::bit_xor: return x ^ y;
+        case AluOp::lsh: return std::uint32_t(x << (y & 31));
+        case AluOp::rsh: return x >> (y & 31);
+        case AluOp::arsh: return std::uint32_t(sx >> (y & 31));
+        case AluOp::neg: return std::uint32_t(0u - x);
+        case AluOp::mov: return y;
+        }
+        return 0;
+    }
+    const auto sa = static_cast<i64>(a), sb = static_cast<i64>(b);
+    switch (op) {
+    case AluOp::add: return a + b;
+    case AluOp::sub: return a - b;
+    case AluOp::mul: return a * b;
+    case AluOp::udiv: return b == 0 ? 0 : a / b;
+    case AluOp::umod: return b == 0 ? a : a % b;
+    case AluOp::sdiv: return b == 0 ? 0 : sb == -1 ? 0 - a : static_cast<u64>(sa / sb);
+    case AluOp::smod: return b == 0 ? a : sb == -1 ? 0 : static_cast<u64>(sa % sb);
+    case AluOp::bit_or: return a | b;
+    case AluOp::bit_and: return a & b;
+    case AluOp::bit_xor: return a ^ b;
+    case AluOp::lsh: return a << (b & 63);
+    case AluOp::rsh: return a >> (b & 63);
+    case AluOp::arsh: return static_cast<u64>(sa >> (b & 63));
+    case AluOp::neg: return 0 - a;
+    case AluOp::mov: return b;
+    }
+    return 0;
+}
+
 Scalar alu(AluOp op, const Scalar& dst, const Scalar& src, bool is64) noexcept {
+    if (dst.is_constant() && src.is_constant()) return Scalar::constant(eval(op, dst.value, src.value, is64));
     if (is64) {
         switch (op) {
         case AluOp::add: return add(dst, src);

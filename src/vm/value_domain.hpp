@@ -100,6 +100,9 @@ struct Scalar {
 
 enum class AluOp : std::uint8_t { add, sub, mul, udiv, sdiv, umod, smod, bit_or, bit_and, bit_xor, lsh, rsh, arsh, neg, mov };
 
+// The concrete result of dst op src (the reference the abstract operations follow).
+[[nodiscard]] std::uint64_t eval(AluOp op, std::uint64_t dst, std::uint64_t src, bool is64) noexcept;
+
 // dst = dst op src in 64 bits (is64) or in 32 bits, the result zero-extended.
 // For neg the source is ignored; for mov the result is src (or its low 32 bits).
 [[nodiscard]] Scalar alu(AluOp op, const Scalar& dst, const Scalar& src, bool is64) noexcept;

@@ -1,0 +1,114 @@
+// abstract_state.cpp: join and subsumption of register values and states.
+#include "abstract_state.hpp"
+
+#include <algorithm>
+
+namespace mempool::vm::detail {
+
+std::string Value::describe() const {
+    switch (kind) {
+    case Kind::uninit: return "not set";
+    case Kind::scalar: return "the number " + num.to_string();
+    case Kind::ctx: return "a pointer into the context";
+    case Kind::stack: return "a pointer into the stack";
+    case Kind::rodata: return "a pointer into the read-only data";
+    case Kind::heap: return nullable ? "a heap pointer that may be NULL" : "a pointer into the heap";
+    }
+    return "?";
+}
+
+Value join(const Value& a, const Value& b) noexcept {
+    if (a.kind != b.kind || a.kind == Kind::uninit) return Value{};
+    if (a.kind == Kind::stack && a.frame != b.frame) return Value{};
+    Value v = a;
+    v.num = join(a.num, b.num);
+    if (a.kind == Kind::heap) {
+        v.nullable = a.nullable || b.nullable;
+        v.id = a.id == b.id ? a.id : 0;
+        v.min_size = std::min(a.min_size, b.min_size);
+    }
+    return v;
+}
+
+bool subsumes(const Value& b, const Value& a) noexcept {
+    if (b.kind == Kind::uninit) return true;
+    if (a.kind != b.kind) return false;
+    if (a.kind == Kind::stack && a.frame != b.frame) return false;
+    if (a.kind == Kind::heap &&
+        ((a.nullable && !b.nullable) || b.min_size > a.min_size || (b.id != 0 && b.id != a.id)))
+        return false;
+    return subsumes(b.num, a.num);
+}
+
+namespace {
+
+Slot join(const Slot& a, const Slot& b) {
+    if (a.spilled && b.spilled) {
+        Slot s;
+        s.spill = join(a.spill, b.spill);
+        if (s.spill.kind != Kind::uninit) {
+            s.spilled = true;
+            s.init = 0xff;
+            return s;
+        }
+    }
+    Slot s;
+    s.init = a.readable_bytes() & b.readable_bytes();
+    return s;
+}
+
+bool subsumes(const Slot& b, const Slot& a) {
+    if (b.spilled) return a.spilled && subsumes(b.spill, a.spill);
+    return (b.init & ~a.readable_bytes()) == 0;
+}
+
+}  // namespace
+
+State join(const State& a, const State& b) {
+    State s;
+    for (std::size_t r = 0; r < s.regs.size(); ++r) s.regs[r] = join(a.regs[r], b.regs[r]);
+    s.steps = std::max(a.steps, b.steps);
+    s.frames.resize(std::min(a.frames.size(), b.frames.size()));
+    for (std::size_t f = 0; f < s.frames.size(); ++f) {
+        const Frame& fa = a.frames[f];
+        const Frame& fb = b.frames[f];
+        Frame& out = s.frames[f];
+        out.function = fa.function;
+        out.slots.resize(std::min(fa.slots.size(), fb.slots.size()));
+        for (std::size_t k = 0; k < out.slots.size(); ++k) out.slots[k] = join(fa.slots[k], fb.slots[k]);
+        while (!out.slots.empty() && out.slots.back() == Slot{}) out.slots.pop_back();
+    }
+    return s;
+}
+
+void join_into(State& a, const State& b) {
+    for (std::size_t r = 0; r < a.regs.size(); ++r)
+        if (!(a.regs[r] == b.regs[r])) a.regs[r] = join(a.regs[r], b.regs[r]);
+    a.steps = std::max(a.steps, b.steps);
+    a.frames.resize(std::min(a.frames.size(), b.frames.size()));
+    for (std::size_t f = 0; f < a.frames.size(); ++f) {
+        auto& sa = a.frames[f].slots;
+        const auto& sb = b.frames[f].slots;
+        sa.resize(std::min(sa.size(), sb.size()));
+        for (std::size_t k = 0; k < sa.size(); ++k)
+            if (!(sa[k] == sb[k])) sa[k] = join(sa[k], sb[k]);
+        while (!sa.empty() && sa.back() == Slot{}) sa.pop_back();
+    }
+}
+
+bool subsumes(const State& b, const State& a) noexcept {
+    for (std::size_t r = 0; r < a.regs.size(); ++r)
+        if (!subsumes(b.regs[r], a.regs[r])) return false;
+    if (a.frames.size() != b.frames.size()) return false;
+    for (std::size_t f = 0; f < a.frames.size(); ++f) {
+        const auto& sa = a.frames[f].slots;
+        const auto& sb = b.frames[f].slots;
+        for (std::size_t k = 0; k < sb.size(); ++k) {
+            const Slot none{};
+            if (!subsumes(sb[k], k < sa.size() ? sa[k] : none)) return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace mempool::vm::detail

@@ -1,0 +1,115 @@
+// analysis.hpp: the verifier's abstract interpreter (internal).
+//
+// One Analysis runs over one program. Its work is split by concern:
+//   verifier.cpp       control: functions, blocks in topological order,
+//                      joins, loops unrolled abstractly, local calls, the
+//                      results (frame sizes, stack size, bound, flags);
+//   transfer.cpp       one instruction's effect on a State: ALU, LDDW,
+//                      loads, stores, atomics, conditional jumps;
+//   memory_check.cpp   whether an access through a pointer stays in its
+//                      region, and the stack's initialised bytes and spills;
+//   helpers_check.cpp  helper calls against their HelperSignature.
+// Every refusal goes through report(), which cites the broken rule in plain
+// words (docs/verifier.md lists the rules and the invariant they serve).
+#pragma once
+
+#include "abstract_state.hpp"
+#include "cfg.hpp"
+#include "program.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mempool::vm::detail {
+
+inline constexpr std::size_t max_diagnostics = 64;
+
+// How memory is touched.
+enum class Access : std::uint8_t { read, write, read_write };
+
+class Analysis {
+public:
+    Analysis(const Program& program, const VerifyOptions& options, const Cfg& cfg);
+
+    // Analyses the entry function from the entry state.
+    void run();
+
+    std::vector<Diagnostic> diagnostics;
+    std::vector<std::uint8_t> flags;           // per pc, InsnFlag bits
+    std::vector<std::uint32_t> frame_bytes;    // per function: deepest stack byte touched
+    std::set<std::pair<std::uint32_t, std::uint32_t>> calls;  // (caller, callee) functions
+    std::uint64_t instruction_bound = 0;
+
+    // Records a refusal (deduplicated by pc and message, at most max_diagnostics).
+    void report(std::uint32_t pc, std::string message, std::string hint = {});
+
+private:
+    // One analysis of one function (a function called from several places,
+    // or from a loop, gets one Run per call: context-sensitive).
+    struct Run {
+        std::uint32_t function = 0;
+        std::vector<std::optional<State>> pending;  // per block of the function: joined incoming states
+        std::vector<std::optional<State>> back;     // per loop head: joined back-edge states
+        std::optional<State> exit;                  // joined states at exit
+    };
+
+    // ---- verifier.cpp ----
+    std::optional<State> analyse_function(std::uint32_t f, State entry);
+    void sequence(Run& run, const std::vector<std::uint32_t>& order, std::int32_t region);
+    void unroll_loop(Run& run, std::int32_t loop);
+    void block(Run& run, std::uint32_t b);
+    void flow(Run& run, std::uint32_t from, std::uint32_t to_pc, State&& s);
+    void at_exit(Run& run, State&& s, std::uint32_t pc);
+    bool count_step(State& s, std::uint32_t pc, std::uint32_t b);
+    std::optional<std::uint32_t> local_index(const Run& run, std::uint32_t b) const;
+
+    // ---- transfer.cpp ----
+    // Applies a non-jump instruction; false when the path ends there.
+    bool step(State& s, std::uint32_t pc);
+    void alu(State& s, std::uint32_t pc, const Insn& in);
+    void lddw(State& s, std::uint32_t pc, const Insn& in);
+    void load(State& s, std::uint32_t pc, const Insn& in);
+    void store(State& s, std::uint32_t pc, const Insn& in);
+    void atomic(State& s, std::uint32_t pc, const Insn& in);
+    void branch(Run& run, std::uint32_t b, State&& s, std::uint32_t pc);
+    bool local_call(State& s, std::uint32_t pc, const Insn& in);
+    // The register's value if it is set, else a report and nothing.
+    const Value* use(const State& s, std::uint32_t pc, unsigned reg, const char* as);
+
+    // ---- memory_check.cpp ----
+    // Whether [base + off, base + off + size) (for every offset base may
+    // have) lies in base's region with the given access; reports otherwise.
+    // Sets flag_heap_check when a heap access can only be checked at run
+    // time (heap_runtime_ok). `what` names the access in messages.
+    bool check_region(State& s, std::uint32_t pc, const Value& base, std::int64_t off, std::uint64_t size,
+                      Access how, const char* what, bool heap_runtime_ok);
+    // Stack bytes [lo, hi) of frame f: all initialised, no spilled pointer
+    // among them; reports otherwise. exact8: an aligned 8-byte read, which
+    // may reload a spilled pointer (returned through spill).
+    bool read_stack(State& s, std::uint32_t pc, unsigned frame, std::int64_t lo, std::int64_t hi, const char* what,
+                    const Value** spill);
+    // Stack bytes [lo, hi) of frame f may have been written by something
+    // other than an aligned spill; [init_lo, init_hi) certainly were.
+    void write_stack_bytes(State& s, unsigned frame, std::int64_t lo, std::int64_t hi, std::int64_t init_lo,
+                           std::int64_t init_hi);
+    // An aligned 8-byte store of v at offset o of frame f.
+    void spill(State& s, unsigned frame, std::int64_t o, const Value& v);
+
+    // ---- helpers_check.cpp ----
+    void helper_call(State& s, std::uint32_t pc, const Insn& in);
+
+    const Program& program_;
+    const VerifyOptions& options_;
+    const Cfg& cfg_;
+    std::set<std::pair<std::uint32_t, std::string>> reported_;
+    std::vector<std::uint32_t> active_;  // functions being analysed (the call chain)
+    std::uint32_t next_heap_id_ = 1;
+    std::uint64_t work_ = 0, work_limit_ = 0;
+    bool out_of_work_ = false;
+};
+
+}  // namespace mempool::vm::detail

@@ -1,0 +1,144 @@
+// memory_check.cpp: where a pointer may reach (M), and what the stack holds
+// (I: initialised bytes; A: spilled pointers never read back as bytes).
+#include "analysis.hpp"
+
+#include <algorithm>
+
+namespace mempool::vm::detail {
+namespace {
+
+using i64 = std::int64_t;
+
+// Offsets beyond this are refused outright, so sums of offsets, access
+// sizes and instruction offsets never overflow.
+constexpr i64 offset_limit = i64{1} << 40;
+
+std::string span(i64 lo, i64 hi) {
+    return "[" + std::to_string(lo) + ", " + std::to_string(hi) + ")";
+}
+
+}  // namespace
+
+bool Analysis::check_region(State& s, std::uint32_t pc, const Value& base, std::int64_t off, std::uint64_t size,
+                            Access how, const char* what, bool heap_runtime_ok) {
+    if (base.kind == Kind::uninit) return false;  // reported by use()
+    if (base.kind == Kind::scalar) {
+        report(pc, std::string("(M) ") + what + " memory through " + base.describe() + ", which is not a pointer");
+        return false;
+    }
+    if (base.kind == Kind::heap && base.nullable) {
+        report(pc, std::string("(M) ") + what + " memory through a heap pointer that may be NULL",
+               "check it against NULL first: if (!p) return 0;");
+        return false;
+    }
+    const bool wild = base.num.smin < -offset_limit || base.num.smax > offset_limit;
+    const i64 lo = base.num.smin + off;
+    const i64 hi = base.num.smax + off + static_cast<i64>(size);
+    // Built only when refusing: the common case must stay cheap.
+    const auto bytes_where = [&] {
+        return std::to_string(size) + (size == 1 ? " byte" : " bytes") +
+               (wild ? std::string(" at an unbounded offset") : " at offsets " + span(lo, hi));
+    };
+    switch (base.kind) {
+    case Kind::ctx:
+        if (!wild && lo >= 0 && hi <= static_cast<i64>(options_.ctx_size)) return true;
+        report(pc, std::string("(M) ") + what + " " + bytes_where() + " of the context, which has " +
+                       std::to_string(options_.ctx_size) + " bytes",
+               base.num.is_constant() ? "" : "bound the index so that the access stays inside");
+        return false;
+    case Kind::rodata:
+        if (how != Access::read) {
+            report(pc, std::string("(M) ") + what + " read-only data");
+            return false;
+        }
+        if (!wild && lo >= 0 && hi <= static_cast<i64>(program_.rodata.size())) return true;
+        report(pc, std::string("(M) ") + what + " " + bytes_where() + " of the read-only data, which has " +
+                       std::to_string(program_.rodata.size()) + " bytes",
+               base.num.is_constant() ? "" : "bound the index so that the access stays inside");
+        return false;
+    case Kind::heap:
+        if (!wild && lo >= 0 && hi <= static_cast<i64>(base.min_size)) return true;
+        if (heap_runtime_ok) {
+            // Known to be a heap pointer, bounds not proven: the executors
+            // check this access against the arena at run time.
+            flags[pc] |= flag_heap_check;
+            return true;
+        }
+        report(pc, std::string("(M) ") + what + " " + bytes_where() + " of a heap object known to have " +
+                       std::to_string(base.min_size) + " bytes",
+               "check the size first, or ask for a larger object");
+        return false;
+    case Kind::stack: {
+        const i64 frame = options_.max_frame;
+        if (!wild && lo >= -frame && hi <= 0) {
+            std::uint32_t& deepest = frame_bytes[s.frames[base.frame].function];
+            deepest = std::max(deepest, static_cast<std::uint32_t>(-lo));
+            return true;
+        }
+        report(pc, std::string("(M) ") + what + " " + bytes_where() + " from the top of a frame of " +
+                       std::to_string(frame) + " bytes",
+               base.num.is_constant() ? "use less stack" : "bound the index so that the access stays in the array");
+        return false;
+    }
+    default: return false;
+    }
+}
+
+bool Analysis::read_stack(State& s, std::uint32_t pc, unsigned frame, std::int64_t lo, std::int64_t hi,
+                          const char* what, const Value** spill_out) {
+    const std::vector<Slot>& slots = s.frames[frame].slots;
+    if (spill_out && hi - lo == 8 && lo % 8 == 0) {
+        const std::uint32_t k = slot_of(lo);
+        if (k < slots.size() && slots[k].spilled) {
+            *spill_out = &slots[k].spill;
+            return true;
+        }
+    }
+    for (i64 o = lo; o < hi; ++o) {
+        const std::uint32_t k = slot_of(o);
+        const Slot none{};
+        const Slot& sl = k < slots.size() ? slots[k] : none;
+        if (sl.spilled && sl.spill.is_pointer()) {
+            report(pc, std::string("(A) ") + what + " part of a spilled pointer (stack offset " + std::to_string(o) +
+                           "): its bytes would expose an address");
+            return false;
+        }
+        if (((sl.readable_bytes() >> byte_of(o)) & 1u) == 0) {
+            report(pc, std::string("(I) ") + what + " stack byte at offset " + std::to_string(o) +
+                           " before anything was written there",
+                   "initialise the variable or buffer first (= {0}, or memset)");
+            return false;
+        }
+    }
+    return true;
+}
+
+void Analysis::write_stack_bytes(State& s, unsigned frame, std::int64_t lo, std::int64_t hi, std::int64_t init_lo,
+                                 std::int64_t init_hi) {
+    std::vector<Slot>& slots = s.frames[frame].slots;
+    if (hi <= lo) return;
+    const std::uint32_t deepest = slot_of(lo);
+    if (slots.size() <= deepest) slots.resize(deepest + 1);
+    for (std::uint32_t k = slot_of(hi - 1); k <= deepest; ++k) {
+        Slot& sl = slots[k];
+        if (!sl.spilled) continue;
+        // Partly overwritten: a spilled number stays initialised bytes, a
+        // spilled pointer's remaining bytes must never be read (A).
+        sl.init = sl.readable_bytes();
+        sl.spilled = false;
+        sl.spill = Value{};
+    }
+    for (i64 o = init_lo; o < init_hi; ++o) slots[slot_of(o)].init |= static_cast<std::uint8_t>(1u << byte_of(o));
+}
+
+void Analysis::spill(State& s, unsigned frame, std::int64_t o, const Value& v) {
+    std::vector<Slot>& slots = s.frames[frame].slots;
+    const std::uint32_t k = slot_of(o);
+    if (slots.size() <= k) slots.resize(k + 1);
+    Slot& sl = slots[k];
+    sl.init = 0xff;
+    sl.spilled = true;
+    sl.spill = v;
+}
+
+}  // namespace mempool::vm::detail

@@ -1,0 +1,458 @@
+// transfer.cpp: one instruction's effect on the abstract state (ALU, LDDW,
+// loads, stores, atomics, conditional jumps, local calls). Each refusal
+// names the part of the invariant (docs/verifier.md) it protects: (M) no
+// access outside the plugin's regions, (A) no address becomes a number the
+// plugin sees, (I) no uninitialised data is read.
+#include "analysis.hpp"
+#include "isa_table.hpp"
+
+#include <algorithm>
+
+namespace mempool::vm::detail {
+namespace {
+
+using u64 = std::uint64_t;
+using i64 = std::int64_t;
+
+std::string reg(unsigned r) { return "R" + std::to_string(r); }
+
+u64 sext_imm(std::int32_t imm) { return static_cast<u64>(static_cast<i64>(imm)); }
+
+AluOp alu_op(std::uint8_t op, std::int16_t off) {
+    switch (op) {
+    case isa::alu_add: return AluOp::add;
+    case isa::alu_sub: return AluOp::sub;
+    case isa::alu_mul: return AluOp::mul;
+    case isa::alu_div: return off == 1 ? AluOp::sdiv : AluOp::udiv;
+    case isa::alu_mod: return off == 1 ? AluOp::smod : AluOp::umod;
+    case isa::alu_or: return AluOp::bit_or;
+    case isa::alu_and: return AluOp::bit_and;
+    case isa::alu_lsh: return AluOp::lsh;
+    case isa::alu_rsh: return AluOp::rsh;
+    case isa::alu_xor: return AluOp::bit_xor;
+    case isa::alu_arsh: return AluOp::arsh;
+    case isa::alu_neg: return AluOp::neg;
+    default: return AluOp::mov;
+    }
+}
+
+const char* op_name(std::uint8_t op) {
+    switch (op) {
+    case isa::alu_mul: return "multiplication";
+    case isa::alu_div: return "division";
+    case isa::alu_mod: return "modulo";
+    case isa::alu_or: return "bitwise or";
+    case isa::alu_and: return "bitwise and";
+    case isa::alu_xor: return "bitwise xor";
+    case isa::alu_lsh: case isa::alu_rsh: case isa::alu_arsh: return "a shift";
+    case isa::alu_neg: return "negation";
+    case isa::alu_end: return "a byte swap";
+    default: return "this operation";
+    }
+}
+
+Cmp cmp_of(std::uint8_t op) {
+    switch (op) {
+    case isa::jmp_jeq: return Cmp::eq;
+    case isa::jmp_jne: return Cmp::ne;
+    case isa::jmp_jgt: return Cmp::gt;
+    case isa::jmp_jge: return Cmp::ge;
+    case isa::jmp_jlt: return Cmp::lt;
+    case isa::jmp_jle: return Cmp::le;
+    case isa::jmp_jsgt: return Cmp::sgt;
+    case isa::jmp_jsge: return Cmp::sge;
+    case isa::jmp_jslt: return Cmp::slt;
+    case isa::jmp_jsle: return Cmp::sle;
+    default: return Cmp::set;
+    }
+}
+
+// A number that may be added to a pointer: |x| < 2^31, so offsets stay far
+// from wrapping however many such additions a run makes.
+bool bounded_step(const Scalar& x) { return x.smin > -(i64{1} << 31) && x.smax < (i64{1} << 31); }
+
+// The value of a load of `size` bytes the verifier knows nothing about.
+Value unknown_bytes(unsigned size) { return Value::number(Scalar::width(8 * size)); }
+
+// Every copy of a checked heap pointer learns the check's outcome: on the
+// NULL side it is the number it holds (its offset), otherwise non-null.
+template <typename F>
+void each_value(State& s, F f) {
+    for (Value& v : s.regs) f(v);
+    for (Frame& fr : s.frames)
+        for (Slot& sl : fr.slots)
+            if (sl.spilled) f(sl.spill);
+}
+
+void learn_null(State& s, const Value& p, unsigned r, bool is_null) {
+    const auto apply = [&](Value& v) {
+        if (is_null) v = Value::number(v.num);
+        else v.nullable = false;
+    };
+    if (p.id == 0) {
+        apply(s.regs[r]);
+        return;
+    }
+    each_value(s, [&](Value& v) {
+        if (v.kind == Kind::heap && v.nullable && v.id == p.id) apply(v);
+    });
+}
+
+}  // namespace
+
+const Value* Analysis::use(const State& s, std::uint32_t pc, unsigned r, const char* as) {
+    const Value& v = s.regs[r];
+    if (v.kind != Kind::uninit) return &v;
+    report(pc, "(I) " + reg(r) + " is used as " + as + " but is not set on every path to here",
+           "set it first (a helper call clobbers R1-R5; a register holding different kinds on two paths is unusable)");
+    return nullptr;
+}
+
+bool Analysis::step(State& s, std::uint32_t pc) {
+    const Insn& in = program_.code[pc];
+    switch (shape_of(in.code)) {
+    case Shape::alu:
+    case Shape::divmod:
+    case Shape::neg:
+    case Shape::mov:
+    case Shape::endian: alu(s, pc, in); return true;
+    case Shape::lddw: lddw(s, pc, in); return true;
+    case Shape::ldx:
+    case Shape::ldsx: load(s, pc, in); return true;
+    case Shape::st:
+    case Shape::stx: store(s, pc, in); return true;
+    case Shape::atomic: atomic(s, pc, in); return true;
+    case Shape::call:
+        if (in.src() == isa::pseudo_call) return local_call(s, pc, in);
+        helper_call(s, pc, in);
+        return true;
+    default: return true;
+    }
+}
+
+void Analysis::alu(State& s, std::uint32_t pc, const Insn& in) {
+    const bool is64 = isa::cls(in.code) == isa::cls_alu64;
+    const Shape shape = shape_of(in.code);
+    const std::uint8_t op = isa::op(in.code);
+    const unsigned d = in.dst();
+    Value& dst = s.regs[d];
+
+    if (shape == Shape::mov) {
+        if (!isa::uses_src_reg(in.code)) {
+            dst = Value::number(Scalar::constant(is64 ? sext_imm(in.imm) : static_cast<std::uint32_t>(in.imm)));
+            return;
+        }
+        const Value src = s.regs[in.src()];
+        if (is64 && in.off == 0) {  // a plain copy keeps whatever it copies, unusable values included
+            dst = src;
+            return;
+        }
+        if (!use(s, pc, in.src(), "an operand")) {
+            dst = Value{};
+            return;
+        }
+        if (src.is_pointer()) {
+            report(pc, "(A) a 32-bit or sign-extending move of " + src.describe() + " would expose address bits");
+            dst = Value{};
+            return;
+        }
+        Scalar r = in.off == 0 ? src.num : sign_extend(src.num, static_cast<unsigned>(in.off));
+        dst = Value::number(is64 ? r : truncate(r, 32));
+        return;
+    }
+    if (shape == Shape::neg || shape == Shape::endian) {
+        const Value* v = use(s, pc, d, "an operand");
+        if (!v) return;
+        if (v->is_pointer()) {
+            report(pc, std::string("(A) ") + op_name(op) + " of " + v->describe() + " would expose its address");
+            dst = Value{};
+            return;
+        }
+        const unsigned width = static_cast<unsigned>(in.imm);
+        Scalar r;
+        if (shape == Shape::neg) r = vm::alu(AluOp::neg, v->num, v->num, is64);
+        else if (is64 || isa::uses_src_reg(in.code)) r = byte_swap(v->num, width);  // bswap, or be on little-endian
+        else r = truncate(v->num, width);                                             // le on little-endian
+        dst = Value::number(r);
+        return;
+    }
+
+    const bool by_reg = isa::uses_src_reg(in.code);
+    const Value src = by_reg ? s.regs[in.src()]
+                             : Value::number(Scalar::constant(is64 ? sext_imm(in.imm) : static_cast<std::uint32_t>(in.imm)));
+    const bool src_ok = !by_reg || use(s, pc, in.src(), "an operand");
+    const bool dst_ok = use(s, pc, d, "an operand") != nullptr;
+    if (!src_ok || !dst_ok) {
+        dst = Value{};
+        return;
+    }
+    const AluOp aop = alu_op(op, in.off);
+    if (dst.kind == Kind::scalar && src.kind == Kind::scalar) {
+        dst = Value::number(vm::alu(aop, dst.num, src.num, is64));
+        return;
+    }
+    // Pointer arithmetic: only what keeps a pointer a pointer (M) or gives a
+    // distance between two pointers of one region (A: no address in it).
+    if (is64 && (aop == AluOp::add || aop == AluOp::sub)) {
+        if (dst.is_pointer() && src.kind == Kind::scalar) {
+            if (bounded_step(src.num)) {
+                dst.num = aop == AluOp::add ? add(dst.num, src.num) : sub(dst.num, src.num);
+                return;
+            }
+            report(pc, "(M) moves " + dst.describe() + " by a number that may be " + src.num.to_string() +
+                           ", beyond what a pointer can be moved by (|n| < 2^31)",
+                   "bound the index first: if (i > 1023) return 0;");
+            dst = Value{};
+            return;
+        }
+        if (aop == AluOp::add && dst.kind == Kind::scalar && src.is_pointer()) {
+            if (bounded_step(dst.num)) {
+                Value r = src;
+                r.num = add(src.num, dst.num);
+                dst = r;
+                return;
+            }
+            report(pc, "(M) moves " + src.describe() + " by a number that may be " + dst.num.to_string() +
+                           ", beyond what a pointer can be moved by (|n| < 2^31)",
+                   "bound the index first: if (i > 1023) return 0;");
+            dst = Value{};
+            return;
+        }
+        if (aop == AluOp::sub && dst.is_pointer() && src.is_pointer()) {
+            if (dst.same_region(src)) {
+                dst = Value::number(sub(dst.num, src.num));
+                return;
+            }
+            report(pc, "(A) subtracts " + src.describe() + " from " + dst.describe() +
+                           ": pointers of different regions or objects, the difference would reveal addresses");
+            dst = Value{};
+            return;
+        }
+    }
+    const Value& p = dst.is_pointer() ? dst : src;
+    report(pc, std::string("(A) ") + (is64 ? "" : "32-bit ") +
+                   (aop == AluOp::add ? "addition" : aop == AluOp::sub ? "subtraction" : op_name(op)) + " on " +
+                   p.describe() + " would expose its address",
+           is64 ? "only add or subtract a bounded number to a pointer" : "use 64-bit arithmetic on pointers");
+    dst = Value{};
+}
+
+void Analysis::lddw(State& s, std::uint32_t pc, const Insn& in) {
+    const Insn& next = program_.code[pc + 1];
+    const u64 imm = static_cast<std::uint32_t>(in.imm) | (u64{static_cast<std::uint32_t>(next.imm)} << 32);
+    if (in.src() == isa::pseudo_rodata) s.regs[in.dst()] = Value::pointer(Kind::rodata, Scalar::constant(imm));
+    else s.regs[in.dst()] = Value::number(Scalar::constant(imm));
+}
+
+void Analysis::load(State& s, std::uint32_t pc, const Insn& in) {
+    const unsigned size = isa::size_bytes(in.code);
+    const bool sign = shape_of(in.code) == Shape::ldsx;
+    Value result = unknown_bytes(size);  // also what a refused load leaves, to avoid cascades
+    if (const Value* pb = use(s, pc, in.src(), "an address")) {
+        const Value base = *pb;
+        if (check_region(s, pc, base, in.off, size, Access::read, "reads", true)) {
+            const i64 lo = base.num.smin + in.off, hi = base.num.smax + in.off + size;
+            if (base.kind == Kind::stack) {
+                const bool exact = base.num.is_constant() && size == 8 && lo % 8 == 0;
+                const Value* spilled = nullptr;
+                if (read_stack(s, pc, base.frame, lo, hi, "reads", exact ? &spilled : nullptr) && spilled)
+                    result = *spilled;
+            } else if (base.kind == Kind::rodata && base.num.is_constant()) {
+                u64 v = 0;
+                for (unsigned i = 0; i < size; ++i) v |= u64{program_.rodata[static_cast<std::size_t>(lo) + i]} << (8 * i);
+                result = Value::number(Scalar::constant(v));
+            }
+        }
+    }
+    if (sign && result.kind == Kind::scalar) result.num = sign_extend(result.num, 8 * size);
+    s.regs[in.dst()] = result;
+}
+
+void Analysis::store(State& s, std::uint32_t pc, const Insn& in) {
+    const unsigned size = isa::size_bytes(in.code);
+    Value v;
+    if (shape_of(in.code) == Shape::st) {
+        v = Value::number(Scalar::constant(sext_imm(in.imm)));
+    } else {
+        const Value* pv = use(s, pc, in.src(), "a value to store");
+        if (!pv) return;
+        v = *pv;
+    }
+    const Value* pb = use(s, pc, in.dst(), "an address");
+    if (!pb) return;
+    const Value base = *pb;
+    if (base.kind != Kind::stack && v.is_pointer() && base.is_pointer()) {
+        report(pc, "(A) stores " + v.describe() + " outside the stack: its address would become data",
+               "keep pointers in registers or on the stack");
+        return;
+    }
+    if (!check_region(s, pc, base, in.off, size, Access::write, "writes", true)) return;
+    if (base.kind != Kind::stack) return;
+    const i64 lo = base.num.smin + in.off, hi = base.num.smax + in.off + size;
+    if (base.num.is_constant() && size == 8 && lo % 8 == 0) {
+        spill(s, base.frame, lo, v);
+        return;
+    }
+    if (v.is_pointer()) {
+        report(pc, "(A) stores part of " + v.describe() + " (a narrow or unaligned store): its bytes would become data",
+               "spill pointers with aligned 8-byte stores");
+        return;
+    }
+    const bool known = base.num.is_constant();
+    write_stack_bytes(s, base.frame, lo, hi, known ? lo : 0, known ? hi : 0);
+}
+
+void Analysis::atomic(State& s, std::uint32_t pc, const Insn& in) {
+    const unsigned size = isa::size_bytes(in.code);
+    const bool cmpxchg = in.imm == isa::atomic_cmpxchg;
+    const bool fetch = (in.imm & isa::atomic_fetch) != 0;
+    const Value* pv = use(s, pc, in.src(), "an atomic operand");
+    if (pv && pv->is_pointer()) {
+        report(pc, "(A) atomic operation with " + pv->describe() + " as operand: its address would become data");
+        pv = nullptr;
+    }
+    if (cmpxchg) {
+        const Value* r0 = use(s, pc, 0, "the expected value of cmpxchg");
+        if (r0 && r0->is_pointer()) report(pc, "(A) cmpxchg compares memory with " + r0->describe());
+    }
+    const Value* pb = use(s, pc, in.dst(), "an address");
+    if (pb && pv) {
+        const Value base = *pb;
+        if (check_region(s, pc, base, in.off, size, Access::read_write, "atomically updates", true) &&
+            base.kind == Kind::stack) {
+            const i64 lo = base.num.smin + in.off, hi = base.num.smax + in.off + size;
+            if (read_stack(s, pc, base.frame, lo, hi, "atomically updates", nullptr))
+                write_stack_bytes(s, base.frame, lo, hi, lo, hi);
+        }
+    }
+    const Value old = unknown_bytes(size);
+    if (cmpxchg) s.regs[0] = old;
+    else if (fetch) s.regs[in.src()] = old;
+}
+
+void Analysis::branch(Run& run, std::uint32_t b, State&& s, std::uint32_t pc) {
+    const Insn& in = program_.code[pc];
+    const bool is64 = isa::cls(in.code) == isa::cls_jmp;
+    const bool by_reg = isa::uses_src_reg(in.code);
+    const Cmp c = cmp_of(isa::op(in.code));
+    const std::uint32_t target = static_cast<std::uint32_t>(*jump_target(program_, pc));
+    const std::uint32_t next = pc + 1;
+    const unsigned d = in.dst(), sr = in.src();
+    const Value a = s.regs[d];
+    const Value bv = by_reg ? s.regs[sr]
+                            : Value::number(Scalar::constant(is64 ? sext_imm(in.imm) : static_cast<std::uint32_t>(in.imm)));
+    const auto both = [&] {
+        State t = s;
+        flow(run, b, target, std::move(t));
+        flow(run, b, next, std::move(s));
+    };
+    const bool a_ok = use(s, pc, d, "an operand of a comparison") != nullptr;
+    const bool b_ok = !by_reg || use(s, pc, sr, "an operand of a comparison");
+    if (!a_ok || !b_ok) return both();
+
+    if (a.kind == Kind::scalar && bv.kind == Kind::scalar) {
+        const Narrowed n = narrow(c, is64, a.num, bv.num);
+        const auto apply = [&](State& t, const Scalar& na, const Scalar& nb) {
+            if (by_reg && sr == d) {
+                auto m = meet(na, nb);
+                if (!m) return false;
+                t.regs[d].num = *m;
+                return true;
+            }
+            t.regs[d].num = na;
+            if (by_reg) t.regs[sr].num = nb;
+            return true;
+        };
+        if (n.taken_possible()) {
+            State t = s;
+            if (apply(t, *n.taken_a, *n.taken_b)) flow(run, b, target, std::move(t));
+        }
+        if (n.fall_possible() && apply(s, *n.fall_a, *n.fall_b)) flow(run, b, next, std::move(s));
+        return;
+    }
+    // A pointer is compared: allowed with another pointer of its region
+    // (the result reveals nothing but their distance) or with 0 (A).
+    if (!is64) {
+        report(pc, "(A) 32-bit comparison involving " + (a.is_pointer() ? a : bv).describe() +
+                       " would reveal address bits");
+        return both();
+    }
+    if (a.is_pointer() && bv.is_pointer()) {
+        if (!a.same_region(bv))
+            report(pc, "(A) compares " + a.describe() + " with " + bv.describe() +
+                           " (different regions or objects): the result would reveal their addresses");
+        return both();
+    }
+    const bool a_ptr = a.is_pointer();
+    const Value& p = a_ptr ? a : bv;
+    const Value& z = a_ptr ? bv : a;
+    if (!(z.num.is_constant() && z.num.value == 0)) {
+        report(pc, "(A) compares " + p.describe() + " with " + z.describe() + ": the result would reveal its address",
+               "compare pointers only with NULL or with pointers into the same region");
+        return both();
+    }
+    if ((c != Cmp::eq && c != Cmp::ne) || !p.num.is_constant() || p.num.value != 0) return both();
+    const unsigned pr = a_ptr ? d : sr;
+    const bool can_be_null = p.kind == Kind::heap && p.nullable;
+    std::optional<State> null_side, other_side;
+    if (can_be_null) {
+        State t = s;
+        learn_null(t, p, pr, true);
+        null_side = std::move(t);
+    }
+    learn_null(s, p, pr, false);
+    other_side = std::move(s);
+    const bool eq = c == Cmp::eq;
+    if (null_side) flow(run, b, eq ? target : next, std::move(*null_side));
+    flow(run, b, eq ? next : target, std::move(*other_side));
+}
+
+bool Analysis::local_call(State& s, std::uint32_t pc, const Insn& in) {
+    const std::uint32_t target = static_cast<std::uint32_t>(std::int64_t{pc} + 1 + in.imm);
+    const std::uint32_t f = cfg_.function_at(target);
+    const auto clobber = [&] {
+        s.regs[0] = Value::number(Scalar::top());
+        for (unsigned r = 1; r <= 5; ++r) s.regs[r] = Value{};
+    };
+    if (std::find(active_.begin(), active_.end(), f) != active_.end()) {
+        report(pc, "recursive call of the function at pc " + std::to_string(target) +
+                       ": the stack it needs cannot be bounded",
+               "use a loop instead of recursion");
+        clobber();
+        return true;
+    }
+    if (active_.size() > options_.max_call_depth) {
+        report(pc, "calls nest deeper than " + std::to_string(options_.max_call_depth) + " levels");
+        clobber();
+        return true;
+    }
+    calls.insert({active_.back(), f});
+    const auto callee_frame = static_cast<std::uint8_t>(s.frames.size());
+    State entry = s;
+    entry.regs[0] = Value{};
+    for (unsigned r = 6; r <= 9; ++r) entry.regs[r] = Value{};
+    entry.regs[isa::frame_pointer] = Value::pointer(Kind::stack, Scalar::constant(0));
+    entry.regs[isa::frame_pointer].frame = callee_frame;
+    entry.frames.push_back(Frame{f, {}});
+    std::optional<State> exit = analyse_function(f, std::move(entry));
+    if (!exit) return false;
+    State r = std::move(*exit);
+    r.frames.pop_back();
+    // The callee's frame ends here: nothing may keep pointing into it (M).
+    Value r0 = r.regs[0];
+    if (r0.kind == Kind::stack && r0.frame >= callee_frame) {
+        report(pc, "(M) the function at pc " + std::to_string(target) +
+                       " returns a pointer into its own frame, which ends with the call");
+        r0 = Value{};
+    }
+    for (Frame& fr : r.frames)
+        for (Slot& sl : fr.slots)
+            if (sl.spilled && sl.spill.kind == Kind::stack && sl.spill.frame >= callee_frame) sl = Slot{};
+    r.regs[0] = r0;
+    for (unsigned i = 1; i <= 5; ++i) r.regs[i] = Value{};
+    for (unsigned i = 6; i <= 10; ++i) r.regs[i] = s.regs[i];
+    s = std::move(r);
+    return true;
+}
+
+}  // namespace mempool::vm::detail

@@ -1,0 +1,257 @@
+// verifier.cpp: the verifier's entry point and its control: functions,
+// blocks in topological order, joins, loops unrolled abstractly, local
+// calls, and the results handed to the executors (docs/verifier.md).
+#include "verifier.hpp"
+
+#include "analysis.hpp"
+#include "isa_table.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <new>
+
+namespace mempool::vm {
+namespace detail {
+
+Analysis::Analysis(const Program& program, const VerifyOptions& options, const Cfg& cfg)
+    : program_(program), options_(options), cfg_(cfg) {
+    flags.assign(program.code.size(), 0);
+    frame_bytes.assign(cfg.functions.size(), 0);
+    // Hostile input must not make verification slow: at most four abstract
+    // visits per instruction a run may execute, plus a few per instruction.
+    work_limit_ = 4 * options.max_instructions + 64 * program.code.size();
+}
+
+void Analysis::report(std::uint32_t pc, std::string message, std::string hint) {
+    if (diagnostics.size() >= max_diagnostics) return;
+    if (!reported_.insert({pc, message}).second) return;
+    Diagnostic d;
+    d.pc = pc;
+    d.message = std::move(message);
+    d.hint = std::move(hint);
+    diagnostics.push_back(std::move(d));
+}
+
+void Analysis::run() {
+    State s;
+    // Invariant: R1 points to the context, R10 to the top of the entry frame;
+    // nothing else is set.
+    s.regs[1] = Value::pointer(Kind::ctx, Scalar::constant(0));
+    if (options_.r2_is_ctx_size) s.regs[2] = Value::number(Scalar::constant(options_.ctx_size));
+    s.regs[isa::frame_pointer] = Value::pointer(Kind::stack, Scalar::constant(0));
+    s.frames.push_back(Frame{0, {}});
+    auto exit = analyse_function(0, std::move(s));
+    if (!exit && diagnostics.empty())
+        report(0, "no path reaches exit: every run would end in an infinite loop or a refused instruction");
+}
+
+std::optional<std::uint32_t> Analysis::local_index(const Run& run, std::uint32_t b) const {
+    const Function& fn = cfg_.functions[run.function];
+    if (b < fn.first_block || b >= fn.first_block + fn.block_count) return std::nullopt;
+    return b - fn.first_block;
+}
+
+std::optional<State> Analysis::analyse_function(std::uint32_t f, State entry) {
+    const Function& fn = cfg_.functions[f];
+    Run run;
+    run.function = f;
+    run.pending.resize(fn.block_count);
+    run.back.resize(fn.block_count);
+    active_.push_back(f);
+    run.pending[fn.entry - fn.first_block] = std::move(entry);
+    sequence(run, fn.order, -1);
+    active_.pop_back();
+    return std::move(run.exit);
+}
+
+// Visits `order` (a region's blocks in topological order): blocks of the
+// region itself one by one, each loop nested directly in it as a whole, at
+// its head (every other block of such a loop is skipped here).
+void Analysis::sequence(Run& run, const std::vector<std::uint32_t>& order, std::int32_t region) {
+    for (std::uint32_t b : order) {
+        if (out_of_work_) return;
+        std::int32_t l = cfg_.blocks[b].loop;
+        if (l == region) {
+            block(run, b);
+            continue;
+        }
+        // the outermost loop strictly inside the region that holds b
+        while (cfg_.loops[static_cast<std::size_t>(l)].parent != region) l = cfg_.loops[static_cast<std::size_t>(l)].parent;
+        if (cfg_.loops[static_cast<std::size_t>(l)].head == b) unroll_loop(run, l);
+    }
+}
+
+// Abstract unrolling: iteration k starts from the join of iteration k-1's
+// back-edge states; exits accumulate at their targets. The loop is proven
+// to end when no back edge is reachable any more; steps bound how long that
+// may take. An iteration that starts from a state no larger than the one
+// before can never end: refused. (Checked at iterations 1-16 and every 16th
+// after: once an iteration is subsumed by the one before, so is every later
+// one, since the transfer functions are monotone.)
+void Analysis::unroll_loop(Run& run, std::int32_t l) {
+    const Loop& loop = cfg_.loops[static_cast<std::size_t>(l)];
+    const std::uint32_t head = *local_index(run, loop.head);
+    std::optional<State> state = std::move(run.pending[head]);
+    run.pending[head].reset();
+    std::optional<State> previous;
+    const auto check_at = [](std::uint64_t k) { return k <= 16 || k % 16 == 0; };
+    for (std::uint64_t k = 0; state && !out_of_work_; ++k) {
+        if (previous && subsumes(*previous, *state)) {
+            report(cfg_.blocks[loop.head].first,
+                   "loop at pc " + std::to_string(loop.first_pc) + "-" + std::to_string(loop.last_pc) +
+                       " cannot be proven to end: an iteration starts where an earlier one did",
+                   "bound the loop: if (n > 255) n = 255;");
+            return;
+        }
+        if (check_at(k + 1)) previous = *state;
+        else previous.reset();
+        run.pending[head] = std::move(state);
+        run.back[head].reset();
+        sequence(run, loop.blocks, l);
+        state = std::move(run.back[head]);
+        run.back[head].reset();
+    }
+}
+
+bool Analysis::count_step(State& s, std::uint32_t pc, std::uint32_t b) {
+    if (++work_ > work_limit_) {
+        if (!out_of_work_)
+            report(pc, "verification gave up: the program needs more analysis than " + std::to_string(work_limit_) +
+                           " instruction visits", "simplify the loops, or bound them more tightly");
+        out_of_work_ = true;
+        return false;
+    }
+    if (++s.steps <= options_.max_instructions) return true;
+    const std::int32_t l = cfg_.blocks[b].loop;
+    if (l >= 0) {
+        std::int32_t outer = l;
+        while (cfg_.loops[static_cast<std::size_t>(outer)].parent >= 0)
+            outer = cfg_.loops[static_cast<std::size_t>(outer)].parent;
+        const Loop& loop = cfg_.loops[static_cast<std::size_t>(l)];
+        report(cfg_.blocks[cfg_.loops[static_cast<std::size_t>(outer)].head].first,
+               "loop at pc " + std::to_string(loop.first_pc) + "-" + std::to_string(loop.last_pc) +
+                   " may run more than the " + std::to_string(options_.max_instructions) +
+                   " instructions a run is allowed",
+               "bound the loop: if (n > 255) n = 255;");
+    } else {
+        report(pc, "a run may execute more than " + std::to_string(options_.max_instructions) + " instructions");
+    }
+    return false;
+}
+
+void Analysis::block(Run& run, std::uint32_t b) {
+    const std::uint32_t i = *local_index(run, b);
+    if (!run.pending[i]) return;  // no state reaches it (yet): dead in this context
+    State s = std::move(*run.pending[i]);
+    run.pending[i].reset();
+    const BasicBlock& bb = cfg_.blocks[b];
+    for (std::uint32_t pc = bb.first; pc <= bb.last; ++pc) {
+        if (!count_step(s, pc, b)) return;
+        const Insn& in = program_.code[pc];
+        switch (shape_of(in.code)) {
+        case Shape::exit: at_exit(run, std::move(s), pc); return;
+        case Shape::ja:
+        case Shape::gotol: flow(run, b, static_cast<std::uint32_t>(*jump_target(program_, pc)), std::move(s)); return;
+        case Shape::jcond: branch(run, b, std::move(s), pc); return;
+        default:
+            if (!step(s, pc)) return;
+            if (isa::is_lddw(in)) ++pc;
+        }
+    }
+    const Insn& last = program_.code[bb.last];
+    flow(run, b, bb.last + (isa::is_lddw(last) ? 2 : 1), std::move(s));
+}
+
+void Analysis::flow(Run& run, std::uint32_t from, std::uint32_t to_pc, State&& s) {
+    const std::uint32_t to = cfg_.block_at[to_pc];
+    const std::uint32_t i = *local_index(run, to);
+    auto& slot = cfg_.is_back_edge(from, to) ? run.back[i] : run.pending[i];
+    if (slot) join_into(*slot, s);
+    else slot = std::move(s);
+}
+
+void Analysis::at_exit(Run& run, State&& s, std::uint32_t pc) {
+    if (active_.size() == 1) {
+        // Invariant: the host reads R0; it must be a number.
+        const Value& r0 = s.regs[0];
+        if (r0.kind == Kind::uninit) report(pc, "R0 is not set at exit", "return a value");
+        else if (r0.is_pointer())
+            report(pc, "R0 at exit is " + r0.describe() + ": returning it would give the host an address",
+                   "return a number");
+        instruction_bound = std::max(instruction_bound, s.steps);
+    }
+    if (run.exit) join_into(*run.exit, s);
+    else run.exit = std::move(s);
+}
+
+}  // namespace detail
+
+namespace {
+
+std::uint32_t round16(std::uint32_t n) { return (n + 15u) & ~15u; }
+
+// The deepest chain of frames from the entry function (the call graph is
+// acyclic: recursion is refused).
+std::uint32_t deepest_chain(std::uint32_t f, const std::vector<std::uint32_t>& frame,
+                            const std::set<std::pair<std::uint32_t, std::uint32_t>>& calls,
+                            std::vector<std::int64_t>& memo) {
+    if (memo[f] >= 0) return static_cast<std::uint32_t>(memo[f]);
+    memo[f] = frame[f];  // guards against a cycle should one slip through
+    std::uint32_t below = 0;
+    for (auto it = calls.lower_bound({f, 0}); it != calls.end() && it->first == f; ++it)
+        below = std::max(below, deepest_chain(it->second, frame, calls, memo));
+    memo[f] = frame[f] + below;
+    return static_cast<std::uint32_t>(memo[f]);
+}
+
+void fill_where(const Program& p, std::vector<Diagnostic>& ds) {
+    for (Diagnostic& d : ds) {
+        if (d.pc >= p.line_of.size()) continue;
+        const std::uint32_t idx = p.line_of[d.pc];
+        if (idx == 0 || idx > p.lines.size()) continue;
+        d.where = p.lines[idx - 1];
+    }
+}
+
+}  // namespace
+
+VerifyResult verify(Program program, const VerifyOptions& options) noexcept {
+    VerifyResult result;
+    try {
+        std::optional<Cfg> cfg = build_cfg(program, result.diagnostics);
+        if (cfg) {
+            detail::Analysis a(program, options, *cfg);
+            a.run();
+            std::vector<std::uint32_t> frames(a.frame_bytes.size());
+            for (std::size_t f = 0; f < frames.size(); ++f) frames[f] = round16(a.frame_bytes[f]);
+            std::vector<std::int64_t> memo(frames.size(), -1);
+            const std::uint32_t stack = deepest_chain(0, frames, a.calls, memo);
+            if (stack > options.max_stack)
+                a.report(0, "the deepest chain of calls needs " + std::to_string(stack) +
+                                " bytes of stack, more than the " + std::to_string(options.max_stack) + " allowed",
+                         "use smaller local arrays, or fewer nested calls");
+            result.diagnostics.insert(result.diagnostics.end(), a.diagnostics.begin(), a.diagnostics.end());
+            if (result.diagnostics.size() > detail::max_diagnostics) result.diagnostics.resize(detail::max_diagnostics);
+            if (result.diagnostics.empty()) {
+                result.program.frame_size = std::move(frames);
+                result.program.stack_size = stack;
+                result.program.instruction_bound = a.instruction_bound;
+                result.program.flags = std::move(a.flags);
+            }
+        }
+        fill_where(program, result.diagnostics);
+        if (result.diagnostics.empty()) {
+            result.program.program = std::move(program);
+            result.program.options = options;
+        }
+    } catch (const std::bad_alloc&) {
+        result.diagnostics.clear();
+        Diagnostic d;
+        d.message = "out of memory while verifying";
+        result.diagnostics.push_back(std::move(d));
+        result.program = VerifiedProgram{};
+    }
+    return result;
+}
+
+}  // namespace mempool::vm
