@@ -415,14 +415,14 @@ bool Analysis::local_call(State& s, std::uint32_t pc, const Insn& in) {
         for (unsigned r = 1; r <= 5; ++r) s.regs[r] = Value{};
     };
     if (std::find(active_.begin(), active_.end(), f) != active_.end()) {
-        report(pc, "recursive call of the function at pc " + std::to_string(target) +
+        report(pc, "(M) recursive call of the function at pc " + std::to_string(target) +
                        ": the stack it needs cannot be bounded",
                "use a loop instead of recursion");
         clobber();
         return true;
     }
     if (active_.size() > options_.max_call_depth) {
-        report(pc, "calls nest deeper than " + std::to_string(options_.max_call_depth) + " levels");
+        report(pc, "(M) calls nest deeper than " + std::to_string(options_.max_call_depth) + " levels");
         clobber();
         return true;
     }

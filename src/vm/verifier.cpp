@@ -19,7 +19,8 @@ Analysis::Analysis(const Program& program, const VerifyOptions& options, const C
     frame_bytes.assign(cfg.functions.size(), 0);
     // Hostile input must not make verification slow: at most four abstract
     // visits per instruction a run may execute, plus a few per instruction.
-    work_limit_ = 4 * options.max_instructions + 64 * program.code.size();
+    const std::uint64_t per_run = options.max_instructions > (UINT64_MAX >> 4) ? (UINT64_MAX >> 2) : 4 * options.max_instructions;
+    work_limit_ = per_run + 64 * program.code.size();
 }
 
 void Analysis::report(std::uint32_t pc, std::string message, std::string hint) {
@@ -98,7 +99,7 @@ void Analysis::unroll_loop(Run& run, std::int32_t l) {
     for (std::uint64_t k = 0; state && !out_of_work_; ++k) {
         if (previous && subsumes(*previous, *state)) {
             report(cfg_.blocks[loop.head].first,
-                   "loop at pc " + std::to_string(loop.first_pc) + "-" + std::to_string(loop.last_pc) +
+                   "(T) loop at pc " + std::to_string(loop.first_pc) + "-" + std::to_string(loop.last_pc) +
                        " cannot be proven to end: an iteration starts where an earlier one did",
                    "bound the loop: if (n > 255) n = 255;");
             return;
@@ -116,7 +117,7 @@ void Analysis::unroll_loop(Run& run, std::int32_t l) {
 bool Analysis::count_step(State& s, std::uint32_t pc, std::uint32_t b) {
     if (++work_ > work_limit_) {
         if (!out_of_work_)
-            report(pc, "verification gave up: the program needs more analysis than " + std::to_string(work_limit_) +
+            report(pc, "(T) verification gave up: the program needs more analysis than " + std::to_string(work_limit_) +
                            " instruction visits", "simplify the loops, or bound them more tightly");
         out_of_work_ = true;
         return false;
@@ -129,12 +130,12 @@ bool Analysis::count_step(State& s, std::uint32_t pc, std::uint32_t b) {
             outer = cfg_.loops[static_cast<std::size_t>(outer)].parent;
         const Loop& loop = cfg_.loops[static_cast<std::size_t>(l)];
         report(cfg_.blocks[cfg_.loops[static_cast<std::size_t>(outer)].head].first,
-               "loop at pc " + std::to_string(loop.first_pc) + "-" + std::to_string(loop.last_pc) +
+               "(T) loop at pc " + std::to_string(loop.first_pc) + "-" + std::to_string(loop.last_pc) +
                    " may run more than the " + std::to_string(options_.max_instructions) +
                    " instructions a run is allowed",
                "bound the loop: if (n > 255) n = 255;");
     } else {
-        report(pc, "a run may execute more than " + std::to_string(options_.max_instructions) + " instructions");
+        report(pc, "(T) a run may execute more than " + std::to_string(options_.max_instructions) + " instructions");
     }
     return false;
 }
@@ -227,11 +228,10 @@ VerifyResult verify(Program program, const VerifyOptions& options) noexcept {
             std::vector<std::int64_t> memo(frames.size(), -1);
             const std::uint32_t stack = deepest_chain(0, frames, a.calls, memo);
             if (stack > options.max_stack)
-                a.report(0, "the deepest chain of calls needs " + std::to_string(stack) +
+                a.report(0, "(M) the deepest chain of calls needs " + std::to_string(stack) +
                                 " bytes of stack, more than the " + std::to_string(options.max_stack) + " allowed",
                          "use smaller local arrays, or fewer nested calls");
             result.diagnostics.insert(result.diagnostics.end(), a.diagnostics.begin(), a.diagnostics.end());
-            if (result.diagnostics.size() > detail::max_diagnostics) result.diagnostics.resize(detail::max_diagnostics);
             if (result.diagnostics.empty()) {
                 result.program.frame_size = std::move(frames);
                 result.program.stack_size = stack;
@@ -239,6 +239,7 @@ VerifyResult verify(Program program, const VerifyOptions& options) noexcept {
                 result.program.flags = std::move(a.flags);
             }
         }
+        if (result.diagnostics.size() > detail::max_diagnostics) result.diagnostics.resize(detail::max_diagnostics);
         fill_where(program, result.diagnostics);
         if (result.diagnostics.empty()) {
             result.program.program = std::move(program);
