@@ -192,17 +192,17 @@ bool ElfFile::relocations(std::size_t rel_section, std::vector<ElfRel>& out, std
         const std::uint64_t info = load_le64(base + i * elf::rel_size + 8);
         rel.type = static_cast<std::uint32_t>(info & 0xffffffffu);
         rel.symbol = static_cast<std::uint32_t>(info >> 32);
-        const std::string where = "entry " + std::to_string(i) + " (offset " + std::to_string(rel.offset) + ")";
+        auto where = [&] { return "entry " + std::to_string(i) + " (offset " + std::to_string(rel.offset) + ")"; };
         bool valid = true;
         if (rel.offset % 8 != 0) {
-            problem(where + " is not aligned to an instruction");
+            problem(where() + " is not aligned to an instruction");
             valid = false;
         } else if (!range_fits(rel.offset, 8, target.size)) {
-            problem(where + " lies outside section " + quoted(target.name));
+            problem(where() + " lies outside section " + quoted(target.name));
             valid = false;
         }
         if (rel.symbol >= symbols_.size()) {
-            problem(where + " names symbol " + std::to_string(rel.symbol) + ", but there are " +
+            problem(where() + " names symbol " + std::to_string(rel.symbol) + ", but there are " +
                     std::to_string(symbols_.size()));
             valid = false;
         }

@@ -721,18 +721,20 @@ void load_section(const ElfFile& elf, std::string_view name, std::span<const std
     out.program.name = std::string(name);
     const auto& sections = elf.sections();
     std::size_t found = 0, index = 0;
-    std::string code_sections;
     for (std::size_t i = 1; i < sections.size(); ++i) {
         if (sections[i].name == name) {
             ++found;
             index = i;
         }
-        if (sections[i].is_code() && sections[i].size != 0) {
-            if (!code_sections.empty()) code_sections += ", ";
-            code_sections += quoted(sections[i].name);
-        }
     }
     if (found == 0) {
+        std::string code_sections;
+        for (std::size_t i = 1; i < sections.size(); ++i) {
+            if (sections[i].is_code() && sections[i].size != 0) {
+                if (!code_sections.empty()) code_sections += ", ";
+                code_sections += quoted(sections[i].name);
+            }
+        }
         issues.push_back({0, false, "no section " + quoted(name) + " in the object (code sections: " +
                                         (code_sections.empty() ? std::string("none") : code_sections) + ")"});
     } else if (found > 1) {
