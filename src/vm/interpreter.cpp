@@ -78,7 +78,10 @@ std::uint64_t interpret(const VerifiedProgram& p, std::span<const HelperFn> help
     // it on the host stack at exactly the size the verifier proved.
     const std::size_t stack_size = std::max<std::size_t>(p.stack_size, 16);
     auto* stack = static_cast<std::uint8_t*>(__builtin_alloca(stack_size));
-    const std::size_t max_depth = p.options.max_call_depth + 1u;
+    // Without recursion (refused by the verifier) a chain of calls visits
+    // each function once at most.
+    const std::size_t max_depth =
+        std::min<std::size_t>(p.options.max_call_depth, p.program.function_starts.size()) + 1u;
     auto* frames = static_cast<CallFrame*>(__builtin_alloca(sizeof(CallFrame) * max_depth));
     std::size_t depth = 0;
     std::uint32_t function = 0;
