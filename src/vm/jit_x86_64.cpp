@@ -1,18 +1,20 @@
 // jit_x86_64.cpp: eBPF -> x86-64, one instruction at a time.
 //
-// Frame layout. The entry function saves the six callee-saved registers,
-// reserves 24 bytes of run data and points r12 (and R10 = rbp) at them:
+// Frame layout. The entry function saves the callee-saved registers the
+// program uses (rbx, r13-r15 for R6-R9, rbp for R10, r12 when there are
+// heap checks), then reserves the run data (only with heap checks) and its
+// eBPF frame, keeping rsp 16-byte aligned:
 //
-//   [r12 + 16]  RunContext*           (only written when a heap check exists)
+//   [r12 + 16]  RunContext*
 //   [r12 +  8]  rc->heap_size
 //   [r12 +  0]  rc->heap               <- R10 of the entry function
-//   [r12 - frame_size[0], r12)          the entry function's eBPF frame
+//   [R10 - frame_size[0], R10)          the entry function's eBPF frame
 //
 // A local function saves rbp, rbx, r13-r15 (the registers R6-R10 live in),
 // sets rbp to its own frame top and reserves frame_size[f] bytes. The stack
 // is 16-byte aligned at every call. A failed heap check jumps to a stub that
 // stores the pc in rc->abort_pc and returns 0 through the entry epilogue
-// after `lea rsp, [r12 + 24]`, whatever the depth of local calls.
+// after `lea rsp, [r12 + 24 + padding]`, whatever the depth of local calls.
 //
 // Jumps: a first pass emits every jump near and records where each eBPF
 // instruction starts; the second pass makes a jump short when that first
@@ -68,8 +70,7 @@ constexpr Cond jump_cond(std::uint8_t op) noexcept {
 
 class Compiler {
 public:
-    Compiler(const VerifiedProgram& p, std::span<const HelperFn> helpers, std::uintptr_t rodata)
-        : p_(p), code_(p.program.code), helpers_(helpers), rodata_(rodata) {}
+    Compiler(const VerifiedProgram& p, std::span<const HelperFn> helpers) : p_(p), code_(p.program.code), helpers_(helpers) {}
 
     // Translates the whole program. `previous`: instruction offsets of an
     // earlier pass, used to choose short jumps; empty for all-near.
@@ -79,6 +80,7 @@ public:
         offsets_.assign(n + 1, 0);
         labels_.assign(n, npos);
         fixups_.clear();
+        rodata_fixups_.clear();
         stubs_.clear();
         extra_labels_.clear();
         function_labels_.clear();
@@ -89,6 +91,7 @@ public:
         for (std::size_t pc = 0; pc < n && pc < p_.flags.size(); ++pc) {
             if ((p_.flags[pc] & flag_heap_check) != 0) heap_checks_ = true;
         }
+        plan_entry();
 
         std::size_t f = 0;
         for (std::size_t pc = 0; pc < n; ++pc) {
@@ -119,7 +122,9 @@ public:
         return true;
     }
 
-    [[nodiscard]] const std::vector<std::uint8_t>& bytes() const noexcept { return e_.bytes(); }
+    [[nodiscard]] const std::uint8_t* bytes() const noexcept { return e_.data(); }
+    [[nodiscard]] std::size_t size() const noexcept { return e_.size(); }
+    [[nodiscard]] const std::vector<std::size_t>& rodata_fixups() const noexcept { return rodata_fixups_; }
     [[nodiscard]] const std::vector<std::uint32_t>& offsets() const noexcept { return offsets_; }
     [[nodiscard]] const std::string& error() const noexcept { return error_; }
 
@@ -141,12 +146,35 @@ private:
         return false;
     }
 
+    // What the entry function must save and set up, from the registers the
+    // program names (a cheap scan, not an analysis: any mention counts).
+    void plan_entry() {
+        bool named[isa::reg_count] = {};
+        for (const Insn& i : code_) {
+            if (i.dst() < isa::reg_count) named[i.dst()] = true;
+            if (i.src() < isa::reg_count) named[i.src()] = true;
+        }
+        saved_.clear();
+        if (named[isa::frame_pointer]) saved_.push_back(Reg::rbp);
+        for (unsigned r = 6; r <= 9; ++r) {
+            if (named[r]) saved_.push_back(reg_map[r]);
+        }
+        if (heap_checks_) saved_.push_back(run_data);
+        load_r1_ = named[1];
+        load_r2_ = named[2];
+        set_r10_ = named[isa::frame_pointer];
+        // At entry rsp = 8 (mod 16); pushes, run data and padding bring it to 0.
+        const std::int32_t run = heap_checks_ ? run_data_bytes : 0;
+        const auto pushed = static_cast<std::int32_t>(8 * saved_.size());
+        entry_below_pushes_ = run + ((8 + pushed + run) % 16 == 0 ? 0 : 8);
+    }
+
     void prologue(std::size_t f) {
         if (f == 0) {
-            for (Reg r : {Reg::rbp, Reg::rbx, Reg::r12, Reg::r13, Reg::r14, Reg::r15}) e_.push(r);
-            e_.alu_ri(Alu::sub, Width::w64, Reg::rsp, run_data_bytes);
-            e_.mov_rr(Width::w64, run_data, Reg::rsp);
+            for (Reg r : saved_) e_.push(r);
+            if (entry_below_pushes_ != 0) e_.alu_ri(Alu::sub, Width::w64, Reg::rsp, entry_below_pushes_);
             if (heap_checks_) {
+                e_.mov_rr(Width::w64, run_data, Reg::rsp);
                 e_.load(8, scratch2, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, heap))});
                 e_.store(8, {run_data, run_heap}, scratch2);
                 e_.load(8, scratch2, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, heap_size))});
@@ -155,10 +183,10 @@ private:
             }
             // A run starts unaborted, as in the interpreter.
             e_.store_imm(4, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, abort_pc))}, -1);
-            e_.mov_rr(Width::w64, Reg::rbp, run_data);
+            if (set_r10_) e_.mov_rr(Width::w64, Reg::rbp, Reg::rsp);
             if (frame(0) != 0) e_.alu_ri(Alu::sub, Width::w64, Reg::rsp, frame(0));
-            e_.load(8, Reg::rsi, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, r2))});
-            e_.load(8, Reg::rdi, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, r1))});
+            if (load_r2_) e_.load(8, Reg::rsi, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, r2))});
+            if (load_r1_) e_.load(8, Reg::rdi, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, r1))});
         } else {
             for (Reg r : {Reg::rbp, Reg::rbx, Reg::r13, Reg::r14, Reg::r15}) e_.push(r);
             e_.mov_rr(Width::w64, Reg::rbp, Reg::rsp);
@@ -166,9 +194,15 @@ private:
         }
     }
 
-    void entry_epilogue() {
-        e_.lea(Reg::rsp, {run_data, run_data_bytes});
-        for (Reg r : {Reg::r15, Reg::r14, Reg::r13, Reg::r12, Reg::rbx, Reg::rbp}) e_.pop(r);
+    // `from_anywhere`: rsp is unknown (an abort inside local calls); it is
+    // recomputed from r12, which only exists when there are heap checks.
+    void entry_epilogue(bool from_anywhere = false) {
+        if (from_anywhere) {
+            e_.lea(Reg::rsp, {run_data, entry_below_pushes_});
+        } else if (frame(0) + entry_below_pushes_ != 0) {
+            e_.alu_ri(Alu::add, Width::w64, Reg::rsp, frame(0) + entry_below_pushes_);
+        }
+        for (auto r = saved_.rbegin(); r != saved_.rend(); ++r) e_.pop(*r);
         e_.ret();
     }
 
@@ -229,7 +263,7 @@ private:
         e_.load(8, scratch1, {run_data, run_context});
         e_.store(4, {scratch1, static_cast<std::int32_t>(offsetof(RunContext, abort_pc))}, scratch2);
         e_.alu_rr(Alu::xor_, Width::w32, Reg::rax, Reg::rax);
-        entry_epilogue();
+        entry_epilogue(true);
     }
 
     bool instruction(std::size_t pc, std::size_t f) {
@@ -257,10 +291,12 @@ private:
             if (i.src() == 0) {
                 e_.mov_ri64(d, imm);
             } else if (i.src() == isa::pseudo_rodata) {
-                // Always the 10-byte form, so both passes agree on its size.
+                // movabs with the offset; the rodata pages' address is added
+                // once they are mapped (rodata_fixups_).
                 e_.byte(static_cast<std::uint8_t>(0x48 | (detail::x86::code(d) >= 8 ? 1 : 0)));
                 e_.byte(static_cast<std::uint8_t>(0xb8 + (detail::x86::code(d) & 7)));
-                e_.u64(rodata_ + imm);
+                rodata_fixups_.push_back(e_.size());
+                e_.u64(imm);
             } else {
                 return fail(pc, "unsupported LDDW source " + std::to_string(i.src()));
             }
@@ -536,6 +572,8 @@ private:
             e_.alu_rr(op == isa::jmp_jset ? Alu::test : Alu::cmp, w, d, s);
         } else if (op == isa::jmp_jset) {
             e_.test_ri(w, d, i.imm);  // the full imm32, sign-extended in jmp
+        } else if (i.imm == 0) {
+            e_.alu_rr(Alu::test, w, d, d);  // the same flags as cmp d, 0, one byte shorter
         } else {
             e_.alu_ri(Alu::cmp, w, d, i.imm);
         }
@@ -591,7 +629,7 @@ private:
     const VerifiedProgram& p_;
     const std::vector<Insn>& code_;
     std::span<const HelperFn> helpers_;
-    std::uintptr_t rodata_;
+    std::vector<std::size_t> rodata_fixups_;  // 8-byte immediates to which the rodata address is added
     const std::vector<std::uint32_t>* previous_ = nullptr;
     Emitter e_;
     std::vector<std::uint32_t> offsets_;
@@ -602,6 +640,9 @@ private:
     std::vector<Stub> stubs_;
     std::string error_;
     bool heap_checks_ = false;
+    std::vector<Reg> saved_;               // callee-saved registers the entry function pushes
+    std::int32_t entry_below_pushes_ = 0;  // run data + alignment padding under them
+    bool load_r1_ = true, load_r2_ = true, set_r10_ = true;
 };
 
 std::optional<std::string> check_shape(const VerifiedProgram& p) {
@@ -624,38 +665,44 @@ JitResult compile(const VerifiedProgram& p, std::span<const HelperFn> helpers, c
         result.error = *bad;
         return result;
     }
+    // Pass 1: every jump near. With short jumps, pass 2 uses its offsets.
     const std::vector<std::uint32_t> none;
-    // Pass 1: all jumps near. Its size bounds the final size.
-    Compiler first(p, helpers, 0);
+    Compiler first(p, helpers);
     if (!first.emit(none)) {
         result.error = first.error();
         return result;
     }
-    auto memory = ExecutableMemory::allocate(first.bytes().size(), p.program.rodata.size());
+    std::optional<Compiler> second;
+    if (options.short_jumps) {
+        second.emplace(p, helpers);
+        if (!second->emit(first.offsets())) {
+            result.error = second->error();
+            return result;
+        }
+    }
+    const Compiler& c = second ? *second : first;
+    auto memory = ExecutableMemory::allocate(c.size(), p.program.rodata.size());
     if (!memory) {
         result.error = "cannot map memory for the code";
         return result;
     }
-    const auto rodata = reinterpret_cast<std::uintptr_t>(memory->rodata());
-    Compiler second(p, helpers, rodata);
-    if (!second.emit(options.short_jumps ? first.offsets() : none)) {
-        result.error = second.error();
-        return result;
+    std::uint8_t* out = memory->code();
+    std::memcpy(out, c.bytes(), c.size());
+    const auto rodata = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(memory->rodata()));
+    for (std::size_t at : c.rodata_fixups()) {
+        std::uint64_t v;
+        std::memcpy(&v, out + at, 8);
+        v += rodata;
+        std::memcpy(out + at, &v, 8);
     }
-    const auto& bytes = second.bytes();
-    if (bytes.size() > first.bytes().size()) {
-        result.error = "internal: the second pass grew";
-        return result;
-    }
-    std::memcpy(memory->code(), bytes.data(), bytes.size());
     // The rest of the last page: int3, so a stray jump traps.
-    std::memset(memory->code() + bytes.size(), 0xcc, memory->rodata() - memory->code() - bytes.size());
+    std::memset(out + c.size(), 0xcc, static_cast<std::size_t>(memory->rodata() - out) - c.size());
     if (!p.program.rodata.empty()) std::memcpy(memory->rodata(), p.program.rodata.data(), p.program.rodata.size());
     if (!memory->seal()) {
         result.error = "cannot make the code executable";
         return result;
     }
-    result.code.emplace(JitCodeAccess::make(std::move(*memory), bytes.size()));
+    result.code.emplace(JitCodeAccess::make(std::move(*memory), c.size()));
     return result;
 }
 

@@ -38,11 +38,17 @@ struct Mem {
 
 class Emitter {
 public:
-    [[nodiscard]] std::size_t size() const noexcept { return buf_.size(); }
-    [[nodiscard]] const std::vector<std::uint8_t>& bytes() const noexcept { return buf_; }
-    void reserve(std::size_t n) { buf_.reserve(n); }
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] const std::uint8_t* data() const noexcept { return buf_.data(); }
+    void reserve(std::size_t n) {
+        if (n > buf_.size()) buf_.resize(n);
+    }
 
-    void byte(std::uint8_t b) { buf_.push_back(b); }
+    // The hot path is one store and one compare; the buffer doubles when full.
+    [[gnu::always_inline]] void byte(std::uint8_t b) {
+        if (size_ == buf_.size()) [[unlikely]] grow(1);
+        buf_[size_++] = b;
+    }
     void u16(std::uint16_t v) { put(&v, 2); }
     void u32(std::uint32_t v) { put(&v, 4); }
     void u64(std::uint64_t v) { put(&v, 8); }
@@ -306,9 +312,11 @@ public:
     }
 
 private:
-    void put(const void* p, std::size_t n) {
-        const auto* b = static_cast<const std::uint8_t*>(p);
-        buf_.insert(buf_.end(), b, b + n);
+    [[gnu::noinline]] void grow(std::size_t n) { buf_.resize((size_ + n) * 2 + 64); }
+    [[gnu::always_inline]] void put(const void* p, std::size_t n) {
+        if (size_ + n > buf_.size()) [[unlikely]] grow(n);
+        std::memcpy(&buf_[size_], p, n);
+        size_ += n;
     }
     std::size_t hole32() {
         const std::size_t at = size();
@@ -347,7 +355,8 @@ private:
         modrm_rr(digit, r);
     }
 
-    std::vector<std::uint8_t> buf_;
+    std::vector<std::uint8_t> buf_;  // bytes [0, size_) are the code
+    std::size_t size_ = 0;
 };
 
 }  // namespace mempool::detail::x86
