@@ -77,7 +77,6 @@ bool MrtReader::next(MrtRecord& rec) {
     rec.timestamp = load_be32(h);
     rec.type = load_be16(h + 4);
     rec.subtype = load_be16(h + 6);
-    rec.microseconds = 0;
     rec.start = h;
     rec.offset = stream_offset_;
     rec.number = ++count_;

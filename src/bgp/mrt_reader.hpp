@@ -10,8 +10,9 @@
 //
 //   struct MrtRecord {
 //     u32 timestamp; u16 type; u16 subtype; u32 length;
-//     u32 microseconds;        // only for the _ET types (17 BGP4MP_ET), counted in length
-//     u8  message[length (- 4 for _ET)];
+//     u8  message[length];     // for the _ET types (17 BGP4MP_ET) the first
+//                              // 4 bytes are u32 microseconds: parse_bgp4mp()
+//                              // reads them into Bgp4mpRecord::microseconds
 //   };
 //
 // A record whose header or body is cut short by the end of the stream is
@@ -29,8 +30,11 @@
 
 namespace mempool::bgp {
 
-// MRT types and subtypes this host understands (RFC 6396, RFC 8050).
+// MRT types this host replays (RFC 6396 §4, RFC 8050; BGP is one of the
+// deprecated types of RFC 6396 Appendix B, used by archives of 1999-2001).
+// mrt_type_name() (mrt_record.hpp) names every type and subtype.
 namespace mrt {
+inline constexpr std::uint16_t kBgp = 5;
 inline constexpr std::uint16_t kTableDump = 12;
 inline constexpr std::uint16_t kTableDumpV2 = 13;
 inline constexpr std::uint16_t kBgp4mp = 16;
@@ -39,10 +43,9 @@ inline constexpr std::uint16_t kBgp4mpEt = 17;
 
 struct MrtRecord {
     std::uint32_t timestamp = 0;
-    std::uint32_t microseconds = 0;  // _ET types only
     std::uint16_t type = 0;
     std::uint16_t subtype = 0;
-    Bytes body;                       // after the header (and after the ET microseconds)
+    Bytes body;                       // after the 12-byte header (ET microseconds included)
     const std::uint8_t* start = nullptr;  // first byte of the header
     std::uint64_t offset = 0;         // of the header in the uncompressed stream
     std::uint64_t number = 0;         // 1-based

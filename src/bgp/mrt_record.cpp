@@ -20,7 +20,78 @@ bool afi_from_wire(std::uint16_t v, Afi& out) {
 }  // namespace
 
 std::string mrt_type_name(std::uint16_t type, std::uint16_t subtype) {
-    return std::to_string(type) + "/" + std::to_string(subtype);
+    // RFC 6396 §4 and Appendix B (deprecated types), RFC 8050 (add-path subtypes).
+    static constexpr const char* kTypes[] = {
+        "NULL", "START", "DIE", "I_AM_DEAD", "PEER_DOWN", "BGP", "RIP", "IDRP", "RIPNG", "BGP4PLUS",
+        "BGP4PLUS_01", "OSPFv2", "TABLE_DUMP", "TABLE_DUMP_V2", nullptr, nullptr, "BGP4MP", "BGP4MP_ET"};
+    static constexpr const char* kBgp[] = {"NULL", "UPDATE", "PREF_UPDATE", "STATE_CHANGE", "SYNC", "OPEN",
+                                           "NOTIFY", "KEEPALIVE"};
+    static constexpr const char* kBgp4mp[] = {
+        "STATE_CHANGE", "MESSAGE", "ENTRY", "SNAPSHOT", "MESSAGE_AS4", "STATE_CHANGE_AS4",
+        "MESSAGE_LOCAL", "MESSAGE_AS4_LOCAL", "MESSAGE_ADDPATH", "MESSAGE_AS4_ADDPATH", "MESSAGE_LOCAL_ADDPATH",
+        "MESSAGE_AS4_LOCAL_ADDPATH"};
+    static constexpr const char* kTableDumpV2[] = {
+        nullptr, "PEER_INDEX_TABLE", "RIB_IPV4_UNICAST", "RIB_IPV4_MULTICAST", "RIB_IPV6_UNICAST",
+        "RIB_IPV6_MULTICAST", "RIB_GENERIC", "GEO_PEER_TABLE", "RIB_IPV4_UNICAST_ADDPATH",
+        "RIB_IPV4_MULTICAST_ADDPATH", "RIB_IPV6_UNICAST_ADDPATH", "RIB_IPV6_MULTICAST_ADDPATH",
+        "RIB_GENERIC_ADDPATH"};
+    const auto pick = [](const auto& table, std::uint16_t i) -> const char* {
+        return i < std::size(table) ? table[i] : nullptr;
+    };
+    const char* t = pick(kTypes, type);
+    if (type == 32) t = "ISIS";
+    else if (type == 33) t = "ISIS_ET";
+    else if (type == 48) t = "OSPFv3";
+    else if (type == 49) t = "OSPFv3_ET";
+    if (t == nullptr) return "type " + std::to_string(type) + "/" + std::to_string(subtype);
+    const char* sub = nullptr;
+    if (type == mrt::kBgp || type == 9 || type == 10) sub = pick(kBgp, subtype);
+    else if (type == mrt::kBgp4mp || type == mrt::kBgp4mpEt) sub = pick(kBgp4mp, subtype);
+    else if (type == mrt::kTableDumpV2) sub = pick(kTableDumpV2, subtype);
+    else if (type == mrt::kTableDump) sub = subtype == 1 ? "AFI_IPv4" : subtype == 2 ? "AFI_IPv6" : nullptr;
+    else return t;  // types whose subtypes RFC 6396 does not name
+    return std::string(t) + "/" + (sub ? std::string(sub) : std::to_string(subtype));
+}
+
+bool bgp_subtype_replayed(std::uint16_t subtype) noexcept {
+    return subtype == 1 || subtype == 3 || subtype == 5 || subtype == 6 || subtype == 7;
+}
+
+bool parse_mrt_bgp(const MrtRecord& rec, MrtBgpRecord& out, Diagnostics& diag) {
+    ByteReader r(rec.body);
+    std::uint16_t peer_as = 0;
+    out.peer = PeerKey{};
+    if (!r.u16(peer_as) || !read_ip(r, Afi::ipv4, out.peer.ip)) {
+        diag.report(r.here(), "BGP record truncated in its peer header");
+        return false;
+    }
+    out.peer.as = peer_as;
+    if (rec.subtype == 3) {
+        out.kind = Bgp4mpKind::state_change;
+        if (!r.u16(out.old_state) || !r.u16(out.new_state)) {
+            diag.report(r.here(), "BGP STATE_CHANGE truncated");
+            return false;
+        }
+        return true;
+    }
+    std::uint16_t local_as = 0;
+    IpAddress local;
+    if (!r.u16(local_as) || !read_ip(r, Afi::ipv4, local)) {
+        diag.report(r.here(), "BGP record truncated in its local header");
+        return false;
+    }
+    out.kind = Bgp4mpKind::message;
+    switch (rec.subtype) {
+    case 1: out.message_type = 2; break;
+    case 5: out.message_type = 1; break;
+    case 6: out.message_type = 3; break;
+    case 7: out.message_type = 4; break;
+    default:
+        diag.report(rec.start + 6, "BGP subtype " + std::to_string(rec.subtype) + " is not a message");
+        return false;
+    }
+    out.message = r.rest();
+    return true;
 }
 
 bool parse_bgp4mp(const MrtRecord& rec, Bgp4mpRecord& out, Diagnostics& diag) {

@@ -10,6 +10,16 @@
 //   subtype 1 MESSAGE, 4 MESSAGE_AS4, 6/7 *_LOCAL, 8-11 *_ADDPATH:
 //     as peer_as, local_as; u16 ifindex; u16 afi; ip peer, local; BGP message
 //
+//   subtypes 2 ENTRY and 3 SNAPSHOT (zebra's RIB records) are not replayed:
+//   Replay counts them by name in the report.
+//
+// BGP (type 5, deprecated: RFC 6396 Appendix B; 2-byte ASes, IPv4 peers):
+//   1 BGP_UPDATE, 5 BGP_OPEN, 6 BGP_NOTIFY, 7 BGP_KEEPALIVE:
+//     u16 peer_as; u32 peer_ip; u16 local_as; u32 local_ip; the message body
+//     without its 19-byte BGP header
+//   3 BGP_STATE_CHANGE: u16 peer_as; u32 peer_ip; u16 old_state; u16 new_state
+//   0 BGP_NULL, 2 BGP_PREF_UPDATE, 4 BGP_SYNC: not replayed (counted by name)
+//
 // TABLE_DUMP (type 12, subtype = AFI 1 or 2):
 //   u16 view; u16 seq; ip prefix; u8 len; u8 status; u32 originated;
 //   ip peer; u16 peer_as; u16 attr_len; attrs          (2-byte AS_PATH)
@@ -53,13 +63,27 @@ struct Bgp4mpRecord {
     bool four_byte_as = false;  // *_AS4 subtypes: the AS_PATH holds 4-byte ASes
     bool add_path = false;      // *_ADDPATH subtypes
     bool local = false;         // *_LOCAL subtypes: sent by the collector, not received
-    std::uint32_t microseconds = 0;
+    std::uint32_t microseconds = 0;  // BGP4MP_ET: the record's microseconds; else 0
     Bytes message;              // kind == message
     std::uint16_t old_state = 0, new_state = 0;  // kind == state_change
 };
 
 // Returns false for a malformed record or an unknown subtype (reported).
 bool parse_bgp4mp(const MrtRecord& rec, Bgp4mpRecord& out, Diagnostics& diag);
+
+// A record of the deprecated type BGP (5). `message` is the body of a BGP
+// message of type `message_type` (no 19-byte header).
+struct MrtBgpRecord {
+    Bgp4mpKind kind = Bgp4mpKind::message;
+    PeerKey peer;
+    std::uint8_t message_type = 0;  // 1 OPEN, 2 UPDATE, 3 NOTIFICATION, 4 KEEPALIVE
+    Bytes message;
+    std::uint16_t old_state = 0, new_state = 0;
+};
+// Subtypes 1, 3, 5, 6, 7; false (reported) for a truncated record.
+// bgp_subtype_replayed() says which subtypes this reads.
+[[nodiscard]] bool bgp_subtype_replayed(std::uint16_t subtype) noexcept;
+bool parse_mrt_bgp(const MrtRecord& rec, MrtBgpRecord& out, Diagnostics& diag);
 
 struct TableDumpEntry {
     Prefix prefix;
@@ -97,7 +121,9 @@ struct RibEntry {
 // Reads the next entry of a RIB record; false (reported) if it is cut short.
 bool next_rib_entry(ByteReader& r, bool add_path, RibEntry& out, Diagnostics& diag);
 
-// "BGP4MP/MESSAGE_AS4", ... for messages about unknown records.
+// The name RFC 6396 gives a record type and subtype: "BGP4MP/MESSAGE_AS4",
+// "BGP/PREF_UPDATE", "OSPFv2", ...; "type 99/1" for numbers it does not
+// define. The report counts the records it does not replay under it.
 std::string mrt_type_name(std::uint16_t type, std::uint16_t subtype);
 
 }  // namespace mempool::bgp

@@ -5,7 +5,7 @@
 
 namespace mempool::bgp {
 
-std::size_t AsPath::rfc_length() const noexcept {
+std::size_t AsPath::rfc_as_count() const noexcept {
     std::size_t n = 0;
     for (const auto& s : segments) {
         if (s.type == kAsSequence) n += s.count;
@@ -14,12 +14,13 @@ std::size_t AsPath::rfc_length() const noexcept {
     return n;
 }
 
-std::uint32_t AsPath::metric_length() const noexcept {
+std::uint32_t selection_path_length(const AsPath& path) noexcept {
     std::uint32_t n = 0;
     bool prev_is_as = false;
     std::uint32_t prev = 0;
     std::size_t i = 0;
-    for (const auto& s : segments) {
+    const auto& asns = path.asns;
+    for (const auto& s : path.segments) {
         if (s.type == kAsSequence) {
             for (std::size_t k = 0; k < s.count; ++k) {
                 const std::uint32_t as = asns[i + k];
@@ -44,6 +45,8 @@ void PathAttributes::clear() noexcept {
     as4_path.clear();
     has_as_path = has_as4_path = has_next_hop = false;
     next_hop = {};
+    aggregator.present = false;
+    as4_aggregator.present = false;
     mp_reach.present = false;
     mp_unreach.present = false;
     treat_as_withdraw = false;
@@ -123,11 +126,21 @@ const char* decode_u32(ByteReader v, const AttributeContext&, PathAttributes&, c
 const char* decode_empty(ByteReader v, const AttributeContext&, PathAttributes&, const std::uint8_t*& where) {
     return fixed_length(v, 0, "ATOMIC_AGGREGATE must be empty", where);
 }
-const char* decode_aggregator(ByteReader v, const AttributeContext& ctx, PathAttributes&, const std::uint8_t*& where) {
-    return fixed_length(v, ctx.four_byte_as ? 8 : 6, "AGGREGATOR has the wrong length", where);
+const char* decode_aggregator(ByteReader v, const AttributeContext& ctx, PathAttributes& out, const std::uint8_t*& where) {
+    where = v.here();
+    if (v.remaining() != (ctx.four_byte_as ? 8u : 6u)) return "AGGREGATOR has the wrong length";
+    (void)v.asn(out.aggregator.as, ctx.four_byte_as);
+    (void)v.copy(out.aggregator.ip.data(), 4);
+    out.aggregator.present = true;
+    return nullptr;
 }
-const char* decode_as4_aggregator(ByteReader v, const AttributeContext&, PathAttributes&, const std::uint8_t*& where) {
-    return fixed_length(v, 8, "AS4_AGGREGATOR must be 8 bytes", where);
+const char* decode_as4_aggregator(ByteReader v, const AttributeContext&, PathAttributes& out, const std::uint8_t*& where) {
+    where = v.here();
+    if (v.remaining() != 8) return "AS4_AGGREGATOR must be 8 bytes";
+    (void)v.u32(out.as4_aggregator.as);
+    (void)v.copy(out.as4_aggregator.ip.data(), 4);
+    out.as4_aggregator.present = true;
+    return nullptr;
 }
 const char* multiple_of(ByteReader v, std::size_t n, const char* reason, const std::uint8_t*& where) {
     where = v.here();
@@ -146,12 +159,12 @@ const char* decode_large_communities(ByteReader v, const AttributeContext&, Path
     return multiple_of(v, 12, "LARGE_COMMUNITIES length is not a multiple of 12", where);
 }
 
-// Next hop lengths RFC 4760 / RFC 8950 allow for unicast and multicast.
+// Next hop lengths RFC 4760 / RFC 8950 allow for the families the RIB keeps;
+// other families' next hops (with route distinguishers, ...) are not read.
 bool next_hop_length_ok(std::uint16_t afi, std::uint8_t safi, std::uint8_t len) {
-    if (safi != kSafiUnicast && safi != kSafiMulticast) return len <= 32;  // not interpreted
+    if (!rib_keeps_family(afi, safi)) return true;
     if (afi == kAfiIpv4) return len == 4 || len == 16 || len == 32;
-    if (afi == kAfiIpv6) return len == 16 || len == 32;
-    return len <= 32;
+    return len == 16 || len == 32;
 }
 
 const char* decode_mp_reach(ByteReader v, const AttributeContext& ctx, PathAttributes& out, const std::uint8_t*& where) {
@@ -171,9 +184,17 @@ const char* decode_mp_reach(ByteReader v, const AttributeContext& ctx, PathAttri
         return nullptr;
     }
     std::uint8_t nlen = 0, reserved = 0;
-    if (!v.u16(m.afi) || !v.u8(m.safi) || !v.u8(nlen)) return "MP_REACH_NLRI truncated";
+    if (!v.u16(m.afi) || !v.u8(m.safi)) return "MP_REACH_NLRI truncated";
+    if (!rib_keeps_family(m.afi, m.safi)) {
+        // Another family: recognised, not interpreted (its NLRI are not plain prefixes).
+        m.nlri = v.rest();
+        m.present = true;
+        return nullptr;
+    }
+    if (!v.u8(nlen)) return "MP_REACH_NLRI truncated";
     where = v.here() - 1;
     if (!next_hop_length_ok(m.afi, m.safi, nlen)) return "MP_REACH_NLRI next hop length is invalid for its AFI/SAFI";
+    if (nlen > m.next_hop.size()) return "MP_REACH_NLRI next hop longer than 32 bytes";
     if (!v.copy(m.next_hop.data(), nlen)) return "MP_REACH_NLRI next hop runs past the attribute";
     m.next_hop_len = nlen;
     where = v.here();
@@ -202,7 +223,7 @@ constexpr AttributeDescriptor kDescriptors[] = {
     {attr::kMed, "MULTI_EXIT_DISC", decode_u32, E::treat_as_withdraw, true},
     {attr::kLocalPref, "LOCAL_PREF", decode_u32, E::treat_as_withdraw, true},
     {attr::kAtomicAggregate, "ATOMIC_AGGREGATE", decode_empty, E::discard, true},
-    {attr::kAggregator, "AGGREGATOR", decode_aggregator, E::discard, true},
+    {attr::kAggregator, "AGGREGATOR", decode_aggregator, E::discard, false},
     {attr::kCommunities, "COMMUNITIES", decode_communities, E::treat_as_withdraw, true},
     {attr::kOriginatorId, "ORIGINATOR_ID", decode_u32, E::treat_as_withdraw, true},
     {attr::kClusterList, "CLUSTER_LIST", decode_cluster_list, E::treat_as_withdraw, true},
@@ -210,7 +231,7 @@ constexpr AttributeDescriptor kDescriptors[] = {
     {attr::kMpUnreach, "MP_UNREACH_NLRI", decode_mp_unreach, E::skip_message, false},
     {attr::kExtCommunities, "EXTENDED_COMMUNITIES", decode_ext_communities, E::treat_as_withdraw, true},
     {attr::kAs4Path, "AS4_PATH", decode_as4_path, E::discard, false},
-    {attr::kAs4Aggregator, "AS4_AGGREGATOR", decode_as4_aggregator, E::discard, true},
+    {attr::kAs4Aggregator, "AS4_AGGREGATOR", decode_as4_aggregator, E::discard, false},
     {attr::kLargeCommunities, "LARGE_COMMUNITIES", decode_large_communities, E::treat_as_withdraw, true},
 };
 
@@ -222,11 +243,30 @@ struct DescriptorIndex {
 };
 constexpr DescriptorIndex kIndex{};
 
-// RFC 6793 §4.2.3: rebuild the path from the leading part of AS_PATH and the
-// whole AS4_PATH, unless AS4_PATH claims more ASes than AS_PATH holds.
+// RFC 6793 §4.2.3, on a message from an OLD speaker (2-byte AS_PATH). Each
+// sentence of the section is one step below; tests/bgp/decoder_test.cpp
+// holds one test per sentence (As4Merge.*).
+//
+//  1. AGGREGATOR and AS4_AGGREGATOR both received, AGGREGATOR's AS not
+//     AS_TRANS: AS4_AGGREGATOR and AS4_PATH are ignored; AGGREGATOR and
+//     AS_PATH are the information. Otherwise (AS_TRANS) AS4_AGGREGATOR
+//     replaces AGGREGATOR and the path is constructed as in all other cases.
+//  2. The AS numbers of AS_PATH and AS4_PATH are counted as RFC 4271
+//     §9.1.2.2 and RFC 5065 count them (AsPath::rfc_as_count()).
+//  3. AS_PATH counts fewer than AS4_PATH: AS4_PATH is ignored.
+//  4. Otherwise: as many AS numbers and segments as needed are taken from
+//     the leading part of AS_PATH and prepended to AS4_PATH, so that the
+//     result counts as many AS numbers as AS_PATH.
+//  5. A confederation segment of AS_PATH is prepended too if it leads
+//     AS_PATH or is adjacent to a prepended segment.
+//  (Confederation segments in AS4_PATH itself are dropped first: RFC 6793
+//  §6 forbids them there, and they count 0 anyway.)
 // Works in the attributes' own buffers: no allocation once they have grown.
-void merge_as4_path(PathAttributes& a) {
-    // Confederation segments in AS4_PATH are ignored: drop them in place.
+void apply_rfc6793(PathAttributes& a) {
+    const bool both_aggregators = a.aggregator.present && a.as4_aggregator.present;
+    if (both_aggregators && a.aggregator.as != kAsTrans) return;  // sentence 1: AS4_* ignored
+    if (both_aggregators) a.aggregator = a.as4_aggregator;
+    if (!a.has_as4_path || !a.has_as_path) return;
     AsPath& as4 = a.as4_path;
     std::size_t in = 0, out_seg = 0, out_as = 0;
     for (const AsSegment s : as4.segments) {
@@ -239,27 +279,38 @@ void merge_as4_path(PathAttributes& a) {
     }
     as4.segments.resize(out_seg);
     as4.asns.resize(out_as);
-    const std::size_t n2 = a.as_path.rfc_length();
-    const std::size_t n4 = as4.rfc_length();
-    if (n4 > n2) return;  // AS4_PATH ignored
+    const std::size_t n2 = a.as_path.rfc_as_count();
+    const std::size_t n4 = as4.rfc_as_count();
+    if (n2 < n4) return;  // sentence 3: AS4_PATH ignored
     std::size_t need = n2 - n4;
     AsPath& merged = a.merge_scratch;
     merged.clear();
     std::size_t idx = 0;
+    bool previous_prepended = true;  // the leading segment counts as adjacent
     for (const auto& s : a.as_path.segments) {
-        if (need == 0) break;
         const auto first = a.as_path.asns.begin() + static_cast<std::ptrdiff_t>(idx);
+        idx += s.count;
+        const bool confed = s.type == kAsConfedSequence || s.type == kAsConfedSet;
+        if (confed) {
+            // sentence 5: leading, or adjacent to a prepended segment
+            if (!previous_prepended) break;
+            merged.segments.push_back(s);
+            merged.asns.insert(merged.asns.end(), first, first + s.count);
+            continue;
+        }
+        if (need == 0) break;
         if (s.type == kAsSequence) {
             const std::size_t take = std::min<std::size_t>(s.count, need);
             merged.segments.push_back(AsSegment{kAsSequence, static_cast<std::uint16_t>(take)});
             merged.asns.insert(merged.asns.end(), first, first + static_cast<std::ptrdiff_t>(take));
             need -= take;
-        } else {
+            previous_prepended = take == s.count;
+        } else {  // AS_SET
             merged.segments.push_back(s);
             merged.asns.insert(merged.asns.end(), first, first + s.count);
-            if (s.type == kAsSet) --need;
+            --need;
+            previous_prepended = true;
         }
-        idx += s.count;
     }
     merged.segments.insert(merged.segments.end(), as4.segments.begin(), as4.segments.end());
     merged.asns.insert(merged.asns.end(), as4.asns.begin(), as4.asns.end());
@@ -344,7 +395,9 @@ bool AttributeDecoder::decode(Bytes field, const AttributeContext& ctx, PathAttr
             out.others.insert(out.others.end(), raw.begin(), raw.end());
         }
     }
-    if (out.has_as4_path && !ctx.four_byte_as && out.has_as_path) merge_as4_path(out);
+    // AS4_PATH and AS4_AGGREGATOR only mean something from an OLD speaker;
+    // with 4-byte AS_PATHs (BGP4MP_*_AS4, TABLE_DUMP_V2) they are ignored.
+    if (!ctx.four_byte_as) apply_rfc6793(out);
     return true;
 }
 
@@ -369,7 +422,40 @@ void canonical_attributes(const PathAttributes& a, Afi family, std::vector<std::
         for (std::size_t k = 0; k < s.count; ++k) put32(out, a.as_path.asns[idx + k]);
         idx += s.count;
     }
+    out.push_back(a.aggregator.present ? 1 : 0);
+    if (a.aggregator.present) {
+        put32(out, a.aggregator.as);
+        out.insert(out.end(), a.aggregator.ip.begin(), a.aggregator.ip.end());
+    }
     out.insert(out.end(), a.others.begin(), a.others.end());
+}
+
+bool decode_canonical(Bytes bytes, CanonicalView& out) {
+    ByteReader r(bytes);
+    std::uint16_t nseg = 0;
+    Bytes nh;
+    if (!r.u8(out.origin) || !r.u8(out.next_hop_len) || !r.bytes(out.next_hop_len, nh) || !r.u16(nseg)) return false;
+    out.next_hop = nh.data();
+    out.as_path.clear();
+    for (unsigned i = 0; i < nseg; ++i) {
+        AsSegment s;
+        if (!r.u8(s.type) || !r.u16(s.count)) return false;
+        out.as_path.segments.push_back(s);
+        for (unsigned k = 0; k < s.count; ++k) {
+            std::uint32_t as = 0;
+            if (!r.u32(as)) return false;
+            out.as_path.asns.push_back(as);
+        }
+    }
+    std::uint8_t agg = 0;
+    if (!r.u8(agg)) return false;
+    out.aggregator = Aggregator{};
+    if (agg) {
+        out.aggregator.present = true;
+        if (!r.u32(out.aggregator.as) || !r.copy(out.aggregator.ip.data(), 4)) return false;
+    }
+    out.others = r.rest();
+    return true;
 }
 
 }  // namespace mempool::bgp

@@ -70,13 +70,25 @@ struct AsPath {
         segments.clear();
         asns.clear();
     }
-    // Length as RFC 4271 §9.1.2.2 counts it for RFC 6793's merge: an AS_SET
-    // counts 1, confederation segments 0, every AS of a sequence 1.
-    [[nodiscard]] std::size_t rfc_length() const noexcept;
-    // The selection length L of issue 4: as rfc_length(), but consecutive
-    // repeats of one AS in sequences counted once (prepending is free).
-    [[nodiscard]] std::uint32_t metric_length() const noexcept;
+    // The number of AS numbers as RFC 4271 §9.1.2.2 and RFC 5065 count it,
+    // the count RFC 6793 §4.2.3 compares and preserves when it merges
+    // AS4_PATH: an AS_SET counts 1, confederation segments 0, every AS of a
+    // sequence 1 (prepended copies included).
+    [[nodiscard]] std::size_t rfc_as_count() const noexcept;
 };
+
+// L, the path length of the built-in selection rule (selection.hpp) and the
+// `path_length` every insertion point receives. It is counted on the path
+// the route is stored with (AS_PATH, merged with AS4_PATH where RFC 6793
+// says so):
+//   - every AS of an AS_SEQUENCE counts 1, except a repeat of the AS just
+//     before it (prepending is free; a run continues across segments);
+//   - an AS_SET counts 1 and ends a run;
+//   - AS_CONFED_SEQUENCE and AS_CONFED_SET count 0 and do not end a run.
+// Example: 100 100 200 {300,400} (65001) 500 500 -> L = 4.
+// Every figure, argument or field called `path_length` in src/bgp holds this
+// value; nothing else computes it.
+[[nodiscard]] std::uint32_t selection_path_length(const AsPath& path) noexcept;
 
 // Where the attributes come from changes how two of them are encoded.
 struct AttributeContext {
@@ -84,6 +96,15 @@ struct AttributeContext {
     bool rib_dump = false;      // TABLE_DUMP_V2: MP_REACH may hold only the next hop
     bool add_path = false;      // prefixes in MP_REACH / MP_UNREACH carry path ids
 };
+
+// The one address family the Adj-RIB-In keeps per AFI: unicast. MP_REACH and
+// MP_UNREACH of any other AFI/SAFI (multicast 2, labeled 4, VPN 128,
+// flowspec 133, EVPN 70, ...) are recognised by these two fields, counted as
+// "other families" and skipped: their NLRI are not prefixes of the plain
+// form (labels, route distinguishers, flowspec rules) and are never parsed.
+[[nodiscard]] constexpr bool rib_keeps_family(std::uint16_t afi, std::uint8_t safi) noexcept {
+    return (afi == kAfiIpv4 || afi == kAfiIpv6) && safi == kSafiUnicast;
+}
 
 struct MpReach {
     bool present = false;
@@ -101,6 +122,15 @@ struct MpUnreach {
     Bytes withdrawn;
 };
 
+// AGGREGATOR and AS4_AGGREGATOR: the AS that aggregated and its address.
+struct Aggregator {
+    bool present = false;
+    std::uint32_t as = 0;
+    std::array<std::uint8_t, 4> ip{};
+};
+
+inline constexpr std::uint32_t kAsTrans = 23456;  // RFC 6793 AS_TRANS
+
 enum class AttributeError : std::uint8_t { discard, treat_as_withdraw, skip_message };
 
 // The decoded attributes of one UPDATE (or one RIB entry).
@@ -113,6 +143,8 @@ struct PathAttributes {
     bool has_as4_path = false;
     bool has_next_hop = false;
     IpAddress next_hop;  // NEXT_HOP (IPv4)
+    Aggregator aggregator;      // AGGREGATOR; after decode(), the one RFC 6793 §4.2.3 keeps
+    Aggregator as4_aggregator;  // AS4_AGGREGATOR as received
     MpReach mp_reach;
     MpUnreach mp_unreach;
     bool treat_as_withdraw = false;
@@ -148,9 +180,27 @@ struct AttributeDescriptor {
 // (such an attribute is kept as received).
 const AttributeDescriptor* attribute_descriptor(std::uint8_t code) noexcept;
 
-// Builds the bytes that identify a set of attributes for interning: origin,
-// next hop for `family`, merged AS path, and every other attribute as
-// received. Two routes with equal bytes share one interned set.
+// Builds the bytes that identify a set of attributes for interning (the
+// "canonical form"); two routes with equal bytes share one interned set:
+//
+//   u8  origin (0xff: absent)
+//   u8  next hop length (0, 4, 16 or 32); next hop     for `family`
+//   u16 segments; per segment { u8 type; u16 count; count x u32 AS }   merged AS path
+//   u8  aggregator present; [u32 AS; u8 ip[4]]       after RFC 6793 §4.2.3
+//   every other attribute as received (flags, code, length, value), in order
+//
+// decode_canonical() reads them back (for the RIB dump).
 void canonical_attributes(const PathAttributes& a, Afi family, std::vector<std::uint8_t>& out);
+
+struct CanonicalView {
+    std::uint8_t origin = 0xff;
+    std::uint8_t next_hop_len = 0;
+    const std::uint8_t* next_hop = nullptr;
+    AsPath as_path;
+    Aggregator aggregator;
+    Bytes others;  // raw attributes
+};
+// Reads what canonical_attributes() wrote; false if `bytes` is not such a form.
+bool decode_canonical(Bytes bytes, CanonicalView& out);
 
 }  // namespace mempool::bgp

@@ -52,7 +52,10 @@ Preference PluginInsertionPoints::route_compare(const RouteCandidate& a, const R
 void PluginInsertionPoints::peer_report(std::uint32_t peer, PeerReportFigures& out) {
     (void)rt_.run(report_, {mempool::Arg::u32(peer)});
     if (peer > BGP_PEER_MASK) return;
+    // With a plugin at bgp_message (plugin A's point), a peer it never
+    // counted sent no UPDATE: its figure is 0, not absent.
     if (auto v = global_.get_u64(BGP_KEY(BGP_COUNTER_UPDATES, peer)); v) out.updates = v.value();
+    else if (rt_.attached_count(message_) != 0) out.updates = 0;
     if (auto v = global_.get_u64(BGP_KEY(BGP_COUNTER_SHARE_PERMILLE, peer)); v)
         out.extra.emplace_back("update_share_permille", static_cast<double>(v.value()));
 }

@@ -11,6 +11,7 @@
 //                   the last plugin's return value: 0 no opinion, 1 first, 2 second
 //   peer_report     u32 peer; afterwards the report reads from the global pool
 //                   BGP_KEY(BGP_COUNTER_UPDATES, peer)        -> "updates"
+//                   (0 when absent while a plugin runs at bgp_message)
 //                   BGP_KEY(BGP_COUNTER_SHARE_PERMILLE, peer) -> "update_share_permille"
 //                   (each only if a plugin wrote it).
 //

@@ -82,16 +82,38 @@ void Replay::on_record(const MrtRecord& rec) {
     microseconds_ = 0;
     switch (rec.type) {
     case mrt::kBgp4mp:
-    case mrt::kBgp4mpEt: on_bgp4mp(rec); break;
+    case mrt::kBgp4mpEt:
+        // ENTRY (2) and SNAPSHOT (3): zebra-era RIB records, not replayed
+        if (rec.subtype == 2 || rec.subtype == 3) not_replayed(rec);
+        else on_bgp4mp(rec);
+        break;
+    case mrt::kBgp:
+        if (bgp_subtype_replayed(rec.subtype)) on_mrt_bgp(rec);
+        else not_replayed(rec);
+        break;
     case mrt::kTableDump: on_table_dump(rec); break;
     case mrt::kTableDumpV2:
         if (rec.subtype == 1) on_peer_index_table(rec);
-        else if (rec.subtype == 7) {
-            // GEO_PEER_TABLE (RFC 6397): nothing to replay
-        } else on_rib(rec);
+        else if (rec.subtype == 7) not_replayed(rec);  // GEO_PEER_TABLE (RFC 6397): nothing to replay
+        else on_rib(rec);
         break;
-    default: break;  // other protocols (OSPF, IS-IS): counted, not replayed
+    default: not_replayed(rec); break;  // other protocols (OSPF, IS-IS), other deprecated types
     }
+}
+
+void Replay::not_replayed(const MrtRecord& rec) { ++not_replayed_[std::uint32_t{rec.type} << 16 | rec.subtype]; }
+
+void Replay::on_mrt_bgp(const MrtRecord& rec) {
+    MrtBgpRecord r;
+    if (!parse_mrt_bgp(rec, r, diag_)) return;
+    const std::uint32_t peer = peer_index(r.peer);
+    PeerFigures& f = peers_[peer];
+    if (r.kind == Bgp4mpKind::state_change) {
+        ++f.state_changes;
+        if (r.new_state != kStateEstablished && options_.keep_rib) rib_.clear_peer(peer);
+        return;
+    }
+    on_message(peer, static_cast<MessageType>(r.message_type), r.message, false, false);
 }
 
 void Replay::on_bgp4mp(const MrtRecord& rec) {
@@ -108,21 +130,26 @@ void Replay::on_bgp4mp(const MrtRecord& rec) {
     }
     BgpMessage m;
     if (!decode_message(r.message, m, diag_)) return;
-    ++f.messages[static_cast<std::size_t>(m.type)];
-    hooks_->bgp_message(MessageEvent{m.type, peer, timestamp_, microseconds_});
-    switch (m.type) {
+    on_message(peer, m.type, m.body, r.four_byte_as, r.add_path);
+}
+
+void Replay::on_message(std::uint32_t peer, MessageType type, Bytes body, bool four_byte_as, bool add_path) {
+    PeerFigures& f = peers_[peer];
+    ++f.messages[static_cast<std::size_t>(type)];
+    hooks_->bgp_message(MessageEvent{type, peer, timestamp_, microseconds_});
+    switch (type) {
     case MessageType::update:
-        ++peers_[peer].update_messages;
-        on_update(peer, r, m.body);
+        ++f.update_messages;
+        on_update(peer, four_byte_as, add_path, body);
         break;
     case MessageType::open: {
         OpenMessage o;
-        (void)decode_open(m.body, o, diag_);
+        (void)decode_open(body, o, diag_);
         break;
     }
     case MessageType::notification: {
         NotificationMessage n;
-        (void)decode_notification(m.body, n, diag_);
+        (void)decode_notification(body, n, diag_);
         break;
     }
     default: break;
@@ -140,7 +167,7 @@ IpAddress Replay::next_hop_for(Afi family) const {
     return nh;
 }
 
-void Replay::announce(std::uint32_t peer, const Prefix& prefix, std::uint32_t path_id) {
+void Replay::announce(std::uint32_t peer, const Prefix& prefix, std::uint32_t path_id, bool add_path) {
     const std::size_t fam = prefix.afi == Afi::ipv4 ? 0 : 1;
     AttrStore& store = rib_.attributes();
     AttrId id;
@@ -153,73 +180,89 @@ void Replay::announce(std::uint32_t peer, const Prefix& prefix, std::uint32_t pa
         id = interned_[fam];
         store.ref(id);
     }
-    Route& route = rib_.announce(prefix, peer, path_id, id);
+    Route& route = rib_.announce(prefix, peer, path_id, id, add_path);
     const IpAddress nh = next_hop_for(prefix.afi);
     hooks_->route_received(RouteEvent{prefix, peer, path_id,
                                       std::span<const std::uint32_t>(attrs_.as_path.asns.data(), attrs_.as_path.asns.size()),
                                       path_length_, attrs_.origin, nh, route.attributes});
 }
 
-void Replay::on_update(std::uint32_t peer, const Bgp4mpRecord& r, Bytes body) {
+void Replay::on_update(std::uint32_t peer, bool four_byte_as, bool add_path, Bytes body) {
     UpdateParts parts;
     if (!split_update(body, parts, diag_)) return;
-    const AttributeContext ctx{r.four_byte_as, false, r.add_path};
+    const AttributeContext ctx{four_byte_as, false, add_path};
     if (!decoder_.decode(parts.attributes, ctx, attrs_, diag_)) return;
+    PeerFigures& f = peers_[peer];
+    // MP_REACH / MP_UNREACH of a family the RIB does not keep (VPN, labeled,
+    // multicast, flowspec, EVPN, ...): recognised by AFI/SAFI, counted,
+    // skipped; their NLRI are never read as prefixes.
+    Afi reach_afi = Afi::ipv4, unreach_afi = Afi::ipv4;
+    bool reach = false, unreach = false;
+    if (attrs_.mp_reach.present) {
+        if (rib_keeps_family(attrs_.mp_reach.afi, attrs_.mp_reach.safi)) {
+            reach = family_of(attrs_.mp_reach.afi, reach_afi);
+        } else {
+            ++f.other_families;
+        }
+    }
+    if (attrs_.mp_unreach.present) {
+        if (rib_keeps_family(attrs_.mp_unreach.afi, attrs_.mp_unreach.safi)) {
+            unreach = family_of(attrs_.mp_unreach.afi, unreach_afi);
+        } else {
+            ++f.other_families;
+        }
+    }
     // Each prefix field is used up to its first malformed prefix; the rest of
     // that field is reported and dropped (bgpdump and most collectors' tools
     // keep the prefixes before the fault too).
-    Afi reach_afi = Afi::ipv4, unreach_afi = Afi::ipv4;
-    const bool reach = attrs_.mp_reach.present && family_of(attrs_.mp_reach.afi, reach_afi);
-    const bool unreach = attrs_.mp_unreach.present && family_of(attrs_.mp_unreach.afi, unreach_afi);
-    // (Families other than IPv4 and IPv6 are not counted nor replayed.)
-
-    PeerFigures& f = peers_[peer];
     const bool rib = options_.keep_rib;
     NlriEntry e;
     // Withdrawals first (RFC 4271 §9.1: withdrawn routes, then the new ones).
-    for (ByteReader w(parts.withdrawn); next_nlri(w, Afi::ipv4, r.add_path, e, diag_) == NlriStatus::ok;) {
+    for (ByteReader w(parts.withdrawn); next_nlri(w, Afi::ipv4, add_path, e, diag_) == NlriStatus::ok;) {
         ++f.withdrawn_v4;
         if (rib) rib_.withdraw(e.prefix, peer, e.path_id);
     }
     if (unreach) {
-        const bool unicast = attrs_.mp_unreach.safi == kSafiUnicast;
         auto& count = unreach_afi == Afi::ipv4 ? f.withdrawn_v4 : f.withdrawn_v6;
-        for (ByteReader w(attrs_.mp_unreach.withdrawn); next_nlri(w, unreach_afi, r.add_path, e, diag_) == NlriStatus::ok;) {
+        for (ByteReader w(attrs_.mp_unreach.withdrawn); next_nlri(w, unreach_afi, add_path, e, diag_) == NlriStatus::ok;) {
             ++count;
-            if (rib && unicast) rib_.withdraw(e.prefix, peer, e.path_id);
+            if (rib) rib_.withdraw(e.prefix, peer, e.path_id);
         }
     }
     if (parts.nlri.empty() && !reach) return;
-    path_length_ = attrs_.as_path.metric_length();
+    path_length_ = selection_path_length(attrs_.as_path);
     have_interned_ = {false, false};
     const bool install = rib && !attrs_.treat_as_withdraw;
-    for (ByteReader a(parts.nlri); next_nlri(a, Afi::ipv4, r.add_path, e, diag_) == NlriStatus::ok;) {
+    for (ByteReader a(parts.nlri); next_nlri(a, Afi::ipv4, add_path, e, diag_) == NlriStatus::ok;) {
         ++f.announced_v4;
-        if (install) announce(peer, e.prefix, e.path_id);
+        if (install) announce(peer, e.prefix, e.path_id, add_path);
         else if (rib) rib_.withdraw(e.prefix, peer, e.path_id);
     }
     if (reach) {
-        const bool unicast = attrs_.mp_reach.safi == kSafiUnicast;
         auto& count = reach_afi == Afi::ipv4 ? f.announced_v4 : f.announced_v6;
-        for (ByteReader a(attrs_.mp_reach.nlri); next_nlri(a, reach_afi, r.add_path, e, diag_) == NlriStatus::ok;) {
+        for (ByteReader a(attrs_.mp_reach.nlri); next_nlri(a, reach_afi, add_path, e, diag_) == NlriStatus::ok;) {
             ++count;
-            if (!unicast) continue;
-            if (install) announce(peer, e.prefix, e.path_id);
+            if (install) announce(peer, e.prefix, e.path_id, add_path);
             else if (rib) rib_.withdraw(e.prefix, peer, e.path_id);
         }
     }
 }
 
-void Replay::install_rib_entry(std::uint32_t peer, const Prefix& prefix, std::uint8_t safi, std::uint32_t path_id) {
+void Replay::install_rib_entry(std::uint32_t peer, const Prefix& prefix, std::uint8_t safi, std::uint32_t path_id,
+                               bool add_path) {
     ++peers_[peer].rib_entries;
-    if (!options_.keep_rib || safi != kSafiUnicast) return;
-    path_length_ = attrs_.as_path.metric_length();
+    if (safi != kSafiUnicast) {
+        ++peers_[peer].other_families;
+        return;
+    }
+    if (!options_.keep_rib) return;
+    path_length_ = selection_path_length(attrs_.as_path);
     have_interned_ = {false, false};
     if (attrs_.treat_as_withdraw) {
         rib_.withdraw(prefix, peer, path_id);
         return;
     }
-    announce(peer, prefix, path_id);
+    announce(peer, prefix, path_id, add_path);
 }
 
 void Replay::on_table_dump(const MrtRecord& rec) {
@@ -231,7 +274,7 @@ void Replay::on_table_dump(const MrtRecord& rec) {
         ++peers_[peer].rib_entries;
         return;
     }
-    install_rib_entry(peer, t.prefix, kSafiUnicast, 0);
+    install_rib_entry(peer, t.prefix, kSafiUnicast, 0, false);
 }
 
 void Replay::on_peer_index_table(const MrtRecord& rec) {
@@ -264,7 +307,7 @@ void Replay::on_rib(const MrtRecord& rec) {
             ++peers_[peer].rib_entries;
             continue;
         }
-        install_rib_entry(peer, rr.prefix, rr.safi, e.path_id);
+        install_rib_entry(peer, rr.prefix, rr.safi, e.path_id, rr.add_path);
     }
     if (!rr.entries.empty())
         diag_.report(rr.entries.here(), std::to_string(rr.entries.remaining()) + " bytes after the last RIB entry");
@@ -276,7 +319,7 @@ ReplayReport Replay::finish() {
     rep.records = records_;
     std::vector<std::uint64_t> best;
     if (options_.keep_rib && !finished_) {
-        const std::uint64_t selected = select_best_routes(rib_, identities_, *hooks_, best);
+        const std::uint64_t selected = select_best_routes(rib_, identities_, *hooks_, best, &best_of_prefix_);
         RibSummary s;
         for (const auto& pr : rib_.prefixes()) {
             if (pr.routes.empty()) continue;
@@ -305,6 +348,10 @@ ReplayReport Replay::finish() {
         if (a.ip != b.ip) return a.ip < b.ip;
         return a.as < b.as;
     });
+    for (const auto& [key, n] : not_replayed_)
+        rep.records_not_replayed.emplace_back(mrt_type_name(static_cast<std::uint16_t>(key >> 16),
+                                                            static_cast<std::uint16_t>(key & 0xffff)),
+                                              n);
     rep.errors = diag_.errors();
     rep.error_count = diag_.count();
     rep.plugins = hooks_->plugin_names();

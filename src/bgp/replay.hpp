@@ -14,13 +14,22 @@
 //   BGP4MP *_LOCAL      messages the collector sent: counted as records only
 //   BGP4MP state change counted; a new state other than Established clears
 //                       the peer's Adj-RIB-In
+//   BGP (type 5)        the deprecated RFC 6396 type of 1999-2001 archives:
+//                       UPDATE, OPEN, NOTIFY, KEEPALIVE and STATE_CHANGE as
+//                       their BGP4MP equivalents (2-byte AS, IPv4 peer)
 //   TABLE_DUMP, TABLE_DUMP_V2 RIB entry   a route (path id 0 unless add-path)
 //   PEER_INDEX_TABLE    maps the following RIB entries' peer indexes
+//   anything else       (BGP4MP/ENTRY, BGP4MP/SNAPSHOT, BGP/PREF_UPDATE,
+//                       BGP4PLUS, OSPF, ...) counted by name in the report's
+//                       records_not_replayed
+// Only unicast routes enter the Adj-RIB-In; MP_REACH/MP_UNREACH of other
+// families are counted per peer (other_families) and skipped.
 // Anything malformed is reported (see Diagnostics) and skipped.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -65,6 +74,13 @@ public:
     [[nodiscard]] const Diagnostics& diagnostics() const noexcept { return diag_; }
     [[nodiscard]] const std::vector<PeerFigures>& peers() const noexcept { return peers_; }
     [[nodiscard]] std::uint64_t records() const noexcept { return records_; }
+    // Timestamp of the last MRT record replayed: the moment the Adj-RIB-In
+    // stands for (the RIB dump writes it as each route's time).
+    [[nodiscard]] std::uint32_t last_timestamp() const noexcept { return timestamp_; }
+    [[nodiscard]] const std::vector<PeerIdentity>& peer_identities() const noexcept { return identities_; }
+    // After finish(): for each prefix of rib().prefixes(), the index of its
+    // best route (kNoBestRoute when it has none).
+    [[nodiscard]] const std::vector<std::uint32_t>& best_route_of_prefix() const noexcept { return best_of_prefix_; }
 
 private:
     struct PeerKeyHash {
@@ -73,16 +89,21 @@ private:
 
     void on_record(const MrtRecord& rec);
     void on_bgp4mp(const MrtRecord& rec);
-    void on_update(std::uint32_t peer, const Bgp4mpRecord& r, Bytes body);
+    void on_mrt_bgp(const MrtRecord& rec);
+    void not_replayed(const MrtRecord& rec);
+    // One BGP message of `peer` (its body, after the 19-byte header).
+    void on_message(std::uint32_t peer, MessageType type, Bytes body, bool four_byte_as, bool add_path);
+    void on_update(std::uint32_t peer, bool four_byte_as, bool add_path, Bytes body);
     void on_table_dump(const MrtRecord& rec);
     void on_peer_index_table(const MrtRecord& rec);
     void on_rib(const MrtRecord& rec);
     // Counts a RIB dump entry whose attributes are in attrs_, and installs it.
-    void install_rib_entry(std::uint32_t peer, const Prefix& prefix, std::uint8_t safi, std::uint32_t path_id);
+    void install_rib_entry(std::uint32_t peer, const Prefix& prefix, std::uint8_t safi, std::uint32_t path_id,
+                           bool add_path);
     std::uint32_t peer_index(const PeerKey& key);
 
     // Announces one route with the current attributes (attrs_).
-    void announce(std::uint32_t peer, const Prefix& prefix, std::uint32_t path_id);
+    void announce(std::uint32_t peer, const Prefix& prefix, std::uint32_t path_id, bool add_path);
     [[nodiscard]] IpAddress next_hop_for(Afi family) const;
 
     ReplayOptions options_;
@@ -105,6 +126,8 @@ private:
     bool have_peer_table_ = false;
     std::vector<std::string> files_;
     std::uint64_t records_ = 0;
+    std::map<std::uint32_t, std::uint64_t> not_replayed_;  // (type << 16 | subtype) -> records
+    std::vector<std::uint32_t> best_of_prefix_;
     std::uint32_t timestamp_ = 0;
     std::uint32_t microseconds_ = 0;
     bool finished_ = false;

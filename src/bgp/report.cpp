@@ -7,8 +7,11 @@
 namespace mempool::bgp {
 
 bool PeerFigures::any_nonzero() const noexcept {
-    return update_messages || announced_v4 || withdrawn_v4 || announced_v6 || withdrawn_v6 || state_changes ||
-           rib_entries || routes.value_or(0) || best_routes.value_or(0) || updates.value_or(0);
+    std::uint64_t any_message = 0;
+    for (const std::uint64_t m : messages) any_message |= m;
+    return update_messages || announced_v4 || withdrawn_v4 || announced_v6 || withdrawn_v6 || other_families ||
+           state_changes || rib_entries || any_message || routes.value_or(0) || best_routes.value_or(0) ||
+           updates.value_or(0);
 }
 
 const PeerFigures* ReplayReport::find_peer(const std::string& ip, std::uint32_t as) const {
@@ -28,6 +31,9 @@ nlohmann::json to_json(const ReplayReport& r) {
         errs.push_back({{"file", e.file}, {"offset", e.offset}, {"record", e.record}, {"reason", e.reason}});
     j["errors"] = std::move(errs);
     j["error_count"] = r.error_count;
+    json skipped = json::object();
+    for (const auto& [name, n] : r.records_not_replayed) skipped[name] = n;
+    j["records_not_replayed"] = std::move(skipped);
     json peers = json::array();
     for (const auto& p : r.peers) {
         json o;
@@ -38,6 +44,7 @@ nlohmann::json to_json(const ReplayReport& r) {
         o["withdrawn_v4"] = p.withdrawn_v4;
         o["announced_v6"] = p.announced_v6;
         o["withdrawn_v6"] = p.withdrawn_v6;
+        o["other_families"] = p.other_families;
         o["state_changes"] = p.state_changes;
         o["rib_entries"] = p.rib_entries;
         if (p.routes) o["routes"] = *p.routes;
@@ -109,6 +116,19 @@ std::string to_table(const ReplayReport& r) {
         out += line;
     }
     out += "\n";
+    for (const auto& [name, n] : r.records_not_replayed) {
+        std::snprintf(line, sizeof line, "%llu %s records not replayed (type not supported)\n",
+                      static_cast<unsigned long long>(n), name.c_str());
+        out += line;
+    }
+    std::uint64_t other = 0;
+    for (const auto& p : r.peers) other += p.other_families;
+    if (other != 0) {
+        std::snprintf(line, sizeof line,
+                      "%llu MP_REACH/MP_UNREACH attributes or RIB entries of other families (not unicast) skipped\n",
+                      static_cast<unsigned long long>(other));
+        out += line;
+    }
     if (!r.peers.empty() && !r.peers.front().updates)
         out += "(updates: '-' = no plugin supplied the figure; plugin A counts them)\n";
     return out;

@@ -5,15 +5,26 @@
 //   records        every MRT record read, a PEER_INDEX_TABLE too
 //   peer           its IP and AS as written in the MRT record
 //   updates        UPDATE messages, each once, empty ones included, as the
-//                  plugin A wrote it into the pool; absent without plugin A
-//                  (update_messages is the host's own count, for tests)
-//   announced_*    prefixes over NLRI and MP_REACH_NLRI, per family, any SAFI
-//   withdrawn_*    prefixes over withdrawn routes and MP_UNREACH_NLRI
+//                  plugin A wrote it into the pool; absent without a plugin
+//                  at bgp_message (plugin A's point), 0 for a peer it never
+//                  counted (update_messages is the host's own count)
+//   announced_*    unicast prefixes over NLRI and MP_REACH_NLRI, per family
+//   withdrawn_*    unicast prefixes over withdrawn routes and MP_UNREACH_NLRI
+//   other_families MP_REACH_NLRI and MP_UNREACH_NLRI attributes of a family
+//                  the RIB does not keep (rib_keeps_family(): any SAFI but
+//                  unicast), and RIB entries of such families: recognised
+//                  by AFI/SAFI, skipped, never parsed as prefixes
 //   state_changes  STATE_CHANGE records
 //   rib_entries    RIB dump entries (TABLE_DUMP, TABLE_DUMP_V2)
+//   messages       BGP messages received, by type (OPEN, UPDATE, ...)
 //   routes         Adj-RIB-In size at the end           (absent with --no-rib)
 //   best_routes    prefixes where the peer's route is best (absent with --no-rib)
-// A peer is listed when one of its figures is not zero.
+// A peer is listed when one of its figures is not zero: a peer that only
+// sent OPEN or KEEPALIVE messages is listed, so message totals add up.
+//
+// MRT records this host does not replay (deprecated or zebra-era types such
+// as BGP4MP/ENTRY, BGP/PREF_UPDATE, other protocols) are counted by their
+// RFC 6396 name in `records_not_replayed`, never dropped silently.
 #pragma once
 
 #include <array>
@@ -39,6 +50,7 @@ struct PeerFigures {
     std::uint64_t withdrawn_v4 = 0;
     std::uint64_t announced_v6 = 0;
     std::uint64_t withdrawn_v6 = 0;
+    std::uint64_t other_families = 0;
     std::uint64_t state_changes = 0;
     std::uint64_t rib_entries = 0;
     std::optional<std::uint64_t> routes;
@@ -64,6 +76,7 @@ struct ReplayReport {
     std::uint64_t records = 0;
     std::vector<ParseError> errors;  // the first Diagnostics::kKeep
     std::uint64_t error_count = 0;
+    std::vector<std::pair<std::string, std::uint64_t>> records_not_replayed;  // by mrt_type_name(), sorted
     std::vector<PeerFigures> peers;  // listed peers, sorted by address then AS
     std::optional<RibSummary> rib;   // absent with --no-rib
     std::vector<std::string> plugins;

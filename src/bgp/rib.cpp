@@ -88,12 +88,13 @@ void Rib::release(Route& r) noexcept {
     r.attributes.clear();
 }
 
-Route& Rib::announce(const Prefix& prefix, std::uint32_t peer, std::uint32_t path_id, AttrId attrs) {
+Route& Rib::announce(const Prefix& prefix, std::uint32_t peer, std::uint32_t path_id, AttrId attrs, bool add_path) {
     auto& routes = prefixes_[find_or_insert(prefix)].routes;
     for (Route& r : routes) {
         if (r.peer == peer && r.path_id == path_id) {
             release(r);  // an announcement replaces the route, pool included
             r.attrs = attrs;
+            r.add_path = add_path;
             return r;
         }
     }
@@ -105,6 +106,7 @@ Route& Rib::announce(const Prefix& prefix, std::uint32_t peer, std::uint32_t pat
     r.attrs = attrs;
     r.path_id = path_id;
     r.peer = peer;
+    r.add_path = add_path;
     return r;
 }
 

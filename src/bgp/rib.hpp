@@ -7,7 +7,9 @@
 //
 //   Route        { Pool attributes;  // 8 bytes, allocates only when a plugin stores something
 //                  u32 attrs;        // interned path attributes (attr_store.hpp)
-//                  u32 path_id; u32 peer; }                      // 24 bytes
+//                  u32 path_id; u32 peer;
+//                  bool add_path;    // came with an add-path id (RFC 7911/8050),
+//                                    // even id 0; in what was padding }  // 24 bytes
 //   PrefixRoutes { Prefix prefix (18 bytes); vector<Route> routes; }  // 48 bytes
 //   prefix index : open addressing, u64 slots (hash tag, index), load ≤ 1/2
 //
@@ -34,6 +36,7 @@ struct Route {
     AttrId attrs = 0;
     std::uint32_t path_id = 0;
     std::uint32_t peer = 0;
+    bool add_path = false;
 };
 
 struct PrefixRoutes {
@@ -48,7 +51,8 @@ public:
     // Installs the route of (prefix, peer, path_id) with attribute set
     // `attrs`, whose reference the RIB takes over. An existing route is
     // replaced: its attribute reference and its pool are released.
-    Route& announce(const Prefix& prefix, std::uint32_t peer, std::uint32_t path_id, AttrId attrs);
+    Route& announce(const Prefix& prefix, std::uint32_t peer, std::uint32_t path_id, AttrId attrs,
+                    bool add_path = false);
     // Removes the route; false if there was none.
     bool withdraw(const Prefix& prefix, std::uint32_t peer, std::uint32_t path_id);
     // Removes every route of the peer; returns how many.

@@ -13,13 +13,16 @@ bool builtin_prefers(const RouteCandidate& a, const RouteCandidate& b) noexcept 
 }
 
 std::uint64_t select_best_routes(Rib& rib, const std::vector<PeerIdentity>& peers, InsertionPoints& hooks,
-                                 std::vector<std::uint64_t>& best) {
+                                 std::vector<std::uint64_t>& best, std::vector<std::uint32_t>* best_of_prefix) {
     best.assign(peers.size(), 0);
+    if (best_of_prefix) best_of_prefix->assign(rib.prefixes().size(), kNoBestRoute);
+    std::size_t prefix_index = 0;
     const bool ask = hooks.compares_routes();
     const AttrStore& attrs = rib.attributes();
     std::uint64_t selected = 0;
     for (auto& pr : rib.prefixes()) {
         auto& routes = pr.routes;
+        const std::size_t this_prefix = prefix_index++;
         if (routes.empty()) continue;
         auto candidate = [&](Route& r) {
             const AttrSet& s = attrs[r.attrs];
@@ -36,6 +39,7 @@ std::uint64_t select_best_routes(Rib& rib, const std::vector<PeerIdentity>& peer
         }
         ++best[routes[bi].peer];
         ++selected;
+        if (best_of_prefix) (*best_of_prefix)[this_prefix] = static_cast<std::uint32_t>(bi);
     }
     return selected;
 }

@@ -5,7 +5,8 @@
 // The built-in rule is the one shipped plugins C and D implement, so a
 // replay with or without them selects the same routes:
 //
-//   metric = 4 × L + origin        L: AS path length, consecutive repeats of
+//   metric = 4 × L + origin        L: selection_path_length() (path_attributes.hpp):
+//                                     AS path length, consecutive repeats of
 //                                     one AS counted once, an AS_SET counts 1,
 //                                     confederation segments 0;
 //                                  origin: 0 IGP, 1 EGP, 2 INCOMPLETE
@@ -37,9 +38,13 @@ struct PeerIdentity {
 [[nodiscard]] bool builtin_prefers(const RouteCandidate& a, const RouteCandidate& b) noexcept;
 
 // Chooses the best route of every prefix and adds 1 to best[peer] for each.
-// `best` is resized to the number of peers. Returns the number of prefixes
-// with a best route.
+// `best` is resized to the number of peers. If `best_of_prefix` is given, it
+// receives, for each prefix of rib.prefixes() in order, the index of its best
+// route in PrefixRoutes::routes (kNoBestRoute for an empty prefix). Returns
+// the number of prefixes with a best route.
+inline constexpr std::uint32_t kNoBestRoute = 0xffffffffu;
 std::uint64_t select_best_routes(Rib& rib, const std::vector<PeerIdentity>& peers, InsertionPoints& hooks,
-                                 std::vector<std::uint64_t>& best);
+                                 std::vector<std::uint64_t>& best,
+                                 std::vector<std::uint32_t>* best_of_prefix = nullptr);
 
 }  // namespace mempool::bgp

@@ -444,8 +444,11 @@ TEST(BgpMessage, NotificationAndKeepaliveAreCounted) {
     s.add(record_of(note));
     const ReplayReport r = replay(s);
     EXPECT_EQ(r.error_count, 0u);
-    // A peer with only keepalives and notifications has no figure: not listed.
-    EXPECT_TRUE(r.peers.empty());
+    // Finding 2 of issue 9: a peer with only keepalives and notifications is
+    // listed, so message totals add up.
+    ASSERT_EQ(r.peers.size(), 1u);
+    EXPECT_EQ(r.peers[0].messages[static_cast<int>(MessageType::keepalive)], 1u);
+    EXPECT_EQ(r.peers[0].messages[static_cast<int>(MessageType::notification)], 1u);
 }
 
 AsPath path_of(std::initializer_list<std::pair<std::uint8_t, std::vector<std::uint32_t>>> segs) {
@@ -457,13 +460,17 @@ AsPath path_of(std::initializer_list<std::pair<std::uint8_t, std::vector<std::ui
     return p;
 }
 
-TEST(AsPath, MetricLengthCountsRepeatsOnceSetsOneConfedZero) {
-    EXPECT_EQ(path_of({{kAsSequence, {1, 1, 2, 2, 2, 3}}}).metric_length(), 3u);
-    EXPECT_EQ(path_of({{kAsSequence, {1, 2}}, {kAsSet, {3, 4, 5}}, {kAsSequence, {6, 6}}}).metric_length(), 4u);
-    EXPECT_EQ(path_of({{kAsConfedSequence, {7, 8}}, {kAsSequence, {1, 2}}}).metric_length(), 2u);
-    EXPECT_EQ(path_of({{kAsSequence, {1}}, {kAsSequence, {1, 2}}}).metric_length(), 2u);  // run across segments
-    EXPECT_EQ(path_of({}).metric_length(), 0u);
-    EXPECT_EQ(path_of({{kAsSequence, {1, 1, 2}}, {kAsSet, {3, 4}}, {kAsConfedSet, {9}}}).rfc_length(), 4u);
+TEST(AsPath, SelectionLengthCountsRepeatsOnceSetsOneConfedZero) {
+    EXPECT_EQ(selection_path_length(path_of({{kAsSequence, {1, 1, 2, 2, 2, 3}}})), 3u);
+    EXPECT_EQ(selection_path_length(path_of({{kAsSequence, {1, 2}}, {kAsSet, {3, 4, 5}}, {kAsSequence, {6, 6}}})), 4u);
+    EXPECT_EQ(selection_path_length(path_of({{kAsConfedSequence, {7, 8}}, {kAsSequence, {1, 2}}})), 2u);
+    EXPECT_EQ(selection_path_length(path_of({{kAsSequence, {1}}, {kAsSequence, {1, 2}}})), 2u);  // run across segments
+    EXPECT_EQ(selection_path_length(path_of({})), 0u);
+    // The header's example.
+    EXPECT_EQ(selection_path_length(path_of(
+                  {{kAsSequence, {100, 100, 200}}, {kAsSet, {300, 400}}, {kAsConfedSequence, {65001}}, {kAsSequence, {500, 500}}})),
+              4u);
+    EXPECT_EQ(path_of({{kAsSequence, {1, 1, 2}}, {kAsSet, {3, 4}}, {kAsConfedSet, {9}}}).rfc_as_count(), 4u);
 }
 
 std::vector<std::uint8_t> as_path_attr(std::uint8_t code, bool four, const std::vector<std::uint32_t>& asns) {

@@ -4,8 +4,10 @@ independently of mempool-bgp, from Debian's bgpdump:
 
   - `bgpdump -m FILE` gives one line per announced (A), withdrawn (W) or RIB
     dump (B) prefix and one per state change (STATE);
-  - `bgpdump FILE` (verbose) gives one block per message: the UPDATE count
-    per peer is the number of "TYPE: .../Update" blocks from that peer;
+  - `bgpdump FILE` (verbose) gives one block per message: the count of each
+    message type per peer (open, update, notification, keepalive) is the
+    number of "TYPE: .../Open", "/Update", "/Notify", "/Keepalive" blocks
+    FROM that peer (received messages only; *_LOCAL ones are the collector's);
   - the MRT record count comes from walking the record headers here.
 
 Routes and best routes are computed by replaying the A/W/B/STATE lines into
@@ -131,14 +133,19 @@ def expected_for(path):
             fig["rib_entries"] += 1
         rib[peer][(net, path_id)] = metric
     verbose = subprocess.run(["bgpdump", path], capture_output=True, text=True, check=True).stdout
-    is_update = False
+    kinds = {"Open": "open", "Update": "update", "Notify": "notification", "Keepalive": "keepalive"}
+    kind = None
     for line in verbose.splitlines():
         if line.startswith("TYPE:"):
-            is_update = line.strip().endswith("/Update")
-        elif line.startswith("FROM:") and is_update:
+            t = line.split()[1].split("/")
+            kind = kinds.get(t[-1]) if len(t) == 3 and "LOCAL" not in t[1] else None
+        elif line.startswith("FROM:") and kind:
             ip, asn = line.split()[1:3]
-            peers[(ntop(ip), int(asn[2:]))]["update_messages"] += 1
-            is_update = False
+            fig = peers[(ntop(ip), int(asn[2:]))]
+            fig["messages_" + kind] += 1
+            if kind == "update":
+                fig["update_messages"] += 1
+            kind = None
     # selection
     candidates = defaultdict(list)
     for peer, routes in rib.items():
@@ -150,11 +157,15 @@ def expected_for(path):
         peers[best[4]]["best_routes"] += 1
     names = ["update_messages", "announced_v4", "withdrawn_v4", "announced_v6", "withdrawn_v6",
              "state_changes", "rib_entries", "routes", "best_routes"]
+    messages = ["open", "update", "notification", "keepalive"]
     listed = []
+    # A peer is listed when any figure, message counts included, is not zero
+    # (a peer that only sent OPEN or KEEPALIVE messages is listed).
     for (ip, asn), fig in sorted(peers.items(), key=lambda kv: (ip_key(kv[0][0]), kv[0][1])):
-        if any(fig.get(n, 0) for n in names):
+        if any(fig.get(n, 0) for n in names) or any(fig.get("messages_" + m, 0) for m in messages):
             row = {"peer_ip": ip, "peer_as": asn}
             row.update({n: fig.get(n, 0) for n in names})
+            row["messages"] = {m: fig.get("messages_" + m, 0) for m in messages}
             listed.append(row)
     return {"file": os.path.basename(path), "records": count_records(path), "peers": listed}
 

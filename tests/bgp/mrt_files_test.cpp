@@ -66,6 +66,12 @@ TEST_P(MrtFile, FiguresMatchBgpdump) {
         const PeerFigures* f = rep.find_peer(ip, as);
         ASSERT_NE(f, nullptr);
         EXPECT_EQ(f->update_messages, p["update_messages"].get<std::uint64_t>());
+        // Finding 2 of issue 9: every message type, so totals add up.
+        EXPECT_EQ(f->messages[static_cast<int>(MessageType::open)], p["messages"]["open"].get<std::uint64_t>());
+        EXPECT_EQ(f->messages[static_cast<int>(MessageType::notification)],
+                  p["messages"]["notification"].get<std::uint64_t>());
+        EXPECT_EQ(f->messages[static_cast<int>(MessageType::keepalive)], p["messages"]["keepalive"].get<std::uint64_t>());
+        EXPECT_EQ(f->other_families, 0u);  // the visible files hold unicast only
         EXPECT_EQ(f->messages[static_cast<int>(MessageType::update)], f->update_messages);
         EXPECT_EQ(f->announced_v4, p["announced_v4"].get<std::uint64_t>());
         EXPECT_EQ(f->withdrawn_v4, p["withdrawn_v4"].get<std::uint64_t>());
@@ -82,6 +88,7 @@ TEST_P(MrtFile, FiguresMatchBgpdump) {
     for (const auto& p : rep.peers)
         EXPECT_TRUE(expected_peers.count({to_string(p.ip), p.as})) << "unexpected peer " << to_string(p.ip);
     EXPECT_EQ(rep.peers.size(), expected_peers.size());
+    EXPECT_TRUE(rep.records_not_replayed.empty());
     // Every route is counted once in the RIB summary; each non-empty prefix has one best route.
     ASSERT_TRUE(rep.rib.has_value());
     std::uint64_t routes = 0, best = 0;

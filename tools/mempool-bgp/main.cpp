@@ -3,9 +3,11 @@
 // peer figures. See `mempool-bgp --help`.
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
-#include <memory>
 #include <cstdio>
+#include <cstring>
+#include <memory>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -13,6 +15,7 @@
 #include <CLI/CLI.hpp>
 
 #include "replay.hpp"
+#include "rib_dump.hpp"
 #include "sample.hpp"
 
 #ifdef MEMPOOL_BGP_WITH_PLUGINS
@@ -70,8 +73,13 @@ std::vector<std::string> manifest_names(const std::string& path) {
 }
 #endif
 
+struct RibOut {
+    std::string path;  // empty: no dump
+    RibDumpOptions options;
+};
+
 int run_replay(const std::vector<std::string>& files, const std::string& plugins, bool json, bool no_rib,
-               bool interpreter, const SampleOptions& sample) {
+               bool interpreter, const SampleOptions& sample, const RibOut& rib_out) {
     InsertionPoints* hooks = nullptr;
 #ifdef MEMPOOL_BGP_WITH_PLUGINS
     std::unique_ptr<mempool::Runtime> runtime;
@@ -131,6 +139,16 @@ int run_replay(const std::vector<std::string>& files, const std::string& plugins
     progress.finish();
     ReplayReport report = replay.finish();
     report.builtin_sample = files.empty();
+    if (!rib_out.path.empty()) {
+        std::FILE* f = rib_out.path == "-" ? stdout : std::fopen(rib_out.path.c_str(), "w");
+        const std::int64_t lines = f ? write_rib_dump(replay, f, rib_out.options) : -1;
+        if (f && f != stdout && std::fclose(f) != 0) f = nullptr;
+        if (!f || lines < 0) {
+            std::fprintf(stderr, "mempool-bgp: cannot write the RIB dump to %s: %s\n", rib_out.path.c_str(),
+                         std::strerror(errno));
+            return 1;
+        }
+    }
     if (json) {
         std::cout << to_json(report).dump(2) << '\n';
     } else {
@@ -186,6 +204,18 @@ int main(int argc, char** argv) {
 #endif
     replay->add_flag("--json", json, "print the report as one JSON object instead of a table");
     replay->add_flag("--no-rib", no_rib, "count only: keep no Adj-RIB-In, no route selection (routes, best_routes absent)");
+    RibOut rib_out;
+    std::string rib_format = "bgpdump";
+    replay->add_option("--rib-out", rib_out.path,
+                       "write the final Adj-RIB-In to FILE ('-': standard output), one route per line "
+                       "(see docs/rib-dump.md)");
+    replay->add_option("--rib-format", rib_format,
+                       "bgpdump: the line `bgpdump -m` prints for a TABLE_DUMP_V2 RIB entry; jsonl: one JSON object "
+                       "per route with every attribute decoded, \"best\" and the route's pool")
+        ->check(CLI::IsMember({"bgpdump", "jsonl"}))
+        ->capture_default_str();
+    replay->add_flag("--rib-best-only", rib_out.options.best_only,
+                     "write only the best route of each prefix (the mark of the best route in the bgpdump format)");
     replay->add_option("--sample-peers", sample.peers, "built-in sample: number of peers")->capture_default_str();
     replay->add_option("--sample-prefixes", sample.prefixes, "built-in sample: number of prefixes")->capture_default_str();
     replay->add_option("--sample-updates", sample.updates, "built-in sample: number of later updates")->capture_default_str();
@@ -203,7 +233,14 @@ int main(int argc, char** argv) {
 
     CLI11_PARSE(app, argc, argv);
 
-    if (*replay) return run_replay(files, plugins, json, no_rib, interpreter, sample);
+    if (*replay) {
+        rib_out.options.format = rib_format == "jsonl" ? RibDumpFormat::jsonl : RibDumpFormat::bgpdump;
+        if (no_rib && !rib_out.path.empty()) {
+            std::fprintf(stderr, "mempool-bgp: --rib-out needs the RIB: it cannot go with --no-rib\n");
+            return 2;
+        }
+        return run_replay(files, plugins, json, no_rib, interpreter, sample, rib_out);
+    }
     std::string why;
     std::uint64_t n = 0;
     if (!write_sample_file(out, synth_opts, why, &n)) {
