@@ -222,6 +222,42 @@ using StdMap = MapImpl<std::unordered_map<std::uint32_t, std::uint64_t>, kStdNam
 using AbslMap = MapImpl<absl::flat_hash_map<std::uint32_t, std::uint64_t>, kAbslName>;
 using BoostMap = MapImpl<boost::unordered_flat_map<std::uint32_t, std::uint64_t>, kBoostName>;
 
+// The floor of a map whose values never move (see docs/benchmarks.md, "The
+// floor"): the best flat map holding, per key, the 32-bit index of its value
+// in an array that is never reallocated, the way mempool's index holds
+// ordinals of entries that never move. A hit costs what boost's costs plus
+// the one dependent load that stable pointers need. Built once, never
+// grown, so a plain array is stable here; memory per key is about mempool's.
+struct OrdinalFloor {
+    static constexpr const char* name = "boost_ordinal_floor";
+    struct Pool {
+        boost::unordered_flat_map<std::uint32_t, std::uint32_t> index;
+        std::unique_ptr<std::uint64_t[]> values;
+    };
+    using Store = std::vector<Pool>;
+    static void build(Store& s, const Workload& w) {
+        s.resize(w.pools);
+        for (std::uint32_t p = 0; p < w.pools; ++p) {
+            s[p].values = std::make_unique<std::uint64_t[]>(w.keys_per_pool);
+            for (std::uint32_t j = 0; j < w.keys_per_pool; ++j) {
+                const std::size_t i = std::size_t{p} * w.keys_per_pool + j;
+                s[p].index.emplace(w.keys[i], j);
+                s[p].values[j] = w.values[i];
+            }
+        }
+    }
+    static std::uint64_t get(Store& s, std::uint32_t p, std::uint32_t key) {
+        const Pool& pool = s[p];
+        const auto it = pool.index.find(key);
+        return it == pool.index.end() ? 0 : pool.values[it->second];
+    }
+    static void set(Store& s, std::uint32_t p, std::uint32_t key, std::uint64_t v) {
+        Pool& pool = s[p];
+        const auto it = pool.index.find(key);
+        if (it != pool.index.end()) pool.values[it->second] = v;
+    }
+};
+
 // The container built for a workload, once per process.
 template <class Impl>
 typename Impl::Store& store_for(const Workload& w) {
@@ -243,6 +279,7 @@ void for_each_impl(F&& register_one) {
     register_one.template operator()<StdMap>();
     register_one.template operator()<AbslMap>();
     register_one.template operator()<BoostMap>();
+    register_one.template operator()<OrdinalFloor>();
 }
 
 // The workload shapes of issue 2: many pools of 4 and of 64 keys, single

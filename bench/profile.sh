@@ -21,7 +21,7 @@ run() {  # op pools keys kind container
 for case in "lookup_hit 1 4096 random" "lookup_miss 1 4096 random" "update 1 4096 random" \
             "lookup_hit 1 4096 sequential" "lookup_hit 10000 64 random" "lookup_hit 1 1000000 random" \
             "lookup_miss 1 1000000 random" "lookup_hit 100000 4 random"; do
-    for c in mempool_c absl_flat_hash_map boost_unordered_flat_map; do
+    for c in mempool_c absl_flat_hash_map boost_unordered_flat_map boost_ordinal_floor; do
         # shellcheck disable=SC2086
         run $case $c
     done

@@ -3,6 +3,7 @@
 // pool changed under an open iterator is walked on correctly or ended, never
 // read after free. Entries never move while their pool lives, which is what
 // makes keeping an Entry* here safe.
+#include <cstring>
 #include <new>
 
 #include "mempool/mempool.h"
@@ -97,14 +98,39 @@ struct lst_mempool_iterator {
     detail::Entry* entry;  // stable while the pool lives
     mempool::Key key;
     ListCursor cursor;
+    // The fast path of next_lst_mempool_iterator: the rest of the current
+    // chunk as it was when last settled, [next, end), walked while the entry
+    // still holds the same list (same key and meta word, same list pointer
+    // and id) and the chunk has no removed element. Appends made meanwhile
+    // are picked up when the range runs out.
+    std::uint64_t entry_word = 0;  // the entry's key and meta, read as one word
+    std::byte* next = nullptr;
+    std::byte* end = nullptr;
 
     // The element it stands on, or nullptr at the end or if the list is gone.
     void* settle() noexcept {
+        next = end = nullptr;
         if (detail::kind_of(entry->meta) != detail::kList || entry->key != key) return nullptr;
         auto* current = reinterpret_cast<detail::List*>(entry->payload);
         if (current != cursor.list || current->id != cursor.list_id) return nullptr;  // replaced
         if (cursor.chunk == nullptr) cursor.chunk = current->head;
-        return detail::list_settle(cursor.chunk, cursor.index) ? cursor.element() : nullptr;
+        if (!detail::list_settle(cursor.chunk, cursor.index)) return nullptr;
+        void* element = cursor.element();
+        if (cursor.chunk->dead == nullptr) {
+            std::memcpy(&entry_word, entry, sizeof entry_word);
+            next = static_cast<std::byte*>(element);
+            end = cursor.chunk->data() + std::size_t{cursor.chunk->used} * current->element_size;
+        }
+        return element;
+    }
+    // True while the fast path's range may be walked.
+    [[nodiscard]] bool range_valid() const noexcept {
+        std::uint64_t word;
+        std::memcpy(&word, entry, sizeof word);
+        // The list pointer is compared before the list is read: only then is
+        // it known to be alive.
+        return word == entry_word && entry->payload == reinterpret_cast<std::uintptr_t>(cursor.list) &&
+               cursor.list->id == cursor.list_id && cursor.chunk->dead == nullptr;
     }
 };
 
@@ -143,19 +169,18 @@ void* get_lst_mempool_iterator(lst_mempool_iterator* it) noexcept {
 
 void* next_lst_mempool_iterator(lst_mempool_iterator* it) noexcept {
     if (it != nullptr) {
-        // Fast path: the same live list, and a plain element ahead in this chunk.
-        // The list is checked first: only then is the chunk known to be alive.
-        const detail::Entry* e = it->entry;
-        detail::ListChunk* chunk = it->cursor.chunk;
-        if (e->payload == reinterpret_cast<std::uintptr_t>(it->cursor.list) &&
-            detail::kind_of(e->meta) == detail::kList && e->key == it->key &&
-            it->cursor.list->id == it->cursor.list_id && chunk != nullptr &&
-            it->cursor.index < chunk->used && chunk->dead == nullptr) {
-            return chunk->data() + std::size_t{it->cursor.index++} * it->cursor.list->element_size;
+        std::byte* element = it->next;
+        if (element != it->end && it->range_valid()) [[likely]] {
+            it->next = element + it->cursor.list->element_size;
+            ++it->cursor.index;
+            return element;
         }
     }
     void* element = get_lst_mempool_iterator(it);
-    if (element != nullptr) ++it->cursor.index;
+    if (element != nullptr) {
+        ++it->cursor.index;
+        if (it->next != nullptr) it->next += it->cursor.list->element_size;  // settle primed it at `element`
+    }
     return element;
 }
 
@@ -168,6 +193,7 @@ int remove_lst_mempool_iterator(lst_mempool_iterator* it) noexcept {
     const mempool::Cleanup cleanup = detail::cleanup_fn(detail::cleanup_id_of(it->entry->meta));
     if (!detail::list_remove_at(it->cursor.list, it->cursor.chunk, it->cursor.index, cleanup)) return -1;
     ++it->cursor.index;
+    it->next = it->end = nullptr;
     return 0;
 }
 

@@ -9,6 +9,12 @@ namespace detail = mempool::detail;
 namespace {
 int status_code(mempool::Status s) noexcept { return s ? 0 : -1; }
 
+// set_single_mempool past its fast path.
+[[gnu::noinline]] int assign_any(mem_pool* mp, uint32_t type, void (*cleanup)(void*), uint32_t length,
+                                 void* val) noexcept {
+    return status_code(detail::assign_value(mp, type, val, length, cleanup));
+}
+
 // The list held by `type`, or nullptr.
 const detail::List* list_of(mem_pool* mp, uint32_t type) noexcept {
     if (mp == nullptr) return nullptr;
@@ -31,7 +37,8 @@ int add_single_mempool(mem_pool* mp, uint32_t type, void (*cleanup)(void*), uint
 
 int set_single_mempool(mem_pool* mp, uint32_t type, void (*cleanup)(void*), uint32_t length,
                        void* val) noexcept {
-    return status_code(detail::assign_value(mp, type, val, length, cleanup));
+    if (detail::overwrite_small_value(mp, type, val, length, cleanup)) return 0;
+    return assign_any(mp, type, cleanup, length, val);  // a tail call: the fast path saves no registers
 }
 
 int add_raw_ptr_mempool(mem_pool* mp, uint32_t type, void (*cleanup)(void*), void* val) noexcept {

@@ -178,20 +178,6 @@ struct Payload {
     std::uint64_t bits;
 };
 
-// Up to 8 bytes as the inline payload, zero-filled; constant-size copies so
-// that no call to memcpy is made on the hot paths.
-std::uint64_t inline_bits(const void* bytes, std::uint32_t length) noexcept {
-    std::uint64_t bits = 0;
-    switch (length) {
-    case 8: std::memcpy(&bits, bytes, 8); break;
-    case 4: std::memcpy(&bits, bytes, 4); break;
-    case 2: std::memcpy(&bits, bytes, 2); break;
-    case 1: std::memcpy(&bits, bytes, 1); break;
-    default: std::memcpy(&bits, bytes, length); break;
-    }
-    return bits;
-}
-
 // A value's storage: inline up to 8 bytes, else a Box. false if out of memory.
 bool make_value(const void* bytes, std::uint32_t length, std::uint32_t cleanup, Payload& out) noexcept {
     if (length <= 8) {
@@ -322,13 +308,12 @@ Status add_value(mem_pool* mp, Key key, const void* bytes, std::uint32_t length,
     return insert_value(mp, key, bytes, length, id);
 }
 
-namespace {
-// assign_value past its fast path, out of line so that the fast path saves no
-// registers.
-[[gnu::noinline]] Status assign_slow(mem_pool* mp, Key key, Entry* e, const void* bytes, std::uint32_t length,
-                                     Cleanup cleanup) noexcept {
+Status assign_value(mem_pool* mp, Key key, const void* bytes, std::uint32_t length,
+                    Cleanup cleanup) noexcept {
+    if (mp == nullptr || bytes == nullptr || length == 0) return Error::invalid_argument;
     const std::uint32_t id = cleanup_id(cleanup);
     if (id == kNoCleanupId) return Error::out_of_memory;
+    Entry* e = find(mp, key);
     if (e == nullptr) return insert_value(mp, key, bytes, length, id);
     if (kind_of(e->meta) != kValue) return Error::wrong_kind;
 
@@ -348,20 +333,6 @@ namespace {
     e->meta = p.meta;
     e->payload = p.bits;
     return {};
-}
-}  // namespace
-
-Status assign_value(mem_pool* mp, Key key, const void* bytes, std::uint32_t length,
-                    Cleanup cleanup) noexcept {
-    if (mp == nullptr || bytes == nullptr || length == 0) return Error::invalid_argument;
-    Entry* e = find(mp, key);
-    // The common case, a counter or a metric: one store.
-    if (e != nullptr && cleanup == nullptr && length <= 8 &&
-        e->meta == (kValue | (length << kInlineLengthShift))) {
-        e->payload = inline_bits(bytes, length);
-        return {};
-    }
-    return assign_slow(mp, key, e, bytes, length, cleanup);
 }
 
 Status add_reference(mem_pool* mp, Key key, void* pointer, Cleanup cleanup) noexcept {

@@ -346,7 +346,9 @@ struct PortableMatch {
 struct Sse2Match {
     [[nodiscard]] static std::uint32_t match(const Group& group, std::uint8_t byte) noexcept {
         const __m128i tags = _mm_load_si128(reinterpret_cast<const __m128i*>(group.tags));
-        const __m128i pattern = _mm_set1_epi8(static_cast<char>(byte));
+        // One multiply and a shuffle, where _mm_set1_epi8 costs SSE2 three
+        // unpacks.
+        const __m128i pattern = _mm_set1_epi32(static_cast<int>(byte * 0x01010101U));
         return static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(tags, pattern))) & kSlotMask;
     }
 };
@@ -368,9 +370,13 @@ using GroupMatch = PortableMatch;
 // theirs (see the essay above).
 template <class Visit>
 [[gnu::always_inline]] inline void probe(Group* groups, std::uint32_t log2, std::uint64_t h, Visit&& visit) noexcept {
+    auto g = static_cast<std::uint32_t>(h >> (64 - log2));
+    // The home group settles almost every probe (I2): keep the wrap-around
+    // arithmetic off that path.
+    if (visit(groups[g])) [[likely]] return;
     const std::uint32_t mask = (std::uint32_t{1} << log2) - 1;
-    for (std::uint32_t g = static_cast<std::uint32_t>(h >> (64 - log2)); !visit(groups[g]); g = (g + 1) & mask) {
-    }
+    do g = (g + 1) & mask;
+    while (!visit(groups[g]));
 }
 
 // Where a key sits in a big pool: its slot and its entry, or all null.
@@ -426,6 +432,7 @@ struct SlotRef {
 
 [[nodiscard]] Status add_value(mem_pool* mp, Key key, const void* bytes, std::uint32_t length,
                                Cleanup cleanup) noexcept;
+// Every case of an overwrite; callers try overwrite_small_value first.
 [[nodiscard]] Status assign_value(mem_pool* mp, Key key, const void* bytes, std::uint32_t length,
                                   Cleanup cleanup) noexcept;
 [[nodiscard]] Status add_reference(mem_pool* mp, Key key, void* pointer, Cleanup cleanup) noexcept;
@@ -433,16 +440,43 @@ struct SlotRef {
                             Cleanup cleanup) noexcept;
 bool remove(mem_pool* mp, Key key) noexcept;
 
+// Up to 8 bytes as an inline payload, zero-filled; constant-size copies so
+// that no call to memcpy is made on the hot paths.
+[[nodiscard]] inline std::uint64_t inline_bits(const void* bytes, std::uint32_t length) noexcept {
+    std::uint64_t bits = 0;
+    switch (length) {
+    case 8: std::memcpy(&bits, bytes, 8); break;
+    case 4: std::memcpy(&bits, bytes, 4); break;
+    case 2: std::memcpy(&bits, bytes, 2); break;
+    case 1: std::memcpy(&bits, bytes, 1); break;
+    default: std::memcpy(&bits, bytes, length); break;
+    }
+    return bits;
+}
+
+// The common overwrite, a counter or a metric: the key holds a value of the
+// same length, at most 8 bytes, without cleanup, and none is given. Then it
+// is one store; true if done, false for assign_value to handle whatever
+// else was asked. Inline, so that the C API and Pool compile it in place.
+[[nodiscard]] inline bool overwrite_small_value(mem_pool* mp, Key key, const void* bytes, std::uint32_t length,
+                                                Cleanup cleanup) noexcept {
+    if (mp == nullptr || bytes == nullptr || cleanup != nullptr || length - 1 >= 8) return false;
+    Entry* e = find(mp, key);
+    if (e == nullptr || e->meta != (kValue | (length << kInlineLengthShift))) return false;
+    e->payload = inline_bits(bytes, length);
+    return true;
+}
+
 [[nodiscard]] inline Result<std::uint64_t> read_u64(const Entry* e) noexcept {
     if (e == nullptr) return Error::missing;
-    if (kind_of(e->meta) != kValue) return Error::wrong_kind;
-    if ((e->meta & kBoxed) == 0) {
+    if ((e->meta & (kKindMask | kBoxed)) == kValue) [[likely]] {  // an inline value
         if constexpr (std::endian::native == std::endian::little) return e->payload;
         std::uint64_t v = 0;
         const auto* b = reinterpret_cast<const unsigned char*>(&e->payload);
         for (std::uint32_t i = inline_length_of(e->meta); i-- > 0;) v = (v << 8) | b[i];
         return v;
     }
+    if (kind_of(e->meta) != kValue) return Error::wrong_kind;
     return Error::wrong_size;  // boxed values are longer than 8 bytes
 }
 [[nodiscard]] std::span<std::byte> value_bytes(Entry* e) noexcept;  // kind must be value

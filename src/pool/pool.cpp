@@ -65,6 +65,8 @@ Status Pool::add(Key key, std::span<const std::byte> bytes, Cleanup cleanup) noe
 
 Status Pool::assign(Key key, std::span<const std::byte> bytes, Cleanup cleanup) noexcept {
     bytes = checked(bytes);
+    if (detail::overwrite_small_value(core_, key, bytes.data(), static_cast<std::uint32_t>(bytes.size()), cleanup))
+        return {};
     return with_core(core_, [&](mem_pool* mp) {
         return detail::assign_value(mp, key, bytes.data(), static_cast<std::uint32_t>(bytes.size()),
                                     cleanup);

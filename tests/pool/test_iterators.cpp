@@ -216,6 +216,45 @@ TEST_F(Iterators, ListIteratorEndsWhenItsKeyIsRemovedOrReplaced) {
     destroy_lst_mempool_iterator(it);
 }
 
+// next_lst_mempool_iterator walks a chunk from a cached range; these change
+// the list between two calls, with nothing else touching the iterator.
+TEST_F(Iterators, ListIteratorMidChunkNoticesAListReplacedBetweenTwoNexts) {
+    fill_list(1, 0, 10);
+    lst_mempool_iterator* it = new_lst_iterator_mempool(mp, 1);
+    ASSERT_NE(next_lst_mempool_iterator(it), nullptr);
+    ASSERT_NE(next_lst_mempool_iterator(it), nullptr);
+    remove_mempool(mp, 1);
+    fill_list(1, 100, 110);  // same key, same sizes: likely the same addresses
+    EXPECT_EQ(next_lst_mempool_iterator(it), nullptr) << "a new list is not the one it walked";
+    destroy_lst_mempool_iterator(it);
+}
+
+TEST_F(Iterators, ListIteratorMidChunkSkipsAnElementAnotherIteratorRemoved) {
+    fill_list(1, 0, 6);  // one chunk of 8
+    lst_mempool_iterator* walker = new_lst_iterator_mempool(mp, 1);
+    ASSERT_EQ(*static_cast<std::uint32_t*>(next_lst_mempool_iterator(walker)), 0U);
+    lst_mempool_iterator* remover = new_lst_iterator_mempool(mp, 1);
+    ASSERT_NE(next_lst_mempool_iterator(remover), nullptr);  // stands on 1
+    ASSERT_EQ(remove_lst_mempool_iterator(remover), 0);      // removes 1
+    destroy_lst_mempool_iterator(remover);
+    std::vector<std::uint32_t> rest;
+    while (void* e = next_lst_mempool_iterator(walker)) rest.push_back(*static_cast<std::uint32_t*>(e));
+    EXPECT_EQ(rest, (std::vector<std::uint32_t>{2, 3, 4, 5}));
+    destroy_lst_mempool_iterator(walker);
+}
+
+TEST_F(Iterators, ListIteratorMidChunkSeesAppendsToItsChunk) {
+    fill_list(1, 0, 2);  // a chunk of 8 with room left
+    lst_mempool_iterator* it = new_lst_iterator_mempool(mp, 1);
+    ASSERT_EQ(*static_cast<std::uint32_t*>(next_lst_mempool_iterator(it)), 0U);
+    fill_list(1, 2, 20);
+    std::vector<std::uint32_t> rest;
+    while (void* e = next_lst_mempool_iterator(it)) rest.push_back(*static_cast<std::uint32_t*>(e));
+    ASSERT_EQ(rest.size(), 19U);
+    for (std::uint32_t i = 0; i < rest.size(); ++i) EXPECT_EQ(rest[i], i + 1);
+    destroy_lst_mempool_iterator(it);
+}
+
 TEST_F(Iterators, PoolIteratorCarriesOnWhenTheKeyItStandsOnIsRemoved) {
     for (std::uint32_t k = 0; k < 50; ++k) {
         std::uint64_t v = k;
