@@ -1,4 +1,5 @@
-// jit_test.cpp: the x86-64 JIT against values computed here, instruction
+// jit_test.cpp: the x86-64 JIT against values computed here (and against
+// the interpreter where a program has no side effect outside it), instruction
 // family by instruction family, and against the librte_bpf JIT bugs of
 // issue 8 (shift immediates outside 0-63, JSET immediates needing 32 bits,
 // div/mod with src == dst or on the registers div uses, INT_MIN / -1).
@@ -8,6 +9,7 @@
 // registers afterwards: an instruction sequence that borrows rax, rdx or rcx
 // (R0, R3, R4) and forgets to give it back shows here.
 #include "assembler.hpp"
+#include "interpreter.hpp"
 #include "jit_x86_64.hpp"
 
 #include <gtest/gtest.h>
@@ -196,8 +198,14 @@ std::array<std::uint64_t, 10> registers_after(const std::vector<Insn>& body, uns
     EXPECT_TRUE(jit.code.has_value()) << jit.error;
     if (!jit.code) return out;
     RunContext rc;
-    (*jit.code)(rc);
-    return out;
+    const std::uint64_t r0 = (*jit.code)(rc);
+    // The interpreter, on the same program, must leave the same registers.
+    const std::array<std::uint64_t, 10> by_jit = out;
+    out.fill(0);
+    RunContext rc_interp;
+    EXPECT_EQ(interpret(p, {}, rc_interp), r0);
+    EXPECT_EQ(out, by_jit) << "interpreter and JIT disagree";
+    return by_jit;
 }
 
 // Every ALU operation, both widths, immediate and register forms, every
@@ -489,6 +497,8 @@ TEST(JitJump, AllConditionsImmediateAndRegister) {
                     const std::uint64_t b = static_cast<std::uint64_t>(static_cast<std::int64_t>(imm));
                     ASSERT_EQ(r.r0, ref_jump(op, j32, a, b) ? 1u : 0u)
                         << "op 0x" << std::hex << int(op) << (j32 ? " jmp32 " : " jmp ") << a << ", " << imm;
+                    RunContext rc_interp;
+                    ASSERT_EQ(interpret(p, {}, rc_interp), r.r0);
                 }
                 for (std::uint64_t b : interesting) {
                     for (auto [dst, src] : {std::pair{2u, 7u}, std::pair{0u, 3u}, std::pair{9u, 4u}, std::pair{5u, 5u}}) {
