@@ -62,6 +62,29 @@ inline T atomic_op(T* p, std::int32_t imm, T src, T& r0) noexcept {
     }
 }
 
+// The same on a misaligned address, where the __atomic builtins would be
+// undefined behaviour: a plain read-modify-write. (The checked interpreter
+// reports misaligned atomics; a verifier should refuse them, as Linux does.)
+template <typename T>
+inline T unaligned_atomic_op(std::uint64_t addr, std::int32_t imm, T src, T& r0) noexcept {
+    const T old = load<T>(addr);
+    T next = old;
+    switch (imm & ~atomic_fetch) {
+    case atomic_add: next = static_cast<T>(old + src); break;
+    case atomic_or: next = old | src; break;
+    case atomic_and: next = old & src; break;
+    case atomic_xor: next = old ^ src; break;
+    case atomic_xchg & ~atomic_fetch: next = src; break;
+    case atomic_cmpxchg & ~atomic_fetch:
+        if (old == r0) next = src;
+        r0 = old;
+        break;
+    default: break;
+    }
+    store<T>(addr, next);
+    return old;
+}
+
 }  // namespace
 
 std::uint64_t interpret(const VerifiedProgram& p, std::span<const HelperFn> helpers, RunContext& rc) noexcept {
@@ -262,9 +285,12 @@ std::uint64_t interpret(const VerifiedProgram& p, std::span<const HelperFn> help
         case cls_stx | mode_atomic | size_w: {
             const std::uint64_t a = r[i.dst()] + imm64(i.off);
             MEMPOOL_HEAP_CHECK(a, 4);
-            auto* target = reinterpret_cast<std::uint32_t*>(static_cast<std::uintptr_t>(a));
             std::uint32_t r0 = static_cast<std::uint32_t>(r[0]);
-            const std::uint32_t old = atomic_op<std::uint32_t>(target, i.imm, static_cast<std::uint32_t>(r[i.src()]), r0);
+            const auto src = static_cast<std::uint32_t>(r[i.src()]);
+            const std::uint32_t old =
+                a % 4 == 0 ? atomic_op<std::uint32_t>(reinterpret_cast<std::uint32_t*>(static_cast<std::uintptr_t>(a)),
+                                                      i.imm, src, r0)
+                           : unaligned_atomic_op<std::uint32_t>(a, i.imm, src, r0);
             if (i.imm == atomic_cmpxchg) r[0] = r0;
             else if (i.imm & atomic_fetch) r[i.src()] = old;
             break;
@@ -272,9 +298,11 @@ std::uint64_t interpret(const VerifiedProgram& p, std::span<const HelperFn> help
         case cls_stx | mode_atomic | size_dw: {
             const std::uint64_t a = r[i.dst()] + imm64(i.off);
             MEMPOOL_HEAP_CHECK(a, 8);
-            auto* target = reinterpret_cast<std::uint64_t*>(static_cast<std::uintptr_t>(a));
             std::uint64_t r0 = r[0];
-            const std::uint64_t old = atomic_op<std::uint64_t>(target, i.imm, r[i.src()], r0);
+            const std::uint64_t old =
+                a % 8 == 0 ? atomic_op<std::uint64_t>(reinterpret_cast<std::uint64_t*>(static_cast<std::uintptr_t>(a)),
+                                                      i.imm, r[i.src()], r0)
+                           : unaligned_atomic_op<std::uint64_t>(a, i.imm, r[i.src()], r0);
             if (i.imm == atomic_cmpxchg) r[0] = r0;
             else if (i.imm & atomic_fetch) r[i.src()] = old;
             break;

@@ -135,5 +135,30 @@ TEST(Interpreter, AtomicsOnTheHeapAreChecked) {
     EXPECT_EQ(rc.abort_pc, 1u);
 }
 
+TEST(Interpreter, MisalignedAtomicsAreDefined) {
+    // RFC 9669 does not require alignment; Linux refuses misaligned atomics and
+    // the checked interpreter reports them, but if a verifier lets one through
+    // the interpreter must still compute it without undefined behaviour.
+    const VerifiedProgram p = program(R"(
+        lddw %r1, 0x1122334455667788
+        stxdw [%r10-16], %r1
+        stxdw [%r10-8], %r1
+        mov %r2, 1
+        lock fetch add [%r10-13], %r2
+        lddw %r3, 0x6677881122334455
+        jne %r2, %r3, fail
+        mov %r0, 0x44556677
+        mov32 %r4, 0x44332211
+        lock cmpxchg32 [%r10-7], %r4
+        jne %r0, 0x44556677, fail
+        ldxdw %r0, [%r10-13]
+        exit
+    fail:
+        mov %r0, 0
+        exit)");
+    RunContext rc;
+    EXPECT_EQ(interpret(p, {}, rc), 0x2211881122334456u);
+}
+
 }  // namespace
 }  // namespace mempool::vm
