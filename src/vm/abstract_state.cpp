@@ -18,7 +18,11 @@ std::string Value::describe() const {
 }
 
 Value join(const Value& a, const Value& b) noexcept {
-    if (a.kind != b.kind || a.kind == Kind::uninit) return Value{};
+    if (a.kind != b.kind || a.kind == Kind::uninit) {
+        Value v;
+        v.refused = a.refused || b.refused;
+        return v;
+    }
     if (a.kind == Kind::stack && a.frame != b.frame) return Value{};
     Value v = a;
     v.num = join(a.num, b.num);

@@ -42,6 +42,7 @@ struct Value {
     std::uint8_t frame = 0;      // stack: the call level whose frame it points into
     std::uint32_t id = 0;        // heap: which object (same id: same object); 0: one of several
     std::uint32_t min_size = 0;  // heap: bytes the object is known to have
+    bool refused = false;        // uninit: made so by a refusal already reported (no cascade of reports)
     Scalar num;                  // scalar: the value; pointer: the offset
 
     [[nodiscard]] static Value number(const Scalar& s) noexcept {
@@ -54,6 +55,12 @@ struct Value {
         Value v;
         v.kind = k;
         v.num = offset;
+        return v;
+    }
+    // What a refused instruction leaves in its destination.
+    [[nodiscard]] static Value poisoned() noexcept {
+        Value v;
+        v.refused = true;
         return v;
     }
     [[nodiscard]] bool is_pointer() const noexcept { return kind != Kind::uninit && kind != Kind::scalar; }

@@ -104,8 +104,8 @@ bool Analysis::read_stack(State& s, std::uint32_t pc, unsigned frame, std::int64
             return false;
         }
         if (((sl.readable_bytes() >> byte_of(o)) & 1u) == 0) {
-            report(pc, std::string("(I) ") + what + " stack byte at offset " + std::to_string(o) +
-                           " before anything was written there",
+            report(pc, std::string("(I) ") + what + " the stack byte at offset " + std::to_string(o) +
+                           ", which is not written on every path to here",
                    "initialise the variable or buffer first (= {0}, or memset)");
             return false;
         }

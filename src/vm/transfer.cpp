@@ -103,6 +103,7 @@ void learn_null(State& s, const Value& p, unsigned r, bool is_null) {
 const Value* Analysis::use(const State& s, std::uint32_t pc, unsigned r, const char* as) {
     const Value& v = s.regs[r];
     if (v.kind != Kind::uninit) return &v;
+    if (v.refused) return nullptr;  // its refusal is already reported
     report(pc, "(I) " + reg(r) + " is used as " + as + " but is not set on every path to here",
            "set it first (a helper call clobbers R1-R5; a register holding different kinds on two paths is unusable)");
     return nullptr;
@@ -148,12 +149,12 @@ void Analysis::alu(State& s, std::uint32_t pc, const Insn& in) {
             return;
         }
         if (!use(s, pc, in.src(), "an operand")) {
-            dst = Value{};
+            dst = Value::poisoned();
             return;
         }
         if (src.is_pointer()) {
             report(pc, "(A) a 32-bit or sign-extending move of " + src.describe() + " would expose address bits");
-            dst = Value{};
+            dst = Value::poisoned();
             return;
         }
         Scalar r = in.off == 0 ? src.num : sign_extend(src.num, static_cast<unsigned>(in.off));
@@ -165,7 +166,7 @@ void Analysis::alu(State& s, std::uint32_t pc, const Insn& in) {
         if (!v) return;
         if (v->is_pointer()) {
             report(pc, std::string("(A) ") + op_name(op) + " of " + v->describe() + " would expose its address");
-            dst = Value{};
+            dst = Value::poisoned();
             return;
         }
         const unsigned width = static_cast<unsigned>(in.imm);
@@ -183,7 +184,7 @@ void Analysis::alu(State& s, std::uint32_t pc, const Insn& in) {
     const bool src_ok = !by_reg || use(s, pc, in.src(), "an operand");
     const bool dst_ok = use(s, pc, d, "an operand") != nullptr;
     if (!src_ok || !dst_ok) {
-        dst = Value{};
+        dst = Value::poisoned();
         return;
     }
     const AluOp aop = alu_op(op, in.off);
@@ -202,7 +203,7 @@ void Analysis::alu(State& s, std::uint32_t pc, const Insn& in) {
             report(pc, "(M) moves " + dst.describe() + " by a number that may be " + src.num.to_string() +
                            ", beyond what a pointer can be moved by (|n| < 2^31)",
                    "bound the index first: if (i > 1023) return 0;");
-            dst = Value{};
+            dst = Value::poisoned();
             return;
         }
         if (aop == AluOp::add && dst.kind == Kind::scalar && src.is_pointer()) {
@@ -215,7 +216,7 @@ void Analysis::alu(State& s, std::uint32_t pc, const Insn& in) {
             report(pc, "(M) moves " + src.describe() + " by a number that may be " + dst.num.to_string() +
                            ", beyond what a pointer can be moved by (|n| < 2^31)",
                    "bound the index first: if (i > 1023) return 0;");
-            dst = Value{};
+            dst = Value::poisoned();
             return;
         }
         if (aop == AluOp::sub && dst.is_pointer() && src.is_pointer()) {
@@ -225,7 +226,7 @@ void Analysis::alu(State& s, std::uint32_t pc, const Insn& in) {
             }
             report(pc, "(A) subtracts " + src.describe() + " from " + dst.describe() +
                            ": pointers of different regions or objects, the difference would reveal addresses");
-            dst = Value{};
+            dst = Value::poisoned();
             return;
         }
     }
@@ -234,7 +235,7 @@ void Analysis::alu(State& s, std::uint32_t pc, const Insn& in) {
                    (aop == AluOp::add ? "addition" : aop == AluOp::sub ? "subtraction" : op_name(op)) + " on " +
                    p.describe() + " would expose its address",
            is64 ? "only add or subtract a bounded number to a pointer" : "use 64-bit arithmetic on pointers");
-    dst = Value{};
+    dst = Value::poisoned();
 }
 
 void Analysis::lddw(State& s, std::uint32_t pc, const Insn& in) {
