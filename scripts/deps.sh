@@ -9,7 +9,7 @@ packages=(
   libabsl-dev libboost1.81-dev
   libdpdk-dev
   nlohmann-json3-dev libcli11-dev
-  zlib1g-dev libbz2-dev
+  zlib1g-dev libbz2-dev libdeflate-dev
   valgrind bgpdump
 )
 
