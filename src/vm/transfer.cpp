@@ -422,7 +422,8 @@ bool Analysis::local_call(State& s, std::uint32_t pc, const Insn& in) {
         clobber();
         return true;
     }
-    if (active_.size() > options_.max_call_depth) {
+    // (frame indices are 8 bits: never more than 64 levels, whatever the host asks)
+    if (active_.size() > std::min<std::uint32_t>(options_.max_call_depth, 64)) {
         report(pc, "(M) calls nest deeper than " + std::to_string(options_.max_call_depth) + " levels");
         clobber();
         return true;

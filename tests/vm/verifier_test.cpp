@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <functional>
 #include <string>
 
 namespace mempool::vm {
@@ -532,6 +533,61 @@ TEST(Verifier, StraightProgramOf4096InstructionsIsFast) {
     EXPECT_EQ(r.program.instruction_bound, 4096u);
     std::printf("4096 straight instructions verified in %.3f ms of CPU\n", ms);
     EXPECT_LT(ms, 50.0);
+}
+
+TEST(Verifier, Jmp32AndGotol) {
+    // jmp32 narrows a zero-extended value; gotol jumps by imm
+    EXPECT_ACCEPTED(check(code({ldx(W, 2, 1, 0), jmp32_imm(jmp_jgt, 2, 56, 4), mov64_reg(3, 1),
+                                alu64_reg(alu_add, 3, 2), ldx(DW, 0, 3, 0), gotol(1), mov64_imm(0, 1), exit_()})));
+    EXPECT_TRUE(refused(check(code({mov64_imm(0, 0), gotol(7), exit_()})), 1, "out of its function"));
+}
+
+TEST(Verifier, RawModeGivesTheContextSizeInR2) {
+    VerifyOptions o = options();
+    o.r2_is_ctx_size = true;
+    o.ctx_size = 24;
+    auto r = check(code({mov64_reg(0, 2), exit_()}), {0}, {}, o);
+    EXPECT_ACCEPTED(r);
+    EXPECT_TRUE(refused(check(code({mov64_reg(0, 2), exit_()})), 1, "R0 is not set"));
+}
+
+TEST(Verifier, HostileInputCannotMakeVerificationSlow) {
+    // A loop whose body is a tree of 64 paths: each iteration runs 10
+    // instructions but the analysis visits 193. The work cap (4 visits per
+    // instruction a run may execute, plus 64 per instruction) stops it.
+    std::vector<Insn> c = {mov64_imm(0, 0), mov64_imm(3, 0), ldx(B, 2, 1, 0)};
+    const std::size_t head = c.size();
+    std::vector<std::size_t> to_end;
+    std::function<void(int)> node = [&](int d) {
+        if (d == 0) {
+            c.push_back(alu64_imm(alu_add, 0, 1));
+            to_end.push_back(c.size());
+            c.push_back(ja(0));
+            return;
+        }
+        const std::size_t j = c.size();
+        c.push_back(jmp_imm(jmp_jset, 2, 1 << d, 0));
+        node(d - 1);
+        c[j].off = static_cast<std::int16_t>(c.size() - j - 1);
+        node(d - 1);
+    };
+    node(6);
+    const std::size_t end = c.size();
+    for (std::size_t j : to_end) c[j].off = static_cast<std::int16_t>(end - j - 1);
+    c.push_back(alu64_imm(alu_add, 3, 1));
+    c.push_back(jmp_imm(jmp_jlt, 3, 1000, static_cast<std::int16_t>(static_cast<std::int64_t>(head) - static_cast<std::int64_t>(c.size()) - 1)));
+    c.push_back(exit_());
+    VerifyOptions o = options();
+    o.max_instructions = 20'000;  // a run needs about 10,000
+    const double start = cpu_ms();
+    auto r = check(c, {0}, {}, o);
+    std::printf("tree loop given up after %.1f ms of CPU\n", cpu_ms() - start);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.diagnostics[0].message.find("gave up"), std::string::npos) << all(r);
+    o.max_instructions = 200'000;  // enough room: accepted
+    auto ok = check(c, {0}, {}, o);
+    EXPECT_ACCEPTED(ok);
+    EXPECT_EQ(ok.program.instruction_bound, 3u + 1000 * (6 + 2 + 2) + 1);
 }
 
 // ---- local calls ------------------------------------------------------------------------------------
