@@ -4,6 +4,9 @@ include(CMakePackageConfigHelpers)
 
 set(MEMPOOL_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/mempool)
 
+# Every header under include/mempool, folders included: the C and C++ APIs,
+# the plugin SDK, libxbgp's pool API (xbgp_mempool.h) and the xBGP plugin
+# API that xBGP plugins include (xbgp_compliant_api/).
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/mempool
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(TARGETS mempool_shared mempool_static
