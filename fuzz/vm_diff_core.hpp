@@ -408,7 +408,8 @@ public:
         if (checked.value != r0_i || ctx_c != ctx_i)
             return "checked interpreter and interpreter disagree\n" + vm::disassemble_program(code_);
 
-        vm::JitResult jit = vm::jit_compile(p, helpers_);
+        // Both jump encodings, alternately.
+        vm::JitResult jit = vm::jit_compile(p, helpers_, {.short_jumps = (size & 1) != 0});
         if (!jit.code) return "the JIT refused a verified program: " + jit.error + "\n" + vm::disassemble_program(code_);
         const std::uint64_t r0_j = (*jit.code)(rc_j);
 

@@ -17,9 +17,11 @@
 // after `lea rsp, [r12 + 24 + padding]`, whatever the depth of local calls.
 //
 // Jumps: a first pass emits every jump near and records where each eBPF
-// instruction starts; the second pass makes a jump short when that first
-// distance fits in a byte (distances only shrink in the second pass, so the
-// choice is always safe), then patches every displacement.
+// instruction starts; that is the code unless JitOptions::short_jumps, when a
+// second pass makes a jump short where the first distance fits in a byte
+// (distances only shrink in the second pass, so the choice is always safe).
+// Displacements are patched at the end of a pass, the rodata address once
+// the pages are mapped.
 #include "jit_x86_64.hpp"
 
 #include "x86_emitter.hpp"
