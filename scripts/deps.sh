@@ -7,7 +7,6 @@ packages=(
   cmake make g++ clang libclang-rt-14-dev pkg-config git
   libgtest-dev libgmock-dev libbenchmark-dev
   libabsl-dev libboost1.81-dev
-  libdpdk-dev
   nlohmann-json3-dev libcli11-dev
   zlib1g-dev libbz2-dev libdeflate-dev
   valgrind bgpdump

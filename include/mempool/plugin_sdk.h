@@ -30,12 +30,17 @@
  *         return set_state(UPDATE_MSG_KEY, seen) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
  *     }
  *
- * What a plugin cannot contain (the loader rejects it with a plain reason):
- * loops that clang does not fully unroll, global or static variables, string
- * literals and constant tables, calls to its own non-inlined functions, more
- * than 512 bytes of stack, and calls to helpers the host did not register.
- * One entry point per ELF section, and the section name must differ from the
- * function name (use MEMPOOL_PLUGIN("plugin/<name>")).
+ * What the verifier refuses, with every problem listed (instruction, source
+ * line when built with -g, and a hint): a read or write outside the argument
+ * struct, the stack frame, read-only data or the heap block a pointer came
+ * from; a stack byte read (or handed to a helper) before it was written; a
+ * loop whose bound it cannot prove (bound it: `if (n > 255) n = 255;`) or a
+ * run that could pass the host's instruction limit; a pointer turned into a
+ * number (returned, compared with a number, passed as a number, masked);
+ * writable globals; calls to helpers the host did not register. Loops,
+ * calls to the plugin's own functions, string literals and constant tables
+ * are fine. One entry point per ELF section, and the section name must
+ * differ from the function name (use MEMPOOL_PLUGIN("plugin/<name>")).
  *
  * The argument struct
  * -------------------
@@ -59,13 +64,15 @@
  *
  * Helper results
  * --------------
- * No helper returns a pointer. Setters return 0 on success or a nonzero
- * MEMPOOL_ERR_* code. Getters of numbers return 0 when the key is missing or
- * holds something else; use get_state_len()/get_attr_len() to tell 0 from
- * absent. Buffer getters return the number of bytes copied (0 if none).
- * Buffers passed to helpers must be at least MEMPOOL_BUF_SIZE bytes (the
- * loader checks it): declare them as `uint8_t buf[MEMPOOL_BUF_SIZE]` or use
- * `mempool_buf_t`; lengths above MEMPOOL_BUF_SIZE are clamped by the host.
+ * Only the heap helpers return pointers (into the plugin's heap, or NULL).
+ * Setters return 0 on success or a nonzero MEMPOOL_ERR_* code
+ * (MEMPOOL_ERR_LIMIT: the plugin's pool budget is spent). Getters of numbers
+ * return 0 when the key is missing or holds something else; use
+ * get_state_len()/get_attr_len() to tell 0 from absent. Buffer getters
+ * return the number of bytes copied (0 if none) and zero the rest of the
+ * buffer. A buffer and its length go together: the verifier proves the
+ * buffer holds `len` bytes (initialised, for the setters), so bound a
+ * variable length first (`if (len > sizeof buf) len = sizeof buf;`).
  *
  * Object (attribute) pools
  * ------------------------

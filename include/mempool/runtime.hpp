@@ -8,11 +8,15 @@
 // plugins attached to it, in order, each on a private copy of the arguments.
 //
 // How it differs from calling a function pointer:
-//   - a plugin never sees a host pointer: arguments are copied into a
-//     fixed-size struct, and helpers copy numbers and bytes in and out;
-//   - plugins are checked at load time by librte_bpf's validator, run in a
-//     forked child with a time limit so that a validator crash or hang cannot
-//     take the host down, and rejected with one plain-words reason;
+//   - a plugin never sees a host address: arguments are copied into a
+//     fixed-size struct, helpers copy numbers and bytes in and out, and the
+//     pointers a plugin holds (its arguments, stack, read-only data, heap)
+//     never become numbers it can see;
+//   - each object file is read once; the project's own loader, verifier,
+//     interpreter and JIT (src/vm) run in this process. The verifier proves
+//     every access inside the plugin's regions, every stack byte written
+//     before it is read, and every run finite (loops bounded); a refusal
+//     lists every problem with its instruction (and source line with -g);
 //   - plugins share state only through memory pools, via the built-in pool
 //     helpers (get_state_u64, set_state_u64, ..., get_attr_u64, ...): the
 //     global pool set with `set_global_pool()` and, per call, up to two
@@ -21,7 +25,9 @@
 //
 // Performance: running a point with nothing attached is an inline test of
 // one counter (about 1 ns). A JIT-compiled plugin costs a few ns plus its
-// helper calls; if the JIT fails, the interpreter runs it (about 4x slower).
+// helper calls; with RuntimeOptions::jit false (or if the JIT fails) the
+// interpreter runs it. Each plugin has a heap arena (ctx_malloc & co) reset
+// after each run, and limits on what it may add to pools (PluginLimits).
 //
 // Threads: load, attach and detach must not run concurrently with anything
 // else on the same Runtime. `run()` may be called from several threads at
@@ -64,8 +70,11 @@ namespace mempool {
 class Pool;
 
 // A host function callable from plugins: up to five 64-bit arguments, a 64-bit
-// result. It must never throw, never return a pointer, check every length and
-// key, and be marked MEMPOOL_HELPER (the JIT calls it with a misaligned stack).
+// result. It must never throw, never return a host pointer (only, if declared
+// heap_or_null, one into the plugin's heap), check every length and key, and
+// fill every byte of an out_bytes buffer. MEMPOOL_HELPER is kept for old
+// hosts: the first runtime's JIT called helpers with a misaligned stack;
+// ours keeps the System V alignment.
 using HelperFn = std::uint64_t (*)(std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t,
                                    std::uint64_t);
 
@@ -136,7 +145,10 @@ enum class PluginErrc : std::uint8_t {
     bad_manifest,       // manifest missing, not JSON, or malformed
     duplicate,          // a plugin or helper name used twice
     invalid_argument,
-    internal,           // fork/pipe failure and the like
+    internal,           // out of memory and the like
+    uninitialized,      // reads (or passes a helper) stack bytes never written
+    too_complex,        // the verifier gave up, or the instruction bound exceeds the host's maximum
+    pointer_leak,       // a pointer would become a number the plugin sees (returned, stored, compared, passed)
 };
 
 [[nodiscard]] const char* to_string(PluginErrc e) noexcept;
@@ -144,7 +156,9 @@ enum class PluginErrc : std::uint8_t {
 struct PluginError {
     PluginErrc code = PluginErrc::none;
     std::string plugin;   // the plugin's name (manifest name or section)
-    std::string message;  // one line, plain words
+    std::string message;  // one line, plain words: the first problem (and how many more)
+    std::vector<std::string> diagnostics;  // every problem the loader and verifier found, one line
+                                           // each ("pc 12 (file.c:40): what; hint"); may be empty
     [[nodiscard]] std::string to_string() const;  // "plugin X rejected: <message>"
 };
 
@@ -152,7 +166,13 @@ struct PluginError {
 class Program;
 using ProgramPtr = std::shared_ptr<const Program>;
 
+namespace vm {
+struct RunContext;
+}
+
 namespace detail {
+struct ProgramImpl;  // the verified program, its native code and helper table (src/plugins)
+
 // A plugin's resource budget, as the helpers see it during its run.
 struct PluginBudget {
     std::uint32_t heap_size = 0;           // bytes of its heap arena
@@ -186,13 +206,20 @@ public:
     // 0 or MEMPOOL_ERR_NO_POOL). Runtime::run is the normal way in.
     std::uint64_t call(bpf_full_args_t* args) const noexcept;
 
+    // What the verifier proved: at most this many instructions per run, and
+    // this many bytes of stack (all frames of the deepest chain of calls).
+    [[nodiscard]] std::uint64_t instruction_bound() const noexcept { return instruction_bound_; }
+    [[nodiscard]] std::uint32_t stack_size() const noexcept { return stack_size_; }
+
 private:
     friend class Runtime;
-    Program() = default;
+    Program() noexcept;
     std::string name_, section_;
-    std::uint64_t (*jit_)(void*) = nullptr;
-    void* bpf_ = nullptr;  // struct rte_bpf*
+    std::uint64_t (*jit_)(vm::RunContext*) = nullptr;  // native code, or nullptr: interpreted
+    std::unique_ptr<detail::ProgramImpl> impl_;
     std::uint32_t instructions_ = 0;
+    std::uint32_t stack_size_ = 0;
+    std::uint64_t instruction_bound_ = 0;
     detail::PluginBudget budget_;
 };
 
@@ -303,10 +330,14 @@ struct RunResult {
 };
 
 struct RuntimeOptions {
-    bool jit = true;                 // false: always interpret
-    bool validate_in_child = true;   // false: validate in the host process (faster; a plugin
-                                     // that crashes the validator then crashes the host)
-    std::chrono::milliseconds validation_timeout{10000};  // per plugin, also in a batch
+    bool jit = true;                 // false: always interpret (also when the JIT fails)
+    // No-ops, kept for source compatibility: loading no longer forks a
+    // validating child (the verifier is ours, linear and in-process).
+    bool validate_in_child = true;
+    std::chrono::milliseconds validation_timeout{10000};
+    // The most instructions a run may be proven to execute (loops included):
+    // a plugin whose bound the verifier cannot prove below it is refused.
+    std::uint64_t max_instructions = 1'000'000;
     bool pool_helpers = true;        // register the built-in pool helpers
     bool heap_helpers = true;        // register ctx_malloc, ctx_calloc, ctx_realloc, ctx_free
     // Defaults of PluginLimits (per plugin: manifest "heap", "global_pool_bytes",
@@ -389,8 +420,8 @@ private:
         std::int32_t order;
         // Copies of program->jit_ and ->bpf_: run() reads them here, in the
         // entry it already has in cache, not through the Program.
-        std::uint64_t (*jit)(void*) = nullptr;
-        const void* bpf = nullptr;
+        std::uint64_t (*jit)(vm::RunContext*) = nullptr;
+        const detail::ProgramImpl* impl = nullptr;
         const detail::PluginBudget* budget = nullptr;
     };
     struct Point {

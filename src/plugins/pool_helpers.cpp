@@ -21,6 +21,7 @@
 #include <mempool/runtime.hpp>
 
 #include "call_state.hpp"
+#include "program.hpp"  // vm::max_helper_size
 
 #include <cstring>
 
@@ -55,9 +56,10 @@ Pool* object_pool(std::uint64_t obj) noexcept {
     return f->scope.objects[obj];
 }
 
-// The most a helper copies in one call, whatever the plugin says: the size
-// the verifier checks buffers against.
-constexpr std::uint64_t max_copy = MEMPOOL_BUF_SIZE;
+// The most a helper copies in one call, whatever the plugin says: the
+// verifier proves every size argument at most this, and the buffer before it
+// at least as long as the size, so this clamp is a second line only.
+constexpr std::uint64_t max_copy = vm::max_helper_size;
 
 std::size_t clamp_len(std::uint64_t len) noexcept { return len > max_copy ? max_copy : len; }
 
@@ -200,17 +202,14 @@ std::uint64_t op_list_len(const Pool* p, std::uint64_t key) noexcept {
     return l ? l.value().size() : 0;
 }
 
-// Element `index` of a list. The walk from the head is linear in the index;
-// ListView has no indexed access yet (src/pool).
+// Element `index` of a list, in constant time (ListView::at).
 std::uint64_t op_get_elem(const Pool* p, std::uint64_t key, std::uint64_t index, std::uint64_t buf,
                           std::uint64_t len) noexcept {
     if (p == nullptr || key > key_limit) return copy_out(buf, len, {});
     Result<ListView> l = p->list(static_cast<Key>(key));
-    if (!l || index >= l.value().size()) return copy_out(buf, len, {});
-    std::uint64_t i = 0;
-    for (std::span<std::byte> e : l.value())
-        if (i++ == index) return copy_out(buf, len, e);
-    return copy_out(buf, len, {});
+    if (!l) return copy_out(buf, len, {});
+    Result<std::span<std::byte>> e = l.value().at(index);
+    return copy_out(buf, len, e ? e.value() : std::span<const std::byte>{});
 }
 
 // ---- the helpers ----------------------------------------------------------

@@ -10,23 +10,32 @@
 //
 // Around each plugin: the thread's state names the plugin's budget (the pool
 // helpers charge it) and its heap arena is sized for it, then reset (zeroed
-// where the plugin used it) when it returns.
+// where the plugin used it) when it returns. The plugin itself is one call:
+// to its native code (the JIT's entry takes the RunContext), or to the
+// interpreter. A run a run-time check stopped (a heap access the verifier
+// could not bound, found outside the arena) gives MEMPOOL_RUN_ABORTED and is
+// counted.
 #include <mempool/runtime.hpp>
 
-#include "bpf_backend.hpp"
 #include "call_state.hpp"
+#include "interpreter.hpp"
+#include "program_impl.hpp"
 
 #include <cstdlib>
 
 namespace mempool {
 namespace detail {
 constinit thread_local ThreadState tls __attribute__((tls_model("initial-exec")));
+
+std::uint64_t interpret(const ProgramImpl& p, vm::RunContext& rc) noexcept {
+    return vm::interpret(p.verified, p.helpers, rc);
+}
 }  // namespace detail
 
 namespace {
 
-// Prepares the thread's heap for a plugin of `size` bytes of heap. False if
-// the arena cannot grow that far (out of memory): the plugin is not run.
+// Prepares the thread's heap for a plugin. False if the arena cannot grow
+// that far (out of memory): the plugin is not run.
 inline bool enter(detail::ThreadState& t, const detail::PluginBudget* b) noexcept {
     t.budget = b;
     t.object_added = 0;
@@ -45,10 +54,24 @@ inline void leave(detail::ThreadState& t) noexcept {
     t.budget = nullptr;
 }
 
-inline std::uint64_t refuse(const detail::PluginBudget* b, RunResult& r) noexcept {
+[[gnu::cold]] std::uint64_t refuse(const detail::PluginBudget* b, RunResult& r) noexcept {
     if (b != nullptr) b->aborts.fetch_add(1, std::memory_order_relaxed);
     ++r.aborted;
     return MEMPOOL_RUN_ABORTED;
+}
+
+// One plugin on `args` with the thread's heap as it stands.
+inline std::uint64_t invoke(std::uint64_t (*jit)(vm::RunContext*), const detail::ProgramImpl* impl,
+                            const detail::HeapArena& heap, void* args, const detail::PluginBudget* b,
+                            RunResult& r) noexcept {
+    vm::RunContext rc;
+    rc.r1 = reinterpret_cast<std::uint64_t>(args);
+    rc.heap = heap.base;
+    rc.heap_size = heap.size;
+    const std::uint64_t v = jit != nullptr ? jit(&rc) : detail::interpret(*impl, rc);
+    if (rc.aborted()) [[unlikely]]
+        return refuse(b, r);
+    return v;
 }
 
 inline void fill(bpf_full_args_t& a, std::span<const Arg> args) noexcept {
@@ -63,8 +86,13 @@ inline void fill(bpf_full_args_t& a, std::span<const Arg> args) noexcept {
 const CallFrame* current_call() noexcept { return detail::tls.frame; }
 
 std::uint64_t Program::call(bpf_full_args_t* args) const noexcept {
-    if (jit_ != nullptr) return jit_(args);
-    return detail::bpf_interpret(bpf_, args);
+    detail::ThreadState& t = detail::tls;
+    if (t.depth != 0) return MEMPOOL_RUN_ABORTED;  // inside a run: the arena is in use
+    RunResult r;
+    std::uint64_t v = MEMPOOL_RUN_ABORTED;
+    if (enter(t, &budget_)) v = invoke(jit_, impl_.get(), t.heap, args, &budget_, r);
+    leave(t);
+    return v;
 }
 
 // The usual case: the outermost run() on this thread, on the thread's own
@@ -81,7 +109,7 @@ RunResult Runtime::run_attached(const Point& p, std::span<const Arg> args, const
     for (const Attached& a : p.entries) {
         fill(t.args, args);
         if (enter(t, a.budget)) [[likely]]
-            result.value = a.jit != nullptr ? a.jit(&t.args) : detail::bpf_interpret(a.bpf, &t.args);
+            result.value = invoke(a.jit, a.impl, t.heap, &t.args, a.budget, result);
         else
             result.value = refuse(a.budget, result);
         leave(t);
@@ -93,14 +121,13 @@ RunResult Runtime::run_attached(const Point& p, std::span<const Arg> args, const
 }
 
 // A run() from inside a helper: a private, zeroed struct for each plugin, so
-// the outer plugin's arguments stay intact; the outer frame is restored after.
+// the outer plugin's arguments stay intact, and a heap arena of its own, so
+// the outer plugin's heap does too; the outer frame is restored after.
 [[gnu::noinline, gnu::cold]] RunResult Runtime::run_nested(const Point& p, std::span<const Arg> args,
                                                           const CallScope& scope) const noexcept {
     detail::ThreadState& t = detail::tls;
     const CallFrame frame{global_, scope};
     const CallFrame* const outer = t.frame;
-    // The outer plugin's budget and heap stay as they are: the inner plugins
-    // get an arena of their own, dropped at the end.
     const detail::PluginBudget* const outer_budget = t.budget;
     const std::uint64_t outer_added = t.object_added;
     const detail::HeapArena outer_heap = t.heap;
@@ -126,7 +153,7 @@ RunResult Runtime::run_attached(const Point& p, std::span<const Arg> args, const
         t.object_added = 0;
         if (size <= t.heap.capacity) {
             t.heap.size = size;
-            result.value = a.jit != nullptr ? a.jit(&local) : detail::bpf_interpret(a.bpf, &local);
+            result.value = invoke(a.jit, a.impl, t.heap, &local, a.budget, result);
         } else {
             result.value = refuse(a.budget, result);
         }

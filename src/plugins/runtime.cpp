@@ -1,15 +1,15 @@
-// runtime.cpp: helper table, points, loading (check -> child -> load), attach.
+// runtime.cpp: helper table, points, loading (read once -> load_elf ->
+// verify -> jit_compile, all in this process), attach.
 #include <mempool/runtime.hpp>
 
-#include "bpf_backend.hpp"
-#include "bytecode_check.hpp"
-#include "child_validation.hpp"
-#include "diagnose.hpp"
-#include "elf_object.hpp"
+#include "elf_loader.hpp"
 #include "helper_signature.hpp"
+#include "program_impl.hpp"
+#include "verifier.hpp"
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <new>
 
@@ -27,7 +27,7 @@ const char* to_string(PluginErrc e) noexcept {
     case PluginErrc::unknown_helper: return "unknown helper";
     case PluginErrc::out_of_bounds: return "out-of-bounds access";
     case PluginErrc::stack_too_large: return "stack too large";
-    case PluginErrc::rejected: return "rejected by the validator";
+    case PluginErrc::rejected: return "rejected by the verifier";
     case PluginErrc::validator_timeout: return "validation timed out";
     case PluginErrc::validator_crashed: return "validator crashed";
     case PluginErrc::unknown_point: return "unknown insertion point";
@@ -35,6 +35,9 @@ const char* to_string(PluginErrc e) noexcept {
     case PluginErrc::duplicate: return "duplicate name";
     case PluginErrc::invalid_argument: return "invalid argument";
     case PluginErrc::internal: return "internal error";
+    case PluginErrc::uninitialized: return "uninitialised memory";
+    case PluginErrc::too_complex: return "too complex";
+    case PluginErrc::pointer_leak: return "pointer leak";
     }
     return "unknown error";
 }
@@ -44,7 +47,8 @@ std::string PluginError::to_string() const {
     return "plugin '" + plugin + "' rejected: " + message;
 }
 
-Program::~Program() { detail::bpf_destroy(bpf_); }
+Program::Program() noexcept = default;
+Program::~Program() = default;
 
 Runtime::Runtime(RuntimeOptions options) noexcept : options_(options) {
     if (options_.pool_helpers) {
@@ -67,11 +71,6 @@ PluginStatus fail(PluginErrc code, std::string plugin, std::string message) {
     return s;
 }
 
-std::string join(const std::vector<std::string>& v) {
-    std::string out;
-    for (const std::string& s : v) out += (out.empty() ? "" : ", ") + s;
-    return out.empty() ? "none" : out;
-}
 
 }  // namespace
 
@@ -141,170 +140,176 @@ PluginStatus Runtime::verify(const std::string& object_path, const std::string& 
     return fail(PluginErrc::internal, {}, "out of memory");
 }
 
-// Four steps: every file is checked here (readable, BPF, has the section);
-// its bytecode goes through our own check (bytecode_check.hpp), which closes
-// the holes of librte_bpf's validator; the good ones are validated together
-// in one forked child; each one the
-// child passes is loaded (and JIT-compiled) here as soon as its verdict
-// arrives, while the child goes on with the next ones.
+namespace {
+
+// The whole file, read once: these bytes are the ones loaded, verified and
+// run (a file swapped on disk afterwards changes nothing).
+bool read_file(const std::string& path, std::vector<std::uint8_t>& bytes, PluginError& err) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (f == nullptr) {
+        err.code = PluginErrc::cannot_read;
+        err.message = "cannot open '" + path + "': " + std::strerror(errno);
+        return false;
+    }
+    bytes.clear();
+    std::uint8_t chunk[1 << 16];
+    bool ok = true;
+    for (;;) {
+        const std::size_t n = std::fread(chunk, 1, sizeof chunk, f);
+        bytes.insert(bytes.end(), chunk, chunk + n);
+        if (n < sizeof chunk) {
+            ok = std::ferror(f) == 0;
+            break;
+        }
+        if (bytes.size() > (std::size_t{256} << 20)) {  // no plugin object is that big
+            ok = false;
+            break;
+        }
+    }
+    std::fclose(f);
+    if (!ok) {
+        err.code = PluginErrc::cannot_read;
+        err.message = "cannot read '" + path + "' (read error, or larger than 256 MiB)";
+    }
+    return ok;
+}
+
+bool contains(const std::string& text, const char* words) { return text.find(words) != std::string::npos; }
+
+// What a loader diagnostic means, as a PluginErrc.
+PluginErrc loader_code(const vm::Diagnostic& d) {
+    const std::string& m = d.message;
+    if (contains(m, "does not provide")) return PluginErrc::unknown_helper;
+    if (contains(m, "global variable") || contains(m, "maps are not supported") || contains(m, "COMMON") ||
+        contains(m, "which is not read-only data") || contains(m, "which the object does not define"))
+        return PluginErrc::global_variable;
+    if (contains(m, "no section")) return PluginErrc::missing_section;
+    if (contains(m, "not a usable eBPF object") || contains(m, "not an ELF") || contains(m, "not BPF") || contains(m, "built for machine") ||
+        contains(m, "ELF") || contains(m, "section table") || contains(m, "outside the file") ||
+        contains(m, "sections are named") || contains(m, "relocatable"))
+        return PluginErrc::not_bpf_object;
+    return PluginErrc::rejected;
+}
+
+// What a verifier diagnostic means, as a PluginErrc. The verifier tags each
+// finding with the invariant it serves: (M) memory, (A) addresses, (I)
+// initialisation, (T) termination.
+PluginErrc verifier_code(const vm::Diagnostic& d) {
+    const std::string& m = d.message;
+    const std::string& h = d.hint;
+    if (contains(m, "gave up") || contains(m, "a run may execute more than")) return PluginErrc::too_complex;
+    if (contains(m, "(T)") || contains(m, "loop") || contains(h, "bound the loop")) return PluginErrc::loop;
+    if (contains(m, "(A)") || contains(m, "give the host an address")) return PluginErrc::pointer_leak;
+    if (contains(m, "(I)") || contains(h, "initialise")) return PluginErrc::uninitialized;
+    if (contains(h, "use less stack") || contains(m, "deepest chain") || contains(h, "fewer nested calls"))
+        return PluginErrc::stack_too_large;
+    if (contains(m, "(M)")) return PluginErrc::out_of_bounds;
+    if (contains(m, "helper #") || contains(m, "helper number")) return PluginErrc::unknown_helper;
+    return PluginErrc::rejected;
+}
+
+// Every diagnostic into `err`; the message is the first one (one line) and
+// how many more there are.
+void explain(PluginError& err, const std::vector<vm::Diagnostic>& diagnostics, PluginErrc (*code_of)(const vm::Diagnostic&)) {
+    err.diagnostics.clear();
+    for (const vm::Diagnostic& d : diagnostics) err.diagnostics.push_back(d.to_string());
+    err.code = diagnostics.empty() ? PluginErrc::rejected : code_of(diagnostics.front());
+    err.message = err.diagnostics.empty() ? "refused" : err.diagnostics.front();
+    if (err.diagnostics.size() > 1)
+        err.message += " (and " + std::to_string(err.diagnostics.size() - 1) + " more problem" +
+                       (err.diagnostics.size() > 2 ? "s" : "") + ")";
+    for (char& c : err.message)
+        if (c == '\n') c = ' ';
+}
+
+}  // namespace
+
+// Per plugin, in this process: read the file once, load the section from
+// those bytes (the only ELF reader), verify it against the helpers and the
+// plugin's heap (the only authority), compile it (or keep it for the
+// interpreter). Nothing else reads the file, and no child is forked.
 std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources, bool keep) noexcept {
     std::vector<LoadResult> results;
     try {
-        struct Pending {
-            detail::ElfObject object;
-            PluginError err;  // plugin name filled; code none while the plugin is still in the running
-        };
-        std::vector<Pending> pending(sources.size());
         results.reserve(sources.size());
-        std::vector<detail::ChildJob> jobs;
-        std::vector<std::size_t> job_of;  // source index -> job index (SIZE_MAX: none)
-        jobs.reserve(sources.size());
-        job_of.assign(sources.size(), SIZE_MAX);
-        for (std::size_t i = 0; i < sources.size(); ++i) {
-            const PluginSource& src = sources[i];
-            Pending& p = pending[i];
-            p.err.plugin = src.name.empty() ? src.section : src.name;
-            if (src.limits.heap.value_or(options_.heap_size) > max_heap_size) {
-                p.err.code = PluginErrc::invalid_argument;
-                p.err.message = "heap of " + std::to_string(src.limits.heap.value_or(options_.heap_size)) +
-                                " bytes, more than the " + std::to_string(max_heap_size) + " allowed";
-                continue;
-            }
-            if (!p.object.open(src.object_path, p.err)) continue;
-            if (!p.object.has_code_section(src.section)) {
-                p.err.code = PluginErrc::missing_section;
-                p.err.message = "no code section '" + src.section + "' in '" + src.object_path + "' (it has: " +
-                                join(p.object.code_sections()) + ")";
-                continue;
-            }
-            if (const std::size_t n = p.object.sections_named(src.section); n != 1) {
-                p.err.code = PluginErrc::not_bpf_object;
-                p.err.message = "'" + src.object_path + "' is not an eBPF object we can trust: " +
-                                std::to_string(n) + " sections are named '" + src.section +
-                                "' (the checked one might not be the loaded one)";
-                continue;
-            }
-            PluginError checked = detail::check_bytecode(p.object.instructions(src.section),
-                                                         p.object.relocations(src.section), helpers_);
-            if (checked.code != PluginErrc::none) {
-                checked.plugin = std::move(p.err.plugin);
-                p.err = std::move(checked);
-                continue;
-            }
-            job_of[i] = jobs.size();
-            jobs.push_back(detail::ChildJob{&src.object_path, &src.section});
+        std::vector<std::string> names;
+        std::vector<vm::HelperSignature> signatures;
+        std::vector<vm::HelperFn> fns;
+        names.reserve(helpers_.size());
+        for (const HelperSpec& h : helpers_) {
+            names.push_back(h.name);
+            signatures.push_back(detail::signature_of(h));
+            fns.push_back(h.fn);
         }
-
-        std::lock_guard<std::mutex> lock(detail::bpf_load_mutex());
-        // The host's own loads, one per job; each done as soon as the child
-        // has passed the plugin, while the child validates the next ones.
-        // Destroyed here unless handed to a Program.
-        struct HostLoads {
-            std::vector<detail::BpfLoad> loads;
-            std::vector<std::uint8_t> tried;
-            const Runtime* rt = nullptr;
-            std::span<const detail::ChildJob> jobs;
-            ~HostLoads() {
-                for (detail::BpfLoad& l : loads) detail::bpf_destroy(l.bpf);
-            }
-            void load(std::size_t j) noexcept {
-                loads[j] = detail::bpf_load_explained(*jobs[j].path, *jobs[j].section, rt->helpers(), rt->options().jit);
-                tried[j] = 1;
-            }
-        } host;
-        host.loads.resize(jobs.size());
-        host.tried.assign(jobs.size(), 0);
-        host.rt = this;
-        host.jobs = jobs;
-
-        std::vector<detail::ChildOutcome> outcomes;
-        if (options_.validate_in_child && !jobs.empty()) {
-            detail::VerdictSink sink;
-            if (keep) {
-                sink.context = &host;
-                sink.fn = [](void* context, std::size_t j, const detail::ChildOutcome& o) noexcept {
-                    if (o.kind == detail::ChildOutcome::Kind::loaded) static_cast<HostLoads*>(context)->load(j);
-                };
-            }
-            outcomes = detail::validate_in_children(jobs, helpers_, options_.jit, options_.validation_timeout, sink);
-            if (outcomes.size() != jobs.size()) throw std::bad_alloc();
-        }
-
-        for (std::size_t i = 0; i < sources.size(); ++i) {
-            const PluginSource& src = sources[i];
-            Pending& p = pending[i];
-            PluginError& err = p.err;
-            auto explain = [&](std::string_view log, int error) {
-                PluginError d = detail::diagnose(log, error, p.object, src.section);
-                d.plugin = err.plugin;
-                return d;
-            };
-            if (job_of[i] == SIZE_MAX) {
+        std::vector<std::uint8_t> bytes;
+        for (const PluginSource& src : sources) {
+            PluginError err;
+            err.plugin = src.name.empty() ? src.section : src.name;
+            const std::uint32_t heap = src.limits.heap.value_or(options_.heap_size);
+            if (heap > max_heap_size) {
+                err.code = PluginErrc::invalid_argument;
+                err.message = "heap of " + std::to_string(heap) + " bytes, more than the " +
+                              std::to_string(max_heap_size) + " allowed";
                 results.emplace_back(std::move(err));
                 continue;
             }
-            if (!outcomes.empty()) {
-                const detail::ChildOutcome& c = outcomes[job_of[i]];
-                bool judged = false;
-                switch (c.kind) {
-                case detail::ChildOutcome::Kind::loaded: break;
-                case detail::ChildOutcome::Kind::rejected:
-                    err = explain(c.log, c.error);
-                    judged = true;
-                    break;
-                case detail::ChildOutcome::Kind::timeout:
-                    err.code = PluginErrc::validator_timeout;
-                    err.message = "validation did not finish within " +
-                                  std::to_string(options_.validation_timeout.count()) +
-                                  " ms (too many data-dependent branches in a row?)";
-                    judged = true;
-                    break;
-                case detail::ChildOutcome::Kind::crashed:
-                    err.code = PluginErrc::validator_crashed;
-                    err.message = "the validator crashed" +
-                                  (c.error != 0 ? " (signal " + std::to_string(c.error) + ", " +
-                                                      strsignal(c.error) + ")"
-                                                : std::string()) +
-                                  "; the object is malformed or hostile";
-                    judged = true;
-                    break;
-                case detail::ChildOutcome::Kind::failed:
-                    err.code = PluginErrc::internal;
-                    err.message = std::string("cannot start the validating process: ") + std::strerror(c.error);
-                    judged = true;
-                    break;
-                }
-                if (judged) {
-                    results.emplace_back(std::move(err));
-                    continue;
-                }
-                if (!keep) {  // verify only: the child's word is enough
-                    results.emplace_back(PluginError{});
-                    continue;
-                }
-            }
-
-            const std::size_t j = job_of[i];
-            if (host.tried[j] == 0) host.load(j);
-            detail::BpfLoad& r = host.loads[j];
-            if (r.bpf == nullptr) {
-                results.emplace_back(explain(r.log, r.error));
+            if (!read_file(src.object_path, bytes, err)) {
+                results.emplace_back(std::move(err));
                 continue;
             }
-            std::shared_ptr<Program> prog(new Program());
-            prog->bpf_ = r.bpf;  // owned from here: ~Program destroys it
-            prog->jit_ = r.jit;
-            r.bpf = nullptr;
-            prog->name_ = err.plugin;
-            prog->section_ = src.section;
-            prog->instructions_ = static_cast<std::uint32_t>(p.object.instructions(src.section).size());
-            prog->budget_.heap_size = src.limits.heap.value_or(options_.heap_size);
-            prog->budget_.global_limit = src.limits.global_pool_bytes.value_or(options_.global_pool_limit);
-            prog->budget_.object_limit = src.limits.object_pool_bytes.value_or(options_.object_pool_limit);
+            if (!vm::looks_like_elf(bytes)) {
+                err.code = PluginErrc::not_bpf_object;
+                err.message = "'" + src.object_path + "' is not an eBPF object: not an ELF file";
+                results.emplace_back(std::move(err));
+                continue;
+            }
+            vm::LoadResult loaded = vm::load_elf(bytes, src.section, names);
+            if (!loaded.ok()) {
+                explain(err, loaded.errors, &loader_code);
+                if (err.code == PluginErrc::not_bpf_object || err.code == PluginErrc::missing_section)
+                    err.message = "'" + src.object_path + "': " + err.message;
+                results.emplace_back(std::move(err));
+                continue;
+            }
+            vm::VerifyOptions vo;
+            vo.ctx_size = sizeof(bpf_full_args_t);
+            vo.heap_size = heap;
+            vo.max_instructions = options_.max_instructions;
+            vo.helpers = signatures;
+            const auto instructions = static_cast<std::uint32_t>(loaded.program.code.size());
+            vm::VerifyResult verified = vm::verify(std::move(loaded.program), vo);
+            if (!verified.ok()) {
+                explain(err, verified.diagnostics, &verifier_code);
+                results.emplace_back(std::move(err));
+                continue;
+            }
             if (!keep) {
                 results.emplace_back(PluginError{});
                 continue;
             }
+            auto impl = std::make_unique<detail::ProgramImpl>();
+            impl->verified = std::move(verified.program);
+            impl->helpers = fns;
+#ifdef MEMPOOL_HAVE_JIT
+            if (options_.jit) {
+                vm::JitResult jit = vm::jit_compile(impl->verified, impl->helpers);
+                if (jit.code)
+                    impl->jit.emplace(std::move(*jit.code));
+                else
+                    impl->jit_error = std::move(jit.error);
+            }
+#endif
+            std::shared_ptr<Program> prog(new Program());
+            prog->name_ = err.plugin;
+            prog->section_ = src.section;
+            prog->instructions_ = instructions;
+            prog->stack_size_ = impl->verified.stack_size;
+            prog->instruction_bound_ = impl->verified.instruction_bound;
+            prog->jit_ = impl->jit ? impl->jit->entry() : nullptr;
+            prog->impl_ = std::move(impl);
+            prog->budget_.heap_size = heap;
+            prog->budget_.global_limit = src.limits.global_pool_bytes.value_or(options_.global_pool_limit);
+            prog->budget_.object_limit = src.limits.object_pool_bytes.value_or(options_.object_pool_limit);
             results.emplace_back(ProgramPtr(std::move(prog)));
         }
         return results;
@@ -322,9 +327,9 @@ PluginStatus Runtime::attach(PointId point, ProgramPtr program, std::int32_t ord
         auto at = std::upper_bound(entries.begin(), entries.end(), order,
                                    [](std::int32_t o, const Attached& a) { return o < a.order; });
         const auto jit = program->jit_;
-        const void* bpf = program->bpf_;
+        const detail::ProgramImpl* impl = program->impl_.get();
         const detail::PluginBudget* budget = &program->budget_;
-        entries.insert(at, Attached{std::move(program), order, jit, bpf, budget});
+        entries.insert(at, Attached{std::move(program), order, jit, impl, budget});
         update_busy(point.index);
         return {};
     } catch (const std::bad_alloc&) {

@@ -3,11 +3,11 @@
 // Code sections (PROGBITS, alloc + exec by default) holding the given
 // instructions, a symbol table with one global function symbol, and the
 // string tables: what clang produces for a plugin, minus everything
-// optional. Lets a test hand the runtime (and librte_bpf) raw bytecode that
-// no C compiler would emit. Also small helpers to corrupt a good object.
+// optional. Lets a test hand the runtime raw bytecode that no C compiler
+// would emit. Also small helpers to corrupt a good object.
 #pragma once
 
-#include "elf_object.hpp"  // detail::Insn
+#include "isa.hpp"  // vm::Insn
 
 #include <elf.h>
 
@@ -23,7 +23,7 @@
 
 namespace mempool::test {
 
-using detail::Insn;
+using vm::Insn;
 
 // Instruction builders (the eBPF encoding).
 inline Insn insn(std::uint8_t code, unsigned dst, unsigned src, std::int16_t off, std::int32_t imm) {

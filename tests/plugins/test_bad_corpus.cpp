@@ -3,6 +3,8 @@
 // runs a good plugin afterwards).
 #include "test_support.hpp"
 
+#include <chrono>
+
 namespace mempool::test {
 namespace {
 
@@ -23,17 +25,14 @@ std::string path_of(const BadCase& c) {
 }
 
 const BadCase cases[] = {
-    {"loop.o", "plugin/loop", PluginErrc::loop, "loop"},
+    {"loop.o", "plugin/loop", PluginErrc::loop, "bound the loop"},
     {"global_var.o", "plugin/global_var", PluginErrc::global_variable, "global variable"},
-    {"string_literal.o", "plugin/string_literal", PluginErrc::global_variable, "string literals"},
-    {"oob_arg.o", "plugin/oob_arg", PluginErrc::out_of_bounds, "outside the argument struct"},
+    {"oob_arg.o", "plugin/oob_arg", PluginErrc::out_of_bounds, "of the context, which has 1096 bytes"},
     {"unknown_helper.o", "plugin/unknown_helper", PluginErrc::unknown_helper, "launch_missiles"},
-    {"stack_overflow.o", "plugin/stack_overflow", PluginErrc::stack_too_large, "512-byte stack"},
-    {"noinline_call.o", "plugin/noinline_call", PluginErrc::non_inlined_call, "non-inlined function"},
-    {"wrong_buffer.o", "plugin/wrong_buffer", PluginErrc::out_of_bounds, "get_state_buf"},
+    {"stack_overflow.o", "plugin/stack_overflow", PluginErrc::stack_too_large, "use less stack"},
     {"<self>", "plugin/x", PluginErrc::not_bpf_object, "not BPF"},
     {"<source>", "plugin/loop", PluginErrc::not_bpf_object, "not an ELF file"},
-    {"<shipped>", "plugin/nope", PluginErrc::missing_section, "no code section 'plugin/nope'"},
+    {"<shipped>", "plugin/nope", PluginErrc::missing_section, "no section 'plugin/nope'"},
     {"<absent>", "plugin/x", PluginErrc::cannot_read, "cannot open"},
 };
 
@@ -74,36 +73,29 @@ std::string case_name(const ::testing::TestParamInfo<std::tuple<BadCase, bool>>&
 INSTANTIATE_TEST_SUITE_P(Corpus, BadCorpus, ::testing::Combine(::testing::ValuesIn(cases), ::testing::Bool()),
                          case_name);
 
-// A program not ending in `exit` corrupts librte_bpf's heap while it is
-// validated (plugin-runtime.md): our bytecode check refuses it before
-// librte_bpf sees it (test_hostile.cpp shows what librte_bpf alone does).
-// The host never loads it and carries on.
+// A program not ending in `exit` corrupted librte_bpf's heap while it was
+// validated; the one loader and verifier refuse it with the reason.
 TEST(BadCorpusHostile, NoExitIsRefusedAndTheHostSurvives) {
     for (bool jit : {true, false}) {
         Runtime rt(options_for(jit));
         LoadResult r = rt.load(bad("no_exit.o"), "plugin/no_exit");
         ASSERT_FALSE(r);
         EXPECT_EQ(r.error().code, PluginErrc::rejected) << r.error().to_string();
-        EXPECT_NE(r.error().message.find("jump past the end of the program"), std::string::npos)
-            << r.error().message;
+        EXPECT_NE(r.error().message.find("jumps out of its function"), std::string::npos) << r.error().message;
         EXPECT_TRUE(rt.load(shipped("count_updates.o"), "plugin/count_updates"));
     }
 }
 
-// librte_bpf would spend tens of seconds on this one; the child is killed at
-// the time limit and the host is told why.
-TEST(BadCorpusTime, ExponentialValidationHitsTheTimeLimit) {
-    RuntimeOptions o;
-    o.validation_timeout = std::chrono::milliseconds(500);
-    Runtime rt(o);
+// librte_bpf spent tens of seconds on this one (24 data-dependent ifs in a
+// row) and was stopped by the time limit; the verifier merges states where
+// paths meet and takes about a millisecond.
+TEST(BadCorpusTime, ManySequentialIfsLoadFast) {
+    Runtime rt;
     const auto start = std::chrono::steady_clock::now();
     LoadResult r = rt.load(bad("slow_validation.o"), "plugin/slow_validation");
     const auto took = std::chrono::steady_clock::now() - start;
-    ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().code, PluginErrc::validator_timeout);
-    EXPECT_NE(r.error().message.find("500 ms"), std::string::npos) << r.error().message;
-    EXPECT_LT(took, std::chrono::seconds(5));
-    EXPECT_TRUE(rt.load(shipped("report_updates.o"), "plugin/report_updates"));
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_LT(took, std::chrono::milliseconds(100));
 }
 
 }  // namespace

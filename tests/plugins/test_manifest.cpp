@@ -92,7 +92,7 @@ TEST_P(Manifest, EveryProblemIsReportedWithThePluginNameAndNothingIsAttached) {
         EXPECT_NE(r.problems[i].message.find(words), std::string::npos) << r.problems[i].to_string();
     };
     expect(0, "where", PluginErrc::unknown_point, "unknown insertion point 'bgp_keepalive'");
-    expect(1, "which", PluginErrc::missing_section, "no code section 'plugin/counting'");
+    expect(1, "which", PluginErrc::missing_section, "no section 'plugin/counting'");
     expect(2, "spin", PluginErrc::loop, "loop");
     expect(3, "lost", PluginErrc::cannot_read, "missing.o");
     expect(4, "noobject", PluginErrc::bad_manifest, "missing \"object\"");

@@ -10,6 +10,14 @@
 
 #define ARG(i) bpf_arg_u64((i), args)
 
+/* A length argument, bounded by the buffer it describes: the verifier proves
+ * every helper buffer holds the size passed with it, so a plugin clamps
+ * (the host's own clamp of earlier versions is tested this way). */
+static inline __attribute__((always_inline)) uint64_t buf_len(uint64_t n) {
+  return n > MEMPOOL_BUF_SIZE ? MEMPOOL_BUF_SIZE : n;
+}
+#define LEN(i) buf_len(ARG(i))
+
 /* Copies slot i's first MEMPOOL_BUF_SIZE bytes into buf. */
 #define ARG_BYTES(buf, i) __builtin_memcpy((buf), bpf_get_arg((i), args), MEMPOOL_BUF_SIZE)
 
@@ -34,7 +42,7 @@ MEMPOOL_PLUGIN("probe/get_state_buf")
 uint64_t p_get_state_buf(bpf_full_args_t *args) {
   uint8_t buf[MEMPOOL_BUF_SIZE];
   __builtin_memset(buf, 0, sizeof buf);
-  uint64_t n = get_state_buf(ARG(0), buf, ARG(1));
+  uint64_t n = get_state_buf(ARG(0), buf, LEN(1));
   set_state_buf(ARG(2), buf, MEMPOOL_BUF_SIZE);
   return n;
 }
@@ -44,7 +52,7 @@ MEMPOOL_PLUGIN("probe/set_state_buf")
 uint64_t p_set_state_buf(bpf_full_args_t *args) {
   uint8_t buf[MEMPOOL_BUF_SIZE];
   ARG_BYTES(buf, 1);
-  return set_state_buf(ARG(0), buf, ARG(2));
+  return set_state_buf(ARG(0), buf, LEN(2));
 }
 
 /* (key, bytes, len) */
@@ -52,7 +60,7 @@ MEMPOOL_PLUGIN("probe/append_state")
 uint64_t p_append_state(bpf_full_args_t *args) {
   uint8_t buf[MEMPOOL_BUF_SIZE];
   ARG_BYTES(buf, 1);
-  return append_state(ARG(0), buf, ARG(2));
+  return append_state(ARG(0), buf, LEN(2));
 }
 
 MEMPOOL_PLUGIN("probe/state_list_len")
@@ -63,7 +71,7 @@ MEMPOOL_PLUGIN("probe/get_state_elem")
 uint64_t p_get_state_elem(bpf_full_args_t *args) {
   uint8_t buf[MEMPOOL_BUF_SIZE];
   __builtin_memset(buf, 0, sizeof buf);
-  uint64_t n = get_state_elem(ARG(0), ARG(1), buf, ARG(2));
+  uint64_t n = get_state_elem(ARG(0), ARG(1), buf, LEN(2));
   set_state_buf(ARG(3), buf, MEMPOOL_BUF_SIZE);
   return n;
 }
@@ -84,7 +92,7 @@ MEMPOOL_PLUGIN("probe/get_attr_buf")
 uint64_t p_get_attr_buf(bpf_full_args_t *args) {
   uint8_t buf[MEMPOOL_BUF_SIZE];
   __builtin_memset(buf, 0, sizeof buf);
-  uint64_t n = get_attr_buf(ARG(0), ARG(1), buf, ARG(2));
+  uint64_t n = get_attr_buf(ARG(0), ARG(1), buf, LEN(2));
   set_state_buf(ARG(3), buf, MEMPOOL_BUF_SIZE);
   return n;
 }
@@ -94,7 +102,7 @@ MEMPOOL_PLUGIN("probe/set_attr_buf")
 uint64_t p_set_attr_buf(bpf_full_args_t *args) {
   uint8_t buf[MEMPOOL_BUF_SIZE];
   ARG_BYTES(buf, 2);
-  return set_attr_buf(ARG(0), ARG(1), buf, ARG(3));
+  return set_attr_buf(ARG(0), ARG(1), buf, LEN(3));
 }
 
 /* (obj, key, bytes, len) */
@@ -102,7 +110,7 @@ MEMPOOL_PLUGIN("probe/append_attr")
 uint64_t p_append_attr(bpf_full_args_t *args) {
   uint8_t buf[MEMPOOL_BUF_SIZE];
   ARG_BYTES(buf, 2);
-  return append_attr(ARG(0), ARG(1), buf, ARG(3));
+  return append_attr(ARG(0), ARG(1), buf, LEN(3));
 }
 
 MEMPOOL_PLUGIN("probe/attr_list_len")
@@ -113,7 +121,7 @@ MEMPOOL_PLUGIN("probe/get_attr_elem")
 uint64_t p_get_attr_elem(bpf_full_args_t *args) {
   uint8_t buf[MEMPOOL_BUF_SIZE];
   __builtin_memset(buf, 0, sizeof buf);
-  uint64_t n = get_attr_elem(ARG(0), ARG(1), ARG(2), buf, ARG(3));
+  uint64_t n = get_attr_elem(ARG(0), ARG(1), ARG(2), buf, LEN(3));
   set_state_buf(ARG(4), buf, MEMPOOL_BUF_SIZE);
   return n;
 }
