@@ -33,7 +33,7 @@ bool MrtReader::fill(std::size_t n) {
     while (end_ - pos_ < n && !eof_) {
         const std::ptrdiff_t r = src_->read(buf_.get() + end_, cap_ - end_);
         if (r < 0) {
-            diag_.report_at(stream_offset_ + (end_ - pos_), count_ + 1, "read error: " + src_->error());
+            diag_.report_at(stream_offset_ + (end_ - pos_), count_ + 1, DiagCode::read_error, DiagAction::skip_rest_of_file, "read error: " + src_->error());
             eof_ = true;
             failed_ = true;
             break;
@@ -52,7 +52,7 @@ bool MrtReader::next(MrtRecord& rec) {
     if (!fill(kHeader)) {
         const std::size_t left = end_ - pos_;
         if (left != 0 && !failed_)
-            diag_.report_at(stream_offset_, count_ + 1,
+            diag_.report_at(stream_offset_, count_ + 1, DiagCode::mrt_header_truncated, DiagAction::skip_rest_of_file,
                             "truncated MRT header: " + std::to_string(left) + " bytes before the end of the stream");
         failed_ = true;
         return false;
@@ -60,14 +60,14 @@ bool MrtReader::next(MrtRecord& rec) {
     const std::uint8_t* h = buf_.get() + pos_;
     const std::uint32_t length = load_be32(h + 8);
     if (length > kMaxRecord) {
-        diag_.report_at(stream_offset_ + 8, count_ + 1,
+        diag_.report_at(stream_offset_ + 8, count_ + 1, DiagCode::mrt_length_too_large, DiagAction::skip_rest_of_file,
                         "MRT record length " + std::to_string(length) + " exceeds the limit; rest of the file skipped");
         failed_ = true;
         return false;
     }
     if (!fill(kHeader + length)) {
         if (!failed_)
-            diag_.report_at(stream_offset_ + 8, count_ + 1,
+            diag_.report_at(stream_offset_ + 8, count_ + 1, DiagCode::mrt_body_truncated, DiagAction::skip_rest_of_file,
                             "MRT record length " + std::to_string(length) + " runs past the end of the stream (" +
                                 std::to_string(end_ - pos_ - kHeader) + " bytes left)");
         failed_ = true;

@@ -62,14 +62,14 @@ bool parse_mrt_bgp(const MrtRecord& rec, MrtBgpRecord& out, Diagnostics& diag) {
     std::uint16_t peer_as = 0;
     out.peer = PeerKey{};
     if (!r.u16(peer_as) || !read_ip(r, Afi::ipv4, out.peer.ip)) {
-        diag.report(r.here(), "BGP record truncated in its peer header");
+        diag.report(r.here(), DiagCode::record_truncated, DiagAction::skip_record, "BGP record truncated in its peer header");
         return false;
     }
     out.peer.as = peer_as;
     if (rec.subtype == 3) {
         out.kind = Bgp4mpKind::state_change;
         if (!r.u16(out.old_state) || !r.u16(out.new_state)) {
-            diag.report(r.here(), "BGP STATE_CHANGE truncated");
+            diag.report(r.here(), DiagCode::record_truncated, DiagAction::skip_record, "BGP STATE_CHANGE truncated");
             return false;
         }
         return true;
@@ -77,7 +77,7 @@ bool parse_mrt_bgp(const MrtRecord& rec, MrtBgpRecord& out, Diagnostics& diag) {
     std::uint16_t local_as = 0;
     IpAddress local;
     if (!r.u16(local_as) || !read_ip(r, Afi::ipv4, local)) {
-        diag.report(r.here(), "BGP record truncated in its local header");
+        diag.report(r.here(), DiagCode::record_truncated, DiagAction::skip_record, "BGP record truncated in its local header");
         return false;
     }
     out.kind = Bgp4mpKind::message;
@@ -87,7 +87,7 @@ bool parse_mrt_bgp(const MrtRecord& rec, MrtBgpRecord& out, Diagnostics& diag) {
     case 6: out.message_type = 3; break;
     case 7: out.message_type = 4; break;
     default:
-        diag.report(rec.start + 6, "BGP subtype " + std::to_string(rec.subtype) + " is not a message");
+        diag.report(rec.start + 6, DiagCode::record_bad_subtype, DiagAction::skip_record, "BGP subtype " + std::to_string(rec.subtype) + " is not a message");
         return false;
     }
     out.message = r.rest();
@@ -98,7 +98,7 @@ bool parse_bgp4mp(const MrtRecord& rec, Bgp4mpRecord& out, Diagnostics& diag) {
     ByteReader r(rec.body);
     out.microseconds = 0;
     if (rec.type == mrt::kBgp4mpEt && !r.u32(out.microseconds)) {
-        diag.report(r.here(), "BGP4MP_ET record too short for its microseconds field");
+        diag.report(r.here(), DiagCode::record_truncated, DiagAction::skip_record, "BGP4MP_ET record too short for its microseconds field");
         return false;
     }
     bool four = false;
@@ -109,7 +109,7 @@ bool parse_bgp4mp(const MrtRecord& rec, Bgp4mpRecord& out, Diagnostics& diag) {
     case 1: case 6: case 8: case 10: out.kind = Bgp4mpKind::message; break;
     case 4: case 7: case 9: case 11: out.kind = Bgp4mpKind::message; four = true; break;
     default:
-        diag.report(rec.start + 6, "unknown BGP4MP subtype " + std::to_string(st));
+        diag.report(rec.start + 6, DiagCode::record_bad_subtype, DiagAction::skip_record, "unknown BGP4MP subtype " + std::to_string(st));
         return false;
     }
     out.four_byte_as = four;
@@ -117,28 +117,28 @@ bool parse_bgp4mp(const MrtRecord& rec, Bgp4mpRecord& out, Diagnostics& diag) {
     out.local = st == 6 || st == 7 || st == 10 || st == 11;
     std::uint16_t ifindex = 0, afi_wire = 0;
     if (!r.asn(out.peer.as, four) || !r.asn(out.local_as, four) || !r.u16(ifindex) || !r.u16(afi_wire)) {
-        diag.report(r.here(), "BGP4MP record truncated in its peer header");
+        diag.report(r.here(), DiagCode::record_truncated, DiagAction::skip_record, "BGP4MP record truncated in its peer header");
         return false;
     }
     Afi afi;
     if (!afi_from_wire(afi_wire, afi)) {
-        diag.report(r.here() - 2, "BGP4MP address family " + std::to_string(afi_wire) + " is not IPv4 or IPv6");
+        diag.report(r.here() - 2, DiagCode::record_bad_family, DiagAction::skip_record, "BGP4MP address family " + std::to_string(afi_wire) + " is not IPv4 or IPv6");
         return false;
     }
     if (!read_ip(r, afi, out.peer.ip) || !read_ip(r, afi, out.local_ip)) {
-        diag.report(r.here(), "BGP4MP record truncated in its peer addresses");
+        diag.report(r.here(), DiagCode::record_truncated, DiagAction::skip_record, "BGP4MP record truncated in its peer addresses");
         return false;
     }
     if (out.kind == Bgp4mpKind::state_change) {
         if (!r.u16(out.old_state) || !r.u16(out.new_state)) {
-            diag.report(r.here(), "BGP4MP STATE_CHANGE truncated");
+            diag.report(r.here(), DiagCode::record_truncated, DiagAction::skip_record, "BGP4MP STATE_CHANGE truncated");
             return false;
         }
         return true;
     }
     out.message = r.rest();
     if (out.message.empty()) {
-        diag.report(r.here(), "BGP4MP MESSAGE record holds no BGP message");
+        diag.report(r.here(), DiagCode::record_truncated, DiagAction::skip_record, "BGP4MP MESSAGE record holds no BGP message");
         return false;
     }
     return true;
@@ -147,7 +147,7 @@ bool parse_bgp4mp(const MrtRecord& rec, Bgp4mpRecord& out, Diagnostics& diag) {
 bool parse_table_dump(const MrtRecord& rec, TableDumpEntry& out, Diagnostics& diag) {
     Afi afi;
     if (!afi_from_wire(rec.subtype, afi)) {
-        diag.report(rec.start + 6, "TABLE_DUMP subtype " + std::to_string(rec.subtype) + " is not AFI IPv4 or IPv6");
+        diag.report(rec.start + 6, DiagCode::record_bad_subtype, DiagAction::skip_record, "TABLE_DUMP subtype " + std::to_string(rec.subtype) + " is not AFI IPv4 or IPv6");
         return false;
     }
     ByteReader r(rec.body);
@@ -156,11 +156,11 @@ bool parse_table_dump(const MrtRecord& rec, TableDumpEntry& out, Diagnostics& di
     IpAddress addr;
     if (!r.u16(view) || !r.u16(seq) || !read_ip(r, afi, addr) || !r.u8(len) || !r.u8(status) ||
         !r.u32(out.originated) || !read_ip(r, afi, out.peer.ip) || !r.u16(peer_as) || !r.u16(attr_len)) {
-        diag.report(r.here(), "TABLE_DUMP record truncated");
+        diag.report(r.here(), DiagCode::record_truncated, DiagAction::skip_record, "TABLE_DUMP record truncated");
         return false;
     }
     if (len > max_prefix_len(afi)) {
-        diag.report(r.here(), "TABLE_DUMP prefix length " + std::to_string(len) + " too long");
+        diag.report(r.here(), DiagCode::record_bad_prefix, DiagAction::skip_record, "TABLE_DUMP prefix length " + std::to_string(len) + " too long");
         return false;
     }
     out.peer.as = peer_as;
@@ -170,7 +170,7 @@ bool parse_table_dump(const MrtRecord& rec, TableDumpEntry& out, Diagnostics& di
     out.prefix.afi = afi;
     mask_prefix(out.prefix);
     if (!r.bytes(attr_len, out.attributes)) {
-        diag.report(r.here() - 2, "TABLE_DUMP attribute length " + std::to_string(attr_len) + " runs past the record (" +
+        diag.report(r.here() - 2, DiagCode::record_attribute_overrun, DiagAction::skip_record, "TABLE_DUMP attribute length " + std::to_string(attr_len) + " runs past the record (" +
                                       std::to_string(r.remaining()) + " bytes left)");
         return false;
     }
@@ -182,7 +182,7 @@ bool parse_peer_index_table(const MrtRecord& rec, PeerIndexTable& out, Diagnosti
     std::uint16_t name_len = 0, count = 0;
     Bytes name;
     if (!r.u32(out.collector_id) || !r.u16(name_len) || !r.bytes(name_len, name) || !r.u16(count)) {
-        diag.report(r.here(), "PEER_INDEX_TABLE header truncated");
+        diag.report(r.here(), DiagCode::record_truncated, DiagAction::skip_record, "PEER_INDEX_TABLE header truncated");
         return false;
     }
     out.view_name.assign(name.begin(), name.end());
@@ -194,7 +194,7 @@ bool parse_peer_index_table(const MrtRecord& rec, PeerIndexTable& out, Diagnosti
         PeerKey k;
         if (!r.u8(type) || !r.u32(bgp_id) || !read_ip(r, (type & 1) ? Afi::ipv6 : Afi::ipv4, k.ip) ||
             !r.asn(k.as, (type & 2) != 0)) {
-            diag.report(r.here(), "PEER_INDEX_TABLE entry " + std::to_string(i) + " of " + std::to_string(count) +
+            diag.report(r.here(), DiagCode::record_truncated, DiagAction::skip_record, "PEER_INDEX_TABLE entry " + std::to_string(i) + " of " + std::to_string(count) +
                                       " truncated");
             return false;
         }
@@ -210,7 +210,7 @@ bool parse_rib_record(const MrtRecord& rec, RibRecord& out, Diagnostics& diag) {
     const std::uint16_t base = out.add_path ? static_cast<std::uint16_t>(st - 6) : st;
     Afi afi = Afi::ipv4;
     if (!r.u32(out.sequence)) {
-        diag.report(r.here(), "TABLE_DUMP_V2 RIB record truncated");
+        diag.report(r.here(), DiagCode::record_truncated, DiagAction::skip_record, "TABLE_DUMP_V2 RIB record truncated");
         return false;
     }
     switch (base) {
@@ -220,11 +220,11 @@ bool parse_rib_record(const MrtRecord& rec, RibRecord& out, Diagnostics& diag) {
     case 5: afi = Afi::ipv6; out.afi = kAfiIpv6; out.safi = kSafiMulticast; break;
     case 6: {
         if (!r.u16(out.afi) || !r.u8(out.safi)) {
-            diag.report(r.here(), "RIB_GENERIC record truncated");
+            diag.report(r.here(), DiagCode::record_truncated, DiagAction::skip_record, "RIB_GENERIC record truncated");
             return false;
         }
         if (!afi_from_wire(out.afi, afi)) {
-            diag.report(r.here() - 3, "RIB_GENERIC address family " + std::to_string(out.afi) + " not supported");
+            diag.report(r.here() - 3, DiagCode::record_bad_family, DiagAction::skip_record, "RIB_GENERIC address family " + std::to_string(out.afi) + " not supported");
             return false;
         }
         // RIB_GENERIC carries a single NLRI; with add-path, RFC 8050 keeps
@@ -232,12 +232,12 @@ bool parse_rib_record(const MrtRecord& rec, RibRecord& out, Diagnostics& diag) {
         break;
     }
     default:
-        diag.report(rec.start + 6, "unknown TABLE_DUMP_V2 subtype " + std::to_string(st));
+        diag.report(rec.start + 6, DiagCode::record_bad_subtype, DiagAction::skip_record, "unknown TABLE_DUMP_V2 subtype " + std::to_string(st));
         return false;
     }
     if (!read_prefix(r, afi, out.prefix, diag)) return false;
     if (!r.u16(out.entry_count)) {
-        diag.report(r.here(), "TABLE_DUMP_V2 RIB record truncated before its entry count");
+        diag.report(r.here(), DiagCode::record_truncated, DiagAction::skip_record, "TABLE_DUMP_V2 RIB record truncated before its entry count");
         return false;
     }
     out.entries = ByteReader(r.rest());
@@ -248,11 +248,11 @@ bool next_rib_entry(ByteReader& r, bool add_path, RibEntry& out, Diagnostics& di
     std::uint16_t len = 0;
     out.path_id = 0;
     if (!r.u16(out.peer_index) || !r.u32(out.originated) || (add_path && !r.u32(out.path_id)) || !r.u16(len)) {
-        diag.report(r.here(), "RIB entry header truncated");
+        diag.report(r.here(), DiagCode::record_truncated, DiagAction::skip_record, "RIB entry header truncated");
         return false;
     }
     if (!r.bytes(len, out.attributes)) {
-        diag.report(r.here() - 2, "RIB entry attribute length " + std::to_string(len) + " runs past the record (" +
+        diag.report(r.here() - 2, DiagCode::record_attribute_overrun, DiagAction::skip_record, "RIB entry attribute length " + std::to_string(len) + " runs past the record (" +
                                       std::to_string(r.remaining()) + " bytes left)");
         return false;
     }

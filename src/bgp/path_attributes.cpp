@@ -338,7 +338,7 @@ bool AttributeDecoder::decode(Bytes field, const AttributeContext& ctx, PathAttr
         std::uint8_t flags = 0, code = 0;
         std::uint16_t len = 0;
         if (!r.u8(flags) || !r.u8(code)) {
-            diag.report(start, "path attribute header truncated");
+            diag.report(start, DiagCode::attribute_header_truncated, DiagAction::skip_message, "path attribute header truncated");
             return false;
         }
         bool ok_len;
@@ -350,24 +350,24 @@ bool AttributeDecoder::decode(Bytes field, const AttributeContext& ctx, PathAttr
             len = l8;
         }
         if (!ok_len) {
-            diag.report(start, "path attribute length truncated");
+            diag.report(start, DiagCode::attribute_header_truncated, DiagAction::skip_message, "path attribute length truncated");
             return false;
         }
         const AttributeDescriptor* d = attribute_descriptor(code);
         ByteReader value;
         if (!r.sub(len, value)) {
-            diag.report(start, std::string(d ? d->name : "attribute ") + (d ? "" : std::to_string(code)) + " length " +
+            diag.report(start, DiagCode::attribute_overrun, DiagAction::skip_message, std::string(d ? d->name : "attribute ") + (d ? "" : std::to_string(code)) + " length " +
                                    std::to_string(len) + " overflows the attribute field (" +
-                                   std::to_string(r.remaining()) + " bytes left)");
+                                   std::to_string(r.remaining()) + " bytes left)", code);
             return false;
         }
         const std::uint64_t bit = std::uint64_t{1} << (code % 64);
         if (out.seen[code / 64] & bit) {
             if (code == attr::kMpReach || code == attr::kMpUnreach) {
-                diag.report(start, std::string(d->name) + " appears twice");
+                diag.report(start, DiagCode::attribute_repeated, DiagAction::skip_message, std::string(d->name) + " appears twice", code);
                 return false;
             }
-            diag.report(start, "attribute " + std::to_string(code) + " repeated; repeat discarded");
+            diag.report(start, DiagCode::attribute_repeated, DiagAction::attribute_discard, "attribute " + std::to_string(code) + " repeated; repeat discarded", code);
             continue;
         }
         out.seen[code / 64] |= bit;
@@ -378,14 +378,14 @@ bool AttributeDecoder::decode(Bytes field, const AttributeContext& ctx, PathAttr
                 keep = false;
                 switch (d->on_error) {
                 case AttributeError::discard:
-                    diag.report(where, std::string(d->name) + ": " + why + "; attribute discarded");
+                    diag.report(where, DiagCode::attribute_malformed, DiagAction::attribute_discard, std::string(d->name) + ": " + why + "; attribute discarded", code);
                     break;
                 case AttributeError::treat_as_withdraw:
-                    diag.report(where, std::string(d->name) + ": " + why + "; routes treated as withdrawn");
+                    diag.report(where, DiagCode::attribute_malformed, DiagAction::treat_as_withdraw, std::string(d->name) + ": " + why + "; routes treated as withdrawn", code);
                     out.treat_as_withdraw = true;
                     break;
                 case AttributeError::skip_message:
-                    diag.report(where, std::string(d->name) + ": " + why + "; message skipped");
+                    diag.report(where, DiagCode::attribute_malformed, DiagAction::skip_message, std::string(d->name) + ": " + why + "; message skipped", code);
                     return false;
                 }
             }

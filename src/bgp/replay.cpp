@@ -53,7 +53,7 @@ bool Replay::replay_file(const std::string& path) {
     if (!src) {
         files_.push_back(path);
         diag_.set_file(path);
-        diag_.report_at(0, 0, "cannot open: " + why);
+        diag_.report_at(0, 0, DiagCode::cannot_open, DiagAction::skip_rest_of_file, "cannot open: " + why);
         return false;
     }
     replay_source(std::move(src), path);
@@ -289,7 +289,7 @@ void Replay::on_rib(const MrtRecord& rec) {
     RibRecord rr;
     if (!parse_rib_record(rec, rr, diag_)) return;
     if (!have_peer_table_) {
-        diag_.report(rec.start, "TABLE_DUMP_V2 RIB record before any PEER_INDEX_TABLE");
+        diag_.report(rec.start, DiagCode::peer_table_missing, DiagAction::skip_record, "TABLE_DUMP_V2 RIB record before any PEER_INDEX_TABLE");
         return;
     }
     const AttributeContext ctx{true, true, rr.add_path};
@@ -297,7 +297,7 @@ void Replay::on_rib(const MrtRecord& rec) {
     for (unsigned i = 0; i < rr.entry_count; ++i) {
         if (!next_rib_entry(rr.entries, rr.add_path, e, diag_)) return;
         if (e.peer_index >= table_peers_.size()) {
-            diag_.report(e.attributes.data(), "RIB entry peer index " + std::to_string(e.peer_index) +
+            diag_.report(e.attributes.data(), DiagCode::peer_index_unknown, DiagAction::skip_record, "RIB entry peer index " + std::to_string(e.peer_index) +
                                                   " not in the PEER_INDEX_TABLE (" +
                                                   std::to_string(table_peers_.size()) + " peers)");
             continue;
@@ -310,7 +310,7 @@ void Replay::on_rib(const MrtRecord& rec) {
         install_rib_entry(peer, rr.prefix, rr.safi, e.path_id, rr.add_path);
     }
     if (!rr.entries.empty())
-        diag_.report(rr.entries.here(), std::to_string(rr.entries.remaining()) + " bytes after the last RIB entry");
+        diag_.report(rr.entries.here(), DiagCode::record_trailing_bytes, DiagAction::skip_record, std::to_string(rr.entries.remaining()) + " bytes after the last RIB entry");
 }
 
 ReplayReport Replay::finish() {

@@ -28,7 +28,16 @@ nlohmann::json to_json(const ReplayReport& r) {
     j["records"] = r.records;
     json errs = json::array();
     for (const auto& e : r.errors)
-        errs.push_back({{"file", e.file}, {"offset", e.offset}, {"record", e.record}, {"reason", e.reason}});
+    {
+        json o = {{"file", e.file},
+                  {"offset", e.offset},
+                  {"record", e.record},
+                  {"code", diag_code_name(e.code)},
+                  {"action", diag_action_name(e.action)},
+                  {"reason", e.reason}};
+        if (e.attribute != 0) o["attribute"] = e.attribute;
+        errs.push_back(std::move(o));
+    }
     j["errors"] = std::move(errs);
     j["error_count"] = r.error_count;
     json skipped = json::object();

@@ -157,9 +157,9 @@ int run_replay(const std::vector<std::string>& files, const std::string& plugins
         const std::size_t show = std::min<std::size_t>(report.errors.size(), 10);
         for (std::size_t i = 0; i < show; ++i) {
             const auto& e = report.errors[i];
-            std::fprintf(stderr, "%s: offset %llu, record %llu: %s\n", e.file.c_str(),
+            std::fprintf(stderr, "%s: offset %llu, record %llu: %s (%s, %s)\n", e.file.c_str(),
                          static_cast<unsigned long long>(e.offset), static_cast<unsigned long long>(e.record),
-                         e.reason.c_str());
+                         e.reason.c_str(), diag_code_name(e.code), diag_action_name(e.action));
         }
         if (report.error_count > show)
             std::fprintf(stderr, "... and %llu more errors (see --json)\n",
