@@ -23,7 +23,9 @@
 //             movsx, neg, byte swaps, LDDW, forward jumps (jmp/jmp32, imm
 //             and register, every condition, ja), stack stores and loads
 //             (1/2/4/8 bytes, sign-extending), atomics (every op, 32/64),
-//             loops to a constant, a local call, a helper call
+//             loops to a constant, a local call, a helper call, accesses
+//             to a heap object at offsets only known at run time (flagged
+//             by the verifier, checked at run time, sometimes aborting)
 //   epilogue  R0-R9 and the body slots -> context buffer; R0 reloaded; exit
 //
 //   mempool::fuzz::DiffChecker checker;
@@ -85,6 +87,15 @@ inline constexpr std::size_t ctx_bytes = 80 + 8 * body_slots;
 inline std::uint64_t mix_helper(std::uint64_t a, std::uint64_t b, std::uint64_t c, std::uint64_t d,
                                 std::uint64_t e) {
     return (a * 0x9e3779b97f4a7c15ull) ^ (b + (c << 7)) ^ (d >> 3) ^ (e * 31);
+}
+
+// The heap arena of the run in progress, and a helper that hands it out as
+// a 64-byte object (or NULL for an even argument), as a runtime's allocator
+// helper would: accesses through it at unproven offsets get run-time checks.
+inline constexpr std::uint32_t heap_bytes = 64;
+inline std::uint8_t* current_heap = nullptr;
+inline std::uint64_t heap_helper(std::uint64_t a, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t) {
+    return (a & 1) != 0 ? reinterpret_cast<std::uintptr_t>(current_heap) : 0;
 }
 
 inline Insn make(std::uint8_t code, unsigned dst = 0, unsigned src = 0, std::int16_t off = 0, std::int32_t imm = 0) {
@@ -245,7 +256,7 @@ private:
 
     void body_unit() {
         Unit u;
-        const std::uint8_t kind = in_.u8() % 16;
+        const std::uint8_t kind = in_.u8() % 17;
         const std::size_t here = units_.size();
         switch (kind) {
         case 0: case 1: case 2: case 3: case 4: alu(u.code, 10, -1); break;
@@ -296,10 +307,44 @@ private:
             reset_arguments(u.code);
             has_call_ = true;
             break;
-        default:  // helper call
+        case 15:  // helper call
             u.code.push_back(make(isa::op_call, 0, 0, 0, 0));
             reset_arguments(u.code);
             break;
+        default: {  // heap object at an offset only known at run time: flagged, checked accesses
+            static constexpr std::uint8_t sizes[] = {isa::size_b, isa::size_h, isa::size_w, isa::size_dw};
+            const unsigned offset_reg = 6 + in_.u8() % 4;
+            const unsigned value_reg = 6 + in_.u8() % 4;
+            u.code.push_back(make(isa::cls_alu64 | isa::alu_mov, 1, 0, 0, imm32()));
+            u.code.push_back(make(isa::op_call, 0, 0, 0, 1));
+            const std::size_t null_check = u.code.size();
+            u.code.push_back(make(isa::cls_jmp | isa::jmp_jeq, 0, 0, 0, 0));
+            // Atomics need 8-byte alignment, which the verifier does not prove
+            // for a heap offset known only at run time (it accepts the access;
+            // interpret_checked calls a misaligned one a violation): they only
+            // come with an offset that is a multiple of 8.
+            const bool aligned = (in_.u8() & 1) != 0;
+            u.code.push_back(make(isa::cls_alu64 | isa::alu_and, offset_reg, 0, 0, aligned ? 120 : 127));
+            u.code.push_back(make(isa::cls_alu64 | isa::src_x | isa::alu_add, 0, offset_reg));
+            const unsigned accesses = 1 + in_.u8() % 3;
+            for (unsigned k = 0; k < accesses; ++k) {
+                const std::uint8_t size = sizes[in_.u8() % 4];
+                const auto off = static_cast<std::int16_t>(in_.u8() % 8);
+                switch (in_.u8() % (aligned ? 4 : 3)) {
+                case 0: u.code.push_back(make(isa::cls_stx | isa::mode_mem | size, 0, value_reg, off)); break;
+                case 1: u.code.push_back(make(isa::cls_st | isa::mode_mem | size, 0, 0, off, imm32())); break;
+                case 2: u.code.push_back(make(isa::cls_ldx | isa::mode_mem | size, value_reg, 0, off)); break;
+                default:
+                    u.code.push_back(make(isa::cls_stx | isa::mode_atomic | isa::size_dw, 0, value_reg, static_cast<std::int16_t>(off & ~7),
+                                          isa::atomic_add | isa::atomic_fetch));
+                    break;
+                }
+            }
+            u.code.push_back(make(isa::cls_alu64 | isa::alu_mov, 0, 0, 0, 0));  // R0 a number again on both paths
+            u.code[null_check].off = static_cast<std::int16_t>(u.code.size() - null_check - 1);
+            reset_arguments(u.code);
+            break;
+        }
         }
         units_.push_back(std::move(u));
     }
@@ -362,12 +407,21 @@ inline vm::VerifyOptions verify_options() {
     mix.arg_count = 5;
     mix.args = {vm::ArgKind::number, vm::ArgKind::number, vm::ArgKind::number, vm::ArgKind::number, vm::ArgKind::number};
     o.helpers.push_back(mix);
+    vm::HelperSignature heap;
+    heap.name = "heap_object";
+    heap.arg_count = 1;
+    heap.args[0] = vm::ArgKind::number;
+    heap.ret = vm::RetKind::heap_or_null;
+    heap.ret_size = heap_bytes;
+    o.helpers.push_back(heap);
+    o.heap_size = heap_bytes;
     return o;
 }
 
 struct DiffStats {
     std::uint64_t programs = 0;
     std::uint64_t instructions = 0;  // static, summed
+    std::uint64_t aborted = 0;       // runs stopped by a run-time heap check
 };
 
 class DiffChecker {
@@ -392,9 +446,13 @@ public:
         const vm::VerifiedProgram& p = v.program;
 
         alignas(8) std::array<std::uint8_t, ctx_bytes> ctx_i{}, ctx_j{};
-        vm::RunContext rc_i{.r1 = reinterpret_cast<std::uintptr_t>(ctx_i.data()), .r2 = ctx_bytes};
+        alignas(8) std::array<std::uint8_t, heap_bytes> heap_i{}, heap_j{}, heap_c{};
+        vm::RunContext rc_i{.r1 = reinterpret_cast<std::uintptr_t>(ctx_i.data()), .r2 = ctx_bytes,
+                            .heap = heap_i.data(), .heap_size = heap_bytes};
         vm::RunContext rc_j = rc_i;
         rc_j.r1 = reinterpret_cast<std::uintptr_t>(ctx_j.data());
+        rc_j.heap = heap_j.data();
+        current_heap = heap_i.data();
         const std::uint64_t r0_i = vm::interpret(p, helpers_, rc_i);
 
         // The checked interpreter: a violation on an accepted program is a
@@ -402,18 +460,22 @@ public:
         alignas(8) std::array<std::uint8_t, ctx_bytes> ctx_c{};
         vm::RunContext rc_c = rc_i;
         rc_c.r1 = reinterpret_cast<std::uintptr_t>(ctx_c.data());
+        rc_c.heap = heap_c.data();
+        current_heap = heap_c.data();
         const vm::CheckedResult checked = vm::interpret_checked(p, helpers_, rc_c, ctx_bytes);
         if (checked.violation)
             return "checked interpreter: " + checked.violation->to_string() + "\n" + vm::disassemble_program(code_);
-        if (checked.value != r0_i || ctx_c != ctx_i)
+        if (checked.value != r0_i || ctx_c != ctx_i || heap_c != heap_i || rc_c.abort_pc != rc_i.abort_pc)
             return "checked interpreter and interpreter disagree\n" + vm::disassemble_program(code_);
 
         // Both jump encodings, alternately.
         vm::JitResult jit = vm::jit_compile(p, helpers_, {.short_jumps = (size & 1) != 0});
         if (!jit.code) return "the JIT refused a verified program: " + jit.error + "\n" + vm::disassemble_program(code_);
+        current_heap = heap_j.data();
         const std::uint64_t r0_j = (*jit.code)(rc_j);
+        if (stats != nullptr && rc_i.aborted()) ++stats->aborted;
 
-        if (r0_i == r0_j && ctx_i == ctx_j && !rc_i.aborted() && !rc_j.aborted()) return std::nullopt;
+        if (r0_i == r0_j && ctx_i == ctx_j && heap_i == heap_j && rc_i.abort_pc == rc_j.abort_pc) return std::nullopt;
         std::string why = "interpreter and JIT disagree\n";
         char line[160];
         std::snprintf(line, sizeof line, "  R0: interpreter 0x%llx, JIT 0x%llx\n", static_cast<unsigned long long>(r0_i),
@@ -428,14 +490,16 @@ public:
                           k < 10 ? k : k - 10, static_cast<unsigned long long>(a), static_cast<unsigned long long>(b));
             why += line;
         }
-        if (rc_i.aborted() || rc_j.aborted()) why += "  a run aborted\n";
+        if (heap_i != heap_j) why += "  heap bytes differ\n";
+        std::snprintf(line, sizeof line, "  abort_pc: interpreter %u, JIT %u\n", rc_i.abort_pc, rc_j.abort_pc);
+        why += line;
         return why + vm::disassemble_program(code_);
     }
 
 private:
     std::vector<Insn> code_;
     vm::VerifyOptions options_ = verify_options();
-    std::array<vm::HelperFn, 1> helpers_{mix_helper};
+    std::array<vm::HelperFn, 2> helpers_{mix_helper, heap_helper};
 };
 
 }  // namespace mempool::fuzz

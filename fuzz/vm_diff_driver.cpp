@@ -55,10 +55,11 @@ int run(double seconds, std::uint64_t max_programs, std::uint64_t seed, int resu
         }
     }
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::printf("vm_diff_driver: seed %llu: %llu programs (%llu instructions) in %.1f s, %.0f programs/s, no divergence\n",
+    std::printf("vm_diff_driver: seed %llu: %llu programs (%llu instructions, %llu stopped by a heap check) in %.1f s, "
+                "%.0f programs/s, no divergence\n",
                 static_cast<unsigned long long>(seed), static_cast<unsigned long long>(stats.programs),
-                static_cast<unsigned long long>(stats.instructions), elapsed,
-                static_cast<double>(stats.programs) / elapsed);
+                static_cast<unsigned long long>(stats.instructions), static_cast<unsigned long long>(stats.aborted),
+                elapsed, static_cast<double>(stats.programs) / elapsed);
     std::fflush(stdout);
     if (result_fd >= 0) {
         const std::uint64_t n = stats.programs;
