@@ -60,8 +60,11 @@ struct ByteSourceOptions {
     // decompressed on a reader thread; 0 for the block or the depth: all on
     // the caller's thread.
     std::size_t read_ahead_min_file = std::size_t{256} << 10;
-    std::size_t read_ahead_block = std::size_t{1} << 20;
-    std::size_t read_ahead_depth = 4;
+    // 8 x 256 KiB: the first bytes come after 256 KiB of inflating, and
+    // 2 MiB queued carry the decoder over the reader thread's waits for a
+    // core on a busy machine.
+    std::size_t read_ahead_block = std::size_t{256} << 10;
+    std::size_t read_ahead_depth = 8;
 };
 
 // Opens `path` and picks the decompressor. On failure returns null and
