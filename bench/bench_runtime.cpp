@@ -9,15 +9,19 @@
 //   BM_NativeSpecA           the same in C++
 //   BM_EmptyPoint/args:N     run() of a point with nothing attached, with N
 //                            arguments built at the call
-//   BM_LoadVerify/<plugin>   load + verify of each shipped plugin: file
-//                            checks, validation in a forked child, real load
-//                            and JIT (and, /child:0, without the child)
-//   BM_LoadManifest/child:N  the shipped manifest (A-D) in one call, as
-//                            mempool-bgp loads it: one child for all four
+//   BM_SpecPluginA_C/jit     the specification's plugin A through the C API
+//                            (mempool_runtime_run), as a C daemon calls it
+//   BM_PluginA_C/jit         plugin A (count_updates) through the C API
+//   BM_LoadVerify/<plugin>   load of each shipped plugin: the file read once,
+//                            loaded, verified and JIT-compiled in-process
+//   BM_LoadShipped           the four shipped plugins, one after the other
+//   BM_LoadManifest          the shipped manifest (A-D) in one call, as
+//                            mempool-bgp loads it
 //
 // Run: build/bench/bench_runtime --benchmark_repetitions=5
 //      --benchmark_report_aggregates_only=true
 #include <mempool/pool.hpp>
+#include <mempool/runtime.h>
 #include <mempool/runtime.hpp>
 
 #include "bgp_plugins.h"
@@ -154,9 +158,7 @@ const char* const plugins[][2] = {
 
 void BM_LoadVerify(benchmark::State& state) {
     const auto& [file, section] = plugins[state.range(0)];
-    mempool::RuntimeOptions o;
-    o.validate_in_child = state.range(1) != 0;
-    mempool::Runtime rt(o);
+    mempool::Runtime rt;
     const std::string path = shipped(file);
     for (auto _ : state) {
         mempool::LoadResult r = rt.load(path, section);
@@ -168,19 +170,30 @@ void BM_LoadVerify(benchmark::State& state) {
     }
     state.SetLabel(section);
 }
-BENCHMARK(BM_LoadVerify)
-    ->ArgsProduct({{0, 1, 2, 3}, {1, 0}})
-    ->ArgNames({"plugin", "child"})
-    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_LoadVerify)->DenseRange(0, 3)->ArgName("plugin")->Unit(benchmark::kMicrosecond);
+
+// The four shipped plugins loaded, verified and compiled, in one process.
+void BM_LoadShipped(benchmark::State& state) {
+    mempool::Runtime rt;
+    for (auto _ : state) {
+        for (const auto& [file, section] : plugins) {
+            mempool::LoadResult r = rt.load(shipped(file), section);
+            if (!r) {
+                state.SkipWithError(r.error().to_string().c_str());
+                return;
+            }
+            benchmark::DoNotOptimize(r);
+        }
+    }
+}
+BENCHMARK(BM_LoadShipped)->Unit(benchmark::kMicrosecond);
 
 // The shipped manifest (plugins A-D) in one call, as mempool-bgp loads it at
-// start-up: one validating child for the four plugins (/child:1), or none.
+// start-up.
 void BM_LoadManifest(benchmark::State& state) {
-    mempool::RuntimeOptions o;
-    o.validate_in_child = state.range(0) != 0;
     const std::string manifest = shipped("plugins.json");
     for (auto _ : state) {
-        mempool::Runtime rt(o);
+        mempool::Runtime rt;
         for (const char* p : {"bgp_message", "route_received", "route_compare", "peer_report"}) (void)rt.point(p);
         mempool::ManifestReport r = rt.load_manifest(manifest);
         if (!r.ok() || r.attached != 4) {
@@ -190,7 +203,57 @@ void BM_LoadManifest(benchmark::State& state) {
         benchmark::DoNotOptimize(r);
     }
 }
-BENCHMARK(BM_LoadManifest)->Arg(1)->Arg(0)->ArgName("child")->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_LoadManifest)->Unit(benchmark::kMicrosecond);
+
+// ---- the C API, as a C daemon calls it -------------------------------------
+
+struct CHost {
+    CHost(bool jit, const std::string& object, const char* section) {
+        global = new_mempool();
+        rt = mempool_runtime_new(jit ? 1 : 0);
+        mempool_runtime_set_global_pool(rt, global);
+        point = mempool_runtime_point(rt, "bgp_message");
+        char err[512];
+        if (mempool_runtime_load(rt, object.c_str(), section, nullptr, point, 0, err, sizeof err) != 0) {
+            std::fprintf(stderr, "cannot load %s: %s\n", section, err);
+            std::abort();
+        }
+    }
+    ~CHost() {
+        mempool_runtime_delete(rt);
+        delete_mempool(global);
+    }
+    mem_pool* global = nullptr;
+    mempool_runtime* rt = nullptr;
+    int point = -1;
+};
+
+void BM_SpecPluginA_C(benchmark::State& state) {
+    CHost host(state.range(0) != 0, std::string(MEMPOOL_BENCH_PLUGINS_DIR) + "/spec_plugin_a.o",
+               "plugin/main_plugin_A");
+    for (auto _ : state) {
+        struct mempool_arg args[1] = {mempool_arg_number(MEMPOOL_ARG_U32, BGP_MSG_UPDATE)};
+        benchmark::DoNotOptimize(mempool_runtime_run(host.rt, host.point, args, 1, nullptr, nullptr, nullptr));
+    }
+    if (get_mempool_u64(host.global, UPDATE_MSG_KEY) != static_cast<std::uint64_t>(state.iterations()))
+        state.SkipWithError("the specification's plugin A miscounted (C API)");
+}
+BENCHMARK(BM_SpecPluginA_C)->Arg(1)->Arg(0)->ArgName("jit");
+
+void BM_PluginA_C(benchmark::State& state) {
+    CHost host(state.range(0) != 0, shipped("count_updates.o"), "plugin/count_updates");
+    std::uint32_t peer = 3;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(peer);
+        struct mempool_arg args[3] = {mempool_arg_number(MEMPOOL_ARG_U8, BGP_MSG_UPDATE),
+                                      mempool_arg_number(MEMPOOL_ARG_U32, peer),
+                                      mempool_arg_number(MEMPOOL_ARG_U64, 1700000000)};
+        benchmark::DoNotOptimize(mempool_runtime_run(host.rt, host.point, args, 3, nullptr, nullptr, nullptr));
+    }
+    if (get_mempool_u64(host.global, UPDATE_MSG_KEY) != static_cast<std::uint64_t>(state.iterations()))
+        state.SkipWithError("plugin A miscounted (C API)");
+}
+BENCHMARK(BM_PluginA_C)->Arg(1)->Arg(0)->ArgName("jit");
 
 }  // namespace
 

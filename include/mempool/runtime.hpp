@@ -65,6 +65,8 @@
 #include <string_view>
 #include <vector>
 
+struct mempool_arg;  // runtime.h
+
 namespace mempool {
 
 class Pool;
@@ -170,8 +172,14 @@ namespace vm {
 struct RunContext;
 }
 
+class Runtime;
+struct CallScope;
+
 namespace detail {
 struct ProgramImpl;  // the verified program, its native code and helper table (src/plugins)
+// mempool_runtime_run (runtime_c.cpp, run.cpp).
+std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const ::mempool_arg* args, std::size_t n,
+                    const CallScope& scope, unsigned* ran) noexcept;
 
 // A plugin's resource budget, as the helpers see it during its run.
 struct PluginBudget {
@@ -432,6 +440,10 @@ private:
     void update_busy(std::uint32_t index) noexcept { busy_[index] = points_[index].entries.empty() ? 0 : 1; }
     RunResult run_attached(const Point& p, std::span<const Arg> args, const CallScope& scope) const noexcept;
     RunResult run_nested(const Point& p, std::span<const Arg> args, const CallScope& scope) const noexcept;
+    // The C API's run (runtime.h): fills the argument struct straight from
+    // its mempool_arg array, without building Args first.
+    friend std::uint64_t detail::run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* args,
+                                       std::size_t n, const CallScope& scope, unsigned* ran) noexcept;
     std::vector<LoadResult> load_impl(std::span<const PluginSource> sources, bool keep) noexcept;
 
     RuntimeOptions options_;

@@ -87,7 +87,7 @@ std::uint32_t block_of(const detail::HeapArena& h, u64 ptr) noexcept {
     return static_cast<std::uint32_t>(off);
 }
 
-#define H MEMPOOL_HELPER std::uint64_t
+#define H std::uint64_t
 
 H ctx_malloc(u64 size, u64, u64, u64, u64) noexcept { return allocate(detail::tls.heap, size); }
 

@@ -214,7 +214,7 @@ std::uint64_t op_get_elem(const Pool* p, std::uint64_t key, std::uint64_t index,
 
 // ---- the helpers ----------------------------------------------------------
 
-#define H MEMPOOL_HELPER std::uint64_t
+#define H std::uint64_t
 using u64 = std::uint64_t;
 
 H get_state_u64(u64 key, u64, u64, u64, u64) noexcept { return op_get_u64(global_pool(), key); }

@@ -27,19 +27,6 @@ void copy_message(const std::string& text, char* out, size_t len) noexcept {
     out[n] = '\0';
 }
 
-mempool::Arg to_arg(const mempool_arg& a) noexcept {
-    switch (a.type) {
-    case MEMPOOL_ARG_U8: return mempool::Arg::u8(static_cast<std::uint8_t>(a.number));
-    case MEMPOOL_ARG_U16: return mempool::Arg::u16(static_cast<std::uint16_t>(a.number));
-    case MEMPOOL_ARG_U32: return mempool::Arg::u32(static_cast<std::uint32_t>(a.number));
-    case MEMPOOL_ARG_BYTES:
-        if (a.bytes != nullptr)
-            return mempool::Arg::bytes({static_cast<const std::byte*>(a.bytes), a.len});
-        return mempool::Arg::bytes({});
-    default: return mempool::Arg::u64(a.number);
-    }
-}
-
 }  // namespace
 
 extern "C" {
@@ -220,28 +207,22 @@ uint64_t mempool_runtime_run(const mempool_runtime* rt, int point, const struct 
                              struct mem_pool* first, struct mem_pool* second, unsigned* ran) noexcept {
     if (ran != nullptr) *ran = 0;
     if (rt == nullptr || point < 0 || (args == nullptr && nargs != 0)) return 0;
-    const mempool::PointId id{static_cast<std::uint32_t>(point)};
-    if (rt->rt.attached_count(id) == 0) return 0;
-
-    mempool::Arg converted[MEMPOOL_MAX_ARGS];
-    const size_t n = nargs < MEMPOOL_MAX_ARGS ? nargs : MEMPOOL_MAX_ARGS;
-    for (size_t i = 0; i < n; ++i) converted[i] = to_arg(args[i]);
-
+    // Views of the caller's pools for the helpers (a Pool wraps the handle;
+    // released below, so the caller keeps ownership).
     mempool::Pool views[2];
     mempool::CallScope scope;
-    if (first != nullptr) {
+    if (first != nullptr) [[unlikely]] {
         views[0] = mempool::Pool::adopt(first);
         scope.objects[0] = &views[0];
     }
-    if (second != nullptr) {
+    if (second != nullptr) [[unlikely]] {
         views[1] = mempool::Pool::adopt(second);
         scope.objects[1] = &views[1];
     }
-    mempool::RunResult r = rt->rt.run(id, std::span<const mempool::Arg>(converted, n), scope);
+    const std::uint64_t v = mempool::detail::run_c(rt->rt, static_cast<std::uint32_t>(point), args, nargs, scope, ran);
     (void)views[0].release();
     (void)views[1].release();
-    if (ran != nullptr) *ran = r.ran;
-    return r.value;
+    return v;
 }
 
 }  // extern "C"

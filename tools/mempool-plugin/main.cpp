@@ -187,7 +187,7 @@ int verify(const std::string& object, std::vector<std::string> sections, bool in
     }
     bool all_ok = true;
     for (const std::string& section : sections) {
-        mempool::LoadResult r = rt.load(mempool::PluginSource{object, section});
+        mempool::LoadResult r = rt.load(mempool::PluginSource{object, section, {}, {}});
         const std::string prefix = sections.size() == 1 ? std::string() : section + ": ";
         if (r) {
             std::printf("%sok (at most %" PRIu64 " instructions per run)\n", prefix.c_str(),
@@ -373,7 +373,7 @@ int run(const std::string& object, std::string section, bool interpreter, const 
         }
         section = summary.sections.front().name;
     }
-    mempool::LoadResult r = rt.load(mempool::PluginSource{object, section});
+    mempool::LoadResult r = rt.load(mempool::PluginSource{object, section, {}, {}});
     if (!r) {
         if (r.error().diagnostics.empty()) std::printf("%s\n", r.error().message.c_str());
         for (const std::string& d : r.error().diagnostics) std::printf("%s\n", d.c_str());
