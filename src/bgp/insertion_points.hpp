@@ -45,7 +45,7 @@ struct RouteEvent {
     std::uint32_t path_length;               // L of the built-in rule (see selection.hpp)
     std::uint8_t origin;                     // 0 IGP, 1 EGP, 2 INCOMPLETE
     const IpAddress& next_hop;
-    mempool::Pool& attributes;               // this route's pool
+    mempool::Pool& pool;                     // this route's plugin pool (Route::pool)
 };
 
 struct RouteCandidate {
@@ -56,7 +56,7 @@ struct RouteCandidate {
     std::uint8_t origin;
     const IpAddress& peer_ip;
     std::uint32_t peer_as;
-    mempool::Pool& attributes;
+    mempool::Pool& pool;  // the route's plugin pool (Route::pool)
 };
 
 enum class Preference : std::uint8_t { first, second, no_opinion };

@@ -31,7 +31,7 @@ void PluginInsertionPoints::bgp_message(const MessageEvent& e) {
 void PluginInsertionPoints::route_received(const RouteEvent& e) {
     if (rt_.attached_count(received_) == 0) return;
     mempool::CallScope scope;
-    scope.objects[MEMPOOL_OBJ_FIRST] = &e.attributes;
+    scope.objects[MEMPOOL_OBJ_FIRST] = &e.pool;
     (void)rt_.run(received_,
                   {mempool::Arg::u32(e.path_length), mempool::Arg::u8(e.origin), mempool::Arg::u32(e.peer)}, scope);
 }
@@ -40,8 +40,8 @@ bool PluginInsertionPoints::compares_routes() const { return rt_.attached_count(
 
 Preference PluginInsertionPoints::route_compare(const RouteCandidate& a, const RouteCandidate& b) {
     mempool::CallScope scope;
-    scope.objects[MEMPOOL_OBJ_FIRST] = &a.attributes;
-    scope.objects[MEMPOOL_OBJ_SECOND] = &b.attributes;
+    scope.objects[MEMPOOL_OBJ_FIRST] = &a.pool;
+    scope.objects[MEMPOOL_OBJ_SECOND] = &b.pool;
     const mempool::RunResult r = rt_.run(compare_, std::span<const mempool::Arg>(), scope);
     if (r.ran == 0) return Preference::no_opinion;
     if (r.value == ROUTE_PREFER_FIRST) return Preference::first;

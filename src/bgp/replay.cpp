@@ -158,9 +158,9 @@ void Replay::on_message(std::uint32_t peer, MessageType type, Bytes body, bool f
 
 IpAddress Replay::next_hop_for(Afi family) const {
     IpAddress nh;
-    if (family == Afi::ipv4 && attrs_.has_next_hop) return attrs_.next_hop;
-    if (attrs_.mp_reach.present) {
-        const auto& m = attrs_.mp_reach;
+    if (family == Afi::ipv4 && decoded_.has_next_hop) return decoded_.next_hop;
+    if (decoded_.mp_reach.present) {
+        const auto& m = decoded_.mp_reach;
         nh.afi = m.next_hop_len == 4 ? Afi::ipv4 : Afi::ipv6;
         std::memcpy(nh.bytes.data(), m.next_hop.data(), std::min<std::size_t>(m.next_hop_len, 16));
     }
@@ -169,11 +169,11 @@ IpAddress Replay::next_hop_for(Afi family) const {
 
 void Replay::announce(std::uint32_t peer, const Prefix& prefix, std::uint32_t path_id, bool add_path) {
     const std::size_t fam = prefix.afi == Afi::ipv4 ? 0 : 1;
-    AttrStore& store = rib_.attributes();
+    AttrStore& store = rib_.attribute_store();
     AttrId id;
     if (!have_interned_[fam]) {
-        canonical_attributes(attrs_, prefix.afi, canonical_);
-        id = store.intern(Bytes(canonical_.data(), canonical_.size()), attrs_.origin, path_length_);
+        canonical_attributes(decoded_, prefix.afi, canonical_);
+        id = store.intern(Bytes(canonical_.data(), canonical_.size()), decoded_.origin, path_length_);
         interned_[fam] = id;
         have_interned_[fam] = true;
     } else {
@@ -183,31 +183,31 @@ void Replay::announce(std::uint32_t peer, const Prefix& prefix, std::uint32_t pa
     Route& route = rib_.announce(prefix, peer, path_id, id, add_path);
     const IpAddress nh = next_hop_for(prefix.afi);
     hooks_->route_received(RouteEvent{prefix, peer, path_id,
-                                      std::span<const std::uint32_t>(attrs_.as_path.asns.data(), attrs_.as_path.asns.size()),
-                                      path_length_, attrs_.origin, nh, route.attributes});
+                                      std::span<const std::uint32_t>(decoded_.as_path.asns.data(), decoded_.as_path.asns.size()),
+                                      path_length_, decoded_.origin, nh, route.pool});
 }
 
 void Replay::on_update(std::uint32_t peer, bool four_byte_as, bool add_path, Bytes body) {
     UpdateParts parts;
     if (!split_update(body, parts, diag_)) return;
     const AttributeContext ctx{four_byte_as, false, add_path};
-    if (!decoder_.decode(parts.attributes, ctx, attrs_, diag_)) return;
+    if (!decoder_.decode(parts.attributes, ctx, decoded_, diag_)) return;
     PeerFigures& f = peers_[peer];
     // MP_REACH / MP_UNREACH of a family the RIB does not keep (VPN, labeled,
     // multicast, flowspec, EVPN, ...): recognised by AFI/SAFI, counted,
     // skipped; their NLRI are never read as prefixes.
     Afi reach_afi = Afi::ipv4, unreach_afi = Afi::ipv4;
     bool reach = false, unreach = false;
-    if (attrs_.mp_reach.present) {
-        if (rib_keeps_family(attrs_.mp_reach.afi, attrs_.mp_reach.safi)) {
-            reach = family_of(attrs_.mp_reach.afi, reach_afi);
+    if (decoded_.mp_reach.present) {
+        if (rib_keeps_family(decoded_.mp_reach.afi, decoded_.mp_reach.safi)) {
+            reach = family_of(decoded_.mp_reach.afi, reach_afi);
         } else {
             ++f.other_families;
         }
     }
-    if (attrs_.mp_unreach.present) {
-        if (rib_keeps_family(attrs_.mp_unreach.afi, attrs_.mp_unreach.safi)) {
-            unreach = family_of(attrs_.mp_unreach.afi, unreach_afi);
+    if (decoded_.mp_unreach.present) {
+        if (rib_keeps_family(decoded_.mp_unreach.afi, decoded_.mp_unreach.safi)) {
+            unreach = family_of(decoded_.mp_unreach.afi, unreach_afi);
         } else {
             ++f.other_families;
         }
@@ -224,15 +224,15 @@ void Replay::on_update(std::uint32_t peer, bool four_byte_as, bool add_path, Byt
     }
     if (unreach) {
         auto& count = unreach_afi == Afi::ipv4 ? f.withdrawn_v4 : f.withdrawn_v6;
-        for (ByteReader w(attrs_.mp_unreach.withdrawn); next_nlri(w, unreach_afi, add_path, e, diag_) == NlriStatus::ok;) {
+        for (ByteReader w(decoded_.mp_unreach.withdrawn); next_nlri(w, unreach_afi, add_path, e, diag_) == NlriStatus::ok;) {
             ++count;
             if (rib) rib_.withdraw(e.prefix, peer, e.path_id);
         }
     }
     if (parts.nlri.empty() && !reach) return;
-    path_length_ = selection_path_length(attrs_.as_path);
+    path_length_ = selection_path_length(decoded_.as_path);
     have_interned_ = {false, false};
-    const bool install = rib && !attrs_.treat_as_withdraw;
+    const bool install = rib && !decoded_.treat_as_withdraw;
     for (ByteReader a(parts.nlri); next_nlri(a, Afi::ipv4, add_path, e, diag_) == NlriStatus::ok;) {
         ++f.announced_v4;
         if (install) announce(peer, e.prefix, e.path_id, add_path);
@@ -240,7 +240,7 @@ void Replay::on_update(std::uint32_t peer, bool four_byte_as, bool add_path, Byt
     }
     if (reach) {
         auto& count = reach_afi == Afi::ipv4 ? f.announced_v4 : f.announced_v6;
-        for (ByteReader a(attrs_.mp_reach.nlri); next_nlri(a, reach_afi, add_path, e, diag_) == NlriStatus::ok;) {
+        for (ByteReader a(decoded_.mp_reach.nlri); next_nlri(a, reach_afi, add_path, e, diag_) == NlriStatus::ok;) {
             ++count;
             if (install) announce(peer, e.prefix, e.path_id, add_path);
             else if (rib) rib_.withdraw(e.prefix, peer, e.path_id);
@@ -256,9 +256,9 @@ void Replay::install_rib_entry(std::uint32_t peer, const Prefix& prefix, std::ui
         return;
     }
     if (!options_.keep_rib) return;
-    path_length_ = selection_path_length(attrs_.as_path);
+    path_length_ = selection_path_length(decoded_.as_path);
     have_interned_ = {false, false};
-    if (attrs_.treat_as_withdraw) {
+    if (decoded_.treat_as_withdraw) {
         rib_.withdraw(prefix, peer, path_id);
         return;
     }
@@ -270,7 +270,7 @@ void Replay::on_table_dump(const MrtRecord& rec) {
     if (!parse_table_dump(rec, t, diag_)) return;
     const std::uint32_t peer = peer_index(t.peer);
     const AttributeContext ctx{false, true, false};
-    if (!decoder_.decode(t.attributes, ctx, attrs_, diag_)) {
+    if (!decoder_.decode(t.attributes, ctx, decoded_, diag_)) {
         ++peers_[peer].rib_entries;
         return;
     }
@@ -303,7 +303,7 @@ void Replay::on_rib(const MrtRecord& rec) {
             continue;
         }
         const std::uint32_t peer = table_peers_[e.peer_index];
-        if (!decoder_.decode(e.attributes, ctx, attrs_, diag_)) {
+        if (!decoder_.decode(e.attributes, ctx, decoded_, diag_)) {
             ++peers_[peer].rib_entries;
             continue;
         }
@@ -327,7 +327,7 @@ ReplayReport Replay::finish() {
         }
         s.routes = rib_.route_count();
         s.best_routes = selected;
-        s.attribute_sets = rib_.attributes().live();
+        s.attribute_sets = rib_.attribute_store().live();
         s.heap_bytes = rib_.heap_bytes();
         rep.rib = s;
         for (std::uint32_t i = 0; i < peers_.size(); ++i) {

@@ -97,12 +97,12 @@ private:
     void on_table_dump(const MrtRecord& rec);
     void on_peer_index_table(const MrtRecord& rec);
     void on_rib(const MrtRecord& rec);
-    // Counts a RIB dump entry whose attributes are in attrs_, and installs it.
+    // Counts a RIB dump entry whose attributes are in decoded_, and installs it.
     void install_rib_entry(std::uint32_t peer, const Prefix& prefix, std::uint8_t safi, std::uint32_t path_id,
                            bool add_path);
     std::uint32_t peer_index(const PeerKey& key);
 
-    // Announces one route with the current attributes (attrs_).
+    // Announces one route with the current attributes (decoded_).
     void announce(std::uint32_t peer, const Prefix& prefix, std::uint32_t path_id, bool add_path);
     [[nodiscard]] IpAddress next_hop_for(Afi family) const;
 
@@ -112,8 +112,8 @@ private:
     Diagnostics diag_;
     Rib rib_;
     AttributeDecoder decoder_;
-    PathAttributes attrs_;              // of the message being replayed
-    std::uint32_t path_length_ = 0;     // L of attrs_
+    PathAttributes decoded_;              // of the message being replayed
+    std::uint32_t path_length_ = 0;     // L of decoded_
     std::array<AttrId, 2> interned_{};  // per family, valid when have_interned_
     std::array<bool, 2> have_interned_{};
     std::vector<std::uint8_t> canonical_;

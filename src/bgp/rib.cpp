@@ -84,8 +84,8 @@ std::uint32_t Rib::find_or_insert(const Prefix& p) {
 }
 
 void Rib::release(Route& r) noexcept {
-    attrs_.unref(r.attrs);
-    r.attributes.clear();
+    store_.unref(r.path_attributes);
+    r.pool.clear();
 }
 
 Route& Rib::announce(const Prefix& prefix, std::uint32_t peer, std::uint32_t path_id, AttrId attrs, bool add_path) {
@@ -93,7 +93,7 @@ Route& Rib::announce(const Prefix& prefix, std::uint32_t peer, std::uint32_t pat
     for (Route& r : routes) {
         if (r.peer == peer && r.path_id == path_id) {
             release(r);  // an announcement replaces the route, pool included
-            r.attrs = attrs;
+            r.path_attributes = attrs;
             r.add_path = add_path;
             return r;
         }
@@ -103,7 +103,7 @@ Route& Rib::announce(const Prefix& prefix, std::uint32_t peer, std::uint32_t pat
     ++routes_;
     if (routes.capacity() == 0) routes.reserve(2);
     Route& r = routes.emplace_back();
-    r.attrs = attrs;
+    r.path_attributes = attrs;
     r.path_id = path_id;
     r.peer = peer;
     r.add_path = add_path;
@@ -116,7 +116,7 @@ bool Rib::withdraw(const Prefix& prefix, std::uint32_t peer, std::uint32_t path_
     auto& routes = prefixes_[idx].routes;
     for (std::size_t i = 0; i < routes.size(); ++i) {
         if (routes[i].peer == peer && routes[i].path_id == path_id) {
-            attrs_.unref(routes[i].attrs);
+            store_.unref(routes[i].path_attributes);
             if (i + 1 != routes.size()) routes[i] = std::move(routes.back());
             routes.pop_back();
             --peer_routes_[peer];
@@ -134,7 +134,7 @@ std::size_t Rib::clear_peer(std::uint32_t peer) {
         auto& routes = pr.routes;
         for (std::size_t i = 0; i < routes.size();) {
             if (routes[i].peer == peer) {
-                attrs_.unref(routes[i].attrs);
+                store_.unref(routes[i].path_attributes);
                 if (i + 1 != routes.size()) routes[i] = std::move(routes.back());
                 routes.pop_back();
                 ++removed;
@@ -152,7 +152,7 @@ std::size_t Rib::heap_bytes() const noexcept {
     std::size_t n = prefixes_.capacity() * sizeof(PrefixRoutes) + slots_.capacity() * sizeof(std::uint64_t) +
                     peer_routes_.capacity() * sizeof(std::uint64_t);
     for (const auto& pr : prefixes_) n += pr.routes.capacity() * sizeof(Route);
-    return n + attrs_.heap_bytes();
+    return n + store_.heap_bytes();
 }
 
 }  // namespace mempool::bgp

@@ -5,8 +5,8 @@
 // carrying its index. A route is keyed by (prefix, peer, add-path id); the
 // family is part of the prefix.
 //
-//   Route        { Pool attributes;  // 8 bytes, allocates only when a plugin stores something
-//                  u32 attrs;        // interned path attributes (attr_store.hpp)
+//   Route        { Pool pool;        // 8 bytes, allocates only when a plugin stores something
+//                  u32 path_attributes;  // id of its interned path attributes (attr_store.hpp)
 //                  u32 path_id; u32 peer;
 //                  bool add_path;    // came with an add-path id (RFC 7911/8050),
 //                                    // even id 0; in what was padding }  // 24 bytes
@@ -31,9 +31,14 @@
 
 namespace mempool::bgp {
 
+// Three things are called "attributes" around a route; each has its own name:
+//   Route::pool            the route's plugin pool, the specification's
+//                          `mem_pool *attributes` (what plugins attach)
+//   Route::path_attributes the id of its BGP path attributes, interned
+//   Rib::attribute_store() the store of interned path attribute sets
 struct Route {
-    mempool::Pool attributes;  // the specification's `mem_pool *attributes`
-    AttrId attrs = 0;
+    mempool::Pool pool;
+    AttrId path_attributes = 0;
     std::uint32_t path_id = 0;
     std::uint32_t peer = 0;
     bool add_path = false;
@@ -48,8 +53,8 @@ class Rib {
 public:
     Rib();
 
-    // Installs the route of (prefix, peer, path_id) with attribute set
-    // `attrs`, whose reference the RIB takes over. An existing route is
+    // Installs the route of (prefix, peer, path_id) with interned path
+    // attributes `attrs`, whose reference the RIB takes over. An existing route is
     // replaced: its attribute reference and its pool are released.
     Route& announce(const Prefix& prefix, std::uint32_t peer, std::uint32_t path_id, AttrId attrs,
                     bool add_path = false);
@@ -65,8 +70,8 @@ public:
     [[nodiscard]] std::size_t prefix_count() const noexcept { return prefixes_.size(); }
     [[nodiscard]] std::vector<PrefixRoutes>& prefixes() noexcept { return prefixes_; }
     [[nodiscard]] const std::vector<PrefixRoutes>& prefixes() const noexcept { return prefixes_; }
-    [[nodiscard]] AttrStore& attributes() noexcept { return attrs_; }
-    [[nodiscard]] const AttrStore& attributes() const noexcept { return attrs_; }
+    [[nodiscard]] AttrStore& attribute_store() noexcept { return store_; }
+    [[nodiscard]] const AttrStore& attribute_store() const noexcept { return store_; }
 
     // Heap bytes of the RIB's own structures (routes' pools not included).
     [[nodiscard]] std::size_t heap_bytes() const noexcept;
@@ -84,7 +89,7 @@ private:
     std::uint64_t mask_ = 0;
     std::vector<std::uint64_t> peer_routes_;
     std::uint64_t routes_ = 0;
-    AttrStore attrs_;
+    AttrStore store_;
 };
 
 std::uint64_t hash_prefix(const Prefix& p) noexcept;

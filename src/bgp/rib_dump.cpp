@@ -253,7 +253,7 @@ nlohmann::json route_json(const PrefixRoutes& prefix, const Route& route, const 
     }
     j["attributes"] = std::move(a);
     json pool = json::array();
-    for (const mempool::EntryView& e : route.attributes) {
+    for (const mempool::EntryView& e : route.pool) {
         json o;
         o["key"] = e.key;
         switch (e.kind) {
@@ -283,7 +283,7 @@ nlohmann::json route_json(const PrefixRoutes& prefix, const Route& route, const 
 
 std::int64_t write_rib_dump(Replay& replay, std::FILE* out, const RibDumpOptions& options) {
     Rib& rib = replay.rib();
-    const AttrStore& store = rib.attributes();
+    const AttrStore& store = rib.attribute_store();
     const auto& peers = replay.peer_identities();
     const auto& best = replay.best_route_of_prefix();
     const std::uint32_t time = replay.last_timestamp();
@@ -296,7 +296,7 @@ std::int64_t write_rib_dump(Replay& replay, std::FILE* out, const RibDumpOptions
             const bool is_best = i == best_index;
             if (options.best_only && !is_best) continue;
             const Route& r = pr.routes[i];
-            const AttrSet& set = store[r.attrs];
+            const AttrSet& set = store[r.path_attributes];
             if (options.format == RibDumpFormat::bgpdump) text = bgpdump_line(pr, r, peers[r.peer], set, time);
             else text = route_json(pr, r, peers[r.peer], set, is_best).dump();
             text.push_back('\n');

@@ -18,16 +18,16 @@ std::uint64_t select_best_routes(Rib& rib, const std::vector<PeerIdentity>& peer
     if (best_of_prefix) best_of_prefix->assign(rib.prefixes().size(), kNoBestRoute);
     std::size_t prefix_index = 0;
     const bool ask = hooks.compares_routes();
-    const AttrStore& attrs = rib.attributes();
+    const AttrStore& store = rib.attribute_store();
     std::uint64_t selected = 0;
     for (auto& pr : rib.prefixes()) {
         auto& routes = pr.routes;
         const std::size_t this_prefix = prefix_index++;
         if (routes.empty()) continue;
         auto candidate = [&](Route& r) {
-            const AttrSet& s = attrs[r.attrs];
+            const AttrSet& s = store[r.path_attributes];
             const PeerIdentity& p = peers[r.peer];
-            return RouteCandidate{pr.prefix, r.peer, r.path_id, s.path_length, s.origin, p.ip, p.as, r.attributes};
+            return RouteCandidate{pr.prefix, r.peer, r.path_id, s.path_length, s.origin, p.ip, p.as, r.pool};
         };
         std::size_t bi = 0;
         for (std::size_t i = 1; i < routes.size(); ++i) {

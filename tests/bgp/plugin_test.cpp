@@ -137,8 +137,8 @@ TEST(PluginEvidence, PluginCStoresTheMetricInEveryRoutesPool) {
     std::uint64_t checked = 0;
     for (auto& pr : r.rib().prefixes())
         for (auto& route : pr.routes) {
-            const AttrSet& s = r.rib().attributes()[route.attrs];
-            const auto metric = route.attributes.get_u64(1);  // ROUTE_ATTR_METRIC
+            const AttrSet& s = r.rib().attribute_store()[route.path_attributes];
+            const auto metric = route.pool.get_u64(1);  // ROUTE_ATTR_METRIC
             ASSERT_TRUE(metric.has_value());
             EXPECT_EQ(metric.value(), route_metric(s.path_length, s.origin));
             ++checked;

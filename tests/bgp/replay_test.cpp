@@ -91,12 +91,12 @@ public:
         ++routes;
         last_path.assign(e.as_path.begin(), e.as_path.end());
         // like plugin C: the metric goes into the route's own pool
-        EXPECT_TRUE(e.attributes.set<std::uint64_t>(1, route_metric(e.path_length, e.origin)).has_value());
+        EXPECT_TRUE(e.pool.set<std::uint64_t>(1, route_metric(e.path_length, e.origin)).has_value());
     }
     bool compares_routes() const override { return true; }
     Preference route_compare(const RouteCandidate& a, const RouteCandidate& b) override {
         ++compares;
-        const auto ma = a.attributes.get<std::uint64_t>(1), mb = b.attributes.get<std::uint64_t>(1);
+        const auto ma = a.pool.get<std::uint64_t>(1), mb = b.pool.get<std::uint64_t>(1);
         EXPECT_TRUE(ma.has_value());
         EXPECT_TRUE(mb.has_value());
         if (!prefer_longer || ma.value() == mb.value()) return Preference::no_opinion;
@@ -235,7 +235,7 @@ TEST(Memory, HeapBytesPerRouteWithAMetricInEveryPool) {
     const auto stream = sample_stream(o);
     struct MetricHooks : InsertionPoints {
         void route_received(const RouteEvent& e) override {
-            (void)e.attributes.set<std::uint64_t>(1, route_metric(e.path_length, e.origin));
+            (void)e.pool.set<std::uint64_t>(1, route_metric(e.path_length, e.origin));
         }
     } hooks;
     // In-use heap: small chunks plus the blocks malloc mapped on its own.

@@ -143,7 +143,7 @@ TEST(RibDump, JsonlHasEveryAttributeTheBestMarkAndThePool) {
     s.insert(s.end(), rec.begin(), rec.end());
     struct Hooks : InsertionPoints {
         void route_received(const RouteEvent& e) override {
-            (void)e.attributes.set<std::uint64_t>(1, route_metric(e.path_length, e.origin));
+            (void)e.pool.set<std::uint64_t>(1, route_metric(e.path_length, e.origin));
         }
     } hooks;
     ReplayOptions o;

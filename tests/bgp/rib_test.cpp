@@ -15,23 +15,23 @@ static_assert(sizeof(Route) == 24, "a route is 24 bytes: pool, attribute set, pa
 
 AttrId intern(Rib& rib, std::uint8_t tag, std::uint32_t length = 2, std::uint8_t origin = 0) {
     const std::uint8_t bytes[2] = {tag, origin};
-    return rib.attributes().intern(Bytes(bytes, 2), origin, length);
+    return rib.attribute_store().intern(Bytes(bytes, 2), origin, length);
 }
 
 TEST(Rib, AnnounceReplacesWithdrawRemoves) {
     Rib rib;
     const Prefix p = parse_prefix("10.0.0.0/8");
     rib.announce(p, 0, 0, intern(rib, 1));
-    EXPECT_EQ(rib.attributes().live(), 1u);
+    EXPECT_EQ(rib.attribute_store().live(), 1u);
     Route& r = rib.announce(p, 0, 0, intern(rib, 2));  // replaces: set 1 released
-    EXPECT_EQ(rib.attributes().live(), 1u);
+    EXPECT_EQ(rib.attribute_store().live(), 1u);
     EXPECT_EQ(rib.peer_routes(0), 1u);
-    EXPECT_TRUE(r.attributes.empty());  // no allocation until something is stored
+    EXPECT_TRUE(r.pool.empty());  // no allocation until something is stored
     rib.announce(p, 0, 5, intern(rib, 2));  // another add-path id: another route, shared set
     rib.announce(p, 1, 0, intern(rib, 2));
     EXPECT_EQ(rib.route_count(), 3u);
-    EXPECT_EQ(rib.attributes().live(), 1u);
-    EXPECT_EQ(rib.attributes()[rib.prefixes()[0].routes[0].attrs].refs, 3u);
+    EXPECT_EQ(rib.attribute_store().live(), 1u);
+    EXPECT_EQ(rib.attribute_store()[rib.prefixes()[0].routes[0].path_attributes].refs, 3u);
     EXPECT_TRUE(rib.withdraw(p, 0, 5));
     EXPECT_FALSE(rib.withdraw(p, 0, 5));
     EXPECT_FALSE(rib.withdraw(parse_prefix("10.0.0.0/9"), 0, 0));
@@ -58,12 +58,12 @@ TEST(Rib, ClearPeerRemovesOnlyItsRoutesAndFreesSets) {
         rib.announce(p, 0, 0, intern(rib, 1));
         rib.announce(p, 1, 0, intern(rib, 2));
         Route& r = rib.announce(p, 2, 0, intern(rib, 3));
-        ASSERT_TRUE(r.attributes.set<std::uint64_t>(1, 42).has_value());
+        ASSERT_TRUE(r.pool.set<std::uint64_t>(1, 42).has_value());
     }
     EXPECT_EQ(rib.clear_peer(1), 5000u);
     EXPECT_EQ(rib.peer_routes(1), 0u);
     EXPECT_EQ(rib.peer_routes(0), 5000u);
-    EXPECT_EQ(rib.attributes().live(), 2u);
+    EXPECT_EQ(rib.attribute_store().live(), 2u);
     EXPECT_EQ(rib.clear_peer(2), 5000u);  // their pools are freed with them (ASan checks)
     EXPECT_EQ(rib.route_count(), 5000u);
 }
