@@ -1,5 +1,6 @@
-# Install rules: headers, both libraries, a CMake package (target
-# mempool::mempool, and mempool::static) and a pkg-config file.
+# Install rules: headers, both libraries, a CMake package (targets
+# mempool::mempool, mempool::static and, with the plugin runtime,
+# mempool::runtime) and pkg-config files (mempool.pc, mempool-runtime.pc).
 include(CMakePackageConfigHelpers)
 
 set(MEMPOOL_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/mempool)
@@ -39,6 +40,11 @@ if(TARGET mempool_runtime)
           INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
   install(EXPORT mempoolRuntimeTargets NAMESPACE mempool:: DESTINATION ${MEMPOOL_CMAKE_DIR})
   install(FILES ${PROJECT_SOURCE_DIR}/cmake/MempoolBpf.cmake DESTINATION ${MEMPOOL_CMAKE_DIR})
+  # mempool-runtime.pc beside mempool.pc: a C host links with
+  # `cc host.c $(pkg-config --cflags --libs mempool-runtime)`; CMake hosts use
+  # the target mempool::runtime (find_package(mempool)).
+  configure_file(${PROJECT_SOURCE_DIR}/cmake/mempool-runtime.pc.in ${PROJECT_BINARY_DIR}/mempool-runtime.pc @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/mempool-runtime.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
   get_target_property(mempool_plugin_objects mempool_plugins MEMPOOL_BPF_OBJECTS)
   install(FILES ${mempool_plugin_objects} ${PROJECT_BINARY_DIR}/plugins/plugins.json
                 ${PROJECT_SOURCE_DIR}/plugins/bgp_plugins.h
