@@ -122,13 +122,20 @@ void charge(Owner owner, std::uint64_t bytes) noexcept {
 
 std::uint64_t op_get_u64(const Pool* p, std::uint64_t key) noexcept {
     if (p == nullptr || key > key_limit) return 0;
-    return p->get_u64(static_cast<Key>(key)).value_or(0);
+    const Result<std::uint64_t> v = p->get_u64(static_cast<Key>(key));
+    if (!v) return 0;
+    detail::ThreadState& t = detail::tls;
+    t.found_pool = p;
+    t.found_key = key;
+    return v.value();
 }
 
 std::uint64_t op_set_u64(Pool* p, Owner owner, std::uint64_t key, std::uint64_t value) noexcept {
     if (p == nullptr) return MEMPOOL_ERR_NO_POOL;
     if (key > key_limit) return MEMPOOL_ERR_INVALID;
-    if (detail::tls.budget == nullptr) return code_of(p->set<std::uint64_t>(static_cast<Key>(key), value));
+    const detail::ThreadState& t = detail::tls;
+    if (t.budget == nullptr || (t.found_key == key && t.found_pool == p))  // no budget, or an overwrite
+        return code_of(p->set<std::uint64_t>(static_cast<Key>(key), value));
     // Near the limit, look first: a new key is refused, an overwrite is free.
     // Otherwise the common case costs no lookup: the key count tells whether
     // the set created a key, which is then charged.

@@ -54,6 +54,7 @@ inline void leave(detail::ThreadState& t) noexcept {
     if (t.heap.high != 0) t.heap.reset();
     t.heap.size = 0;
     t.budget = nullptr;
+    t.found_pool = nullptr;
 }
 
 [[gnu::cold]] std::uint64_t refuse(const detail::PluginBudget* b, RunResult& r) noexcept {
@@ -227,6 +228,7 @@ std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* a
         }
         t.budget = a.budget;
         t.object_added = 0;
+        t.found_pool = nullptr;
         if (size <= t.heap.capacity) {
             t.heap.size = size;
             result.value = invoke(a.jit, a.impl, t.heap, &local, a.budget, result);
@@ -238,6 +240,7 @@ std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* a
     }
     std::free(own);
     t.heap = outer_heap;
+    t.found_pool = nullptr;
     t.budget = outer_budget;
     t.object_added = outer_added;
     --t.depth;
