@@ -76,8 +76,8 @@ ReplayReport replay(const Stream& s) { return replay_bytes(s.bytes); }
 // The stream: good record (peer B), the bad one (peer A), good record (peer B).
 // Checks that one error is reported at `offset` (from the bad record's start)
 // with `reason_part`, and that both good records were replayed.
-void expect_reported_and_skipped(const std::vector<std::uint8_t>& bad, std::size_t offset, const std::string& reason_part,
-                                 std::uint64_t errors = 1) {
+void expect_reported_and_skipped(const std::vector<std::uint8_t>& bad, std::size_t offset, DiagCode code,
+                                 DiagAction action, const std::string& reason_part, std::uint64_t errors = 1) {
     Stream s;
     s.add(good_record(1));
     const std::size_t at = s.add(bad);
@@ -87,6 +87,8 @@ void expect_reported_and_skipped(const std::vector<std::uint8_t>& bad, std::size
     EXPECT_EQ(r.errors[0].file, "mem");
     EXPECT_EQ(r.errors[0].record, 2u);
     EXPECT_EQ(r.errors[0].offset, at + offset) << r.errors[0].reason;
+    EXPECT_EQ(r.errors[0].code, code) << diag_code_name(r.errors[0].code);
+    EXPECT_EQ(r.errors[0].action, action) << diag_action_name(r.errors[0].action);
     EXPECT_NE(r.errors[0].reason.find(reason_part), std::string::npos) << r.errors[0].reason;
     EXPECT_EQ(r.records, 3u);
     const PeerFigures* b = r.find_peer("192.0.2.2", 4200000002u);
@@ -143,32 +145,33 @@ TEST(Malformed, ZeroLengthRecord) {
     w.u16(16);
     w.u16(4);
     w.u32(0);
-    expect_reported_and_skipped(w.buf, 12, "truncated in its peer header");
+    expect_reported_and_skipped(w.buf, 12, DiagCode::record_truncated, DiagAction::skip_record, "truncated in its peer header");
 }
 
 TEST(Malformed, BadMarker) {
     auto msg = raw_update({}, good_attrs(), {16, 10, 9});
     msg[5] = 0xfe;
-    expect_reported_and_skipped(record_of(msg), kBgpAt + 5, "marker");
+    expect_reported_and_skipped(record_of(msg), kBgpAt + 5, DiagCode::message_bad_marker, DiagAction::skip_message, "marker");
 }
 
 TEST(Malformed, BgpLengthLongerThanRecord) {
     auto msg = raw_update({}, good_attrs(), {16, 10, 9});
     msg[16] = 0x01;  // 256 + original length
-    expect_reported_and_skipped(record_of(msg), kBgpAt + 16, "does not fit");
+    expect_reported_and_skipped(record_of(msg), kBgpAt + 16, DiagCode::message_bad_length, DiagAction::skip_message, "does not fit");
 }
 
 TEST(Malformed, AttributeLengthOverflow) {
     auto attrs = good_attrs();
     attrs.insert(attrs.end(), {0xc0, 8, 200, 0, 0, 0, 1});  // COMMUNITIES claims 200 bytes, 4 there
     expect_reported_and_skipped(record_of(raw_update({}, attrs, {16, 10, 9})), kBodyAt + 4 + 24,
-                                "COMMUNITIES length 200 overflows");
+                                DiagCode::attribute_overrun, DiagAction::skip_message, "COMMUNITIES length 200 overflows");
 }
 
 TEST(Malformed, AttributeFieldLengthPastMessage) {
     auto msg = raw_update({}, good_attrs(), {16, 10, 9});
     msg[19 + 3] = 200;  // attribute field length low byte
-    expect_reported_and_skipped(record_of(msg), kBodyAt + 2, "path attributes length");
+    expect_reported_and_skipped(record_of(msg), kBodyAt + 2, DiagCode::update_field_overrun, DiagAction::skip_message,
+                                "path attributes length");
 }
 
 TEST(Malformed, Ipv4PrefixLengthOver32) {
@@ -204,7 +207,7 @@ TEST(Malformed, Ipv6PrefixLengthOver128) {
     attrs.insert(attrs.end(), mp.begin(), mp.end());
     // attribute header 3 + afi/safi/len 4 + next hop 16 + reserved 1
     expect_reported_and_skipped(record_of(raw_update({}, attrs, {})), kBodyAt + 4 + mp_at + 3 + 4 + 16 + 1,
-                                "prefix length 129 exceeds 128");
+                                DiagCode::prefix_malformed, DiagAction::prefix_tail_dropped, "prefix length 129 exceeds 128");
 }
 
 TEST(Malformed, BadMpReachNextHopLength) {
@@ -213,7 +216,7 @@ TEST(Malformed, BadMpReachNextHopLength) {
     const auto mp = mp_reach_attr(5, {48, 0x20, 0x01, 0x0d, 0xb8, 0, 1});
     attrs.insert(attrs.end(), mp.begin(), mp.end());
     expect_reported_and_skipped(record_of(raw_update({}, attrs, {})), kBodyAt + 4 + mp_at + 3 + 3,
-                                "next hop length is invalid");
+                                DiagCode::attribute_malformed, DiagAction::skip_message, "next hop length is invalid");
 }
 
 TEST(Malformed, AsPathSegmentOverrun) {
@@ -242,12 +245,12 @@ TEST(Malformed, UnknownBgp4mpSubtypeAndStateChangeTruncated) {
     w.u16(16);
     w.u16(99);
     w.u32(0);
-    expect_reported_and_skipped(w.buf, 6, "unknown BGP4MP subtype 99");
+    expect_reported_and_skipped(w.buf, 6, DiagCode::record_bad_subtype, DiagAction::skip_record, "unknown BGP4MP subtype 99");
     std::vector<std::uint8_t> sc;
     encode_bgp4mp_state_change(1, kPeerA, kLocal, true, 6, 1, sc);
     sc.resize(sc.size() - 2);
     sc[11] -= 2;
-    expect_reported_and_skipped(sc, 12 + 20 + 2, "STATE_CHANGE truncated");
+    expect_reported_and_skipped(sc, 12 + 20 + 2, DiagCode::record_truncated, DiagAction::skip_record, "STATE_CHANGE truncated");
 }
 
 TEST(Malformed, NothingCrashesOnAnyTruncation) {
