@@ -317,6 +317,17 @@ void Analysis::atomic(State& s, std::uint32_t pc, const Insn& in) {
         if (r0 && r0->is_pointer()) report(pc, "(A) cmpxchg compares memory with " + r0->describe());
     }
     const Value* pb = use(s, pc, in.dst(), "an address");
+    if (pb && pb->is_pointer()) {
+        // A locked access split over two cache lines is slow or traps (split
+        // lock detection): the offset must be a known multiple of the size
+        // (region bases are 8-byte aligned, frames 16).
+        const std::uint64_t low = size - 1;
+        if ((pb->num.mask & low) != 0 || ((pb->num.value + static_cast<u64>(static_cast<i64>(in.off))) & low) != 0) {
+            report(pc, "(M) atomic access of " + std::to_string(size) + " bytes at an offset that is not a multiple of " +
+                           std::to_string(size), "align the variable");
+            pb = nullptr;
+        }
+    }
     if (pb && pv) {
         const Value base = *pb;
         if (check_region(s, pc, base, in.off, size, Access::read_write, "atomically updates", true) &&
