@@ -88,8 +88,9 @@ private:
     bool check_region(State& s, std::uint32_t pc, const Value& base, std::int64_t off, std::uint64_t size,
                       Access how, const char* what, bool heap_runtime_ok);
     // Stack bytes [lo, hi) of frame f: all initialised, no spilled pointer
-    // among them; reports otherwise. exact8: an aligned 8-byte read, which
-    // may reload a spilled pointer (returned through spill).
+    // among them; reports otherwise. With `spill` given, an aligned 8-byte
+    // read of a spilled slot instead returns the spilled value (a pointer
+    // included) through it.
     bool read_stack(State& s, std::uint32_t pc, unsigned frame, std::int64_t lo, std::int64_t hi, const char* what,
                     const Value** spill);
     // Stack bytes [lo, hi) of frame f may have been written by something
