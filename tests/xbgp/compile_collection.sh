@@ -29,8 +29,9 @@
 #   --known-failures LIST  comma-separated sources (as printed) expected not
 #                      to compile; with it, the exit status is 1 when any
 #                      other source fails or a listed one compiles
-#   --verify TOOL      also run `TOOL verify <object>` on each object and report
-#                      its first line of diagnostics
+#   --verify TOOL      also run `TOOL verify --section .text <object>` (xBGP
+#                      plugins have their entry in .text) on each object, and
+#                      report how many helpers it lacks and its other problems
 # Prints a table (status, source, warnings, detail) and a summary line; exits 0
 # when it could run (whatever the plugins did, unless --known-failures is
 # given), and 2 on a usage error.
@@ -108,11 +109,15 @@ while IFS= read -r makefile; do
       ok=$((ok + 1))
       detail="$(grep -c 'warning:' "$log" || true) warnings"
       if [[ -n $verify ]]; then
-        if "$verify" verify "$out/$name.o" > "$out/$name.verify" 2>&1; then
+        if "$verify" verify --section .text "$out/$name.o" > "$out/$name.verify" 2>&1; then
           verified=$((verified + 1)); detail+="; verify: accepted"
         else
           refused=$((refused + 1))
-          detail+="; verify: $(grep -m1 -v '^[[:space:]]*$' "$out/$name.verify" | cut -c1-160)"
+          lacking=$( (grep -o "calls '[^']*', which the host does not provide" "$out/$name.verify" || true) |
+                    sort -u | wc -l)
+          other=$( (grep -v "which the host does not provide" "$out/$name.verify" || true) |
+                  sed -E 's/^pc [0-9]+[^:]*: //' | sort -u | awk 'NR <= 3' | tr '\n' ';' | cut -c1-200)
+          detail+="; verify: refused, $lacking unknown helpers${other:+; $other}"
         fi
       fi
       printf '%-8s %-62s %s\n' ok "$rel" "$detail"
