@@ -180,6 +180,8 @@ struct ProgramImpl;  // the verified program, its native code and helper table (
 // mempool_runtime_run (runtime_c.cpp, run.cpp).
 std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const ::mempool_arg* args, std::size_t n,
                     const CallScope& scope, unsigned* ran) noexcept;
+std::uint64_t run_c_nested(const Runtime& rt, std::uint32_t point, const ::mempool_arg* args, std::size_t n,
+                           const CallScope& scope, unsigned* ran) noexcept;
 
 // A plugin's resource budget, as the helpers see it during its run.
 struct PluginBudget {
@@ -444,6 +446,8 @@ private:
     // its mempool_arg array, without building Args first.
     friend std::uint64_t detail::run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* args,
                                        std::size_t n, const CallScope& scope, unsigned* ran) noexcept;
+    friend std::uint64_t detail::run_c_nested(const Runtime& rt, std::uint32_t point, const mempool_arg* args,
+                                              std::size_t n, const CallScope& scope, unsigned* ran) noexcept;
     std::vector<LoadResult> load_impl(std::span<const PluginSource> sources, bool keep) noexcept;
 
     RuntimeOptions options_;

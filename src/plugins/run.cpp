@@ -125,34 +125,61 @@ RunResult Runtime::run_attached(const Point& p, std::span<const Arg> args, const
 
 namespace detail {
 
+// A nested C run (from inside a helper): converted to Args, the C++ path.
+[[gnu::noinline, gnu::cold]] std::uint64_t run_c_nested(const Runtime& rt, std::uint32_t point,
+                                                       const mempool_arg* args, std::size_t n,
+                                                       const CallScope& scope, unsigned* ran) noexcept {
+    const Runtime::Point& p = rt.points_[point];
+    Arg converted[MEMPOOL_MAX_ARGS];
+    for (std::size_t i = 0; i < n; ++i) {
+        const mempool_arg& a = args[i];
+        switch (a.type) {
+        case MEMPOOL_ARG_U8: converted[i] = Arg::u8(static_cast<std::uint8_t>(a.number)); break;
+        case MEMPOOL_ARG_U16: converted[i] = Arg::u16(static_cast<std::uint16_t>(a.number)); break;
+        case MEMPOOL_ARG_U32: converted[i] = Arg::u32(static_cast<std::uint32_t>(a.number)); break;
+        case MEMPOOL_ARG_BYTES:
+            converted[i] = Arg::bytes(a.bytes != nullptr
+                                          ? std::span<const std::byte>(static_cast<const std::byte*>(a.bytes), a.len)
+                                          : std::span<const std::byte>());
+            break;
+        default: converted[i] = Arg::u64(a.number); break;
+        }
+    }
+    const RunResult r = rt.run_nested(p, std::span<const Arg>(converted, n), scope);
+    if (ran != nullptr) *ran = r.ran;
+    return r.value;
+}
+
+// One C argument into its slot, as Arg::copy_to would: numbers zero-extended
+// to 8 bytes (unknown types read as u64), bytes truncated to the slot.
+inline void fill_slot(bpf_arg_slot_t& slot, const mempool_arg& in) noexcept {
+    // Index: the type tag (0 none .. 5 bytes); out of range reads as u64.
+    static constexpr std::uint8_t width[6] = {8, 1, 2, 4, 8, 0};
+    static constexpr std::uint64_t mask[6] = {~0ull, 0xff, 0xffff, 0xffffffff, ~0ull, 0};
+    const std::uint32_t type = in.type <= MEMPOOL_ARG_BYTES ? in.type : MEMPOOL_ARG_NONE;
+    if (type == MEMPOOL_ARG_BYTES) [[unlikely]] {
+        const std::uint32_t len = in.bytes == nullptr ? 0 : (in.len > MEMPOOL_ARG_SIZE ? MEMPOOL_ARG_SIZE : in.len);
+        slot.len = len;
+        slot.type = MEMPOOL_ARG_BYTES;
+        if (len != 0) std::memcpy(slot.data, in.bytes, len);
+        return;
+    }
+    slot.len = width[type];
+    slot.type = type >= MEMPOOL_ARG_U8 ? type : MEMPOOL_ARG_U64;
+    const std::uint64_t v = in.number & mask[type];
+    std::memcpy(slot.data, &v, sizeof v);
+}
+
 // mempool_runtime_run: run_attached with the slots filled from the C array
-// (a C daemon's hot path; no Arg is built). Nested runs take the C++ path.
+// (a C daemon's hot path; no Arg is built).
 std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* args, std::size_t n,
                     const CallScope& scope, unsigned* ran) noexcept {
     if (point >= rt.busy_.size() || rt.busy_[point] == 0) return 0;
     const Runtime::Point& p = rt.points_[point];
     ThreadState& t = tls;
     if (n > MEMPOOL_MAX_ARGS) n = MEMPOOL_MAX_ARGS;
-    if (t.depth != 0) [[unlikely]] {
-        Arg converted[MEMPOOL_MAX_ARGS];
-        for (std::size_t i = 0; i < n; ++i) {
-            const mempool_arg& a = args[i];
-            switch (a.type) {
-            case MEMPOOL_ARG_U8: converted[i] = Arg::u8(static_cast<std::uint8_t>(a.number)); break;
-            case MEMPOOL_ARG_U16: converted[i] = Arg::u16(static_cast<std::uint16_t>(a.number)); break;
-            case MEMPOOL_ARG_U32: converted[i] = Arg::u32(static_cast<std::uint32_t>(a.number)); break;
-            case MEMPOOL_ARG_BYTES:
-                converted[i] = Arg::bytes(a.bytes != nullptr
-                                              ? std::span<const std::byte>(static_cast<const std::byte*>(a.bytes), a.len)
-                                              : std::span<const std::byte>());
-                break;
-            default: converted[i] = Arg::u64(a.number); break;
-            }
-        }
-        const RunResult r = rt.run_nested(p, std::span<const Arg>(converted, n), scope);
-        if (ran != nullptr) *ran = r.ran;
-        return r.value;
-    }
+    if (t.depth != 0) [[unlikely]]
+        return run_c_nested(rt, point, args, n, scope, ran);
     const CallFrame frame{rt.global_, scope};
     t.frame = &frame;
     t.depth = 1;
@@ -160,28 +187,7 @@ std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* a
     for (const Runtime::Attached& a : p.entries) {
         t.args.count = static_cast<std::uint32_t>(n);
         t.args.reserved = 0;
-        for (std::size_t i = 0; i < n; ++i) {
-            const mempool_arg& in = args[i];
-            bpf_arg_slot_t& slot = t.args.slot[i];
-            switch (in.type) {
-            case MEMPOOL_ARG_U8: slot.len = 1; break;
-            case MEMPOOL_ARG_U16: slot.len = 2; break;
-            case MEMPOOL_ARG_U32: slot.len = 4; break;
-            case MEMPOOL_ARG_BYTES: {
-                const std::uint32_t len =
-                    in.bytes == nullptr ? 0 : (in.len > MEMPOOL_ARG_SIZE ? MEMPOOL_ARG_SIZE : in.len);
-                slot.len = len;
-                slot.type = MEMPOOL_ARG_BYTES;
-                if (len != 0) std::memcpy(slot.data, in.bytes, len);
-                continue;
-            }
-            default: slot.len = 8; break;
-            }
-            // Numbers: zero-extended to 8 bytes, as Arg::u8..u64 store them.
-            const std::uint64_t v = slot.len == 8 ? in.number : in.number & ((std::uint64_t{1} << (slot.len * 8)) - 1);
-            slot.type = in.type >= MEMPOOL_ARG_U8 && in.type <= MEMPOOL_ARG_U64 ? in.type : MEMPOOL_ARG_U64;
-            std::memcpy(slot.data, &v, sizeof v);
-        }
+        for (std::size_t i = 0; i < n; ++i) fill_slot(t.args.slot[i], args[i]);
         if (enter(t, a.budget)) [[likely]]
             result.value = invoke(a.jit, a.impl, t.heap, &t.args, a.budget, result);
         else

@@ -207,6 +207,10 @@ uint64_t mempool_runtime_run(const mempool_runtime* rt, int point, const struct 
                              struct mem_pool* first, struct mem_pool* second, unsigned* ran) noexcept {
     if (ran != nullptr) *ran = 0;
     if (rt == nullptr || point < 0 || (args == nullptr && nargs != 0)) return 0;
+    if (first == nullptr && second == nullptr) {  // no object pools: nothing to wrap
+        static constexpr mempool::CallScope none{};
+        return mempool::detail::run_c(rt->rt, static_cast<std::uint32_t>(point), args, nargs, none, ran);
+    }
     // Views of the caller's pools for the helpers (a Pool wraps the handle;
     // released below, so the caller keeps ownership).
     mempool::Pool views[2];
