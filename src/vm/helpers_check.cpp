@@ -9,7 +9,11 @@
 namespace mempool::vm::detail {
 namespace {
 
-std::string reg(unsigned r) { return "R" + std::to_string(r); }
+std::string reg(unsigned r) {
+    std::string s = "R";  // appended: GCC 12 warns wrongly on "R" + std::to_string(r)
+    s += std::to_string(r);
+    return s;
+}
 
 struct StackEffect {
     unsigned frame;
@@ -29,7 +33,9 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
         return;
     }
     const HelperSignature& sig = options_.helpers[static_cast<std::size_t>(in.imm)];
-    const std::string name = "helper " + (sig.name.empty() ? "#" + std::to_string(in.imm) : sig.name);
+    std::string name = "helper ";  // appended: GCC 12 warns wrongly on "#" + std::to_string(x)
+    if (sig.name.empty()) name += '#', name += std::to_string(in.imm);
+    else name += sig.name;
     const unsigned count = std::min<unsigned>(sig.arg_count, 5);
     std::vector<StackEffect> effects;
     for (unsigned i = 0; i < count; ++i) {

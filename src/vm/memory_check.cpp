@@ -14,7 +14,12 @@ using i64 = std::int64_t;
 constexpr i64 offset_limit = i64{1} << 40;
 
 std::string span(i64 lo, i64 hi) {
-    return "[" + std::to_string(lo) + ", " + std::to_string(hi) + ")";
+    std::string s = "[";  // appended piece by piece: GCC 12 warns wrongly on "[" + std::to_string(x)
+    s += std::to_string(lo);
+    s += ", ";
+    s += std::to_string(hi);
+    s += ")";
+    return s;
 }
 
 }  // namespace

@@ -14,7 +14,11 @@ namespace {
 using u64 = std::uint64_t;
 using i64 = std::int64_t;
 
-std::string reg(unsigned r) { return "R" + std::to_string(r); }
+std::string reg(unsigned r) {
+    std::string s = "R";  // appended: GCC 12 warns wrongly on "R" + std::to_string(r)
+    s += std::to_string(r);
+    return s;
+}
 
 u64 sext_imm(std::int32_t imm) { return static_cast<u64>(static_cast<i64>(imm)); }
 

@@ -248,9 +248,14 @@ std::string Scalar::to_string() const {
         const i64 s = static_cast<i64>(value);
         return s < 0 && s > -65536 ? std::to_string(s) : std::to_string(value);
     }
-    if (umax <= static_cast<u64>(i64_max) || smin >= 0 || smax < 0)
-        return "[" + std::to_string(umin) + ", " + std::to_string(umax) + "]";
-    return "[" + std::to_string(smin) + ", " + std::to_string(smax) + "]";
+    // (appended piece by piece: GCC 12 warns wrongly on "[" + std::to_string(x))
+    const bool as_unsigned = umax <= static_cast<u64>(i64_max) || smin >= 0 || smax < 0;
+    std::string r = "[";
+    r += as_unsigned ? std::to_string(umin) : std::to_string(smin);
+    r += ", ";
+    r += as_unsigned ? std::to_string(umax) : std::to_string(smax);
+    r += "]";
+    return r;
 }
 
 bool reduce(Scalar& s) noexcept {
