@@ -143,8 +143,8 @@ int mempool_runtime_point(mempool_runtime *rt, const char *name) MEMPOOL_RT_NOEX
 /* Loads `section` of `object` under `name` (NULL: the section name) and
  * attaches it at `point` (an id) with `order`. Returns 0, or -1 with the
  * reason in err (if err != NULL; truncated to errlen, NUL-terminated): a bad
- * argument, an unreadable or non-BPF file, a missing section, a validator
- * refusal, a validation timeout or crash. */
+ * argument, an unreadable or non-BPF file, a missing section, a verifier
+ * refusal (the first problem, and how many more). */
 int mempool_runtime_load(mempool_runtime *rt, const char *object, const char *section, const char *name,
                          int point, int32_t order, char *err, size_t errlen) MEMPOOL_RT_NOEXCEPT;
 
@@ -165,9 +165,7 @@ struct mempool_plugin_spec {
 };
 
 /* Loads the n plugins of specs[] as mempool_runtime_load() would, but
- * validates them all in one forked child (each with its own time limit and
- * reason; a plugin that crashes or hangs the validator is named, the others
- * are still judged), then attaches them. All or nothing, like a manifest:
+ * judges each one on its own (its own reason, named), then attaches them. All or nothing, like a manifest:
  * returns the number of problems (0: every plugin attached; otherwise none
  * attached), one line each in errors (if errors != NULL; truncated to
  * errlen), or -1 if rt is NULL, or specs is NULL with n > 0. */

@@ -140,9 +140,9 @@ enum class PluginErrc : std::uint8_t {
     unknown_helper,     // calls a function the host did not register
     out_of_bounds,      // memory access outside the argument struct or a buffer
     stack_too_large,    // stack access beyond 512 bytes
-    rejected,           // another validator refusal (message has the detail)
-    validator_timeout,  // validation took longer than the time limit
-    validator_crashed,  // the validating child died
+    rejected,           // another refusal (message has the detail)
+    validator_timeout,  // (the librte_bpf runtime's child timed out; no longer reported)
+    validator_crashed,  // (the librte_bpf runtime's child died; no longer reported)
     unknown_point,      // manifest names a point the host did not declare
     bad_manifest,       // manifest missing, not JSON, or malformed
     duplicate,          // a plugin or helper name used twice
@@ -382,23 +382,21 @@ public:
         return p.index < points_.size() ? points_[p.index].entries.size() : 0;
     }
 
-    // Loads one section of a plugin object: checks the file, validates it in a
-    // forked child with a time limit, then loads (and JIT-compiles) it.
-    // `name` defaults to the section name.
+    // Loads one section of a plugin object: reads the file once, loads the
+    // section from those bytes, verifies it against the helpers and the
+    // plugin's heap, then JIT-compiles it (unless RuntimeOptions::jit is
+    // false), all in this process. `name` defaults to the section name.
     LoadResult load(const std::string& object_path, const std::string& section,
                     std::string name = {}) noexcept;
     // The same with the plugin's own limits (source.limits).
     LoadResult load(const PluginSource& source) noexcept;
 
-    // Loads several plugins as load() does, but validates them all in one
-    // forked child (one fork instead of one per plugin). Each plugin still
-    // has its own time limit and its own reason: a plugin that crashes or
-    // hangs the validator is reported by name, and the plugins after it are
-    // validated in a new child. One result per source, in order (empty only
-    // when out of memory).
+    // Loads several plugins as load() does, each with its own verdict and
+    // reason. One result per source, in order (empty only when out of memory).
     std::vector<LoadResult> load_batch(std::span<const PluginSource> sources) noexcept;
 
-    // Only validates (what `mempool-plugin verify` does); loads nothing.
+    // Only reads, loads and verifies (what `mempool-plugin verify` does);
+    // compiles and keeps nothing. The error lists every problem found.
     PluginStatus verify(const std::string& object_path, const std::string& section) noexcept;
 
     // Attaches a program at a point; lower `order` runs first, equal orders in

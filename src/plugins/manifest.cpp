@@ -12,8 +12,7 @@
 // defaults to "plugin/<name>", "order" to 0; the three limits (bytes, see
 // PluginLimits) to the runtime's options. Every entry is checked and every
 // problem reported with the plugin's name; nothing is attached unless all
-// entries are good. The plugins are validated together, in one forked child
-// (Runtime::load_batch).
+// entries are good. The plugins are loaded as one batch (Runtime::load_batch).
 #include <mempool/runtime.hpp>
 
 #include <nlohmann/json.hpp>
@@ -146,7 +145,7 @@ ManifestReport Runtime::load_manifest(const std::string& path) noexcept {
             problem_slot.push_back(report.problems.size());
         }
 
-        // All the plugins in one validating child.
+        // All the plugins in one batch.
         std::vector<LoadResult> loaded = load_batch(sources);
         if (loaded.size() != sources.size()) throw std::bad_alloc();
         // Load problems go where the entry stands in the manifest, among the
