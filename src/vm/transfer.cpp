@@ -397,6 +397,11 @@ void Analysis::branch(Run& run, std::uint32_t b, State&& s, std::uint32_t pc) {
         if (!a.same_region(bv))
             report(pc, "(A) compares " + a.describe() + " with " + bv.describe() +
                            " (different regions or objects): the result would reveal their addresses");
+        else if (c == Cmp::set)
+            // p & (p + k) depends on the address's low bits, not only on the
+            // distance: the one comparison of two pointers that leaks.
+            report(pc, "(A) tests the common bits of two pointers (jset): the result would reveal address bits",
+                   "compare pointers with ==, !=, <, <=, > or >=");
         return both();
     }
     const bool a_ptr = a.is_pointer();

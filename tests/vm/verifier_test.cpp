@@ -432,6 +432,9 @@ TEST(Verifier, PointerComparisons) {
     EXPECT_TRUE(refused(check(code({jmp32_imm(jmp_jeq, 1, 0, 0), mov64_imm(0, 0), exit_()})), 0, "32-bit"));
     EXPECT_ACCEPTED(check(code({mov64_reg(2, 1), alu64_imm(alu_add, 2, 8), jmp_reg(jmp_jgt, 2, 1, 0),
                                 mov64_imm(0, 0), exit_()})));
+    // jset of two pointers of one region tests address bits: (p & (p + 1)) != 0 tells p's parity
+    EXPECT_TRUE(refused(check(code({mov64_reg(2, 1), alu64_imm(alu_add, 2, 1), jmp_reg(jmp_jset, 2, 1, 0),
+                                    mov64_imm(0, 0), exit_()})), 2, "jset"));
 }
 
 // ---- control flow and loops ---------------------------------------------------------------------
