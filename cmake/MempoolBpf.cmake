@@ -14,8 +14,10 @@
 #   clang -O2 -g0 -target bpf -mcpu=v2 -ffreestanding -nostdinc
 #         -isystem <clang resource dir>/include -I<mempool SDK include dir> -c
 #
-# (-mcpu=v3 is refused by librte_bpf 22.11; -nostdinc makes an accidental
-# libc include fail loudly). Variables that may be set beforehand:
+# (-mcpu=v2 keeps the objects loadable by older runtimes; ours also accepts
+# v3 and v4 code, and -g, whose line info names the source line in every
+# refusal; -nostdinc makes an accidental libc include fail loudly).
+# Variables that may be set beforehand:
 #   MEMPOOL_BPF_CLANG       the clang to use (default: clang, clang-14..18)
 #   MEMPOOL_PLUGIN_SDK_DIR  the folder holding mempool/plugin_sdk.h
 include_guard(GLOBAL)
