@@ -97,7 +97,8 @@ enum class HelperArg : std::uint8_t {
     size,       // the byte count of the in_bytes/out_bytes argument just before:
                 // a number the verifier proves at most 65536 (vm::max_helper_size)
     heap_ptr,   // a pointer into the plugin's heap (what a heap_or_null helper
-                // returned); the helper must check it lies in the arena
+                // returned, NULL included) or a number, never a pointer into
+                // another region; the helper must check it lies in the arena
 };
 
 // What a helper returns.

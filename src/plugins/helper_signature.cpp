@@ -70,12 +70,7 @@ vm::HelperSignature signature_of(const HelperSpec& spec) {
         case HelperArg::in_bytes: sig.args[i] = vm::ArgKind::mem_in; break;
         case HelperArg::out_bytes: sig.args[i] = vm::ArgKind::mem_out; break;
         case HelperArg::size: sig.args[i] = vm::ArgKind::size; break;
-        case HelperArg::heap_ptr:
-            // The verifier has no "heap pointer or NULL" kind yet: one byte of
-            // initialised memory is the nearest (the helper checks the arena).
-            sig.args[i] = vm::ArgKind::mem_fixed;
-            sig.fixed_size = 1;
-            break;
+        case HelperArg::heap_ptr: sig.args[i] = vm::ArgKind::heap_or_null; break;
         }
     }
     sig.ret = spec.ret == HelperRet::heap_or_null ? vm::RetKind::heap_or_null : vm::RetKind::number;

@@ -17,7 +17,25 @@ std::string Value::describe() const {
     return "?";
 }
 
+namespace {
+
+// A heap pointer at its object's start, or NULL: after `if (p) {...}` the
+// paths meet with p as the pointer on one side and the number 0 (what the
+// NULL check made of it) on the other. Only at offset 0, where a nullable
+// pointer's two values are exactly "the object" and 0.
+bool is_null_of(const Value& zero, const Value& p) noexcept {
+    return zero.kind == Kind::scalar && zero.num.is_constant() && zero.num.value == 0 && p.kind == Kind::heap &&
+           p.num.is_constant() && p.num.value == 0;
+}
+
+}  // namespace
+
 Value join(const Value& a, const Value& b) noexcept {
+    if (is_null_of(a, b) || is_null_of(b, a)) {
+        Value v = a.kind == Kind::heap ? a : b;
+        v.nullable = true;
+        return v;
+    }
     if (a.kind != b.kind || a.kind == Kind::uninit) {
         Value v;
         v.refused = a.refused || b.refused;

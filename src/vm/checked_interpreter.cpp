@@ -595,6 +595,11 @@ private:
                     }
                     if (!helper_memory(reg, n, kind == ArgKind::mem_in, kind == ArgKind::mem_out)) return false;
                     if (kind == ArgKind::mem_out) outputs.push_back({r_[reg], n});
+                } else if (kind == ArgKind::heap_or_null) {
+                    if (pointer_[reg] && region_of(r_[reg], 1) != Region::heap) {
+                        return fail(pc_, "R" + std::to_string(reg) + " points outside the heap and is passed to " +
+                                             sig->name + " as a heap pointer: an address would leak");
+                    }
                 } else if (kind == ArgKind::mem_fixed) {
                     if (!helper_memory(reg, sig->fixed_size, true, true)) return false;
                     outputs.push_back({r_[reg], sig->fixed_size});

@@ -56,6 +56,14 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
                        "bound it first: if (n > 64) n = 64;");
             continue;
         }
+        if (kind == ArgKind::heap_or_null) {
+            const Value* v = use(s, pc, r, "a helper argument");
+            if (v && v->is_pointer() && v->kind != Kind::heap)
+                report(pc, "(A) passes " + reg(r) + ", " + v->describe() + ", where " + name +
+                               " expects a heap pointer: the host would see an address",
+                       "pass what a heap helper returned, or NULL");
+            continue;
+        }
         // A buffer: its size is fixed, or the next argument's proven maximum.
         std::uint64_t max_size = sig.fixed_size, min_size = sig.fixed_size;
         if (kind != ArgKind::mem_fixed) {

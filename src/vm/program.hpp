@@ -65,6 +65,9 @@ enum class ArgKind : std::uint8_t {
     mem_fixed,  // readable and writable memory of `fixed_size` bytes, initialised (legacy buffers)
     size,       // the byte count of the previous mem_in/mem_out argument: a scalar
                 // with a proven upper bound of at most max_helper_size
+    heap_or_null,  // what a heap_or_null helper returned, NULL included (ctx_free's
+                   // argument): a heap pointer or a number, never a pointer into another
+                   // region (its address would leak); the helper checks it lies in the arena
 };
 
 enum class RetKind : std::uint8_t {

@@ -19,7 +19,7 @@ namespace {
 using namespace test;
 using namespace isa;
 
-enum Helper : std::int32_t { get_number, set_state_buf, read_into, ctx_malloc, get_fixed, get_attr };
+enum Helper : std::int32_t { get_number, set_state_buf, read_into, ctx_malloc, get_fixed, get_attr, ctx_free };
 
 VerifyOptions options() {
     VerifyOptions o;
@@ -48,6 +48,7 @@ VerifyOptions options() {
     a.ret = RetKind::heap_or_null;
     a.ret_size = 8;
     o.helpers.push_back(a);
+    o.helpers.push_back(sig("ctx_free", {ArgKind::heap_or_null}));
     return o;
 }
 
@@ -283,6 +284,24 @@ TEST(Verifier, ReadOnlyData) {
     // a constant load from read-only data is known exactly: 0x08070605 >> 24 == 8, a valid ctx offset
     EXPECT_ACCEPTED(check(code({lddw_rodata(2, 0), ldx(W, 3, 2, 4), alu64_imm(alu_rsh, 3, 24), mov64_reg(4, 1),
                                 alu64_reg(alu_add, 4, 3), ldx(DW, 0, 4, 0), exit_()}), {0}, ro));
+}
+
+TEST(Verifier, HeapPointerArguments) {
+    // what a heap helper returned, NULL not excluded, and a plain number: fine
+    EXPECT_ACCEPTED(check(code({call_helper(get_attr), mov64_reg(1, 0), call_helper(ctx_free), mov64_imm(0, 0),
+                                exit_()})));
+    EXPECT_ACCEPTED(check(code({mov64_imm(1, 0), call_helper(ctx_free), mov64_imm(0, 0), exit_()})));
+    // p after `if (p) {...}`: the pointer on one path, 0 on the other, so a nullable pointer again
+    auto joined = check(code({call_helper(get_attr), mov64_reg(6, 0), jmp_imm(jmp_jeq, 6, 0, 1), ldx(DW, 2, 6, 0),
+                              mov64_reg(1, 6), call_helper(ctx_free), mov64_imm(0, 0), exit_()}));
+    EXPECT_ACCEPTED(joined);
+    // ... which must be checked again before it is used
+    EXPECT_TRUE(refused(check(code({call_helper(get_attr), mov64_reg(6, 0), jmp_imm(jmp_jeq, 6, 0, 1),
+                                    ldx(DW, 2, 6, 0), ldx(DW, 0, 6, 0), exit_()})), 4, "NULL"));
+    // a stack or context pointer would show the host an address
+    EXPECT_TRUE(refused(check(code({mov64_reg(1, 10), alu64_imm(alu_add, 1, -8), call_helper(ctx_free),
+                                    mov64_imm(0, 0), exit_()})), 2, "expects a heap pointer"));
+    EXPECT_TRUE(refused(check(code({call_helper(ctx_free), mov64_imm(0, 0), exit_()})), 0, "expects a heap pointer"));
 }
 
 TEST(Verifier, HeapPointers) {
