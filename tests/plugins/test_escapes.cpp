@@ -11,7 +11,7 @@
 //            sequential ifs, a bounded loop, the heap
 #include "test_support.hpp"
 
-#include "bpf_elf_writer.hpp"
+#include "elf_writer.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -42,7 +42,7 @@ protected:
     // Loads a plugin (raw code in an object, or a built one) and runs it once.
     LoadResult load_code(const std::vector<Insn>& code) {
         const std::string f = file("raw.o");
-        write_bytes(f, bpf_object(code, "plugin/raw"));
+        write_file(f, bpf_object(code, "plugin/raw"));
         return rt.load(f, "plugin/raw");
     }
     std::uint64_t run_once(const ProgramPtr& p, std::initializer_list<Arg> args = {}) {
@@ -131,7 +131,7 @@ TEST_P(Escapes, DivAndModOfARegisterByItself) {
 
 // A good clang object, mangled the three ways that made our check and
 // librte_bpf resolve different helpers. The one loader refuses each.
-std::vector<unsigned char> count_updates_bytes() { return read_bytes(shipped("count_updates.o")); }
+std::vector<unsigned char> count_updates_bytes() { return read_file(shipped("count_updates.o")); }
 
 Elf64_Shdr* sections_of(std::vector<unsigned char>& b) {
     auto* eh = reinterpret_cast<Elf64_Ehdr*>(b.data());
@@ -150,7 +150,7 @@ TEST_P(Escapes, ARelocationTableLinkedToSomethingElseThanTheSymbolTable) {
     ASSERT_GT(rel, 0);
     ASSERT_GT(symtab, 0);
     sections_of(b)[rel].sh_link = sections_of(b)[symtab].sh_link;  // the string table
-    write_bytes(file("rel_link.o"), b);
+    write_file(file("rel_link.o"), b);
     LoadResult r = rt.load(file("rel_link.o"), "plugin/count_updates");
     ASSERT_FALSE(r);
     EXPECT_NE(r.error().message.find("is not the symbol table"), std::string::npos) << r.error().to_string();
@@ -161,7 +161,7 @@ TEST_P(Escapes, SymbolNamesFromAnotherTable) {
     const int symtab = section_index(b, SHT_SYMTAB), rel = section_index(b, SHT_REL);
     ASSERT_GT(symtab, 0);
     sections_of(b)[symtab].sh_link = static_cast<std::uint32_t>(rel);  // not a string table
-    write_bytes(file("sym_names.o"), b);
+    write_file(file("sym_names.o"), b);
     LoadResult r = rt.load(file("sym_names.o"), "plugin/count_updates");
     ASSERT_FALSE(r);
     EXPECT_NE(r.error().message.find("is not a string table"), std::string::npos) << r.error().to_string();
@@ -172,7 +172,7 @@ TEST_P(Escapes, SectionHeaderZeroTypedAsRelocations) {
     const int rel = section_index(b, SHT_REL);
     ASSERT_GT(rel, 0);
     sections_of(b)[0] = sections_of(b)[rel];  // a second relocation table, at index 0
-    write_bytes(file("shdr0.o"), b);
+    write_file(file("shdr0.o"), b);
     LoadResult r = rt.load(file("shdr0.o"), "plugin/count_updates");
     ASSERT_FALSE(r);
     EXPECT_NE(r.error().message.find("it must be SHT_NULL"), std::string::npos) << r.error().to_string();

@@ -5,6 +5,8 @@
 // lays them out as clang does: ELF header, section contents, .symtab,
 // .strtab, .shstrtab, one .rel<name> per relocated section, then the section
 // table. The patch_* helpers then corrupt one field of the result.
+// bpf_object() is the short form for raw bytecode a runtime test wants to
+// load: code sections and one global function symbol, nothing else.
 //
 //   test::ElfBuilder b;
 //   auto text = b.code("xbgp/x", {test::lddw(1, 0), test::call(-1), test::exit_insn()});
@@ -13,6 +15,7 @@
 //   b.relocate(text, 0, 1, b.section_symbol(ro));
 //   b.relocate(text, 2, 10, b.undefined("log_msg"));
 //   std::vector<std::uint8_t> bytes = b.bytes();
+//   write_file(path, test::bpf_object({test::mov64_imm(0, 7), test::exit_insn()}, "plugin/raw"));
 #pragma once
 
 #include "isa.hpp"
@@ -38,12 +41,32 @@ inline Insn insn(std::uint8_t code, unsigned dst, unsigned src, std::int16_t off
 inline Insn mov64_imm(unsigned dst, std::int32_t imm) { return insn(0xb7, dst, 0, 0, imm); }
 inline Insn mov64_reg(unsigned dst, unsigned src) { return insn(0xbf, dst, src, 0, 0); }
 inline Insn add64_imm(unsigned dst, std::int32_t imm) { return insn(0x07, dst, 0, 0, imm); }
+inline Insn alu64_reg(std::uint8_t op, unsigned dst, unsigned src) { return insn(0x07 | 0x08 | op, dst, src, 0, 0); }
+inline Insn alu64_imm(std::uint8_t op, unsigned dst, std::int32_t imm) { return insn(0x07 | op, dst, 0, 0, imm); }
+inline Insn ldx(std::uint8_t size, unsigned dst, unsigned src, std::int16_t off) {
+    return insn(0x61 | size, dst, src, off, 0);
+}
+inline Insn stx(std::uint8_t size, unsigned dst, unsigned src, std::int16_t off) {
+    return insn(0x63 | size, dst, src, off, 0);
+}
+inline Insn jmp_imm(std::uint8_t op, unsigned dst, std::int32_t imm, std::int16_t off) {
+    return insn(0x05 | op, dst, 0, off, imm);
+}
+inline Insn jmp_reg(std::uint8_t op, unsigned dst, unsigned src, std::int16_t off) {
+    return insn(0x05 | 0x08 | op, dst, src, off, 0);
+}
+inline Insn ja(std::int16_t off) { return insn(0x05, 0, 0, off, 0); }
 inline Insn call(std::int32_t imm, unsigned src = 1) { return insn(0x85, 0, src, 0, imm); }
 inline Insn call_helper(std::int32_t index) { return insn(0x85, 0, 0, 0, index); }
 inline Insn exit_insn() { return insn(0x95, 0, 0, 0, 0); }
 // The two slots of an LDDW of `imm` (src 0 unless given).
 inline Insn lddw(unsigned dst, std::int32_t low, unsigned src = 0) { return insn(0x18, dst, src, 0, low); }
 inline Insn lddw_high(std::int32_t high = 0) { return insn(0, 0, 0, 0, high); }
+// Operand sizes (ldx/stx), ALU operations and jump conditions.
+constexpr std::uint8_t sz_w = 0x00, sz_h = 0x08, sz_b = 0x10, sz_dw = 0x18;
+constexpr std::uint8_t op_add = 0x00, op_sub = 0x10, op_mul = 0x20, op_div = 0x30, op_and = 0x50, op_lsh = 0x60,
+                       op_mod = 0x90, op_mov = 0xb0;
+constexpr std::uint8_t jeq = 0x10, jgt = 0x20, jge = 0x30, jne = 0x50, jlt = 0xa0, jle = 0xb0;
 
 class ElfBuilder {
 public:
@@ -243,6 +266,28 @@ private:
     std::vector<Reloc> relocs_;
 };
 
+// A code section for bpf_object(): PROGBITS, alloc + exec unless told.
+struct CodeSection {
+    std::string name;
+    std::vector<Insn> code;
+    std::uint64_t flags = ElfBuilder::code_flags;
+};
+
+// The code sections (in order) and one global function `symbol` covering
+// the first of them: what clang writes for a plugin, minus everything
+// optional.
+inline std::vector<std::uint8_t> bpf_object(const std::vector<CodeSection>& sections,
+                                            const std::string& symbol = "raw") {
+    ElfBuilder b;
+    for (const CodeSection& s : sections) b.code(s.name, s.code, s.flags);
+    b.global_function(symbol, 1, 0, sections.empty() ? 0 : sections[0].code.size());
+    return b.bytes();
+}
+inline std::vector<std::uint8_t> bpf_object(const std::vector<Insn>& code, const std::string& section,
+                                            const std::string& symbol = "raw") {
+    return bpf_object(std::vector<CodeSection>{{section, code}}, symbol);
+}
+
 // ---- reading and corrupting an object's headers (memcpy: no alignment assumed)
 
 inline Elf64_Ehdr read_ehdr(const std::vector<std::uint8_t>& b) {
@@ -306,6 +351,11 @@ void patch_rel(std::vector<std::uint8_t>& b, std::string_view rel_section, std::
 inline std::vector<std::uint8_t> read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+inline void write_file(const std::string& path, const std::vector<std::uint8_t>& bytes) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
 }
 
 }  // namespace mempool::test
