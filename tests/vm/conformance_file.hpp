@@ -22,6 +22,10 @@
 //   std::vector<std::uint8_t> mem = c.memory;   // a writable copy per run
 //   vm::RunContext rc{.r1 = (std::uintptr_t)mem.data(), .r2 = mem.size()};
 //
+// A test suite runs every file of a folder with
+// INSTANTIATE_TEST_SUITE_P(..., ValuesIn(files_in(dir)), ...) named by
+// test_name(), and compares R0 as hex() strings.
+//
 // hand_verified() fills a VerifiedProgram the way the verifier would for a
 // raw-mode program, without verifying anything: functions found from the
 // local calls, a 512-byte frame each, no flags, no instruction bound. It is
@@ -32,8 +36,10 @@
 #include "program.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -232,6 +238,25 @@ inline std::vector<std::filesystem::path> files_in(const std::filesystem::path& 
     }
     std::sort(out.begin(), out.end());
     return out;
+}
+
+// The name a file's test gets in a suite parameterised over files_in(): the
+// file's stem with every character gtest refuses in a name made '_', so
+// --gtest_filter='*sdiv64*' picks a family.
+inline std::string test_name(const std::filesystem::path& file) {
+    std::string name = file.stem().string();
+    for (char& ch : name) {
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+    }
+    return name;
+}
+
+// A 64-bit value as 0x..., for comparing R0 with -- result: a mismatch then
+// prints as the bit patterns the files are written in.
+inline std::string hex(std::uint64_t v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+    return buf;
 }
 
 // A VerifiedProgram as the verifier would make it for a raw-mode run over

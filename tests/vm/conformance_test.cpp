@@ -23,12 +23,6 @@
 namespace mempool::vm {
 namespace {
 
-std::string hex(std::uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
-}
-
 class Conformance : public ::testing::TestWithParam<std::filesystem::path> {};
 
 TEST_P(Conformance, Interpreter) {
@@ -43,7 +37,7 @@ TEST_P(Conformance, Interpreter) {
     rc.r2 = mem.size();
     const std::uint64_t r0 = interpret(p, {}, rc);
     EXPECT_FALSE(rc.aborted()) << "aborted at pc " << rc.abort_pc;
-    EXPECT_EQ(hex(r0), hex(*c.result)) << c.asm_text;
+    EXPECT_EQ(conformance::hex(r0), conformance::hex(*c.result)) << c.asm_text;
 
     std::vector<std::uint8_t> mem_checked = c.memory;
     RunContext rc_checked;
@@ -51,7 +45,7 @@ TEST_P(Conformance, Interpreter) {
     rc_checked.r2 = mem_checked.size();
     const CheckedResult checked = interpret_checked(p, {}, rc_checked, mem_checked.size());
     EXPECT_FALSE(checked.violation.has_value()) << checked.violation->to_string() << "\n" << c.asm_text;
-    EXPECT_EQ(hex(checked.value), hex(*c.result));
+    EXPECT_EQ(conformance::hex(checked.value), conformance::hex(*c.result));
     EXPECT_GT(checked.executed, 0u);
     EXPECT_EQ(mem_checked, mem);
 }
@@ -60,11 +54,7 @@ std::vector<std::filesystem::path> suite_files() { return conformance::files_in(
 
 INSTANTIATE_TEST_SUITE_P(Files, Conformance, ::testing::ValuesIn(suite_files()),
                          [](const ::testing::TestParamInfo<std::filesystem::path>& info) {
-                             std::string name = info.param.stem().string();
-                             for (char& ch : name) {
-                                 if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-                             }
-                             return name;
+                             return conformance::test_name(info.param);
                          });
 
 TEST(ConformanceSuite, HasTheCases) {

@@ -12,7 +12,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cctype>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -23,12 +22,6 @@
 
 namespace mempool::vm {
 namespace {
-
-std::string hex(std::uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
-}
 
 class JitConformance : public ::testing::TestWithParam<std::filesystem::path> {};
 
@@ -46,11 +39,11 @@ TEST_P(JitConformance, MatchesResultAndInterpreter) {
         RunContext rc{.r1 = reinterpret_cast<std::uintptr_t>(mem.data()), .r2 = mem.size()};
         const std::uint64_t r0 = (*jit.code)(rc);
         EXPECT_FALSE(rc.aborted());
-        EXPECT_EQ(hex(r0), hex(*c.result)) << c.asm_text;
+        EXPECT_EQ(conformance::hex(r0), conformance::hex(*c.result)) << c.asm_text;
 
         std::vector<std::uint8_t> mem_interp = c.memory;
         RunContext rc_interp{.r1 = reinterpret_cast<std::uintptr_t>(mem_interp.data()), .r2 = mem_interp.size()};
-        EXPECT_EQ(hex(r0), hex(interpret(p, {}, rc_interp)));
+        EXPECT_EQ(conformance::hex(r0), conformance::hex(interpret(p, {}, rc_interp)));
         EXPECT_EQ(mem, mem_interp);
     }
 }
@@ -59,11 +52,7 @@ std::vector<std::filesystem::path> suite_files() { return conformance::files_in(
 
 INSTANTIATE_TEST_SUITE_P(Files, JitConformance, ::testing::ValuesIn(suite_files()),
                          [](const ::testing::TestParamInfo<std::filesystem::path>& info) {
-                             std::string name = info.param.stem().string();
-                             for (char& ch : name) {
-                                 if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-                             }
-                             return name;
+                             return conformance::test_name(info.param);
                          });
 
 TEST(JitConformanceSuite, HasTheCases) { EXPECT_GE(suite_files().size(), 100u); }
