@@ -15,67 +15,12 @@
 #include <vector>
 
 #include "byte_source.hpp"
+#include "compressed_files.hpp"
 #include "read_ahead.hpp"
 #include "sample.hpp"
 
 namespace mempool::bgp::test {
 namespace {
-
-class TempFile {
-public:
-    explicit TempFile(const std::vector<std::uint8_t>& bytes)
-        : path_(std::filesystem::temp_directory_path() /
-                ("mempool_byte_source_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++))) {
-        std::FILE* f = std::fopen(path_.c_str(), "wb");
-        EXPECT_NE(f, nullptr);
-        if (!f) return;
-        EXPECT_EQ(std::fwrite(bytes.data(), 1, bytes.size(), f), bytes.size());
-        std::fclose(f);
-    }
-    ~TempFile() { std::filesystem::remove(path_); }
-    TempFile(const TempFile&) = delete;
-    TempFile& operator=(const TempFile&) = delete;
-    [[nodiscard]] std::string str() const { return path_.string(); }
-
-private:
-    static inline int counter_ = 0;
-    std::filesystem::path path_;
-};
-
-std::vector<std::uint8_t> gzip_member(const std::uint8_t* in, std::size_t n) {
-    z_stream z{};
-    EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-    std::vector<std::uint8_t> out(deflateBound(&z, n) + 64);
-    z.next_in = const_cast<std::uint8_t*>(in);
-    z.avail_in = static_cast<uInt>(n);
-    z.next_out = out.data();
-    z.avail_out = static_cast<uInt>(out.size());
-    EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-    out.resize(z.total_out);
-    deflateEnd(&z);
-    return out;
-}
-
-// `in` compressed as consecutive gzip members of `member` input bytes each.
-std::vector<std::uint8_t> gzip_members(const std::vector<std::uint8_t>& in, std::size_t member) {
-    std::vector<std::uint8_t> out;
-    for (std::size_t pos = 0; pos < in.size(); pos += member) {
-        const auto m = gzip_member(in.data() + pos, std::min(member, in.size() - pos));
-        out.insert(out.end(), m.begin(), m.end());
-    }
-    return out;
-}
-
-std::vector<std::uint8_t> bzip2_bytes(const std::vector<std::uint8_t>& in) {
-    unsigned len = static_cast<unsigned>(in.size() + in.size() / 100 + 600);
-    std::vector<std::uint8_t> out(len);
-    EXPECT_EQ(BZ2_bzBuffToBuffCompress(reinterpret_cast<char*>(out.data()), &len,
-                                       const_cast<char*>(reinterpret_cast<const char*>(in.data())),
-                                       static_cast<unsigned>(in.size()), 9, 0, 0),
-              BZ_OK);
-    out.resize(len);
-    return out;
-}
 
 const std::vector<std::uint8_t>& mrt_stream() {
     static const std::vector<std::uint8_t> s = sample_stream(SampleOptions{4, 12000, 3000, 3});

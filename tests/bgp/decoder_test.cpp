@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bgp_message.hpp"
+#include "compressed_files.hpp"
 #include "mrt_writer.hpp"
 #include "path_attributes.hpp"
 #include "sample.hpp"
@@ -550,51 +551,6 @@ TEST(Nlri, TrailingBitsMaskedAndAddPathIds) {
 
 // --- Compression, detected by magic bytes --------------------------------
 
-class TempFile {
-public:
-    explicit TempFile(const std::string& suffix)
-        : path_(std::filesystem::temp_directory_path() /
-                ("mempool_bgp_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++) + suffix)) {}
-    ~TempFile() { std::filesystem::remove(path_); }
-    [[nodiscard]] std::string str() const { return path_.string(); }
-
-private:
-    static inline int counter_ = 0;
-    std::filesystem::path path_;
-};
-
-void write_file(const std::string& path, const std::vector<std::uint8_t>& b) {
-    std::FILE* f = std::fopen(path.c_str(), "wb");
-    ASSERT_NE(f, nullptr);
-    ASSERT_EQ(std::fwrite(b.data(), 1, b.size(), f), b.size());
-    std::fclose(f);
-}
-
-std::vector<std::uint8_t> gzip_bytes(const std::vector<std::uint8_t>& in) {
-    z_stream z{};
-    EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-    std::vector<std::uint8_t> out(deflateBound(&z, in.size()) + 64);
-    z.next_in = const_cast<std::uint8_t*>(in.data());
-    z.avail_in = static_cast<uInt>(in.size());
-    z.next_out = out.data();
-    z.avail_out = static_cast<uInt>(out.size());
-    EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-    out.resize(z.total_out);
-    deflateEnd(&z);
-    return out;
-}
-
-std::vector<std::uint8_t> bzip2_bytes(const std::vector<std::uint8_t>& in) {
-    unsigned len = static_cast<unsigned>(in.size() + in.size() / 100 + 600);
-    std::vector<std::uint8_t> out(len);
-    EXPECT_EQ(BZ2_bzBuffToBuffCompress(reinterpret_cast<char*>(out.data()), &len,
-                                       const_cast<char*>(reinterpret_cast<const char*>(in.data())),
-                                       static_cast<unsigned>(in.size()), 9, 0, 0),
-              BZ_OK);
-    out.resize(len);
-    return out;
-}
-
 TEST(Compression, PlainGzipBzip2AndConcatenatedMembersReplayAlike) {
     const auto stream = sample_stream(SampleOptions{4, 3000, 800, 3});
     const ReplayReport ref = replay_bytes(stream);
@@ -609,8 +565,7 @@ TEST(Compression, PlainGzipBzip2AndConcatenatedMembersReplayAlike) {
         {".mrt", stream}, {".mrt.whatever", gzip_bytes(stream)}, {".bin", bzip2_bytes(stream)}, {".gz", gz2}, {".bz2", bz2}};
     for (const auto& [suffix, bytes] : forms) {
         SCOPED_TRACE(suffix);
-        TempFile f(suffix);
-        write_file(f.str(), bytes);
+        TempFile f(bytes, suffix);
         Replay r;
         ASSERT_TRUE(r.replay_file(f.str()));
         const ReplayReport rep = r.finish();
@@ -624,8 +579,7 @@ TEST(Compression, PlainGzipBzip2AndConcatenatedMembersReplayAlike) {
 TEST(Compression, CorruptGzipIsReportedNotFatal) {
     auto gz = gzip_bytes(sample_stream(SampleOptions{2, 500, 100, 3}));
     gz.resize(gz.size() / 2);
-    TempFile f(".gz");
-    write_file(f.str(), gz);
+    TempFile f(gz, ".gz");
     Replay r;
     ASSERT_TRUE(r.replay_file(f.str()));
     const ReplayReport rep = r.finish();
