@@ -9,17 +9,7 @@
 
 #include "mempool/mempool.h"
 
-static int passed, failed;
-
-#define CHECK(cond)                                                      \
-    do {                                                                 \
-        if (cond) {                                                      \
-            ++passed;                                                    \
-        } else {                                                         \
-            ++failed;                                                    \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                \
-    } while (0)
+#include "check.h"
 
 /* The specification's string example, with its cleanup. */
 struct string {
@@ -190,6 +180,5 @@ int main(void) {
     test_whole_pool_iteration();
     test_list_removal();
     test_list_by_index();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return check_summary();
 }

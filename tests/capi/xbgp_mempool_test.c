@@ -15,17 +15,7 @@
 
 #include "mempool/xbgp_mempool.h"
 
-static int passed, failed;
-
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (cond) {                                                                  \
-            ++passed;                                                                \
-        } else {                                                                     \
-            ++failed;                                                                \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                            \
-    } while (0)
+#include "check.h"
 
 enum { KEY_INTS = 1, KEY_RAW, KEY_U64, KEY_U16, KEY_TRIPLE };
 
@@ -340,6 +330,5 @@ int main(void) {
     cleanups_per_element();
     hash_of_contents();
     libxbgp_iterator_spelling();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return check_summary();
 }
