@@ -56,8 +56,12 @@ struct Program {
 
 // ---- what the verifier needs to know ---------------------------------------
 
-// How a helper argument is checked. The size of a memory argument is the
-// value of the argument that follows it, which must be of kind `size`.
+// How a helper argument is checked. The size of a mem_in/mem_out argument is
+// the value of the argument that follows it, which must be of kind `size`;
+// that of a mem_in_rt/mem_out_rt argument is argument size_arg[i] (the next
+// one when -1), of kind size_rt. Kinds after heap_or_null exist for the
+// xBGP plugin API (src/plugins/xbgp/helper_signatures.hpp), whose helpers
+// take C structures, strings and lengths known only at run time.
 enum class ArgKind : std::uint8_t {
     number,     // any initialised scalar (never a pointer: that would leak an address)
     mem_in,     // readable memory, every byte initialised; size in the next argument
@@ -68,13 +72,38 @@ enum class ArgKind : std::uint8_t {
     heap_or_null,  // what a heap_or_null helper returned, NULL included (ctx_free's
                    // argument): a heap pointer or a number, never a pointer into another
                    // region (its address would leak); the helper checks it lies in the arena
+                   // (a number may be a heap address read from memory: heap_address())
+    size_rt,    // the byte count of a mem_in_rt/mem_out_rt argument, known only at run
+                // time: any number; the executor checks the buffer before the call
+    mem_in_rt,  // readable memory of size_rt bytes: the verifier proves what it can and
+                // flags the call (flag_helper_check); the executor stops the run if the
+                // buffer leaves its region (heap: the arena; stack, rodata, ctx: the bytes
+                // the verifier proved usable after the pointer, for mem_in initialised ones)
+    mem_out_rt, // writable memory of size_rt bytes, checked likewise; nothing becomes
+                // initialised on the stack but what the size's proven minimum covers
+    in_fixed,   // readable memory of arg_size[i] bytes, every one initialised
+    in_fixed_or_null,  // the same, or the number 0 (an optional argument)
+    out_fixed,  // writable memory of arg_size[i] bytes, initialised by the call
+    obj_in,     // a structure of at least arg_size[i] readable, initialised bytes whose
+                // true size is in the structure (a flexible array: path_attribute): the
+                // helper reads past arg_size[i] only inside the run's regions (RunContext)
+    obj_out,    // the same for a structure the helper fills (vrf_info and its name)
+    str_in,     // a NUL-terminated string: a pointer to at least one readable byte; the
+                // helper reads up to the NUL or the end of the pointer's region, never past
+    ptr_struct_in,  // readable, initialised memory of arg_size[i] bytes that may hold
+                    // pointers the plugin stored (struct vargs, struct bgp_message): the
+                    // helper follows each only after checking it against the run's regions;
+                    // the plugin cannot read a stored pointer back as a number, so nothing leaks
 };
 
 enum class RetKind : std::uint8_t {
     number,        // a scalar in R0
     heap_or_null,  // a pointer into the calling plugin's heap, or 0; the
                    // object's size is ret_size, or the value of argument
-                   // ret_size_arg (its proven minimum) when that is >= 0
+                   // ret_size_arg (its proven minimum) when that is >= 0.
+                   // The size is a minimum: accesses past it are checked
+                   // against the arena at run time (flexible arrays)
+    first_arg,     // R1 as it was passed (ebpf_memcpy returns its destination)
 };
 
 inline constexpr std::uint32_t max_helper_size = 1u << 16;
@@ -87,6 +116,8 @@ struct HelperSignature {
     RetKind ret = RetKind::number;
     std::uint32_t ret_size = 0;
     std::int8_t ret_size_arg = -1;
+    std::array<std::uint32_t, 5> arg_size{};  // bytes, for in_fixed, out_fixed, obj_*, ptr_struct_in
+    std::array<std::int8_t, 5> size_arg{-1, -1, -1, -1, -1};  // mem_*_rt: its size_rt argument (-1: the next)
 };
 
 // The memory a run is given, as the verifier must assume it.
