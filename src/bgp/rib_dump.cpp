@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include "xbgp/route_attributes.hpp"
+
 namespace mempool::bgp {
 namespace {
 
@@ -278,6 +280,15 @@ nlohmann::json route_json(const PrefixRoutes& prefix, const Route& route, const 
         pool.push_back(std::move(o));
     }
     j["pool"] = std::move(pool);
+    // Path attributes xBGP plugins set or added (set_attr, add_attr), kept in
+    // the pool under xbgp::attribute_key(code): shown decoded as well.
+    json plugin_attributes = json::array();
+    for (const mempool::EntryView& e : route.pool) {
+        xbgp::WireAttribute a;
+        if (e.kind == mempool::Kind::value && xbgp::stored_attribute(e.key, e.bytes, a))
+            plugin_attributes.push_back({{"code", a.code}, {"flags", a.flags}, {"value", hex(a.value)}});
+    }
+    if (!plugin_attributes.empty()) j["plugin_attributes"] = std::move(plugin_attributes);
     return j;
 }
 

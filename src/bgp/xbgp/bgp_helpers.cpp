@@ -1,0 +1,258 @@
+// bgp_helpers.cpp: the xBGP BGP helpers (see bgp_helpers.hpp).
+//
+// Each helper is called from plugin code: it never throws, checks every
+// pointer the plugin gives (in_plugin_heap), and returns only pointers into
+// the plugin's heap (heap_objects.hpp) or 0.
+#include "bgp_helpers.hpp"
+
+#include <cstring>
+
+#include "call_context.hpp"
+#include "heap_objects.hpp"
+#include "layouts.hpp"
+#include "plugin_memory.hpp"
+#include "route_attributes.hpp"
+
+namespace mempool::bgp::xbgp {
+namespace {
+
+using u64 = std::uint64_t;
+constexpr u64 kFail = static_cast<u64>(-1);  // int -1 as the plugin reads it (32-bit compare)
+
+CallContext* context() noexcept {
+    const mempool::CallFrame* f = mempool::current_call();
+    return f != nullptr ? static_cast<CallContext*>(f->scope.user) : nullptr;
+}
+
+u64 ptr(const void* p) noexcept { return reinterpret_cast<u64>(p); }
+
+const RouteRef* route_of_type(const CallContext& c, u64 type) noexcept {
+    if (type == kRouteTypeNew) return c.new_route ? c.new_route : c.route;
+    if (type == kRouteTypeOld) return c.old_route;
+    return nullptr;
+}
+
+// The attribute `code` of `r` (plugin-stored first), or nullptr.
+const WireAttribute* find_attribute(CallContext& c, const RouteRef& r, std::uint8_t code) noexcept {
+    if (c.scratch == nullptr) return nullptr;
+    try {
+        if (!c.scratch->build(r.path_attributes, r.pool)) return nullptr;
+    } catch (...) {  // std::bad_alloc
+        return nullptr;
+    }
+    return c.scratch->find(code);
+}
+
+u64 attribute_copy(CallContext& c, const RouteRef* r, std::uint8_t code) noexcept {
+    if (r == nullptr) return 0;
+    const WireAttribute* a = find_attribute(c, *r, code);
+    return a != nullptr ? ptr(write_attribute(plugin_heap(), a->code, a->flags, a->value)) : 0;
+}
+
+// Reads a struct path_attribute the plugin built; false if it is not
+// wholly inside its heap.
+bool read_plugin_attribute(u64 address, WireAttribute& out) noexcept {
+    if (!in_plugin_heap(address, sizeof(PathAttributeHeader))) return false;
+    PathAttributeHeader h;
+    std::memcpy(&h, reinterpret_cast<const void*>(address), sizeof h);
+    if (h.length > 0xffff || !in_plugin_heap(address + sizeof h, h.length)) return false;
+    out.code = h.code;
+    out.flags = h.flags;
+    out.value = Bytes(reinterpret_cast<const std::uint8_t*>(address + sizeof h), h.length);
+    return true;
+}
+
+// Where an attribute set on "the current route" goes.
+mempool::Pool* target_pool(const CallContext& c, const RouteRef* r) noexcept {
+    if (r != nullptr) return r->pool;
+    return c.message_pool;  // bgp_decode_attr
+}
+
+u64 store(const CallContext& c, const RouteRef* r, const WireAttribute& a) noexcept {
+    mempool::Pool* pool = target_pool(c, r);
+    if (pool == nullptr) return kFail;
+    // Flags as the plugin gave them, with the extended-length bit fixed to
+    // what the length needs (the value is stored, not the wire header).
+    std::uint8_t flags = a.flags & static_cast<std::uint8_t>(~0x10u);
+    if (a.value.size() > 255) flags |= 0x10;
+    return store_attribute(*pool, a.code, flags, a.value) ? 0 : kFail;
+}
+
+#define HELPER(name) u64 name(u64 a1, u64 a2, u64 a3, u64 a4, u64 a5) noexcept
+#define UNUSED_ARGS(...) (void)a1, (void)a2, (void)a3, (void)a4, (void)a5
+
+HELPER(h_get_attr) {
+    UNUSED_ARGS();
+    CallContext* c = context();
+    if (c == nullptr || c->attribute == nullptr) return 0;
+    const AttributeRef& a = *c->attribute;
+    return ptr(write_attribute(plugin_heap(), a.code, a.flags, a.value));
+}
+
+HELPER(h_get_attr_from_code) {
+    UNUSED_ARGS();
+    CallContext* c = context();
+    if (c == nullptr) return 0;
+    return attribute_copy(*c, c->current_route(), static_cast<std::uint8_t>(a1));
+}
+
+HELPER(h_get_attr_from_code_by_route) {
+    UNUSED_ARGS();
+    CallContext* c = context();
+    if (c == nullptr) return 0;
+    return attribute_copy(*c, route_of_type(*c, static_cast<std::uint32_t>(a2)), static_cast<std::uint8_t>(a1));
+}
+
+HELPER(h_set_attr) {
+    UNUSED_ARGS();
+    CallContext* c = context();
+    WireAttribute a;
+    if (c == nullptr || !read_plugin_attribute(a1, a)) return kFail;
+    return store(*c, c->current_route(), a);
+}
+
+HELPER(h_set_attr_to_route) {
+    UNUSED_ARGS();
+    CallContext* c = context();
+    WireAttribute a;
+    if (c == nullptr || !read_plugin_attribute(a1, a)) return kFail;
+    const RouteRef* r = route_of_type(*c, static_cast<std::uint32_t>(a2));
+    if (r == nullptr) return kFail;
+    return store(*c, r, a);
+}
+
+HELPER(h_add_attr) {
+    UNUSED_ARGS();
+    CallContext* c = context();
+    const auto length = static_cast<std::uint16_t>(a3);
+    if (c == nullptr || (length != 0 && !in_plugin_heap(a4, length))) return kFail;
+    WireAttribute a;
+    a.code = static_cast<std::uint8_t>(a1);
+    a.flags = static_cast<std::uint8_t>(a2);
+    a.value = Bytes(reinterpret_cast<const std::uint8_t*>(a4), length);
+    return store(*c, c->current_route(), a);
+}
+
+HELPER(h_write_to_buffer) {
+    UNUSED_ARGS();
+    return kFail;  // no receiving-side point encodes a message
+}
+
+PeerData source_of(const CallContext& c, bool& found) noexcept {
+    const PeerData* p = c.peer(c.source_peer);
+    found = p != nullptr;
+    return p ? *p : PeerData{};
+}
+
+HELPER(h_get_src_peer_info) {
+    UNUSED_ARGS();
+    CallContext* c = context();
+    if (c == nullptr) return 0;
+    bool found = false;
+    const PeerData p = source_of(*c, found);
+    if (!found) return 0;
+    return ptr(write_peer_info(plugin_heap(), p, c->local));
+}
+
+HELPER(h_get_peer_info) {
+    UNUSED_ARGS();
+    CallContext* c = context();
+    if (c == nullptr) return 0;
+    bool found = false;
+    const PeerData p = source_of(*c, found);
+    if (!found) return 0;
+    if (a1 != 0) {
+        if (!in_plugin_heap(a1, sizeof(int))) return 0;
+        const int one = 1;
+        std::memcpy(reinterpret_cast<void*>(a1), &one, sizeof one);
+    }
+    return ptr(write_peer_info(plugin_heap(), p, c->local));
+}
+
+HELPER(h_get_prefix) {
+    UNUSED_ARGS();
+    CallContext* c = context();
+    if (c == nullptr) return 0;
+    const RouteRef* r = c->current_route();
+    if (r == nullptr || r->prefix == nullptr) return 0;
+    return ptr(write_prefix(plugin_heap(), *r->prefix));
+}
+
+HELPER(h_get_nexthop) {
+    UNUSED_ARGS();
+    CallContext* c = context();
+    if (c == nullptr) return 0;
+    // pfx NULL: the current route; a prefix: its Loc-RIB route, which a
+    // replay has not selected yet while it runs: the current route if it
+    // is that prefix, else unknown.
+    const RouteRef* r = c->current_route();
+    if (r == nullptr || r->prefix == nullptr) return 0;
+    if (a1 != 0) {
+        if (!in_plugin_heap(a1, sizeof(UbpfPrefix))) return 0;
+        UbpfPrefix want;
+        std::memcpy(&want, reinterpret_cast<const void*>(a1), sizeof want);
+        UbpfPrefix have;
+        fill_prefix(have, *r->prefix);
+        if (want.afi != have.afi || want.prefixlen != have.prefixlen ||
+            std::memcmp(want.u, have.u, sizeof have.u) != 0)
+            return 0;
+    }
+    return ptr(write_nexthop(plugin_heap()));
+}
+
+HELPER(h_get_route_info) {
+    UNUSED_ARGS();
+    CallContext* c = context();
+    if (c == nullptr) return 0;
+    const RouteRef* r = c->current_route();
+    if (r == nullptr) return 0;
+    return ptr(write_route_info(plugin_heap(), r->uptime, 0));
+}
+
+HELPER(h_get_bgp_route) {
+    UNUSED_ARGS();
+    CallContext* c = context();
+    if (c == nullptr || c->scratch == nullptr) return 0;
+    const RouteRef* r = route_of_type(*c, static_cast<std::uint32_t>(a1));
+    if (r == nullptr || r->prefix == nullptr) return 0;
+    const PeerData* peer = c->peer(r->peer);
+    if (peer == nullptr) return 0;
+    try {
+        if (!c->scratch->build(r->path_attributes, r->pool)) return 0;
+    } catch (...) {
+        return 0;
+    }
+    return ptr(write_bgp_route(plugin_heap(), *r->prefix, c->scratch->list(), *peer, c->local, r->uptime));
+}
+
+#undef HELPER
+#undef UNUSED_ARGS
+
+constexpr HelperArg N = HelperArg::number;
+constexpr HelperArg P = HelperArg::heap_ptr;
+constexpr HelperRet R = HelperRet::heap_or_null;
+
+}  // namespace
+
+std::span<const mempool::HelperSpec> bgp_helpers() noexcept {
+    // Pointer results: the size given is the fixed part the verifier may
+    // assume; the rest (a path_attribute's value) is checked at run time.
+    static const mempool::HelperSpec table[] = {
+        {"get_attr", &h_get_attr, 0, {}, R, sizeof(PathAttributeHeader)},
+        {"get_attr_from_code", &h_get_attr_from_code, 1, {N}, R, sizeof(PathAttributeHeader)},
+        {"get_attr_from_code_by_route", &h_get_attr_from_code_by_route, 2, {N, N}, R, sizeof(PathAttributeHeader)},
+        {"set_attr", &h_set_attr, 1, {P}},
+        {"set_attr_to_route", &h_set_attr_to_route, 2, {P, N}},
+        {"add_attr", &h_add_attr, 4, {N, N, N, P}},
+        {"write_to_buffer", &h_write_to_buffer, 2, {P, N}},
+        {"get_peer_info", &h_get_peer_info, 1, {P}, R, sizeof(PeerInfo)},
+        {"get_src_peer_info", &h_get_src_peer_info, 0, {}, R, sizeof(PeerInfo)},
+        {"get_prefix", &h_get_prefix, 0, {}, R, sizeof(UbpfPrefix)},
+        {"get_nexthop", &h_get_nexthop, 1, {P}, R, sizeof(UbpfNexthop)},
+        {"get_route_info", &h_get_route_info, 0, {}, R, sizeof(RteInfo)},
+        {"get_bgp_route", &h_get_bgp_route, 1, {N}, R, sizeof(BgpRoute)},
+    };
+    return table;
+}
+
+}  // namespace mempool::bgp::xbgp

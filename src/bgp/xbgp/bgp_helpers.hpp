@@ -1,0 +1,36 @@
+// bgp_helpers.hpp: the BGP helpers of the xBGP API over mempool-bgp's data.
+//
+// | helper                                | at                       | gives (a copy in the plugin's heap, or NULL/-1) |
+// | get_attr()                            | bgp_decode_attr          | the attribute as received (unknown codes too)  |
+// | get_attr_from_code(code)              | filters, decision steps  | the current route's attribute `code`           |
+// | get_attr_from_code_by_route(code, t)  | decision steps           | the same for route t (BGP_ROUTE_TYPE_NEW/OLD)  |
+// | set_attr(attr)                        | decode, filters, decision| stores attr in the current route's pool: 0/-1  |
+// | set_attr_to_route(attr, t)            | decision steps           | the same on route t                            |
+// | add_attr(code, flags, len, data)      | decode, filters          | as set_attr, from its fields: 0/-1             |
+// | write_to_buffer(p, n)                 | (encoding points only)   | -1: a receiving speaker encodes nothing        |
+// | get_peer_info(&n)                     | everywhere               | the peer concerned (the source), n = 1         |
+// | get_src_peer_info()                   | everywhere               | the peer the message/route came from, with the |
+// |                                       |                          | local speaker linked as local_bgp_session      |
+// | get_prefix()                          | filters, decision steps  | the current route's prefix                     |
+// | get_nexthop(pfx)                      | filters, decision steps  | ubpf_nexthop of the current route (no IGP: 0s) |
+// | get_route_info()                      | filters, decision steps  | uptime on the replay clock, type BGP           |
+// | get_bgp_route(t)                      | decision steps, filters  | a bgp_route with attributes and peer           |
+//
+// "Current route": the route being filtered, or a decision step's new route.
+// At bgp_decode_attr there is no route yet: set_attr/add_attr store in the
+// message's pool, which the host copies into each route the UPDATE
+// announces. Every helper finds its data through the CallContext the point
+// put in CallScope::user (call_context.hpp); outside a BGP point they return
+// NULL or -1.
+#pragma once
+
+#include <span>
+
+#include <mempool/runtime.hpp>
+
+namespace mempool::bgp::xbgp {
+
+// The helper table, to register on a Runtime (register_helper each).
+[[nodiscard]] std::span<const mempool::HelperSpec> bgp_helpers() noexcept;
+
+}  // namespace mempool::bgp::xbgp

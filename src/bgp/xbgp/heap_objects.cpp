@@ -1,0 +1,108 @@
+// heap_objects.cpp: xBGP structures written into a plugin's heap.
+#include "heap_objects.hpp"
+
+#include <sys/socket.h>
+
+#include <cstring>
+
+namespace mempool::bgp::xbgp {
+
+PathAttributeHeader* write_attribute(const HeapAlloc& heap, std::uint8_t code, std::uint8_t flags,
+                                     Bytes value) noexcept {
+    std::uint8_t* p = heap(sizeof(PathAttributeHeader) + value.size());
+    if (p == nullptr) return nullptr;
+    auto* a = reinterpret_cast<PathAttributeHeader*>(p);
+    a->code = code;
+    a->flags = flags;
+    a->length = static_cast<std::uint32_t>(value.size());
+    if (!value.empty()) std::memcpy(p + sizeof(PathAttributeHeader), value.data(), value.size());
+    return a;
+}
+
+namespace {
+
+void fill_peer(PeerInfo& out, const PeerData& in) noexcept {
+    std::memset(&out, 0, sizeof out);
+    out.as = in.as;
+    const std::uint32_t id = in.router_id;
+    const std::uint8_t be[4] = {static_cast<std::uint8_t>(id >> 24), static_cast<std::uint8_t>(id >> 16),
+                                static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id)};
+    std::memcpy(&out.router_id, be, 4);  // network byte order, as xBGP keeps it
+    out.peer_type = in.peer_type;
+    out.addr.af = in.ip.afi == Afi::ipv4 ? AF_INET : AF_INET6;
+    std::memcpy(out.addr.addr, in.ip.bytes.data(), in.ip.afi == Afi::ipv4 ? 4 : 16);
+    // The next hop towards the peer is the peer itself (directly connected).
+    out.nexthop.type = out.addr.af;
+    std::memcpy(out.nexthop.addr, out.addr.addr, 16);
+}
+
+}  // namespace
+
+PeerInfo* write_peer_info(const HeapAlloc& heap, const PeerData& peer, const PeerData* local) noexcept {
+    auto* p = reinterpret_cast<PeerInfo*>(heap(sizeof(PeerInfo)));
+    if (p == nullptr) return nullptr;
+    fill_peer(*p, peer);
+    if (local != nullptr) {
+        auto* l = reinterpret_cast<PeerInfo*>(heap(sizeof(PeerInfo)));
+        if (l == nullptr) return nullptr;
+        fill_peer(*l, *local);
+        l->peer_type = kLocalSession;
+        p->local_bgp_session = l;
+    }
+    return p;
+}
+
+void fill_prefix(UbpfPrefix& out, const Prefix& prefix) noexcept {
+    std::memset(&out, 0, sizeof out);
+    out.afi = prefix.afi == Afi::ipv4 ? kAfiIpv4 : kAfiIpv6;
+    out.safi = kSafiUnicast;
+    out.prefixlen = prefix.len;
+    std::memcpy(out.u, prefix.addr.data(), prefix.afi == Afi::ipv4 ? 4 : 16);
+}
+
+UbpfPrefix* write_prefix(const HeapAlloc& heap, const Prefix& prefix) noexcept {
+    auto* p = reinterpret_cast<UbpfPrefix*>(heap(sizeof(UbpfPrefix)));
+    if (p != nullptr) fill_prefix(*p, prefix);
+    return p;
+}
+
+UbpfNexthop* write_nexthop(const HeapAlloc& heap) noexcept {
+    auto* n = reinterpret_cast<UbpfNexthop*>(heap(sizeof(UbpfNexthop)));
+    if (n != nullptr) std::memset(n, 0, sizeof *n);
+    return n;
+}
+
+RteInfo* write_route_info(const HeapAlloc& heap, std::int64_t uptime, std::uint32_t reason) noexcept {
+    auto* r = reinterpret_cast<RteInfo*>(heap(sizeof(RteInfo)));
+    if (r == nullptr) return nullptr;
+    r->uptime = uptime;
+    r->type = kRouteTypeBgp;
+    r->reason = reason;
+    return r;
+}
+
+BgpRoute* write_bgp_route(const HeapAlloc& heap, const Prefix& prefix, std::span<const WireAttribute> attributes,
+                          const PeerData& peer, const PeerData* local, std::int64_t uptime) noexcept {
+    auto* r = reinterpret_cast<BgpRoute*>(heap(sizeof(BgpRoute)));
+    if (r == nullptr) return nullptr;
+    std::memset(r, 0, sizeof *r);
+    fill_prefix(r->pfx, prefix);
+    if (!attributes.empty()) {
+        auto** array = reinterpret_cast<PathAttributeHeader**>(heap(attributes.size() * sizeof(void*)));
+        if (array == nullptr) return nullptr;
+        for (std::size_t i = 0; i < attributes.size(); ++i) {
+            array[i] = write_attribute(heap, attributes[i].code, attributes[i].flags, attributes[i].value);
+            if (array[i] == nullptr) return nullptr;
+        }
+        r->attr = array;
+        r->attr_nb = static_cast<std::int32_t>(attributes.size());
+    }
+    r->peer_info = write_peer_info(heap, peer, local);
+    if (r->peer_info == nullptr) return nullptr;
+    r->route_info.uptime = uptime;
+    r->route_info.type = kRouteTypeBgp;
+    r->route_info.reason = 0;
+    return r;
+}
+
+}  // namespace mempool::bgp::xbgp

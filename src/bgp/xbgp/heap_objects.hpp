@@ -1,0 +1,69 @@
+// heap_objects.hpp: xBGP's structures built in a plugin's heap from the BGP
+// host's data (layouts.hpp gives the layouts).
+//
+// Every getter helper of the xBGP API returns a pointer to a copy made in
+// the calling plugin's heap, never a host address: the plugin may read and
+// write the copy freely, and it disappears when the run ends. These
+// functions make those copies. Allocation goes through a HeapAlloc, which in
+// a run is the runtime's ctx_malloc (bgp_helpers.cpp) and in tests a plain
+// buffer; every function returns nullptr when the heap is exhausted.
+//
+//   PeerData src{.as = 3333, .ip = peer_ip, .router_id = 0x0a000001};
+//   PeerInfo* p = write_peer_info(alloc, src, &local);   // p->local_bgp_session -> a copy of local
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "address.hpp"
+#include "byte_reader.hpp"
+#include "layouts.hpp"
+#include "route_attributes.hpp"
+
+namespace mempool::bgp::xbgp {
+
+// Returns `size` writable bytes, 8-byte aligned, in the plugin's heap, or
+// nullptr.
+struct HeapAlloc {
+    void* (*fn)(void* state, std::size_t size) = nullptr;
+    void* state = nullptr;
+    [[nodiscard]] std::uint8_t* operator()(std::size_t size) const noexcept {
+        return static_cast<std::uint8_t*>(fn(state, size));
+    }
+};
+
+// What the host knows of a BGP speaker (a peer, or the local one).
+struct PeerData {
+    std::uint32_t as = 0;
+    IpAddress ip;
+    std::uint32_t router_id = 0;  // BGP identifier, host byte order
+    std::uint8_t peer_type = kEbgpSession;
+};
+
+// struct path_attribute followed by the value.
+PathAttributeHeader* write_attribute(const HeapAlloc& heap, std::uint8_t code, std::uint8_t flags, Bytes value) noexcept;
+
+// struct ubpf_peer_info of `peer`; if `local` is given, local_bgp_session
+// points to a second ubpf_peer_info for it (whose own link is NULL).
+PeerInfo* write_peer_info(const HeapAlloc& heap, const PeerData& peer, const PeerData* local) noexcept;
+
+// struct ubpf_prefix (SAFI unicast).
+UbpfPrefix* write_prefix(const HeapAlloc& heap, const Prefix& prefix) noexcept;
+void fill_prefix(UbpfPrefix& out, const Prefix& prefix) noexcept;
+
+// struct ubpf_nexthop: a BGP host without an IGP knows no route type and
+// no metric, so both are 0 when the next hop is known.
+UbpfNexthop* write_nexthop(const HeapAlloc& heap) noexcept;
+
+// struct bgp_rte_info: uptime in seconds of the replay clock, type BGP (4),
+// selection reason.
+RteInfo* write_route_info(const HeapAlloc& heap, std::int64_t uptime, std::uint32_t reason) noexcept;
+inline constexpr std::uint32_t kRouteTypeBgp = 4;
+
+// struct bgp_route with its attribute array (attr_nb pointers to
+// path_attribute copies) and its peer (with the local speaker linked).
+BgpRoute* write_bgp_route(const HeapAlloc& heap, const Prefix& prefix, std::span<const WireAttribute> attributes,
+                          const PeerData& peer, const PeerData* local, std::int64_t uptime) noexcept;
+
+}  // namespace mempool::bgp::xbgp
