@@ -1,6 +1,6 @@
 // Differential fuzzing of the pool: the input is decoded into a sequence of
 // C API calls, and every return value, every read and every cleanup is
-// checked against a model with the semantics of semantics.md (a std::map).
+// checked against a model with the semantics of docs/semantics.md (a std::map).
 //
 // Each stored datum of 4 bytes or more carries a unique token in its first 4
 // bytes; cleanups log the token, so a cleanup that runs twice, runs for a

@@ -4,7 +4,7 @@
  *
  * The body is the specification's main_plugin_A, plus the `if` on the
  * message type and the per-peer counter. set_state() overwrites the count
- * (semantics.md, "Updating in place").
+ * (docs/semantics.md, "Updating in place").
  */
 #include <mempool/plugin_sdk.h>
 

@@ -1,5 +1,5 @@
 /* mempool/mempool.h: the Memory Pool's C API, as documented by the
- * specification (memory_pool.rst), with the behaviour settled by semantics.md.
+ * specification (memory_pool.rst), with the behaviour settled by docs/semantics.md.
  *
  * A memory pool maps 32-bit keys to one entry each. An entry is, for the
  * whole of its life, one of three kinds:

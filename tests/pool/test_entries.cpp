@@ -1,4 +1,4 @@
-// semantics.md, "Entries": three kinds, cleanups exactly once per datum,
+// docs/semantics.md, "Entries": three kinds, cleanups exactly once per datum,
 // invalid arguments, fixed element size of lists.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// semantics.md, "Insertion": adds never overwrite; a failed call changes nothing.
+// docs/semantics.md, "Insertion": adds never overwrite; a failed call changes nothing.
 #include <gtest/gtest.h>
 
 #include <cstdint>

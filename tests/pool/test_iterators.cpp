@@ -1,4 +1,4 @@
-// semantics.md, "Iterators": the whole-pool iterator and the list iterator,
+// docs/semantics.md, "Iterators": the whole-pool iterator and the list iterator,
 // including a pool changed under an open iterator.
 #include <gtest/gtest.h>
 

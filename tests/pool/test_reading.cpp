@@ -1,4 +1,4 @@
-// semantics.md, "Reading": get_mempool_u64 and get_mempool_ptr on each kind.
+// docs/semantics.md, "Reading": get_mempool_u64 and get_mempool_ptr on each kind.
 #include <gtest/gtest.h>
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// semantics.md, "Removal and deletion".
+// docs/semantics.md, "Removal and deletion".
 #include <gtest/gtest.h>
 
 #include <cstdint>

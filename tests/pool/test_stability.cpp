@@ -1,4 +1,4 @@
-// semantics.md, "Pointer stability": pointers stay valid until their key is
+// docs/semantics.md, "Pointer stability": pointers stay valid until their key is
 // removed, across 100k inserts and removals around them.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// semantics.md, "Updating in place": set_single_mempool.
+// docs/semantics.md, "Updating in place": set_single_mempool.
 #include <gtest/gtest.h>
 
 #include <cstdint>
