@@ -6,6 +6,7 @@
 #     [OUTPUT_DIR <dir>]                # default: ${CMAKE_CURRENT_BINARY_DIR}
 #     [INCLUDE_DIRS <dir>...]
 #     [DEFINITIONS <NAME=VALUE>...]
+#     [XBGP]                            # xBGP plugins: the xBGP collection's recipe (below)
 #     [ALL])                            # build with the default target
 #
 # creates a custom target `my_plugins` whose property MEMPOOL_BPF_OBJECTS
@@ -17,13 +18,26 @@
 # (-mcpu=v2 keeps the objects loadable by older runtimes; ours also accepts
 # v3 and v4 code, and -g, whose line info names the source line in every
 # refusal; -nostdinc makes an accidental libc include fail loudly).
+#
+# With XBGP, sources written against the xBGP plugin API (they include
+# "xbgp_compliant_api/xbgp_plugin_api.h" and the system's libc headers) are
+# built the way the public xBGP plugin collection's Makefiles build theirs:
+#
+#   clang -O2 -fno-stack-protector -I<SDK>/mempool -emit-llvm -c x.c -o x.bc
+#   llc -O2 -march=bpf -mcpu=v2 -filetype=obj x.bc -o x.o
+#
+# (clang compiles for the build machine, with its libc headers; llc lowers
+# the IR to eBPF). The entry is the function named in the manifest, in .text.
 # Variables that may be set beforehand:
 #   MEMPOOL_BPF_CLANG       the clang to use (default: clang, clang-14..18)
 #   MEMPOOL_PLUGIN_SDK_DIR  the folder holding mempool/plugin_sdk.h
+#   MEMPOOL_BPF_LLC         the llc of XBGP builds (default: llc, llc-14..18)
 include_guard(GLOBAL)
 
 find_program(MEMPOOL_BPF_CLANG NAMES clang clang-18 clang-17 clang-16 clang-15 clang-14
              DOC "clang used to compile eBPF plugins")
+find_program(MEMPOOL_BPF_LLC NAMES llc llc-18 llc-17 llc-16 llc-15 llc-14
+             DOC "llc used to lower xBGP plugins to eBPF")
 
 if(NOT MEMPOOL_PLUGIN_SDK_DIR)
   # Installed: included from mempoolConfig.cmake, whose @PACKAGE_INIT@ sets
@@ -44,7 +58,7 @@ endif()
 set(MEMPOOL_PLUGIN_SDK_DIR "${MEMPOOL_PLUGIN_SDK_DIR}" CACHE PATH "Folder holding mempool/plugin_sdk.h")
 
 function(mempool_add_bpf_plugin name)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "ALL" "OUTPUT_DIR" "SOURCES;INCLUDE_DIRS;DEFINITIONS")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "ALL;XBGP" "OUTPUT_DIR" "SOURCES;INCLUDE_DIRS;DEFINITIONS")
   if(NOT arg_SOURCES)
     message(FATAL_ERROR "mempool_add_bpf_plugin(${name}): no SOURCES")
   endif()
@@ -67,8 +81,16 @@ function(mempool_add_bpf_plugin name)
     set(arg_OUTPUT_DIR "${CMAKE_CURRENT_BINARY_DIR}")
   endif()
 
-  set(flags -O2 -g0 -target bpf -mcpu=v2 -ffreestanding -nostdinc -Wall -Werror=implicit-function-declaration
-            -isystem "${MEMPOOL_BPF_CLANG_RESOURCE_DIR}/include" -I "${MEMPOOL_PLUGIN_SDK_DIR}")
+  if(arg_XBGP)
+    if(NOT MEMPOOL_BPF_LLC)
+      message(FATAL_ERROR "mempool_add_bpf_plugin(${name} XBGP): llc not found (set MEMPOOL_BPF_LLC)")
+    endif()
+    set(flags -O2 -fno-stack-protector -Wall -Werror=implicit-function-declaration
+              -I "${MEMPOOL_PLUGIN_SDK_DIR}/mempool" -I "${MEMPOOL_PLUGIN_SDK_DIR}")
+  else()
+    set(flags -O2 -g0 -target bpf -mcpu=v2 -ffreestanding -nostdinc -Wall -Werror=implicit-function-declaration
+              -isystem "${MEMPOOL_BPF_CLANG_RESOURCE_DIR}/include" -I "${MEMPOOL_PLUGIN_SDK_DIR}")
+  endif()
   foreach(dir IN LISTS arg_INCLUDE_DIRS)
     list(APPEND flags -I "${dir}")
   endforeach()
@@ -81,14 +103,26 @@ function(mempool_add_bpf_plugin name)
     get_filename_component(src_abs "${src}" ABSOLUTE)
     get_filename_component(stem "${src}" NAME_WE)
     set(obj "${arg_OUTPUT_DIR}/${stem}.o")
-    add_custom_command(
-      OUTPUT "${obj}"
-      COMMAND ${CMAKE_COMMAND} -E make_directory "${arg_OUTPUT_DIR}"
-      COMMAND "${MEMPOOL_BPF_CLANG}" ${flags} -MD -MF "${obj}.d" -c "${src_abs}" -o "${obj}"
-      DEPENDS "${src_abs}"
-      DEPFILE "${obj}.d"
-      COMMENT "Building eBPF plugin ${stem}.o"
-      VERBATIM)
+    if(arg_XBGP)
+      add_custom_command(
+        OUTPUT "${obj}"
+        COMMAND ${CMAKE_COMMAND} -E make_directory "${arg_OUTPUT_DIR}"
+        COMMAND "${MEMPOOL_BPF_CLANG}" ${flags} -MD -MF "${obj}.d" -MT "${obj}" -emit-llvm -c "${src_abs}" -o "${obj}.bc"
+        COMMAND "${MEMPOOL_BPF_LLC}" -O2 -march=bpf -mcpu=v2 -filetype=obj "${obj}.bc" -o "${obj}"
+        DEPENDS "${src_abs}"
+        DEPFILE "${obj}.d"
+        COMMENT "Building xBGP plugin ${stem}.o"
+        VERBATIM)
+    else()
+      add_custom_command(
+        OUTPUT "${obj}"
+        COMMAND ${CMAKE_COMMAND} -E make_directory "${arg_OUTPUT_DIR}"
+        COMMAND "${MEMPOOL_BPF_CLANG}" ${flags} -MD -MF "${obj}.d" -c "${src_abs}" -o "${obj}"
+        DEPENDS "${src_abs}"
+        DEPFILE "${obj}.d"
+        COMMENT "Building eBPF plugin ${stem}.o"
+        VERBATIM)
+    endif()
     list(APPEND objects "${obj}")
   endforeach()
 

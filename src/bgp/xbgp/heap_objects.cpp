@@ -6,6 +6,17 @@
 #include <cstring>
 
 namespace mempool::bgp::xbgp {
+namespace {
+
+// Writes a pointer field of an object in the plugin's heap.
+template <class T>
+void set_pointer(T*& field, const void* p, const HeapAlloc& heap) noexcept {
+    const std::uint64_t v = heap.stored(p);
+    static_assert(sizeof field == sizeof v);
+    std::memcpy(&field, &v, sizeof v);
+}
+
+}  // namespace
 
 PathAttributeHeader* write_attribute(const HeapAlloc& heap, std::uint8_t code, std::uint8_t flags,
                                      Bytes value) noexcept {
@@ -47,7 +58,7 @@ PeerInfo* write_peer_info(const HeapAlloc& heap, const PeerData& peer, const Pee
         if (l == nullptr) return nullptr;
         fill_peer(*l, *local);
         l->peer_type = kLocalSession;
-        p->local_bgp_session = l;
+        set_pointer(p->local_bgp_session, l, heap);
     }
     return p;
 }
@@ -91,14 +102,16 @@ BgpRoute* write_bgp_route(const HeapAlloc& heap, const Prefix& prefix, std::span
         auto** array = reinterpret_cast<PathAttributeHeader**>(heap(attributes.size() * sizeof(void*)));
         if (array == nullptr) return nullptr;
         for (std::size_t i = 0; i < attributes.size(); ++i) {
-            array[i] = write_attribute(heap, attributes[i].code, attributes[i].flags, attributes[i].value);
-            if (array[i] == nullptr) return nullptr;
+            PathAttributeHeader* a = write_attribute(heap, attributes[i].code, attributes[i].flags, attributes[i].value);
+            if (a == nullptr) return nullptr;
+            set_pointer(array[i], a, heap);
         }
-        r->attr = array;
+        set_pointer(r->attr, array, heap);
         r->attr_nb = static_cast<std::int32_t>(attributes.size());
     }
-    r->peer_info = write_peer_info(heap, peer, local);
-    if (r->peer_info == nullptr) return nullptr;
+    PeerInfo* info = write_peer_info(heap, peer, local);
+    if (info == nullptr) return nullptr;
+    set_pointer(r->peer_info, info, heap);
     r->route_info.uptime = uptime;
     r->route_info.type = kRouteTypeBgp;
     r->route_info.reason = 0;

@@ -24,12 +24,21 @@
 namespace mempool::bgp::xbgp {
 
 // Returns `size` writable bytes, 8-byte aligned, in the plugin's heap, or
-// nullptr.
+// nullptr; and says how a pointer to such bytes is written INSIDE an object
+// the plugin can read (bgp_route.attr, .peer_info, local_bgp_session): in a
+// run, as the VM's heap address (a fixed base plus the offset in the arena,
+// which reveals nothing of the host's layout and which the executors
+// translate back when the plugin dereferences it); without `address`, as
+// the pointer itself (tests).
 struct HeapAlloc {
     void* (*fn)(void* state, std::size_t size) = nullptr;
     void* state = nullptr;
+    std::uint64_t (*address)(void* state, const void* p) = nullptr;
     [[nodiscard]] std::uint8_t* operator()(std::size_t size) const noexcept {
         return static_cast<std::uint8_t*>(fn(state, size));
+    }
+    [[nodiscard]] std::uint64_t stored(const void* p) const noexcept {
+        return address != nullptr ? address(state, p) : reinterpret_cast<std::uint64_t>(p);
     }
 };
 

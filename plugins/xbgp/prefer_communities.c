@@ -1,0 +1,29 @@
+/* prefer_communities.c: a decision step (bgp_local_pref_decision, replace)
+ * that prefers the route carrying more communities; on a tie it hands over
+ * with next() (in the end, the host's own steps: path length, origin, peer
+ * address). The new route's communities are found by walking the attribute
+ * array of get_bgp_route(); the old route's with
+ * get_attr_from_code_by_route(), so both ways are exercised. */
+#include "xbgp_compliant_api/xbgp_plugin_api.h"
+
+uint64_t prefer_communities(args_t *args UNUSED);
+
+uint64_t prefer_communities(args_t *args UNUSED) {
+    struct bgp_route *new_route = get_bgp_route(BGP_ROUTE_TYPE_NEW);
+    struct path_attribute *old_comm;
+    unsigned int new_count = 0, old_count = 0;
+    int i;
+    if (new_route == NULL) return BGP_ROUTE_TYPE_FAIL;
+    for (i = 0; i < new_route->attr_nb && i < 64; ++i) {
+        struct path_attribute *a = new_route->attr[i];
+        if (a->code == COMMUNITY_ATTR_ID) {
+            new_count = a->length / 4;
+            break;
+        }
+    }
+    old_comm = get_attr_from_code_by_route(COMMUNITY_ATTR_ID, BGP_ROUTE_TYPE_OLD);
+    if (old_comm != NULL) old_count = old_comm->length / 4;
+    if (new_count > old_count) return BGP_ROUTE_TYPE_NEW;
+    if (new_count < old_count) return BGP_ROUTE_TYPE_OLD;
+    return next();
+}
