@@ -1,6 +1,9 @@
-// replay.hpp: the replay engine. It reads MRT files in order, decodes the
-// BGP they hold, keeps the Adj-RIB-In of every peer, calls the insertion
-// points, and produces the report.
+// replay.hpp: the replay engine. It reads MRT files in order, dispatches
+// each record, applies what the decoders found to the Adj-RIB-In of every
+// peer, calls the insertion points, and produces the report. Decoding is
+// not done here: UPDATEs go through an UpdateDecoder (update_decoder.hpp),
+// RIB records through mrt_record.hpp; peers live in a PeerTable
+// (peer_table.hpp).
 //
 //   mempool::bgp::Replay replay;               // no plugins, RIB on
 //   replay.replay_file("updates.20071015.1505.gz");
@@ -27,12 +30,12 @@
 // Anything malformed is reported (see Diagnostics) and skipped.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "bgp_message.hpp"
@@ -41,10 +44,11 @@
 #include "insertion_points.hpp"
 #include "mrt_reader.hpp"
 #include "mrt_record.hpp"
-#include "path_attributes.hpp"
+#include "peer_table.hpp"
 #include "report.hpp"
 #include "rib.hpp"
 #include "selection.hpp"
+#include "update_decoder.hpp"
 
 namespace mempool::bgp {
 
@@ -72,57 +76,63 @@ public:
 
     [[nodiscard]] Rib& rib() noexcept { return rib_; }
     [[nodiscard]] const Diagnostics& diagnostics() const noexcept { return diag_; }
-    [[nodiscard]] const std::vector<PeerFigures>& peers() const noexcept { return peers_; }
+    // Every peer met, by the index the RIB and the insertion points use.
+    [[nodiscard]] const PeerTable& peers() const noexcept { return peers_; }
     [[nodiscard]] std::uint64_t records() const noexcept { return records_; }
     // Timestamp of the last MRT record replayed: the moment the Adj-RIB-In
     // stands for (the RIB dump writes it as each route's time).
     [[nodiscard]] std::uint32_t last_timestamp() const noexcept { return timestamp_; }
-    [[nodiscard]] const std::vector<PeerIdentity>& peer_identities() const noexcept { return identities_; }
+    [[nodiscard]] const std::vector<PeerIdentity>& peer_identities() const noexcept { return peers_.identities(); }
     // After finish(): for each prefix of rib().prefixes(), the index of its
     // best route (kNoBestRoute when it has none).
     [[nodiscard]] const std::vector<std::uint32_t>& best_route_of_prefix() const noexcept { return best_of_prefix_; }
 
 private:
-    struct PeerKeyHash {
-        std::size_t operator()(const PeerKey& k) const noexcept;
-    };
-
+    // Record dispatch, by MRT type.
     void on_record(const MrtRecord& rec);
     void on_bgp4mp(const MrtRecord& rec);
     void on_mrt_bgp(const MrtRecord& rec);
-    void not_replayed(const MrtRecord& rec);
-    // One BGP message of `peer` (its body, after the 19-byte header).
-    void on_message(std::uint32_t peer, MessageType type, Bytes body, bool four_byte_as, bool add_path);
-    void on_update(std::uint32_t peer, bool four_byte_as, bool add_path, Bytes body);
     void on_table_dump(const MrtRecord& rec);
     void on_peer_index_table(const MrtRecord& rec);
     void on_rib(const MrtRecord& rec);
-    // Counts a RIB dump entry whose attributes are in decoded_, and installs it.
-    void install_rib_entry(std::uint32_t peer, const Prefix& prefix, std::uint8_t safi, std::uint32_t path_id,
-                           bool add_path);
-    std::uint32_t peer_index(const PeerKey& key);
+    void not_replayed(const MrtRecord& rec);
+    // A STATE_CHANGE of `peer` to `new_state`.
+    void on_state_change(std::uint32_t peer, std::uint16_t new_state);
+    // One BGP message of `peer` (its body, after the 19-byte header).
+    void on_message(std::uint32_t peer, MessageType type, Bytes body, bool four_byte_as, bool add_path);
 
-    // Announces one route with the current attributes (decoded_).
+    // Applying what the decoder found.
+    void apply_update(std::uint32_t peer, PeerFigures& figures, bool add_path);
+    // A RIB dump entry whose attributes the decoder holds (or failed on:
+    // `decoded` false), for `prefix` of `safi`.
+    void apply_rib_entry(std::uint32_t peer, bool decoded, const Prefix& prefix, std::uint8_t safi,
+                         std::uint32_t path_id, bool add_path);
+    // Puts one route with the decoder's attributes into the Adj-RIB-In and
+    // runs route_received.
     void announce(std::uint32_t peer, const Prefix& prefix, std::uint32_t path_id, bool add_path);
-    [[nodiscard]] IpAddress next_hop_for(Afi family) const;
+    // The interned attribute set of the decoder's message for `family`:
+    // interned once per message and family, referenced again by the others.
+    [[nodiscard]] AttrId attribute_set(Afi family);
 
     ReplayOptions options_;
     InsertionPoints no_hooks_;
     InsertionPoints* hooks_;
     Diagnostics diag_;
     Rib rib_;
-    AttributeDecoder decoder_;
-    PathAttributes decoded_;              // of the message being replayed
-    std::uint32_t path_length_ = 0;     // L of decoded_
-    std::array<AttrId, 2> interned_{};  // per family, valid when have_interned_
-    std::array<bool, 2> have_interned_{};
-    std::vector<std::uint8_t> canonical_;
-    std::vector<PeerFigures> peers_;
-    std::vector<PeerIdentity> identities_;
-    std::unordered_map<PeerKey, std::uint32_t, PeerKeyHash> peer_map_;
-    std::uint32_t last_peer_ = UINT32_MAX;
-    PeerKey last_key_;
-    std::vector<std::uint32_t> table_peers_;  // TABLE_DUMP_V2 index -> peer
+    UpdateDecoder decoder_{diag_};
+    PeerTable peers_;
+
+    // The attribute set interned for the decoder's current message, per
+    // family (index 0 IPv4, 1 IPv6); valid while `message` is the decoder's
+    // message_number(), so nothing needs resetting between messages.
+    struct InternedSet {
+        std::uint64_t message = 0;
+        AttrId id = 0;
+    };
+    std::array<InternedSet, 2> interned_{};
+    std::vector<std::uint8_t> canonical_;  // scratch of canonical_attributes()
+
+    std::vector<std::uint32_t> table_peers_;  // TABLE_DUMP_V2 index -> peer, per file
     bool have_peer_table_ = false;
     std::vector<std::string> files_;
     std::uint64_t records_ = 0;

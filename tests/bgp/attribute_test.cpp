@@ -105,7 +105,9 @@ TEST_P(Attribute, DecodesOrReportsTheTypedDiagnostic) {
     const ParseError& e = diag.errors()[0];
     EXPECT_EQ(e.code, *c.code) << diag_code_name(e.code) << ": " << e.reason;
     EXPECT_EQ(e.action, c.action) << diag_action_name(e.action) << ": " << e.reason;
-    if (e.code != DiagCode::attribute_header_truncated) EXPECT_EQ(e.attribute, c.bytes.size() > 1 ? c.bytes[1] : 0);
+    if (e.code != DiagCode::attribute_header_truncated) {
+        EXPECT_EQ(e.attribute, c.bytes.size() > 1 ? c.bytes[1] : 0);
+    }
     EXPECT_LE(e.offset, c.bytes.size());  // points into the attribute (or just past a missing field)
 }
 

@@ -44,7 +44,9 @@ std::vector<std::string> bgpdump_lines(const fs::path& file) {
     std::string out;
     char buf[65536];
     for (std::size_t n; p && (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-    if (p) EXPECT_EQ(pclose(p), 0) << cmd;
+    if (p) {
+        EXPECT_EQ(pclose(p), 0) << cmd;
+    }
     return split_lines(out);
 }
 

@@ -1,0 +1,173 @@
+// update_decoder.hpp: one BGP UPDATE, decoded into what an Adj-RIB-In
+// applies: the withdrawn routes, the announced routes, and the path
+// attributes the announced routes share.
+//
+// An UPDATE body (RFC 4271 §4.3) holds prefixes in four places: the
+// withdrawn-routes field and MP_UNREACH_NLRI (withdrawals), the NLRI field
+// and MP_REACH_NLRI (announcements). The decoder frames the body, decodes the
+// attributes once (path_attributes.hpp: descriptor table, RFC 7606 actions,
+// the RFC 6793 merge of AS4_PATH), recognises MP_* attributes of families
+// the RIB does not keep and leaves their NLRI unread, and then hands the
+// prefixes out one at a time, in wire order, each as a `RoutePrefix`
+// (prefix, add-path id; the family is `prefix.afi`):
+//
+//   UpdateDecoder decoder(diag);
+//   if (decoder.decode_update(body, /*four_byte_as=*/true, /*add_path=*/false)) {
+//       for (RoutePrefix w; decoder.next_withdrawal(w);) rib.withdraw(w.prefix, peer, w.path_id);
+//       for (RoutePrefix a; decoder.next_announcement(a);)
+//           use(a.prefix, decoder.attributes().as_path, decoder.path_length(), decoder.next_hop(a.prefix.afi));
+//   }
+//
+// A RIB dump entry (TABLE_DUMP, TABLE_DUMP_V2) carries only an attribute
+// field; decode_rib_attributes() decodes it into the same accessors.
+//
+// All per-message state (the attributes, the cursors over the four prefix
+// fields, the cached L) lives in this object and is reset in one place,
+// begin(), by each decode_* call. message_number() changes with every
+// decode, so a caller can cache what it derives from one message's
+// attributes (Replay caches the interned attribute set) without resetting
+// anything itself. Reuse one decoder for every message: its buffers keep
+// their capacity, so decoding allocates nothing once they have grown.
+//
+// Malformed input goes to the Diagnostics given at construction, with the
+// codes of diagnostics.hpp:
+//   - body framing (update_field_overrun) or attribute framing, repeated or
+//     malformed MP_* (attribute_*, skip_message): decode_update() returns
+//     false and nothing of the message is used;
+//   - a malformed attribute with RFC 7606 treat-as-withdraw:
+//     treat_as_withdraw() is true, the announcements are still handed out
+//     (the caller withdraws them);
+//   - a bad prefix (prefix_malformed): the prefixes of that field before it
+//     are handed out, the rest of the field is dropped.
+//
+// Where plugins will come in (xBGP): a per-attribute step (code, flags, raw
+// bytes) belongs in the attribute loop that decode_update() and
+// decode_rib_attributes() run through AttributeDecoder (path_attributes.cpp);
+// a per-route accept/reject step belongs in the caller's announcement loop
+// (Replay::apply_announcement), between next_announcement() and the RIB.
+#pragma once
+
+#include <cstdint>
+
+#include "address.hpp"
+#include "bgp_message.hpp"
+#include "byte_reader.hpp"
+#include "diagnostics.hpp"
+#include "nlri.hpp"
+#include "path_attributes.hpp"
+
+namespace mempool::bgp {
+
+// A withdrawn or announced route of one UPDATE: its prefix (whose `afi` is
+// the route's family) and its add-path id (0 without add-path).
+using RoutePrefix = NlriEntry;
+
+class UpdateDecoder {
+public:
+    explicit UpdateDecoder(Diagnostics& diag) noexcept : diag_(diag) {}
+    UpdateDecoder(const UpdateDecoder&) = delete;
+    UpdateDecoder& operator=(const UpdateDecoder&) = delete;
+
+    // Decodes an UPDATE body (after the 19-byte header). `four_byte_as`: the
+    // AS_PATH holds 4-byte ASes (BGP4MP_*_AS4); `add_path`: every prefix
+    // carries a path id (BGP4MP_*_ADDPATH). False when the message cannot be
+    // used at all (reported); then no route is handed out.
+    [[nodiscard]] bool decode_update(Bytes body, bool four_byte_as, bool add_path);
+
+    // Decodes the attribute field of one RIB dump entry. False when the
+    // attributes cannot be used (reported). No prefix is handed out: the
+    // entry's prefix is in the RIB record itself.
+    [[nodiscard]] bool decode_rib_attributes(Bytes field, const AttributeContext& ctx);
+
+    // The next withdrawn route: the withdrawn-routes field (IPv4), then
+    // MP_UNREACH_NLRI of a kept family. False when there is none left.
+    [[nodiscard]] bool next_withdrawal(RoutePrefix& out) { return withdrawals_.next(add_path_, out, diag_); }
+    // The next announced route: the NLRI field (IPv4), then MP_REACH_NLRI
+    // of a kept family. Call after the withdrawals (RFC 4271 §9.1 order;
+    // the diagnostics come in wire order that way).
+    [[nodiscard]] bool next_announcement(RoutePrefix& out) { return announcements_.next(add_path_, out, diag_); }
+    // Whether the message announces anything (before reading a prefix).
+    [[nodiscard]] bool has_announcements() const noexcept { return !announcements_.exhausted(); }
+
+    // The decoded attributes: AS_PATH merged with AS4_PATH (RFC 6793
+    // §4.2.3), origin, aggregator, MP_*, and the others as received.
+    [[nodiscard]] const PathAttributes& attributes() const noexcept { return attributes_; }
+    // RFC 7606 treat-as-withdraw: the announcements must be withdrawn.
+    [[nodiscard]] bool treat_as_withdraw() const noexcept { return attributes_.treat_as_withdraw; }
+    // L of the merged AS path (selection_path_length()), counted once per message.
+    [[nodiscard]] std::uint32_t path_length() noexcept {
+        if (!have_path_length_) {
+            path_length_ = selection_path_length(attributes_.as_path);
+            have_path_length_ = true;
+        }
+        return path_length_;
+    }
+    // The next hop of a route of `family`: NEXT_HOP for IPv4 when present,
+    // else MP_REACH_NLRI's (an IPv6 one may be 32 bytes: the first 16 are
+    // used); unset (Afi::ipv4, all zero) when the message has neither.
+    [[nodiscard]] IpAddress next_hop(Afi family) const noexcept;
+    // MP_REACH_NLRI and MP_UNREACH_NLRI of families the RIB does not keep
+    // (rib_keeps_family()): 0, 1 or 2; their NLRI are not read.
+    [[nodiscard]] unsigned other_families() const noexcept { return other_families_; }
+    // Changes with every decode_* call (never 0).
+    [[nodiscard]] std::uint64_t message_number() const noexcept { return message_number_; }
+
+private:
+    // The prefixes of one direction: up to two fields (the plain one, IPv4,
+    // then the MP_* one), read one prefix at a time up to the first fault.
+    class PrefixFields {
+    public:
+        void reset(Bytes plain) noexcept {
+            reader_ = ByteReader(plain);
+            mp_ = Bytes{};
+            mp_family_ = Afi::ipv4;
+            in_mp_ = false;
+        }
+        void set_mp(Bytes field, Afi family) noexcept {
+            mp_ = field;
+            mp_family_ = family;
+        }
+        // Empties both fields (nothing is handed out).
+        void close() noexcept {
+            reader_ = ByteReader();
+            mp_ = Bytes{};
+            in_mp_ = true;
+        }
+        [[nodiscard]] bool exhausted() const noexcept { return reader_.empty() && (in_mp_ || mp_.empty()); }
+        [[nodiscard]] bool next(bool add_path, RoutePrefix& out, Diagnostics& diag) {
+            for (;;) {
+                if (next_nlri(reader_, in_mp_ ? mp_family_ : Afi::ipv4, add_path, out, diag) == NlriStatus::ok)
+                    return true;
+                // end of the field, or a fault that drops the rest of it
+                if (in_mp_) {
+                    reader_ = ByteReader();
+                    return false;
+                }
+                reader_ = ByteReader(mp_);
+                in_mp_ = true;
+            }
+        }
+
+    private:
+        ByteReader reader_;
+        Bytes mp_;
+        Afi mp_family_ = Afi::ipv4;
+        bool in_mp_ = false;
+    };
+
+    // Resets every piece of per-message state; the one place that does.
+    void begin(bool add_path) noexcept;
+
+    Diagnostics& diag_;
+    AttributeDecoder attribute_decoder_;
+    PathAttributes attributes_;  // buffers reused from message to message
+    PrefixFields withdrawals_;
+    PrefixFields announcements_;
+    bool add_path_ = false;
+    bool have_path_length_ = false;
+    std::uint32_t path_length_ = 0;
+    unsigned other_families_ = 0;
+    std::uint64_t message_number_ = 0;
+};
+
+}  // namespace mempool::bgp
