@@ -186,6 +186,108 @@ uint64_t mempool_runtime_run(const mempool_runtime *rt, int point, const struct 
                              size_t nargs, struct mem_pool *first, struct mem_pool *second,
                              unsigned *ran) MEMPOOL_RT_NOEXCEPT;
 
+/* ---- Anchors (libxbgp's model; see mempool::Anchor in runtime.hpp) -------------
+ *
+ * A point runs its pre plugins (observers), then its replace chain: the first
+ * replace plugin decides the point's result or calls next() to hand over to
+ * the next one; after the last one, or when a replace plugin fails (stopped
+ * by a run-time check, marked failed by a helper, or its value refused by the
+ * point's result check), the host's default code decides. Then the post
+ * plugins run (observers; xBGP plugins find the result in exec_info_t at R1).
+ * Sequence numbers order plugins within an anchor, lowest first.
+ *
+ *     static uint64_t builtin_filter(void *route) { return my_filter(route); }
+ *     static int is_verdict(uint64_t v, void *d) { return v >= 256 && v <= 258; }
+ *     int pt = mempool_runtime_point(rt, "bgp_pre_inbound_filter");
+ *     mempool_runtime_set_result_check(rt, pt, is_verdict, NULL);
+ *     mempool_runtime_load_anchored(rt, "filter.o", ".text", "f", pt, MEMPOOL_ANCHOR_REPLACE, 10,
+ *                                   NULL, err, sizeof err);
+ *     struct mempool_run_result r;
+ *     mempool_runtime_run_anchored(rt, pt, NULL, 0, typed, ntyped, NULL, NULL, builtin_filter,
+ *                                  route, &r);
+ *     use(r.value);   // the plugin's verdict, or builtin_filter's (r.fell_back)
+ */
+#define MEMPOOL_ANCHOR_PRE 0
+#define MEMPOOL_ANCHOR_REPLACE 1
+#define MEMPOOL_ANCHOR_POST 2
+
+/* What R1 points to (mempool::PluginAbi): our argument struct, or xBGP's
+ * exec_info_t (arguments then come from get_arg). */
+#define MEMPOOL_ABI_MEMPOOL 0
+#define MEMPOOL_ABI_XBGP 1
+
+/* mempool_runtime_load_with_limits() at an anchor (MEMPOOL_ANCHOR_*) with a
+ * sequence number, and the ABI (MEMPOOL_ABI_*). Fails as it does, and also
+ * if anchor or abi is unknown or the point already has 32 replace plugins. */
+int mempool_runtime_load_anchored(mempool_runtime *rt, const char *object, const char *section, const char *name,
+                                  int point, int anchor, int32_t seq, int abi,
+                                  const struct mempool_plugin_limits *limits, char *err,
+                                  size_t errlen) MEMPOOL_RT_NOEXCEPT;
+
+/* A point's check of replace results: nonzero if the host can use `value`.
+ * fn NULL removes the check. Returns 0, or -1 if rt is NULL or the point
+ * unknown. */
+typedef int (*mempool_result_check_fn)(uint64_t value, void *data);
+int mempool_runtime_set_result_check(mempool_runtime *rt, int point, mempool_result_check_fn fn,
+                                     void *data) MEMPOOL_RT_NOEXCEPT;
+
+/* The host's default code of a point; its return value is the point's result
+ * when it runs. */
+typedef uint64_t (*mempool_default_fn)(void *data);
+
+/* A typed argument for xBGP's get_arg(type) (mempool::TypedArg): kind BYTES
+ * (len bytes copied into the plugin's heap by get_arg) or HIDDEN (a host
+ * object only helpers use: the plugin gets an opaque handle, helpers turn it
+ * back with mempool_runtime_resolve_handle()). data must outlive the run. */
+#define MEMPOOL_TYPED_BYTES 0u
+#define MEMPOOL_TYPED_HIDDEN 1u
+struct mempool_typed_arg {
+  uint32_t type;
+  uint32_t kind;
+  const void *data;
+  uint32_t len;
+};
+
+struct mempool_run_result {
+  uint64_t value;    /* the point's result (see fell_back) */
+  unsigned ran;      /* plugins run */
+  unsigned aborted;  /* stopped by a run-time check */
+  unsigned failed;   /* plugins whose result was not used */
+  unsigned refused;  /* values refused by the result check */
+  int fell_back;     /* the default code decided (when default_fn is NULL:
+                        the host must run its own code now; value is 0) */
+};
+
+/* Runs `point` with anchors: pre plugins, the replace chain ending in
+ * default_fn(default_data) (may be NULL), post plugins. args as for
+ * mempool_runtime_run(); typed[0..ntyped) for get_arg (may be NULL if
+ * ntyped is 0). Fills *out (if not NULL). Returns 0, or -1 if rt is NULL,
+ * the point unknown, or args/typed NULL with a nonzero count. */
+int mempool_runtime_run_anchored(const mempool_runtime *rt, int point, const struct mempool_arg *args,
+                                 size_t nargs, const struct mempool_typed_arg *typed, size_t ntyped,
+                                 struct mem_pool *first, struct mem_pool *second, mempool_default_fn default_fn,
+                                 void *default_data, struct mempool_run_result *out) MEMPOOL_RT_NOEXCEPT;
+
+/* Registers the generic helpers of the xBGP API (mempool::xbgp_helpers():
+ * next, get_arg, shared memory, extra configuration, logging, ...). Returns
+ * 0, or -1 if rt is NULL or one of the names is already taken. */
+int mempool_runtime_register_xbgp_helpers(mempool_runtime *rt) MEMPOOL_RT_NOEXCEPT;
+
+/* Registers fn as the xBGP API helper `name` (a BGP one, such as
+ * "get_attr_from_code"), with the signature and permission bits the xBGP
+ * helper table gives it. Returns 0, or -1 if rt/name/fn is NULL, the API has
+ * no helper of that name, or the name is taken. */
+int mempool_runtime_register_xbgp_helper(mempool_runtime *rt, const char *name,
+                                         mempool_helper_fn fn) MEMPOOL_RT_NOEXCEPT;
+
+/* For a helper: marks the plugin being run as failed (see
+ * mempool::fail_current_plugin); no effect outside an anchored run. */
+void mempool_runtime_fail_current_plugin(void) MEMPOOL_RT_NOEXCEPT;
+
+/* For a helper: the host object of a hidden typed argument, from the handle
+ * get_arg gave the plugin; NULL if it is not one of the current run's. */
+const void *mempool_runtime_resolve_handle(uint64_t handle) MEMPOOL_RT_NOEXCEPT;
+
 #ifdef __cplusplus
 }
 #endif

@@ -117,16 +117,50 @@ struct HelperSpec {
     HelperRet ret = HelperRet::number;
     std::uint32_t ret_size = 0;     // heap_or_null: bytes the pointer is valid for ...
     std::int8_t ret_size_arg = -1;  // ... or the argument holding that size (>= 0)
+    // xBGP permission bits the calling code must hold (HELPER_ATTR_READ 4,
+    // HELPER_ATTR_WRITE 2, HELPER_ATTR_USR_PTR 1; 0: none needed). A code
+    // loaded with PluginSource::permissions lacking one of them is refused
+    // if it calls this helper ("needs the 'write' permission").
+    std::uint8_t permissions = 0;
+    // Nonzero: an xBGP helper, whose signature (and permissions) are those of
+    // the xBGP helper table's entry of this id (src/plugins/xbgp/
+    // helper_signatures.*), not args/ret above. Made by xbgp_helper_spec().
+    std::uint32_t xbgp_id = 0;
 };
+
+// The spec of the xBGP API helper `name` (xbgp_plugin_api.h,
+// xbgp_common_vm.h) implemented by `fn`: its name, its signature and
+// permission bits from the one xBGP helper table. nullopt if the API has no
+// helper of that name. A host implements the BGP helpers this way:
+//
+//   rt.register_helper(*mempool::xbgp_helper_spec("get_attr_from_code", &my_get_attr_from_code));
+[[nodiscard]] std::optional<HelperSpec> xbgp_helper_spec(std::string_view name, HelperFn fn) noexcept;
+
+// The permission bits of HelperSpec::permissions and PluginSource::permissions
+// (the values of xBGP's HELPER_ATTR_*, the manifest's "permissions" words).
+inline constexpr std::uint8_t permission_usr_ptr = 1;
+inline constexpr std::uint8_t permission_write = 2;
+inline constexpr std::uint8_t permission_read = 4;
 
 // The largest heap arena a plugin may have (64 MiB).
 inline constexpr std::uint32_t max_heap_size = 64u << 20;
+
+// Replace plugins a point may have, and plugins nested on one thread (next()
+// and runs from helpers, each holding a frame of up to 8 KiB): the bound on
+// the native stack a run may use.
+inline constexpr std::uint32_t max_replace_plugins = 32;
+inline constexpr std::uint32_t max_chain_depth = 40;
 
 // Resource limits of one plugin. Unset fields take RuntimeOptions' defaults.
 struct PluginLimits {
     std::optional<std::uint32_t> heap;               // bytes of its heap arena (ctx_malloc & co)
     std::optional<std::uint64_t> global_pool_bytes;  // bytes it may add to the global pool, in all
     std::optional<std::uint64_t> object_pool_bytes;  // bytes it may add to object pools, per run
+    // Bytes of shared memory (ctx_shmnew) its plugin group may hold, in all
+    // (xBGP's "shared_mem"; default 0: ctx_shmnew always fails). The arena
+    // of a code with shared memory is heap + this, so that a run can hold a
+    // copy of every block (see PluginSource::group).
+    std::optional<std::uint32_t> shared_memory{};
 };
 
 // Why a plugin (or a manifest entry) was refused.
@@ -176,13 +210,27 @@ struct RunContext;
 class Runtime;
 struct CallScope;
 
+// What R1 points to when a plugin runs.
+enum class PluginAbi : std::uint8_t {
+    mempool,  // bpf_full_args_t: the arguments of run() (plugin_sdk.h)
+    xbgp,     // xBGP's exec_info_t {return_val_set, replace_return_value,
+              // insertion_point_id} at offset 0 (the rest of the 1096 bytes
+              // zero): what libxbgp hands its plugins; arguments come from
+              // get_arg(). A post plugin finds the replace result there.
+};
+
 namespace detail {
+struct ChainRun;     // an anchored run in progress (src/plugins/chain_state.hpp)
+class SharedMemory;  // a plugin group's ctx_shmnew blocks (src/plugins/xbgp/shared_memory.hpp)
 struct ProgramImpl;  // the verified program, its native code and helper table (src/plugins)
 // mempool_runtime_run (runtime_c.cpp, run.cpp).
 std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const ::mempool_arg* args, std::size_t n,
                     const CallScope& scope, unsigned* ran) noexcept;
 std::uint64_t run_c_nested(const Runtime& rt, std::uint32_t point, const ::mempool_arg* args, std::size_t n,
                            const CallScope& scope, unsigned* ran) noexcept;
+// mempool_runtime_run at a point with replace or post plugins (anchors.cpp).
+std::uint64_t run_c_anchored(const Runtime& rt, std::uint32_t point, const ::mempool_arg* args, std::size_t n,
+                             const CallScope& scope, unsigned* ran) noexcept;
 
 // A plugin's resource budget, as the helpers see it during its run.
 struct PluginBudget {
@@ -192,6 +240,9 @@ struct PluginBudget {
     mutable std::atomic<std::uint64_t> global_added{0};  // bytes added to the global pool so far
     mutable std::atomic<std::uint64_t> limit_hits{0};    // helper calls refused with MEMPOOL_ERR_LIMIT
     mutable std::atomic<std::uint64_t> aborts{0};        // runs stopped by a run-time check
+    // xBGP: the shared memory of the plugin group (ctx_shmnew & co), or null.
+    SharedMemory* shared = nullptr;
+    mutable std::atomic<std::uint64_t> failures{0};      // anchored runs whose result was not used
 };
 }  // namespace detail
 
@@ -208,6 +259,15 @@ public:
     [[nodiscard]] std::uint64_t global_pool_added() const noexcept { return budget_.global_added.load(std::memory_order_relaxed); }
     [[nodiscard]] std::uint64_t limit_hits() const noexcept { return budget_.limit_hits.load(std::memory_order_relaxed); }
     [[nodiscard]] std::uint64_t aborts() const noexcept { return budget_.aborts.load(std::memory_order_relaxed); }
+    // Anchored runs (pre/replace/post) in which this plugin failed: stopped by
+    // a run-time check, marked failed by a helper (fail_current_plugin), or
+    // its value refused by the point's ResultCheck.
+    [[nodiscard]] std::uint64_t failures() const noexcept { return budget_.failures.load(std::memory_order_relaxed); }
+    // How R1 is laid out for it (PluginSource::abi), the permission bits it
+    // was granted (nullopt: every helper), and its plugin group ("": none).
+    [[nodiscard]] PluginAbi abi() const noexcept { return abi_; }
+    [[nodiscard]] std::optional<std::uint8_t> permissions() const noexcept { return permissions_; }
+    [[nodiscard]] const std::string& group() const noexcept { return group_; }
     ~Program();
     Program(const Program&) = delete;
     Program& operator=(const Program&) = delete;
@@ -232,6 +292,10 @@ private:
     std::uint32_t stack_size_ = 0;
     std::uint64_t instruction_bound_ = 0;
     detail::PluginBudget budget_;
+    PluginAbi abi_ = PluginAbi::mempool;
+    std::optional<std::uint8_t> permissions_;
+    std::string group_;
+    std::shared_ptr<detail::SharedMemory> shared_;  // budget_.shared's owner
 };
 
 // Load-or-error result for programs.
@@ -262,6 +326,17 @@ struct PluginSource {
     std::string section;
     std::string name;  // empty: the section name
     PluginLimits limits{};  // unset fields: RuntimeOptions' defaults
+    // Additions for xBGP codes (all optional):
+    PluginAbi abi = PluginAbi::mempool;
+    // Permission bits granted (permission_read | ...): a call to a helper
+    // whose HelperSpec::permissions are not all granted is refused at load,
+    // naming the helper and the permission. nullopt: no check (every helper).
+    std::optional<std::uint8_t> permissions{};
+    // The xBGP plugin this code belongs to: codes of one group share one
+    // shared memory (ctx_shmnew & co), kept in a Memory Pool the group owns,
+    // of limits.shared_memory bytes (the group's first code sets it). "":
+    // the code is a group of its own.
+    std::string group{};
 };
 
 struct ManifestReport {
@@ -312,13 +387,115 @@ private:
     };
 };
 
+struct PointId {
+    std::uint32_t index = UINT32_MAX;
+    [[nodiscard]] bool valid() const noexcept { return index != UINT32_MAX; }
+};
+
+// An argument of xBGP's get_arg(type): the host's typed values for a run.
+// `type` is the point's own numbering (xBGP's enum ubpf_arg_type, or a
+// host's kinds from ARG_MAX_OPAQUE on). A `bytes` argument (a primitive or
+// a struct) is copied into the calling plugin's heap by each get_arg (len
+// bytes, at most 65536); a `hidden` one is a host object only helpers use:
+// get_arg gives the plugin an 8-byte opaque handle to it, which a host
+// helper turns back into `data` with resolve_handle(). `data` must outlive
+// the run.
+struct TypedArg {
+    enum class Kind : std::uint8_t { bytes, hidden };
+    std::uint32_t type = 0;
+    Kind kind = Kind::bytes;
+    const void* data = nullptr;
+    std::uint32_t len = 0;
+
+    static TypedArg of_bytes(std::uint32_t type, const void* data, std::uint32_t len) noexcept {
+        return TypedArg{type, Kind::bytes, data, len};
+    }
+    template <class T>
+    static TypedArg of(std::uint32_t type, const T& value) noexcept {
+        return TypedArg{type, Kind::bytes, &value, static_cast<std::uint32_t>(sizeof(T))};
+    }
+    static TypedArg hidden_object(std::uint32_t type, const void* object) noexcept {
+        return TypedArg{type, Kind::hidden, object, 0};
+    }
+};
+
 // What the pool helpers act on during one run(): the object pools
-// (MEMPOOL_OBJ_FIRST, MEMPOOL_OBJ_SECOND) and an opaque pointer for the
-// host's own helpers (see current_call()).
+// (MEMPOOL_OBJ_FIRST, MEMPOOL_OBJ_SECOND), an opaque pointer for the
+// host's own helpers (see current_call()) and the typed arguments of
+// get_arg() (xBGP).
 struct CallScope {
     Pool* objects[2] = {nullptr, nullptr};
     void* user = nullptr;
+    std::span<const TypedArg> typed{};
 };
+
+// Where a plugin is attached at a point (libxbgp's anchors). Running a point
+// runs, in this order:
+//   pre      every pre plugin, lowest sequence number first; they observe
+//            (their values are ignored);
+//   replace  the first replace plugin; it decides the point's result, or
+//            calls the helper next() to hand over to the next replace plugin,
+//            and so on; after the last one the host's default code (the
+//            DefaultCode given to run()) decides;
+//   post     every post plugin; they observe, and see the result (Anchor
+//            xbgp ABI: exec_info_t at R1; helpers: current_chain()).
+// Runtime::attach(point, program, order) without an anchor is `pre`: a point
+// with only pre plugins runs exactly as before anchors existed.
+enum class Anchor : std::uint8_t { pre, replace, post };
+[[nodiscard]] const char* to_string(Anchor a) noexcept;  // "pre", "replace", "post"
+
+// The host's own code at a point, run by the replace chain when it ends (or a
+// replace plugin fails): a function and its data, called at most once per
+// run() on the running thread. It may run other points (nested runs).
+//
+//   auto builtin = [&] { return my_default_filter(route); };
+//   rt.run(point, args, scope, mempool::DefaultCode::of(builtin));
+struct DefaultCode {
+    std::uint64_t (*fn)(void* data) noexcept = nullptr;
+    void* data = nullptr;
+
+    [[nodiscard]] explicit operator bool() const noexcept { return fn != nullptr; }
+    // From a callable `f` (kept by reference: it must outlive the run).
+    template <class F>
+    static DefaultCode of(F& f) noexcept {
+        return DefaultCode{[](void* d) noexcept -> std::uint64_t { return (*static_cast<F*>(d))(); }, &f};
+    }
+};
+
+// A point's check of the values replace plugins return: true if `value` is a
+// result the host can use (a filter: PLUGIN_FILTER_ACCEPT/REJECT/UNKNOWN).
+// A refused value counts as a failure of the plugin: the host's default code
+// decides instead, RunResult::refused counts it, and so does the plugin's
+// failures(). Values of pre and post plugins are not checked (ignored).
+struct ResultCheck {
+    bool (*fn)(std::uint64_t value, void* data) noexcept = nullptr;
+    void* data = nullptr;
+};
+
+// During an anchored run, for helpers: where the plugin being run stands.
+struct ChainInfo {
+    PointId point;
+    Anchor anchor = Anchor::pre;
+    std::uint32_t depth = 0;          // replace plugins handed over to so far (next() calls)
+    bool result_set = false;          // post: the replace stage (or default code) gave a result
+    std::uint64_t result = 0;         // that result
+    bool fell_back = false;           // ... and it came from the host's default code
+};
+// The anchored run in progress on this thread (innermost), or nullptr.
+[[nodiscard]] const ChainInfo* current_chain() noexcept;
+
+// For a helper: marks the plugin being run as failed (the helper met an error
+// the plugin cannot be trusted to handle). After it returns, an anchored run
+// treats it like a plugin stopped by a run-time check: a replace plugin's
+// value is not used (the default code decides). No effect outside a run.
+void fail_current_plugin() noexcept;
+
+// For a helper: the host object behind a hidden TypedArg's handle (what
+// get_arg gave the plugin), or nullptr if `handle` is not one of the current
+// run's.
+[[nodiscard]] const void* resolve_handle(std::uint64_t handle) noexcept;
+// The current run's typed argument of `type`, or nullptr.
+[[nodiscard]] const TypedArg* find_typed_arg(std::uint32_t type) noexcept;
 
 // During a run(): the global pool and the scope of the call being run, for
 // helpers. Outside a run(): nullptr.
@@ -328,16 +505,20 @@ struct CallFrame {
 };
 [[nodiscard]] const CallFrame* current_call() noexcept;
 
-struct PointId {
-    std::uint32_t index = UINT32_MAX;
-    [[nodiscard]] bool valid() const noexcept { return index != UINT32_MAX; }
-};
 
 struct RunResult {
     std::uint32_t ran = 0;     // plugins run
     std::uint64_t value = 0;   // return value of the last plugin run (MEMPOOL_RUN_ABORTED
-                               // if a run-time check stopped it)
+                               // if a run-time check stopped it); at a point with replace
+                               // plugins or a DefaultCode: the point's result (below)
     std::uint32_t aborted = 0; // plugins stopped by a run-time check (counted in Program::aborts())
+    // Anchored runs (a point with replace or post plugins, or run() with a
+    // DefaultCode): `value` is the replace stage's result, or the default
+    // code's when `fell_back`. fell_back with no DefaultCode given means the
+    // host must run its own code now (value is then 0).
+    bool fell_back = false;
+    std::uint32_t failed = 0;   // plugins whose result was not used (aborted, failed, refused)
+    std::uint32_t refused = 0;  // values refused by the point's ResultCheck
 };
 
 struct RuntimeOptions {
@@ -351,6 +532,7 @@ struct RuntimeOptions {
     std::uint64_t max_instructions = 1'000'000;
     bool pool_helpers = true;        // register the built-in pool helpers
     bool heap_helpers = true;        // register ctx_malloc, ctx_calloc, ctx_realloc, ctx_free
+    bool xbgp_helpers = false;       // register the generic xBGP helpers (mempool::xbgp_helpers())
     // Defaults of PluginLimits (per plugin: manifest "heap", "global_pool_bytes",
     // "object_pool_bytes", or PluginSource::limits).
     std::uint32_t heap_size = 64 * 1024;               // heap arena per plugin (ctx_malloc & co)
@@ -380,7 +562,9 @@ public:
     [[nodiscard]] PointId find_point(std::string_view name) const noexcept;
     [[nodiscard]] std::size_t point_count() const noexcept { return points_.size(); }
     [[nodiscard]] std::size_t attached_count(PointId p) const noexcept {
-        return p.index < points_.size() ? points_[p.index].entries.size() : 0;
+        if (p.index >= points_.size()) return 0;
+        const Point& pt = points_[p.index];
+        return pt.entries.size() + pt.replace.size() + pt.post.size();
     }
 
     // Loads one section of a plugin object: reads the file once, loads the
@@ -403,6 +587,12 @@ public:
     // Attaches a program at a point; lower `order` runs first, equal orders in
     // attach order. A program may be attached to several points.
     PluginStatus attach(PointId point, ProgramPtr program, std::int32_t order = 0) noexcept;
+    // The same at an anchor; `seq` orders plugins of one anchor (lowest
+    // first). At most max_replace_plugins replace plugins per point.
+    PluginStatus attach(PointId point, ProgramPtr program, Anchor anchor, std::int32_t seq) noexcept;
+    [[nodiscard]] std::size_t attached_count(PointId p, Anchor a) const noexcept;
+    // The check of replace results at a point (fn null: every value is used).
+    PluginStatus set_result_check(PointId point, ResultCheck check) noexcept;
     // Detaches every program called `name` from the point; returns how many.
     std::size_t detach(PointId point, std::string_view name) noexcept;
     void detach_all() noexcept;
@@ -416,12 +606,29 @@ public:
     // Runs the plugins attached at `point`, each on a fresh copy of `args`
     // (at most MEMPOOL_MAX_ARGS are passed; extra ones are ignored).
     RunResult run(PointId point, std::span<const Arg> args, const CallScope& scope = {}) const noexcept {
-        if (point.index >= busy_.size() || busy_[point.index] == 0) return {};
+        if (point.index >= busy_.size()) return {};
+        if (busy_[point.index] != 1) [[unlikely]] {  // nothing attached, or anchors
+            if (busy_[point.index] == 0) return {};
+            return run_anchored(points_[point.index], point.index, args, scope, {});
+        }
         return run_attached(points_[point.index], args, scope);
     }
     RunResult run(PointId point, std::initializer_list<Arg> args, const CallScope& scope = {}) const noexcept {
         return run(point, std::span<const Arg>(args.begin(), args.size()), scope);
     }
+
+    // Runs a point with anchors: pre plugins, the replace chain ending in
+    // `fallback` (the host's own code), post plugins (see Anchor). The result
+    // is RunResult::value: the replace plugin's value that the point's
+    // ResultCheck accepted, or the default code's (fell_back). A replace
+    // plugin that fails (a run-time check stopped it, a helper called
+    // fail_current_plugin, its value was refused) is passed over: the
+    // default code decides (it runs at most once per run). A plugin that
+    // called next() has handed over: the rest of the chain decides and its
+    // own return value is ignored (as in libxbgp). With no replace plugin the
+    // default code runs directly. Nested runs are bounded by max_chain_depth.
+    RunResult run(PointId point, std::span<const Arg> args, const CallScope& scope,
+                  DefaultCode fallback) const noexcept;
 
 private:
     struct Attached {
@@ -435,10 +642,22 @@ private:
     };
     struct Point {
         std::string name;
-        std::vector<Attached> entries;
+        std::vector<Attached> entries;  // the pre anchor (and plugins attached without one)
+        std::vector<Attached> replace;  // the replace chain, by sequence number
+        std::vector<Attached> post;
+        ResultCheck check;
+        bool xbgp = false;              // some plugin here has PluginAbi::xbgp
     };
 
-    void update_busy(std::uint32_t index) noexcept { busy_[index] = points_[index].entries.empty() ? 0 : 1; }
+    // busy_[i]: 0 nothing attached, 1 pre plugins of the mempool ABI only
+    // (run_attached, the fast path), 2 anchored (run_anchored).
+    void update_busy(std::uint32_t index) noexcept;
+    RunResult run_anchored(const Point& p, std::uint32_t index, std::span<const Arg> args, const CallScope& scope,
+                           DefaultCode fallback) const noexcept;
+    static std::uint64_t run_plugin(const Program& program, const detail::ChainRun& run, std::span<const Arg> args,
+                                    RunResult& result, bool& aborted) noexcept;
+    friend std::uint64_t detail::run_c_anchored(const Runtime& rt, std::uint32_t point, const mempool_arg* args,
+                                                std::size_t n, const CallScope& scope, unsigned* ran) noexcept;
     RunResult run_attached(const Point& p, std::span<const Arg> args, const CallScope& scope) const noexcept;
     RunResult run_nested(const Point& p, std::span<const Arg> args, const CallScope& scope) const noexcept;
     // The C API's run (runtime.h): fills the argument struct straight from
@@ -460,5 +679,9 @@ private:
 [[nodiscard]] std::span<const HelperSpec> pool_helpers() noexcept;
 // The built-in heap helpers (what RuntimeOptions::heap_helpers registers).
 [[nodiscard]] std::span<const HelperSpec> heap_helpers() noexcept;
+// The generic helpers of the xBGP API (what RuntimeOptions::xbgp_helpers
+// registers): next, get_arg, shared memory, extra configuration, logging,
+// formatting, time, byte order, memory (docs/plugins.md, "xBGP helpers").
+[[nodiscard]] std::span<const HelperSpec> xbgp_helpers() noexcept;
 
 }  // namespace mempool

@@ -1,12 +1,23 @@
 // helper_signature.cpp: HelperSpec -> vm::HelperSignature (see the header).
 #include "helper_signature.hpp"
 
+#include "xbgp/helper_signatures.hpp"
+
 namespace mempool::detail {
 
 bool check_helper_spec(const HelperSpec& spec, std::string& why) {
     if (spec.name.empty() || spec.fn == nullptr || spec.arg_count > 5) {
         why = "helper needs a name, a function and at most 5 arguments";
         return false;
+    }
+    if (spec.xbgp_id != 0) {  // the xBGP table's signature (checked there)
+        const auto table = xbgp_helpers();
+        if (spec.xbgp_id > table.size() || table[spec.xbgp_id - 1].name != spec.name) {
+            why = "helper '" + spec.name + "': xbgp_id " + std::to_string(spec.xbgp_id) +
+                  " is not this name's entry of the xBGP helper table";
+            return false;
+        }
+        return true;
     }
     const std::string who = "helper '" + spec.name + "': ";
     bool buffer = false, heap_ptr = false;
@@ -57,6 +68,7 @@ bool check_helper_spec(const HelperSpec& spec, std::string& why) {
 }
 
 vm::HelperSignature signature_of(const HelperSpec& spec) {
+    if (spec.xbgp_id != 0) return xbgp_helpers()[spec.xbgp_id - 1].signature;
     vm::HelperSignature sig;
     sig.name = spec.name;
     sig.arg_count = spec.arg_count;

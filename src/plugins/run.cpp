@@ -174,7 +174,9 @@ inline void fill_slot(bpf_arg_slot_t& slot, const mempool_arg& in) noexcept {
 // (a C daemon's hot path; no Arg is built).
 std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* args, std::size_t n,
                     const CallScope& scope, unsigned* ran) noexcept {
-    if (point >= rt.busy_.size() || rt.busy_[point] == 0) return 0;
+    if (point >= rt.busy_.size()) return 0;
+    if (rt.busy_[point] != 1) [[unlikely]]  // nothing attached, or anchors (anchors.cpp)
+        return rt.busy_[point] == 0 ? 0 : run_c_anchored(rt, point, args, n, scope, ran);
     const Runtime::Point& p = rt.points_[point];
     ThreadState& t = tls;
     if (n > MEMPOOL_MAX_ARGS) n = MEMPOOL_MAX_ARGS;

@@ -8,6 +8,7 @@
 #include "verifier.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -57,6 +58,9 @@ Runtime::Runtime(RuntimeOptions options) noexcept : options_(options) {
     if (options_.heap_helpers) {
         for (const HelperSpec& h : heap_helpers()) (void)register_helper(h);
     }
+    if (options_.xbgp_helpers) {
+        for (const HelperSpec& h : xbgp_helpers()) (void)register_helper(h);
+    }
 }
 
 Runtime::~Runtime() = default;
@@ -92,7 +96,7 @@ PointId Runtime::point(std::string_view name) noexcept {
     if (PointId p = find_point(name); p.valid()) return p;
     try {
         busy_.reserve(points_.size() + 1);
-        points_.push_back(Point{std::string(name), {}});
+        points_.push_back(Point{std::string(name), {}, {}, {}, {}, false});
         busy_.push_back(0);
     } catch (const std::bad_alloc&) {
         return {};
@@ -222,6 +226,42 @@ void explain(PluginError& err, const std::vector<vm::Diagnostic>& diagnostics, P
         if (c == '\n') c = ' ';
 }
 
+// The permission words of a manifest, for messages ("read, usr_ptr").
+std::string permission_words(std::uint8_t bits) {
+    std::string words;
+    for (auto [bit, word] : {std::pair{permission_read, "read"}, std::pair{permission_write, "write"},
+                             std::pair{permission_usr_ptr, "usr_ptr"}})
+        if ((bits & bit) != 0) words += (words.empty() ? "" : ", ") + std::string(word);
+    return words.empty() ? "none" : words;
+}
+
+// xBGP's rule: a helper needing a permission the code was not granted is not
+// linked. Every such call is a problem, named with the helper and the
+// permission it needs.
+bool check_permissions(const vm::Program& program, std::uint8_t granted, const std::vector<HelperSpec>& helpers,
+                       PluginError& err) {
+    std::vector<std::string> problems;
+    std::vector<bool> reported(helpers.size(), false);
+    for (std::size_t pc = 0; pc < program.code.size(); ++pc) {
+        const vm::Insn& insn = program.code[pc];
+        if (!vm::isa::is_helper_call(insn) || insn.imm < 0 || static_cast<std::size_t>(insn.imm) >= helpers.size()) continue;
+        const auto index = static_cast<std::size_t>(insn.imm);
+        const std::uint8_t missing = static_cast<std::uint8_t>(helpers[index].permissions & ~granted);
+        if (missing == 0 || reported[index]) continue;
+        reported[index] = true;
+        problems.push_back("pc " + std::to_string(pc) + ": calls helper '" + helpers[index].name + "', which needs the '" +
+                           permission_words(missing) + "' permission" + (std::popcount(missing) > 1 ? "s" : "") +
+                           "; the code is granted: " + permission_words(granted));
+    }
+    if (problems.empty()) return true;
+    err.code = PluginErrc::unknown_helper;
+    err.diagnostics = problems;
+    err.message = problems.front();
+    if (problems.size() > 1)
+        err.message += " (and " + std::to_string(problems.size() - 1) + " more problem" + (problems.size() > 2 ? "s" : "") + ")";
+    return false;
+}
+
 }  // namespace
 
 // Per plugin, in this process: read the file once, load the section from
@@ -271,6 +311,10 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
                 results.emplace_back(std::move(err));
                 continue;
             }
+            if (src.permissions && !check_permissions(loaded.program, *src.permissions, helpers_, err)) {
+                results.emplace_back(std::move(err));
+                continue;
+            }
             vm::VerifyOptions vo;
             vo.ctx_size = sizeof(bpf_full_args_t);
             vo.heap_size = heap;
@@ -310,6 +354,9 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
             prog->budget_.heap_size = heap;
             prog->budget_.global_limit = src.limits.global_pool_bytes.value_or(options_.global_pool_limit);
             prog->budget_.object_limit = src.limits.object_pool_bytes.value_or(options_.object_pool_limit);
+            prog->abi_ = src.abi;
+            prog->permissions_ = src.permissions;
+            prog->group_ = src.group;
             results.emplace_back(ProgramPtr(std::move(prog)));
         }
         return results;
@@ -319,11 +366,21 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
 }
 
 PluginStatus Runtime::attach(PointId point, ProgramPtr program, std::int32_t order) noexcept {
+    return attach(point, std::move(program), Anchor::pre, order);
+}
+
+PluginStatus Runtime::attach(PointId point, ProgramPtr program, Anchor anchor, std::int32_t order) noexcept {
     if (program == nullptr) return fail(PluginErrc::invalid_argument, {}, "no program to attach");
     if (point.index >= points_.size())
         return fail(PluginErrc::unknown_point, program->name(), "no such insertion point");
+    if (anchor != Anchor::pre && anchor != Anchor::replace && anchor != Anchor::post)
+        return fail(PluginErrc::invalid_argument, program->name(), "unknown anchor");
+    Point& p = points_[point.index];
+    if (anchor == Anchor::replace && p.replace.size() >= max_replace_plugins)
+        return fail(PluginErrc::invalid_argument, program->name(),
+                    "point '" + p.name + "' already has " + std::to_string(max_replace_plugins) + " replace plugins");
     try {
-        auto& entries = points_[point.index].entries;
+        auto& entries = anchor == Anchor::pre ? p.entries : anchor == Anchor::replace ? p.replace : p.post;
         auto at = std::upper_bound(entries.begin(), entries.end(), order,
                                    [](std::int32_t o, const Attached& a) { return o < a.order; });
         const auto jit = program->jit_;
@@ -339,16 +396,55 @@ PluginStatus Runtime::attach(PointId point, ProgramPtr program, std::int32_t ord
 
 std::size_t Runtime::detach(PointId point, std::string_view name) noexcept {
     if (point.index >= points_.size()) return 0;
-    auto& entries = points_[point.index].entries;
-    const auto before = entries.size();
-    std::erase_if(entries, [&](const Attached& a) { return a.program->name() == name; });
+    Point& p = points_[point.index];
+    std::size_t removed = 0;
+    for (auto* entries : {&p.entries, &p.replace, &p.post})
+        removed += std::erase_if(*entries, [&](const Attached& a) { return a.program->name() == name; });
     update_busy(point.index);
-    return before - entries.size();
+    return removed;
 }
 
 void Runtime::detach_all() noexcept {
-    for (Point& p : points_) p.entries.clear();
+    for (Point& p : points_) {
+        p.entries.clear();
+        p.replace.clear();
+        p.post.clear();
+        p.xbgp = false;
+    }
     std::fill(busy_.begin(), busy_.end(), std::uint8_t{0});
+}
+
+std::size_t Runtime::attached_count(PointId p, Anchor a) const noexcept {
+    if (p.index >= points_.size()) return 0;
+    const Point& pt = points_[p.index];
+    switch (a) {
+    case Anchor::pre: return pt.entries.size();
+    case Anchor::replace: return pt.replace.size();
+    case Anchor::post: return pt.post.size();
+    }
+    return 0;
+}
+
+PluginStatus Runtime::set_result_check(PointId point, ResultCheck check) noexcept {
+    if (point.index >= points_.size()) return fail(PluginErrc::unknown_point, {}, "no such insertion point");
+    points_[point.index].check = check;
+    return {};
+}
+
+// A point runs on the fast path (run_attached) while it has only pre plugins
+// of the mempool ABI; replace or post plugins, or an xBGP plugin (whose R1 is
+// an exec_info_t), send it to run_anchored.
+void Runtime::update_busy(std::uint32_t index) noexcept {
+    Point& p = points_[index];
+    p.xbgp = false;
+    for (const auto* entries : {&p.entries, &p.replace, &p.post})
+        for (const Attached& a : *entries) p.xbgp = p.xbgp || a.program->abi() == PluginAbi::xbgp;
+    if (p.entries.empty() && p.replace.empty() && p.post.empty())
+        busy_[index] = 0;
+    else if (p.replace.empty() && p.post.empty() && !p.xbgp)
+        busy_[index] = 1;
+    else
+        busy_[index] = 2;
 }
 
 }  // namespace mempool

@@ -7,15 +7,23 @@
 #include <mempool/runtime.hpp>
 
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
+
+// A C result check, called through ResultCheck's noexcept signature.
+struct CCheck {
+    mempool_result_check_fn fn;
+    void* data;
+};
 
 struct mempool_runtime {
     explicit mempool_runtime(mempool::RuntimeOptions o) : rt(o) {}
     ~mempool_runtime() { (void)global.release(); }
     mempool::Runtime rt;
     mempool::Pool global;  // a view of the caller's pool, never owned
+    std::vector<std::unique_ptr<CCheck>> checks;  // the C result checks, kept while the runtime lives
 };
 
 namespace {
@@ -228,5 +236,167 @@ uint64_t mempool_runtime_run(const mempool_runtime* rt, int point, const struct 
     (void)views[1].release();
     return v;
 }
+
+int mempool_runtime_load_anchored(mempool_runtime* rt, const char* object, const char* section, const char* name,
+                                  int point, int anchor, int32_t seq, int abi, const struct mempool_plugin_limits* limits,
+                                  char* err, size_t errlen) noexcept {
+    try {
+        if (rt == nullptr || object == nullptr || section == nullptr || point < 0 || anchor < MEMPOOL_ANCHOR_PRE ||
+            anchor > MEMPOOL_ANCHOR_POST || (abi != MEMPOOL_ABI_MEMPOOL && abi != MEMPOOL_ABI_XBGP)) {
+            copy_message("invalid argument", err, errlen);
+            return -1;
+        }
+        mempool::PluginSource source{object, section, name != nullptr ? name : ""};
+        source.abi = abi == MEMPOOL_ABI_XBGP ? mempool::PluginAbi::xbgp : mempool::PluginAbi::mempool;
+        if (limits != nullptr) {
+            if (limits->heap != MEMPOOL_LIMIT_DEFAULT) {
+                if (limits->heap > mempool::max_heap_size) {
+                    copy_message("invalid argument: heap above 64 MiB", err, errlen);
+                    return -1;
+                }
+                source.limits.heap = static_cast<std::uint32_t>(limits->heap);
+            }
+            if (limits->global_pool_bytes != MEMPOOL_LIMIT_DEFAULT)
+                source.limits.global_pool_bytes = limits->global_pool_bytes;
+            if (limits->object_pool_bytes != MEMPOOL_LIMIT_DEFAULT)
+                source.limits.object_pool_bytes = limits->object_pool_bytes;
+        }
+        mempool::LoadResult r = rt->rt.load(source);
+        if (!r) {
+            copy_message(r.error().to_string(), err, errlen);
+            return -1;
+        }
+        mempool::PluginStatus s = rt->rt.attach(mempool::PointId{static_cast<std::uint32_t>(point)}, r.value(),
+                                                static_cast<mempool::Anchor>(anchor), seq);
+        if (!s) {
+            copy_message(s.error.to_string(), err, errlen);
+            return -1;
+        }
+        copy_message("", err, errlen);
+        return 0;
+    } catch (const std::bad_alloc&) {
+        copy_message("out of memory", err, errlen);
+        return -1;
+    }
+}
+
+namespace {
+// The C default code, called through DefaultCode's noexcept signature.
+struct CDefault {
+    mempool_default_fn fn;
+    void* data;
+};
+}  // namespace
+
+int mempool_runtime_set_result_check(mempool_runtime* rt, int point, mempool_result_check_fn fn, void* data) noexcept {
+    if (rt == nullptr || point < 0 || static_cast<std::size_t>(point) >= rt->rt.point_count()) return -1;
+    try {
+        mempool::ResultCheck check;
+        if (fn != nullptr) {
+            rt->checks.push_back(std::make_unique<CCheck>(CCheck{fn, data}));
+            check.data = rt->checks.back().get();
+            check.fn = [](std::uint64_t v, void* d) noexcept {
+                const auto* c = static_cast<const CCheck*>(d);
+                return c->fn(v, c->data) != 0;
+            };
+        }
+        return rt->rt.set_result_check(mempool::PointId{static_cast<std::uint32_t>(point)}, check) ? 0 : -1;
+    } catch (const std::bad_alloc&) {
+        return -1;
+    }
+}
+
+int mempool_runtime_run_anchored(const mempool_runtime* rt, int point, const struct mempool_arg* args, size_t nargs,
+                                 const struct mempool_typed_arg* typed, size_t ntyped, struct mem_pool* first,
+                                 struct mem_pool* second, mempool_default_fn default_fn, void* default_data,
+                                 struct mempool_run_result* out) noexcept {
+    if (out != nullptr) *out = mempool_run_result{};
+    if (rt == nullptr || point < 0 || static_cast<std::size_t>(point) >= rt->rt.point_count() ||
+        (args == nullptr && nargs != 0) || (typed == nullptr && ntyped != 0))
+        return -1;
+    mempool::Arg converted[MEMPOOL_MAX_ARGS];
+    if (nargs > MEMPOOL_MAX_ARGS) nargs = MEMPOOL_MAX_ARGS;
+    for (size_t i = 0; i < nargs; ++i) {
+        const mempool_arg& a = args[i];
+        switch (a.type) {
+        case MEMPOOL_ARG_U8: converted[i] = mempool::Arg::u8(static_cast<std::uint8_t>(a.number)); break;
+        case MEMPOOL_ARG_U16: converted[i] = mempool::Arg::u16(static_cast<std::uint16_t>(a.number)); break;
+        case MEMPOOL_ARG_U32: converted[i] = mempool::Arg::u32(static_cast<std::uint32_t>(a.number)); break;
+        case MEMPOOL_ARG_BYTES:
+            converted[i] = mempool::Arg::bytes(
+                a.bytes != nullptr ? std::span<const std::byte>(static_cast<const std::byte*>(a.bytes), a.len)
+                                   : std::span<const std::byte>());
+            break;
+        default: converted[i] = mempool::Arg::u64(a.number); break;
+        }
+    }
+    // Typed arguments: the C array as TypedArgs (a small run keeps them on the stack).
+    constexpr std::size_t on_stack = 16;
+    mempool::TypedArg local[on_stack];
+    std::unique_ptr<mempool::TypedArg[]> heap;
+    mempool::TypedArg* t = local;
+    if (ntyped > on_stack) {
+        heap.reset(new (std::nothrow) mempool::TypedArg[ntyped]);
+        if (heap == nullptr) return -1;
+        t = heap.get();
+    }
+    for (size_t i = 0; i < ntyped; ++i)
+        t[i] = mempool::TypedArg{typed[i].type,
+                                 typed[i].kind == MEMPOOL_TYPED_HIDDEN ? mempool::TypedArg::Kind::hidden
+                                                                       : mempool::TypedArg::Kind::bytes,
+                                 typed[i].data, typed[i].len};
+    mempool::Pool views[2];
+    mempool::CallScope scope;
+    scope.typed = std::span<const mempool::TypedArg>(t, ntyped);
+    if (first != nullptr) {
+        views[0] = mempool::Pool::adopt(first);
+        scope.objects[0] = &views[0];
+    }
+    if (second != nullptr) {
+        views[1] = mempool::Pool::adopt(second);
+        scope.objects[1] = &views[1];
+    }
+    CDefault c_default{default_fn, default_data};
+    mempool::DefaultCode fallback;
+    if (default_fn != nullptr) {
+        fallback.data = &c_default;
+        fallback.fn = [](void* d) noexcept -> std::uint64_t {
+            const auto* c = static_cast<const CDefault*>(d);
+            return c->fn(c->data);
+        };
+    }
+    const mempool::RunResult r = rt->rt.run(mempool::PointId{static_cast<std::uint32_t>(point)},
+                                            std::span<const mempool::Arg>(converted, nargs), scope, fallback);
+    (void)views[0].release();
+    (void)views[1].release();
+    if (out != nullptr) {
+        out->value = r.value;
+        out->ran = r.ran;
+        out->aborted = r.aborted;
+        out->failed = r.failed;
+        out->refused = r.refused;
+        out->fell_back = r.fell_back ? 1 : 0;
+    }
+    return 0;
+}
+
+int mempool_runtime_register_xbgp_helpers(mempool_runtime* rt) noexcept {
+    if (rt == nullptr) return -1;
+    int status = 0;
+    for (const mempool::HelperSpec& h : mempool::xbgp_helpers())
+        if (!rt->rt.register_helper(h)) status = -1;
+    return status;
+}
+
+int mempool_runtime_register_xbgp_helper(mempool_runtime* rt, const char* name, mempool_helper_fn fn) noexcept {
+    if (rt == nullptr || name == nullptr || fn == nullptr) return -1;
+    std::optional<mempool::HelperSpec> spec = mempool::xbgp_helper_spec(name, fn);
+    if (!spec) return -1;
+    return rt->rt.register_helper(std::move(*spec)) ? 0 : -1;
+}
+
+void mempool_runtime_fail_current_plugin(void) noexcept { mempool::fail_current_plugin(); }
+
+const void* mempool_runtime_resolve_handle(uint64_t handle) noexcept { return mempool::resolve_handle(handle); }
 
 }  // extern "C"

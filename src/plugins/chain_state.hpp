@@ -1,0 +1,54 @@
+// chain_state.hpp: the state of an anchored run (pre, replace chain, post),
+// shared by anchors.cpp, which runs it, and the helpers that act on it
+// (next(), get_arg's handles, fail_current_plugin).
+//
+// One ChainRun lives on the stack of each Runtime::run_anchored; the thread
+// points to the innermost one (a host helper or default code may run another
+// point inside). Each plugin being run has a PluginRun on the stack of the
+// code running it, so that a replace plugin that calls next() keeps its own
+// record while the next one runs inside it:
+//
+//   ChainRun* c = detail::chain;                 // null outside anchored runs
+//   if (c != nullptr && c->plugin != nullptr) c->plugin->failed = true;
+#pragma once
+
+#include <mempool/runtime.hpp>
+
+#include <cstdint>
+
+namespace mempool::detail {
+
+// What the replace stage (or a part of it) decided.
+struct Outcome {
+    std::uint64_t value = 0;
+    bool fell_back = false;  // the host's default code decided
+};
+
+// One plugin being run by an anchored run.
+struct PluginRun {
+    Anchor anchor = Anchor::pre;
+    std::uint32_t next_index = 0;  // replace: the plugin next() hands over to
+    bool failed = false;           // a helper called fail_current_plugin()
+    bool handed_over = false;      // replace: it called next(); `handed` is the rest's outcome
+    Outcome handed;
+};
+
+struct ChainRun {
+    ChainInfo info;                 // what current_chain() shows
+    PluginRun* plugin = nullptr;    // the plugin being run (innermost), or null
+    ChainRun* outer = nullptr;      // the anchored run this one is nested in
+    // Runs the replace plugins from `index` on (then the default code): what
+    // next() calls. Set by Runtime::run_anchored.
+    Outcome (*rest)(ChainRun& run, std::uint32_t index) noexcept = nullptr;
+    const void* state = nullptr;    // run_anchored's own state, for `rest`
+    bool has_default = false;       // run() was given a DefaultCode
+};
+
+// The innermost anchored run of this thread, or null.
+extern constinit thread_local ChainRun* chain __attribute__((tls_model("initial-exec")));
+
+// What next() returns to a plugin when the chain ends without a default code
+// (or next() is called outside a replace chain): -1, as libxbgp's next().
+inline constexpr std::uint64_t next_unavailable = ~std::uint64_t{0};
+
+}  // namespace mempool::detail

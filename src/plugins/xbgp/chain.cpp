@@ -1,0 +1,35 @@
+// xbgp/chain.cpp: next(), the helper a replace plugin calls to hand over to
+// the rest of the chain (see anchors.cpp for the model).
+//
+// next() runs the following replace plugin (or, after the last, the host's
+// default code) inside the calling plugin, and returns the outcome's value:
+// `return next();` passes it on, and the calling plugin's own return value
+// is ignored once it has handed over. A second next() from the same plugin
+// runs nothing more and returns the same value. Outside a replace chain (a
+// pre or post plugin, a plain run()), when the chain ends without a default
+// code, or past max_chain_depth nested plugins (the plugin is then failed),
+// it returns -1, as libxbgp's next() does when there is nothing to run.
+#include "../call_state.hpp"
+#include "../chain_state.hpp"
+#include "xbgp_helpers.hpp"
+
+namespace mempool::detail::xbgp {
+
+u64 next(u64, u64, u64, u64, u64) noexcept {
+    ChainRun* const run = chain;
+    if (run == nullptr || run->plugin == nullptr || run->plugin->anchor != Anchor::replace || run->rest == nullptr)
+        return next_unavailable;
+    PluginRun& self = *run->plugin;
+    if (!self.handed_over) {
+        if (tls.depth >= max_chain_depth) {
+            self.failed = true;
+            return next_unavailable;
+        }
+        self.handed = run->rest(*run, self.next_index);
+        self.handed_over = true;
+    }
+    if (self.handed.fell_back && !run->has_default) return next_unavailable;
+    return self.handed.value;
+}
+
+}  // namespace mempool::detail::xbgp

@@ -1,0 +1,63 @@
+// xbgp/registry.cpp: the generic xBGP helpers as HelperSpecs (their
+// implementations, from this folder, paired with the xBGP helper table's
+// signatures and permissions), and xbgp_helper_spec() for hosts that
+// implement the BGP ones.
+//
+//   mempool::RuntimeOptions o;
+//   o.xbgp_helpers = true;            // registers every helper below
+//   mempool::Runtime rt(o);
+#include <mempool/runtime.hpp>
+
+#include "helper_signatures.hpp"
+#include "xbgp_helpers.hpp"
+
+#include <new>
+#include <vector>
+
+namespace mempool {
+
+std::optional<HelperSpec> xbgp_helper_spec(std::string_view name, HelperFn fn) noexcept {
+    const detail::XbgpHelper* h = detail::xbgp_helper(name);
+    if (h == nullptr || fn == nullptr) return std::nullopt;
+    try {
+        HelperSpec spec;
+        spec.name = std::string(h->name);
+        spec.fn = fn;
+        spec.arg_count = h->signature.arg_count;
+        spec.permissions = h->permissions;
+        spec.xbgp_id = h->id;
+        return spec;
+    } catch (const std::bad_alloc&) {
+        return std::nullopt;
+    }
+}
+
+namespace detail::xbgp {
+
+u64 heap_alloc(u64 size) noexcept {
+    static const HelperFn malloc_fn = heap_helpers()[0].fn;  // ctx_malloc
+    return malloc_fn(size, 0, 0, 0, 0);
+}
+
+}  // namespace detail::xbgp
+
+std::span<const HelperSpec> xbgp_helpers() noexcept {
+    namespace x = detail::xbgp;
+    struct Impl {
+        const char* name;
+        HelperFn fn;
+    };
+    static const Impl impls[] = {
+        {"next", &x::next},
+        {"get_arg", &x::get_arg},
+    };
+    static const std::vector<HelperSpec> table = [] {
+        std::vector<HelperSpec> specs;
+        for (const Impl& i : impls)
+            if (auto spec = xbgp_helper_spec(i.name, i.fn)) specs.push_back(std::move(*spec));
+        return specs;
+    }();
+    return table;
+}
+
+}  // namespace mempool
