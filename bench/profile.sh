@@ -26,6 +26,6 @@ for case in "lookup_hit 1 4096 random" "lookup_miss 1 4096 random" "update 1 409
         run $case $c
     done
 done
-for op in list_append list_iterate_c list_iterate_for_each; do
+for op in list_append list_iterate_c list_iterate_c_runs list_iterate_for_each; do
     run $op - - - mempool
 done

@@ -12,7 +12,7 @@
 // Arguments: <lookup_hit|lookup_miss|update> <pools> <keys> <random|sequential>
 //            <mempool_c|mempool_cpp|std_unordered_map|absl_flat_hash_map|
 //             boost_unordered_flat_map> <count>
-//        or: <list_append|list_iterate_c|list_iterate_for_each> - - - - <count>
+//        or: <list_append|list_iterate_c|list_iterate_c_runs|list_iterate_for_each> - - - - <count>
 //            (count = list elements)
 #include <valgrind/callgrind.h>
 
@@ -61,6 +61,14 @@ int run_list(const char* op, std::uint32_t count) {
         CALLGRIND_TOGGLE_COLLECT;
         lst_mempool_iterator* it = new_lst_iterator_mempool(mp, 7);
         for (void* e; (e = next_lst_mempool_iterator(it)) != nullptr;) sum += *static_cast<std::uint32_t*>(e);
+        destroy_lst_mempool_iterator(it);
+        CALLGRIND_TOGGLE_COLLECT;
+    } else if (std::strcmp(op, "list_iterate_c_runs") == 0) {
+        CALLGRIND_TOGGLE_COLLECT;
+        lst_mempool_iterator* it = new_lst_iterator_mempool(mp, 7);
+        std::uint64_t n;
+        for (void* run; (run = next_run_lst_mempool_iterator(it, &n)) != nullptr;)
+            for (std::uint64_t i = 0; i < n; ++i) sum += static_cast<std::uint32_t*>(run)[i];
         destroy_lst_mempool_iterator(it);
         CALLGRIND_TOGGLE_COLLECT;
     } else if (std::strcmp(op, "list_iterate_for_each") == 0) {

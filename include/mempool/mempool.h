@@ -169,6 +169,25 @@ MEMPOOL_API void *get_lst_mempool_iterator(struct lst_mempool_iterator *it) MEMP
  * removed. */
 MEMPOOL_API void *next_lst_mempool_iterator(struct lst_mempool_iterator *it) MEMPOOL_NOEXCEPT;
 
+/* An addition to the specification, for long lists: returns the element the
+ * iterator stands on and sets `*count` to the number of elements, that one
+ * included, that lie one after the other from it, each
+ * get_mempool_len(mp, type) bytes after the previous; the iterator moves
+ * past all of them. So a loop walks a list a run at a time with no call per
+ * element:
+ *
+ *   uint64_t n;
+ *   for (char *run; (run = next_run_lst_mempool_iterator(it, &n)) != NULL;)
+ *       for (uint64_t i = 0; i < n; i++) use(run + i * element_size);
+ *
+ * The elements of a run stay valid like any element pointer: until their
+ * key is removed or the pool deleted. An element removed after the run was
+ * returned is still in the run (its cleanup has run).
+ * Returns NULL and sets `*count` to 0 when: `it` is NULL, it is past the
+ * end, or the list was removed; returns NULL when `count` is NULL. */
+MEMPOOL_API void *next_run_lst_mempool_iterator(struct lst_mempool_iterator *it,
+                                                uint64_t *count) MEMPOOL_NOEXCEPT;
+
 /* Returns 1 while the iterator stands on an element, 0 otherwise (also for
  * `it` NULL). */
 MEMPOOL_API int hasnext_lst_mempool_iterator(struct lst_mempool_iterator *it) MEMPOOL_NOEXCEPT;

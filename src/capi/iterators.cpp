@@ -99,17 +99,30 @@ struct lst_mempool_iterator {
     mempool::Key key;
     ListCursor cursor;
     // The fast path of next_lst_mempool_iterator: the rest of the current
-    // chunk as it was when last settled, [next, end), walked while the entry
-    // still holds the same list (same key and meta word, same list pointer
-    // and id) and the chunk has no removed element. Appends made meanwhile
-    // are picked up when the range runs out.
-    std::uint64_t entry_word = 0;  // the entry's key and meta, read as one word
+    // chunk as it was when last settled, [next, end), `step` bytes apart,
+    // walked while no list anywhere was destroyed and no element removed
+    // since (detail::list_epoch() still reads `epoch`): then this list and
+    // its chunk are alive and hold no removed element in the range. Appends
+    // made meanwhile are picked up when the range runs out. While the range
+    // is open, `next` is the position and cursor.index is stale (sync()).
     std::byte* next = nullptr;
     std::byte* end = nullptr;
+    std::uint64_t epoch = 0;
+    std::uint32_t step = 0;
+
+    // Brings cursor.index up to the fast path's position and closes the
+    // range. Pointer arithmetic only: the chunk is not read, since it may
+    // be gone.
+    void sync() noexcept {
+        if (next == nullptr) return;
+        const auto data = reinterpret_cast<std::uintptr_t>(cursor.chunk + 1);
+        cursor.index = static_cast<std::uint32_t>((reinterpret_cast<std::uintptr_t>(next) - data) / step);
+        next = end = nullptr;
+    }
 
     // The element it stands on, or nullptr at the end or if the list is gone.
     void* settle() noexcept {
-        next = end = nullptr;
+        sync();
         if (detail::kind_of(entry->meta) != detail::kList || entry->key != key) return nullptr;
         auto* current = reinterpret_cast<detail::List*>(entry->payload);
         if (current != cursor.list || current->id != cursor.list_id) return nullptr;  // replaced
@@ -117,20 +130,28 @@ struct lst_mempool_iterator {
         if (!detail::list_settle(cursor.chunk, cursor.index)) return nullptr;
         void* element = cursor.element();
         if (cursor.chunk->dead == nullptr) {
-            std::memcpy(&entry_word, entry, sizeof entry_word);
+            epoch = detail::list_epoch();
+            step = current->element_size;
             next = static_cast<std::byte*>(element);
             end = cursor.chunk->data() + std::size_t{cursor.chunk->used} * current->element_size;
         }
         return element;
     }
-    // True while the fast path's range may be walked.
-    [[nodiscard]] bool range_valid() const noexcept {
-        std::uint64_t word;
-        std::memcpy(&word, entry, sizeof word);
-        // The list pointer is compared before the list is read: only then is
-        // it known to be alive.
-        return word == entry_word && entry->payload == reinterpret_cast<std::uintptr_t>(cursor.list) &&
-               cursor.list->id == cursor.list_id && cursor.chunk->dead == nullptr;
+
+    // The live elements from the one it stands on that lie one after the
+    // other in its chunk: their number, and the iterator moved past them.
+    std::uint64_t take_run() noexcept {
+        const detail::ListChunk* chunk = cursor.chunk;
+        std::uint32_t last = cursor.index + 1;
+        if (chunk->dead == nullptr) {
+            last = chunk->used;
+        } else {
+            while (last < chunk->used && !chunk->is_dead(last)) ++last;
+        }
+        const std::uint64_t count = last - cursor.index;
+        cursor.index = last;
+        next = end = nullptr;
+        return count;
     }
 };
 
@@ -168,20 +189,32 @@ void* get_lst_mempool_iterator(lst_mempool_iterator* it) noexcept {
 }
 
 void* next_lst_mempool_iterator(lst_mempool_iterator* it) noexcept {
-    if (it != nullptr) {
+    // The fast path: a pointer bump while the range is open (see
+    // lst_mempool_iterator); everything else settles first.
+    if (it != nullptr) [[likely]] {
         std::byte* element = it->next;
-        if (element != it->end && it->range_valid()) [[likely]] {
-            it->next = element + it->cursor.list->element_size;
-            ++it->cursor.index;
+        if (element != it->end && it->epoch == detail::list_epoch()) [[likely]] {
+            it->next = element + it->step;
             return element;
         }
     }
     void* element = get_lst_mempool_iterator(it);
     if (element != nullptr) {
-        ++it->cursor.index;
-        if (it->next != nullptr) it->next += it->cursor.list->element_size;  // settle primed it at `element`
+        if (it->next != nullptr) {
+            it->next += it->step;  // settle opened the range at `element`
+        } else {
+            ++it->cursor.index;
+        }
     }
     return element;
+}
+
+void* next_run_lst_mempool_iterator(lst_mempool_iterator* it, uint64_t* count) noexcept {
+    if (count != nullptr) *count = 0;
+    if (count == nullptr || get_lst_mempool_iterator(it) == nullptr) return nullptr;
+    void* first = it->cursor.element();
+    *count = it->take_run();
+    return first;
 }
 
 int hasnext_lst_mempool_iterator(lst_mempool_iterator* it) noexcept {
@@ -191,9 +224,9 @@ int hasnext_lst_mempool_iterator(lst_mempool_iterator* it) noexcept {
 int remove_lst_mempool_iterator(lst_mempool_iterator* it) noexcept {
     if (get_lst_mempool_iterator(it) == nullptr) return -1;
     const mempool::Cleanup cleanup = detail::cleanup_fn(detail::cleanup_id_of(it->entry->meta));
+    it->sync();  // settle opened the range; the removal ends it
     if (!detail::list_remove_at(it->cursor.list, it->cursor.chunk, it->cursor.index, cleanup)) return -1;
     ++it->cursor.index;
-    it->next = it->end = nullptr;
     return 0;
 }
 

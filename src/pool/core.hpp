@@ -133,6 +133,7 @@
 // index plus the entry's line, a miss usually the one line of index.
 #pragma once
 
+#include <atomic>
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -257,6 +258,16 @@ void list_destroy(List* list, Cleanup cleanup) noexcept;
 [[nodiscard]] bool list_settle(ListChunk*& chunk, std::uint32_t& index) noexcept;
 [[nodiscard]] bool list_remove_at(List* list, ListChunk* chunk, std::uint32_t index,
                                   Cleanup cleanup) noexcept;
+// Counts, process-wide, the changes after which a list iterator must look
+// again before it reads on: a list destroyed (its key removed or its pool
+// deleted) or an element removed. Appends do not count: they move no
+// element. So a C list iterator that read the counter when it checked its
+// range may walk that range while the counter still reads the same: one
+// load from a line every pool operation leaves in cache. Lists of other
+// pools, even other threads', only send iterators through the slow path
+// once more (relaxed: nothing is published through it).
+extern std::atomic<std::uint64_t> g_list_epoch;
+[[nodiscard]] inline std::uint64_t list_epoch() noexcept { return g_list_epoch.load(std::memory_order_relaxed); }
 
 }  // namespace mempool::detail
 

@@ -19,6 +19,8 @@ constexpr std::uint32_t kMaxChunkBytes = 64 * 1024;
 
 std::atomic<std::uint64_t> g_next_list_id{1};
 
+void count_list_change() noexcept { g_list_epoch.fetch_add(1, std::memory_order_relaxed); }
+
 // Chunk capacities follow from the element size alone: chunk k holds
 // min(limit, first << k) elements. The first `doubling` chunks double; every
 // later one holds `limit`.
@@ -108,6 +110,8 @@ std::byte* element_after_removals(const List& list, std::uint64_t index) noexcep
 }
 }  // namespace
 
+std::atomic<std::uint64_t> g_list_epoch{0};
+
 List* list_create(std::uint32_t element_size) noexcept {
     auto* list = static_cast<List*>(allocate(sizeof(List)));
     if (list == nullptr) return nullptr;
@@ -148,6 +152,7 @@ bool list_append(List* list, const void* bytes) noexcept {
 }
 
 void list_destroy(List* list, Cleanup cleanup) noexcept {
+    count_list_change();
     ListChunk* chunk = list->head;
     while (chunk != nullptr) {
         if (cleanup != nullptr)
@@ -183,6 +188,7 @@ bool list_remove_at(List* list, ListChunk* chunk, std::uint32_t index, Cleanup c
             allocate_zeroed((std::size_t{chunk->capacity} + 63) / 64 * sizeof(std::uint64_t)));
         if (chunk->dead == nullptr) return false;
     }
+    count_list_change();
     if (cleanup != nullptr) cleanup(element(chunk, index, list->element_size));
     chunk->dead[index / 64] |= std::uint64_t{1} << (index % 64);
     --list->live;

@@ -159,6 +159,29 @@ static void test_list_removal(void) {
     delete_mempool(mp);
 }
 
+/* A long list a run at a time (next_run_lst_mempool_iterator), from C. */
+static void test_list_runs(void) {
+    mem_pool *mp = new_mempool();
+    lst_mempool_iterator *it;
+    uint32_t k, *run;
+    uint64_t n, seen = 0, sum = 0, runs = 0;
+    for (k = 0; k < 100000; ++k) CHECK(add_lst_mempool(mp, 4, NULL, sizeof k, &k) == 0);
+    it = new_lst_iterator_mempool(mp, 4);
+    while ((run = next_run_lst_mempool_iterator(it, &n)) != NULL) {
+        uint64_t i;
+        CHECK(run == get_lst_mempool_elem(mp, 4, seen));
+        for (i = 0; i < n; ++i) sum += run[i];
+        seen += n;
+        ++runs;
+    }
+    CHECK(seen == 100000);
+    CHECK(sum == (uint64_t)99999 * 100000 / 2);
+    CHECK(runs > 1 && runs < 100);
+    CHECK(n == 0);
+    destroy_lst_mempool_iterator(it);
+    delete_mempool(mp);
+}
+
 /* A list read by index, the way a plugin helper reads element i. */
 static void test_list_by_index(void) {
     mem_pool *mp = new_mempool();
@@ -180,5 +203,6 @@ int main(void) {
     test_whole_pool_iteration();
     test_list_removal();
     test_list_by_index();
+    test_list_runs();
     return check_summary();
 }

@@ -255,6 +255,87 @@ TEST_F(Iterators, ListIteratorMidChunkSeesAppendsToItsChunk) {
     destroy_lst_mempool_iterator(it);
 }
 
+// next_run_lst_mempool_iterator: the list a run at a time, runs being the
+// contiguous live elements of a chunk.
+TEST_F(Iterators, ListRunsVisitEveryElementInOrderAcrossChunks) {
+    fill_list(1, 0, 5000);
+    lst_mempool_iterator* it = new_lst_iterator_mempool(mp, 1);
+    ASSERT_EQ(next_lst_mempool_iterator(it), get_lst_mempool_elem(mp, 1, 0));  // one step first
+    std::vector<std::uint32_t> seen{0};
+    std::uint64_t n = 99, runs = 0;
+    while (auto* run = static_cast<std::uint32_t*>(next_run_lst_mempool_iterator(it, &n))) {
+        ASSERT_GT(n, 0U);
+        EXPECT_EQ(static_cast<void*>(run), get_lst_mempool_elem(mp, 1, seen.size()));
+        for (std::uint64_t i = 0; i < n; ++i) seen.push_back(run[i]);
+        ++runs;
+    }
+    EXPECT_EQ(n, 0U);
+    ASSERT_EQ(seen.size(), 5000U);
+    for (std::uint32_t i = 0; i < 5000; ++i) ASSERT_EQ(seen[i], i);
+    EXPECT_GT(runs, 1U);
+    EXPECT_LT(runs, 20U) << "a run is the rest of a chunk, and chunks double";
+    EXPECT_EQ(hasnext_lst_mempool_iterator(it), 0);
+    fill_list(1, 5000, 5003);  // appends after the end are the next run
+    ASSERT_NE(next_run_lst_mempool_iterator(it, &n), nullptr);
+    EXPECT_EQ(n, 3U);
+    destroy_lst_mempool_iterator(it);
+}
+
+TEST_F(Iterators, ListRunsStopAtRemovedElements) {
+    fill_list(1, 0, 8);  // one chunk of 8
+    lst_mempool_iterator* remover = new_lst_iterator_mempool(mp, 1);
+    for (int i = 0; i < 3; ++i) ASSERT_NE(next_lst_mempool_iterator(remover), nullptr);
+    ASSERT_EQ(remove_lst_mempool_iterator(remover), 0);  // removes 3
+    destroy_lst_mempool_iterator(remover);
+    lst_mempool_iterator* it = new_lst_iterator_mempool(mp, 1);
+    std::uint64_t n = 0;
+    auto* run = static_cast<std::uint32_t*>(next_run_lst_mempool_iterator(it, &n));
+    ASSERT_NE(run, nullptr);
+    EXPECT_EQ(n, 3U);
+    EXPECT_EQ(run[0], 0U);
+    run = static_cast<std::uint32_t*>(next_run_lst_mempool_iterator(it, &n));
+    ASSERT_NE(run, nullptr);
+    EXPECT_EQ(n, 4U);
+    EXPECT_EQ(run[0], 4U);
+    EXPECT_EQ(next_run_lst_mempool_iterator(it, &n), nullptr);
+    EXPECT_EQ(n, 0U);
+    destroy_lst_mempool_iterator(it);
+}
+
+TEST_F(Iterators, ListRunsNullArgumentsAndARemovedList) {
+    std::uint64_t n = 7;
+    EXPECT_EQ(next_run_lst_mempool_iterator(nullptr, &n), nullptr);
+    EXPECT_EQ(n, 0U);
+    fill_list(1, 0, 10);
+    lst_mempool_iterator* it = new_lst_iterator_mempool(mp, 1);
+    EXPECT_EQ(next_run_lst_mempool_iterator(it, nullptr), nullptr);
+    EXPECT_EQ(*static_cast<std::uint32_t*>(next_lst_mempool_iterator(it)), 0U) << "a NULL count moves nothing";
+    remove_mempool(mp, 1);
+    n = 7;
+    EXPECT_EQ(next_run_lst_mempool_iterator(it, &n), nullptr);
+    EXPECT_EQ(n, 0U);
+    destroy_lst_mempool_iterator(it);
+}
+
+// The fast path of next_lst_mempool_iterator notices a change to another
+// list too (it cannot tell whose), and carries on correctly.
+TEST_F(Iterators, ListIteratorMidChunkCarriesOnAfterAnotherListChanged) {
+    fill_list(1, 0, 6);
+    fill_list(2, 0, 3);
+    lst_mempool_iterator* it = new_lst_iterator_mempool(mp, 1);
+    ASSERT_EQ(*static_cast<std::uint32_t*>(next_lst_mempool_iterator(it)), 0U);
+    remove_mempool(mp, 2);
+    ASSERT_EQ(*static_cast<std::uint32_t*>(next_lst_mempool_iterator(it)), 1U);
+    mem_pool* other = new_mempool();
+    std::uint32_t x = 9;
+    ASSERT_EQ(add_lst_mempool(other, 1, nullptr, sizeof x, &x), 0);
+    delete_mempool(other);
+    std::vector<std::uint32_t> rest;
+    while (void* e = next_lst_mempool_iterator(it)) rest.push_back(*static_cast<std::uint32_t*>(e));
+    EXPECT_EQ(rest, (std::vector<std::uint32_t>{2, 3, 4, 5}));
+    destroy_lst_mempool_iterator(it);
+}
+
 TEST_F(Iterators, PoolIteratorCarriesOnWhenTheKeyItStandsOnIsRemoved) {
     for (std::uint32_t k = 0; k < 50; ++k) {
         std::uint64_t v = k;
