@@ -56,6 +56,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <initializer_list>
 #include <memory>
@@ -220,6 +221,8 @@ enum class PluginAbi : std::uint8_t {
 };
 
 namespace detail {
+struct XbgpHost;     // the runtime's xBGP state (src/plugins/xbgp/host.hpp)
+const XbgpHost* xbgp_host_of(const Runtime& rt) noexcept;
 struct ChainRun;     // an anchored run in progress (src/plugins/chain_state.hpp)
 class SharedMemory;  // a plugin group's ctx_shmnew blocks (src/plugins/xbgp/shared_memory.hpp)
 struct ProgramImpl;  // the verified program, its native code and helper table (src/plugins)
@@ -343,6 +346,20 @@ struct ManifestReport {
     std::vector<PluginError> problems;  // every problem found, in manifest order
     std::size_t attached = 0;           // plugins attached (0 unless no problems)
     [[nodiscard]] bool ok() const noexcept { return problems.empty(); }
+    // xBGP manifests: what was read but not honoured, and spellings accepted
+    // for real manifests' sake ("'permission' read as 'permissions'").
+    std::vector<std::string> notes;
+};
+
+// A job plugin of an xBGP manifest ("job_plugins"): a code the host runs on
+// a schedule rather than at a point. Loaded (and verified) with the
+// manifest, not scheduled by the runtime: the host runs it (for instance with
+// Program::call or a point of its own) every `schedule_seconds`.
+struct JobPlugin {
+    std::string plugin;              // the manifest's "name"
+    std::string code;                // its code's name in obj_code_list
+    ProgramPtr program;
+    std::uint64_t schedule_seconds = 0;
 };
 
 // One argument for a point; copied into the plugin's argument struct.
@@ -502,6 +519,7 @@ void fail_current_plugin() noexcept;
 struct CallFrame {
     Pool* global = nullptr;
     CallScope scope;
+    const Runtime* runtime = nullptr;  // anchored runs: the runtime running the point
 };
 [[nodiscard]] const CallFrame* current_call() noexcept;
 
@@ -597,11 +615,47 @@ public:
     std::size_t detach(PointId point, std::string_view name) noexcept;
     void detach_all() noexcept;
 
-    // Loads and attaches every plugin of a JSON manifest (docs/plugins.md).
+    // Loads and attaches every plugin of a manifest (docs/plugins.md): our
+    // JSON manifest ({"plugins": [...]}), libxbgp's *.plugin JSON manifest
+    // (obj_code_list, insertion_points with pre/replace/post and sequence
+    // numbers, extra_mem, shared_mem, permissions, job_plugins), or libxbgp's
+    // meta-manifest (lines `include x.plugin`, relative to its folder).
     // All or nothing: every entry is checked and every problem reported; the
     // plugins are attached only when there is no problem at all. The
     // manifest's plugins are validated as one batch (see load_batch).
     ManifestReport load_manifest(const std::string& path) noexcept;
+
+    // The job plugins of the xBGP manifests loaded so far.
+    [[nodiscard]] const std::vector<JobPlugin>& jobs() const noexcept { return jobs_; }
+
+    // Reads libxbgp's extra configuration file (what get_extra_info* read):
+    // a JSON object of `"name": {"type_arg": T, "arg": V}` entries, T among
+    // int, float, ipv4, ipv6, ipv4_prefix, ipv6_prefix, str, list (V an
+    // array of such entries) and dict (V an object of them); `key` names a
+    // top-level member holding that object ("conf" in the collection's
+    // files), or "" for the whole file. Replaces the previous configuration;
+    // on a problem (named, with where it is) the previous one stays.
+    PluginStatus load_extra_config(const std::string& path, const std::string& key = {}) noexcept;
+
+    // Where super_log/log_msg and ebpf_print write. A message of level L
+    // (L_DEBUG 1 .. L_BUG 9, its first byte) is written if bit L of the mask
+    // is set (default: all); ebpf_print output is written unless bit 0 is
+    // clear. The stream is standard error unless a file was set (opened for
+    // appending; its problem is returned) or another stream given (not
+    // owned, nullptr: discard).
+    void set_log_mask(std::uint32_t mask) noexcept;
+    PluginStatus set_log_file(const std::string& path) noexcept;
+    void set_log_stream(std::FILE* stream) noexcept;
+
+    // The host's clock, what get_time() gives plugins (a replaying host gives
+    // the time of its data). Default: CLOCK_MONOTONIC. get_realtime() always
+    // reads CLOCK_REALTIME.
+    struct HostTime {
+        std::int64_t seconds = 0;
+        std::int64_t nanoseconds = 0;
+    };
+    using Clock = bool (*)(HostTime& now, void* data) noexcept;
+    void set_clock(Clock clock, void* data = nullptr) noexcept;
 
     // Runs the plugins attached at `point`, each on a fresh copy of `args`
     // (at most MEMPOOL_MAX_ARGS are passed; extra ones are ignored).
@@ -673,6 +727,13 @@ private:
     std::vector<Point> points_;
     std::vector<std::uint8_t> busy_;  // busy_[i]: point i has plugins (the one test of an empty run)
     Pool* global_ = nullptr;
+    std::vector<JobPlugin> jobs_;
+    // The xBGP host state: extra configuration, log settings, clock, the
+    // plugin groups' shared memories. Made on first use.
+    std::shared_ptr<detail::XbgpHost> xbgp_;
+    detail::XbgpHost* xbgp_host() noexcept;
+    ManifestReport load_xbgp_manifests(const std::string& path) noexcept;
+    friend const detail::XbgpHost* detail::xbgp_host_of(const Runtime& rt) noexcept;
 };
 
 // The built-in pool helpers (what RuntimeOptions::pool_helpers registers).

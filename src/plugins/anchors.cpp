@@ -32,6 +32,7 @@
 #include "call_state.hpp"
 #include "chain_state.hpp"
 #include "program_impl.hpp"
+#include "xbgp/regions.hpp"
 
 #include <cstdlib>
 #include <cstring>
@@ -133,6 +134,12 @@ std::uint64_t Runtime::run_plugin(const Program& program, const detail::ChainRun
     rc.heap = t.heap.base;
     rc.heap_size = t.heap.size;
     const ProgramImpl& impl = *program.impl_;
+    xbgp::RunView view;
+    view.ctx = rc.r1;
+    view.ctx_size = sizeof local;
+    view.rodata = reinterpret_cast<std::uint64_t>(impl.verified.program.rodata.data());
+    view.rodata_size = impl.verified.program.rodata.size();
+    const xbgp::ScopedView scoped(view);
     const std::uint64_t v = program.jit_ != nullptr ? program.jit_(&rc) : interpret(impl, rc);
 
     --t.depth;
@@ -181,7 +188,7 @@ RunResult Runtime::run_anchored(const Point& p, std::uint32_t index, std::span<c
         ++r.failed;
     };
 
-    const CallFrame frame{global_, scope};
+    const CallFrame frame{global_, scope, this};
     const CallFrame* const outer_frame = t.frame;
     t.frame = &frame;
 

@@ -17,8 +17,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <new>
 #include <optional>
 #include <set>
@@ -35,7 +38,331 @@ PluginError problem(PluginErrc code, std::string plugin, std::string message) {
     return e;
 }
 
+// True if the stream holds one of libxbgp's manifests: JSON with an
+// "obj_code_list", or text whose first meaningful line is an `include`.
+bool is_xbgp_manifest(std::istream& in) {
+    std::stringstream text;
+    text << in.rdbuf();
+    const std::string all = text.str();
+    const nlohmann::json doc = nlohmann::json::parse(all, nullptr, false);
+    if (!doc.is_discarded()) return doc.is_object() && doc.contains("obj_code_list");
+    std::istringstream lines(all);
+    for (std::string line; std::getline(lines, line);) {
+        const auto start = line.find_first_not_of(" \t\r");
+        if (start == std::string::npos || line[start] == '#') continue;
+        return line.compare(start, 7, "include") == 0;
+    }
+    return false;
+}
+
+std::string lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    return s;
+}
+
+// One code of obj_code_list, once loaded: where it is attached.
+struct XbgpCode {
+    std::string plugin, code;      // manifest name, code name
+    std::size_t source = SIZE_MAX; // index in the batch
+    struct Place {
+        PointId point;
+        Anchor anchor;
+        std::int32_t seq;
+    };
+    std::vector<Place> places;
+    std::optional<std::uint64_t> job_schedule;
+};
+
 }  // namespace
+
+// libxbgp's manifests, as its loader reads them (facts from libxbgp and the
+// xbgp_plugins collection; see docs/plugins.md, "xBGP manifests"):
+//
+//   meta-manifest   lines `include <file>` (relative to the meta-manifest's
+//                   folder; blank lines and # comments skipped; a file may
+//                   include another meta-manifest, never itself);
+//   *.plugin        {"name", "jit_all", "extra_mem" (default 4096), "shared_mem"
+//                   (default 0), "memory_mgmt", "obj_code_list": {code: {"obj",
+//                   "jit", "permissions": [read|write|usr_ptr|none],
+//                   "use_libffi", "add_memcheck"}}, "insertion_points":
+//                   {point: {pre|replace|post: {seq: code}}}, "job_plugins":
+//                   {plugin or code: {"schedule": seconds}}}.
+//
+// Quirks of real manifests accepted, each with a note: rib_walk's
+// "jobs_plugins" and "permission", libxbgp's own tests' "job_plugin":
+// {"schedule"} (every code), an "obj" naming the .c source (the .o beside
+// it is loaded). What is read and not honoured is noted too: "jit"/
+// "jit_all" (RuntimeOptions::jit decides for every code), "use_libffi",
+// "add_memcheck" (the verifier and run-time checks always apply),
+// "memory_mgmt" (one allocator).
+ManifestReport Runtime::load_xbgp_manifests(const std::string& top) noexcept {
+    ManifestReport report;
+    try {
+        std::vector<PluginSource> sources;
+        std::vector<XbgpCode> codes;
+        std::set<std::string> plugin_names;
+        auto note = [&](const std::string& text) {
+            if (std::find(report.notes.begin(), report.notes.end(), text) == report.notes.end())
+                report.notes.push_back(text);
+        };
+        auto bad = [&](const std::string& who, const std::string& text, PluginErrc code = PluginErrc::bad_manifest) {
+            report.problems.push_back(problem(code, who, text));
+        };
+
+        // One *.plugin file.
+        auto plugin_file = [&](const std::filesystem::path& path, const nlohmann::json& doc) {
+            const std::string where = "manifest '" + path.string() + "'";
+            const std::filesystem::path base = path.parent_path();
+            if (!doc.contains("name") || !doc["name"].is_string() || doc["name"].get<std::string>().empty()) {
+                bad({}, where + ": missing \"name\" (a non-empty string)");
+                return;
+            }
+            const std::string name = doc["name"].get<std::string>();
+            if (!plugin_names.insert(name).second) {
+                bad(name, where + ": a plugin of this name is already loaded", PluginErrc::duplicate);
+                return;
+            }
+            auto memory = [&](const char* key, std::uint64_t fallback, std::uint64_t max) -> std::optional<std::uint32_t> {
+                if (!doc.contains(key)) return static_cast<std::uint32_t>(fallback);
+                if (!doc[key].is_number_unsigned() || doc[key].get<std::uint64_t>() > max) {
+                    bad(name, where + ": \"" + key + "\" must be an integer from 0 to " + std::to_string(max) + " (bytes)");
+                    return std::nullopt;
+                }
+                return static_cast<std::uint32_t>(doc[key].get<std::uint64_t>());
+            };
+            const auto extra_mem = memory("extra_mem", 4096, max_heap_size);
+            const auto shared_mem = memory("shared_mem", 0, max_heap_size);
+            if (!extra_mem || !shared_mem) return;
+            for (const char* key : {"jit_all", "memory_mgmt"})
+                if (doc.contains(key)) note(std::string("\"") + key + "\" is read and not honoured (see docs/plugins.md)");
+            if (!doc.contains("obj_code_list") || !doc["obj_code_list"].is_object() || doc["obj_code_list"].empty()) {
+                bad(name, where + ": missing \"obj_code_list\" (an object of codes)");
+                return;
+            }
+            std::map<std::string, std::size_t> by_code;  // code name -> index in `codes`
+            for (const auto& [code, entry] : doc["obj_code_list"].items()) {
+                const std::string who = name + "/" + code;
+                if (!entry.is_object() || !entry.contains("obj") || !entry["obj"].is_string()) {
+                    bad(who, where + ": code '" + code + "' needs \"obj\" (the object file)");
+                    continue;
+                }
+                std::filesystem::path object(entry["obj"].get<std::string>());
+                if (object.is_relative()) object = base / object;
+                if (object.extension() == ".c") {
+                    std::filesystem::path built = object;
+                    built.replace_extension(".o");
+                    note("code '" + who + "': \"obj\" names the C source '" + object.filename().string() + "'; '" +
+                         built.filename().string() + "' is loaded");
+                    object = built;
+                }
+                const char* perm_key = entry.contains("permissions") ? "permissions" : entry.contains("permission") ? "permission" : nullptr;
+                std::uint8_t perms = 0;
+                bool perms_ok = true;
+                if (perm_key != nullptr) {
+                    if (std::string(perm_key) == "permission") note("\"permission\" read as \"permissions\"");
+                    if (!entry[perm_key].is_array()) {
+                        bad(who, where + ": \"" + perm_key + "\" must be an array of read, write, usr_ptr");
+                        continue;
+                    }
+                    for (const auto& word : entry[perm_key]) {
+                        const std::string w = word.is_string() ? lower(word.get<std::string>()) : std::string("?");
+                        if (w == "read") perms |= permission_read;
+                        else if (w == "write") perms |= permission_write;
+                        else if (w == "usr_ptr") perms |= permission_usr_ptr;
+                        else if (w != "none") {
+                            bad(who, where + ": unknown permission " + word.dump() + " (read, write, usr_ptr, none)");
+                            perms_ok = false;
+                        }
+                    }
+                }
+                if (!perms_ok) continue;
+                for (const char* key : {"jit", "use_libffi", "add_memcheck"})
+                    if (entry.contains(key)) note(std::string("\"") + key + "\" is read and not honoured (see docs/plugins.md)");
+                PluginSource src;
+                src.object_path = object.string();
+                src.section = ".text";
+                src.name = who;
+                src.limits.heap = *extra_mem;
+                src.limits.shared_memory = *shared_mem;
+                src.abi = PluginAbi::xbgp;
+                src.permissions = perms;
+                src.group = name;
+                XbgpCode c;
+                c.plugin = name;
+                c.code = code;
+                c.source = sources.size();
+                sources.push_back(std::move(src));
+                by_code[code] = codes.size();
+                codes.push_back(std::move(c));
+            }
+            const bool has_points = doc.contains("insertion_points");
+            if (has_points) {
+                if (!doc["insertion_points"].is_object()) {
+                    bad(name, where + ": \"insertion_points\" must be an object");
+                } else {
+                    for (const auto& [point_name, anchors] : doc["insertion_points"].items()) {
+                        const PointId point = find_point(point_name);
+                        if (!point.valid()) {
+                            std::string known;
+                            for (const Point& p : points_) known += (known.empty() ? "" : ", ") + p.name;
+                            bad(name, where + ": unknown insertion point '" + point_name + "' (this host has: " +
+                                          (known.empty() ? "none" : known) + ")", PluginErrc::unknown_point);
+                            continue;
+                        }
+                        if (!anchors.is_object()) {
+                            bad(name, where + ": point '" + point_name + "' must map pre/replace/post to codes");
+                            continue;
+                        }
+                        for (const auto& [anchor_name, seqs] : anchors.items()) {
+                            Anchor anchor;
+                            if (anchor_name == "pre") anchor = Anchor::pre;
+                            else if (anchor_name == "replace") anchor = Anchor::replace;
+                            else if (anchor_name == "post") anchor = Anchor::post;
+                            else {
+                                bad(name, where + ": point '" + point_name + "': unknown anchor '" + anchor_name +
+                                              "' (pre, replace, post)");
+                                continue;
+                            }
+                            if (!seqs.is_object()) {
+                                bad(name, where + ": point '" + point_name + "' " + anchor_name +
+                                              ": expected {\"<sequence number>\": \"<code>\"}");
+                                continue;
+                            }
+                            for (const auto& [seq_text, code] : seqs.items()) {
+                                std::int32_t seq = 0;
+                                try {
+                                    std::size_t used = 0;
+                                    const long v = std::stol(seq_text, &used);
+                                    if (used != seq_text.size() || v < INT32_MIN || v > INT32_MAX) throw std::out_of_range("seq");
+                                    seq = static_cast<std::int32_t>(v);
+                                } catch (const std::exception&) {
+                                    bad(name, where + ": point '" + point_name + "' " + anchor_name +
+                                                  ": sequence number '" + seq_text + "' is not a 32-bit integer");
+                                    continue;
+                                }
+                                const std::string code_name = code.is_string() ? code.get<std::string>() : code.dump();
+                                auto it = by_code.find(code_name);
+                                if (it == by_code.end()) {
+                                    std::string known;
+                                    for (const auto& [k, v] : by_code) known += (known.empty() ? "" : ", ") + k;
+                                    bad(name, where + ": point '" + point_name + "' " + anchor_name + " " + seq_text +
+                                                  " names code '" + code_name + "', which obj_code_list does not define (it has: " +
+                                                  (known.empty() ? "none" : known) + ")");
+                                    continue;
+                                }
+                                codes[it->second].places.push_back({point, anchor, seq});
+                            }
+                        }
+                    }
+                }
+            }
+            // Job plugins: "job_plugins" (the documented spelling), rib_walk's
+            // "jobs_plugins", libxbgp's tests' "job_plugin": {"schedule": s}.
+            const char* job_key = doc.contains("job_plugins") ? "job_plugins" : doc.contains("jobs_plugins") ? "jobs_plugins" : nullptr;
+            if (job_key != nullptr && std::string(job_key) == "jobs_plugins") note("\"jobs_plugins\" read as \"job_plugins\"");
+            auto schedule_of = [&](const nlohmann::json& j, const std::string& what) -> std::optional<std::uint64_t> {
+                if (!j.is_object() || !j.contains("schedule") || !j["schedule"].is_number_unsigned()) {
+                    bad(name, where + ": " + what + " needs \"schedule\" (seconds, a non-negative integer)");
+                    return std::nullopt;
+                }
+                return j["schedule"].get<std::uint64_t>();
+            };
+            auto all_codes = [&](std::uint64_t seconds) {
+                for (auto& [k, index] : by_code) codes[index].job_schedule = seconds;
+            };
+            if (job_key != nullptr) {
+                if (!doc[job_key].is_object()) {
+                    bad(name, where + ": \"" + job_key + "\" must be an object");
+                } else {
+                    for (const auto& [job, j] : doc[job_key].items()) {
+                        const auto seconds = schedule_of(j, "job '" + job + "'");
+                        if (!seconds) continue;
+                        if (job == name) all_codes(*seconds);
+                        else if (auto it = by_code.find(job); it != by_code.end()) codes[it->second].job_schedule = *seconds;
+                        else bad(name, where + ": job '" + job + "' is neither the plugin's name nor one of its codes");
+                    }
+                }
+            } else if (doc.contains("job_plugin")) {
+                if (const auto seconds = schedule_of(doc["job_plugin"], "\"job_plugin\"")) all_codes(*seconds);
+            }
+            if (!has_points && job_key == nullptr && !doc.contains("job_plugin"))
+                bad(name, where + ": neither \"insertion_points\" nor \"job_plugins\": nothing to run");
+        };
+
+        // A file: a *.plugin, or a meta-manifest (recursively, without cycles).
+        std::vector<std::filesystem::path> including;
+        std::function<void(const std::filesystem::path&)> file = [&](const std::filesystem::path& path) {
+            const std::string where = "manifest '" + path.string() + "'";
+            std::error_code ec;
+            const std::filesystem::path canonical = std::filesystem::weakly_canonical(path, ec);
+            if (std::find(including.begin(), including.end(), canonical) != including.end()) {
+                bad({}, where + ": includes itself" +
+                            (including.size() > 1 ? " (through " + including.back().filename().string() + ")" : std::string()));
+                return;
+            }
+            std::ifstream in(path);
+            if (!in) {
+                bad({}, where + ": cannot open the file");
+                return;
+            }
+            std::stringstream text;
+            text << in.rdbuf();
+            const nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, false);
+            if (!doc.is_discarded()) {
+                if (!doc.is_object() || !doc.contains("obj_code_list")) {
+                    bad({}, where + ": not an xBGP plugin manifest (no \"obj_code_list\")");
+                    return;
+                }
+                plugin_file(path, doc);
+                return;
+            }
+            including.push_back(canonical);
+            std::istringstream lines(text.str());
+            std::size_t number = 0;
+            for (std::string line; std::getline(lines, line);) {
+                ++number;
+                const auto start = line.find_first_not_of(" \t\r");
+                if (start == std::string::npos || line[start] == '#') continue;
+                const auto end = line.find_last_not_of(" \t\r");
+                const std::string content = line.substr(start, end - start + 1);
+                if (content.compare(0, 7, "include") != 0 || content.size() < 9 || (content[7] != ' ' && content[7] != '\t')) {
+                    bad({}, where + ", line " + std::to_string(number) + ": expected 'include <file>', found '" + content + "'");
+                    continue;
+                }
+                const std::string target = content.substr(content.find_first_not_of(" \t", 7));
+                std::filesystem::path included(target);
+                if (included.is_relative()) included = path.parent_path() / included;
+                file(included);
+            }
+            including.pop_back();
+        };
+        file(std::filesystem::path(top));
+
+        // Every code of every file in one batch; attached only if all is well.
+        std::vector<LoadResult> loaded = load_batch(sources);
+        if (loaded.size() != sources.size()) throw std::bad_alloc();
+        for (const LoadResult& r : loaded)
+            if (!r) report.problems.push_back(r.error());
+        if (!report.problems.empty()) return report;
+        std::vector<JobPlugin> jobs;
+        for (const XbgpCode& c : codes) {
+            const ProgramPtr& program = loaded[c.source].value();
+            for (const XbgpCode::Place& place : c.places) {
+                PluginStatus s = attach(place.point, program, place.anchor, place.seq);
+                if (!s) {
+                    report.problems.push_back(s.error);
+                    continue;
+                }
+                ++report.attached;
+            }
+            if (c.job_schedule) jobs.push_back(JobPlugin{c.plugin, c.code, program, *c.job_schedule});
+        }
+        for (JobPlugin& j : jobs) jobs_.push_back(std::move(j));
+    } catch (const std::exception& e) {
+        report.problems.push_back(problem(PluginErrc::internal, {}, std::string("manifest: ") + e.what()));
+    }
+    return report;
+}
 
 ManifestReport Runtime::load_manifest(const std::string& path) noexcept {
     ManifestReport report;
@@ -46,6 +373,11 @@ ManifestReport Runtime::load_manifest(const std::string& path) noexcept {
             report.problems.push_back(problem(PluginErrc::bad_manifest, {}, where + ": cannot open the file"));
             return report;
         }
+        // libxbgp's manifests: a *.plugin object (obj_code_list) or a
+        // meta-manifest (include lines, not JSON).
+        if (is_xbgp_manifest(in)) return load_xbgp_manifests(path);
+        in.clear();
+        in.seekg(0);
         nlohmann::json doc;
         try {
             doc = nlohmann::json::parse(in);

@@ -16,6 +16,8 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
+#include <string_view>
 
 namespace mempool::detail::xbgp {
 
@@ -40,5 +42,52 @@ inline constexpr std::uint32_t max_arg_bytes = 1u << 16;
 u64 get_arg(u64 type, u64, u64, u64, u64) noexcept;
 // chain.cpp
 u64 next(u64, u64, u64, u64, u64) noexcept;
+// extra_info.cpp
+u64 get_extra_info(u64 key, u64 info, u64, u64, u64) noexcept;
+u64 get_extra_info_dict(u64 info, u64 key, u64 value, u64, u64) noexcept;
+u64 get_extra_info_lst_idx(u64 info, u64 index, u64 value, u64, u64) noexcept;
+u64 get_extra_info_value(u64 info, u64 buf, u64 len, u64, u64) noexcept;
+// print.cpp, logging.cpp
+u64 ebpf_print_intern(u64 fmt, u64 vargs, u64, u64, u64) noexcept;
+u64 ebpf_bvsnprintf(u64 buf, u64 size, u64 fmt, u64 args, u64) noexcept;
+u64 super_log(u64 msg, u64 vargs, u64, u64, u64) noexcept;
+// libc.cpp: memory, numbers, text, byte order, time
+u64 ebpf_memcpy(u64 dst, u64 src, u64 len, u64, u64) noexcept;
+u64 ebpf_memcmp(u64 a, u64 b, u64 len, u64, u64) noexcept;
+u64 bcmp(u64 a, u64 b, u64 len, u64, u64) noexcept;
+u64 ebpf_sqrt(u64 a, u64 precision, u64, u64, u64) noexcept;
+u64 ebpf_inet_ntop(u64 addr, u64 af, u64 buf, u64 len, u64) noexcept;
+u64 ebpf_inet_pton(u64 af, u64 src, u64 dst, u64 len, u64) noexcept;
+u64 htons(u64 v, u64, u64, u64, u64) noexcept;
+u64 htonl(u64 v, u64, u64, u64, u64) noexcept;
+u64 htonll(u64 v, u64, u64, u64, u64) noexcept;
+u64 get_time(u64 spec, u64, u64, u64, u64) noexcept;
+u64 get_realtime(u64 spec, u64, u64, u64, u64) noexcept;
+u64 bpf_clock(u64, u64, u64, u64, u64) noexcept;
+
+// The values of a format (print.cpp), from a struct vargs or a uintptr_t
+// array, each nested read checked.
+struct Value {
+    std::int64_t i = 0;
+    double d = 0;
+    bool is_double = false;
+    bool missing = false;
+};
+class Values {
+public:
+    [[nodiscard]] bool from_vargs(u64 vargs) noexcept;
+    [[nodiscard]] bool from_words(u64 args) noexcept;
+    [[nodiscard]] Value next() noexcept;
+    [[nodiscard]] bool words() const noexcept { return words_ != nullptr; }
+
+private:
+    const std::uint8_t* vtypes_ = nullptr;
+    const std::uint8_t* words_ = nullptr;
+    std::uint32_t count_ = 0, index_ = 0;
+};
+// printf's format over `values` into `out`; false if the format is malformed.
+[[nodiscard]] bool format(std::string_view fmt, Values& values, std::string& out) noexcept;
+// Writes to the log stream of the running plugin's runtime (standard error by default).
+void write_log(std::string_view text) noexcept;
 
 }  // namespace mempool::detail::xbgp

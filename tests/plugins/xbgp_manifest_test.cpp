@@ -1,0 +1,259 @@
+// xbgp_manifest_test.cpp: libxbgp's manifests (*.plugin, the include
+// meta-manifest, job plugins, permissions, extra_mem and shared_mem) and the
+// quirks of real ones, loaded next to our plugins.json format; the extra
+// configuration file. Manifests are written per test in a scratch folder and
+// name the xBGP probes by absolute path; JIT and interpreter.
+#include "xbgp_support.hpp"
+
+#include <filesystem>
+#include <fstream>
+
+namespace mempool::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+class XbgpManifest : public XbgpProbeTest {
+protected:
+    void SetUp() override {
+        XbgpProbeTest::SetUp();
+        dir = fs::temp_directory_path() / ("xbgp_manifest_" + std::to_string(::getpid()) + "_" +
+                                           ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+        filter = rt->point("bgp_pre_inbound_filter");
+        decode = rt->point("bgp_decode_attr");
+        HelperSpec w;
+        w.name = "test_write";
+        w.fn = [](std::uint64_t v, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t) -> std::uint64_t { return v + 1; };
+        w.arg_count = 1;
+        w.permissions = permission_write;
+        ASSERT_TRUE(rt->register_helper(w).ok());
+    }
+    void TearDown() override { fs::remove_all(dir); }
+
+    std::string write(const std::string& name, const std::string& text) {
+        const fs::path p = dir / name;
+        std::ofstream(p) << text;
+        return p.string();
+    }
+    static std::string obj(const char* file) { return xbgp_probe(file); }
+    static std::string problems(const ManifestReport& r) {
+        std::string s;
+        for (const PluginError& e : r.problems) s += e.to_string() + "\n";
+        return s;
+    }
+
+    fs::path dir;
+    PointId filter, decode;
+};
+
+TEST_P(XbgpManifest, APluginManifestAttachesAtItsAnchorsBySequence) {
+    const std::string path = write("filters.plugin", R"({
+      "jit_all": true, "name": "filters", "extra_mem": 2048, "shared_mem": 512, "memory_mgmt": "michelfra",
+      "obj_code_list": {
+        "pass": {"obj": ")" + obj("pass_next.o") + R"(", "jit": true, "permissions": ["read", "usr_ptr"]},
+        "decide": {"obj": ")" + obj("decide.o") + R"(", "use_libffi": false, "add_memcheck": true}
+      },
+      "insertion_points": {
+        "bgp_pre_inbound_filter": {"replace": {"20": "decide", "10": "pass"}},
+        "bgp_decode_attr": {"pre": {"0": "pass"}}
+      }
+    })");
+    const ManifestReport r = rt->load_manifest(path);
+    ASSERT_TRUE(r.ok()) << problems(r);
+    EXPECT_EQ(r.attached, 3u);
+    EXPECT_EQ(rt->attached_count(filter, Anchor::replace), 2u);
+    EXPECT_EQ(rt->attached_count(decode, Anchor::pre), 1u);
+    // seq 10 (pass, next()) then seq 20 (decide): PLUGIN_FILTER_ACCEPT.
+    auto builtin = []() noexcept -> std::uint64_t { return 1; };
+    const RunResult run = rt->run(filter, {}, {}, DefaultCode::of(builtin));
+    EXPECT_EQ(trace, (Trace{{7, 0}, {8, 0}}));
+    EXPECT_EQ(run.value, 257u);  // PLUGIN_FILTER_ACCEPT
+    EXPECT_FALSE(run.fell_back);
+    // extra_mem is the heap, the plugin's name is the group; what is not honoured is said.
+    bool saw_jit = false;
+    for (const std::string& n : r.notes) saw_jit = saw_jit || n.find("\"jit_all\"") != std::string::npos;
+    EXPECT_TRUE(saw_jit);
+}
+
+TEST_P(XbgpManifest, ExtraMemIsTheHeapAndTheNameTheGroup) {
+    const std::string path = write("m.plugin", R"({"name": "grp", "extra_mem": 3000, "shared_mem": 700,
+      "obj_code_list": {"c": {"obj": ")" + obj("decide.o") + R"("}},
+      "insertion_points": {"bgp_decode_attr": {"post": {"1": "c"}}}})");
+    ASSERT_TRUE(rt->load_manifest(path).ok());
+    auto builtin = []() noexcept -> std::uint64_t { return 0; };
+    (void)rt->run(decode, {}, {}, DefaultCode::of(builtin));
+    ASSERT_EQ(trace.size(), 1u);
+    // A job plugin's program, kept in jobs(), shows what its manifest set.
+    const std::string job = write("j.plugin", R"({"name": "jobber", "extra_mem": 1500,
+      "obj_code_list": {"c": {"obj": ")" + obj("decide.o") + R"("}}, "job_plugins": {"jobber": {"schedule": 5}}})");
+    const ManifestReport r = rt->load_manifest(job);
+    ASSERT_TRUE(r.ok()) << problems(r);
+    ASSERT_EQ(rt->jobs().size(), 1u);
+    const JobPlugin& j = rt->jobs()[0];
+    EXPECT_EQ(j.plugin, "jobber");
+    EXPECT_EQ(j.code, "c");
+    EXPECT_EQ(j.schedule_seconds, 5u);
+    EXPECT_EQ(j.program->heap_size(), 1500u);
+    EXPECT_EQ(j.program->group(), "jobber");
+    EXPECT_EQ(j.program->abi(), PluginAbi::xbgp);
+    EXPECT_EQ(j.program->name(), "jobber/c");
+    EXPECT_EQ(r.attached, 0u);
+}
+
+TEST_P(XbgpManifest, TheMetaManifestIncludesRelativeFilesAndSkipsComments) {
+    fs::create_directories(dir / "sub");
+    write("sub/a.plugin", R"({"name": "a", "obj_code_list": {"x": {"obj": ")" + obj("decide.o") +
+                              R"("}}, "insertion_points": {"bgp_decode_attr": {"replace": {"5": "x"}}}})");
+    write("sub/b.plugin", R"({"name": "b", "obj_code_list": {"y": {"obj": ")" + obj("pass_next.o") +
+                              R"("}}, "insertion_points": {"bgp_decode_attr": {"replace": {"1": "y"}}}})");
+    write("sub/inner.meta", "include b.plugin\n");
+    const std::string meta = write("all.meta", "# our plugins\n\ninclude sub/a.plugin\n   include ./sub/inner.meta  \n");
+    const ManifestReport r = rt->load_manifest(meta);
+    ASSERT_TRUE(r.ok()) << problems(r);
+    EXPECT_EQ(r.attached, 2u);
+    auto builtin = []() noexcept -> std::uint64_t { return 3; };
+    EXPECT_EQ(rt->run(decode, {}, {}, DefaultCode::of(builtin)).value, 257u);  // b (seq 1) hands over to a (seq 5)
+    EXPECT_EQ(trace, (Trace{{7, 0}, {8, 0}}));
+}
+
+TEST_P(XbgpManifest, AMissingIncludeOrASelfIncludeIsAProblemAndNothingIsAttached) {
+    write("good.plugin", R"({"name": "g", "obj_code_list": {"x": {"obj": ")" + obj("decide.o") +
+                             R"("}}, "insertion_points": {"bgp_decode_attr": {"replace": {"5": "x"}}}})");
+    // As 0_hello_world.meta: one file that does not exist.
+    const std::string meta = write("hello.meta", "include good.plugin\ninclude reject_route_attr.plugin\n");
+    ManifestReport r = rt->load_manifest(meta);
+    ASSERT_EQ(r.problems.size(), 1u) << problems(r);
+    EXPECT_NE(r.problems[0].message.find("reject_route_attr.plugin': cannot open the file"), std::string::npos)
+        << r.problems[0].message;
+    EXPECT_EQ(rt->attached_count(decode), 0u);
+    // As alternate_routes.meta: it includes itself.
+    const std::string self = write("alternate_routes.meta", "include alternate_routes.meta\n");
+    r = rt->load_manifest(self);
+    ASSERT_EQ(r.problems.size(), 1u) << problems(r);
+    EXPECT_NE(r.problems[0].message.find("includes itself"), std::string::npos) << r.problems[0].message;
+    // Not an include line.
+    r = rt->load_manifest(write("odd.meta", "include good.plugin\nload x.plugin\n"));
+    ASSERT_EQ(r.problems.size(), 1u) << problems(r);
+    EXPECT_NE(r.problems[0].message.find("line 2: expected 'include <file>'"), std::string::npos);
+}
+
+TEST_P(XbgpManifest, RibWalksSpellingsJobsPluginsAndPermissionAreAccepted) {
+    const std::string path = write("rib_walk.plugin", R"({
+      "jit_all": false, "name": "show_rib", "extra_mem": 512, "shared_mem": 0, "memory_mgmt": "michelfra",
+      "obj_code_list": {"rib_show": {"obj": ")" + obj("needs_write.o") + R"(", "jit": true,
+                                     "permission": ["read", "usr_ptr", "WRITE"]}},
+      "jobs_plugins": {"show_rib": {"schedule": 15}}})");
+    const ManifestReport r = rt->load_manifest(path);
+    ASSERT_TRUE(r.ok()) << problems(r);
+    ASSERT_EQ(rt->jobs().size(), 1u);
+    EXPECT_EQ(rt->jobs()[0].schedule_seconds, 15u);
+    EXPECT_EQ(rt->jobs()[0].code, "rib_show");
+    EXPECT_EQ(rt->jobs()[0].program->permissions(), std::optional<std::uint8_t>(permission_read | permission_write |
+                                                                                permission_usr_ptr));
+    int quirks = 0;
+    for (const std::string& n : r.notes)
+        quirks += n == "\"jobs_plugins\" read as \"job_plugins\"" || n == "\"permission\" read as \"permissions\"";
+    EXPECT_EQ(quirks, 2);
+    // libxbgp's own tests' spelling: "job_plugin": {"schedule"} for every code.
+    const ManifestReport single = rt->load_manifest(write("job.plugin", R"({"name": "plugin_1", "obj_code_list":
+      {"code_1": {"obj": ")" + obj("decide.o") + R"("}}, "job_plugin": {"schedule": 7}})"));
+    ASSERT_TRUE(single.ok()) << problems(single);
+    ASSERT_EQ(rt->jobs().size(), 2u);
+    EXPECT_EQ(rt->jobs()[1].schedule_seconds, 7u);
+}
+
+TEST_P(XbgpManifest, AHelperBeyondTheCodesPermissionsIsNotLinked) {
+    const std::string path = write("w.plugin", R"({"name": "w", "obj_code_list": {"c": {"obj": ")" +
+                                                     obj("needs_write.o") + R"(", "permissions": ["read", "usr_ptr"]}},
+      "insertion_points": {"bgp_decode_attr": {"replace": {"0": "c"}}}})");
+    const ManifestReport r = rt->load_manifest(path);
+    ASSERT_EQ(r.problems.size(), 1u) << problems(r);
+    EXPECT_EQ(r.problems[0].code, PluginErrc::unknown_helper);
+    EXPECT_EQ(r.problems[0].plugin, "w/c");
+    EXPECT_NE(r.problems[0].message.find("calls helper 'test_write', which needs the 'write' permission; the code is "
+                                         "granted: read, usr_ptr"),
+              std::string::npos)
+        << r.problems[0].message;
+    EXPECT_EQ(rt->attached_count(decode), 0u);
+    // No "permissions" at all: none granted (libxbgp's default).
+    const ManifestReport none = rt->load_manifest(write("n.plugin", R"({"name": "n", "obj_code_list": {"c": {"obj": ")" +
+                                                                       obj("needs_write.o") + R"("}},
+      "insertion_points": {"bgp_decode_attr": {"replace": {"0": "c"}}}})"));
+    ASSERT_EQ(none.problems.size(), 1u);
+    EXPECT_NE(none.problems[0].message.find("granted: none"), std::string::npos) << none.problems[0].message;
+    // Granted: it loads and runs.
+    const ManifestReport ok = rt->load_manifest(write("ok.plugin", R"({"name": "ok", "obj_code_list": {"c": {"obj": ")" +
+                                                                      obj("needs_write.o") + R"(", "permissions": ["write"]}},
+      "insertion_points": {"bgp_decode_attr": {"replace": {"0": "c"}}}})"));
+    ASSERT_TRUE(ok.ok()) << problems(ok);
+    EXPECT_EQ(rt->run(decode, {}).value, 2u);
+}
+
+TEST_P(XbgpManifest, ProblemsAreNamedAndNothingIsAttached) {
+    // valley_free_check.plugin: a replace names a code obj_code_list lacks.
+    const std::string path = write("v.plugin", R"({"name": "filter_non_valley_free", "extra_mem": 128,
+      "obj_code_list": {"simple_reject_42": {"obj": ")" + obj("decide.o") + R"("}},
+      "insertion_points": {"bgp_pre_inbound_filter": {"replace": {"0": "filter_non_valley_free"}},
+                           "bgp_nowhere": {"pre": {"0": "simple_reject_42"}},
+                           "bgp_decode_attr": {"sideways": {"0": "simple_reject_42"}, "post": {"x1": "simple_reject_42"}}}})");
+    const ManifestReport r = rt->load_manifest(path);
+    ASSERT_EQ(r.problems.size(), 4u) << problems(r);
+    const std::string all = problems(r);
+    EXPECT_NE(all.find("names code 'filter_non_valley_free', which obj_code_list does not define (it has: simple_reject_42)"),
+              std::string::npos) << all;
+    EXPECT_NE(all.find("unknown insertion point 'bgp_nowhere'"), std::string::npos) << all;
+    EXPECT_NE(all.find("unknown anchor 'sideways' (pre, replace, post)"), std::string::npos) << all;
+    EXPECT_NE(all.find("sequence number 'x1' is not a 32-bit integer"), std::string::npos) << all;
+    EXPECT_EQ(rt->attached_count(filter) + rt->attached_count(decode), 0u);
+    // Missing fields, bad memory sizes, unknown permission words.
+    const ManifestReport m = rt->load_manifest(write("m.plugin", R"({"name": "m", "extra_mem": -1,
+      "obj_code_list": {"c": {"obj": ")" + obj("decide.o") + R"(", "permissions": ["read", "fly"]}}})"));
+    EXPECT_NE(problems(m).find("\"extra_mem\" must be an integer from 0 to 67108864 (bytes)"), std::string::npos) << problems(m);
+    const ManifestReport p = rt->load_manifest(write("p.plugin", R"({"name": "p",
+      "obj_code_list": {"c": {"obj": ")" + obj("decide.o") + R"(", "permissions": ["read", "fly"]}},
+      "insertion_points": {}})"));
+    EXPECT_NE(problems(p).find("unknown permission \"fly\" (read, write, usr_ptr, none)"), std::string::npos) << problems(p);
+}
+
+TEST_P(XbgpManifest, AnObjNamingTheCSourceLoadsTheObjectBesideIt) {
+    // customer_provider_validation.plugin names "customer_provider_validator.c".
+    fs::copy_file(obj("decide.o"), dir / "decide.o");
+    const ManifestReport r = rt->load_manifest(write("c.plugin", R"({"name": "customer_provider_validator",
+      "obj_code_list": {"cust_prov_check": {"obj": "decide.c", "permissions": ["read", "write", "usr_ptr"]}},
+      "insertion_points": {"bgp_pre_inbound_filter": {"replace": {"10": "cust_prov_check"}}}})"));
+    ASSERT_TRUE(r.ok()) << problems(r);
+    bool noted = false;
+    for (const std::string& n : r.notes) noted = noted || n.find("names the C source 'decide.c'; 'decide.o' is loaded") != std::string::npos;
+    EXPECT_TRUE(noted);
+    EXPECT_EQ(rt->attached_count(filter, Anchor::replace), 1u);
+}
+
+TEST_P(XbgpManifest, OurJsonManifestStillLoads) {
+    const std::string path = write("plugins.json", R"({"plugins": [{"name": "a", "object": ")" +
+                                                       probes("runtime_probes.o") + R"(", "section": "probe/ret1",
+                                                       "point": "bgp_decode_attr", "order": 3}]})");
+    const ManifestReport r = rt->load_manifest(path);
+    ASSERT_TRUE(r.ok()) << problems(r);
+    EXPECT_EQ(rt->attached_count(decode, Anchor::pre), 1u);
+    EXPECT_EQ(rt->run(decode, {}).value, 1u);
+}
+
+TEST_P(XbgpManifest, TheExtraConfigurationFileIsCheckedEntryByEntry) {
+    const std::string good = write("extra.json", R"({"conf": {
+      "rr_clients": {"type_arg": "list", "arg": [{"type_arg": "ipv4", "arg": "10.21.42.2"}]},
+      "asn": {"type_arg": "int", "arg": 65002}}})");
+    EXPECT_TRUE(rt->load_extra_config(good, "conf").ok());
+    PluginStatus s = rt->load_extra_config(good, "nope");
+    EXPECT_NE(s.error.message.find("no top-level member 'nope'"), std::string::npos) << s.error.message;
+    s = rt->load_extra_config(write("bad.json", R"({"x": {"type_arg": "list", "arg": [{"type_arg": "ipv4", "arg": "300.1.1.1"}]}})"));
+    EXPECT_NE(s.error.message.find("x[0]: \"arg\" is not an IPv4 address"), std::string::npos) << s.error.message;
+    s = rt->load_extra_config(write("t.json", R"({"x": {"type_arg": "complex", "arg": 1}})"));
+    EXPECT_NE(s.error.message.find("x: unknown type_arg 'complex'"), std::string::npos) << s.error.message;
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, XbgpManifest, ::testing::Bool(), mode_name);
+
+}  // namespace
+}  // namespace mempool::test
