@@ -33,6 +33,7 @@
 #include "chain_state.hpp"
 #include "program_impl.hpp"
 #include "xbgp/regions.hpp"
+#include "xbgp/shared_memory.hpp"
 
 #include <cstdlib>
 #include <cstring>
@@ -139,6 +140,10 @@ std::uint64_t Runtime::run_plugin(const Program& program, const detail::ChainRun
     view.ctx_size = sizeof local;
     view.rodata = reinterpret_cast<std::uint64_t>(impl.verified.program.rodata.data());
     view.rodata_size = impl.verified.program.rodata.size();
+    if (b->shared != nullptr) {
+        view.shared = reinterpret_cast<std::uint64_t>(b->shared->arena());
+        view.shared_size = b->shared->limit();
+    }
     const xbgp::ScopedView scoped(view);
     const std::uint64_t v = program.jit_ != nullptr ? program.jit_(&rc) : interpret(impl, rc);
 

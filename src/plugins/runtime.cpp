@@ -4,6 +4,8 @@
 
 #include "elf_loader.hpp"
 #include "helper_signature.hpp"
+#include "xbgp/host.hpp"
+#include "xbgp/shared_memory.hpp"
 #include "program_impl.hpp"
 #include "verifier.hpp"
 
@@ -357,6 +359,17 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
             prog->abi_ = src.abi;
             prog->permissions_ = src.permissions;
             prog->group_ = src.group;
+            if (const std::uint32_t shared = src.limits.shared_memory.value_or(0); shared != 0 || !src.group.empty()) {
+                // The group's shared memory: made by its first code (whose
+                // shared_memory sets the limit), found by the others.
+                detail::XbgpHost* host = xbgp_host();
+                if (host == nullptr) throw std::bad_alloc();
+                std::shared_ptr<detail::SharedMemory>& slot =
+                    src.group.empty() ? prog->shared_ : host->shared[src.group];
+                if (slot == nullptr) slot = std::make_shared<detail::SharedMemory>(shared);
+                prog->shared_ = slot;
+                prog->budget_.shared = slot.get();
+            }
             results.emplace_back(ProgramPtr(std::move(prog)));
         }
         return results;
@@ -432,13 +445,15 @@ PluginStatus Runtime::set_result_check(PointId point, ResultCheck check) noexcep
 }
 
 // A point runs on the fast path (run_attached) while it has only pre plugins
-// of the mempool ABI; replace or post plugins, or an xBGP plugin (whose R1 is
-// an exec_info_t), send it to run_anchored.
+// of the mempool ABI without shared memory; replace or post plugins, an xBGP
+// plugin (whose R1 is an exec_info_t) or shared memory (its arena is set for
+// the executors there) send it to run_anchored.
 void Runtime::update_busy(std::uint32_t index) noexcept {
     Point& p = points_[index];
     p.xbgp = false;
     for (const auto* entries : {&p.entries, &p.replace, &p.post})
-        for (const Attached& a : *entries) p.xbgp = p.xbgp || a.program->abi() == PluginAbi::xbgp;
+        for (const Attached& a : *entries)
+            p.xbgp = p.xbgp || a.program->abi() == PluginAbi::xbgp || a.program->budget_.shared != nullptr;
     if (p.entries.empty() && p.replace.empty() && p.post.empty())
         busy_[index] = 0;
     else if (p.replace.empty() && p.post.empty() && !p.xbgp)

@@ -50,6 +50,9 @@ std::span<const HelperSpec> xbgp_helpers() noexcept {
     static const Impl impls[] = {
         {"next", &x::next},
         {"get_arg", &x::get_arg},
+        {"ctx_shmnew", &x::ctx_shmnew},
+        {"ctx_shmget", &x::ctx_shmget},
+        {"ctx_shmrm", &x::ctx_shmrm},
         {"get_extra_info", &x::get_extra_info},
         {"get_extra_info_dict", &x::get_extra_info_dict},
         {"get_extra_info_lst_idx", &x::get_extra_info_lst_idx},

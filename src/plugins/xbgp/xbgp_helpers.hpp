@@ -42,6 +42,10 @@ inline constexpr std::uint32_t max_arg_bytes = 1u << 16;
 u64 get_arg(u64 type, u64, u64, u64, u64) noexcept;
 // chain.cpp
 u64 next(u64, u64, u64, u64, u64) noexcept;
+// shared_memory.cpp
+u64 ctx_shmnew(u64 key, u64 size, u64, u64, u64) noexcept;
+u64 ctx_shmget(u64 key, u64, u64, u64, u64) noexcept;
+u64 ctx_shmrm(u64 key, u64, u64, u64, u64) noexcept;
 // extra_info.cpp
 u64 get_extra_info(u64 key, u64 info, u64, u64, u64) noexcept;
 u64 get_extra_info_dict(u64 info, u64 key, u64 value, u64, u64) noexcept;
