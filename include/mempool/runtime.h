@@ -280,6 +280,35 @@ int mempool_runtime_register_xbgp_helpers(mempool_runtime *rt) MEMPOOL_RT_NOEXCE
 int mempool_runtime_register_xbgp_helper(mempool_runtime *rt, const char *name,
                                          mempool_helper_fn fn) MEMPOOL_RT_NOEXCEPT;
 
+/* Reads libxbgp's extra configuration file (what get_extra_info* read;
+ * mempool::Runtime::load_extra_config): `key` names the top-level member
+ * holding the entries (NULL or "": the whole file). Returns 0, or -1 with the
+ * reason in err (the entry at fault, by its path) if rt/path is NULL, the
+ * file cannot be read, or an entry is malformed (the previous configuration
+ * then stays). */
+int mempool_runtime_load_extra_config(mempool_runtime *rt, const char *path, const char *key, char *err,
+                                      size_t errlen) MEMPOOL_RT_NOEXCEPT;
+
+/* Where super_log/log_msg and ebpf_print write: bit L of mask lets messages
+ * of level L (L_DEBUG 1 .. L_BUG 9) through, bit 0 ebpf_print's output
+ * (default: all); a file opened for appending (-1 with the reason in err if
+ * it cannot be), or standard error by default. */
+void mempool_runtime_set_log_mask(mempool_runtime *rt, uint32_t mask) MEMPOOL_RT_NOEXCEPT;
+int mempool_runtime_set_log_file(mempool_runtime *rt, const char *path, char *err,
+                                 size_t errlen) MEMPOOL_RT_NOEXCEPT;
+
+/* The host's clock for get_time(): fills *seconds and *nanoseconds and
+ * returns nonzero, or returns 0 (get_time then fails). NULL: CLOCK_MONOTONIC. */
+typedef int (*mempool_clock_fn)(int64_t *seconds, int64_t *nanoseconds, void *data);
+void mempool_runtime_set_clock(mempool_runtime *rt, mempool_clock_fn fn, void *data) MEMPOOL_RT_NOEXCEPT;
+
+/* The job plugins of the xBGP manifests loaded (job_plugins): how many, and
+ * job i's code name ("plugin/code") and schedule in seconds. Returns 0, or
+ * -1 if rt is NULL or i out of range. */
+size_t mempool_runtime_job_count(const mempool_runtime *rt) MEMPOOL_RT_NOEXCEPT;
+int mempool_runtime_job(const mempool_runtime *rt, size_t i, const char **name,
+                        uint64_t *schedule_seconds) MEMPOOL_RT_NOEXCEPT;
+
 /* For a helper: marks the plugin being run as failed (see
  * mempool::fail_current_plugin); no effect outside an anchored run. */
 void mempool_runtime_fail_current_plugin(void) MEMPOOL_RT_NOEXCEPT;

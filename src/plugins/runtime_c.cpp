@@ -12,6 +12,12 @@
 #include <string>
 #include <vector>
 
+// The C clock, called through Runtime::Clock's noexcept signature.
+struct CClock {
+    mempool_clock_fn fn = nullptr;
+    void* data = nullptr;
+};
+
 // A C result check, called through ResultCheck's noexcept signature.
 struct CCheck {
     mempool_result_check_fn fn;
@@ -24,6 +30,7 @@ struct mempool_runtime {
     mempool::Runtime rt;
     mempool::Pool global;  // a view of the caller's pool, never owned
     std::vector<std::unique_ptr<CCheck>> checks;  // the C result checks, kept while the runtime lives
+    CClock clock;
 };
 
 namespace {
@@ -398,5 +405,69 @@ int mempool_runtime_register_xbgp_helper(mempool_runtime* rt, const char* name, 
 void mempool_runtime_fail_current_plugin(void) noexcept { mempool::fail_current_plugin(); }
 
 const void* mempool_runtime_resolve_handle(uint64_t handle) noexcept { return mempool::resolve_handle(handle); }
+
+int mempool_runtime_load_extra_config(mempool_runtime* rt, const char* path, const char* key, char* err,
+                                      size_t errlen) noexcept {
+    if (rt == nullptr || path == nullptr) {
+        copy_message("invalid argument", err, errlen);
+        return -1;
+    }
+    try {
+        const mempool::PluginStatus s = rt->rt.load_extra_config(path, key != nullptr ? key : "");
+        copy_message(s ? std::string() : s.error.message, err, errlen);
+        return s ? 0 : -1;
+    } catch (const std::bad_alloc&) {
+        copy_message("out of memory", err, errlen);
+        return -1;
+    }
+}
+
+void mempool_runtime_set_log_mask(mempool_runtime* rt, uint32_t mask) noexcept {
+    if (rt != nullptr) rt->rt.set_log_mask(mask);
+}
+
+int mempool_runtime_set_log_file(mempool_runtime* rt, const char* path, char* err, size_t errlen) noexcept {
+    if (rt == nullptr || path == nullptr) {
+        copy_message("invalid argument", err, errlen);
+        return -1;
+    }
+    try {
+        const mempool::PluginStatus s = rt->rt.set_log_file(path);
+        copy_message(s ? std::string() : s.error.message, err, errlen);
+        return s ? 0 : -1;
+    } catch (const std::bad_alloc&) {
+        copy_message("out of memory", err, errlen);
+        return -1;
+    }
+}
+
+void mempool_runtime_set_clock(mempool_runtime* rt, mempool_clock_fn fn, void* data) noexcept {
+    if (rt == nullptr) return;
+    rt->clock = CClock{fn, data};
+    if (fn == nullptr) {
+        rt->rt.set_clock(nullptr);
+        return;
+    }
+    rt->rt.set_clock(
+        [](mempool::Runtime::HostTime& now, void* d) noexcept {
+            const auto* c = static_cast<const CClock*>(d);
+            std::int64_t seconds = 0, nanoseconds = 0;
+            if (c->fn(&seconds, &nanoseconds, c->data) == 0) return false;
+            now.seconds = seconds;
+            now.nanoseconds = nanoseconds;
+            return true;
+        },
+        &rt->clock);
+}
+
+size_t mempool_runtime_job_count(const mempool_runtime* rt) noexcept { return rt != nullptr ? rt->rt.jobs().size() : 0; }
+
+int mempool_runtime_job(const mempool_runtime* rt, size_t i, const char** name, uint64_t* schedule_seconds) noexcept {
+    if (rt == nullptr || i >= rt->rt.jobs().size()) return -1;
+    const mempool::JobPlugin& j = rt->rt.jobs()[i];
+    if (name != nullptr) *name = j.program->name().c_str();
+    if (schedule_seconds != nullptr) *schedule_seconds = j.schedule_seconds;
+    return 0;
+}
 
 }  // extern "C"

@@ -5,6 +5,8 @@
 // name the xBGP probes by absolute path; JIT and interpreter.
 #include "xbgp_support.hpp"
 
+#include <mempool/runtime.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -253,7 +255,54 @@ TEST_P(XbgpManifest, TheExtraConfigurationFileIsCheckedEntryByEntry) {
     EXPECT_NE(s.error.message.find("x: unknown type_arg 'complex'"), std::string::npos) << s.error.message;
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, XbgpManifest, ::testing::Bool(), mode_name);
 
+}  // namespace
+}  // namespace mempool::test
+
+namespace mempool::test {
+namespace {
+
+// The C API of the same: manifests with jobs, the extra configuration, the log file.
+TEST_P(XbgpManifest, TheCApiForJobsExtraConfigurationAndLog) {
+    mempool_runtime* c = mempool_runtime_new(GetParam() ? 1 : 0);
+    ASSERT_NE(c, nullptr);
+    ASSERT_EQ(mempool_runtime_register_xbgp_helpers(c), 0);
+    const std::string path = write("rib_walk.plugin", R"({"name": "show_rib", "obj_code_list": {"rib_show":
+      {"obj": ")" + obj("pass_next.o") + R"(", "permission": ["read"]}}, "jobs_plugins": {"show_rib": {"schedule": 15}}})");
+    char err[512];
+    // pass_next calls test_trace, which this runtime lacks: one problem, named.
+    EXPECT_EQ(mempool_runtime_load_manifest(c, path.c_str(), err, sizeof err), 1);
+    EXPECT_NE(std::string(err).find("test_trace"), std::string::npos) << err;
+    ASSERT_EQ(mempool_runtime_register_helper(c, "test_trace",
+                                              [](std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t,
+                                                 std::uint64_t) -> std::uint64_t { return 0; },
+                                              2, 0),
+              0);
+    EXPECT_EQ(mempool_runtime_load_manifest(c, path.c_str(), err, sizeof err), 0) << err;
+    ASSERT_EQ(mempool_runtime_job_count(c), 1u);
+    const char* name = nullptr;
+    std::uint64_t seconds = 0;
+    ASSERT_EQ(mempool_runtime_job(c, 0, &name, &seconds), 0);
+    EXPECT_STREQ(name, "show_rib/rib_show");
+    EXPECT_EQ(seconds, 15u);
+    EXPECT_EQ(mempool_runtime_job(c, 1, &name, &seconds), -1);
+
+    const std::string extra = write("extra.json", R"({"conf": {"n": {"type_arg": "int", "arg": 1}}})");
+    EXPECT_EQ(mempool_runtime_load_extra_config(c, extra.c_str(), "conf", err, sizeof err), 0) << err;
+    EXPECT_EQ(mempool_runtime_load_extra_config(c, extra.c_str(), "other", err, sizeof err), -1);
+    EXPECT_NE(std::string(err).find("no top-level member 'other'"), std::string::npos) << err;
+    EXPECT_EQ(mempool_runtime_set_log_file(c, "/nonexistent/dir/x.log", err, sizeof err), -1);
+    EXPECT_NE(std::string(err).find("/nonexistent/dir/x.log"), std::string::npos) << err;
+    mempool_runtime_set_log_mask(c, 0);
+    mempool_runtime_set_clock(c, [](std::int64_t* s, std::int64_t* ns, void*) { *s = 1, *ns = 2; return 1; }, nullptr);
+    mempool_runtime_delete(c);
+}
+
+}  // namespace
+}  // namespace mempool::test
+
+namespace mempool::test {
+namespace {
+INSTANTIATE_TEST_SUITE_P(Modes, XbgpManifest, ::testing::Bool(), mode_name);
 }  // namespace
 }  // namespace mempool::test
