@@ -13,6 +13,7 @@ std::string Value::describe() const {
     case Kind::stack: return "a pointer into the stack";
     case Kind::rodata: return "a pointer into the read-only data";
     case Kind::heap: return nullable ? "a heap pointer that may be NULL" : "a pointer into the heap";
+    case Kind::data: return "a pointer into the writable globals";
     }
     return "?";
 }
@@ -64,6 +65,11 @@ bool subsumes(const Value& b, const Value& a) noexcept {
 
 namespace {
 
+// The bytes of a slot that may hold part of a pointer.
+std::uint8_t pointer_bytes(const Slot& s) {
+    return static_cast<std::uint8_t>(s.tainted | (s.spilled && s.spill.is_pointer() ? 0xff : 0));
+}
+
 Slot join(const Slot& a, const Slot& b) {
     if (a.spilled && b.spilled) {
         Slot s;
@@ -76,12 +82,13 @@ Slot join(const Slot& a, const Slot& b) {
     }
     Slot s;
     s.init = a.readable_bytes() & b.readable_bytes();
+    s.tainted = pointer_bytes(a) | pointer_bytes(b);
     return s;
 }
 
 bool subsumes(const Slot& b, const Slot& a) {
     if (b.spilled) return a.spilled && subsumes(b.spill, a.spill);
-    return (b.init & ~a.readable_bytes()) == 0;
+    return (b.init & ~a.readable_bytes()) == 0 && (pointer_bytes(a) & ~b.tainted) == 0;
 }
 
 }  // namespace

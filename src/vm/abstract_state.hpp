@@ -34,6 +34,7 @@ enum class Kind : std::uint8_t {
     stack,   // a frame (frame = call level); num = offset from that frame's top (negative)
     rodata,  // the program's read-only data; num = offset
     heap,    // an object in the plugin's heap; num = offset from the object's start
+    data,    // the program's writable globals (Program::data); num = offset
 };
 
 struct Value {
@@ -82,6 +83,10 @@ struct Value {
 // One 8-byte stack slot: bytes [top - 8(k+1), top - 8k) of a frame.
 struct Slot {
     std::uint8_t init = 0;  // bit i: byte i (from the slot's lowest address) has been written
+    // bit i: byte i may still hold part of a pointer (a spilled pointer was
+    // partly overwritten, or one path spilled a pointer here): never handed
+    // to a helper, even one that reads unwritten bytes of a zeroed frame
+    std::uint8_t tainted = 0;
     bool spilled = false;   // the 8 bytes hold `spill`, stored by one aligned 8-byte store
     Value spill;
 

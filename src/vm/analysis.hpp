@@ -18,6 +18,7 @@
 #include "program.hpp"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -43,6 +44,10 @@ public:
     std::vector<std::uint32_t> frame_bytes;    // per function: deepest stack byte touched
     std::set<std::pair<std::uint32_t, std::uint32_t>> calls;  // (caller, callee) functions
     std::uint64_t instruction_bound = 0;
+    // Run-time checks of helper buffers, by (pc, register): one entry however
+    // many times the call is analysed (the tightest limit found).
+    std::map<std::pair<std::uint32_t, std::uint8_t>, HelperCheck> helper_checks;
+    bool zero_frames = false;  // VerifiedProgram::zero_frames
 
     // Records a refusal (deduplicated by pc and message, at most max_diagnostics).
     void report(std::uint32_t pc, std::string message, std::string hint = {});
@@ -99,9 +104,27 @@ private:
                            std::int64_t init_hi);
     // An aligned 8-byte store of v at offset o of frame f.
     void spill(State& s, unsigned frame, std::int64_t o, const Value& v);
+    // For helpers reading a zeroed frame (VerifiedProgram::zero_frames):
+    // bytes [lo, hi) hold no part of a pointer (unwritten bytes are zero or
+    // the plugin's own numbers); reports otherwise.
+    bool zeroed_readable(State& s, std::uint32_t pc, unsigned frame, std::int64_t lo, std::int64_t hi,
+                         const char* what);
+    // The first offset at or after `from` that may hold part of a pointer (0: none).
+    std::int64_t zeroed_run(const State& s, unsigned frame, std::int64_t from) const;
 
     // ---- helpers_check.cpp ----
     void helper_call(State& s, std::uint32_t pc, const Insn& in);
+    // A mem_in_rt/mem_out_rt buffer in register r sized by register n:
+    // proven, or a run-time check recorded. Stack effects go to `effects`.
+    struct StackEffect {
+        unsigned frame;
+        std::int64_t lo, hi, init_lo, init_hi;
+    };
+    void runtime_buffer(State& s, std::uint32_t pc, unsigned r, unsigned n, bool write, const std::string& name,
+                        std::vector<StackEffect>& effects);
+    void room_for(State& s, std::uint32_t pc, unsigned r, bool write, const std::string& name,
+                  std::vector<StackEffect>& effects);
+    void add_helper_check(std::uint32_t pc, const HelperCheck& c, const std::string& name);
 
     const Program& program_;
     const VerifyOptions& options_;

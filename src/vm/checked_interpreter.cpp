@@ -27,7 +27,7 @@ using detail::imm64;
 constexpr std::uint8_t byte_init = 1;     // stack byte written
 constexpr std::uint8_t byte_pointer = 2;  // stack byte holds (part of) a pointer
 
-enum class Region { none, stack, ctx, rodata, heap };
+enum class Region { none, stack, ctx, rodata, heap, data };
 
 const char* region_name(Region r) {
     switch (r) {
@@ -35,6 +35,7 @@ const char* region_name(Region r) {
     case Region::ctx: return "the context";
     case Region::rodata: return "read-only data";
     case Region::heap: return "the heap";
+    case Region::data: return "the writable globals";
     default: return "no region";
     }
 }
@@ -58,6 +59,10 @@ public:
         rodata_size_ = p.program.rodata.size();
         heap_base_ = reinterpret_cast<std::uintptr_t>(rc.heap);
         heap_size_ = rc.heap == nullptr ? 0 : rc.heap_size;
+        shared_base_ = reinterpret_cast<std::uintptr_t>(rc.shared);
+        shared_size_ = rc.shared == nullptr ? 0 : rc.shared_size;
+        data_base_ = reinterpret_cast<std::uintptr_t>(rc.data);
+        data_size_ = rc.data == nullptr ? 0 : p.program.data.size();
 
         // function_starts should be sorted and begin with 0 (program.hpp);
         // a hand-made program may break that, so repair a copy.
@@ -130,6 +135,7 @@ private:
     RunContext& rc_;
 
     std::uint64_t ctx_base_ = 0, ctx_size_ = 0, rodata_base_ = 0, rodata_size_ = 0, heap_base_ = 0, heap_size_ = 0;
+    std::uint64_t shared_base_ = 0, shared_size_ = 0, data_base_ = 0, data_size_ = 0;
     std::vector<std::uint32_t> starts_;
     std::vector<std::uint32_t> frame_size_;
     std::size_t stack_size_ = 0;
@@ -204,6 +210,8 @@ private:
         if (ctx_size_ != 0 && inside(addr, n, ctx_base_, ctx_size_)) return Region::ctx;
         if (rodata_size_ != 0 && inside(addr, n, rodata_base_, rodata_size_)) return Region::rodata;
         if (heap_size_ != 0 && inside(addr, n, heap_base_, heap_size_)) return Region::heap;
+        if (shared_size_ != 0 && inside(addr, n, shared_base_, shared_size_)) return Region::heap;
+        if (data_size_ != 0 && inside(addr, n, data_base_, data_size_)) return Region::data;
         return Region::none;
     }
 
@@ -213,6 +221,8 @@ private:
         if (inside(addr, 0, ctx_base_, ctx_size_)) return Region::ctx;
         if (inside(addr, 0, rodata_base_, rodata_size_)) return Region::rodata;
         if (heap_size_ != 0 && inside(addr, 0, heap_base_, heap_size_)) return Region::heap;
+        if (shared_size_ != 0 && inside(addr, 0, shared_base_, shared_size_)) return Region::heap;
+        if (data_size_ != 0 && inside(addr, 0, data_base_, data_size_)) return Region::data;
         return Region::none;
     }
 
@@ -267,17 +277,49 @@ private:
     // Checks an access of n bytes through register `base`; for a flagged
     // instruction outside the heap, aborts the run like interpret() does.
     // Returns the region, or none after a failure or an abort.
-    Region check_access(unsigned base, std::uint64_t addr, std::uint64_t n, bool write, bool atomic) {
-        if (!pointer_[base]) {
-            fail(pc_, "memory access through R" + std::to_string(base) + ", which holds a number, not a pointer");
-            return Region::none;
-        }
-        if (flags_ != nullptr && (flags_[pc_] & flag_heap_check)) {
-            if (!(heap_size_ != 0 && inside(addr, n, heap_base_, heap_size_))) {
+    Region check_access(unsigned base, std::uint64_t& addr, std::uint64_t n, bool write, bool atomic) {
+        const bool heap_address = flags_ != nullptr && (flags_[pc_] & flag_heap_address) != 0;
+        if (heap_address) {
+            // A number used as an address: only a heap address, translated
+            // into the arena, may be reached (exec.hpp heap_access).
+            if (pointer_[base]) {
+                fail(pc_, "an access flagged as through a heap address uses R" + std::to_string(base) +
+                              ", which holds a pointer");
+                return Region::none;
+            }
+            if (atomic) {
+                fail(pc_, "atomic access through a heap address");
+                return Region::none;
+            }
+            if (!vm::heap_access(rc_, flag_heap_address, addr, n)) {
                 rc_.abort_pc = static_cast<std::uint32_t>(pc_);
                 done_ = true;
                 return Region::none;
             }
+            if (!(heap_size_ != 0 && inside(addr, n, heap_base_, heap_size_))) {
+                fail(pc_, "a heap address was translated outside the heap");
+                return Region::none;
+            }
+            return Region::heap;
+        }
+        if (flags_ != nullptr && (flags_[pc_] & flag_heap_check)) {
+            // Checked at run time: a heap pointer (NULL included, in xBGP
+            // mode) reaches the arenas or stops the run.
+            if (!(heap_size_ != 0 && inside(addr, n, heap_base_, heap_size_)) &&
+                !(shared_size_ != 0 && inside(addr, n, shared_base_, shared_size_))) {
+                rc_.abort_pc = static_cast<std::uint32_t>(pc_);
+                done_ = true;
+                return Region::none;
+            }
+            if (atomic && addr % n != 0) {
+                fail(pc_, "atomic access at " + where(addr) + " is not aligned to " + std::to_string(n) + " bytes");
+                return Region::none;
+            }
+            return Region::heap;
+        }
+        if (!pointer_[base]) {
+            fail(pc_, "memory access through R" + std::to_string(base) + ", which holds a number, not a pointer");
+            return Region::none;
         }
         const Region r = region_of(addr, n);
         if (r == Region::none) {
@@ -320,6 +362,8 @@ private:
         // The frame's bytes are stale from earlier calls: uninitialised again.
         const std::uint64_t bottom = frame_top_ - frame_size_[function];
         std::fill_n(stack_state_.begin() + static_cast<std::ptrdiff_t>(bottom - stack_base_), frame_size_[function], 0);
+        if (p_.zero_frames)
+            std::fill_n(stack_.begin() + static_cast<std::ptrdiff_t>(bottom - stack_base_), frame_size_[function], 0);
     }
 
     // ---- one instruction ----
@@ -556,6 +600,29 @@ private:
         return true;
     }
 
+    // A helper argument read in a zeroed frame (obj_in, str_in,
+    // ptr_struct_in): inside a region; on the stack, bytes never written are
+    // 0 (zero_frames), and pointer bytes only where pointers are expected.
+    bool zeroed_memory(unsigned reg, std::uint64_t n, bool pointers_expected) {
+        if (!pointer_[reg]) return fail(pc_, "helper argument R" + std::to_string(reg) + " holds a number, not a pointer");
+        const std::uint64_t addr = r_[reg];
+        const Region r = region_of(addr, n);
+        if (r == Region::none)
+            return fail(pc_, "helper argument R" + std::to_string(reg) + " (" + std::to_string(n) + " bytes at " +
+                                 where(addr) + ") is outside every region");
+        if (r != Region::stack) return true;
+        if (!p_.zero_frames) return fail(pc_, "a helper reads unwritten stack bytes but frames are not zeroed");
+        const std::size_t off = addr - stack_base_;
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::uint8_t st = stack_state_[off + k];
+            if ((st & byte_pointer) && !pointers_expected)
+                return fail(pc_, "helper reads a pointer stored on the stack through R" + std::to_string(reg));
+            if (!(st & byte_init) && stack_[off + k] != 0)
+                return fail(pc_, "helper reads an unwritten stack byte that is not 0 at " + where(addr + k));
+        }
+        return true;
+    }
+
     bool helper_call(const Insn& i) {
         if (i.imm < 0 || static_cast<std::size_t>(i.imm) >= helpers_.size() || helpers_[static_cast<std::size_t>(i.imm)] == nullptr) {
             return fail(pc_, "call to helper " + std::to_string(i.imm) + ", which is not registered");
@@ -566,6 +633,25 @@ private:
             std::uint64_t addr, n;
         };
         std::vector<Out> outputs;
+        if (flags_ != nullptr && (flags_[pc_] & (flag_helper_check | flag_frame_bounds))) {
+            // What the executors do before such a call (exec.hpp helper_check).
+            rc_.frame_lo = live_bottom();
+            rc_.frame_hi = frame_top_;
+            rc_.rodata = rodata_base_;
+            rc_.rodata_size = rodata_size_;
+            for (const HelperCheck& c : p_.helper_checks) {
+                if (c.pc != pc_) continue;
+                if (c.ptr_reg < 1 || c.ptr_reg > 5 || c.size_reg > 5)
+                    return fail(pc_, "a helper check names a register other than R1-R5");
+                const bool translate = c.mode == HelperCheck::Mode::heap && !pointer_[c.ptr_reg];
+                if (!vm::helper_check(rc_, c, r_)) {
+                    rc_.abort_pc = static_cast<std::uint32_t>(pc_);
+                    done_ = true;
+                    return false;
+                }
+                if (translate) pointer_[c.ptr_reg] = true;  // now the host address in the arena
+            }
+        }
         if (sig != nullptr) {
             if (sig->arg_count > 5) return fail(pc_, "helper signature with more than 5 arguments");
             for (unsigned k = 0; k < sig->arg_count; ++k) {
@@ -603,12 +689,37 @@ private:
                 } else if (kind == ArgKind::mem_fixed) {
                     if (!helper_memory(reg, sig->fixed_size, true, true)) return false;
                     outputs.push_back({r_[reg], sig->fixed_size});
+                } else if (kind == ArgKind::size_rt) {
+                    if (pointer_[reg]) return fail(pc_, "length argument R" + std::to_string(reg) + " holds a pointer");
+                } else if (kind == ArgKind::mem_in_rt || kind == ArgKind::mem_out_rt) {
+                    const int sk = sig->size_arg[k] < 0 ? static_cast<int>(k) + 1 : sig->size_arg[k];
+                    if (sk >= sig->arg_count) return fail(pc_, "helper signature: a buffer without its length");
+                    const unsigned sr = static_cast<unsigned>(sk) + 1;
+                    if (!read_reg(sr)) return false;
+                    if (pointer_[sr]) return fail(pc_, "length argument R" + std::to_string(sr) + " holds a pointer");
+                    const bool out = kind == ArgKind::mem_out_rt;
+                    if (!helper_memory(reg, r_[sr], !out, out)) return false;
+                    if (out) outputs.push_back({r_[reg], r_[sr]});
+                } else if (kind == ArgKind::obj_in) {
+                    if (!zeroed_memory(reg, sig->arg_size[k], false)) return false;
+                } else if (kind == ArgKind::in_fixed || kind == ArgKind::in_fixed_or_null ||
+                           kind == ArgKind::out_fixed || kind == ArgKind::obj_out) {
+                    if (kind == ArgKind::in_fixed_or_null && !pointer_[reg] && r_[reg] == 0) continue;
+                    const bool out = kind == ArgKind::out_fixed || kind == ArgKind::obj_out;
+                    if (!helper_memory(reg, sig->arg_size[k], !out, out)) return false;
+                    if (out) outputs.push_back({r_[reg], sig->arg_size[k]});
+                } else if (kind == ArgKind::str_in) {
+                    if (!zeroed_memory(reg, 1, false)) return false;
+                } else if (kind == ArgKind::ptr_struct_in) {
+                    if (!zeroed_memory(reg, sig->arg_size[k], true)) return false;
                 }
             }
         }
         std::uint64_t ret_size = sig != nullptr ? sig->ret_size : 0;
         if (sig != nullptr && sig->ret_size_arg >= 0 && sig->ret_size_arg < 5) ret_size = r_[sig->ret_size_arg + 1];
 
+        const std::uint64_t first = r_[1];
+        const bool first_pointer = pointer_[1] && init_[1];
         const std::uint64_t v = helpers_[index](r_[1], r_[2], r_[3], r_[4], r_[5]);
 
         for (const Out& o : outputs) {
@@ -618,8 +729,15 @@ private:
             init_[k] = false;
             pointer_[k] = false;
         }
+        if (sig != nullptr && sig->ret == RetKind::first_arg) {
+            if (v != first) return fail(pc_, "helper " + sig->name + " did not return its first argument");
+            set(0, v, first_pointer);
+            ++pc_;
+            return true;
+        }
         const bool returns_pointer = sig != nullptr && sig->ret == RetKind::heap_or_null && v != 0;
-        if (returns_pointer && !(heap_size_ != 0 && inside(v, ret_size, heap_base_, heap_size_))) {
+        if (returns_pointer && !(heap_size_ != 0 && inside(v, ret_size, heap_base_, heap_size_)) &&
+            !(shared_size_ != 0 && inside(v, ret_size, shared_base_, shared_size_))) {
             return fail(pc_, "helper " + sig->name + " returned " + std::to_string(ret_size) + " bytes at " + where(v) +
                                  ", not inside the heap");
         }
@@ -634,10 +752,12 @@ private:
         const Insn& hi = code_[pc_ + 1];
         if (hi.code != 0 || hi.regs != 0 || hi.off != 0) return bad("lddw second half with non-zero fields");
         if (i.off != 0) return bad("lddw with an offset");
-        if (i.src() != 0 && i.src() != pseudo_rodata) return bad("lddw source other than an immediate or rodata");
+        if (i.src() != 0 && i.src() != pseudo_rodata && i.src() != pseudo_data)
+            return bad("lddw source other than an immediate, rodata or data");
         if (!write_target(i.dst())) return false;
         const std::uint64_t value = static_cast<std::uint32_t>(i.imm) | (std::uint64_t{static_cast<std::uint32_t>(hi.imm)} << 32);
         if (i.src() == pseudo_rodata) set(i.dst(), rodata_base_ + value, true);
+        else if (i.src() == pseudo_data) set(i.dst(), data_base_ + value, true);
         else set(i.dst(), value, false);
         pc_ += 2;
         return true;
@@ -656,7 +776,7 @@ private:
         if (i.imm != 0) return bad("load with a non-zero immediate");
         if (!write_target(i.dst()) || !read_reg(i.src())) return false;
         const std::uint64_t n = size_bytes(i.code);
-        const std::uint64_t addr = r_[i.src()] + imm64(i.off);
+        std::uint64_t addr = r_[i.src()] + imm64(i.off);
         const Region r = check_access(i.src(), addr, n, false, false);
         if (r == Region::none) return false;
         bool ptr = false;
@@ -698,7 +818,7 @@ private:
             ptr = pointer_[i.src()];
         }
         const std::uint64_t n = size_bytes(i.code);
-        const std::uint64_t addr = r_[i.dst()] + imm64(i.off);
+        std::uint64_t addr = r_[i.dst()] + imm64(i.off);
         const Region r = check_access(i.dst(), addr, n, true, false);
         if (r == Region::none) return false;
         if (ptr && r != Region::stack) {
@@ -726,7 +846,7 @@ private:
         if (cmpxchg && !read_reg(0)) return false;
         const bool fetch = (a & atomic_fetch) != 0 && !cmpxchg;
         if (fetch && !write_target(i.src())) return false;
-        const std::uint64_t addr = r_[i.dst()] + imm64(i.off);
+        std::uint64_t addr = r_[i.dst()] + imm64(i.off);
         const Region r = check_access(i.dst(), addr, n, true, true);
         if (r == Region::none) return false;
         bool old_ptr = false;

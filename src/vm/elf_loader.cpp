@@ -115,7 +115,7 @@ void check_code(const Program& p, std::size_t helper_count, bool allow_rodata, I
             const Insn& next = code[pc + 1];
             if (next.code != 0 || next.regs != 0 || next.off != 0)
                 issue(pc, "the second slot of this LDDW is not empty (code " + hex(next.code) + ")");
-            if (in.src() != 0 && !(allow_rodata && in.src() == isa::pseudo_rodata))
+            if (in.src() != 0 && !(allow_rodata && (in.src() == isa::pseudo_rodata || in.src() == isa::pseudo_data)))
                 issue(pc, "LDDW with source " + std::to_string(in.src()) +
                               (allow_rodata ? ": only a relocation against read-only data makes a pseudo load"
                                             : ": pseudo loads are not accepted in raw bytecode"));
@@ -146,8 +146,8 @@ public:
     // `called`, if given, collects the helper names calls refer to instead of
     // resolving them against `helpers` (summarize_elf).
     Linker(const ElfFile& elf, std::span<const std::string> helpers, std::vector<std::string>* called,
-           Program& program, Issues& issues)
-        : elf_(elf), helpers_(helpers), called_(called), program_(program), issues_(issues) {
+           Program& program, Issues& issues, const LoadOptions& options = {})
+        : elf_(elf), helpers_(helpers), called_(called), program_(program), issues_(issues), options_(options) {
         const auto& sections = elf_.sections();
         for (std::size_t i = 0; i < elf_.symbols().size(); ++i) {
             const ElfSymbol& s = elf_.symbols()[i];
@@ -169,6 +169,23 @@ public:
     void link(std::uint32_t entry_section) {
         const std::optional<std::uint32_t> entry = entry_function(entry_section);
         if (!entry) return;
+        place_all();
+    }
+
+    // Links from the function symbol `symbol` (its section's code), the
+    // entry named by a manifest.
+    void link_function(std::size_t symbol) {
+        const ElfSymbol& sym = elf_.symbols()[symbol];
+        if (sym.value % 8 != 0) {
+            issue("function " + quoted(sym.name) + " is not aligned to an instruction");
+            return;
+        }
+        if (!function_at(sym.shndx, sym.value / 8, 0, false)) return;
+        place_all();
+    }
+
+private:
+    void place_all() {
         for (std::size_t i = 0; i < functions_.size(); ++i) {
             if (!place(i)) return;
         }
@@ -178,6 +195,8 @@ public:
             program_.code[fix.pc].imm = static_cast<std::int32_t>(rel);  // |rel| < max_program_instructions
         }
     }
+
+public:
 
     // Fills Program::line_of / lines from .BTF.ext, if the object has it.
     void read_lines(std::vector<Diagnostic>& warnings) {
@@ -443,6 +462,39 @@ private:
         return base;
     }
 
+    // Writable data section `section` (.data: its bytes, .bss: zeros)
+    // appended to Program::data (once); its offset there, or nullopt.
+    std::optional<std::uint64_t> data_base(std::uint32_t section) {
+        if (const auto it = data_base_.find(section); it != data_base_.end()) return it->second;
+        std::optional<std::uint64_t>& base = data_base_[section];
+        const ElfSection& s = elf_.sections()[section];
+        if (const auto rels = relocation_sections_for(section); !rels.empty()) {
+            issue("writable data " + section_name(section) + " holds addresses (relocated by " +
+                  section_name(rels.front()) + "): initialised pointers in globals are not supported");
+            return base;
+        }
+        std::uint64_t align = s.addralign == 0 ? 1 : s.addralign;
+        if ((align & (align - 1)) != 0 || align > 4096) {
+            issue("writable data " + section_name(section) + " asks for alignment " + std::to_string(s.addralign));
+            return base;
+        }
+        const std::uint64_t at = (program_.data.size() + align - 1) & ~(align - 1);
+        if (s.size > max_data_bytes || at + s.size > max_data_bytes) {
+            issue("writable data " + section_name(section) + " makes the globals larger than " +
+                  std::to_string(max_data_bytes) + " bytes");
+            return base;
+        }
+        program_.data.resize(static_cast<std::size_t>(at), 0);
+        if (s.type == elf::sht_nobits) {
+            program_.data.resize(static_cast<std::size_t>(at + s.size), 0);
+        } else {
+            const auto bytes = elf_.contents(section);
+            program_.data.insert(program_.data.end(), bytes.begin(), bytes.end());
+        }
+        base = at;
+        return base;
+    }
+
     std::string symbol_label(const ElfSymbol& sym, std::uint64_t offset) const {
         // A section symbol + offset: name the object it points into, if known.
         if (sym.type != elf::stt_section) return quoted(sym.name);
@@ -644,8 +696,21 @@ private:
             return;
         }
         if (s.is_writable_data()) {
-            issue_at(pc, "global variable " + symbol_label(sym, offset) + " in " + std::string(s.name) +
-                             ": plugins keep state in pools or in their heap");
+            if (!options_.writable_globals) {
+                issue_at(pc, "global variable " + symbol_label(sym, offset) + " in " + std::string(s.name) +
+                                 ": plugins keep state in pools or in their heap");
+                return;
+            }
+            if (sym.value > s.size || (sym.type != elf::stt_section && !detail::range_fits(sym.value, sym.size, s.size))) {
+                issue_at(pc, "symbol " + quoted(sym.name) + " lies outside its section " + section_name(sym.shndx));
+                return;
+            }
+            const auto base = data_base(sym.shndx);
+            if (!base) return;
+            const std::uint64_t imm64 = *base + offset;
+            in.set_src(isa::pseudo_data);
+            in.imm = static_cast<std::int32_t>(static_cast<std::uint32_t>(imm64));
+            high.imm = static_cast<std::int32_t>(static_cast<std::uint32_t>(imm64 >> 32));
             return;
         }
         if (s.is_code()) {
@@ -675,6 +740,7 @@ private:
     std::vector<std::string>* called_;
     Program& program_;
     Issues& issues_;
+    LoadOptions options_;
 
     std::map<std::uint32_t, std::vector<std::size_t>> functions_by_section_;  // FUNC symbol indices, by address
     std::map<std::uint32_t, std::size_t> misaligned_function_;
@@ -684,6 +750,7 @@ private:
     std::vector<CallFix> calls_;
     std::map<std::uint32_t, SectionRelocs> relocs_;
     std::map<std::uint32_t, std::optional<std::uint64_t>> rodata_base_;
+    std::map<std::uint32_t, std::optional<std::uint64_t>> data_base_;
 };
 
 // ---- the entry points -------------------------------------------------------
@@ -716,7 +783,7 @@ Issues problems_as_issues(std::vector<ElfProblem>& problems) {
 // Loads `name` from an opened object into `out`. With `called`, helper names
 // are collected instead of resolved.
 void load_section(const ElfFile& elf, std::string_view name, std::span<const std::string> helpers,
-                  std::vector<std::string>* called, LoadResult& out) {
+                  std::vector<std::string>* called, LoadResult& out, const LoadOptions& options = {}) {
     Issues issues;
     out.program.name = std::string(name);
     const auto& sections = elf.sections();
@@ -763,10 +830,72 @@ void load_section(const ElfFile& elf, std::string_view name, std::span<const std
         out.errors = to_diagnostics(issues, out.program);
         return;
     }
-    Linker linker(elf, helpers, called, out.program, issues);
+    Linker linker(elf, helpers, called, out.program, issues, options);
     linker.link(static_cast<std::uint32_t>(index));
     if (issues.empty()) {
         // The encodings promised by program.hpp, checked on the output.
+        const std::size_t helper_count = called != nullptr ? SIZE_MAX : helpers.size();
+        check_code(out.program, helper_count, true, issues);
+    }
+    linker.read_lines(out.warnings);
+    out.errors = to_diagnostics(issues, out.program);
+}
+
+// Relocation sections must apply to an existing section (those of .eh_frame,
+// .BTF.ext and debug sections are otherwise never read).
+void check_relocation_targets(const ElfFile& elf, Issues& issues) {
+    const auto& sections = elf.sections();
+    for (std::size_t i = 1; i < sections.size(); ++i) {
+        if ((sections[i].type == elf::sht_rel || sections[i].type == elf::sht_rela) &&
+            (sections[i].info == 0 || sections[i].info >= sections.size()))
+            issues.push_back({0, false, "relocation section " + quoted(sections[i].name) + " applies to section " +
+                                            std::to_string(sections[i].info) + ", which does not exist"});
+    }
+}
+
+// The defined global function symbols of code sections, by name.
+std::vector<std::size_t> global_functions(const ElfFile& elf) {
+    std::vector<std::size_t> out;
+    const auto& sections = elf.sections();
+    for (std::size_t i = 0; i < elf.symbols().size(); ++i) {
+        const ElfSymbol& s = elf.symbols()[i];
+        if (s.type != elf::stt_func || s.shndx == elf::shn_undef || s.shndx >= sections.size() || s.name.empty())
+            continue;
+        if (s.bind != elf::stb_global && s.bind != elf::stb_weak) continue;
+        if (!sections[s.shndx].is_code()) continue;
+        out.push_back(i);
+    }
+    return out;
+}
+
+void load_function(const ElfFile& elf, std::string_view function, std::span<const std::string> helpers,
+                   std::vector<std::string>* called, LoadResult& out, const LoadOptions& options) {
+    Issues issues;
+    out.program.name = std::string(function);
+    std::vector<std::size_t> matches;
+    const std::vector<std::size_t> globals = global_functions(elf);
+    for (std::size_t i : globals) {
+        if (elf.symbols()[i].name == function) matches.push_back(i);
+    }
+    if (matches.empty()) {
+        std::string names;
+        for (std::size_t i : globals) {
+            if (!names.empty()) names += ", ";
+            names += quoted(elf.symbols()[i].name);
+        }
+        issues.push_back({0, false, "no global function " + quoted(function) + " in the object (global functions: " +
+                                        (names.empty() ? std::string("none") : names) + ")"});
+    } else if (matches.size() > 1) {
+        issues.push_back({0, false, std::to_string(matches.size()) + " global functions are named " + quoted(function)});
+    }
+    check_relocation_targets(elf, issues);
+    if (!issues.empty()) {
+        out.errors = to_diagnostics(issues, out.program);
+        return;
+    }
+    Linker linker(elf, helpers, called, out.program, issues, options);
+    linker.link_function(matches.front());
+    if (issues.empty()) {
         const std::size_t helper_count = called != nullptr ? SIZE_MAX : helpers.size();
         check_code(out.program, helper_count, true, issues);
     }
@@ -795,7 +924,7 @@ bool looks_like_elf(std::span<const std::uint8_t> bytes) noexcept {
 }
 
 LoadResult load_elf(std::span<const std::uint8_t> bytes, std::string_view section,
-                    std::span<const std::string> helper_names) noexcept {
+                    std::span<const std::string> helper_names, const LoadOptions& options) noexcept {
     LoadResult r;
     try {
         ElfFile elf;
@@ -806,11 +935,80 @@ LoadResult load_elf(std::span<const std::uint8_t> bytes, std::string_view sectio
             r.errors = to_diagnostics(issues, r.program);
             return r;
         }
-        load_section(elf, section, helper_names, nullptr, r);
+        load_section(elf, section, helper_names, nullptr, r, options);
     } catch (...) {
         out_of_memory(r);
     }
     return r;
+}
+
+LoadResult load_elf_function(std::span<const std::uint8_t> bytes, std::string_view function,
+                             std::span<const std::string> helper_names, const LoadOptions& options) noexcept {
+    LoadResult r;
+    try {
+        ElfFile elf;
+        std::vector<ElfProblem> problems;
+        if (!elf.open(bytes, problems)) {
+            Issues issues = problems_as_issues(problems);
+            r.program.name = std::string(function);
+            r.errors = to_diagnostics(issues, r.program);
+            return r;
+        }
+        load_function(elf, function, helper_names, nullptr, r, options);
+    } catch (...) {
+        out_of_memory(r);
+    }
+    return r;
+}
+
+std::vector<std::string> entry_functions(std::span<const std::uint8_t> bytes) noexcept {
+    std::vector<std::string> names;
+    try {
+        ElfFile elf;
+        std::vector<ElfProblem> problems;
+        if (!elf.open(bytes, problems)) return names;
+        // A global function some code of the object calls is a shared
+        // function, not an entry.
+        std::vector<std::pair<std::uint32_t, std::uint64_t>> called;  // (section, instruction)
+        const auto& sections = elf.sections();
+        for (std::size_t j = 1; j < sections.size(); ++j) {
+            if (sections[j].type != elf::sht_rel || sections[j].info >= sections.size() ||
+                !sections[sections[j].info].is_code())
+                continue;
+            std::vector<ElfRel> rels;
+            std::vector<ElfProblem> ignored;
+            if (!elf.relocations(j, rels, ignored)) continue;
+            const auto code = elf.contents(sections[j].info);
+            std::vector<std::uint64_t> relocated;
+            for (const ElfRel& e : rels) relocated.push_back(e.offset);
+            std::sort(relocated.begin(), relocated.end());
+            for (const ElfRel& e : rels) {
+                if (e.offset % 8 != 0 || e.offset + 8 > code.size() || e.symbol >= elf.symbols().size()) continue;
+                Insn in;
+                std::memcpy(&in, code.data() + e.offset, sizeof in);
+                const ElfSymbol& t = elf.symbols()[e.symbol];
+                if (in.code != isa::op_call || t.shndx == elf::shn_undef || t.value % 8 != 0) continue;
+                called.emplace_back(t.shndx, static_cast<std::uint64_t>(std::int64_t(t.value / 8) + 1 + in.imm));
+            }
+            for (std::size_t k = 0; k + 8 <= code.size(); k += 8) {
+                Insn in;
+                std::memcpy(&in, code.data() + k, sizeof in);
+                if (in.code == isa::op_call && in.src() == isa::pseudo_call &&
+                    !std::binary_search(relocated.begin(), relocated.end(), std::uint64_t{k}))
+                    called.emplace_back(sections[j].info, static_cast<std::uint64_t>(std::int64_t(k / 8) + 1 + in.imm));
+            }
+        }
+        for (std::size_t i : global_functions(elf)) {
+            const ElfSymbol& s = elf.symbols()[i];
+            const bool is_called = std::find(called.begin(), called.end(),
+                                             std::make_pair(std::uint32_t{s.shndx}, s.value / 8)) != called.end();
+            if (!is_called && std::find(names.begin(), names.end(), s.name) == names.end())
+                names.emplace_back(s.name);
+        }
+    } catch (...) {
+        names.clear();
+    }
+    return names;
 }
 
 LoadResult load_raw(std::span<const std::uint8_t> bytes, std::size_t helper_count) noexcept {

@@ -34,11 +34,23 @@
 //     not itself carry relocations (tables of pointers are refused);
 //   - line info: .BTF + .BTF.ext (clang -g) give Program::line_of / lines; a
 //     malformed one is skipped with a warning, it never fails the load.
+//   - writable globals (LoadOptions::writable_globals, for xBGP plugins): an
+//     LDDW relocated against .data/.bss (SHF_ALLOC + SHF_WRITE; a symbol in
+//     one or the section itself) becomes an LDDW src = pseudo_data whose
+//     imm64 is the offset in Program::data (the image: .data's bytes, .bss's
+//     zeros, each aligned; at most max_data_bytes in all). Without the
+//     option such an LDDW is refused ("global variable 'x' in .bss: ...").
+//   - the entry by function name (load_elf_function): the global function of
+//     that name in any code section, .text included (xBGP manifests name the
+//     function, and clang puts every function in .text).
+// Sections nothing refers to are never read: .eh_frame (and its
+// relocations, which llc emits for the host's unwinder), .BTF.ext, debug
+// sections, .comment, .llvm_addrsig.
 // Refused with the reason: RELA relocations, relocation types other than
 // R_BPF_64_64 on an LDDW and R_BPF_64_32 on a CALL (in code; relocations of
-// .BTF, .BTF.ext and .debug_* sections are ignored), writable data ("global
-// variable 'x' in .bss: ..."), maps, calls to names the host does not
-// provide, and every raw pseudo encoding that did not come from a relocation.
+// .BTF, .BTF.ext and .debug_* sections are ignored), maps, calls to names the
+// host does not provide, and every raw pseudo encoding that did not come from
+// a relocation.
 #pragma once
 
 #include "program.hpp"
@@ -59,11 +71,31 @@ struct LoadResult {
     [[nodiscard]] bool ok() const noexcept { return errors.empty(); }
 };
 
+// What a host allows beyond the default.
+struct LoadOptions {
+    // .data/.bss globals become Program::data (the host then gives each run
+    // RunContext::data). Off: refused, as plugins keep state in pools.
+    bool writable_globals = false;
+};
+
+// The largest Program::data image (all writable globals of a program).
+inline constexpr std::uint64_t max_data_bytes = 1u << 20;
+
 // Loads `section` of an ELF object held in memory (the caller read the file
 // once). helper_names[i] is helper i; a call to any other external name is an
 // error naming it.
 [[nodiscard]] LoadResult load_elf(std::span<const std::uint8_t> bytes, std::string_view section,
-                                  std::span<const std::string> helper_names) noexcept;
+                                  std::span<const std::string> helper_names, const LoadOptions& options = {}) noexcept;
+
+// Loads the program whose entry is the global function `function` (in any
+// code section); otherwise as load_elf.
+[[nodiscard]] LoadResult load_elf_function(std::span<const std::uint8_t> bytes, std::string_view function,
+                                           std::span<const std::string> helper_names,
+                                           const LoadOptions& options = {}) noexcept;
+
+// The global functions of an object's code sections that no code of the
+// object calls: the entries a manifest may name. Empty for a malformed object.
+[[nodiscard]] std::vector<std::string> entry_functions(std::span<const std::uint8_t> bytes) noexcept;
 
 // Raw bytecode (8-byte instructions, the BPF ISA conformance suites' format):
 // local calls (src=1, pc-relative) allowed, helper calls by number allowed

@@ -1,7 +1,10 @@
 // helpers_check.cpp: a helper call against its HelperSignature. The host
 // trusts what a helper receives, so every argument is proven here: numbers
 // are numbers (A), buffers lie in the plugin's regions for their whole
-// size (M), and what a helper reads has been written (I).
+// size (M), and what a helper reads has been written (I). Buffers whose size
+// is known only at run time (mem_in_rt, mem_out_rt) are proven as far as
+// the state allows; the rest becomes a HelperCheck the executors make
+// before the call.
 #include "analysis.hpp"
 
 #include <algorithm>
@@ -14,11 +17,6 @@ std::string reg(unsigned r) {
     s += std::to_string(r);
     return s;
 }
-
-struct StackEffect {
-    unsigned frame;
-    std::int64_t lo, hi, init_lo, init_hi;
-};
 
 }  // namespace
 
@@ -64,9 +62,98 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
                        "pass what a heap helper returned, or NULL");
             continue;
         }
+        if (kind == ArgKind::size_rt) {
+            const Value* v = use(s, pc, r, "a helper argument");
+            if (v && v->is_pointer())
+                report(pc, "(A) passes " + reg(r) + ", " + v->describe() + ", as a length to " + name +
+                               ": the host would see an address",
+                       "pass a number");
+            continue;
+        }
+        if (kind == ArgKind::mem_in_rt || kind == ArgKind::mem_out_rt) {
+            const int k = sig.size_arg[i] < 0 ? static_cast<int>(i) + 1 : sig.size_arg[i];
+            if (k >= static_cast<int>(count) || sig.args[static_cast<unsigned>(k)] != ArgKind::size_rt) {
+                report(pc, name + " has a run-time sized buffer without a size_rt argument (a host bug)");
+                continue;
+            }
+            runtime_buffer(s, pc, r, static_cast<unsigned>(k) + 1, kind == ArgKind::mem_out_rt, name, effects);
+            continue;
+        }
+        if (kind == ArgKind::str_in || kind == ArgKind::obj_in || kind == ArgKind::obj_out ||
+            kind == ArgKind::ptr_struct_in) {
+            flags[pc] |= flag_frame_bounds;
+            if (kind != ArgKind::obj_out) zero_frames = true;
+            if (kind != ArgKind::ptr_struct_in) room_for(s, pc, r, kind == ArgKind::obj_out, name, effects);
+        }
+        if (kind == ArgKind::in_fixed_or_null) {
+            const Value* v = use(s, pc, r, "a helper argument");
+            if (!v) continue;
+            if (v->kind == Kind::scalar) {
+                if (!(v->num.is_constant() && v->num.value == 0))
+                    report(pc, "(M) passes " + reg(r) + ", " + v->describe() + ", where " + name +
+                                   " expects a buffer or NULL");
+                continue;
+            }
+        }
+        if (kind == ArgKind::str_in) {
+            const Value* p = use(s, pc, r, "a string");
+            if (!p) continue;
+            if (!p->is_pointer()) {
+                report(pc, "(M) passes " + reg(r) + ", " + p->describe() + ", where " + name + " expects a string");
+                continue;
+            }
+            if (p->kind == Kind::heap && p->nullable) {
+                report(pc, "(M) passes " + name + " a string that may be NULL", "check it against NULL first");
+                continue;
+            }
+            if (p->kind == Kind::heap) continue;  // the helper reads to the NUL or the arena's end
+            if (!check_region(s, pc, *p, 0, 1, Access::read, ("passes " + name + " a string of").c_str(), false))
+                continue;
+            if (p->kind == Kind::rodata) {
+                // A NUL at or after the highest offset: reading from any
+                // possible offset stops inside the read-only data.
+                const auto& ro = program_.rodata;
+                bool nul = false;
+                for (std::size_t o = static_cast<std::size_t>(p->num.smax); o < ro.size() && !nul; ++o) nul = ro[o] == 0;
+                if (!nul) report(pc, "(M) passes " + name + " read-only text with no NUL after it");
+                continue;
+            }
+            if (p->kind == Kind::stack)
+                zeroed_readable(s, pc, p->frame, p->num.smin, p->num.smax + 1, ("passes " + name + " a string:").c_str());
+            continue;
+        }
+        if (kind == ArgKind::ptr_struct_in) {
+            const Value* p = use(s, pc, r, "a helper argument");
+            if (!p) continue;
+            const std::uint64_t n = sig.arg_size[i];
+            if (!p->is_pointer()) {
+                report(pc, "(M) passes " + reg(r) + ", " + p->describe() + ", where " + name + " expects a structure");
+                continue;
+            }
+            if (!check_region(s, pc, *p, 0, n, Access::read, ("passes " + name + " a structure of").c_str(), false))
+                continue;
+            if (p->kind != Kind::stack) continue;
+            // In a zeroed frame (zero_frames): bytes never written are 0;
+            // spilled pointers are where the helper expects them (it checks
+            // each); a partly overwritten pointer must not be read as data.
+            const std::vector<Slot>& slots = s.frames[p->frame].slots;
+            for (std::int64_t o = p->num.smin; o < p->num.smax + static_cast<std::int64_t>(n); ++o) {
+                const std::uint32_t k = slot_of(o);
+                if (k < slots.size() && ((slots[k].tainted >> byte_of(o)) & 1u) != 0) {
+                    report(pc, "(A) passes " + name + " a structure whose byte at stack offset " + std::to_string(o) +
+                                   " may hold part of an overwritten pointer",
+                           "build the structure in fresh variables");
+                    break;
+                }
+            }
+            continue;
+        }
         // A buffer: its size is fixed, or the next argument's proven maximum.
-        std::uint64_t max_size = sig.fixed_size, min_size = sig.fixed_size;
-        if (kind != ArgKind::mem_fixed) {
+        const bool fixed_kind = kind == ArgKind::in_fixed || kind == ArgKind::in_fixed_or_null ||
+                                kind == ArgKind::out_fixed || kind == ArgKind::obj_in || kind == ArgKind::obj_out;
+        std::uint64_t max_size = fixed_kind ? sig.arg_size[i] : sig.fixed_size;
+        std::uint64_t min_size = max_size;
+        if (kind != ArgKind::mem_fixed && !fixed_kind) {
             if (i + 1 >= count || sig.args[i + 1] != ArgKind::size) {
                 report(pc, name + " has a buffer argument without a size argument after it (a host bug)");
                 continue;
@@ -83,14 +170,20 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
             continue;
         }
         if (max_size == 0) continue;
-        const Access how = kind == ArgKind::mem_in ? Access::read
-                           : kind == ArgKind::mem_out ? Access::write
-                                                      : Access::read_write;
+        const bool reads = kind == ArgKind::mem_in || kind == ArgKind::in_fixed || kind == ArgKind::in_fixed_or_null ||
+                           kind == ArgKind::obj_in;
+        const bool writes = kind == ArgKind::mem_out || kind == ArgKind::out_fixed || kind == ArgKind::obj_out;
+        const Access how = reads ? Access::read : writes ? Access::write : Access::read_write;
         const std::string what = "passes " + name + " a buffer of";
         if (!check_region(s, pc, *p, 0, max_size, how, what.c_str(), false)) continue;
         if (p->kind != Kind::stack) continue;
         const std::int64_t lo = p->num.smin, hi = p->num.smax + static_cast<std::int64_t>(max_size);
-        if (how != Access::write && !read_stack(s, pc, p->frame, lo, hi, ("passes " + name).c_str(), nullptr)) continue;
+        if (kind == ArgKind::obj_in) {
+            // The frame is zeroed (zero_frames): padding never written reads as 0.
+            if (!zeroed_readable(s, pc, p->frame, lo, hi, ("passes " + name).c_str())) continue;
+        } else if (how != Access::write && !read_stack(s, pc, p->frame, lo, hi, ("passes " + name).c_str(), nullptr)) {
+            continue;
+        }
         StackEffect e{p->frame, lo, hi, 0, 0};
         if (how == Access::read_write) e.init_lo = lo, e.init_hi = hi;  // every byte was proven written already
         else if (how == Access::write && p->num.is_constant())
@@ -98,6 +191,7 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
         if (how != Access::read) effects.push_back(e);
     }
     Value r0 = Value::number(Scalar::top());
+    if (sig.ret == RetKind::first_arg && count >= 1 && s.regs[1].kind != Kind::uninit) r0 = s.regs[1];
     if (sig.ret == RetKind::heap_or_null) {
         std::uint64_t size = sig.ret_size;
         if (sig.ret_size_arg >= 0 && sig.ret_size_arg < 5) {
@@ -111,6 +205,134 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
     }
     for (const StackEffect& e : effects) write_stack_bytes(s, e.frame, e.lo, e.hi, e.init_lo, e.init_hi);
     clobber(r0);
+}
+
+void Analysis::add_helper_check(std::uint32_t pc, const HelperCheck& c, const std::string& name) {
+    flags[pc] |= flag_helper_check;
+    const auto key = std::make_pair(pc, c.ptr_reg);
+    auto [it, fresh] = helper_checks.try_emplace(key, c);
+    if (fresh) return;
+    HelperCheck& old = it->second;
+    if (old.mode != c.mode || old.size_reg != c.size_reg) {
+        report(pc, "(M) the buffer in " + reg(c.ptr_reg) + " passed to " + name +
+                       " points into the heap on one path and elsewhere on another: it cannot be checked at run time",
+               "call the helper separately for each buffer");
+        return;
+    }
+    old.limit = std::min(old.limit, c.limit);
+}
+
+// The bytes a helper may touch from the pointer in register r (obj_in,
+// obj_out, str_in), recorded for the executor to hand over in
+// RunContext::arg_room: on the stack the initialised run without spilled
+// pointers (reads) or the rest of the frame (writes: the spilled pointers
+// there are forgotten), elsewhere the rest of the region.
+void Analysis::room_for(State& s, std::uint32_t pc, unsigned r, bool write, const std::string& name,
+                        std::vector<StackEffect>& effects) {
+    const Value& p = s.regs[r];
+    if (!p.is_pointer()) return;  // NULL, or refused with the argument
+    HelperCheck c;
+    c.pc = pc;
+    c.ptr_reg = static_cast<std::uint8_t>(r);
+    c.mode = HelperCheck::Mode::room;
+    std::int64_t room = 0;
+    switch (p.kind) {
+    case Kind::heap: room = UINT32_MAX; break;
+    case Kind::ctx: room = static_cast<std::int64_t>(options_.ctx_size) - p.num.smax; break;
+    case Kind::rodata: room = write ? 0 : static_cast<std::int64_t>(program_.rodata.size()) - p.num.smax; break;
+    case Kind::data: room = static_cast<std::int64_t>(program_.data.size()) - p.num.smax; break;
+    case Kind::stack: {
+        if (write) {
+            room = -p.num.smax;
+            effects.push_back({p.frame, p.num.smin, 0, 0, 0});
+            break;
+        }
+        room = zeroed_run(s, p.frame, p.num.smin) - p.num.smax;
+        break;
+    }
+    default: return;
+    }
+    c.limit = static_cast<std::uint32_t>(std::clamp<std::int64_t>(room, 0, UINT32_MAX));
+    add_helper_check(pc, c, name);
+}
+
+void Analysis::runtime_buffer(State& s, std::uint32_t pc, unsigned r, unsigned n, bool write, const std::string& name,
+                              std::vector<StackEffect>& effects) {
+    const Value* p = use(s, pc, r, "a helper buffer");
+    const Value* size = use(s, pc, n, "a helper buffer's length");
+    if (!p || !size || size->kind != Kind::scalar) return;  // a pointer length is reported with that argument
+    const std::uint64_t umax = size->num.umax, umin = size->num.umin;
+    HelperCheck c;
+    c.pc = pc;
+    c.ptr_reg = static_cast<std::uint8_t>(r);
+    c.size_reg = static_cast<std::uint8_t>(n);
+    const std::string what = "passes " + name + " a buffer of";
+    if (p->kind == Kind::scalar) {
+        if (!options_.heap_addresses) {
+            report(pc, "(M) passes " + reg(r) + ", " + p->describe() + ", where " + name + " expects a buffer");
+            return;
+        }
+        c.mode = HelperCheck::Mode::heap;  // a heap address: translated and checked before the call
+        add_helper_check(pc, c, name);
+        return;
+    }
+    if (p->kind == Kind::heap) {
+        if (p->nullable) {
+            report(pc, "(M) passes " + name + " a heap buffer that may be NULL", "check it against NULL first");
+            return;
+        }
+        const std::int64_t room = static_cast<std::int64_t>(p->min_size) - p->num.smax;
+        if (p->num.smin >= 0 && room >= 0 && umax <= static_cast<std::uint64_t>(room)) return;  // proven
+        c.mode = HelperCheck::Mode::heap;
+        add_helper_check(pc, c, name);
+        return;
+    }
+    if (write && p->kind == Kind::rodata) {
+        report(pc, "(M) " + what + " read-only data to write");
+        return;
+    }
+    // The pointer itself must lie in its region; then the room after its
+    // highest offset is the limit.
+    if (!check_region(s, pc, *p, 0, 0, write ? Access::write : Access::read, what.c_str(), false)) return;
+    std::int64_t room = 0;
+    switch (p->kind) {
+    case Kind::ctx: room = static_cast<std::int64_t>(options_.ctx_size) - p->num.smax; break;
+    case Kind::rodata: room = static_cast<std::int64_t>(program_.rodata.size()) - p->num.smax; break;
+    case Kind::data: room = static_cast<std::int64_t>(program_.data.size()) - p->num.smax; break;
+    case Kind::stack: {
+        room = -p->num.smax;
+        if (!write) {
+            // Readable bytes only: initialised, no spilled pointer, from the
+            // lowest possible offset on.
+            const std::vector<Slot>& slots = s.frames[p->frame].slots;
+            std::int64_t o = p->num.smin;
+            for (; o < 0; ++o) {
+                const std::uint32_t k = slot_of(o);
+                if (k >= slots.size() || ((slots[k].readable_bytes() >> byte_of(o)) & 1u) == 0) break;
+            }
+            room = std::max<std::int64_t>(0, o - p->num.smax);
+        }
+        break;
+    }
+    default: return;
+    }
+    room = std::max<std::int64_t>(room, 0);
+    if (p->kind == Kind::stack && room > 0) {
+        // The frame is as deep as the lowest byte the helper may touch.
+        std::uint32_t& deepest = frame_bytes[s.frames[p->frame].function];
+        deepest = std::max(deepest, static_cast<std::uint32_t>(-p->num.smin));
+    }
+    if (umax > static_cast<std::uint64_t>(room)) {
+        c.limit = static_cast<std::uint32_t>(std::min<std::int64_t>(room, UINT32_MAX));
+        add_helper_check(pc, c, name);
+    }
+    if (write && p->kind == Kind::stack) {
+        const std::int64_t lo = p->num.smin, hi = p->num.smax + room;
+        const std::int64_t init = static_cast<std::int64_t>(std::min<std::uint64_t>(umin, static_cast<std::uint64_t>(room)));
+        StackEffect e{p->frame, lo, hi, 0, 0};
+        if (p->num.is_constant()) e.init_lo = lo, e.init_hi = lo + init;
+        effects.push_back(e);
+    }
 }
 
 }  // namespace mempool::vm::detail

@@ -93,14 +93,18 @@ std::uint64_t interpret(const VerifiedProgram& p, std::span<const HelperFn> help
     const std::uint8_t* const flags = p.flags.data();
     const std::size_t flag_count = p.flags.size();
     const std::uint64_t rodata = reinterpret_cast<std::uintptr_t>(p.program.rodata.data());
-    const std::uint64_t heap = reinterpret_cast<std::uintptr_t>(rc.heap);
-    const std::uint64_t heap_size = rc.heap_size;
+    const std::uint64_t data = reinterpret_cast<std::uintptr_t>(rc.data);
     assert(flag_count == 0 || flag_count == p.program.code.size());
 
     // The stack: uninitialised on purpose (see interpreter.hpp). alloca keeps
     // it on the host stack at exactly the size the verifier proved.
     const std::size_t stack_size = std::max<std::size_t>(p.stack_size, 16);
     auto* stack = static_cast<std::uint8_t*>(__builtin_alloca(stack_size));
+    // Helpers that follow stored pointers or read strings to their end must
+    // find nothing of the host's in a frame (VerifiedProgram::zero_frames).
+    if (p.zero_frames) std::memset(stack, 0, stack_size);
+    rc.rodata = rodata;
+    rc.rodata_size = p.program.rodata.size();
     // Without recursion (refused by the verifier) a chain of calls visits
     // each function once at most.
     const std::size_t max_depth =
@@ -121,9 +125,8 @@ std::uint64_t interpret(const VerifiedProgram& p, std::span<const HelperFn> help
 #define MEMPOOL_HEAP_CHECK(addr, n)                                                                 \
     do {                                                                                            \
         const std::size_t at = pc - 1;                                                              \
-        if (at < flag_count && (flags[at] & flag_heap_check)) [[unlikely]] {                        \
-            const std::uint64_t where = (addr);                                                     \
-            if (where < heap || where - heap > heap_size || heap_size - (where - heap) < (n)) {     \
+        if (at < flag_count && (flags[at] & (flag_heap_check | flag_heap_address))) [[unlikely]] {  \
+            if (!vm::heap_access(rc, flags[at], addr, n)) {                                     \
                 rc.abort_pc = static_cast<std::uint32_t>(at);                                       \
                 return 0;                                                                           \
             }                                                                                       \
@@ -160,19 +163,19 @@ std::uint64_t interpret(const VerifiedProgram& p, std::span<const HelperFn> help
 
 #define MEMPOOL_MEMORY(SIZE, T)                                                       \
     case cls_ldx | mode_mem | SIZE: {                                                 \
-        const std::uint64_t a = r[i.src()] + imm64(i.off);                            \
+        std::uint64_t a = r[i.src()] + imm64(i.off);                            \
         MEMPOOL_HEAP_CHECK(a, sizeof(T));                                             \
         r[i.dst()] = load<T>(a);                                                      \
         break;                                                                        \
     }                                                                                 \
     case cls_st | mode_mem | SIZE: {                                                  \
-        const std::uint64_t a = r[i.dst()] + imm64(i.off);                            \
+        std::uint64_t a = r[i.dst()] + imm64(i.off);                            \
         MEMPOOL_HEAP_CHECK(a, sizeof(T));                                             \
         store<T>(a, static_cast<T>(imm64(i.imm)));                                    \
         break;                                                                        \
     }                                                                                 \
     case cls_stx | mode_mem | SIZE: {                                                 \
-        const std::uint64_t a = r[i.dst()] + imm64(i.off);                            \
+        std::uint64_t a = r[i.dst()] + imm64(i.off);                            \
         MEMPOOL_HEAP_CHECK(a, sizeof(T));                                             \
         store<T>(a, static_cast<T>(r[i.src()]));                                      \
         break;                                                                        \
@@ -180,7 +183,7 @@ std::uint64_t interpret(const VerifiedProgram& p, std::span<const HelperFn> help
 
 #define MEMPOOL_LOAD_SX(SIZE, T)                                                      \
     case cls_ldx | mode_memsx | SIZE: {                                               \
-        const std::uint64_t a = r[i.src()] + imm64(i.off);                            \
+        std::uint64_t a = r[i.src()] + imm64(i.off);                            \
         MEMPOOL_HEAP_CHECK(a, sizeof(T));                                             \
         r[i.dst()] = detail::sign_extend(load<T>(a), 8 * sizeof(T));                  \
         break;                                                                        \
@@ -246,8 +249,27 @@ std::uint64_t interpret(const VerifiedProgram& p, std::span<const HelperFn> help
                 const auto& starts = p.program.function_starts;
                 function = static_cast<std::uint32_t>(
                     std::upper_bound(starts.begin(), starts.end(), static_cast<std::uint32_t>(pc)) - starts.begin() - 1);
+                if (p.zero_frames) {
+                    // An earlier callee's bytes (spilled pointers too) must read as 0 here.
+                    const std::uint32_t size = p.frame_size[function];
+                    std::memset(reinterpret_cast<void*>(static_cast<std::uintptr_t>(r[frame_pointer] - size)), 0, size);
+                }
             } else {
                 assert(static_cast<std::size_t>(i.imm) < helpers.size());
+                const std::size_t at = pc - 1;
+                if (at < flag_count && (flags[at] & (flag_helper_check | flag_frame_bounds))) [[unlikely]] {
+                    rc.frame_lo = r[frame_pointer] - p.frame_size[function];
+                    rc.frame_hi = r[frame_pointer];
+                    const auto& checks = p.helper_checks;
+                    auto it = std::lower_bound(checks.begin(), checks.end(), static_cast<std::uint32_t>(at),
+                                               [](const HelperCheck& c, std::uint32_t v) { return c.pc < v; });
+                    for (; it != checks.end() && it->pc == at; ++it) {
+                        if (!vm::helper_check(rc, *it, r)) {
+                            rc.abort_pc = static_cast<std::uint32_t>(at);
+                            return 0;
+                        }
+                    }
+                }
                 r[0] = helpers[static_cast<std::size_t>(i.imm)](r[1], r[2], r[3], r[4], r[5]);
             }
             break;
@@ -269,7 +291,7 @@ std::uint64_t interpret(const VerifiedProgram& p, std::span<const HelperFn> help
         case op_lddw: {
             const std::uint64_t value =
                 static_cast<std::uint32_t>(i.imm) | (std::uint64_t{static_cast<std::uint32_t>(code[pc].imm)} << 32);
-            r[i.dst()] = i.src() == pseudo_rodata ? rodata + value : value;
+            r[i.dst()] = i.src() == pseudo_rodata ? rodata + value : i.src() == pseudo_data ? data + value : value;
             ++pc;
             break;
         }
@@ -283,7 +305,7 @@ std::uint64_t interpret(const VerifiedProgram& p, std::span<const HelperFn> help
             MEMPOOL_LOAD_SX(size_w, std::uint32_t)
 
         case cls_stx | mode_atomic | size_w: {
-            const std::uint64_t a = r[i.dst()] + imm64(i.off);
+            std::uint64_t a = r[i.dst()] + imm64(i.off);
             MEMPOOL_HEAP_CHECK(a, 4);
             std::uint32_t r0 = static_cast<std::uint32_t>(r[0]);
             const auto src = static_cast<std::uint32_t>(r[i.src()]);
@@ -296,7 +318,7 @@ std::uint64_t interpret(const VerifiedProgram& p, std::span<const HelperFn> help
             break;
         }
         case cls_stx | mode_atomic | size_dw: {
-            const std::uint64_t a = r[i.dst()] + imm64(i.off);
+            std::uint64_t a = r[i.dst()] + imm64(i.off);
             MEMPOOL_HEAP_CHECK(a, 8);
             std::uint64_t r0 = r[0];
             const std::uint64_t old =

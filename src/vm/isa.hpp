@@ -73,6 +73,7 @@ inline constexpr std::int32_t atomic_add = 0x00, atomic_or = 0x40, atomic_and = 
 
 // src field of LDDW and CALL.
 inline constexpr unsigned pseudo_rodata = 2;  // LDDW: address of read-only data + imm64
+inline constexpr unsigned pseudo_data = 6;    // LDDW: address of the plugin's writable data + imm64
 inline constexpr unsigned pseudo_call = 1;    // CALL: local function at pc + 1 + imm
 
 // The one 16-byte instruction.

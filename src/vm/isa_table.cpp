@@ -142,7 +142,7 @@ std::optional<std::string> check_encoding(const Insn& in) {
         return std::nullopt;
     case Shape::lddw:
         if (in.off != 0) return reserved("off");
-        if (in.src() != 0 && in.src() != pseudo_rodata)
+        if (in.src() != 0 && in.src() != pseudo_rodata && in.src() != pseudo_data)
             return "64-bit load of an unsupported kind (src " + std::to_string(in.src()) +
                    "): maps and map values do not exist here";
         return std::nullopt;

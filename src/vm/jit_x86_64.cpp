@@ -1,10 +1,13 @@
 // jit_x86_64.cpp: eBPF -> x86-64, one instruction at a time.
 //
 // Frame layout. The entry function saves the callee-saved registers the
-// program uses (rbx, r13-r15 for R6-R9, rbp for R10, r12 when there are
-// heap checks), then reserves the run data (only with heap checks) and its
-// eBPF frame, keeping rsp 16-byte aligned:
+// program uses (rbx, r13-r15 for R6-R9, rbp for R10, r12 when there is run
+// data), then reserves the run data (only with heap checks, heap addresses,
+// helper checks or writable globals) and its eBPF frame, keeping rsp
+// 16-byte aligned:
 //
+//   [r12 + 32]  rc->shared_size
+//   [r12 + 24]  rc->shared
 //   [r12 + 16]  RunContext*
 //   [r12 +  8]  rc->heap_size
 //   [r12 +  0]  rc->heap               <- R10 of the entry function
@@ -14,7 +17,13 @@
 // sets rbp to its own frame top and reserves frame_size[f] bytes. The stack
 // is 16-byte aligned at every call. A failed heap check jumps to a stub that
 // stores the pc in rc->abort_pc and returns 0 through the entry epilogue
-// after `lea rsp, [r12 + 24 + padding]`, whatever the depth of local calls.
+// after `lea rsp, [r12 + 40 + padding]`, whatever the depth of local calls.
+//
+// xBGP programs (docs/verifier.md): an access through a heap address
+// (flag_heap_address) is translated into the arena inline; a helper call
+// with HelperChecks calls jit_before_call() with R1-R5 spilled below rsp
+// (the checks are copied after the read-only data); with zero_frames every
+// function clears its frame in its prologue.
 //
 // Jumps: a first pass emits every jump near and records where each eBPF
 // instruction starts; that is the code unless JitOptions::short_jumps, when a
@@ -26,6 +35,7 @@
 
 #include "x86_emitter.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 #include <exception>
@@ -52,7 +62,18 @@ constexpr Reg reg_map[isa::reg_count] = {Reg::rax, Reg::rdi, Reg::rsi, Reg::rdx,
                                          Reg::rbx, Reg::r13, Reg::r14, Reg::r15, Reg::rbp};
 constexpr Reg run_data = Reg::r12;
 constexpr Reg scratch0 = Reg::r9, scratch1 = Reg::r10, scratch2 = Reg::r11;
-constexpr std::int32_t run_heap = 0, run_heap_size = 8, run_context = 16, run_data_bytes = 24;
+constexpr std::int32_t run_heap = 0, run_heap_size = 8, run_context = 16, run_shared = 24, run_shared_size = 32,
+                       run_data_bytes = 40;
+
+// Before a flagged helper call: `count` HelperChecks of this call on the
+// spilled registers (regs[k] = Rk). 0 stops the run.
+std::uint64_t jit_before_call(RunContext* rc, std::uint64_t* regs, const HelperCheck* checks,
+                              std::uint64_t count) noexcept {
+    for (std::uint64_t k = 0; k < count; ++k) {
+        if (!helper_check(*rc, checks[k], regs)) return 0;
+    }
+    return 1;
+}
 
 constexpr Cond jump_cond(std::uint8_t op) noexcept {
     switch (op) {
@@ -90,8 +111,14 @@ public:
         e_ = Emitter();
         e_.reserve(n * 8 + 128);
         heap_checks_ = false;
+        frame_bounds_ = false;
         for (std::size_t pc = 0; pc < n && pc < p_.flags.size(); ++pc) {
-            if ((p_.flags[pc] & flag_heap_check) != 0) heap_checks_ = true;
+            if ((p_.flags[pc] & (flag_heap_check | flag_heap_address | flag_helper_check | flag_frame_bounds)) != 0)
+                heap_checks_ = true;
+            if ((p_.flags[pc] & flag_frame_bounds) != 0) frame_bounds_ = true;
+        }
+        for (std::size_t pc = 0; pc < n; ++pc) {
+            if (isa::is_lddw(code_[pc]) && code_[pc].src() == isa::pseudo_data) heap_checks_ = true;
         }
         plan_entry();
 
@@ -182,18 +209,47 @@ private:
                 e_.load(8, scratch2, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, heap_size))});
                 e_.store(8, {run_data, run_heap_size}, scratch2);
                 e_.store(8, {run_data, run_context}, Reg::rdi);
+                e_.load(8, scratch2, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, shared))});
+                e_.store(8, {run_data, run_shared}, scratch2);
+                e_.load(8, scratch2, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, shared_size))});
+                e_.store(8, {run_data, run_shared_size}, scratch2);
+            }
+            if (frame_bounds_) {
+                // The read-only data as this code holds it, for helpers that
+                // check pointers stored by the plugin.
+                movabs_rodata(scratch2, 0);
+                e_.store(8, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, rodata))}, scratch2);
+                e_.mov_ri64(scratch2, p_.program.rodata.size());
+                e_.store(8, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, rodata_size))}, scratch2);
             }
             // A run starts unaborted, as in the interpreter.
             e_.store_imm(4, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, abort_pc))}, -1);
             if (set_r10_) e_.mov_rr(Width::w64, Reg::rbp, Reg::rsp);
             if (frame(0) != 0) e_.alu_ri(Alu::sub, Width::w64, Reg::rsp, frame(0));
+            zero_frame(0);
             if (load_r2_) e_.load(8, Reg::rsi, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, r2))});
             if (load_r1_) e_.load(8, Reg::rdi, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, r1))});
         } else {
             for (Reg r : {Reg::rbp, Reg::rbx, Reg::r13, Reg::r14, Reg::r15}) e_.push(r);
             e_.mov_rr(Width::w64, Reg::rbp, Reg::rsp);
             if (frame(f) != 0) e_.alu_ri(Alu::sub, Width::w64, Reg::rsp, frame(f));
+            zero_frame(f);
         }
+    }
+
+    // VerifiedProgram::zero_frames: the frame [rsp, rsp + frame(f)) cleared
+    // (the native stack below the caller holds whatever ran there before).
+    void zero_frame(std::size_t f) {
+        if (!p_.zero_frames) return;
+        for (std::int32_t k = 0; k < frame(f); k += 8) e_.store_imm(8, {Reg::rsp, k}, 0);
+    }
+
+    // movabs r, rodata address + offset (patched once the pages are mapped).
+    void movabs_rodata(Reg r, std::uint64_t offset) {
+        e_.byte(static_cast<std::uint8_t>(0x48 | (detail::x86::code(r) >= 8 ? 1 : 0)));
+        e_.byte(static_cast<std::uint8_t>(0xb8 + (detail::x86::code(r) & 7)));
+        rodata_fixups_.push_back(e_.size());
+        e_.u64(offset);
     }
 
     // `from_anywhere`: rsp is unknown (an abort inside local calls); it is
@@ -240,17 +296,46 @@ private:
         return code_.size() + extra_labels_.size() - 1;
     }
 
-    // Run-time check of [base + off, + bytes) against the heap arena.
+    void bind(std::size_t label) { extra_labels_[label - code_.size()] = e_.size(); }
+
+    // Run-time check of [base + off, + bytes) against the heap arena, then
+    // the shared arena.
     void heap_check(std::size_t pc, Reg base, std::int16_t off, unsigned bytes) {
-        const std::size_t stub = new_label();
+        const std::size_t stub = new_label(), shared = new_label(), ok = new_label();
         stubs_.push_back({stub, static_cast<std::uint32_t>(pc)});
         e_.lea(scratch2, {base, off});
         e_.sub_rm(scratch2, {run_data, run_heap});       // offset into the arena (wraps below it)
         e_.cmp_rm(scratch2, {run_data, run_heap_size});
-        fixups_.push_back({e_.jcc32(Cond::ae), stub, false});
+        fixups_.push_back({e_.jcc32(Cond::ae), shared, false});
         e_.lea(scratch2, {scratch2, static_cast<std::int32_t>(bytes)});
         e_.cmp_rm(scratch2, {run_data, run_heap_size});
+        fixups_.push_back({e_.jcc32(Cond::be), ok, false});
+        bind(shared);
+        e_.lea(scratch2, {base, off});
+        e_.sub_rm(scratch2, {run_data, run_shared});
+        e_.cmp_rm(scratch2, {run_data, run_shared_size});
+        fixups_.push_back({e_.jcc32(Cond::ae), stub, false});
+        e_.lea(scratch2, {scratch2, static_cast<std::int32_t>(bytes)});
+        e_.cmp_rm(scratch2, {run_data, run_shared_size});
         fixups_.push_back({e_.jcc32(Cond::a), stub, false});
+        bind(ok);
+    }
+
+    // An access through a heap address (a number): scratch2 = its host
+    // address in the arena, or a jump to the abort stub.
+    void heap_address(std::size_t pc, Reg base, std::int16_t off, unsigned bytes) {
+        const std::size_t stub = new_label();
+        stubs_.push_back({stub, static_cast<std::uint32_t>(pc)});
+        e_.lea(scratch2, {base, off});
+        e_.mov_ri64(scratch1, heap_address_base);
+        e_.alu_rr(Alu::sub, Width::w64, scratch2, scratch1);  // offset into the arena
+        e_.cmp_rm(scratch2, {run_data, run_heap_size});
+        fixups_.push_back({e_.jcc32(Cond::ae), stub, false});
+        e_.lea(scratch1, {scratch2, static_cast<std::int32_t>(bytes)});
+        e_.cmp_rm(scratch1, {run_data, run_heap_size});
+        fixups_.push_back({e_.jcc32(Cond::a), stub, false});
+        e_.load(8, scratch1, {run_data, run_heap});
+        e_.alu_rr(Alu::add, Width::w64, scratch2, scratch1);
     }
 
     void abort_stubs() {
@@ -274,6 +359,7 @@ private:
         const Reg d = reg_map[i.dst()];
         const Reg s = reg_map[i.src()];
         const bool checked = pc < p_.flags.size() && (p_.flags[pc] & flag_heap_check) != 0;
+        const bool translated = pc < p_.flags.size() && (p_.flags[pc] & flag_heap_address) != 0;
         // R10 is read-only: rbp must stay the frame top for the epilogues.
         const std::uint8_t c = isa::cls(i.code);
         const bool writes_dst = isa::is_alu(i.code) || c == isa::cls_ldx || c == isa::cls_ld;
@@ -295,10 +381,13 @@ private:
             } else if (i.src() == isa::pseudo_rodata) {
                 // movabs with the offset; the rodata pages' address is added
                 // once they are mapped (rodata_fixups_).
-                e_.byte(static_cast<std::uint8_t>(0x48 | (detail::x86::code(d) >= 8 ? 1 : 0)));
-                e_.byte(static_cast<std::uint8_t>(0xb8 + (detail::x86::code(d) & 7)));
-                rodata_fixups_.push_back(e_.size());
-                e_.u64(imm);
+                movabs_rodata(d, imm);
+            } else if (i.src() == isa::pseudo_data) {
+                // rc->data + offset: the host's copy of the globals.
+                e_.load(8, d, {run_data, run_context});
+                e_.load(8, d, {d, static_cast<std::int32_t>(offsetof(RunContext, data))});
+                e_.mov_ri64(scratch2, imm);
+                e_.alu_rr(Alu::add, Width::w64, d, scratch2);
             } else {
                 return fail(pc, "unsupported LDDW source " + std::to_string(i.src()));
             }
@@ -307,10 +396,15 @@ private:
         case isa::cls_ldx: {
             const unsigned n = isa::size_bytes(i.code);
             if (checked) heap_check(pc, s, i.off, n);
+            Mem m{s, i.off};
+            if (translated) {
+                heap_address(pc, s, i.off, n);
+                m = {scratch2, 0};
+            }
             if (isa::mode(i.code) == isa::mode_mem) {
-                e_.load(n, d, {s, i.off});
+                e_.load(n, d, m);
             } else if (isa::mode(i.code) == isa::mode_memsx && n != 8) {
-                e_.load_sx(n, d, {s, i.off});
+                e_.load_sx(n, d, m);
             } else {
                 return fail(pc, "unsupported load mode");
             }
@@ -320,12 +414,23 @@ private:
             if (isa::mode(i.code) != isa::mode_mem) return fail(pc, "unsupported store mode");
             const unsigned n = isa::size_bytes(i.code);
             if (checked) heap_check(pc, d, i.off, n);
-            e_.store_imm(n, {d, i.off}, i.imm);
+            Mem m{d, i.off};
+            if (translated) {
+                heap_address(pc, d, i.off, n);
+                m = {scratch2, 0};
+            }
+            e_.store_imm(n, m, i.imm);
             return true;
         }
         default: {  // cls_stx
             const unsigned n = isa::size_bytes(i.code);
             if (checked) heap_check(pc, d, i.off, n);
+            if (translated && isa::mode(i.code) == isa::mode_mem) {
+                heap_address(pc, d, i.off, n);
+                e_.store(n, {scratch2, 0}, s);
+                return true;
+            }
+            if (translated) return fail(pc, "atomic access through a heap address");
             if (isa::mode(i.code) == isa::mode_mem) {
                 e_.store(n, {d, i.off}, s);
                 return true;
@@ -557,6 +662,8 @@ private:
             if (i.src() != 0) return fail(pc, "unsupported call kind");
             if (i.imm < 0 || static_cast<std::size_t>(i.imm) >= helpers_.size() || helpers_[i.imm] == nullptr)
                 return fail(pc, "no helper " + std::to_string(i.imm));
+            if (pc < p_.flags.size() && (p_.flags[pc] & (flag_helper_check | flag_frame_bounds)) != 0)
+                before_call(pc, f);
             e_.mov_ri64(scratch2, reinterpret_cast<std::uintptr_t>(helpers_[i.imm]));
             e_.call_r(scratch2);
             return true;
@@ -583,6 +690,45 @@ private:
         return true;
     }
 
+    // A flagged helper call: the calling frame's bounds into rc, then the
+    // call's HelperChecks (after the read-only data) on R1-R5 spilled to 48
+    // bytes below rsp (rsp stays 16-byte aligned), which are reloaded: a
+    // heap address may have been translated.
+    void before_call(std::size_t pc, std::size_t f) {
+        const auto& checks = p_.helper_checks;
+        auto first = std::lower_bound(checks.begin(), checks.end(), static_cast<std::uint32_t>(pc),
+                                      [](const HelperCheck& c, std::uint32_t v) { return c.pc < v; });
+        auto last = first;
+        while (last != checks.end() && last->pc == pc) ++last;
+        constexpr Reg args[5] = {Reg::rdi, Reg::rsi, Reg::rdx, Reg::rcx, Reg::r8};
+        e_.alu_ri(Alu::sub, Width::w64, Reg::rsp, 48);
+        for (unsigned k = 0; k < 5; ++k) e_.store(8, {Reg::rsp, static_cast<std::int32_t>(8 * (k + 1))}, args[k]);
+        e_.load(8, scratch1, {run_data, run_context});
+        e_.lea(scratch2, {Reg::rsp, 48});
+        e_.store(8, {scratch1, static_cast<std::int32_t>(offsetof(RunContext, frame_lo))}, scratch2);
+        if (f != 0 || set_r10_) e_.lea(scratch2, {Reg::rbp, 0});
+        e_.store(8, {scratch1, static_cast<std::int32_t>(offsetof(RunContext, frame_hi))}, scratch2);
+        if (first != last) {
+            const std::size_t stub = new_label();
+            stubs_.push_back({stub, static_cast<std::uint32_t>(pc)});
+            e_.mov_rr(Width::w64, Reg::rdi, scratch1);
+            e_.mov_rr(Width::w64, Reg::rsi, Reg::rsp);
+            movabs_rodata(Reg::rdx, checks_offset() + sizeof(HelperCheck) * static_cast<std::size_t>(first - checks.begin()));
+            e_.mov_ri64(Reg::rcx, static_cast<std::uint64_t>(last - first));
+            e_.mov_ri64(scratch2, reinterpret_cast<std::uintptr_t>(&jit_before_call));
+            e_.call_r(scratch2);
+            e_.alu_rr(Alu::test, Width::w64, Reg::rax, Reg::rax);
+            fixups_.push_back({e_.jcc32(Cond::e), stub, false});
+        }
+        for (unsigned k = 0; k < 5; ++k) e_.load(8, args[k], {Reg::rsp, static_cast<std::int32_t>(8 * (k + 1))});
+        e_.alu_ri(Alu::add, Width::w64, Reg::rsp, 48);
+    }
+
+public:
+    // Where the HelperCheck table starts after the read-only data.
+    [[nodiscard]] std::size_t checks_offset() const noexcept { return (p_.program.rodata.size() + 7) & ~std::size_t{7}; }
+
+private:
     bool atomic(std::size_t pc, const Insn& i, Reg d, Reg s, Width w) {
         const Mem m{d, i.off};
         switch (i.imm) {
@@ -641,7 +787,8 @@ private:
     std::vector<Fixup> fixups_;
     std::vector<Stub> stubs_;
     std::string error_;
-    bool heap_checks_ = false;
+    bool heap_checks_ = false;  // run data needed (heap checks, heap addresses, helper checks, globals)
+    bool frame_bounds_ = false;
     std::vector<Reg> saved_;               // callee-saved registers the entry function pushes
     std::int32_t entry_below_pushes_ = 0;  // run data + alignment padding under them
     bool load_r1_ = true, load_r2_ = true, set_r10_ = true;
@@ -683,7 +830,9 @@ JitResult compile(const VerifiedProgram& p, std::span<const HelperFn> helpers, c
         }
     }
     const Compiler& c = second ? *second : first;
-    auto memory = ExecutableMemory::allocate(c.size(), p.program.rodata.size());
+    const std::size_t checks_bytes = sizeof(HelperCheck) * p.helper_checks.size();
+    auto memory = ExecutableMemory::allocate(c.size(), checks_bytes == 0 ? p.program.rodata.size()
+                                                                          : c.checks_offset() + checks_bytes);
     if (!memory) {
         result.error = "cannot map memory for the code";
         return result;
@@ -700,6 +849,7 @@ JitResult compile(const VerifiedProgram& p, std::span<const HelperFn> helpers, c
     // The rest of the last page: int3, so a stray jump traps.
     std::memset(out + c.size(), 0xcc, static_cast<std::size_t>(memory->rodata() - out) - c.size());
     if (!p.program.rodata.empty()) std::memcpy(memory->rodata(), p.program.rodata.data(), p.program.rodata.size());
+    if (checks_bytes != 0) std::memcpy(memory->rodata() + c.checks_offset(), p.helper_checks.data(), checks_bytes);
     if (!memory->seal()) {
         result.error = "cannot make the code executable";
         return result;

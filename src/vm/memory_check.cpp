@@ -28,8 +28,22 @@ bool Analysis::check_region(State& s, std::uint32_t pc, const Value& base, std::
                             Access how, const char* what, bool heap_runtime_ok) {
     if (base.kind == Kind::uninit) return false;  // reported by use()
     if (base.kind == Kind::scalar) {
+        if (options_.heap_addresses && heap_runtime_ok) {
+            // A heap address read from memory (heap_address()): the
+            // executors translate it into the arena and check the access
+            // there, so whatever the number is, only the arena is reached.
+            flags[pc] |= flag_heap_address;
+            return true;
+        }
         report(pc, std::string("(M) ") + what + " memory through " + base.describe() + ", which is not a pointer");
         return false;
+    }
+    if (base.kind == Kind::heap && base.nullable && options_.heap_addresses && heap_runtime_ok) {
+        // xBGP (uBPF's memory checks): a pointer a helper may have returned as
+        // NULL is checked at run time instead; NULL is never in the arena, so
+        // such an access stops the run and the host falls back.
+        flags[pc] |= flag_heap_check;
+        return true;
     }
     if (base.kind == Kind::heap && base.nullable) {
         report(pc, std::string("(M) ") + what + " memory through a heap pointer that may be NULL",
@@ -59,6 +73,12 @@ bool Analysis::check_region(State& s, std::uint32_t pc, const Value& base, std::
         if (!wild && lo >= 0 && hi <= static_cast<i64>(program_.rodata.size())) return true;
         report(pc, std::string("(M) ") + what + " " + bytes_where() + " of the read-only data, which has " +
                        std::to_string(program_.rodata.size()) + " bytes",
+               base.num.is_constant() ? "" : "bound the index so that the access stays inside");
+        return false;
+    case Kind::data:
+        if (!wild && lo >= 0 && hi <= static_cast<i64>(program_.data.size())) return true;
+        report(pc, std::string("(M) ") + what + " " + bytes_where() + " of the writable globals, which have " +
+                       std::to_string(program_.data.size()) + " bytes",
                base.num.is_constant() ? "" : "bound the index so that the access stays inside");
         return false;
     case Kind::heap:
@@ -129,11 +149,16 @@ void Analysis::write_stack_bytes(State& s, unsigned frame, std::int64_t lo, std:
         if (!sl.spilled) continue;
         // Partly overwritten: a spilled number stays initialised bytes, a
         // spilled pointer's remaining bytes must never be read (A).
+        if (sl.spill.is_pointer()) sl.tainted = 0xff;
         sl.init = sl.readable_bytes();
         sl.spilled = false;
         sl.spill = Value{};
     }
-    for (i64 o = init_lo; o < init_hi; ++o) slots[slot_of(o)].init |= static_cast<std::uint8_t>(1u << byte_of(o));
+    for (i64 o = init_lo; o < init_hi; ++o) {
+        const auto bit = static_cast<std::uint8_t>(1u << byte_of(o));
+        slots[slot_of(o)].init |= bit;
+        slots[slot_of(o)].tainted &= static_cast<std::uint8_t>(~bit);
+    }
 }
 
 void Analysis::spill(State& s, unsigned frame, std::int64_t o, const Value& v) {
@@ -142,8 +167,39 @@ void Analysis::spill(State& s, unsigned frame, std::int64_t o, const Value& v) {
     if (slots.size() <= k) slots.resize(k + 1);
     Slot& sl = slots[k];
     sl.init = 0xff;
+    sl.tainted = 0;
     sl.spilled = true;
     sl.spill = v;
+}
+
+bool Analysis::zeroed_readable(State& s, std::uint32_t pc, unsigned frame, std::int64_t lo, std::int64_t hi,
+                               const char* what) {
+    const std::vector<Slot>& slots = s.frames[frame].slots;
+    for (i64 o = lo; o < hi; ++o) {
+        const std::uint32_t k = slot_of(o);
+        if (k >= slots.size()) continue;  // never written: zero
+        const Slot& sl = slots[k];
+        const bool pointer = (sl.spilled && sl.spill.is_pointer()) || ((sl.tainted >> byte_of(o)) & 1u) != 0;
+        if (pointer) {
+            report(pc, std::string("(A) ") + what + " the stack byte at offset " + std::to_string(o) +
+                           ", which may hold part of a pointer: its bytes would expose an address",
+                   "keep pointers out of buffers handed to helpers");
+            return false;
+        }
+    }
+    return true;
+}
+
+std::int64_t Analysis::zeroed_run(const State& s, unsigned frame, std::int64_t from) const {
+    const std::vector<Slot>& slots = s.frames[frame].slots;
+    i64 o = from;
+    for (; o < 0; ++o) {
+        const std::uint32_t k = slot_of(o);
+        if (k >= slots.size()) continue;
+        const Slot& sl = slots[k];
+        if ((sl.spilled && sl.spill.is_pointer()) || ((sl.tainted >> byte_of(o)) & 1u) != 0) break;
+    }
+    return o;
 }
 
 }  // namespace mempool::vm::detail

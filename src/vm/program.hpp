@@ -42,14 +42,20 @@ struct SourceLine {
 //     with imm = target - (pc + 1);
 //   - helper calls are CALL src=0 with imm = index into the helper table
 //     given to the loader;
-//   - the only LDDW with src != 0 is src=pseudo_rodata, imm64 = an offset
-//     into `rodata` (bounds are the verifier's job);
+//   - the only LDDWs with src != 0 are src=pseudo_rodata, imm64 = an offset
+//     into `rodata`, and src=pseudo_data, imm64 = an offset into `data`
+//     (bounds are the verifier's job);
 //   - function_starts is sorted and begins with 0.
 struct Program {
     std::string name;                        // section (or file) it came from
     std::vector<Insn> code;
     std::vector<std::uint32_t> function_starts;
     std::vector<std::uint8_t> rodata;         // read-only data sections, concatenated
+    // Writable globals (.data, .bss: C globals and statics), concatenated:
+    // the initial image. A run reads and writes a copy the host keeps per
+    // loaded plugin (RunContext::data), initialised from this once and kept
+    // across runs, as xBGP's uBPF does.
+    std::vector<std::uint8_t> data;
     std::vector<std::uint32_t> line_of;       // pc -> index into `lines` + 1, 0: unknown (empty if no debug info)
     std::vector<SourceLine> lines;
 };
@@ -130,7 +136,21 @@ struct VerifyOptions {
     std::uint32_t max_stack = 8192;    // bytes over the deepest chain of local calls
     std::uint32_t max_call_depth = 8;  // local calls nested
     std::vector<HelperSignature> helpers;  // indexed by a helper CALL's imm
+    // xBGP: a number used as an address is a heap address (heap_address()):
+    // accepted, translated into the arena and checked at run time
+    // (flag_heap_address). Off: dereferencing a number is refused.
+    bool heap_addresses = false;
 };
+
+// How a pointer into the heap arena is written in memory the plugin can read
+// (a host filling bgp_route.attr, for instance): a fixed base plus the offset
+// in the arena, so the number says nothing about where the host put the
+// arena. The executors translate such a number back when the plugin
+// dereferences it (VerifyOptions::heap_addresses).
+inline constexpr std::uint64_t heap_address_base = std::uint64_t{1} << 44;
+[[nodiscard]] constexpr std::uint64_t heap_address(std::uint64_t arena_offset) noexcept {
+    return heap_address_base + arena_offset;
+}
 
 // ---- the verifier's output ---------------------------------------------------
 
@@ -144,8 +164,33 @@ struct Diagnostic {
 
 // Per-instruction facts the executors rely on.
 enum InsnFlag : std::uint8_t {
-    flag_heap_check = 1u << 0,  // a load/store through a heap pointer whose bounds were
-                                // not proven: check it against the arena at run time
+    flag_heap_check = 1u << 0,    // a load/store through a heap pointer whose bounds were
+                                  // not proven: check it against the arena (or the shared
+                                  // arena) at run time
+    flag_heap_address = 1u << 1,  // a load/store through a number: a heap address, translated
+                                  // into the arena and checked at run time
+    flag_helper_check = 1u << 2,  // a helper call with buffers of run-time size: see
+                                  // VerifiedProgram::helper_checks
+    flag_frame_bounds = 1u << 3,  // a helper call that follows pointers: set RunContext's
+                                  // frame_lo/frame_hi and rodata/rodata_size first
+};
+
+// One pointer argument of a flagged helper call, handled before the call:
+//   heap:    [ptr, ptr + size) must lie in the heap arena or the shared arena;
+//            a heap address (a number, heap_address()) is translated into the
+//            arena first and the register holds the real address for the call;
+//   bounded: size <= limit (the bytes the verifier proved usable after the
+//            pointer in its region: stack, read-only data, context, globals);
+//   room:    no check: RunContext::arg_room[ptr_reg - 1] = limit, the bytes a
+//            helper may read or write from that pointer (obj_*, str_in).
+// A failed check stops the run like a failed heap check.
+struct HelperCheck {
+    enum class Mode : std::uint8_t { heap, bounded, room };
+    std::uint32_t pc = 0;
+    std::uint8_t ptr_reg = 0;   // R1-R5
+    std::uint8_t size_reg = 0;  // R1-R5 (heap, bounded)
+    Mode mode = Mode::bounded;
+    std::uint32_t limit = 0;
 };
 
 // A program the verifier accepted, with everything an executor needs. Only
@@ -156,6 +201,11 @@ struct VerifiedProgram {
     std::uint32_t stack_size = 0;           // deepest chain of frames, bytes
     std::uint64_t instruction_bound = 0;    // proven maximum instructions per run
     std::vector<std::uint8_t> flags;        // per pc, InsnFlag bits
+    std::vector<HelperCheck> helper_checks; // sorted by pc (several per pc possible)
+    // Zero every frame at function entry: some helper follows pointers the
+    // plugin stored or reads a string to its end, so stale bytes of the host
+    // stack (the JIT runs on it) must not be found there.
+    bool zero_frames = false;
     VerifyOptions options;                  // what it was verified against (ctx and heap sizes)
 };
 

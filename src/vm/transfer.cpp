@@ -200,7 +200,10 @@ void Analysis::alu(State& s, std::uint32_t pc, const Insn& in) {
     // distance between two pointers of one region (A: no address in it).
     if (is64 && (aop == AluOp::add || aop == AluOp::sub)) {
         if (dst.is_pointer() && src.kind == Kind::scalar) {
-            if (bounded_step(src.num)) {
+            if (bounded_step(src.num) || (options_.heap_addresses && dst.kind == Kind::heap)) {
+                // xBGP: a heap pointer may move anywhere; every access through
+                // it is then checked at run time, and it may no longer be
+                // compared (the comparison could see the address wrap).
                 dst.num = aop == AluOp::add ? add(dst.num, src.num) : sub(dst.num, src.num);
                 return;
             }
@@ -211,7 +214,7 @@ void Analysis::alu(State& s, std::uint32_t pc, const Insn& in) {
             return;
         }
         if (aop == AluOp::add && dst.kind == Kind::scalar && src.is_pointer()) {
-            if (bounded_step(dst.num)) {
+            if (bounded_step(dst.num) || (options_.heap_addresses && src.kind == Kind::heap)) {
                 Value r = src;
                 r.num = add(src.num, dst.num);
                 dst = r;
@@ -246,6 +249,7 @@ void Analysis::lddw(State& s, std::uint32_t pc, const Insn& in) {
     const Insn& next = program_.code[pc + 1];
     const u64 imm = static_cast<std::uint32_t>(in.imm) | (u64{static_cast<std::uint32_t>(next.imm)} << 32);
     if (in.src() == isa::pseudo_rodata) s.regs[in.dst()] = Value::pointer(Kind::rodata, Scalar::constant(imm));
+    else if (in.src() == isa::pseudo_data) s.regs[in.dst()] = Value::pointer(Kind::data, Scalar::constant(imm));
     else s.regs[in.dst()] = Value::number(Scalar::constant(imm));
 }
 
@@ -286,7 +290,7 @@ void Analysis::store(State& s, std::uint32_t pc, const Insn& in) {
     const Value* pb = use(s, pc, in.dst(), "an address");
     if (!pb) return;
     const Value base = *pb;
-    if (base.kind != Kind::stack && v.is_pointer() && base.is_pointer()) {
+    if (base.kind != Kind::stack && v.is_pointer() && base.kind != Kind::uninit) {
         report(pc, "(A) stores " + v.describe() + " outside the stack: its address would become data",
                "keep pointers in registers or on the stack");
         return;
@@ -321,6 +325,11 @@ void Analysis::atomic(State& s, std::uint32_t pc, const Insn& in) {
         if (r0 && r0->is_pointer()) report(pc, "(A) cmpxchg compares memory with " + r0->describe());
     }
     const Value* pb = use(s, pc, in.dst(), "an address");
+    if (pb && pb->kind == Kind::scalar) {
+        report(pc, "(M) atomic operation through " + pb->describe() + ", which is not a pointer",
+               "update heap objects through the pointer a helper returned");
+        pb = nullptr;
+    }
     if (pb && pb->is_pointer()) {
         // A locked access split over two cache lines is slow or traps (split
         // lock detection): the offset must be a known multiple of the size
@@ -391,6 +400,16 @@ void Analysis::branch(Run& run, std::uint32_t b, State&& s, std::uint32_t pc) {
     if (!is64) {
         report(pc, "(A) 32-bit comparison involving " + (a.is_pointer() ? a : bv).describe() +
                        " would reveal address bits");
+        return both();
+    }
+    const auto far = [](const Value& v) {
+        constexpr i64 limit = i64{1} << 56;
+        return v.is_pointer() && (v.num.smin < -limit || v.num.smax > limit);
+    };
+    if (far(a) || far(bv)) {
+        report(pc, "(A) compares " + (far(a) ? a : bv).describe() +
+                       " moved by an unbounded number: where its address wraps would show",
+               "compare indices, not pointers");
         return both();
     }
     if (a.is_pointer() && bv.is_pointer()) {

@@ -237,6 +237,8 @@ VerifyResult verify(Program program, const VerifyOptions& options) noexcept {
                 result.program.stack_size = stack;
                 result.program.instruction_bound = a.instruction_bound;
                 result.program.flags = std::move(a.flags);
+                for (const auto& [key, check] : a.helper_checks) result.program.helper_checks.push_back(check);
+                result.program.zero_frames = a.zero_frames;
             }
         }
         if (result.diagnostics.size() > detail::max_diagnostics) result.diagnostics.resize(detail::max_diagnostics);

@@ -29,9 +29,11 @@
 #   --known-failures LIST  comma-separated sources (as printed) expected not
 #                      to compile; with it, the exit status is 1 when any
 #                      other source fails or a listed one compiles
-#   --verify TOOL      also run `TOOL verify --section .text <object>` (xBGP
-#                      plugins have their entry in .text) on each object, and
-#                      report how many helpers it lacks and its other problems
+#   --verify TOOL      also run `TOOL verify --xbgp <object>` (every entry
+#                      function, against the xBGP helper table) on each object,
+#                      report how many helpers it lacks and its other problems,
+#                      and write "accepted|refused <source>" lines to
+#                      DIR/verify.txt (with --out)
 # Prints a table (status, source, warnings, detail) and a summary line; exits 0
 # when it could run (whatever the plugins did, unless --known-failures is
 # given), and 2 on a usage error.
@@ -76,6 +78,7 @@ if ((!upstream)); then
 fi
 [[ -n $out ]] || out="$scratch/out"
 mkdir -p "$out"
+rm -f "$out/verify.txt"
 
 # The collection's Makefiles' flags (no -target: clang compiles for the build
 # machine and llc lowers the IR to eBPF).
@@ -109,9 +112,11 @@ while IFS= read -r makefile; do
       ok=$((ok + 1))
       detail="$(grep -c 'warning:' "$log" || true) warnings"
       if [[ -n $verify ]]; then
-        if "$verify" verify --section .text "$out/$name.o" > "$out/$name.verify" 2>&1; then
+        if "$verify" verify --xbgp "$out/$name.o" > "$out/$name.verify" 2>&1; then
           verified=$((verified + 1)); detail+="; verify: accepted"
+          echo "accepted $rel" >> "$out/verify.txt"
         else
+          echo "refused $rel" >> "$out/verify.txt"
           refused=$((refused + 1))
           lacking=$( (grep -o "calls '[^']*', which the host does not provide" "$out/$name.verify" || true) |
                     sort -u | wc -l)

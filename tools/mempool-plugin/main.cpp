@@ -5,6 +5,14 @@
 //       runtime would, with its helpers. Prints "ok" (with the proven
 //       instruction bound) or every problem found, one per line, per
 //       section; exit status 0 if all are good, 1 otherwise.
+//   mempool-plugin verify OBJECT --xbgp [--function NAME]... [--heap BYTES]
+//       An xBGP plugin (libxbgp's API, include/mempool/xbgp_compliant_api):
+//       each entry function (default: every global function the object does
+//       not call itself) is loaded by name from any code section, .text
+//       included, with its .data/.bss globals, and verified against the xBGP
+//       helper table (src/plugins/xbgp/helper_signatures.hpp), R1 = args_t,
+//       heap addresses in memory allowed (docs/verifier.md). An object whose
+//       code is all in .text is verified this way without --xbgp.
 //   mempool-plugin list OBJECT
 //       Prints each code section and the helpers it calls, marking those the
 //       runtime does not provide.
@@ -30,6 +38,7 @@
 #include "elf_loader.hpp"
 #include "exec.hpp"
 #include "helper_signature.hpp"
+#include "xbgp/helper_signatures.hpp"
 #include "interpreter.hpp"
 #include "verifier.hpp"
 #ifdef MEMPOOL_HAVE_JIT
@@ -144,7 +153,52 @@ Loaded load_program(const Bytes& bytes, const std::string& section, const Helper
     return out;
 }
 
-int verify(const std::string& object, std::vector<std::string> sections, bool interpreter) {
+// Verifies the entry functions of an xBGP plugin object against the xBGP
+// helper table.
+int verify_xbgp(const Bytes& bytes, const std::string& object, std::vector<std::string> functions,
+                std::uint32_t heap_size) {
+    namespace vm = mempool::vm;
+    std::vector<std::string> names;
+    vm::VerifyOptions vo;
+    for (const mempool::detail::XbgpHelper& h : mempool::detail::xbgp_helpers()) {
+        names.emplace_back(h.name);
+        vo.helpers.push_back(h.signature);
+    }
+    vo.ctx_size = 16;  // args_t: the entry's argument, opaque to the plugin
+    vo.heap_size = heap_size;
+    vo.heap_addresses = true;
+    if (functions.empty()) functions = vm::entry_functions(bytes);
+    if (functions.empty()) {
+        std::printf("'%s' has no global function to verify\n", object.c_str());
+        return 1;
+    }
+    vm::LoadOptions lo;
+    lo.writable_globals = true;
+    bool all_ok = true;
+    for (const std::string& f : functions) {
+        const std::string prefix = functions.size() == 1 ? std::string() : f + ": ";
+        vm::LoadResult l = vm::load_elf_function(bytes, f, names, lo);
+        if (!l.ok()) {
+            all_ok = false;
+            for (const vm::Diagnostic& d : l.errors) std::printf("%s%s\n", prefix.c_str(), d.to_string().c_str());
+            continue;
+        }
+        const std::size_t globals = l.program.data.size();
+        vm::VerifyResult v = vm::verify(std::move(l.program), vo);
+        if (!v.ok()) {
+            all_ok = false;
+            for (const vm::Diagnostic& d : v.diagnostics) std::printf("%s%s\n", prefix.c_str(), d.to_string().c_str());
+            continue;
+        }
+        std::printf("%sok (at most %" PRIu64 " instructions per run; %zu run-time helper checks%s)\n", prefix.c_str(),
+                    v.program.instruction_bound, v.program.helper_checks.size(),
+                    globals != 0 ? ("; " + std::to_string(globals) + " bytes of globals").c_str() : "");
+    }
+    return all_ok ? 0 : 1;
+}
+
+int verify(const std::string& object, std::vector<std::string> sections, bool interpreter, bool xbgp,
+           const std::vector<std::string>& functions, std::uint32_t heap_size) {
     namespace vm = mempool::vm;
     mempool::RuntimeOptions options;
     options.jit = !interpreter;
@@ -176,8 +230,12 @@ int verify(const std::string& object, std::vector<std::string> sections, bool in
         std::printf("ok (at most %" PRIu64 " instructions per run)\n", v.program.instruction_bound);
         return 0;
     }
+    if (xbgp || !functions.empty()) return verify_xbgp(bytes, object, functions, heap_size);
     if (sections.empty()) {
         vm::ObjectSummary summary = vm::summarize_elf(bytes);
+        // Code only in .text: an xBGP plugin (its manifest names the function).
+        if (summary.sections.empty() && summary.errors.empty() && !vm::entry_functions(bytes).empty())
+            return verify_xbgp(bytes, object, functions, heap_size);
         for (const auto& s : summary.sections) sections.push_back(s.name);
         if (sections.empty()) {
             for (const vm::Diagnostic& d : summary.errors) std::printf("%s\n", d.to_string().c_str());
@@ -435,6 +493,12 @@ int main(int argc, char** argv) {
     v->add_option("--section", sections, "section to check (repeatable; default: all)");
     v->add_flag("--interpreter", interpreter, "verify for the interpreter (no JIT)");
     v->add_option("--timeout", timeout_ms, "ignored (verification is linear; kept for old scripts)");
+    bool xbgp = false;
+    std::vector<std::string> functions;
+    std::uint32_t xbgp_heap = 1u << 16;
+    v->add_flag("--xbgp", xbgp, "an xBGP plugin: entries by function name, xBGP helpers, globals allowed");
+    v->add_option("--function", functions, "xBGP entry function to check (repeatable; default: every entry)");
+    v->add_option("--heap", xbgp_heap, "xBGP: the heap arena's size (the manifest's extra_mem)");
 
     std::string list_object;
     CLI::App* l = app.add_subcommand("list", "show sections and the helpers each calls");
@@ -457,7 +521,7 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? 0 : 2;
     }
-    if (*v) return verify(object, sections, interpreter);
+    if (*v) return verify(object, sections, interpreter, xbgp, functions, xbgp_heap);
     if (*l) return list(list_object);
     if (mem->count() != 0) return run_raw(run_object, run_section, run_interpreter, memory);
     return run(run_object, run_section, run_interpreter, run_args, states, json);

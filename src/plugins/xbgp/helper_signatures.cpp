@@ -93,7 +93,9 @@ const Row rows[] = {
     {"memcmp", {In2, In2, Len}},  // what clang emits for memcmp()
     {"bcmp", {In2, In2, Len}},    // ... and for memcmp() == 0
     {"ebpf_sqrt", {N, N}},
-    {"ebpf_bvsnprintf", {Out, Len, Str, pointers_in(8)}},  // buf, size, format, uintptr_t[] (args[0] = count)
+    // buf, size, format, uintptr_t[] (args[0] = count, then the values: numbers
+    // only, read within arg_room: the output goes back to the plugin)
+    {"ebpf_bvsnprintf", {Out, Len, Str, obj_in(8)}},
     {"ebpf_inet_ntop", {obj_in(4), N, Out, Len}},          // 4 (AF_INET) or 16 (AF_INET6) address bytes
     {"ebpf_inet_pton", {N, Str, Out, Len}},
     {"ebpf_htons", {N}},
@@ -125,7 +127,7 @@ const Row rows[] = {
     {"get_attr_from_code_by_route", {N, N}, H, path_attribute_header, -1, read_perm, true},
     {"announce_nrli", {in_fixed(ubpf_prefix_size)}, RetKind::number, 0, -1, write_perm, true},
     // ---- BGP: peers ----------------------------------------------------------------------
-    {"get_peer_info", {in_fixed_or_null(4)}, H, ubpf_peer_info_size, -1, read_perm, true},  // int *nb_peers: written
+    {"get_peer_info", {out_fixed(4)}, H, ubpf_peer_info_size, -1, read_perm, true},  // int *nb_peers: the count
     {"get_src_peer_info", {}, H, ubpf_peer_info_size, -1, read_perm, true},
     {"set_peer_info", {N, N, In, Len}, RetKind::number, 0, -1, write_perm, true},
     // ---- BGP: prefixes, next hops, routes, RIBs --------------------------------------------

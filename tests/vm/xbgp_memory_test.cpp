@@ -1,0 +1,355 @@
+// xbgp_memory_test.cpp: the machine's xBGP extensions against hostile and
+// honest programs, each run by the interpreter, the checked interpreter and
+// the JIT (docs/verifier.md, "xBGP programs"):
+//   - heap addresses in memory (heap_address()): a number used as an address
+//     reaches the arena or stops the run, whatever the number;
+//   - writable globals (Program::data): read and written through LDDW
+//     pseudo_data, kept across runs in RunContext::data, bounds proven;
+//   - helper buffers of run-time size (HelperCheck): checked before the call;
+//   - helpers that read a zeroed frame (obj_in, str_in, ptr_struct_in): never
+//     handed a byte that may hold part of a pointer; their room recorded.
+#include "assembler.hpp"
+#include "checked_interpreter.hpp"
+#include "interpreter.hpp"
+#include "verifier.hpp"
+#ifdef MEMPOOL_HAVE_JIT
+#include "jit_x86_64.hpp"
+#endif
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace mempool::vm {
+namespace {
+
+// ---- a little host: an arena, helpers over it ----------------------------
+
+alignas(16) std::uint8_t arena[256];
+std::uint8_t host_secret[64] = {42};  // host memory a plugin must never reach
+RunContext* current = nullptr;        // the run in progress, for helpers that read RunContext
+std::uint32_t seen_room = 0;
+std::uint64_t seen_pointer = 0;
+
+// get_route(): a 16-byte object at arena+64 whose first field is the heap
+// address of arena+128 (as a host fills bgp_route.attr).
+std::uint64_t get_route(std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t) {
+    const std::uint64_t inner = heap_address(128);
+    std::memcpy(arena + 64, &inner, 8);
+    arena[128] = 7;
+    return reinterpret_cast<std::uintptr_t>(arena + 64);
+}
+std::uint64_t get_null(std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t) { return 0; }
+// copy(dst, src, n): a mem_out_rt, a mem_in_rt, their size_rt; returns dst.
+std::uint64_t copy(std::uint64_t dst, std::uint64_t src, std::uint64_t n, std::uint64_t, std::uint64_t) {
+    seen_pointer = src;
+    std::memmove(reinterpret_cast<void*>(dst), reinterpret_cast<const void*>(src), n);
+    return dst;
+}
+// show(s): a str_in; records the room the executor handed over.
+std::uint64_t show(std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t) {
+    seen_room = current != nullptr ? current->arg_room[0] : 0;
+    return 0;
+}
+std::uint64_t take_object(std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t) { return 0; }
+
+const HelperFn helper_fns[] = {get_route, get_null, copy, show, take_object};
+
+VerifyOptions xbgp_options(bool heap_addresses = true) {
+    VerifyOptions o;
+    o.ctx_size = 16;
+    o.heap_size = sizeof arena;
+    o.heap_addresses = heap_addresses;
+    HelperSignature route;
+    route.name = "get_route";
+    route.ret = RetKind::heap_or_null;
+    route.ret_size = 16;
+    HelperSignature null = route;
+    null.name = "get_null";
+    HelperSignature c;
+    c.name = "copy";
+    c.arg_count = 3;
+    c.args = {ArgKind::mem_out_rt, ArgKind::mem_in_rt, ArgKind::size_rt};
+    c.size_arg = {2, 2, -1, -1, -1};
+    c.ret = RetKind::first_arg;
+    HelperSignature s;
+    s.name = "show";
+    s.arg_count = 1;
+    s.args[0] = ArgKind::str_in;
+    HelperSignature t;
+    t.name = "take_object";
+    t.arg_count = 1;
+    t.args[0] = ArgKind::obj_in;
+    t.arg_size[0] = 8;
+    o.helpers = {route, null, c, s, t};
+    return o;
+}
+
+struct Verified {
+    VerifyResult result;
+    std::string messages;
+};
+
+Verified check(std::string_view text, VerifyOptions o = xbgp_options(), std::vector<std::uint8_t> data = {},
+               std::vector<std::size_t> data_lddw = {}) {
+    AsmResult a = assemble(text);
+    EXPECT_EQ(a.error, "") << text;
+    Program p;
+    p.code = std::move(a.code);
+    p.function_starts = {0};
+    p.data = std::move(data);
+    for (std::size_t pc : data_lddw) p.code[pc].set_src(isa::pseudo_data);
+    Verified v{verify(std::move(p), o), {}};
+    for (const Diagnostic& d : v.result.diagnostics) v.messages += d.to_string() + "\n";
+    return v;
+}
+
+// One run by every executor; they must agree. Returns R0 (all equal) and
+// the abort pc (UINT32_MAX: none).
+struct Ran {
+    std::uint64_t value = 0;
+    std::uint32_t abort_pc = UINT32_MAX;
+};
+
+Ran run_all(const VerifiedProgram& p, std::array<std::uint8_t, 16>& ctx, std::vector<std::uint8_t>* data = nullptr) {
+    std::vector<Ran> results;
+    auto context = [&] {
+        RunContext rc;
+        rc.r1 = reinterpret_cast<std::uintptr_t>(ctx.data());
+        rc.heap = arena;
+        rc.heap_size = sizeof arena;
+        if (data != nullptr) rc.data = data->data();
+        return rc;
+    };
+    {
+        RunContext rc = context();
+        current = &rc;
+        const std::uint64_t v = interpret(p, helper_fns, rc);
+        results.push_back({v, rc.abort_pc});
+    }
+    {
+        RunContext rc = context();
+        current = &rc;
+        const CheckedResult c = interpret_checked(p, helper_fns, rc, ctx.size());
+        EXPECT_FALSE(c.violation.has_value()) << c.violation->to_string();
+        results.push_back({c.value, rc.abort_pc});
+    }
+#ifdef MEMPOOL_HAVE_JIT
+    {
+        JitResult jit = jit_compile(p, helper_fns);
+        EXPECT_TRUE(jit.code.has_value()) << jit.error;
+        if (jit.code) {
+            RunContext rc = context();
+            current = &rc;
+            const std::uint64_t v = (*jit.code)(rc);
+            results.push_back({v, rc.abort_pc});
+        }
+    }
+#endif
+    current = nullptr;
+    for (const Ran& r : results) {
+        EXPECT_EQ(r.value, results.front().value);
+        EXPECT_EQ(r.abort_pc, results.front().abort_pc);
+    }
+    return results.front();
+}
+
+// The globals executors share: interpret and JIT twice would double-count, so
+// data runs go one executor at a time below.
+
+TEST(XbgpMemory, AHeapAddressReadFromMemoryReachesTheArena) {
+    // r0 = get_route(); r2 = *(u64 *)r0 (a heap address); r0 = *(u8 *)r2
+    Verified v = check("call 0\njeq %r0, 0, +2\nldxdw %r2, [%r0+0]\nldxb %r0, [%r2+0]\nexit");
+    ASSERT_TRUE(v.result.ok()) << v.messages;
+    EXPECT_NE(v.result.program.flags[3] & flag_heap_address, 0);
+    std::array<std::uint8_t, 16> ctx{};
+    const Ran r = run_all(v.result.program, ctx);
+    EXPECT_EQ(r.abort_pc, UINT32_MAX);
+    EXPECT_EQ(r.value, 7u);
+}
+
+TEST(XbgpMemory, AForgedAddressIsStopped) {
+    // Addresses a plugin might forge: host memory, just past the arena, just
+    // below the virtual base, and a huge number that wraps.
+    const std::uint64_t forged[] = {reinterpret_cast<std::uintptr_t>(host_secret), heap_address(sizeof arena),
+                                    heap_address(0) - 1, ~std::uint64_t{0} - 3,
+                                    reinterpret_cast<std::uintptr_t>(arena)};
+    for (std::uint64_t address : forged) {
+        SCOPED_TRACE(address);
+        const std::string text = "lddw %r2, " + std::to_string(address) + "\nldxb %r0, [%r2+0]\nexit";
+        Verified v = check(text);
+        ASSERT_TRUE(v.result.ok()) << v.messages;
+        std::array<std::uint8_t, 16> ctx{};
+        const Ran r = run_all(v.result.program, ctx);
+        EXPECT_EQ(r.abort_pc, 2u);
+        EXPECT_EQ(r.value, 0u);
+        // Stores too: the secret stays untouched.
+        Verified w = check("lddw %r2, " + std::to_string(address) + "\nstb [%r2+0], 1\nmov %r0, 0\nexit");
+        ASSERT_TRUE(w.result.ok()) << w.messages;
+        EXPECT_EQ(run_all(w.result.program, ctx).abort_pc, 2u);
+        EXPECT_EQ(host_secret[0], 42);
+    }
+    // The last byte of the arena by heap address is fine; one more is not.
+    Verified last = check("lddw %r2, " + std::to_string(heap_address(sizeof arena - 1)) + "\nldxb %r0, [%r2+0]\nexit");
+    std::array<std::uint8_t, 16> ctx{};
+    arena[sizeof arena - 1] = 9;
+    EXPECT_EQ(run_all(last.result.program, ctx).value, 9u);
+    Verified wide = check("lddw %r2, " + std::to_string(heap_address(sizeof arena - 1)) + "\nldxh %r0, [%r2+0]\nexit");
+    EXPECT_EQ(run_all(wide.result.program, ctx).abort_pc, 2u);
+}
+
+TEST(XbgpMemory, NumbersAreNotAddressesOutsideXbgpMode) {
+    Verified v = check("lddw %r2, 4096\nldxb %r0, [%r2+0]\nexit", xbgp_options(false));
+    EXPECT_FALSE(v.result.ok());
+    EXPECT_NE(v.messages.find("which is not a pointer"), std::string::npos) << v.messages;
+}
+
+TEST(XbgpMemory, PointersNeverGoIntoMemoryButTheStack) {
+    // A host address stored in the heap would be readable as a number (A).
+    Verified v = check("call 0\njeq %r0, 0, +1\nstxdw [%r0+8], %r10\nmov %r0, 0\nexit");
+    EXPECT_FALSE(v.result.ok());
+    EXPECT_NE(v.messages.find("(A) stores a pointer into the stack outside the stack"), std::string::npos) << v.messages;
+    // Nor through a heap address.
+    Verified w = check("lddw %r2, " + std::to_string(heap_address(0)) + "\nstxdw [%r2+0], %r10\nmov %r0, 0\nexit");
+    EXPECT_FALSE(w.result.ok());
+    // Nor atomically through a number.
+    Verified x = check("lddw %r2, " + std::to_string(heap_address(0)) + "\nmov %r1, 1\nlock add [%r2+0], %r1\nmov %r0, 0\nexit");
+    EXPECT_FALSE(x.result.ok());
+}
+
+TEST(XbgpMemory, AMovedHeapPointerIsCheckedAndNeverCompared) {
+    // heap pointer + a number from the context (unbounded): accesses are
+    // checked at run time...
+    Verified v = check("ldxdw %r6, [%r1+0]\ncall 0\njeq %r0, 0, +2\nadd %r0, %r6\nldxb %r0, [%r0+0]\nexit");
+    ASSERT_TRUE(v.result.ok()) << v.messages;
+    std::array<std::uint8_t, 16> ctx{};
+    const std::uint64_t far = reinterpret_cast<std::uintptr_t>(host_secret) - reinterpret_cast<std::uintptr_t>(arena + 64);
+    std::memcpy(ctx.data(), &far, 8);
+    EXPECT_EQ(run_all(v.result.program, ctx).abort_pc, 4u);
+    const std::uint64_t near = 64;  // arena + 128
+    std::memcpy(ctx.data(), &near, 8);
+    arena[128] = 3;
+    const Ran ok = run_all(v.result.program, ctx);
+    EXPECT_EQ(ok.abort_pc, UINT32_MAX);
+    EXPECT_EQ(ok.value, 7u);  // get_route() wrote 7 there
+    // ... but comparing it would show where the address wraps.
+    Verified c = check("ldxdw %r6, [%r1+0]\ncall 0\njeq %r0, 0, +3\nadd %r0, %r6\njeq %r0, 0, +1\nmov %r0, 1\nmov %r0, 0\nexit");
+    EXPECT_FALSE(c.result.ok());
+    EXPECT_NE(c.messages.find("moved by an unbounded number"), std::string::npos) << c.messages;
+}
+
+TEST(XbgpMemory, ANullableHeapPointerIsCheckedAtRunTime) {
+    // get_null() returns NULL: the access stops the run instead of being refused.
+    Verified v = check("call 1\nldxb %r0, [%r0+0]\nexit");
+    ASSERT_TRUE(v.result.ok()) << v.messages;
+    std::array<std::uint8_t, 16> ctx{};
+    EXPECT_EQ(run_all(v.result.program, ctx).abort_pc, 1u);
+    Verified strict = check("call 1\nldxb %r0, [%r0+0]\nexit", xbgp_options(false));
+    EXPECT_FALSE(strict.result.ok());
+}
+
+TEST(XbgpMemory, GlobalsPersistAcrossRunsAndStayInBounds) {
+    // counter++ in the globals; r0 = counter.
+    const char* text = "lddw %r2, 8\nldxdw %r0, [%r2+0]\nadd %r0, 1\nstxdw [%r2+0], %r0\nexit";
+    std::vector<std::uint8_t> image(16, 0);
+    image[8] = 40;
+    Verified v = check(text, xbgp_options(), image, {0});
+    ASSERT_TRUE(v.result.ok()) << v.messages;
+    std::vector<std::uint8_t> globals = image;  // the host's copy, kept across runs
+    std::array<std::uint8_t, 16> ctx{};
+    for (std::uint64_t expect = 41; expect <= 43; ++expect) {
+        RunContext rc;
+        rc.r1 = reinterpret_cast<std::uintptr_t>(ctx.data());
+        rc.data = globals.data();
+        EXPECT_EQ(interpret(v.result.program, helper_fns, rc), expect);
+    }
+    {
+        RunContext rc;
+        rc.r1 = reinterpret_cast<std::uintptr_t>(ctx.data());
+        rc.data = globals.data();
+        const CheckedResult c = interpret_checked(v.result.program, helper_fns, rc, ctx.size());
+        EXPECT_FALSE(c.violation.has_value()) << c.violation->to_string();
+        EXPECT_EQ(c.value, 44u);
+    }
+#ifdef MEMPOOL_HAVE_JIT
+    JitResult jit = jit_compile(v.result.program, helper_fns);
+    ASSERT_TRUE(jit.code.has_value()) << jit.error;
+    RunContext rc;
+    rc.r1 = reinterpret_cast<std::uintptr_t>(ctx.data());
+    rc.data = globals.data();
+    EXPECT_EQ((*jit.code)(rc), 45u);
+#endif
+    EXPECT_EQ(globals[8], 45);
+    // Out of bounds, and a pointer stored into the globals: refused.
+    Verified out = check("lddw %r2, 12\nldxdw %r0, [%r2+0]\nexit", xbgp_options(), image, {0});
+    EXPECT_FALSE(out.result.ok());
+    EXPECT_NE(out.messages.find("writable globals"), std::string::npos) << out.messages;
+    Verified ptr = check("lddw %r2, 0\nstxdw [%r2+0], %r10\nmov %r0, 0\nexit", xbgp_options(), image, {0});
+    EXPECT_FALSE(ptr.result.ok());
+}
+
+TEST(XbgpMemory, RunTimeSizedHelperBuffersAreCheckedBeforeTheCall) {
+    // copy(r10-16, heap object, n) with n from the context: 16 bytes of room.
+    const char* text =
+        "ldxdw %r6, [%r1+0]\nstdw [%r10-16], 0\nstdw [%r10-8], 0\ncall 0\njeq %r0, 0, +5\n"
+        "mov %r1, %r10\nadd %r1, -16\nmov %r2, %r0\nmov %r3, %r6\ncall 2\nmov %r0, 0\nexit";
+    Verified v = check(text);
+    ASSERT_TRUE(v.result.ok()) << v.messages;
+    EXPECT_FALSE(v.result.program.helper_checks.empty());
+    std::array<std::uint8_t, 16> ctx{};
+    for (std::uint64_t n : {0u, 8u, 16u}) {
+        std::memcpy(ctx.data(), &n, 8);
+        EXPECT_EQ(run_all(v.result.program, ctx).abort_pc, UINT32_MAX) << n;
+    }
+    for (std::uint64_t n : {17u, 4096u, ~0u}) {
+        std::memcpy(ctx.data(), &n, 8);
+        EXPECT_EQ(run_all(v.result.program, ctx).abort_pc, 9u) << n;
+    }
+    // A heap address as the source: translated before the call, checked
+    // against the arena's end.
+    const std::string from_address = "ldxdw %r6, [%r1+0]\nstdw [%r10-16], 0\nstdw [%r10-8], 0\nmov %r1, %r10\nadd %r1, -16\n"
+                                     "lddw %r2, " + std::to_string(heap_address(sizeof arena - 8)) +
+                                     "\nmov %r3, %r6\ncall 2\nmov %r0, 0\nexit";
+    Verified a = check(from_address);
+    ASSERT_TRUE(a.result.ok()) << a.messages;
+    std::uint64_t n = 8;
+    std::memcpy(ctx.data(), &n, 8);
+    EXPECT_EQ(run_all(a.result.program, ctx).abort_pc, UINT32_MAX);
+    EXPECT_EQ(seen_pointer, reinterpret_cast<std::uintptr_t>(arena + sizeof arena - 8));
+    n = 9;
+    std::memcpy(ctx.data(), &n, 8);
+    EXPECT_EQ(run_all(a.result.program, ctx).abort_pc, 8u);
+}
+
+TEST(XbgpMemory, HelpersReadingAZeroedFrameNeverSeePointerBytes) {
+    // A pointer spilled, one byte of it overwritten, the slot handed over as
+    // an object: its other seven bytes are an address (A).
+    Verified v = check("stxdw [%r10-8], %r10\nstb [%r10-8], 0\nmov %r1, %r10\nadd %r1, -8\ncall 4\nmov %r0, 0\nexit");
+    EXPECT_FALSE(v.result.ok());
+    EXPECT_NE(v.messages.find("may hold part of a pointer"), std::string::npos) << v.messages;
+    // Padding never written is fine: the frame is zeroed.
+    Verified p = check("stb [%r10-8], 1\nmov %r1, %r10\nadd %r1, -8\ncall 4\nmov %r0, 0\nexit");
+    ASSERT_TRUE(p.result.ok()) << p.messages;
+    EXPECT_TRUE(p.result.program.zero_frames);
+    std::array<std::uint8_t, 16> ctx{};
+    EXPECT_EQ(run_all(p.result.program, ctx).abort_pc, UINT32_MAX);
+    // A string on the stack: the helper learns how far it may read (to the
+    // frame's top here: 8 bytes).
+    Verified s = check("stdw [%r10-8], 0x636261\nmov %r1, %r10\nadd %r1, -8\ncall 3\nmov %r0, 0\nexit");
+    ASSERT_TRUE(s.result.ok()) << s.messages;
+    seen_room = 0;
+    run_all(s.result.program, ctx);
+    EXPECT_EQ(seen_room, 8u);
+    // With a pointer spilled right after it, the room stops before it.
+    Verified t = check("stxdw [%r10-8], %r10\nstdw [%r10-16], 0x636261\nmov %r1, %r10\nadd %r1, -16\ncall 3\nmov %r0, 0\nexit");
+    ASSERT_TRUE(t.result.ok()) << t.messages;
+    run_all(t.result.program, ctx);
+    EXPECT_EQ(seen_room, 8u);
+}
+
+}  // namespace
+}  // namespace mempool::vm
