@@ -53,8 +53,17 @@ struct LevelArenas {
         std::uint32_t capacity = 0;
     };
     Buffer level[max_chain_depth + 1];
+    // An argument struct per level, zeroed once when first used: from then
+    // on it holds only argument bytes (earlier runs' or a plugin's
+    // scribbles, never host memory), as the thread's struct in run.cpp.
+    bpf_full_args_t* args[max_chain_depth + 1] = {};
     ~LevelArenas() {
         for (Buffer& b : level) std::free(b.base);
+        for (bpf_full_args_t* a : args) std::free(a);
+    }
+    bpf_full_args_t* args_at(unsigned depth) noexcept {
+        if (args[depth] == nullptr) args[depth] = static_cast<bpf_full_args_t*>(std::calloc(1, sizeof(bpf_full_args_t)));
+        return args[depth];
     }
     // A zeroed buffer of at least `size` bytes for `depth`, or null.
     std::uint8_t* get(unsigned depth, std::uint32_t size) noexcept {
@@ -86,7 +95,7 @@ static_assert(sizeof(ExecInfo) == 24);
 
 }  // namespace detail
 
-// One plugin on a fresh argument struct and arena; the thread's state is
+// One plugin on its level's argument struct (refilled) and arena; the thread's state is
 // restored afterwards. `aborted` is set if a run-time check stopped it (or it
 // could not be run at all).
 std::uint64_t Runtime::run_plugin(const Program& program, const detail::ChainRun& run, std::span<const Arg> args,
@@ -97,15 +106,15 @@ std::uint64_t Runtime::run_plugin(const Program& program, const detail::ChainRun
     const PluginBudget* const b = &program.budget_;
     const unsigned depth = t.depth;
     std::uint8_t* const base = depth <= max_chain_depth ? arenas.get(depth, b->heap_size) : nullptr;
+    bpf_full_args_t* const args_struct = base != nullptr ? arenas.args_at(depth) : nullptr;
     ++result.ran;
-    if (base == nullptr) {
+    if (base == nullptr || args_struct == nullptr) {
         aborted = true;
         b->aborts.fetch_add(1, std::memory_order_relaxed);
         ++result.aborted;
         return MEMPOOL_RUN_ABORTED;
     }
-    bpf_full_args_t local;
-    std::memset(&local, 0, sizeof local);
+    bpf_full_args_t& local = *args_struct;
     if (program.abi() == PluginAbi::xbgp) {
         ExecInfo info{};
         info.return_val_set = run.info.result_set ? 1 : 0;
@@ -115,6 +124,7 @@ std::uint64_t Runtime::run_plugin(const Program& program, const detail::ChainRun
     } else {
         const std::size_t n = args.size() < MEMPOOL_MAX_ARGS ? args.size() : MEMPOOL_MAX_ARGS;
         local.count = static_cast<std::uint32_t>(n);
+        local.reserved = 0;
         for (std::size_t i = 0; i < n; ++i) args[i].copy_to(local.slot[i]);
     }
 
