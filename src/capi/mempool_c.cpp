@@ -37,8 +37,15 @@ int add_single_mempool(mem_pool* mp, uint32_t type, void (*cleanup)(void*), uint
 
 int set_single_mempool(mem_pool* mp, uint32_t type, void (*cleanup)(void*), uint32_t length,
                        void* val) noexcept {
-    if (detail::overwrite_small_value(mp, type, val, length, cleanup)) return 0;
-    return assign_any(mp, type, cleanup, length, val);  // a tail call: the fast path saves no registers
+    if (mp != nullptr && val != nullptr && cleanup == nullptr && length - 1 < 8) [[likely]] {
+        // The value's bytes are read first, so that only they, the key and
+        // the length stay live across the lookup: no register is saved on
+        // this path. Anything else it cannot do gets the same bytes, copied.
+        std::uint64_t bits = detail::inline_bits(val, length);
+        if (detail::overwrite_inline_bits(mp, type, bits, detail::inline_value_meta(length))) return 0;
+        return assign_any(mp, type, nullptr, length, &bits);
+    }
+    return assign_any(mp, type, cleanup, length, val);
 }
 
 int add_raw_ptr_mempool(mem_pool* mp, uint32_t type, void (*cleanup)(void*), void* val) noexcept {

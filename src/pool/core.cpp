@@ -18,7 +18,12 @@ namespace {
 // ---- the index of big pools --------------------------------------------------
 
 std::uint64_t encode_big(Group* groups, std::uint32_t log2_groups) noexcept {
-    return kBigBit | reinterpret_cast<std::uintptr_t>(groups) | (64 - log2_groups);
+    return kBigBit | reinterpret_cast<std::uintptr_t>(groups) | log2_groups;
+}
+// The start of the allocation holding `big`: its ordinals come first.
+void* index_block_of(BigHeader* big) noexcept {
+    return reinterpret_cast<std::byte*>(big) -
+           (std::size_t{kSlotsPerGroup} * sizeof(std::uint32_t) << big->log2_groups);
 }
 BigHeader* big_of(const mem_pool* mp) noexcept { return header_of(groups_of(mp->ext)); }
 
@@ -27,11 +32,11 @@ BigHeader* big_of(const mem_pool* mp) noexcept { return header_of(groups_of(mp->
 // it passes, which is what (I2) asks.
 void index_insert(Group* groups, std::uint32_t log2, Key key, std::uint32_t ordinal) noexcept {
     const std::uint64_t h = index_hash(key);
-    probe(groups, log2, h, [&](Group& group) {
+    probe(groups, log2, h, [&](Group& group, std::uint32_t g) {
         if (const std::uint32_t empty = match_tag(group, kEmptyTag)) {
             const auto slot = static_cast<std::uint32_t>(std::countr_zero(empty));
             group.tags[slot] = tag_of(h);
-            group.ordinals[slot] = ordinal;
+            ordinals_of(groups, g)[slot] = ordinal;
             return true;
         }
         group.overflow |= overflow_bit(h);
@@ -47,14 +52,15 @@ std::uint64_t capacity_of(std::uint32_t log2_groups) noexcept {
 // pages and counters are copied); nullptr if out of memory.
 BigHeader* build_index(const BigHeader& old, std::uint32_t log2) noexcept {
     const std::size_t n = std::size_t{1} << log2;
-    void* block = allocate_aligned(alignof(BigHeader), sizeof(BigHeader) + n * sizeof(Group));
+    const std::size_t ordinal_bytes = n * kSlotsPerGroup * sizeof(std::uint32_t);
+    void* block = allocate_aligned(64, ordinal_bytes + sizeof(BigHeader) + n * sizeof(Group));
     if (block == nullptr) return nullptr;
-    auto* big = static_cast<BigHeader*>(block);
+    std::memset(block, 0, ordinal_bytes + sizeof(BigHeader) + n * sizeof(Group));
+    auto* big = reinterpret_cast<BigHeader*>(static_cast<std::byte*>(block) + ordinal_bytes);
     *big = old;
     big->log2_groups = log2;
     big->tombstones = 0;
     auto* groups = reinterpret_cast<Group*>(big + 1);
-    std::memset(static_cast<void*>(groups), 0, n * sizeof(Group));
     for (std::uint32_t ordinal = 0; ordinal < big->fresh; ++ordinal) {
         const Entry* e = entry_of(big, ordinal);
         if (e->meta != kEmpty) index_insert(groups, log2, e->key, ordinal);
@@ -73,7 +79,7 @@ bool reserve_index(mem_pool* mp) noexcept {
     if (log2 > kMaxLog2Groups) return false;
     BigHeader* grown = build_index(*big, log2);
     if (grown == nullptr) return false;
-    deallocate(big);
+    deallocate(index_block_of(big));
     mp->ext = encode_big(reinterpret_cast<Group*>(grown + 1), log2);
     return true;
 }
@@ -255,7 +261,7 @@ void pool_destroy(mem_pool* mp) noexcept {
         BigHeader* big = big_of(mp);
         for (int page = 4; page <= 32; ++page) deallocate(page_of(big, page));
         ext = big->ext;
-        deallocate(big);
+        deallocate(index_block_of(big));
     }
     if (ext != nullptr) {
         deallocate(ext->page1);
@@ -378,7 +384,7 @@ bool remove(mem_pool* mp, Key key) noexcept {
     if (ref.group == nullptr) return false;
     BigHeader* big = big_of(mp);
     Entry* e = ref.entry;
-    const std::uint32_t ordinal = ref.group->ordinals[ref.slot];
+    const std::uint32_t ordinal = ref.ordinal;
     // Probes that went past this group still do (its overflow bits stay):
     // count the removal as a tombstone towards a rebuild that drops them.
     ref.group->tags[ref.slot] = kEmptyTag;

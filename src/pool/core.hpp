@@ -43,14 +43,17 @@
 //
 // The index
 // ---------
-// 2^log2 groups of 12 slots, one cache line each. A slot is a tag byte (0:
-// empty; else 1..255, 8 bits of the key's hash) and the ordinal of its
-// entry. The key's home group is the top log2 bits of its hash; a lookup
-// compares the 12 tags of a group with the key's tag at once (`match_tag`,
-// SSE2 or portable SWAR, the same answer), reads the entry of each matching
-// slot (a false match is 1 in 255 per occupied slot) and compares keys.
-// All three walks over the index, lookup, removal and insertion, go through
-// one loop, `probe`, which visits the home group and then the next ones in
+// 2^log2 groups of 12 slots. A group is a 16-byte word of 12 tag bytes (0:
+// empty; else 1..255, 8 bits of the key's hash) and 8 overflow bits, four
+// groups to a cache line; the slots' ordinals live apart, 48 bytes a group,
+// so that a miss reads the tags alone (boost::unordered_flat_map keeps its
+// metadata words apart from its slots for the same reason). The key's home
+// group is the top log2 bits of its hash; a lookup compares the 12 tags of
+// a group with the key's tag at once (`match_tag`, SSE2 or portable SWAR,
+// the same answer), reads the ordinal and the entry of each matching slot
+// (a false match is 1 in 255 per occupied slot) and compares keys. All
+// three walks over the index, lookup, removal and insertion, go through one
+// loop, `probe`, which visits the home group and then the next ones in
 // order, wrapping around.
 //
 // Invariants of a big pool, true between any two operations:
@@ -127,10 +130,13 @@
 // the index under an open iterator changes nothing for it.
 //
 // Cost of a lookup, in cache lines, besides the handle: a small pool reads
-// its Ext (and page1 past 4 keys). A big pool reads the home group, the
-// header's page-table line (shared by all lookups of that pool, so cached
-// when the pool is hot) and, on a tag match, the entry: a hit is one line of
-// index plus the entry's line, a miss usually the one line of index.
+// its Ext (and page1 past 4 keys). A big pool reads the home group's tags,
+// the header's page-table line (shared by all lookups of that pool, so
+// cached when the pool is hot) and, on a tag match, the slot's ordinal and
+// the entry: a hit is three lines (tags, ordinal, entry), a miss usually
+// the one line of tags, in an array a quarter the size of the index.
+// docs/benchmarks.md ("The floor with stable pointers") sets these against
+// the flat maps'.
 #pragma once
 
 #include <atomic>
@@ -185,32 +191,47 @@ struct Ext {
 };
 static_assert(sizeof(Ext) == 56, "Ext must fit a 64-byte malloc chunk");
 
-// The index of a big pool: 2^log2 groups of 12 slots, each group one cache
-// line, after a BigHeader in the same 64-byte aligned allocation. A slot is a
-// tag byte, 0 if the slot is empty, else 1..255 from 8 bits of the key's hash,
-// and the 32-bit ordinal of its entry (ordinals instead of pointers halve the
-// index; BigHeader::page_base turns them into entries). A lookup compares the
-// group's tags at once (SSE2, or SWAR without it) and reads an entry only on a
-// tag match. Probing goes on to the next group only if the group's overflow
-// bit for the key is set: an insertion sets it in every full group it passes
-// (as boost::unordered_flat_map does), so a miss usually touches one cache
-// line of the index, even when its home group is full. Removals just empty
-// the slot; overflow bits stay until the index is rebuilt.
+// The index of a big pool: 2^log2 groups of 12 slots, in two arrays around
+// a BigHeader, in one 64-byte aligned allocation of 320 + 64 * 2^log2 bytes:
+//
+//   u32       ordinals[2^log2][12];   // group g's at [2^log2 - 1 - g]: counted
+//                                     // back from the header, so that no
+//                                     // lookup needs the groups' number
+//   BigHeader header;                 // 320 bytes
+//   Group     groups[2^log2];         // 16 bytes each: 4 groups per cache line
+//
+// A slot is a tag byte in its group, 0 if the slot is empty, else 1..255
+// from 8 bits of the key's hash, and the 32-bit ordinal of its entry in the
+// first array (ordinals instead of pointers halve the index;
+// BigHeader::page_base turns them into entries). A lookup compares the
+// group's tags at once (SSE2, or SWAR without it) and reads an ordinal and
+// an entry only on a tag match. Probing goes on to the next group only if
+// the group's overflow bit for the key is set: an insertion sets it in every
+// full group it passes (as boost::unordered_flat_map does), so a miss
+// usually reads one 16-byte group, as boost's does, and the tags of a pool
+// are a quarter of its index, dense enough to stay cached. Removals just
+// empty the slot; overflow bits stay until the index is rebuilt.
 inline constexpr std::uint32_t kSlotsPerGroup = 12;
 inline constexpr std::uint8_t kEmptyTag = 0x00;
 inline constexpr std::uint32_t kMinLog2Groups = 1;   // the home group is h >> (64 - log2)
 inline constexpr std::uint32_t kMaxLog2Groups = 28;  // 12 * 2^28 slots, under 2^32
 
-struct alignas(64) Group {
+struct alignas(16) Group {
     std::uint8_t tags[kSlotsPerGroup];
     std::uint8_t overflow;     // bit overflow_bit(hash): some key went past
     std::uint8_t padding[3];   // zero: never a tag
-    std::uint32_t ordinals[kSlotsPerGroup];
 };
-static_assert(sizeof(Group) == 64);
+static_assert(sizeof(Group) == 16);
+inline constexpr std::size_t kIndexBytesPerGroup = sizeof(Group) + kSlotsPerGroup * sizeof(std::uint32_t);
+static_assert(kIndexBytesPerGroup == 64, "the index costs what it did with ordinals inside the groups");
+// 48 * 2^log2 bytes of ordinals and the 320-byte header put the groups
+// 32 bytes past a 64-byte boundary when there are 2 of them, on one when
+// there are 4 or more: 32-byte aligned at least, which leaves mem_pool::ext
+// the 5 low bits it needs for log2.
+inline constexpr std::size_t kGroupAlignment = 32;
 
 // Precedes the groups; read on lookups for `page_base` only.
-struct alignas(64) BigHeader {
+struct alignas(kGroupAlignment) BigHeader {
     // Page k holds ordinals [2^k / 2, 2^k), so that an ordinal's page is its
     // bit width: page 0 is the handle's entry (ordinal 0), pages 1..3 alias
     // Ext, pages 4 and up hold 2^(k-1) entries each. page_base[k] is page k's
@@ -227,13 +248,14 @@ struct alignas(64) BigHeader {
 };
 static_assert(sizeof(BigHeader) == 320);
 
-// mem_pool::ext: 0, an Ext*, or a big pool's groups (64-byte aligned) with
-// kBigBit set and 64 - log2 of their number in the low 6 bits: the shift that
-// takes a hash to its home group, so a lookup reaches the index in one step
-// from the handle. (User-space addresses use at most 56 bits.)
+// mem_pool::ext: 0, an Ext*, or a big pool's groups (32-byte aligned) with
+// kBigBit set and log2 of their number in the low 5 bits, so that a lookup
+// reaches the index in one step from the handle. (User-space addresses use
+// at most 56 bits.)
 inline constexpr std::uint64_t kBigBit = std::uint64_t{1} << 63;
-inline constexpr std::uint64_t kShiftBits = 63;
-inline constexpr std::uint64_t kAddressMask = ~(kBigBit | kShiftBits);
+inline constexpr std::uint64_t kLog2Bits = kGroupAlignment - 1;
+inline constexpr std::uint64_t kAddressMask = ~(kBigBit | kLog2Bits);
+static_assert(kMaxLog2Groups <= kLog2Bits);
 
 // Cleanup functions by id (cleanup_registry.cpp).
 inline constexpr std::uint32_t kNoCleanupId = UINT32_MAX;
@@ -292,9 +314,14 @@ void pool_destroy(mem_pool* mp) noexcept;
     return reinterpret_cast<Group*>(ext & kAddressMask);
 }
 [[nodiscard]] inline std::uint32_t log2_groups_of(std::uint64_t ext) noexcept {
-    return 64 - static_cast<std::uint32_t>(ext & kShiftBits);
+    return static_cast<std::uint32_t>(ext & kLog2Bits);
 }
 [[nodiscard]] inline BigHeader* header_of(Group* groups) noexcept { return reinterpret_cast<BigHeader*>(groups) - 1; }
+// The ordinals of the 12 slots of group g: the (g + 1)-th row back from the
+// header, a constant offset from the groups whatever their number.
+[[nodiscard]] inline std::uint32_t* ordinals_of(Group* groups, std::uint32_t g) noexcept {
+    return reinterpret_cast<std::uint32_t*>(header_of(groups)) - (std::size_t{g} + 1) * kSlotsPerGroup;
+}
 [[nodiscard]] inline std::uint32_t first_ordinal_of_page(int page) noexcept {
     return (std::uint32_t{1} << page) >> 1;
 }
@@ -376,24 +403,27 @@ using GroupMatch = PortableMatch;
 
 // The one probe loop: visits the groups of an index of 2^log2 groups that a
 // key with hash `h` probes, its home group first, then the next ones
-// (wrapping), until `visit(group)` returns true. Lookups, removals and
-// insertions all walk the index through it; what they do in each group is
-// theirs (see the essay above).
+// (wrapping), until `visit(group, g)` returns true (g: the group's number,
+// which places its ordinals). Lookups, removals and insertions all walk the
+// index through it; what they do in each group is theirs (see the essay
+// above).
 template <class Visit>
 [[gnu::always_inline]] inline void probe(Group* groups, std::uint32_t log2, std::uint64_t h, Visit&& visit) noexcept {
     auto g = static_cast<std::uint32_t>(h >> (64 - log2));
     // The home group settles almost every probe (I2): keep the wrap-around
     // arithmetic off that path.
-    if (visit(groups[g])) [[likely]] return;
+    if (visit(groups[g], g)) [[likely]] return;
     const std::uint32_t mask = (std::uint32_t{1} << log2) - 1;
     do g = (g + 1) & mask;
-    while (!visit(groups[g]));
+    while (!visit(groups[g], g));
 }
 
-// Where a key sits in a big pool: its slot and its entry, or all null.
+// Where a key sits in a big pool: its group, slot, ordinal and entry, or a
+// null group and entry.
 struct SlotRef {
     Group* group;
     std::uint32_t slot;
+    std::uint32_t ordinal;
     Entry* entry;
 };
 
@@ -404,13 +434,14 @@ struct SlotRef {
     const BigHeader* const big = header_of(groups);
     const std::uint64_t h = index_hash(key);
     const std::uint8_t tag = tag_of(h);
-    SlotRef found{nullptr, 0, nullptr};
-    probe(groups, log2_groups_of(ext), h, [&](Group& group) {
+    SlotRef found{nullptr, 0, 0, nullptr};
+    probe(groups, log2_groups_of(ext), h, [&](Group& group, std::uint32_t g) {
         for (std::uint32_t m = match_tag(group, tag); m != 0; m &= m - 1) {
             const auto slot = static_cast<std::uint32_t>(std::countr_zero(m));
-            Entry* e = entry_of(big, group.ordinals[slot]);
+            const std::uint32_t ordinal = ordinals_of(groups, g)[slot];
+            Entry* e = entry_of(big, ordinal);
             if (e->key == key) [[likely]] {
-                found = {&group, slot, e};
+                found = {&group, slot, ordinal, e};
                 return true;
             }
         }
@@ -452,17 +483,37 @@ struct SlotRef {
 bool remove(mem_pool* mp, Key key) noexcept;
 
 // Up to 8 bytes as an inline payload, zero-filled; constant-size copies so
-// that no call to memcpy is made on the hot paths.
+// that no call to memcpy is made on the hot paths (8 bytes, the common
+// case, first).
 [[nodiscard]] inline std::uint64_t inline_bits(const void* bytes, std::uint32_t length) noexcept {
     std::uint64_t bits = 0;
+    if (length == 8) [[likely]] {
+        std::memcpy(&bits, bytes, 8);
+        return bits;
+    }
     switch (length) {
-    case 8: std::memcpy(&bits, bytes, 8); break;
     case 4: std::memcpy(&bits, bytes, 4); break;
     case 2: std::memcpy(&bits, bytes, 2); break;
     case 1: std::memcpy(&bits, bytes, 1); break;
     default: std::memcpy(&bits, bytes, length); break;
     }
     return bits;
+}
+[[nodiscard]] constexpr std::uint32_t inline_value_meta(std::uint32_t length) noexcept {
+    return kValue | (length << kInlineLengthShift);
+}
+
+// The overwrite's one store: the key holds an inline value without cleanup
+// whose meta word is `meta` (so of the same length), which becomes `bits`.
+// False, having changed nothing, in every other case. Only the key, the
+// bits and the meta word are live across the lookup: the callers keep the
+// rest of their arguments off this path (see set_single_mempool).
+[[nodiscard]] inline bool overwrite_inline_bits(mem_pool* mp, Key key, std::uint64_t bits,
+                                                std::uint32_t meta) noexcept {
+    Entry* e = find(mp, key);
+    if (e == nullptr || e->meta != meta) return false;
+    e->payload = bits;
+    return true;
 }
 
 // The common overwrite, a counter or a metric: the key holds a value of the
@@ -472,10 +523,7 @@ bool remove(mem_pool* mp, Key key) noexcept;
 [[nodiscard]] inline bool overwrite_small_value(mem_pool* mp, Key key, const void* bytes, std::uint32_t length,
                                                 Cleanup cleanup) noexcept {
     if (mp == nullptr || bytes == nullptr || cleanup != nullptr || length - 1 >= 8) return false;
-    Entry* e = find(mp, key);
-    if (e == nullptr || e->meta != (kValue | (length << kInlineLengthShift))) return false;
-    e->payload = inline_bits(bytes, length);
-    return true;
+    return overwrite_inline_bits(mp, key, inline_bits(bytes, length), inline_value_meta(length));
 }
 
 [[nodiscard]] inline Result<std::uint64_t> read_u64(const Entry* e) noexcept {

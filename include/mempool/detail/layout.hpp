@@ -10,21 +10,19 @@
 //
 //   struct mem_pool {              // 24 bytes: the C handle, a 32-byte malloc chunk
 //       Entry first;               // ordinal 0
-//       u64   ext;                 // 0, Ext*, or (big) the index's groups | shift
+//       u64   ext;                 // 0, Ext*, or (big) the index's groups | log2
 //   };
 //   struct Ext {                   // 56 bytes (a 64-byte malloc chunk), allocated once
 //       Entry *page1;              // ordinals 4..7, NULL until needed
 //       Entry  page0[3];           // ordinals 1..3
 //   };
-//   struct BigHeader {             // index for pools past 8 entries, 320 bytes,
-//       uintptr page_base[33];     // followed by its groups in one allocation;
-//       ...counters, free list     // page k holds ordinals [2^k / 2, 2^k)
-//   };
-//   struct Group {                 // 64 bytes: one cache line
-//       u8  tags[12];              // 0 = empty, else 8 bits of the key's hash
-//       u8  overflow, pad[3];      // overflow: some key probed past this group
-//       u32 ordinals[12];          // the slots' entries
-//   };
+//   struct BigIndex {              // pools past 8 entries: one allocation,
+//       u32 ordinals[n][12];       // the slots' entries, group g's at row n-1-g
+//       BigHeader header;          // 320 bytes: page_base[33] (page k holds
+//                                  // ordinals [2^k / 2, 2^k)), counters, free list
+//       Group groups[n];           // n = 2^log2, 16 bytes each:
+//   };                             //   u8 tags[12]: 0 = empty, else 8 bits of the hash
+//                                  //   u8 overflow: some key probed past this group
 //
 //   struct Entry {                 // 16 bytes
 //       u32 key;
@@ -35,12 +33,14 @@
 // Small pools are scanned (at most 8 entries in 3 cache lines); from the 9th
 // key on, a hash index maps keys to ordinals and a free list recycles holes.
 // A lookup in the index compares a group's 12 tags at once (SSE2) and reads
-// an entry only on a tag match. Besides the handle, a hit reads three lines:
-// the key's group, the line of BigHeader::page_base that turns the ordinal
-// into an address (the table spans 5 lines per pool, so they stay cached
-// while the pool is in use) and the entry's line; a miss usually reads the group's line alone (a false
-// tag match, 1 in 255 per occupied slot, adds the other two). The essay at
-// the top of src/pool/core.hpp describes the operations and invariants.
+// an ordinal and an entry only on a tag match. Besides the handle, a hit
+// reads the key's group (tags live apart from ordinals, four groups to a
+// line), the slot's ordinal, the line of BigHeader::page_base that turns the
+// ordinal into an address (the table spans 5 lines per pool, so they stay
+// cached while the pool is in use) and the entry's line; a miss usually
+// reads the group's 16 bytes alone (a false tag match, 1 in 255 per
+// occupied slot, adds the others). The essay at the top of
+// src/pool/core.hpp describes the operations and invariants.
 // Values longer than 8 bytes live in a `Box` of their own. A cleanup function
 // is stored as a 12-bit id into a process-wide table, so a value with a
 // cleanup costs no more than one without.
