@@ -299,6 +299,9 @@ private:
     std::optional<std::uint8_t> permissions_;
     std::string group_;
     std::shared_ptr<detail::SharedMemory> shared_;  // budget_.shared's owner
+    // xBGP: its writable globals (.data, .bss), made from the image at load
+    // and kept across runs (vm::RunContext::data); empty for most plugins.
+    mutable std::vector<std::uint8_t> data_;
 };
 
 // Load-or-error result for programs.

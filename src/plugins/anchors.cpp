@@ -150,9 +150,17 @@ std::uint64_t Runtime::run_plugin(const Program& program, const detail::ChainRun
     view.ctx_size = sizeof local;
     view.rodata = reinterpret_cast<std::uint64_t>(impl.verified.program.rodata.data());
     view.rodata_size = impl.verified.program.rodata.size();
+    view.rc = &rc;
     if (b->shared != nullptr) {
-        view.shared = reinterpret_cast<std::uint64_t>(b->shared->arena());
-        view.shared_size = b->shared->limit();
+        rc.shared = b->shared->arena();
+        rc.shared_size = b->shared->limit();
+        view.shared = reinterpret_cast<std::uint64_t>(rc.shared);
+        view.shared_size = rc.shared_size;
+    }
+    if (!program.data_.empty()) {
+        rc.data = program.data_.data();
+        view.data = reinterpret_cast<std::uint64_t>(rc.data);
+        view.data_size = program.data_.size();
     }
     const xbgp::ScopedView scoped(view);
     const std::uint64_t v = program.jit_ != nullptr ? program.jit_(&rc) : interpret(impl, rc);

@@ -228,6 +228,38 @@ void explain(PluginError& err, const std::vector<vm::Diagnostic>& diagnostics, P
         if (c == '\n') c = ' ';
 }
 
+// Loads the plugin's code from the object's bytes. An xBGP code (as
+// manifests name them) has its entry in a code section under its function's
+// name, writable globals allowed: section ".text" means the object's one
+// entry function; another section name is loaded as a section, or failing
+// that as a function name. Our plugins: the named section.
+vm::LoadResult load_section(std::span<const std::uint8_t> bytes, const PluginSource& src,
+                            const std::vector<std::string>& names, PluginError& err) {
+    if (src.abi != PluginAbi::xbgp) return vm::load_elf(bytes, src.section, names);
+    vm::LoadOptions lo;
+    lo.writable_globals = true;
+    if (src.section == ".text") {
+        const std::vector<std::string> entries = vm::entry_functions(bytes);
+        if (entries.size() == 1) return vm::load_elf_function(bytes, entries.front(), names, lo);
+        vm::LoadResult r;
+        std::string list;
+        for (const std::string& e : entries) list += (list.empty() ? "" : ", ") + e;
+        vm::Diagnostic d;
+        d.message = entries.empty() ? "not a usable eBPF object: no entry function in its code sections"
+                                    : "no section '.text' entry: the object has several entry functions (" + list +
+                                          "); name one";
+        r.errors.push_back(std::move(d));
+        (void)err;
+        return r;
+    }
+    vm::LoadResult r = vm::load_elf(bytes, src.section, names, lo);
+    if (!r.ok() && !r.errors.empty() && r.errors.front().message.find("no section") != std::string::npos) {
+        vm::LoadResult f = vm::load_elf_function(bytes, src.section, names, lo);
+        if (f.ok()) return f;
+    }
+    return r;
+}
+
 // The permission words of a manifest, for messages ("read, usr_ptr").
 std::string permission_words(std::uint8_t bits) {
     std::string words;
@@ -305,7 +337,7 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
                 results.emplace_back(std::move(err));
                 continue;
             }
-            vm::LoadResult loaded = vm::load_elf(bytes, src.section, names);
+            vm::LoadResult loaded = load_section(bytes, src, names, err);
             if (!loaded.ok()) {
                 explain(err, loaded.errors, &loader_code);
                 if (err.code == PluginErrc::not_bpf_object || err.code == PluginErrc::missing_section)
@@ -322,6 +354,7 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
             vo.heap_size = heap;
             vo.max_instructions = options_.max_instructions;
             vo.helpers = signatures;
+            vo.heap_addresses = src.abi == PluginAbi::xbgp;  // docs/verifier.md, "xBGP programs"
             const auto instructions = static_cast<std::uint32_t>(loaded.program.code.size());
             vm::VerifyResult verified = vm::verify(std::move(loaded.program), vo);
             if (!verified.ok()) {
@@ -357,6 +390,7 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
             prog->budget_.global_limit = src.limits.global_pool_bytes.value_or(options_.global_pool_limit);
             prog->budget_.object_limit = src.limits.object_pool_bytes.value_or(options_.object_pool_limit);
             prog->abi_ = src.abi;
+            prog->data_ = prog->impl_->verified.program.data;
             prog->permissions_ = src.permissions;
             prog->group_ = src.group;
             if (const std::uint32_t shared = src.limits.shared_memory.value_or(0); shared != 0 || !src.group.empty()) {
@@ -453,7 +487,8 @@ void Runtime::update_busy(std::uint32_t index) noexcept {
     p.xbgp = false;
     for (const auto* entries : {&p.entries, &p.replace, &p.post})
         for (const Attached& a : *entries)
-            p.xbgp = p.xbgp || a.program->abi() == PluginAbi::xbgp || a.program->budget_.shared != nullptr;
+            p.xbgp = p.xbgp || a.program->abi() == PluginAbi::xbgp || a.program->budget_.shared != nullptr ||
+                     !a.program->data_.empty();
     if (p.entries.empty() && p.replace.empty() && p.post.empty())
         busy_[index] = 0;
     else if (p.replace.empty() && p.post.empty() && !p.xbgp)

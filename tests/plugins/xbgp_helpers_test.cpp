@@ -138,6 +138,8 @@ TEST_P(XbgpHelpers, TheExtraConfigurationThroughGetExtraInfo) {
     EXPECT_EQ(traced(40), 0x0a152a02u);
     EXPECT_EQ(traced(41), 0x0a152a05u);
     EXPECT_EQ(traced(45), 7u);
+    // Literal keys (read-only data, where each executor holds it).
+    EXPECT_EQ(run("xbgp/extra_literal").value, 0x0a152a05u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, XbgpHelpers, ::testing::Bool(), mode_name);

@@ -41,6 +41,14 @@ TEST_P(XbgpSharedMemory, ABlockPersistsAcrossRunsAndIsSharedWithinTheGroup) {
     EXPECT_EQ(run_alone(a), 4u);
 }
 
+TEST_P(XbgpSharedMemory, ABlockOfUnknownSizeIsCheckedAgainstTheSharedArena) {
+    ProgramPtr a = load_in("xbgp/count64", "g", 64);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(run_alone(a), 1u);
+    EXPECT_EQ(run_alone(a), 2u);
+    EXPECT_EQ(run_alone(a), 3u);
+}
+
 TEST_P(XbgpSharedMemory, SharedMemIsTheLimitAndBlocksAreZeroed) {
     ProgramPtr alloc = load_in("xbgp/alloc", "g", 64);
     ProgramPtr remove = load_in("xbgp/remove", "g", 64);

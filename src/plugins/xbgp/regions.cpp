@@ -1,8 +1,10 @@
 // xbgp/regions.cpp: plugin_bytes() and plugin_string() (xbgp_helpers.hpp)
 // over the running plugin's regions (regions.hpp): its heap arena, its
 // shared arena, its argument struct, its read-only data and, when the
-// executor gave it, the calling function's frame. A range is accepted only
-// if it lies wholly inside one of them; the arithmetic cannot wrap.
+// executor gave it, the calling function's frame, and its writable globals.
+// A range is accepted only if it lies wholly inside one of them (read-only
+// data only for reading); the arithmetic cannot wrap. A heap address
+// (vm::heap_address) is translated into the arena first.
 #include "regions.hpp"
 
 #include "../call_state.hpp"
@@ -20,33 +22,53 @@ bool inside(u64 address, u64 len, u64 base, u64 size) noexcept {
     return base != 0 && address >= base && len <= size && address - base <= size - len;
 }
 
+// A heap address (vm::heap_address(), what the host writes inside heap
+// objects and the plugin may pass back) as the arena's real address; other
+// numbers unchanged.
+u64 translate(u64 address) noexcept {
+    const HeapArena& heap = tls.heap;
+    if (address >= vm::heap_address_base && address - vm::heap_address_base < heap.size)
+        return reinterpret_cast<u64>(heap.base) + (address - vm::heap_address_base);
+    return address;
+}
+
+// Calls f(base, size, writable) for every region of the running plugin.
+template <class F>
+void for_each_region(F&& f) {
+    const HeapArena& heap = tls.heap;
+    f(reinterpret_cast<u64>(heap.base), u64{heap.size}, true);
+    const RunView* v = current_view;
+    if (v == nullptr) return;
+    f(v->ctx, v->ctx_size, true);
+    f(v->shared, v->shared_size, true);
+    f(v->data, v->data_size, true);
+    const vm::RunContext* rc = v->rc;
+    if (rc != nullptr && rc->frame_hi > rc->frame_lo) f(rc->frame_lo, rc->frame_hi - rc->frame_lo, true);
+    if (rc != nullptr && rc->rodata != 0)
+        f(rc->rodata, rc->rodata_size, false);
+    else
+        f(v->rodata, v->rodata_size, false);
+}
+
 }  // namespace
 
 std::span<std::uint8_t> plugin_bytes(u64 address, u64 len, bool writable) noexcept {
-    auto ok = [&](u64 base, u64 size) { return inside(address, len, base, size); };
-    const HeapArena& heap = tls.heap;
-    bool found = ok(reinterpret_cast<u64>(heap.base), heap.size);
-    if (const RunView* v = current_view; !found && v != nullptr)
-        found = ok(v->ctx, v->ctx_size) || ok(v->shared, v->shared_size) || ok(v->frame_lo, v->frame_hi - v->frame_lo) ||
-                (!writable && ok(v->rodata, v->rodata_size));
+    address = translate(address);
+    bool found = false;
+    for_each_region([&](u64 base, u64 size, bool region_writable) {
+        found = found || ((region_writable || !writable) && inside(address, len, base, size));
+    });
     if (!found || len == 0) return {};
     return {reinterpret_cast<std::uint8_t*>(address), static_cast<std::size_t>(len)};
 }
 
 bool plugin_string(u64 address, std::size_t max, std::string_view& out) noexcept {
+    address = translate(address);
     // The region holding the first byte bounds the search for the NUL.
     u64 limit = 0;
-    auto region = [&](u64 base, u64 size) {
+    for_each_region([&](u64 base, u64 size, bool) {
         if (limit == 0 && inside(address, 1, base, size)) limit = base + size;
-    };
-    const HeapArena& heap = tls.heap;
-    region(reinterpret_cast<u64>(heap.base), heap.size);
-    if (const RunView* v = current_view; v != nullptr) {
-        region(v->ctx, v->ctx_size);
-        region(v->shared, v->shared_size);
-        region(v->frame_lo, v->frame_hi - v->frame_lo);
-        region(v->rodata, v->rodata_size);
-    }
+    });
     if (limit == 0) return false;
     const u64 span = limit - address < max + 1 ? limit - address : max + 1;
     const auto* p = reinterpret_cast<const char*>(address);

@@ -11,15 +11,21 @@
 //   ScopedView scoped(view);     // restored when the plugin returns
 #pragma once
 
+#include "exec.hpp"
+
 #include <cstdint>
 
 namespace mempool::detail::xbgp {
 
 struct RunView {
     std::uint64_t ctx = 0, ctx_size = 0;          // R1's struct
-    std::uint64_t rodata = 0, rodata_size = 0;    // read-only data (never writable)
-    std::uint64_t frame_lo = 0, frame_hi = 0;     // the calling function's stack frame, when the executor says
+    std::uint64_t rodata = 0, rodata_size = 0;    // read-only data as loaded (the interpreter's)
     std::uint64_t shared = 0, shared_size = 0;    // the plugin group's shared arena, if any
+    std::uint64_t data = 0, data_size = 0;        // the plugin's writable globals, if any
+    // The run's context: at calls the verifier flagged, the executor sets in
+    // it the calling function's frame and read-only data as it holds them
+    // (the JIT maps its own copy), which take precedence.
+    const vm::RunContext* rc = nullptr;
 };
 
 extern constinit thread_local const RunView* current_view __attribute__((tls_model("initial-exec")));

@@ -91,3 +91,13 @@ SEC("xbgp/extra") uint64_t probe_extra(args_t *args UNUSED) {
   if (get_extra_info(k_absent, &dict) == 0) return 6;
   return 0;
 }
+
+/* The extra configuration as the collection asks for it: literal keys. */
+SEC("xbgp/extra_literal") uint64_t probe_extra_literal(args_t *args UNUSED) {
+  struct global_info clients, client;
+  if (get_extra_info("rr_clients", &clients) != 0) return 1;
+  if (get_extra_info_lst_idx(&clients, 1, &client) != 0) return 2;
+  uint32_t addr = 0;
+  if (get_extra_info_value(&client, &addr, sizeof addr) != 0) return 3;
+  return ebpf_ntohl(addr);
+}

@@ -35,3 +35,15 @@ SEC("xbgp/remove") uint64_t remove_block(args_t *args UNUSED) {
   ctx_shmrm((key_t)test_mode(2));
   return 0;
 }
+
+/* An 8-byte counter under key 2, found with ctx_shmget (whose size only the
+ * host knows: the access is checked at run time against the shared arena). */
+SEC("xbgp/count64") uint64_t count64(args_t *args UNUSED) {
+  uint64_t *c = ctx_shmget(2);
+  if (c == NULL) {
+    c = ctx_shmnew(2, sizeof *c);
+    if (c == NULL) return 1000;
+  }
+  *c += 1;
+  return *c;
+}
