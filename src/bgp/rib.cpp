@@ -89,7 +89,10 @@ void Rib::release(Route& r) noexcept {
 }
 
 Route& Rib::announce(const Prefix& prefix, std::uint32_t peer, std::uint32_t path_id, AttrId attrs, bool add_path) {
-    auto& routes = prefixes_[find_or_insert(prefix)].routes;
+    const std::uint32_t index = find_or_insert(prefix);
+    if (observer_) [[unlikely]]
+        observer_->route_changing(index, peer, path_id, RibChange::announce);
+    auto& routes = prefixes_[index].routes;
     for (Route& r : routes) {
         if (r.peer == peer && r.path_id == path_id) {
             release(r);  // an announcement replaces the route, pool included
@@ -116,6 +119,8 @@ bool Rib::withdraw(const Prefix& prefix, std::uint32_t peer, std::uint32_t path_
     auto& routes = prefixes_[idx].routes;
     for (std::size_t i = 0; i < routes.size(); ++i) {
         if (routes[i].peer == peer && routes[i].path_id == path_id) {
+            if (observer_) [[unlikely]]
+                observer_->route_changing(idx, peer, path_id, RibChange::withdraw);
             store_.unref(routes[i].path_attributes);
             if (i + 1 != routes.size()) routes[i] = std::move(routes.back());
             routes.pop_back();
@@ -130,10 +135,12 @@ bool Rib::withdraw(const Prefix& prefix, std::uint32_t peer, std::uint32_t path_
 std::size_t Rib::clear_peer(std::uint32_t peer) {
     if (peer_routes(peer) == 0) return 0;
     std::size_t removed = 0;
-    for (auto& pr : prefixes_) {
-        auto& routes = pr.routes;
+    for (std::uint32_t index = 0; index < prefixes_.size(); ++index) {
+        auto& routes = prefixes_[index].routes;
         for (std::size_t i = 0; i < routes.size();) {
             if (routes[i].peer == peer) {
+                if (observer_) [[unlikely]]
+                    observer_->route_changing(index, peer, routes[i].path_id, RibChange::withdraw);
                 store_.unref(routes[i].path_attributes);
                 if (i + 1 != routes.size()) routes[i] = std::move(routes.back());
                 routes.pop_back();

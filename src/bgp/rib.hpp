@@ -49,6 +49,22 @@ struct PrefixRoutes {
     std::vector<Route> routes;
 };
 
+// The one hook where a prefix's best route may change: the RIB tells its
+// observer about every route it is about to install, replace or remove,
+// before doing so (so an observer can still finish work on the state
+// before the change). Prefix indexes are stable: prefixes are never removed
+// from prefixes(). Without an observer (the default) the RIB pays one
+// predictable branch per change. The export side (src/bgp/export) is the
+// observer; it marks the prefix and decides later, once the plugins have
+// seen the route.
+enum class RibChange : std::uint8_t { announce, withdraw };
+class RibObserver {
+public:
+    virtual ~RibObserver() = default;
+    virtual void route_changing(std::uint32_t prefix_index, std::uint32_t peer, std::uint32_t path_id,
+                                RibChange change) = 0;
+};
+
 class Rib {
 public:
     Rib();
@@ -62,6 +78,12 @@ public:
     bool withdraw(const Prefix& prefix, std::uint32_t peer, std::uint32_t path_id);
     // Removes every route of the peer; returns how many.
     std::size_t clear_peer(std::uint32_t peer);
+
+    // Not owned; null (the default) for none. See RibObserver.
+    void set_observer(RibObserver* observer) noexcept { observer_ = observer; }
+    // The index of `prefix` in prefixes(), or npos.
+    static constexpr std::uint32_t npos = 0xffffffffu;
+    [[nodiscard]] std::uint32_t index_of(const Prefix& prefix) const noexcept { return find(prefix); }
 
     [[nodiscard]] std::uint64_t peer_routes(std::uint32_t peer) const noexcept {
         return peer < peer_routes_.size() ? peer_routes_[peer] : 0;
@@ -90,6 +112,7 @@ private:
     std::vector<std::uint64_t> peer_routes_;
     std::uint64_t routes_ = 0;
     AttrStore store_;
+    RibObserver* observer_ = nullptr;
 };
 
 std::uint64_t hash_prefix(const Prefix& p) noexcept;

@@ -12,6 +12,12 @@ bool builtin_prefers(const RouteCandidate& a, const RouteCandidate& b) noexcept 
     return a.path_id < b.path_id;
 }
 
+bool route_preferred(const RouteCandidate& a, const RouteCandidate& b, InsertionPoints& hooks, bool ask) {
+    Preference pref = ask ? hooks.route_compare(a, b) : Preference::no_opinion;
+    if (pref == Preference::no_opinion) pref = builtin_prefers(a, b) ? Preference::first : Preference::second;
+    return pref == Preference::first;
+}
+
 std::uint64_t select_best_routes(Rib& rib, const std::vector<PeerIdentity>& peers, InsertionPoints& hooks,
                                  std::vector<std::uint64_t>& best, std::vector<std::uint32_t>* best_of_prefix) {
     best.assign(peers.size(), 0);
@@ -33,9 +39,7 @@ std::uint64_t select_best_routes(Rib& rib, const std::vector<PeerIdentity>& peer
         for (std::size_t i = 1; i < routes.size(); ++i) {
             const RouteCandidate c = candidate(routes[i]);
             const RouteCandidate b = candidate(routes[bi]);
-            Preference pref = ask ? hooks.route_compare(c, b) : Preference::no_opinion;
-            if (pref == Preference::no_opinion) pref = builtin_prefers(c, b) ? Preference::first : Preference::second;
-            if (pref == Preference::first) bi = i;
+            if (route_preferred(c, b, hooks, ask)) bi = i;
         }
         ++best[routes[bi].peer];
         ++selected;

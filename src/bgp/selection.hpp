@@ -37,6 +37,13 @@ struct PeerIdentity {
 // True if `a` is preferred over `b` under the built-in rule.
 [[nodiscard]] bool builtin_prefers(const RouteCandidate& a, const RouteCandidate& b) noexcept;
 
+// True if `a` is preferred over `b`: the route_compare point first (asked
+// only when `ask`, i.e. hooks.compares_routes()), else the built-in rule.
+// The one comparison of the replay's selection and of the export side's
+// best-route tracking, so that both choose the same route.
+[[nodiscard]] bool route_preferred(const RouteCandidate& a, const RouteCandidate& b, InsertionPoints& hooks,
+                                   bool ask);
+
 // Chooses the best route of every prefix and adds 1 to best[peer] for each.
 // `best` is resized to the number of peers. If `best_of_prefix` is given, it
 // receives, for each prefix of rib.prefixes() in order, the index of its best
