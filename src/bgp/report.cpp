@@ -75,6 +75,24 @@ nlohmann::json to_json(const ReplayReport& r) {
         j["rib"] = nullptr;
     }
     j["plugins"] = r.plugins;
+    if (r.neighbours) {
+        json ns = json::array();
+        for (const auto& n : *r.neighbours) {
+            json refused = json::object();
+            for (const auto& [why, k] : n.refused) refused[why] = k;
+            ns.push_back({{"name", n.name},
+                          {"ip", to_string(n.ip)},
+                          {"as", n.as},
+                          {"session", n.ebgp ? "ebgp" : "ibgp"},
+                          {"rr_client", n.rr_client},
+                          {"updates", n.updates},
+                          {"announced", n.announced},
+                          {"withdrawn", n.withdrawn},
+                          {"adj_rib_out", n.adj_rib_out},
+                          {"refused", std::move(refused)}});
+        }
+        j["export"] = {{"local_as", r.local_as}, {"records_written", r.updates_written}, {"neighbours", std::move(ns)}};
+    }
     return j;
 }
 
@@ -140,6 +158,18 @@ std::string to_table(const ReplayReport& r) {
     }
     if (!r.peers.empty() && !r.peers.front().updates)
         out += "(updates: '-' = no plugin supplied the figure; plugin A counts them)\n";
+    if (r.neighbours) {
+        std::snprintf(line, sizeof line, "Export from AS %u:\n%-20s %-40s %10s %5s %9s %9s %9s %11s\n", r.local_as,
+                      "neighbour", "address", "as", "type", "updates", "announced", "withdrawn", "adj_rib_out");
+        out += line;
+        for (const auto& n : *r.neighbours) {
+            std::snprintf(line, sizeof line, "%-20.20s %-40s %10u %5s %9llu %9llu %9llu %11llu\n", n.name.c_str(),
+                          to_string(n.ip).c_str(), n.as, n.ebgp ? "ebgp" : n.rr_client ? "rrc" : "ibgp",
+                          static_cast<unsigned long long>(n.updates), static_cast<unsigned long long>(n.announced),
+                          static_cast<unsigned long long>(n.withdrawn), static_cast<unsigned long long>(n.adj_rib_out));
+            out += line;
+        }
+    }
     return out;
 }
 

@@ -61,6 +61,20 @@ struct PeerFigures {
     [[nodiscard]] bool any_nonzero() const noexcept;
 };
 
+// What the local speaker sent one neighbour (`--export-to`, src/bgp/export).
+struct NeighbourFigures {
+    std::string name;
+    IpAddress ip;
+    std::uint32_t as = 0;
+    bool ebgp = false;
+    bool rr_client = false;
+    std::uint64_t updates = 0;      // UPDATE messages sent
+    std::uint64_t announced = 0;    // prefixes announced (each time one is sent)
+    std::uint64_t withdrawn = 0;    // prefixes withdrawn
+    std::uint64_t adj_rib_out = 0;  // Adj-RIB-Out size at the end
+    std::vector<std::pair<std::string, std::uint64_t>> refused;  // best routes not sent, by rule (non-zero ones)
+};
+
 struct RibSummary {
     std::uint64_t prefixes_v4 = 0;
     std::uint64_t prefixes_v6 = 0;
@@ -80,6 +94,10 @@ struct ReplayReport {
     std::vector<PeerFigures> peers;  // listed peers, sorted by address then AS
     std::optional<RibSummary> rib;   // absent with --no-rib
     std::vector<std::string> plugins;
+    // With --export-to only: the local speaker and what each neighbour was sent.
+    std::optional<std::vector<NeighbourFigures>> neighbours;
+    std::uint32_t local_as = 0;
+    std::uint64_t updates_written = 0;  // MRT records written (--updates-out)
 
     // The peer with this address and AS, or null.
     [[nodiscard]] const PeerFigures* find_peer(const std::string& ip, std::uint32_t as) const;

@@ -105,7 +105,8 @@ std::uint64_t Runtime::run_plugin(const Program& program, const detail::ChainRun
     aborted = false;
     const PluginBudget* const b = &program.budget_;
     const unsigned depth = t.depth;
-    std::uint8_t* const base = depth <= max_chain_depth ? arenas.get(depth, b->heap_size) : nullptr;
+    // (a plugin without a heap still gets a buffer: null means out of memory)
+    std::uint8_t* const base = depth <= max_chain_depth ? arenas.get(depth, b->heap_size != 0 ? b->heap_size : 1) : nullptr;
     bpf_full_args_t* const args_struct = base != nullptr ? arenas.args_at(depth) : nullptr;
     ++result.ran;
     if (base == nullptr || args_struct == nullptr) {

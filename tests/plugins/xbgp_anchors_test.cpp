@@ -205,6 +205,18 @@ TEST_P(Anchors, AReplaceChainIsBounded) {
     EXPECT_EQ(r.failed, 0u);
 }
 
+TEST_P(Anchors, APluginWithoutHeapRuns) {
+    PluginSource src{xbgp_probe("anchors.o"), "xbgp/p1", "p1"};
+    src.abi = PluginAbi::xbgp;
+    src.limits.heap = 0;  // a manifest's "extra_mem": 0
+    LoadResult l = rt->load(src);
+    ASSERT_TRUE(l) << l.error().to_string();
+    ASSERT_TRUE(rt->attach(point, l.value(), Anchor::replace, 0).ok());
+    const RunResult r = run_with_default();
+    EXPECT_EQ(r.value, 1001u);
+    EXPECT_EQ(r.aborted, 0u);
+}
+
 TEST_P(Anchors, DetachRemovesFromEveryAnchor) {
     attach(1, Anchor::pre, 0);
     attach(1, Anchor::replace, 0);

@@ -1,0 +1,141 @@
+// exporter.hpp: the sending side of mempool-bgp. It watches the replay's
+// RIB (RibObserver: the one hook where a prefix's best route may change),
+// keeps the best route of every prefix as the replay goes (the Loc-RIB),
+// runs the export decision per neighbour (export_policy.hpp) when a best
+// route changes, keeps an Adj-RIB-Out per neighbour, and encodes the
+// UPDATEs the neighbours receive, written as MRT when a writer is given.
+//
+//   Replay replay(opts);
+//   Exporter exporter(config, replay, hooks, nullptr, &writer);  // observes replay.rib()
+//   replay.replay_file("updates.gz");
+//   exporter.finish();                 // the last record's changes
+//   ReplayReport report = replay.finish();
+//   exporter.add_to(report);
+//
+// Cost: nothing is attached to the RIB without an Exporter. With one, a
+// change marks its prefix; the decision runs once per changed prefix at the
+// end of each MRT record, after the plugins have seen the routes (so that
+// route_compare compares complete pools). Best-route tracking is
+// incremental: a new route is compared with the best only; the whole
+// prefix is scanned again only when the best route itself is replaced or
+// withdrawn. Neighbours of one attribute class share the attribute work.
+//
+// The Loc-RIB is the replay's selection (route_compare, else the built-in
+// rule) over the routes the local speaker would not have ignored on
+// receipt (export_policy.hpp: local AS in the AS_PATH, own ORIGINATOR_ID,
+// own CLUSTER_ID in the CLUSTER_LIST): when no route is ignored it is the
+// best route Replay::finish() selects.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "adj_rib_out.hpp"
+#include "export_points.hpp"
+#include "neighbour.hpp"
+#include "replay.hpp"
+#include "rib_dump.hpp"
+#include "updates_writer.hpp"
+
+namespace mempool::bgp {
+
+class Exporter final : public RibObserver {
+public:
+    // Attaches itself to replay.rib(); `hooks` is the replay's insertion
+    // points (null: none), `points` the sending-side points (null: none),
+    // `writer` where the UPDATEs go (null: counted only). None is owned.
+    Exporter(const ExportConfig& config, Replay& replay, InsertionPoints* hooks = nullptr,
+             ExportPoints* points = nullptr, UpdatesWriter* writer = nullptr);
+    ~Exporter() override;
+    Exporter(const Exporter&) = delete;
+    Exporter& operator=(const Exporter&) = delete;
+
+    void route_changing(std::uint32_t prefix_index, std::uint32_t peer, std::uint32_t path_id,
+                        RibChange change) override;
+    // Decides the changes still pending (the last record's). Call after the
+    // last file, before reading figures or Adj-RIBs-Out.
+    void finish();
+
+    [[nodiscard]] const Neighbours& neighbours() const noexcept { return neighbours_; }
+    [[nodiscard]] const AdjRibOut& adj_rib_out(std::size_t neighbour) const noexcept { return out_[neighbour].table; }
+    // The sent form (update_encoder.hpp) of an Adj-RIB-Out id.
+    [[nodiscard]] Bytes sent_form(AttrId id) const noexcept { return sent_store_[id].key(); }
+    // The Loc-RIB: the index into the prefix's routes of its best route, or kNoBestRoute.
+    [[nodiscard]] std::uint32_t best_route(std::uint32_t prefix_index) const;
+    [[nodiscard]] NeighbourFigures figures(std::size_t neighbour) const;
+    // Adds the figures of every neighbour to the report.
+    void add_to(ReplayReport& report) const;
+
+    // Writes the Adj-RIB-Out of one neighbour (or of all, `neighbour` ==
+    // kAllNeighbours) one route per line, in the format of --rib-out, as
+    // the replay of the UPDATEs written would show them: peer = the
+    // neighbour; time = the last time the neighbour was sent something.
+    // Returns the number of lines, or -1 if writing failed.
+    static constexpr std::size_t kAllNeighbours = ~std::size_t{0};
+    [[nodiscard]] std::int64_t write_adj_rib_out(std::FILE* out, std::size_t neighbour, RibDumpFormat format) const;
+
+private:
+    struct BestRoute {
+        std::uint32_t peer = 0;
+        std::uint32_t path_id = 0;
+        bool valid = false;
+    };
+    struct Dirty {
+        std::uint32_t peer = 0, path_id = 0;  // the one new candidate
+        bool listed = false, full = false, candidate = false;
+    };
+    struct Pending {
+        std::vector<Prefix> withdraw_v4, withdraw_v6;
+        std::vector<std::pair<AttrId, std::uint32_t>> announce;  // (sent form, prefix index)
+    };
+    struct NeighbourState {
+        AdjRibOut table;
+        Pending pending;
+        std::uint64_t updates = 0, announced = 0, withdrawn = 0;
+        std::array<std::uint64_t, kRefusalKinds> refused{};
+        std::uint32_t last_sent = 0;
+    };
+    struct CacheEntry {
+        AttrId route_attributes;
+        std::uint32_t peer;
+        std::uint32_t attribute_class;
+        AttrId sent;  // kNoRoute: too large
+    };
+
+    void flush();
+    void decide(std::uint32_t prefix_index);
+    void export_prefix(std::uint32_t prefix_index, const PrefixRoutes& pr, const Route* best);
+    // The sent form for neighbour `n`, or kNoRoute with `why` set.
+    AttrId sent_form_for(const PrefixRoutes& pr, const Route& best, const PeerRole& role, std::uint32_t n,
+                         Refusal& why);
+    [[nodiscard]] RouteCandidate candidate(const PrefixRoutes& pr, Route& r) const;
+    [[nodiscard]] bool usable(const Route& r) const;
+    const PeerRole& role(std::uint32_t peer);
+    void send_pending(std::uint32_t timestamp);
+
+    Neighbours neighbours_;
+    Replay& replay_;
+    InsertionPoints no_hooks_;
+    InsertionPoints* hooks_;
+    ExportPoints* points_;
+    UpdatesWriter* writer_;
+    AttrStore sent_store_;
+    std::vector<NeighbourState> out_;
+    std::vector<BestRoute> best_;
+    std::vector<Dirty> dirty_;
+    std::vector<std::uint32_t> dirty_list_;
+    std::vector<PeerRole> roles_;
+    std::vector<bool> role_known_;
+    std::vector<CacheEntry> cache_;
+    std::uint64_t pending_record_ = 0;
+    std::uint32_t pending_timestamp_ = 0;
+    RouteFacts facts_;
+    OutgoingAttributes attrs_;
+    std::vector<std::uint8_t> sent_bytes_;
+    std::vector<Prefix> scratch_prefixes_;
+};
+
+}  // namespace mempool::bgp
