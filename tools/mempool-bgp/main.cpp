@@ -14,6 +14,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "exporter.hpp"
 #include "replay.hpp"
 #include "rib_dump.hpp"
 #include "sample.hpp"
@@ -78,8 +79,25 @@ struct RibOut {
     RibDumpOptions options;
 };
 
+// --export-to and what goes with it (docs/export.md).
+struct ExportOut {
+    std::string config;       // empty: no export
+    std::string updates;      // --updates-out
+    std::string adj_rib_out;  // --adj-rib-out
+};
+
+// Opens `path` ('-': stdout), runs `write`, closes; false with errno set on failure.
+template <typename Write>
+bool write_to(const std::string& path, Write&& write) {
+    std::FILE* f = path == "-" ? stdout : std::fopen(path.c_str(), "w");
+    if (!f) return false;
+    const bool ok = write(f) >= 0;
+    if (f != stdout) return std::fclose(f) == 0 && ok;
+    return ok;
+}
+
 int run_replay(const std::vector<std::string>& files, const std::string& plugins, bool json, bool no_rib,
-               bool interpreter, const SampleOptions& sample, const RibOut& rib_out) {
+               bool interpreter, const SampleOptions& sample, const RibOut& rib_out, const ExportOut& export_out) {
     InsertionPoints* hooks = nullptr;
 #ifdef MEMPOOL_BGP_WITH_PLUGINS
     std::unique_ptr<mempool::Runtime> runtime;
@@ -124,6 +142,24 @@ int run_replay(const std::vector<std::string>& files, const std::string& plugins
     if (progress.enabled())
         opts.progress = [&progress](const std::string& name, const ByteSource& src) { progress.update(name, src); };
     Replay replay(opts);
+    std::unique_ptr<UpdatesWriter> updates;
+    std::unique_ptr<Exporter> exporter;
+    if (!export_out.config.empty()) {
+        ExportConfig config;
+        std::string why;
+        if (!load_export_config(export_out.config, config, why)) {
+            std::fprintf(stderr, "mempool-bgp: --export-to: %s\n", why.c_str());
+            return 2;
+        }
+        if (!export_out.updates.empty()) {
+            updates = std::make_unique<UpdatesWriter>();
+            if (!updates->open(export_out.updates, why)) {
+                std::fprintf(stderr, "mempool-bgp: cannot write %s: %s\n", export_out.updates.c_str(), why.c_str());
+                return 1;
+            }
+        }
+        exporter = std::make_unique<Exporter>(config, replay, hooks, nullptr, updates.get());
+    }
     bool open_failed = false;
     std::vector<std::uint8_t> stream;
     if (files.empty()) {
@@ -137,8 +173,25 @@ int run_replay(const std::vector<std::string>& files, const std::string& plugins
         for (const auto& f : files) open_failed |= !replay.replay_file(f);
     }
     progress.finish();
+    if (exporter) exporter->finish();
     ReplayReport report = replay.finish();
     report.builtin_sample = files.empty();
+    if (exporter) {
+        exporter->add_to(report);
+        std::string why;
+        if (updates && !updates->close(why)) {
+            std::fprintf(stderr, "mempool-bgp: %s: %s\n", why.c_str(), std::strerror(errno));
+            return 1;
+        }
+        if (!export_out.adj_rib_out.empty() &&
+            !write_to(export_out.adj_rib_out, [&](std::FILE* f) {
+                return exporter->write_adj_rib_out(f, Exporter::kAllNeighbours, rib_out.options.format);
+            })) {
+            std::fprintf(stderr, "mempool-bgp: cannot write the Adj-RIB-Out dump to %s: %s\n",
+                         export_out.adj_rib_out.c_str(), std::strerror(errno));
+            return 1;
+        }
+    }
     if (!rib_out.path.empty()) {
         std::FILE* f = rib_out.path == "-" ? stdout : std::fopen(rib_out.path.c_str(), "w");
         const std::int64_t lines = f ? write_rib_dump(replay, f, rib_out.options) : -1;
@@ -216,6 +269,18 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     replay->add_flag("--rib-best-only", rib_out.options.best_only,
                      "write only the best route of each prefix (the mark of the best route in the bgpdump format)");
+    ExportOut export_out;
+    replay->add_option("--export-to", export_out.config,
+                       "send the routes to the virtual neighbours of this JSON configuration (local AS, router id, "
+                       "cluster id, neighbours; see docs/export.md): best-route tracking, RFC 4271/4456 export "
+                       "rules, an Adj-RIB-Out per neighbour; per-neighbour figures join the report")
+        ->check(CLI::ExistingFile);
+    replay->add_option("--updates-out", export_out.updates,
+                       "with --export-to: write every UPDATE sent as a BGP4MP_MESSAGE_AS4 record (peer = the "
+                       "neighbour, local = this speaker), gzip if FILE ends in .gz");
+    replay->add_option("--adj-rib-out", export_out.adj_rib_out,
+                       "with --export-to: write every neighbour's final Adj-RIB-Out, one route per line in the "
+                       "--rib-format, as replaying --updates-out shows it ('-': standard output)");
     replay->add_option("--sample-peers", sample.peers, "built-in sample: number of peers")->capture_default_str();
     replay->add_option("--sample-prefixes", sample.prefixes, "built-in sample: number of prefixes")->capture_default_str();
     replay->add_option("--sample-updates", sample.updates, "built-in sample: number of later updates")->capture_default_str();
@@ -239,7 +304,15 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "mempool-bgp: --rib-out needs the RIB: it cannot go with --no-rib\n");
             return 2;
         }
-        return run_replay(files, plugins, json, no_rib, interpreter, sample, rib_out);
+        if (export_out.config.empty() && (!export_out.updates.empty() || !export_out.adj_rib_out.empty())) {
+            std::fprintf(stderr, "mempool-bgp: --updates-out and --adj-rib-out need --export-to\n");
+            return 2;
+        }
+        if (no_rib && !export_out.config.empty()) {
+            std::fprintf(stderr, "mempool-bgp: --export-to needs the RIB: it cannot go with --no-rib\n");
+            return 2;
+        }
+        return run_replay(files, plugins, json, no_rib, interpreter, sample, rib_out, export_out);
     }
     std::string why;
     std::uint64_t n = 0;
