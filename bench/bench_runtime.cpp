@@ -20,6 +20,13 @@
 //
 // Run: build/bench/bench_runtime --benchmark_repetitions=5
 //      --benchmark_report_aggregates_only=true
+//
+// Instructions per call (callgrind counts the same whatever the machine's
+// load): `bench_runtime --calls N CASE` makes N calls of one case with
+// callgrind collecting only around the loop (CASE: spec_a, spec_a_c,
+// native_spec_a, plugin_a, plugin_a_c, native_a); bench/callcost.sh runs
+// each case under callgrind and prints instructions per call.
+#include <valgrind/callgrind.h>
 #include <mempool/pool.hpp>
 #include <mempool/runtime.h>
 #include <mempool/runtime.hpp>
@@ -255,6 +262,82 @@ void BM_PluginA_C(benchmark::State& state) {
 }
 BENCHMARK(BM_PluginA_C)->Arg(1)->Arg(0)->ArgName("jit");
 
+// ---- fixed counts, for callgrind ------------------------------------------
+
+// N calls of one case, callgrind collecting only inside the loop, with the
+// same calls as the benchmarks above. Returns the process's exit status.
+int calls(const char* name, std::uint64_t n) {
+    const std::string c = name;
+    const std::string spec = std::string(MEMPOOL_BENCH_PLUGINS_DIR) + "/spec_plugin_a.o";
+    std::uint64_t counted = 0;
+    if (c == "spec_a" || c == "plugin_a") {
+        const bool a = c == "plugin_a";
+        Host host(true, a ? shipped("count_updates.o") : spec, a ? "plugin/count_updates" : "plugin/main_plugin_A");
+        std::uint32_t peer = 3;
+        CALLGRIND_TOGGLE_COLLECT;
+        for (std::uint64_t i = 0; i < n; ++i) {
+            benchmark::DoNotOptimize(peer);
+            mempool::RunResult r =
+                a ? host.rt.run(host.message, {mempool::Arg::u8(BGP_MSG_UPDATE), mempool::Arg::u32(peer),
+                                               mempool::Arg::u64(1700000000)})
+                  : host.rt.run(host.message, {mempool::Arg::u32(BGP_MSG_UPDATE)});
+            benchmark::DoNotOptimize(r);
+        }
+        CALLGRIND_TOGGLE_COLLECT;
+        counted = host.global.get_u64(UPDATE_MSG_KEY).value_or(0);
+    } else if (c == "spec_a_c" || c == "plugin_a_c") {
+        const bool a = c == "plugin_a_c";
+        CHost host(true, a ? shipped("count_updates.o") : spec, a ? "plugin/count_updates" : "plugin/main_plugin_A");
+        std::uint32_t peer = 3;
+        CALLGRIND_TOGGLE_COLLECT;
+        for (std::uint64_t i = 0; i < n; ++i) {
+            benchmark::DoNotOptimize(peer);
+            if (a) {
+                struct mempool_arg args[3] = {mempool_arg_number(MEMPOOL_ARG_U8, BGP_MSG_UPDATE),
+                                              mempool_arg_number(MEMPOOL_ARG_U32, peer),
+                                              mempool_arg_number(MEMPOOL_ARG_U64, 1700000000)};
+                benchmark::DoNotOptimize(mempool_runtime_run(host.rt, host.point, args, 3, nullptr, nullptr, nullptr));
+            } else {
+                struct mempool_arg args[1] = {mempool_arg_number(MEMPOOL_ARG_U32, BGP_MSG_UPDATE)};
+                benchmark::DoNotOptimize(mempool_runtime_run(host.rt, host.point, args, 1, nullptr, nullptr, nullptr));
+            }
+        }
+        CALLGRIND_TOGGLE_COLLECT;
+        counted = get_mempool_u64(host.global, UPDATE_MSG_KEY);
+    } else if (c == "native_spec_a" || c == "native_a") {
+        const bool a = c == "native_a";
+        mempool::Pool pool;
+        int type = BGP_MSG_UPDATE;
+        std::uint32_t peer = 3;
+        CALLGRIND_TOGGLE_COLLECT;
+        for (std::uint64_t i = 0; i < n; ++i) {
+            benchmark::DoNotOptimize(type);
+            benchmark::DoNotOptimize(peer);
+            benchmark::DoNotOptimize(a ? native_count_updates(pool, static_cast<std::uint8_t>(type), peer)
+                                       : native_spec_a(pool, type));
+        }
+        CALLGRIND_TOGGLE_COLLECT;
+        counted = pool.get_u64(UPDATE_MSG_KEY).value_or(0);
+    } else {
+        std::fprintf(stderr, "unknown case %s\n", name);
+        return 2;
+    }
+    if (counted != n) {
+        std::fprintf(stderr, "%s miscounted: %llu of %llu\n", name, static_cast<unsigned long long>(counted),
+                     static_cast<unsigned long long>(n));
+        return 1;
+    }
+    std::printf("%s: %llu calls\n", name, static_cast<unsigned long long>(n));
+    return 0;
+}
+
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+    if (argc == 4 && std::string(argv[1]) == "--calls") return calls(argv[3], std::strtoull(argv[2], nullptr, 10));
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

@@ -13,6 +13,8 @@
 
 #include <mempool/runtime.hpp>
 
+#include "exec.hpp"  // vm::RunContext
+
 #include <cstdint>
 #include <cstring>
 
@@ -51,6 +53,11 @@ struct ThreadState {
     std::uint64_t found_key = 0;
     unsigned depth = 0;                   // nesting of run() on this thread
     HeapArena heap;
+    // The RunContext of the outermost run (run.cpp's run_one), kept rather
+    // than built per plugin: each plugin sets what it is given (R1, its heap)
+    // and the executor resets abort_pc at entry; the rest are scratch fields
+    // an executor sets at the call that uses them. Nested runs use their own.
+    vm::RunContext rc;
     alignas(64) bpf_full_args_t args{};
 };
 

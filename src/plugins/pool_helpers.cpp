@@ -20,6 +20,7 @@
 #include <mempool/pool.hpp>
 #include <mempool/runtime.hpp>
 
+#include "../pool/inline_access.hpp"
 #include "call_state.hpp"
 #include "program.hpp"  // vm::max_helper_size
 
@@ -94,60 +95,48 @@ bool admit(Owner owner, std::uint64_t bytes) noexcept {
     return true;
 }
 
-// Whether the plugin has room for one more new key of `bytes` (the fast
-// paths charge after the fact, so they look before when near the limit).
-bool near_limit(Owner owner, std::uint64_t bytes) noexcept {
-    const detail::ThreadState& t = detail::tls;
-    const detail::PluginBudget* b = t.budget;
-    if (b == nullptr) return false;
-    const std::uint64_t used =
-        owner == Owner::object ? t.object_added : b->global_added.load(std::memory_order_relaxed);
-    const std::uint64_t limit = owner == Owner::object ? b->object_limit : b->global_limit;
-    return used + bytes + entry_cost > limit || used + bytes + entry_cost < used;
-}
-
-// Charges growth that already happened (a key a fast path created): the
-// budget may pass its limit by one key; the next growth is refused.
-void charge(Owner owner, std::uint64_t bytes) noexcept {
+// Gives back what admit() charged for a change that then failed.
+void refund(Owner owner, std::uint64_t bytes) noexcept {
     detail::ThreadState& t = detail::tls;
     const detail::PluginBudget* b = t.budget;
     if (b == nullptr) return;
     if (owner == Owner::object)
-        t.object_added += bytes;
+        t.object_added -= bytes;
     else
-        b->global_added.fetch_add(bytes, std::memory_order_relaxed);
+        b->global_added.fetch_sub(bytes, std::memory_order_relaxed);
 }
 
 // ---- operations on one pool, shared by the global and attr helpers -------
 
+// Numbers go through the pool's own inline lookups (inline_access.hpp): no
+// call into libmempool.so for a read or an overwrite, the helpers' hot path.
 std::uint64_t op_get_u64(const Pool* p, std::uint64_t key) noexcept {
     if (p == nullptr || key > key_limit) return 0;
-    const Result<std::uint64_t> v = p->get_u64(static_cast<Key>(key));
-    if (!v) return 0;
-    detail::ThreadState& t = detail::tls;
-    t.found_pool = p;
-    t.found_key = key;
-    return v.value();
+    return detail::get_u64_or_0(*p, static_cast<Key>(key));
 }
 
-std::uint64_t op_set_u64(Pool* p, Owner owner, std::uint64_t key, std::uint64_t value) noexcept {
+// A set that may create the key or change its kind or length (out of line,
+// so that the overwrite below stays a leaf function without a frame).
+[[gnu::noinline]] std::uint64_t set_u64_slow(Pool* p, Owner owner, Key key, std::uint64_t value) noexcept {
+    if (detail::tls.budget == nullptr) return code_of(p->set<std::uint64_t>(key, value));
+    // Whether the set creates the key, from one inline lookup: a new key is
+    // charged before (refused past the limit) and refunded if the set fails;
+    // an existing one (a shorter number, a list: set() decides) is free.
+    const bool is_new = detail::find_entry(*p, key) == nullptr;
+    if (is_new && !admit(owner, sizeof value + entry_cost)) return MEMPOOL_ERR_LIMIT;
+    const Status s = p->set<std::uint64_t>(key, value);
+    if (!s && is_new) refund(owner, sizeof value + entry_cost);
+    return code_of(s);
+}
+
+inline std::uint64_t op_set_u64(Pool* p, Owner owner, std::uint64_t key, std::uint64_t value) noexcept {
     if (p == nullptr) return MEMPOOL_ERR_NO_POOL;
     if (key > key_limit) return MEMPOOL_ERR_INVALID;
-    const detail::ThreadState& t = detail::tls;
-    if (t.budget == nullptr || (t.found_key == key && t.found_pool == p))  // no budget, or an overwrite
-        return code_of(p->set<std::uint64_t>(static_cast<Key>(key), value));
-    // Near the limit, look first: a new key is refused, an overwrite is free.
-    // Otherwise the common case costs no lookup: the key count tells whether
-    // the set created a key, which is then charged.
-    bool charged = false;
-    if (near_limit(owner, sizeof value) && !p->contains(static_cast<Key>(key))) {
-        if (!admit(owner, sizeof value + entry_cost)) return MEMPOOL_ERR_LIMIT;
-        charged = true;
-    }
-    const std::size_t keys = p->size();
-    const Status s = p->set<std::uint64_t>(static_cast<Key>(key), value);
-    if (s && !charged && p->size() != keys) charge(owner, sizeof value + entry_cost);
-    return code_of(s);
+    // An 8-byte number already there: one store, the pool does not grow, so
+    // nothing is charged (a counter's read-modify-write ends here).
+    if (detail::overwrite_u64(*p, static_cast<Key>(key), value)) [[likely]]
+        return MEMPOOL_OK;
+    return set_u64_slow(p, owner, static_cast<Key>(key), value);
 }
 
 std::uint64_t op_len(const Pool* p, std::uint64_t key) noexcept {

@@ -36,45 +36,50 @@ std::uint64_t interpret(const ProgramImpl& p, vm::RunContext& rc) noexcept {
 
 namespace {
 
-// Prepares the thread's heap for a plugin. False if the arena cannot grow
-// that far (out of memory): the plugin is not run.
-inline bool enter(detail::ThreadState& t, const detail::PluginBudget* b) noexcept {
-    t.budget = b;
-    t.object_added = 0;
-    const std::uint32_t size = b != nullptr ? b->heap_size : 0;
-    if (size > t.heap.capacity && !detail::reserve_heap(t.heap, size)) [[unlikely]] {
-        t.heap.size = 0;
-        return false;
-    }
-    t.heap.size = size;
-    return true;
-}
-
-inline void leave(detail::ThreadState& t) noexcept {
-    if (t.heap.high != 0) t.heap.reset();
-    t.heap.size = 0;
-    t.budget = nullptr;
-    t.found_pool = nullptr;
-}
-
 [[gnu::cold]] std::uint64_t refuse(const detail::PluginBudget* b, RunResult& r) noexcept {
     if (b != nullptr) b->aborts.fetch_add(1, std::memory_order_relaxed);
     ++r.aborted;
     return MEMPOOL_RUN_ABORTED;
 }
 
-// One plugin on `args` with the thread's heap as it stands.
-inline std::uint64_t invoke(std::uint64_t (*jit)(vm::RunContext*), const detail::ProgramImpl* impl,
-                            const detail::HeapArena& heap, void* args, const detail::PluginBudget* b,
-                            RunResult& r) noexcept {
-    vm::RunContext rc;
+// The first plugin on this thread with a heap larger than the arena (out of
+// line: once per thread and size). MEMPOOL_RUN_ABORTED if out of memory.
+[[gnu::noinline, gnu::cold]] bool grow_heap(detail::HeapArena& heap, std::uint32_t size) noexcept {
+    return detail::reserve_heap(heap, size);
+}
+
+// One plugin on the thread's argument struct, with its budget and heap set
+// for the helpers; after it, the heap is zeroed where the plugin used it.
+// The budget and heap size stay set until the next plugin or the end of the
+// run (finish_run), which overwrite them.
+inline std::uint64_t run_one(detail::ThreadState& t, std::uint64_t (*jit)(vm::RunContext*),
+                             const detail::ProgramImpl* impl, const detail::PluginBudget* b, void* args,
+                             RunResult& r) noexcept {
+    t.budget = b;
+    t.object_added = 0;
+    const std::uint32_t size = b->heap_size;
+    if (size > t.heap.capacity) [[unlikely]] {
+        if (!grow_heap(t.heap, size)) return refuse(b, r);
+    }
+    t.heap.size = size;
+    vm::RunContext& rc = t.rc;
     rc.r1 = reinterpret_cast<std::uint64_t>(args);
-    rc.heap = heap.base;
-    rc.heap_size = heap.size;
+    rc.heap = t.heap.base;
+    rc.heap_size = size;
     const std::uint64_t v = jit != nullptr ? jit(&rc) : detail::interpret(*impl, rc);
+    if (t.heap.high != 0) t.heap.reset();
     if (rc.aborted()) [[unlikely]]
         return refuse(b, r);
     return v;
+}
+
+// After the last plugin of a run: no budget and no heap for helpers called
+// outside a run.
+inline void finish_run(detail::ThreadState& t) noexcept {
+    t.heap.size = 0;
+    t.budget = nullptr;
+    t.depth = 0;
+    t.frame = nullptr;
 }
 
 inline void fill(bpf_full_args_t& a, std::span<const Arg> args) noexcept {
@@ -91,10 +96,10 @@ const CallFrame* current_call() noexcept { return detail::tls.frame; }
 std::uint64_t Program::call(bpf_full_args_t* args) const noexcept {
     detail::ThreadState& t = detail::tls;
     if (t.depth != 0) return MEMPOOL_RUN_ABORTED;  // inside a run: the arena is in use
+    t.depth = 1;  // a run() from one of its helpers is nested: it must not reuse the arena
     RunResult r;
-    std::uint64_t v = MEMPOOL_RUN_ABORTED;
-    if (enter(t, &budget_)) v = invoke(jit_, impl_.get(), t.heap, args, &budget_, r);
-    leave(t);
+    const std::uint64_t v = run_one(t, jit_, impl_.get(), &budget_, args, r);
+    finish_run(t);
     return v;
 }
 
@@ -103,23 +108,20 @@ std::uint64_t Program::call(bpf_full_args_t* args) const noexcept {
 // most of what a plugin call costs besides the plugin itself.
 RunResult Runtime::run_attached(const Point& p, std::span<const Arg> args, const CallScope& scope) const noexcept {
     detail::ThreadState& t = detail::tls;
-    if (t.depth != 0) [[unlikely]]
-        return run_nested(p, args, scope);
+    RunResult result;  // the one object returned, so that it is built in the caller's (NRVO)
+    if (t.depth != 0) [[unlikely]] {
+        result = run_nested(p, args, scope);
+        return result;
+    }
     const CallFrame frame{global_, scope};
     t.frame = &frame;
     t.depth = 1;
-    RunResult result;
     for (const Attached& a : p.entries) {
         fill(t.args, args);
-        if (enter(t, a.budget)) [[likely]]
-            result.value = invoke(a.jit, a.impl, t.heap, &t.args, a.budget, result);
-        else
-            result.value = refuse(a.budget, result);
-        leave(t);
+        result.value = run_one(t, a.jit, a.impl, a.budget, &t.args, result);
         ++result.ran;
     }
-    t.depth = 0;
-    t.frame = nullptr;  // depth 0: no run was in progress
+    finish_run(t);  // depth 0, no frame: no run in progress
     return result;
 }
 
@@ -190,15 +192,10 @@ std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* a
         t.args.count = static_cast<std::uint32_t>(n);
         t.args.reserved = 0;
         for (std::size_t i = 0; i < n; ++i) fill_slot(t.args.slot[i], args[i]);
-        if (enter(t, a.budget)) [[likely]]
-            result.value = invoke(a.jit, a.impl, t.heap, &t.args, a.budget, result);
-        else
-            result.value = refuse(a.budget, result);
-        leave(t);
+        result.value = run_one(t, a.jit, a.impl, a.budget, &t.args, result);
         ++result.ran;
     }
-    t.depth = 0;
-    t.frame = nullptr;
+    finish_run(t);
     if (ran != nullptr) *ran = result.ran;
     return result.value;
 }
@@ -239,7 +236,12 @@ std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* a
         t.found_pool = nullptr;
         if (size <= t.heap.capacity) {
             t.heap.size = size;
-            result.value = invoke(a.jit, a.impl, t.heap, &local, a.budget, result);
+            vm::RunContext rc;
+            rc.r1 = reinterpret_cast<std::uint64_t>(&local);
+            rc.heap = t.heap.base;
+            rc.heap_size = size;
+            result.value = a.jit != nullptr ? a.jit(&rc) : detail::interpret(*a.impl, rc);
+            if (rc.aborted()) result.value = refuse(a.budget, result);
         } else {
             result.value = refuse(a.budget, result);
         }

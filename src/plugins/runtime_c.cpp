@@ -218,30 +218,41 @@ int mempool_runtime_load_manifest(mempool_runtime* rt, const char* path, char* e
     }
 }
 
+namespace {
+
+// mempool_runtime_run with object pools: views of the caller's pools for the
+// helpers (a Pool wraps the handle; released after, so the caller keeps
+// ownership). Out of line, so that the call without pools is a tail call.
+[[gnu::noinline]] std::uint64_t run_c_with_pools(const mempool::Runtime& rt, std::uint32_t point,
+                                                 const struct mempool_arg* args, size_t nargs, struct mem_pool* first,
+                                                 struct mem_pool* second, unsigned* ran) noexcept {
+    mempool::Pool views[2];
+    mempool::CallScope scope;
+    if (first != nullptr) {
+        views[0] = mempool::Pool::adopt(first);
+        scope.objects[0] = &views[0];
+    }
+    if (second != nullptr) {
+        views[1] = mempool::Pool::adopt(second);
+        scope.objects[1] = &views[1];
+    }
+    const std::uint64_t v = mempool::detail::run_c(rt, point, args, nargs, scope, ran);
+    (void)views[0].release();
+    (void)views[1].release();
+    return v;
+}
+
+constexpr mempool::CallScope no_pools{};
+
+}  // namespace
+
 uint64_t mempool_runtime_run(const mempool_runtime* rt, int point, const struct mempool_arg* args, size_t nargs,
                              struct mem_pool* first, struct mem_pool* second, unsigned* ran) noexcept {
     if (ran != nullptr) *ran = 0;
     if (rt == nullptr || point < 0 || (args == nullptr && nargs != 0)) return 0;
-    if (first == nullptr && second == nullptr) {  // no object pools: nothing to wrap
-        static constexpr mempool::CallScope none{};
-        return mempool::detail::run_c(rt->rt, static_cast<std::uint32_t>(point), args, nargs, none, ran);
-    }
-    // Views of the caller's pools for the helpers (a Pool wraps the handle;
-    // released below, so the caller keeps ownership).
-    mempool::Pool views[2];
-    mempool::CallScope scope;
-    if (first != nullptr) [[unlikely]] {
-        views[0] = mempool::Pool::adopt(first);
-        scope.objects[0] = &views[0];
-    }
-    if (second != nullptr) [[unlikely]] {
-        views[1] = mempool::Pool::adopt(second);
-        scope.objects[1] = &views[1];
-    }
-    const std::uint64_t v = mempool::detail::run_c(rt->rt, static_cast<std::uint32_t>(point), args, nargs, scope, ran);
-    (void)views[0].release();
-    (void)views[1].release();
-    return v;
+    if (first != nullptr || second != nullptr)
+        return run_c_with_pools(rt->rt, static_cast<std::uint32_t>(point), args, nargs, first, second, ran);
+    return mempool::detail::run_c(rt->rt, static_cast<std::uint32_t>(point), args, nargs, no_pools, ran);
 }
 
 int mempool_runtime_load_anchored(mempool_runtime* rt, const char* object, const char* section, const char* name,
