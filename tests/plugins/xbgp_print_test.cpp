@@ -71,6 +71,14 @@ TEST_P(XbgpPrint, SprintfFormatsIntoThePluginsBufferAndSaysWhenItTruncates) {
     EXPECT_EQ(traced(12), 0u);
 }
 
+TEST_P(XbgpPrint, SprintfNeverReadsAStringFromTheStack) {
+    const RunResult r = run("xbgp/sprintf_stack");
+    EXPECT_EQ(r.aborted, 0u);
+    EXPECT_EQ(r.value, 10u);  // "(invalid)0"
+    const std::uint64_t first8 = traced(14);
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(&first8), 8), "(invalid");
+}
+
 TEST_P(XbgpPrint, AForgedStringAddressIsNotRead) {
     ASSERT_TRUE(rt->set_log_file(log_path).ok());
     const RunResult r = run("xbgp/forged");

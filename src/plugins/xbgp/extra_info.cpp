@@ -207,14 +207,14 @@ const ExtraConfig::Node* node_of(u64 info) noexcept {
 u64 get_extra_info(u64 key, u64 info, u64, u64, u64) noexcept {
     std::string_view name;
     const ExtraConfig* cfg = config();
-    if (cfg == nullptr || !plugin_string(key, 256, name)) return fill(info, -1);
+    if (cfg == nullptr || !plugin_string(key, 256, name, 0)) return fill(info, -1);
     return fill(info, cfg->top(name));
 }
 
 u64 get_extra_info_dict(u64 info, u64 key, u64 value, u64, u64) noexcept {
     const ExtraConfig::Node* n = node_of(info);
     std::string_view name;
-    if (n == nullptr || n->type != ExtraConfig::dict || !plugin_string(key, 256, name)) return fill(value, -1);
+    if (n == nullptr || n->type != ExtraConfig::dict || !plugin_string(key, 256, name, 1)) return fill(value, -1);
     for (std::size_t i = 0; i < n->keys.size(); ++i)
         if (n->keys[i] == name) return fill(value, n->children[i]);
     return fill(value, -1);

@@ -72,7 +72,7 @@ u64 ebpf_inet_pton(u64 af, u64 src, u64 dst, u64 len, u64) noexcept {
     const std::size_t n = family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
     std::string_view text;
     if (n == 0 || len < n) return minus_one;
-    if (!plugin_string(src, INET6_ADDRSTRLEN + 8, text)) return 0;
+    if (!plugin_string(src, INET6_ADDRSTRLEN + 8, text, 1)) return 0;
     std::uint8_t out[16];
     if (inet_pton(family, std::string(text).c_str(), out) != 1) return 0;
     std::memcpy(reinterpret_cast<void*>(dst), out, n);

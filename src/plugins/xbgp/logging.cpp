@@ -17,7 +17,7 @@ namespace mempool::detail::xbgp {
 u64 super_log(u64 msg, u64 vargs, u64, u64, u64) noexcept {
     static constexpr const char* names[] = {"", "DEBUG", "TRACE", "INFO", "REMOTE", "WARN", "ERR", "AUTH", "FATAL", "BUG"};
     std::string_view text;
-    if (!plugin_string(msg, 4096, text) || text.empty()) return 0;
+    if (!plugin_string(msg, 4096, text, 0) || text.empty()) return 0;
     const auto level = static_cast<unsigned char>(text[0]);
     if (level < 1 || level > 9) return 0;
     const XbgpHost* host = current_host();

@@ -10,7 +10,9 @@
 //     (32 bytes each, the tag at 0, the value at 16; xbgp_common_vm_defs.h),
 //     each read as its tag says (signed, unsigned, float, double, pointer);
 //   ebpf_bvsnprintf(buf, size, fmt, uintptr_t *args): args[0] is the count,
-//     args[1..] the values, as 64-bit integers (a double's bits for %f).
+//     args[1..] the values, as 64-bit integers (a double's bits for %f); a
+//     %s string is never read from the stack (the output goes back to the
+//     plugin, and the stack is where address bytes may lie).
 // Every nested read is checked (regions.hpp): the vtype array, the args
 // array, and each %s string, which must be NUL-terminated inside one of the
 // plugin's regions (otherwise "(invalid)" is printed). %p prints "(ptr)": an
@@ -156,7 +158,7 @@ bool format(std::string_view fmt, Values& values, std::string& out) noexcept {
             }
             case 's': {
                 std::string_view text;
-                if (!plugin_string(static_cast<u64>(v.i), max_output, text)) text = "(invalid)";
+                if (!plugin_string(static_cast<u64>(v.i), max_output, text, -1, values.words())) text = "(invalid)";
                 const std::string copy(text);
                 n = std::snprintf(piece, sizeof piece, (spec + "s").c_str(), copy.c_str());
                 if (n >= static_cast<int>(sizeof piece)) {  // a long string: as is, without padding
@@ -189,7 +191,7 @@ void write_log(std::string_view text) noexcept {
 u64 ebpf_print_intern(u64 fmt, u64 vargs, u64, u64, u64) noexcept {
     std::string_view f;
     Values values;
-    if (!plugin_string(fmt, max_output, f) || !values.from_vargs(vargs)) return static_cast<u64>(-1);
+    if (!plugin_string(fmt, max_output, f, 0) || !values.from_vargs(vargs)) return static_cast<u64>(-1);
     std::string out;
     if (!format(f, values, out)) return static_cast<u64>(-1);
     const XbgpHost* host = current_host();
@@ -202,7 +204,7 @@ u64 ebpf_bvsnprintf(u64 buf, u64 size, u64 fmt, u64 args, u64) noexcept {
     const auto n = static_cast<std::int32_t>(size);
     std::string_view f;
     Values values;
-    if (n <= 0 || !plugin_string(fmt, max_output, f) || !values.from_words(args)) return static_cast<u64>(-1);
+    if (n <= 0 || !plugin_string(fmt, max_output, f, 2) || !values.from_words(args)) return static_cast<u64>(-1);
     std::string out;
     if (!format(f, values, out)) return static_cast<u64>(-1);
     auto* dst = reinterpret_cast<char*>(buf);

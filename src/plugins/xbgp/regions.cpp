@@ -32,22 +32,22 @@ u64 translate(u64 address) noexcept {
     return address;
 }
 
-// Calls f(base, size, writable) for every region of the running plugin.
+// Calls f(base, size, writable, stack) for every region of the running plugin.
 template <class F>
 void for_each_region(F&& f) {
     const HeapArena& heap = tls.heap;
-    f(reinterpret_cast<u64>(heap.base), u64{heap.size}, true);
+    f(reinterpret_cast<u64>(heap.base), u64{heap.size}, true, false);
     const RunView* v = current_view;
     if (v == nullptr) return;
-    f(v->ctx, v->ctx_size, true);
-    f(v->shared, v->shared_size, true);
-    f(v->data, v->data_size, true);
+    f(v->ctx, v->ctx_size, true, false);
+    f(v->shared, v->shared_size, true, false);
+    f(v->data, v->data_size, true, false);
     const vm::RunContext* rc = v->rc;
-    if (rc != nullptr && rc->frame_hi > rc->frame_lo) f(rc->frame_lo, rc->frame_hi - rc->frame_lo, true);
+    if (rc != nullptr && rc->frame_hi > rc->frame_lo) f(rc->frame_lo, rc->frame_hi - rc->frame_lo, true, true);
     if (rc != nullptr && rc->rodata != 0)
-        f(rc->rodata, rc->rodata_size, false);
+        f(rc->rodata, rc->rodata_size, false, false);
     else
-        f(v->rodata, v->rodata_size, false);
+        f(v->rodata, v->rodata_size, false, false);
 }
 
 }  // namespace
@@ -55,21 +55,26 @@ void for_each_region(F&& f) {
 std::span<std::uint8_t> plugin_bytes(u64 address, u64 len, bool writable) noexcept {
     address = translate(address);
     bool found = false;
-    for_each_region([&](u64 base, u64 size, bool region_writable) {
+    for_each_region([&](u64 base, u64 size, bool region_writable, bool) {
         found = found || ((region_writable || !writable) && inside(address, len, base, size));
     });
     if (!found || len == 0) return {};
     return {reinterpret_cast<std::uint8_t*>(address), static_cast<std::size_t>(len)};
 }
 
-bool plugin_string(u64 address, std::size_t max, std::string_view& out) noexcept {
+bool plugin_string(u64 address, std::size_t max, std::string_view& out, int arg, bool no_stack) noexcept {
     address = translate(address);
     // The region holding the first byte bounds the search for the NUL.
     u64 limit = 0;
-    for_each_region([&](u64 base, u64 size, bool) {
-        if (limit == 0 && inside(address, 1, base, size)) limit = base + size;
+    for_each_region([&](u64 base, u64 size, bool, bool stack) {
+        if (limit == 0 && !(no_stack && stack) && inside(address, 1, base, size)) limit = base + size;
     });
     if (limit == 0) return false;
+    const RunView* v = current_view;
+    if (arg >= 0 && arg < 5 && v != nullptr && v->rc != nullptr) {
+        const std::uint32_t room = v->rc->arg_room[arg];
+        if (room != 0 && room != UINT32_MAX && limit - address > room) limit = address + room;
+    }
     const u64 span = limit - address < max + 1 ? limit - address : max + 1;
     const auto* p = reinterpret_cast<const char*>(address);
     const void* nul = std::memchr(p, 0, static_cast<std::size_t>(span));

@@ -36,7 +36,14 @@ inline constexpr std::uint32_t max_arg_bytes = 1u << 16;
 [[nodiscard]] std::span<std::uint8_t> plugin_bytes(u64 address, u64 len, bool writable) noexcept;
 // A NUL-terminated string at `address` inside the plugin's memory, at most
 // `max` bytes before the NUL; false if it runs out of the region first.
-[[nodiscard]] bool plugin_string(u64 address, std::size_t max, std::string_view& out) noexcept;
+// `arg` (0-4): the helper argument it came in, whose room the executor
+// reported (RunContext::arg_room: for a stack buffer, the bytes before any
+// that may hold a pointer) also bounds the search. `no_stack`: the text goes
+// back to the plugin (ebpf_bvsnprintf's %s) and the address came unchecked,
+// so the stack, the one region that may hold address bytes (spilled
+// pointers), is not accepted.
+[[nodiscard]] bool plugin_string(u64 address, std::size_t max, std::string_view& out, int arg = -1,
+                                 bool no_stack = false) noexcept;
 
 // args.cpp
 u64 get_arg(u64 type, u64, u64, u64, u64) noexcept;

@@ -45,3 +45,16 @@ SEC("xbgp/forged") uint64_t probe_forged(args_t *args UNUSED) {
   h[0] = 'h', h[1] = 'p', h[2] = 0;
   return (uint64_t)ebpf_print("[%s][%s][%p]\n", LOG_PTR(0x7fff0000 + k), LOG_STR(h), LOG_PTR(h));
 }
+
+/* ubpf_sprintf's %s with a stack string: refused (the text would go back to
+ * the plugin, and the stack may hold address bytes), printed "(invalid)". */
+SEC("xbgp/sprintf_stack") uint64_t probe_sprintf_stack(args_t *args UNUSED) {
+  char word[8] = {'s', 't', 'a', 'c', 'k', 0};
+  char buf[32];
+  uint64_t k = test_trace(63, 0);
+  int n = ubpf_sprintf(buf, sizeof buf, "%s%d", (uintptr_t)word, (int)k);
+  uint64_t first8 = 0;
+  __builtin_memcpy(&first8, buf, 8);
+  test_trace(14, first8);
+  return (uint64_t)(int64_t)n;
+}
