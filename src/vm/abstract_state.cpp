@@ -125,6 +125,41 @@ void join_into(State& a, const State& b) {
     }
 }
 
+namespace {
+
+Scalar widen(const Scalar& a, const Scalar& b) {
+    Scalar r = b;
+    if (b.umin < a.umin) r.umin = 0;
+    if (b.umax > a.umax) r.umax = ~std::uint64_t{0};
+    if (b.smin < a.smin) r.smin = INT64_MIN;
+    if (b.smax > a.smax) r.smax = INT64_MAX;
+    if (!reduce(r)) return b;  // cannot happen for a superset of b; keep b then
+    return r;
+}
+
+Value widen(const Value& a, const Value& b) {
+    if (a.kind != b.kind || b.kind == Kind::uninit) return b;
+    Value v = b;
+    v.num = widen(a.num, b.num);
+    if (b.kind == Kind::heap && b.min_size < a.min_size) v.min_size = 0;
+    return v;
+}
+
+}  // namespace
+
+State widen(const State& before, const State& grown) {
+    State s = grown;
+    for (std::size_t r = 0; r < s.regs.size(); ++r) s.regs[r] = widen(before.regs[r], grown.regs[r]);
+    for (std::size_t f = 0; f < s.frames.size() && f < before.frames.size(); ++f) {
+        auto& slots = s.frames[f].slots;
+        const auto& old = before.frames[f].slots;
+        for (std::size_t k = 0; k < slots.size() && k < old.size(); ++k) {
+            if (slots[k].spilled && old[k].spilled) slots[k].spill = widen(old[k].spill, slots[k].spill);
+        }
+    }
+    return s;
+}
+
 bool subsumes(const State& b, const State& a) noexcept {
     for (std::size_t r = 0; r < a.regs.size(); ++r)
         if (!subsumes(b.regs[r], a.regs[r])) return false;

@@ -116,6 +116,10 @@ struct State {
 void join_into(State& a, const State& b);
 // Whether b describes every run a describes, ignoring steps.
 [[nodiscard]] bool subsumes(const State& b, const State& a) noexcept;
+// Widening for loops bounded at run time: `grown` (a join containing
+// `before`) with every bound that moved since `before` pushed to its extreme,
+// so that a chain of widenings reaches a fixpoint in a few steps.
+[[nodiscard]] State widen(const State& before, const State& grown);
 
 // Slot index and byte for a (negative) offset from a frame's top.
 [[nodiscard]] inline std::uint32_t slot_of(std::int64_t offset) noexcept {

@@ -46,8 +46,10 @@ public:
     std::uint64_t instruction_bound = 0;
     // Run-time checks of helper buffers, by (pc, register): one entry however
     // many times the call is analysed (the tightest limit found).
+    // Key: (pc, register * 8 + mode).
     std::map<std::pair<std::uint32_t, std::uint8_t>, HelperCheck> helper_checks;
     bool zero_frames = false;  // VerifiedProgram::zero_frames
+    bool budgeted = false;     // loop_budget was needed: every back edge pays at run time
 
     // Records a refusal (deduplicated by pc and message, at most max_diagnostics).
     void report(std::uint32_t pc, std::string message, std::string hint = {});

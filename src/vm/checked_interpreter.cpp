@@ -90,6 +90,11 @@ public:
         }
         flags_ = p.flags.size() == code_.size() ? p.flags.data() : nullptr;
         limit_ = p.instruction_bound != 0 ? p.instruction_bound : p.options.max_instructions;
+        // Loops bounded at run time: the budget counts loop lengths; a run
+        // also executes its straight code, at most the program per paid
+        // iteration (a callee in a loop body is not in the loop's range).
+        if (!p.loop_costs.empty()) limit_ = (p.options.max_instructions + 1) * (code_.size() + 1);
+        budget_ = p.options.max_instructions;
     }
 
     CheckedResult run() {
@@ -145,6 +150,7 @@ private:
     std::vector<bool> second_slot_;
     const std::uint8_t* flags_ = nullptr;
     std::uint64_t limit_ = 0;
+    std::uint64_t budget_ = 0;
 
     std::uint64_t r_[reg_count] = {};
     bool init_[reg_count] = {};
@@ -480,6 +486,14 @@ private:
         const bool is32 = cls(i.code) == cls_jmp32;
         const std::uint8_t o = op(i.code);
         const bool x = uses_src_reg(i.code);
+        if (flags_ != nullptr && (flags_[pc_] & flag_loop_budget) && o != jmp_call && o != jmp_exit) {
+            // A loop bounded at run time: as the executors do.
+            if (!vm::pay_loop(p_, static_cast<std::uint32_t>(pc_), budget_)) {
+                rc_.abort_pc = static_cast<std::uint32_t>(pc_);
+                done_ = true;
+                return false;
+            }
+        }
         if (o == jmp_ja) {
             if (x || i.dst() != 0 || i.src() != 0) return bad("ja with registers");
             if (is32) {
@@ -643,7 +657,8 @@ private:
                 if (c.pc != pc_) continue;
                 if (c.ptr_reg < 1 || c.ptr_reg > 5 || c.size_reg > 5)
                     return fail(pc_, "a helper check names a register other than R1-R5");
-                const bool translate = c.mode == HelperCheck::Mode::heap && !pointer_[c.ptr_reg];
+                const bool translate =
+                    (c.mode == HelperCheck::Mode::heap || c.mode == HelperCheck::Mode::heap_fixed) && !pointer_[c.ptr_reg];
                 if (!vm::helper_check(rc_, c, r_)) {
                     rc_.abort_pc = static_cast<std::uint32_t>(pc_);
                     done_ = true;

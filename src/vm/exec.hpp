@@ -69,15 +69,32 @@ struct RunContext {
     return inside_range(addr, n, rc.heap, rc.heap_size) || inside_range(addr, n, rc.shared, rc.shared_size);
 }
 
+// A flagged back edge at `pc`: pays its cost from `budget`. False: the
+// budget is spent, stop the run.
+[[nodiscard]] inline bool pay_loop(const VerifiedProgram& p, std::uint32_t pc, std::uint64_t& budget) noexcept {
+    const auto& costs = p.loop_costs;
+    std::size_t lo = 0, hi = costs.size();
+    while (lo < hi) {
+        const std::size_t mid = (lo + hi) / 2;
+        if (costs[mid].pc < pc) lo = mid + 1;
+        else hi = mid;
+    }
+    const std::uint64_t cost = lo < costs.size() && costs[lo].pc == pc ? costs[lo].cost : 1;
+    if (budget < cost) return false;
+    budget -= cost;
+    return true;
+}
+
 // One HelperCheck before a call; regs[k] is Rk (R1-R5 are read, a heap
 // address is replaced by its host address). False: stop the run.
 [[nodiscard]] inline bool helper_check(RunContext& rc, const HelperCheck& c, std::uint64_t* regs) noexcept {
     switch (c.mode) {
     case HelperCheck::Mode::room: rc.arg_room[c.ptr_reg - 1] = c.limit; return true;
     case HelperCheck::Mode::bounded: return regs[c.size_reg] <= c.limit;
-    case HelperCheck::Mode::heap: {
+    case HelperCheck::Mode::heap:
+    case HelperCheck::Mode::heap_fixed: {
         std::uint64_t& p = regs[c.ptr_reg];
-        const std::uint64_t n = regs[c.size_reg];
+        const std::uint64_t n = c.mode == HelperCheck::Mode::heap ? regs[c.size_reg] : c.limit;
         if (inside_range(p, n, rc.heap, rc.heap_size) || inside_range(p, n, rc.shared, rc.shared_size)) return true;
         return heap_access(rc, flag_heap_address, p, n);
     }

@@ -98,6 +98,16 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
         if (kind == ArgKind::str_in) {
             const Value* p = use(s, pc, r, "a string");
             if (!p) continue;
+            if (p->kind == Kind::scalar && options_.heap_addresses) {
+                // A heap address: its first byte checked, translated before the call.
+                HelperCheck c;
+                c.pc = pc;
+                c.ptr_reg = static_cast<std::uint8_t>(r);
+                c.mode = HelperCheck::Mode::heap_fixed;
+                c.limit = 1;
+                add_helper_check(pc, c, name);
+                continue;
+            }
             if (!p->is_pointer()) {
                 report(pc, "(M) passes " + reg(r) + ", " + p->describe() + ", where " + name + " expects a string");
                 continue;
@@ -165,6 +175,22 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
         }
         const Value* p = use(s, pc, r, "a helper buffer");
         if (!p) continue;
+        if (fixed_kind && options_.heap_addresses && max_size != 0 &&
+            (p->kind == Kind::scalar ||
+             (p->kind == Kind::heap &&
+              (p->nullable || p->num.smin < 0 ||
+               p->num.smax + static_cast<std::int64_t>(max_size) > static_cast<std::int64_t>(p->min_size))))) {
+            // xBGP: a heap address (a number read from memory) or a heap
+            // object not proven large enough: checked against the arena
+            // before the call (a heap address is translated).
+            HelperCheck c;
+            c.pc = pc;
+            c.ptr_reg = static_cast<std::uint8_t>(r);
+            c.mode = HelperCheck::Mode::heap_fixed;
+            c.limit = static_cast<std::uint32_t>(max_size);
+            add_helper_check(pc, c, name);
+            continue;
+        }
         if (!p->is_pointer()) {
             report(pc, "(M) passes " + reg(r) + ", " + p->describe() + ", where " + name + " expects a buffer");
             continue;
@@ -209,11 +235,17 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
 
 void Analysis::add_helper_check(std::uint32_t pc, const HelperCheck& c, const std::string& name) {
     flags[pc] |= flag_helper_check;
-    const auto key = std::make_pair(pc, c.ptr_reg);
-    auto [it, fresh] = helper_checks.try_emplace(key, c);
-    if (fresh) return;
+    const auto key_of = [&](HelperCheck::Mode m) {
+        return std::make_pair(pc, static_cast<std::uint8_t>(c.ptr_reg * 8 + static_cast<unsigned>(m)));
+    };
+    // A buffer checked against the heap on one path and against a bound on
+    // another cannot be checked either way.
+    const auto has = [&](HelperCheck::Mode m) { return helper_checks.count(key_of(m)) != 0; };
+    const bool conflict = (c.mode == HelperCheck::Mode::heap && has(HelperCheck::Mode::bounded)) ||
+                          (c.mode == HelperCheck::Mode::bounded && has(HelperCheck::Mode::heap));
+    auto [it, fresh] = helper_checks.try_emplace(key_of(c.mode), c);
     HelperCheck& old = it->second;
-    if (old.mode != c.mode || old.size_reg != c.size_reg) {
+    if (conflict || old.size_reg != c.size_reg) {
         report(pc, "(M) the buffer in " + reg(c.ptr_reg) + " passed to " + name +
                        " points into the heap on one path and elsewhere on another: it cannot be checked at run time",
                "call the helper separately for each buffer");
@@ -230,6 +262,16 @@ void Analysis::add_helper_check(std::uint32_t pc, const HelperCheck& c, const st
 void Analysis::room_for(State& s, std::uint32_t pc, unsigned r, bool write, const std::string& name,
                         std::vector<StackEffect>& effects) {
     const Value& p = s.regs[r];
+    if (p.kind == Kind::scalar && options_.heap_addresses && !(p.num.is_constant() && p.num.value == 0)) {
+        // A heap address: translated into the arena before the call.
+        HelperCheck c;
+        c.pc = pc;
+        c.ptr_reg = static_cast<std::uint8_t>(r);
+        c.mode = HelperCheck::Mode::room;
+        c.limit = UINT32_MAX;
+        add_helper_check(pc, c, name);
+        return;
+    }
     if (!p.is_pointer()) return;  // NULL, or refused with the argument
     HelperCheck c;
     c.pc = pc;
@@ -277,8 +319,13 @@ void Analysis::runtime_buffer(State& s, std::uint32_t pc, unsigned r, unsigned n
         return;
     }
     if (p->kind == Kind::heap) {
-        if (p->nullable) {
+        if (p->nullable && !options_.heap_addresses) {
             report(pc, "(M) passes " + name + " a heap buffer that may be NULL", "check it against NULL first");
+            return;
+        }
+        if (p->nullable) {  // xBGP: NULL is never in the arena; the check stops the run
+            c.mode = HelperCheck::Mode::heap;
+            add_helper_check(pc, c, name);
             return;
         }
         const std::int64_t room = static_cast<std::int64_t>(p->min_size) - p->num.smax;

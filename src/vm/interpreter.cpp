@@ -119,6 +119,7 @@ std::uint64_t interpret(const VerifiedProgram& p, std::span<const HelperFn> help
     r[frame_pointer] = reinterpret_cast<std::uintptr_t>(stack) + p.stack_size;
 
     std::size_t pc = 0;
+    std::uint64_t budget = p.options.max_instructions;  // loops bounded at run time (loop_costs)
 
 // Flagged loads and stores check the heap arena; the flag is rare, so the
 // branch is predicted away.
@@ -145,18 +146,34 @@ std::uint64_t interpret(const VerifiedProgram& p, std::span<const HelperFn> help
                                    static_cast<std::uint32_t>(r[i.src()]), i.off == 1);                        \
         break;
 
+// A back edge of a loop bounded at run time pays its cost first.
+#define MEMPOOL_LOOP_PAY()                                                                          \
+    do {                                                                                            \
+        const std::size_t at = pc - 1;                                                              \
+        if (at < flag_count && (flags[at] & flag_loop_budget)) [[unlikely]] {                       \
+            if (!vm::pay_loop(p, static_cast<std::uint32_t>(at), budget)) {                         \
+                rc.abort_pc = static_cast<std::uint32_t>(at);                                       \
+                return 0;                                                                           \
+            }                                                                                       \
+        }                                                                                           \
+    } while (0)
+
 #define MEMPOOL_JUMP(OP)                                                                                   \
     case cls_jmp | OP | src_k:                                                                             \
+        MEMPOOL_LOOP_PAY();                                                                                \
         if (detail::jump64(OP, r[i.dst()], imm64(i.imm))) pc += i.off;                                     \
         break;                                                                                             \
     case cls_jmp | OP | src_x:                                                                             \
+        MEMPOOL_LOOP_PAY();                                                                                \
         if (detail::jump64(OP, r[i.dst()], r[i.src()])) pc += i.off;                                       \
         break;                                                                                             \
     case cls_jmp32 | OP | src_k:                                                                           \
+        MEMPOOL_LOOP_PAY();                                                                                \
         if (detail::jump32(OP, static_cast<std::uint32_t>(r[i.dst()]), static_cast<std::uint32_t>(i.imm))) \
             pc += i.off;                                                                                   \
         break;                                                                                             \
     case cls_jmp32 | OP | src_x:                                                                           \
+        MEMPOOL_LOOP_PAY();                                                                                \
         if (detail::jump32(OP, static_cast<std::uint32_t>(r[i.dst()]), static_cast<std::uint32_t>(r[i.src()]))) \
             pc += i.off;                                                                                   \
         break;
@@ -230,8 +247,14 @@ std::uint64_t interpret(const VerifiedProgram& p, std::span<const HelperFn> help
             MEMPOOL_JUMP(jmp_jslt)
             MEMPOOL_JUMP(jmp_jsle)
 
-        case cls_jmp | jmp_ja: pc += i.off; break;
-        case cls_jmp32 | jmp_ja: pc += i.imm; break;  // gotol
+        case cls_jmp | jmp_ja:
+            MEMPOOL_LOOP_PAY();
+            pc += i.off;
+            break;
+        case cls_jmp32 | jmp_ja:  // gotol
+            MEMPOOL_LOOP_PAY();
+            pc += i.imm;
+            break;
 
         case op_call:
             if (i.src() == pseudo_call) {
@@ -339,6 +362,7 @@ std::uint64_t interpret(const VerifiedProgram& p, std::span<const HelperFn> help
 #undef MEMPOOL_HEAP_CHECK
 #undef MEMPOOL_ALU
 #undef MEMPOOL_JUMP
+#undef MEMPOOL_LOOP_PAY
 #undef MEMPOOL_MEMORY
 #undef MEMPOOL_LOAD_SX
 }

@@ -6,6 +6,7 @@
 // helper checks or writable globals) and its eBPF frame, keeping rsp
 // 16-byte aligned:
 //
+//   [r12 + 40]  the loop budget left (loops bounded at run time)
 //   [r12 + 32]  rc->shared_size
 //   [r12 + 24]  rc->shared
 //   [r12 + 16]  RunContext*
@@ -17,13 +18,14 @@
 // sets rbp to its own frame top and reserves frame_size[f] bytes. The stack
 // is 16-byte aligned at every call. A failed heap check jumps to a stub that
 // stores the pc in rc->abort_pc and returns 0 through the entry epilogue
-// after `lea rsp, [r12 + 40 + padding]`, whatever the depth of local calls.
+// after `lea rsp, [r12 + 48 + padding]`, whatever the depth of local calls.
 //
 // xBGP programs (docs/verifier.md): an access through a heap address
 // (flag_heap_address) is translated into the arena inline; a helper call
 // with HelperChecks calls jit_before_call() with R1-R5 spilled below rsp
 // (the checks are copied after the read-only data); with zero_frames every
-// function clears its frame in its prologue.
+// function clears its frame in its prologue; a back edge of a loop bounded
+// at run time (flag_loop_budget) subtracts its cost from [r12 + 40] first.
 //
 // Jumps: a first pass emits every jump near and records where each eBPF
 // instruction starts; that is the code unless JitOptions::short_jumps, when a
@@ -63,7 +65,7 @@ constexpr Reg reg_map[isa::reg_count] = {Reg::rax, Reg::rdi, Reg::rsi, Reg::rdx,
 constexpr Reg run_data = Reg::r12;
 constexpr Reg scratch0 = Reg::r9, scratch1 = Reg::r10, scratch2 = Reg::r11;
 constexpr std::int32_t run_heap = 0, run_heap_size = 8, run_context = 16, run_shared = 24, run_shared_size = 32,
-                       run_data_bytes = 40;
+                       run_budget = 40, run_data_bytes = 48;
 
 // Before a flagged helper call: `count` HelperChecks of this call on the
 // spilled registers (regs[k] = Rk). 0 stops the run.
@@ -113,7 +115,8 @@ public:
         heap_checks_ = false;
         frame_bounds_ = false;
         for (std::size_t pc = 0; pc < n && pc < p_.flags.size(); ++pc) {
-            if ((p_.flags[pc] & (flag_heap_check | flag_heap_address | flag_helper_check | flag_frame_bounds)) != 0)
+            if ((p_.flags[pc] & (flag_heap_check | flag_heap_address | flag_helper_check | flag_frame_bounds |
+                                 flag_loop_budget)) != 0)
                 heap_checks_ = true;
             if ((p_.flags[pc] & flag_frame_bounds) != 0) frame_bounds_ = true;
         }
@@ -213,6 +216,8 @@ private:
                 e_.store(8, {run_data, run_shared}, scratch2);
                 e_.load(8, scratch2, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, shared_size))});
                 e_.store(8, {run_data, run_shared_size}, scratch2);
+                e_.mov_ri64(scratch2, p_.options.max_instructions);
+                e_.store(8, {run_data, run_budget}, scratch2);
             }
             if (frame_bounds_) {
                 // The read-only data as this code holds it, for helpers that
@@ -642,6 +647,20 @@ private:
         const bool j32 = isa::cls(i.code) == isa::cls_jmp32;
         const std::uint8_t op = isa::op(i.code);
         const std::int64_t n = static_cast<std::int64_t>(code_.size());
+        if (op != isa::jmp_exit && op != isa::jmp_call && pc < p_.flags.size() &&
+            (p_.flags[pc] & flag_loop_budget) != 0) {
+            // A back edge of a loop bounded at run time: pay its cost, or stop.
+            const auto& costs = p_.loop_costs;
+            auto it = std::lower_bound(costs.begin(), costs.end(), static_cast<std::uint32_t>(pc),
+                                       [](const LoopCost& c, std::uint32_t v) { return c.pc < v; });
+            const std::uint32_t cost = it != costs.end() && it->pc == pc ? it->cost : 1;
+            const std::size_t stub = new_label();
+            stubs_.push_back({stub, static_cast<std::uint32_t>(pc)});
+            e_.load(8, scratch2, {run_data, run_budget});
+            e_.alu_ri(Alu::sub, Width::w64, scratch2, static_cast<std::int32_t>(std::min<std::uint32_t>(cost, INT32_MAX)));
+            fixups_.push_back({e_.jcc32(Cond::b), stub, false});
+            e_.store(8, {run_data, run_budget}, scratch2);
+        }
         if (op == isa::jmp_exit) {
             if (j32) return fail(pc, "exit in class jmp32");
             epilogue(f);

@@ -140,6 +140,11 @@ struct VerifyOptions {
     // accepted, translated into the arena and checked at run time
     // (flag_heap_address). Off: dereferencing a number is refused.
     bool heap_addresses = false;
+    // xBGP: a loop the analysis cannot bound (its exit depends on a length
+    // read from memory) is accepted once its states reach a fixpoint
+    // (widening); every back edge then pays its loop's length from a budget
+    // of max_instructions at run time (flag_loop_budget). Off: refused (T).
+    bool loop_budget = false;
 };
 
 // How a pointer into the heap arena is written in memory the plugin can read
@@ -173,6 +178,15 @@ enum InsnFlag : std::uint8_t {
                                   // VerifiedProgram::helper_checks
     flag_frame_bounds = 1u << 3,  // a helper call that follows pointers: set RunContext's
                                   // frame_lo/frame_hi and rodata/rodata_size first
+    flag_loop_budget = 1u << 4,   // a back-edge jump: pays VerifiedProgram::loop_costs from the
+                                  // run's budget (max_instructions) before it jumps; an empty
+                                  // budget stops the run
+};
+
+// What a flagged back-edge jump costs: its loop's length in instructions.
+struct LoopCost {
+    std::uint32_t pc = 0;
+    std::uint32_t cost = 0;
 };
 
 // One pointer argument of a flagged helper call, handled before the call:
@@ -182,10 +196,12 @@ enum InsnFlag : std::uint8_t {
 //   bounded: size <= limit (the bytes the verifier proved usable after the
 //            pointer in its region: stack, read-only data, context, globals);
 //   room:    no check: RunContext::arg_room[ptr_reg - 1] = limit, the bytes a
-//            helper may read or write from that pointer (obj_*, str_in).
+//            helper may read or write from that pointer (obj_*, str_in);
+//   heap_fixed: as heap, for `limit` bytes (a structure argument that is a
+//            heap address, or a heap object not proven large enough).
 // A failed check stops the run like a failed heap check.
 struct HelperCheck {
-    enum class Mode : std::uint8_t { heap, bounded, room };
+    enum class Mode : std::uint8_t { heap, bounded, room, heap_fixed };
     std::uint32_t pc = 0;
     std::uint8_t ptr_reg = 0;   // R1-R5
     std::uint8_t size_reg = 0;  // R1-R5 (heap, bounded)
@@ -206,6 +222,7 @@ struct VerifiedProgram {
     // plugin stored or reads a string to its end, so stale bytes of the host
     // stack (the JIT runs on it) must not be found there.
     bool zero_frames = false;
+    std::vector<LoopCost> loop_costs;       // sorted by pc; non-empty: loops bounded at run time
     VerifyOptions options;                  // what it was verified against (ctx and heap sizes)
 };
 

@@ -96,8 +96,23 @@ void Analysis::unroll_loop(Run& run, std::int32_t l) {
     run.pending[head].reset();
     std::optional<State> previous;
     const auto check_at = [](std::uint64_t k) { return k <= 16 || k % 16 == 0; };
+    // loop_budget: a loop is unrolled as without it while it can still be
+    // proven to end (steps within max_instructions, fewer than 4096
+    // iterations); after that each iteration starts from the widened join
+    // of the last start and the back edges, until a start covers the next
+    // (a fixpoint: every later iteration is covered).
+    constexpr std::uint64_t widen_after = 4096;
+    std::optional<State> start;
     for (std::uint64_t k = 0; state && !out_of_work_; ++k) {
-        if (previous && subsumes(*previous, *state)) {
+        if (options_.loop_budget && (k >= widen_after || state->steps >= options_.max_instructions) && start) {
+            if (subsumes(*start, *state)) {
+                budgeted = true;
+                return;
+            }
+            *state = widen(*start, join(*start, *state));
+        }
+        if (options_.loop_budget) start = *state;
+        if (!options_.loop_budget && previous && subsumes(*previous, *state)) {
             report(cfg_.blocks[loop.head].first,
                    "(T) loop at pc " + std::to_string(loop.first_pc) + "-" + std::to_string(loop.last_pc) +
                        " cannot be proven to end: an iteration starts where an earlier one did",
@@ -123,6 +138,12 @@ bool Analysis::count_step(State& s, std::uint32_t pc, std::uint32_t b) {
         return false;
     }
     if (++s.steps <= options_.max_instructions) return true;
+    if (options_.loop_budget) {
+        // Bounded at run time instead (loop_costs): the count stops here.
+        s.steps = options_.max_instructions;
+        budgeted = true;
+        return true;
+    }
     const std::int32_t l = cfg_.blocks[b].loop;
     if (l >= 0) {
         std::int32_t outer = l;
@@ -239,6 +260,34 @@ VerifyResult verify(Program program, const VerifyOptions& options) noexcept {
                 result.program.flags = std::move(a.flags);
                 for (const auto& [key, check] : a.helper_checks) result.program.helper_checks.push_back(check);
                 result.program.zero_frames = a.zero_frames;
+                if (a.budgeted) {
+                    // Every back edge pays its loop's length; the bound is the budget.
+                    auto& costs = result.program.loop_costs;
+                    for (const Loop& loop : cfg->loops) {
+                        for (const std::uint32_t b : cfg->blocks[loop.head].pred) {
+                            if (!cfg->is_back_edge(b, loop.head)) continue;
+                            const std::uint32_t last = cfg->blocks[b].last;
+                            const std::uint8_t shape = program.code[last].code;
+                            if (isa::cls(shape) != isa::cls_jmp && isa::cls(shape) != isa::cls_jmp32) {
+                                result.diagnostics.push_back(Diagnostic{
+                                    last, "(T) the loop at pc " + std::to_string(loop.first_pc) + "-" +
+                                              std::to_string(loop.last_pc) +
+                                              " is closed by falling into its head: it cannot be bounded at run time",
+                                    "", {}});
+                                continue;
+                            }
+                            result.program.flags[last] |= flag_loop_budget;
+                            costs.push_back({last, loop.last_pc - loop.first_pc + 1});
+                        }
+                    }
+                    std::sort(costs.begin(), costs.end(), [](const LoopCost& x, const LoopCost& y) {
+                        return x.pc < y.pc || (x.pc == y.pc && x.cost > y.cost);
+                    });
+                    costs.erase(std::unique(costs.begin(), costs.end(),
+                                            [](const LoopCost& x, const LoopCost& y) { return x.pc == y.pc; }),
+                                costs.end());
+                    result.program.instruction_bound = options.max_instructions;
+                }
             }
         }
         if (result.diagnostics.size() > detail::max_diagnostics) result.diagnostics.resize(detail::max_diagnostics);

@@ -351,5 +351,52 @@ TEST(XbgpMemory, HelpersReadingAZeroedFrameNeverSeePointerBytes) {
     EXPECT_EQ(seen_room, 8u);
 }
 
+TEST(XbgpMemory, LoopsBoundedOnlyByDataPayAtRunTime) {
+    // for (i = 0; i < n; i++) with n a 64-bit number from the context: no
+    // bound can be proven; with loop_budget the loop is accepted and every
+    // back edge pays its length.
+    const char* text = "ldxdw %r2, [%r1+0]\nmov %r0, 0\nloop:\njge %r0, %r2, +2\nadd %r0, 1\nja loop\nexit";
+    VerifyOptions strict = xbgp_options();
+    strict.max_instructions = 10'000;
+    Verified refused = check(text, strict);
+    EXPECT_FALSE(refused.result.ok());
+    VerifyOptions o = xbgp_options();
+    o.loop_budget = true;
+    o.max_instructions = 10'000;
+    Verified v = check(text, o);
+    ASSERT_TRUE(v.result.ok()) << v.messages;
+    EXPECT_FALSE(v.result.program.loop_costs.empty());
+    EXPECT_EQ(v.result.program.instruction_bound, 10'000u);
+    std::array<std::uint8_t, 16> ctx{};
+    std::uint64_t n = 100;
+    std::memcpy(ctx.data(), &n, 8);
+    const Ran ok = run_all(v.result.program, ctx);
+    EXPECT_EQ(ok.abort_pc, UINT32_MAX);
+    EXPECT_EQ(ok.value, 100u);
+    n = ~std::uint64_t{0};  // would run for ever: the budget stops it at the back edge
+    std::memcpy(ctx.data(), &n, 8);
+    const Ran stopped = run_all(v.result.program, ctx);
+    EXPECT_EQ(stopped.abort_pc, 4u);
+    EXPECT_EQ(stopped.value, 0u);
+}
+
+TEST(XbgpMemory, StructureArgumentsFromMemoryAreCheckedBeforeTheCall) {
+    // take_object(heap address) is translated and checked for its 8 bytes.
+    const std::string ok = "lddw %r1, " + std::to_string(heap_address(sizeof arena - 8)) + "\ncall 4\nmov %r0, 0\nexit";
+    Verified v = check(ok);
+    ASSERT_TRUE(v.result.ok()) << v.messages;
+    std::array<std::uint8_t, 16> ctx{};
+    EXPECT_EQ(run_all(v.result.program, ctx).abort_pc, UINT32_MAX);
+    const std::string past = "lddw %r1, " + std::to_string(heap_address(sizeof arena - 7)) + "\ncall 4\nmov %r0, 0\nexit";
+    Verified w = check(past);
+    ASSERT_TRUE(w.result.ok()) << w.messages;
+    EXPECT_EQ(run_all(w.result.program, ctx).abort_pc, 2u);
+    const std::string host = "lddw %r1, " + std::to_string(reinterpret_cast<std::uintptr_t>(host_secret)) +
+                             "\ncall 4\nmov %r0, 0\nexit";
+    Verified x = check(host);
+    ASSERT_TRUE(x.result.ok()) << x.messages;
+    EXPECT_EQ(run_all(x.result.program, ctx).abort_pc, 2u);
+}
+
 }  // namespace
 }  // namespace mempool::vm

@@ -11,8 +11,9 @@
 //       not call itself) is loaded by name from any code section, .text
 //       included, with its .data/.bss globals, and verified against the xBGP
 //       helper table (src/plugins/xbgp/helper_signatures.hpp), R1 = args_t,
-//       heap addresses in memory allowed (docs/verifier.md). An object whose
-//       code is all in .text is verified this way without --xbgp.
+//       heap addresses in memory allowed, loops the verifier cannot bound
+//       bounded at run time (docs/verifier.md, "xBGP programs"). An object
+//       whose code is all in .text is verified this way without --xbgp.
 //   mempool-plugin list OBJECT
 //       Prints each code section and the helpers it calls, marking those the
 //       runtime does not provide.
@@ -167,6 +168,7 @@ int verify_xbgp(const Bytes& bytes, const std::string& object, std::vector<std::
     vo.ctx_size = 16;  // args_t: the entry's argument, opaque to the plugin
     vo.heap_size = heap_size;
     vo.heap_addresses = true;
+    vo.loop_budget = true;
     if (functions.empty()) functions = vm::entry_functions(bytes);
     if (functions.empty()) {
         std::printf("'%s' has no global function to verify\n", object.c_str());
@@ -190,8 +192,10 @@ int verify_xbgp(const Bytes& bytes, const std::string& object, std::vector<std::
             for (const vm::Diagnostic& d : v.diagnostics) std::printf("%s%s\n", prefix.c_str(), d.to_string().c_str());
             continue;
         }
-        std::printf("%sok (at most %" PRIu64 " instructions per run; %zu run-time helper checks%s)\n", prefix.c_str(),
-                    v.program.instruction_bound, v.program.helper_checks.size(),
+        std::printf("%sok (at most %" PRIu64 " instructions per run%s; %zu run-time helper checks%s)\n", prefix.c_str(),
+                    v.program.instruction_bound,
+                    v.program.loop_costs.empty() ? "" : ", loops bounded at run time",
+                    v.program.helper_checks.size(),
                     globals != 0 ? ("; " + std::to_string(globals) + " bytes of globals").c_str() : "");
     }
     return all_ok ? 0 : 1;
