@@ -14,19 +14,22 @@
 
 uint64_t reject_as_path(args_t *args UNUSED);
 
+/* One pass over the segments (type, count, count 4-byte ASes): each step
+ * reads a segment header or one AS, at most 2048 steps. */
 static __always_inline int path_holds(const uint8_t *p, unsigned int len, uint32_t as) {
-    unsigned int at = 0;
-    /* A segment is 2 + 4 * count bytes; at most 4096 bytes are looked at. */
-    for (int guard = 0; guard < 1024 && at + 2 <= len; ++guard) {
-        unsigned int count = p[at + 1];
-        unsigned int i;
-        at += 2;
-        if (at + 4 * count > len) return 0;
-        for (i = 0; i < count && i < 255; ++i) {
-            uint32_t v = ((uint32_t)p[at] << 24) | ((uint32_t)p[at + 1] << 16) | ((uint32_t)p[at + 2] << 8) | p[at + 3];
-            if (v == as) return 1;
-            at += 4;
+    unsigned int at = 0, left = 0;
+    for (int step = 0; step < 2048; ++step) {
+        if (left == 0) {
+            if (at + 2 > len) return 0;
+            left = p[at + 1];
+            at += 2;
+            continue;
         }
+        if (at + 4 > len) return 0;
+        if ((((uint32_t)p[at] << 24) | ((uint32_t)p[at + 1] << 16) | ((uint32_t)p[at + 2] << 8) | p[at + 3]) == as)
+            return 1;
+        at += 4;
+        --left;
     }
     return 0;
 }

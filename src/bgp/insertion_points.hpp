@@ -1,8 +1,8 @@
 // insertion_points.hpp: where the replay engine lets plugins in.
 //
-// The engine calls these four virtual functions and nothing else; the
-// default implementations do nothing, so a replay without plugins pays one
-// indirect call per event. The plugin runtime plugs in by deriving from
+// The engine calls these virtual functions and nothing else; the default
+// implementations do nothing (and accept every route), so a replay without
+// plugins pays one indirect call per event. The plugin runtime plugs in by deriving from
 // InsertionPoints (an adapter that copies the arguments into the plugin's
 // argument struct and points the attribute helpers at the right pool);
 // the engine does not change.
@@ -12,6 +12,15 @@
 // | route_received | every announced route, after decoding   | prefix, peer, AS path, origin, next hop, pool  |
 // | route_compare  | selection compares two routes           | the two candidates (their pools, peer, path id) |
 // | peer_report    | end of replay, once per listed peer     | peer index; may supply figures                  |
+//
+// and, for xBGP's receiving-side points (src/bgp/xbgp/xbgp_points.hpp):
+//
+// | attributes_received | the path attribute field of an UPDATE or a RIB entry, | peer, field as received, MRT time |
+// |                     | after it decoded, before its routes (only when         |                                   |
+// |                     | decodes_attributes())                                  |                                   |
+// | accept_route        | every announced route, once in the Adj-RIB-In, before  | as route_received, plus the       |
+// |                     | route_received (only when filters_routes()): false     | route's canonical attributes      |
+// |                     | withdraws it again                                     |                                   |
 //
 // Pools are handed by reference for the duration of the call only.
 #pragma once
@@ -27,12 +36,20 @@
 
 #include "address.hpp"
 #include "bgp_message.hpp"
+#include "byte_reader.hpp"
 
 namespace mempool::bgp {
 
 struct MessageEvent {
     MessageType type;
     std::uint32_t peer;          // index into the report's peer list (Replay::peers())
+    std::uint32_t timestamp;     // MRT header seconds
+    std::uint32_t microseconds;  // BGP4MP_ET only, else 0
+};
+
+struct AttributesEvent {
+    std::uint32_t peer;
+    Bytes field;                 // the path attribute field, as received
     std::uint32_t timestamp;     // MRT header seconds
     std::uint32_t microseconds;  // BGP4MP_ET only, else 0
 };
@@ -46,6 +63,7 @@ struct RouteEvent {
     std::uint8_t origin;                     // 0 IGP, 1 EGP, 2 INCOMPLETE
     const IpAddress& next_hop;
     mempool::Pool& pool;                     // this route's plugin pool (Route::pool)
+    Bytes path_attributes{};                 // its interned attributes, canonical form (path_attributes.hpp)
 };
 
 struct RouteCandidate {
@@ -57,6 +75,7 @@ struct RouteCandidate {
     const IpAddress& peer_ip;
     std::uint32_t peer_as;
     mempool::Pool& pool;  // the route's plugin pool (Route::pool)
+    Bytes path_attributes{};  // its interned attributes, canonical form (path_attributes.hpp)
 };
 
 enum class Preference : std::uint8_t { first, second, no_opinion };
@@ -73,6 +92,13 @@ public:
     virtual ~InsertionPoints() = default;
     virtual void bgp_message(const MessageEvent&) {}
     virtual void route_received(const RouteEvent&) {}
+    // xBGP's bgp_decode_attr (asked only when decodes_attributes()).
+    [[nodiscard]] virtual bool decodes_attributes() const { return false; }
+    virtual void attributes_received(const AttributesEvent&) {}
+    // xBGP's inbound filters (asked only when filters_routes()): false
+    // rejects the route.
+    [[nodiscard]] virtual bool filters_routes() const { return false; }
+    [[nodiscard]] virtual bool accept_route(const RouteEvent&) { return true; }
     // Whether route_compare has anything to say (saves the calls when not).
     [[nodiscard]] virtual bool compares_routes() const { return false; }
     virtual Preference route_compare(const RouteCandidate&, const RouteCandidate&) { return Preference::no_opinion; }

@@ -11,7 +11,7 @@
 
 namespace mempool::bgp {
 
-PluginInsertionPoints::PluginInsertionPoints(mempool::Runtime& rt) : rt_(rt) {
+PluginInsertionPoints::PluginInsertionPoints(mempool::Runtime& rt) : rt_(rt), xbgp_(rt) {
     message_ = rt_.point("bgp_message");
     received_ = rt_.point("route_received");
     compare_ = rt_.point("route_compare");
@@ -24,6 +24,7 @@ PluginInsertionPoints::~PluginInsertionPoints() {
 }
 
 void PluginInsertionPoints::bgp_message(const MessageEvent& e) {
+    xbgp_.set_time(e.timestamp, e.microseconds);
     (void)rt_.run(message_, {mempool::Arg::u8(static_cast<std::uint8_t>(e.type)), mempool::Arg::u32(e.peer),
                              mempool::Arg::u64(e.timestamp)});
 }
@@ -36,17 +37,20 @@ void PluginInsertionPoints::route_received(const RouteEvent& e) {
                   {mempool::Arg::u32(e.path_length), mempool::Arg::u8(e.origin), mempool::Arg::u32(e.peer)}, scope);
 }
 
-bool PluginInsertionPoints::compares_routes() const { return rt_.attached_count(compare_) != 0; }
+bool PluginInsertionPoints::compares_routes() const { return rt_.attached_count(compare_) != 0 || xbgp_.decides(); }
 
+// route_compare first; when it has no opinion, xBGP's decision steps (whose
+// fallbacks are the built-in rule's parts).
 Preference PluginInsertionPoints::route_compare(const RouteCandidate& a, const RouteCandidate& b) {
-    mempool::CallScope scope;
-    scope.objects[MEMPOOL_OBJ_FIRST] = &a.pool;
-    scope.objects[MEMPOOL_OBJ_SECOND] = &b.pool;
-    const mempool::RunResult r = rt_.run(compare_, std::span<const mempool::Arg>(), scope);
-    if (r.ran == 0) return Preference::no_opinion;
-    if (r.value == ROUTE_PREFER_FIRST) return Preference::first;
-    if (r.value == ROUTE_PREFER_SECOND) return Preference::second;
-    return Preference::no_opinion;
+    if (rt_.attached_count(compare_) != 0) {
+        mempool::CallScope scope;
+        scope.objects[MEMPOOL_OBJ_FIRST] = &a.pool;
+        scope.objects[MEMPOOL_OBJ_SECOND] = &b.pool;
+        const mempool::RunResult r = rt_.run(compare_, std::span<const mempool::Arg>(), scope);
+        if (r.ran != 0 && r.value == ROUTE_PREFER_FIRST) return Preference::first;
+        if (r.ran != 0 && r.value == ROUTE_PREFER_SECOND) return Preference::second;
+    }
+    return xbgp_.decides() ? xbgp_.compare(a, b) : Preference::no_opinion;
 }
 
 void PluginInsertionPoints::peer_report(std::uint32_t peer, PeerReportFigures& out) {
@@ -58,6 +62,8 @@ void PluginInsertionPoints::peer_report(std::uint32_t peer, PeerReportFigures& o
     else if (rt_.attached_count(message_) != 0) out.updates = 0;
     if (auto v = global_.get_u64(BGP_KEY(BGP_COUNTER_SHARE_PERMILLE, peer)); v)
         out.extra.emplace_back("update_share_permille", static_cast<double>(v.value()));
+    if (xbgp_.filters())
+        out.extra.emplace_back("rejected_by_inbound_filter", static_cast<double>(xbgp_.rejected(peer)));
 }
 
 std::string default_plugin_manifest() {

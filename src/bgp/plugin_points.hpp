@@ -2,6 +2,11 @@
 // runtime (mempool::Runtime). Built only when the runtime is (the library
 // mempool_bgp_plugins); the replay engine knows nothing of it.
 //
+// Besides its four points, it runs xBGP's receiving-side points
+// (bgp_decode_attr, bgp_pre_inbound_filter, bgp_inbound_filter and the
+// decision steps: xbgp/xbgp_points.hpp) for plugins loaded from libxbgp
+// manifests, and registers the BGP helpers they call.
+//
 // The argument layouts and pool keys are those of plugins/bgp_plugins.h,
 // which the shipped plugins A-D include:
 //
@@ -15,10 +20,15 @@
 //                   BGP_KEY(BGP_COUNTER_SHARE_PERMILLE, peer) -> "update_share_permille"
 //                   (each only if a plugin wrote it).
 //
+// A peer's report gains "rejected_by_inbound_filter" (its routes the xBGP
+// inbound filters rejected) when a plugin is attached at one of them.
+//
 //   mempool::Runtime rt;
-//   PluginInsertionPoints points(rt);       // declares the four points
+//   PluginInsertionPoints points(rt);       // declares the points, registers the BGP helpers
 //   auto report = rt.load_manifest(path);    // then load plugins
 //   ReplayOptions o; o.hooks = &points;
+//   Replay replay(o);
+//   points.set_peers(&replay.peer_identities());
 #pragma once
 
 #include <string>
@@ -28,6 +38,8 @@
 #include <mempool/runtime.hpp>
 
 #include "insertion_points.hpp"
+#include "selection.hpp"
+#include "xbgp/xbgp_points.hpp"
 
 namespace mempool::bgp {
 
@@ -40,6 +52,10 @@ public:
 
     void bgp_message(const MessageEvent& e) override;
     void route_received(const RouteEvent& e) override;
+    [[nodiscard]] bool decodes_attributes() const override { return xbgp_.active(); }
+    void attributes_received(const AttributesEvent& e) override { xbgp_.attributes_received(e); }
+    [[nodiscard]] bool filters_routes() const override { return xbgp_.active(); }
+    [[nodiscard]] bool accept_route(const RouteEvent& e) override { return xbgp_.accept_route(e); }
     [[nodiscard]] bool compares_routes() const override;
     Preference route_compare(const RouteCandidate& a, const RouteCandidate& b) override;
     void peer_report(std::uint32_t peer, PeerReportFigures& out) override;
@@ -48,12 +64,16 @@ public:
     // Names reported in the "plugins" list of the report.
     void set_plugin_names(std::vector<std::string> names) { names_ = std::move(names); }
     [[nodiscard]] mempool::Pool& global_pool() noexcept { return global_; }
+    // For the xBGP helpers: the replay's peers (by index) and the local speaker.
+    void set_peers(const std::vector<PeerIdentity>* peers) noexcept { xbgp_.set_peers(peers); }
+    void set_local_speaker(const xbgp::PeerData& local) noexcept { xbgp_.set_local_speaker(local); }
 
 private:
     mempool::Runtime& rt_;
     mempool::Pool global_;
     mempool::PointId message_, received_, compare_, report_;
     std::vector<std::string> names_;
+    xbgp::XbgpPoints xbgp_;
 };
 
 // Where the default manifest is, if any: MEMPOOL_BGP_PLUGINS in the

@@ -98,7 +98,14 @@ void Replay::on_message(std::uint32_t peer, MessageType type, Bytes body, bool f
     switch (type) {
     case MessageType::update:
         ++f.update_messages;
-        if (decoder_.decode_update(body, four_byte_as, add_path)) apply_update(peer, f, add_path);
+        if (decoder_.decode_update(body, four_byte_as, add_path)) {
+            if (hooks_->decodes_attributes()) {  // xBGP's bgp_decode_attr: the field as received
+                UpdateParts parts;
+                if (split_update(body, parts, diag_))
+                    hooks_->attributes_received(AttributesEvent{peer, parts.attributes, timestamp_, microseconds_});
+            }
+            apply_update(peer, f, add_path);
+        }
         break;
     case MessageType::open: {
         OpenMessage o;
@@ -150,9 +157,17 @@ void Replay::announce(std::uint32_t peer, const Prefix& prefix, std::uint32_t pa
     Route& route = rib_.announce(prefix, peer, path_id, attribute_set(prefix.afi), add_path);
     const PathAttributes& a = decoder_.attributes();
     const IpAddress next_hop = decoder_.next_hop(prefix.afi);
-    hooks_->route_received(RouteEvent{prefix, peer, path_id,
-                                      std::span<const std::uint32_t>(a.as_path.asns.data(), a.as_path.asns.size()),
-                                      decoder_.path_length(), a.origin, next_hop, route.pool});
+    const RouteEvent event{prefix, peer, path_id,
+                           std::span<const std::uint32_t>(a.as_path.asns.data(), a.as_path.asns.size()),
+                           decoder_.path_length(), a.origin, next_hop, route.pool,
+                           rib_.attribute_store()[route.path_attributes].key()};
+    // xBGP's inbound filters: a rejected route leaves the Adj-RIB-In again
+    // (with the peer's earlier route for the prefix, which it replaced).
+    if (hooks_->filters_routes() && !hooks_->accept_route(event)) {
+        rib_.withdraw(prefix, peer, path_id);
+        return;
+    }
+    hooks_->route_received(event);
 }
 
 void Replay::apply_rib_entry(std::uint32_t peer, bool decoded, const Prefix& prefix, std::uint8_t safi,
@@ -173,6 +188,8 @@ void Replay::on_table_dump(const MrtRecord& rec) {
     if (!parse_table_dump(rec, t, diag_)) return;
     const std::uint32_t peer = peers_.index_of(t.peer);
     const bool decoded = decoder_.decode_rib_attributes(t.attributes, AttributeContext{false, true, false});
+    if (decoded && hooks_->decodes_attributes())  // xBGP's bgp_decode_attr
+        hooks_->attributes_received(AttributesEvent{peer, t.attributes, timestamp_, microseconds_});
     apply_rib_entry(peer, decoded, t.prefix, kSafiUnicast, 0, false);
 }
 
@@ -204,6 +221,8 @@ void Replay::on_rib(const MrtRecord& rec) {
         }
         const std::uint32_t peer = table_peers_[e.peer_index];
         const bool decoded = decoder_.decode_rib_attributes(e.attributes, ctx);
+        if (decoded && hooks_->decodes_attributes())  // xBGP's bgp_decode_attr
+            hooks_->attributes_received(AttributesEvent{peer, e.attributes, timestamp_, microseconds_});
         apply_rib_entry(peer, decoded, rr.prefix, rr.safi, e.path_id, rr.add_path);
     }
     if (!rr.entries.empty())

@@ -33,7 +33,7 @@ std::uint64_t select_best_routes(Rib& rib, const std::vector<PeerIdentity>& peer
         auto candidate = [&](Route& r) {
             const AttrSet& s = store[r.path_attributes];
             const PeerIdentity& p = peers[r.peer];
-            return RouteCandidate{pr.prefix, r.peer, r.path_id, s.path_length, s.origin, p.ip, p.as, r.pool};
+            return RouteCandidate{pr.prefix, r.peer, r.path_id, s.path_length, s.origin, p.ip, p.as, r.pool, s.key()};
         };
         std::size_t bi = 0;
         for (std::size_t i = 1; i < routes.size(); ++i) {

@@ -8,3 +8,17 @@ target_link_libraries(bgp_xbgp_host_tests PRIVATE mempool_bgp GTest::gtest_main)
 target_include_directories(bgp_xbgp_host_tests PRIVATE ${PROJECT_SOURCE_DIR}/include/mempool)
 target_compile_options(bgp_xbgp_host_tests PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra>)
 gtest_discover_tests(bgp_xbgp_host_tests DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "bgp;xbgp")
+
+# Our xBGP plugins (plugins/xbgp) on real MRT files: pass_next (next() at
+# every receiving point) changes nothing, under the JIT and the interpreter
+# (xbgp_plugins_test.py --pass-next).
+find_program(MEMPOOL_PYTHON3 python3)
+if(TARGET mempool-bgp AND TARGET mempool_xbgp_plugins AND MEMPOOL_PYTHON3)
+  foreach(file updates.20071015.1505.gz updates.20100722.2015.gz)
+    string(REGEX REPLACE "^updates\\.([0-9]+)\\..*" "\\1" day ${file})
+    add_test(NAME bgp_xbgp_pass_next_${day}
+      COMMAND ${MEMPOOL_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/xbgp_plugins_test.py $<TARGET_FILE:mempool-bgp>
+              ${PROJECT_BINARY_DIR}/plugins/xbgp ${MEMPOOL_MRT_DATA}/${file} --pass-next)
+    set_tests_properties(bgp_xbgp_pass_next_${day} PROPERTIES LABELS "bgp;xbgp")
+  endforeach()
+endif()

@@ -1,6 +1,7 @@
 // mempool-bgp: replays BGP data (MRT files) through the BGP host, keeping an
 // Adj-RIB-In per peer with an attribute pool on every route, and reports per
 // peer figures. See `mempool-bgp --help`.
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,6 +21,7 @@
 #include "sample.hpp"
 
 #ifdef MEMPOOL_BGP_WITH_PLUGINS
+#include <filesystem>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -60,18 +62,54 @@ private:
 };
 
 #ifdef MEMPOOL_BGP_WITH_PLUGINS
-// The "name (point)" of each manifest entry, for the report.
+// The names of a libxbgp manifest (*.plugin): "code (point anchor)" for each
+// insertion point entry.
+void xbgp_manifest_names(const nlohmann::json& doc, std::vector<std::string>& names) {
+    if (!doc.contains("insertion_points") || !doc["insertion_points"].is_object()) return;
+    for (const auto& [point, anchors] : doc["insertion_points"].items()) {
+        if (!anchors.is_object()) continue;
+        for (const auto& [anchor, seqs] : anchors.items()) {
+            if (!seqs.is_object()) continue;
+            for (const auto& [seq, code] : seqs.items())
+                if (code.is_string()) names.push_back(code.get<std::string>() + " (" + point + " " + anchor + ")");
+        }
+    }
+}
+
+// The "name (point)" of each manifest entry, for the report. A libxbgp
+// meta-manifest (`include x.plugin` lines) names the entries of the
+// manifests it includes.
 std::vector<std::string> manifest_names(const std::string& path) {
     std::vector<std::string> names;
     std::ifstream in(path);
     const nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+    if (doc.is_discarded()) {
+        std::ifstream meta(path);
+        const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+        for (std::string line; std::getline(meta, line);) {
+            if (line.rfind("include ", 0) != 0) continue;
+            std::ifstream inc(dir / line.substr(8));
+            const nlohmann::json d = nlohmann::json::parse(inc, nullptr, false);
+            if (d.is_object()) xbgp_manifest_names(d, names);
+        }
+        return names;
+    }
     if (doc.is_object() && doc.contains("plugins") && doc["plugins"].is_array())
         for (const auto& e : doc["plugins"])
             if (e.is_object() && e.contains("name") && e["name"].is_string())
                 names.push_back(e["name"].get<std::string>() +
                                 (e.contains("point") && e["point"].is_string() ? " (" + e["point"].get<std::string>() + ")" : ""));
+    if (doc.is_object()) xbgp_manifest_names(doc, names);
     return names;
 }
+
+// Who the local speaker is, for xBGP plugins (ubpf_peer_info.local_bgp_session):
+// --local-as and --local-router-id.
+struct LocalSpeaker {
+    std::uint32_t as = 0;
+    std::string router_id = "0.0.0.0";
+};
+LocalSpeaker local_speaker;
 #endif
 
 struct RibOut {
@@ -110,6 +148,7 @@ int run_replay(const std::vector<std::string>& files, const std::string& plugins
         } else {
             mempool::RuntimeOptions ro;
             ro.jit = !interpreter;
+            ro.xbgp_helpers = true;  // next, get_arg, ctx_*, logging, time... for libxbgp manifests
             runtime = std::make_unique<mempool::Runtime>(ro);
             points = std::make_unique<PluginInsertionPoints>(*runtime);
             const mempool::ManifestReport rep = runtime->load_manifest(manifest);
@@ -119,6 +158,18 @@ int run_replay(const std::vector<std::string>& files, const std::string& plugins
                 return 2;
             }
             points->set_plugin_names(manifest_names(manifest));
+            xbgp::PeerData speaker;
+            speaker.as = local_speaker.as;
+            speaker.peer_type = xbgp::kLocalSession;
+            in_addr id{};
+            if (inet_pton(AF_INET, local_speaker.router_id.c_str(), &id) != 1) {
+                std::fprintf(stderr, "mempool-bgp: --local-router-id %s is not an IPv4 address\n",
+                             local_speaker.router_id.c_str());
+                return 2;
+            }
+            speaker.router_id = ntohl(id.s_addr);
+            std::memcpy(speaker.ip.bytes.data(), &id.s_addr, 4);
+            points->set_local_speaker(speaker);
             hooks = points.get();
         }
     }
@@ -160,6 +211,9 @@ int run_replay(const std::vector<std::string>& files, const std::string& plugins
         }
         exporter = std::make_unique<Exporter>(config, replay, hooks, nullptr, updates.get());
     }
+#ifdef MEMPOOL_BGP_WITH_PLUGINS
+    if (points) points->set_peers(&replay.peer_identities());  // for the xBGP helpers
+#endif
     bool open_failed = false;
     std::vector<std::uint8_t> stream;
     if (files.empty()) {
@@ -247,9 +301,15 @@ int main(int argc, char** argv) {
     bool interpreter = false;
 #ifdef MEMPOOL_BGP_WITH_PLUGINS
     replay->add_option("--plugins", plugins,
-                       "plugin manifest (JSON), or 'none'. Default: $MEMPOOL_BGP_PLUGINS, else the shipped manifest "
-                       "(plugins A-D) of the build tree or of the installation");
+                       "plugin manifest: ours (JSON, plugins.json), libxbgp's (x.plugin) or a libxbgp meta-manifest "
+                       "(`include x.plugin` lines), or 'none'. Default: $MEMPOOL_BGP_PLUGINS, else the shipped "
+                       "manifest (plugins A-D) of the build tree or of the installation");
     replay->add_flag("--interpreter", interpreter, "run plugins in the eBPF interpreter instead of the JIT");
+    replay->add_option("--local-as", local_speaker.as,
+                       "xBGP plugins: the local speaker's AS (peers of that AS are iBGP sessions)")
+        ->capture_default_str();
+    replay->add_option("--local-router-id", local_speaker.router_id, "xBGP plugins: the local speaker's BGP identifier")
+        ->capture_default_str();
 #else
     replay->add_option("--plugins", plugins,
                        "plugin manifest, or 'none'. This build has no plugin runtime (MEMPOOL_BUILD_PLUGINS=OFF): "

@@ -52,6 +52,7 @@ u64 attribute_copy(CallContext& c, const RouteRef* r, std::uint8_t code) noexcep
 // Reads a struct path_attribute the plugin built; false if it is not
 // wholly inside its heap.
 bool read_plugin_attribute(u64 address, WireAttribute& out) noexcept {
+    address = host_address(address);
     if (!in_plugin_heap(address, sizeof(PathAttributeHeader))) return false;
     PathAttributeHeader h;
     std::memcpy(&h, reinterpret_cast<const void*>(address), sizeof h);
@@ -125,6 +126,7 @@ HELPER(h_add_attr) {
     UNUSED_ARGS();
     CallContext* c = context();
     const auto length = static_cast<std::uint16_t>(a3);
+    a4 = host_address(a4);
     if (c == nullptr || (length != 0 && !in_plugin_heap(a4, length))) return kFail;
     WireAttribute a;
     a.code = static_cast<std::uint8_t>(a1);
@@ -162,6 +164,7 @@ HELPER(h_get_peer_info) {
     const PeerData p = source_of(*c, found);
     if (!found) return 0;
     if (a1 != 0) {
+        a1 = host_address(a1);
         if (!in_plugin_heap(a1, sizeof(int))) return 0;
         const int one = 1;
         std::memcpy(reinterpret_cast<void*>(a1), &one, sizeof one);
@@ -188,6 +191,7 @@ HELPER(h_get_nexthop) {
     const RouteRef* r = c->current_route();
     if (r == nullptr || r->prefix == nullptr) return 0;
     if (a1 != 0) {
+        a1 = host_address(a1);
         if (!in_plugin_heap(a1, sizeof(UbpfPrefix))) return 0;
         UbpfPrefix want;
         std::memcpy(&want, reinterpret_cast<const void*>(a1), sizeof want);

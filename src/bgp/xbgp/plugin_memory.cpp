@@ -7,6 +7,13 @@
 
 namespace mempool::bgp::xbgp {
 
+std::uint64_t host_address(std::uint64_t address) noexcept {
+    // Pointers inside heap objects are written as the arena's own addresses
+    // (HeapAlloc::address unset) until the VM translates heap addresses:
+    // nothing to translate yet.
+    return address;
+}
+
 bool in_plugin_heap(std::uint64_t address, std::size_t size) noexcept {
     const detail::HeapArena& h = detail::tls.heap;
     if (h.base == nullptr || size > h.size) return false;
@@ -26,6 +33,6 @@ void* heap_malloc(void*, std::size_t size) {
 }
 }  // namespace
 
-HeapAlloc plugin_heap() noexcept { return HeapAlloc{&heap_malloc, nullptr}; }
+HeapAlloc plugin_heap() noexcept { return HeapAlloc{&heap_malloc, nullptr, nullptr}; }
 
 }  // namespace mempool::bgp::xbgp

@@ -16,7 +16,12 @@
 
 namespace mempool::bgp::xbgp {
 
-// True if [address, address + size) lies in the running plugin's heap.
+// A pointer the plugin passed, as a host address: the VM's heap addresses
+// (what the plugin read from an object's pointer field) are translated into
+// the arena; anything else is returned as it is.
+[[nodiscard]] std::uint64_t host_address(std::uint64_t address) noexcept;
+// True if [address, address + size) lies in the running plugin's heap
+// (`address` as host_address() gives it).
 [[nodiscard]] bool in_plugin_heap(std::uint64_t address, std::size_t size) noexcept;
 
 // Allocation in the running plugin's heap (the runtime's ctx_malloc).

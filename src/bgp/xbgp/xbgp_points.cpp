@@ -1,0 +1,217 @@
+// xbgp_points.cpp: xBGP's receiving-side points over mempool::Runtime.
+#include "xbgp_points.hpp"
+
+#include <cstring>
+#include <new>
+
+#include "bgp_helpers.hpp"
+#include "layouts.hpp"
+
+namespace mempool::bgp::xbgp {
+namespace {
+
+bool filter_value(std::uint64_t v, void*) noexcept {
+    return v == kFilterReject || v == kFilterAccept || v == kFilterUnknown;
+}
+bool decision_value(std::uint64_t v, void*) noexcept {
+    return v == kRouteTypeNew || v == kRouteTypeOld || v == kRouteTypeUnknown;
+}
+
+// One attribute of a field as received: flags, code, length (1 or 2 bytes),
+// value. False at the end or where the field is malformed (the decoder has
+// reported it already; what comes before is still shown).
+bool next_attribute(ByteReader& r, AttributeRef& out) {
+    std::uint16_t len = 0;
+    if (!r.u8(out.flags) || !r.u8(out.code)) return false;
+    if (out.flags & 0x10) {
+        if (!r.u16(len)) return false;
+    } else {
+        std::uint8_t l8 = 0;
+        if (!r.u8(l8)) return false;
+        len = l8;
+    }
+    return r.bytes(len, out.value);
+}
+
+}  // namespace
+
+XbgpPoints::XbgpPoints(mempool::Runtime& rt) : rt_(rt) {
+    decode_ = rt_.point("bgp_decode_attr");
+    pre_inbound_ = rt_.point("bgp_pre_inbound_filter");
+    inbound_ = rt_.point("bgp_inbound_filter");
+    (void)rt_.set_result_check(pre_inbound_, mempool::ResultCheck{&filter_value, nullptr});
+    (void)rt_.set_result_check(inbound_, mempool::ResultCheck{&filter_value, nullptr});
+    for (std::size_t i = 0; i < kDecisionSteps.size(); ++i) {
+        const std::string_view name = kDecisionSteps[i];
+        steps_[i].id = rt_.point(name);
+        steps_[i].builtin = name == "bgp_as_path_length_decision" ? path_length
+                            : name == "bgp_use_origin_decision"   ? origin
+                            : name == "bgp_ipaddr_decision"       ? peer_address
+                                                                  : none;
+        (void)rt_.set_result_check(steps_[i].id, mempool::ResultCheck{&decision_value, nullptr});
+    }
+    rt_.set_clock(
+        [](mempool::Runtime::HostTime& now, void* self) noexcept {
+            const auto* p = static_cast<const XbgpPoints*>(self);
+            now.seconds = p->time_seconds_;
+            now.nanoseconds = std::int64_t{p->time_microseconds_} * 1000;
+            return true;
+        },
+        this);
+    // The BGP helpers, with the signatures and permissions of the runtime's
+    // xBGP table (a name registered already is left as it is).
+    for (const mempool::HelperSpec& h : bgp_helpers()) {
+        std::optional<mempool::HelperSpec> spec = mempool::xbgp_helper_spec(h.name, h.fn);
+        (void)rt_.register_helper(spec ? std::move(*spec) : h);
+    }
+}
+
+bool XbgpPoints::active() const noexcept {
+    return rt_.attached_count(decode_) != 0 || rt_.attached_count(pre_inbound_) != 0 ||
+           rt_.attached_count(inbound_) != 0;
+}
+
+XbgpPoints::~XbgpPoints() { rt_.set_clock(nullptr, nullptr); }
+
+bool XbgpPoints::filters() const noexcept {
+    return rt_.attached_count(pre_inbound_) != 0 || rt_.attached_count(inbound_) != 0;
+}
+
+bool XbgpPoints::decides() const noexcept {
+    for (const Step& s : steps_)
+        if (rt_.attached_count(s.id) != 0) return true;
+    return false;
+}
+
+void XbgpPoints::refresh_peers() {
+    if (peers_ == nullptr) return;
+    while (peer_data_.size() < peers_->size()) {
+        const PeerIdentity& id = (*peers_)[peer_data_.size()];
+        PeerData d;
+        d.as = id.as;
+        d.ip = id.ip;
+        // The BGP identifier is in OPEN messages, which update dumps rarely
+        // hold: an IPv4 peer's address stands in for it (0 for IPv6).
+        d.router_id = id.ip.afi == Afi::ipv4 ? load_be32(id.ip.bytes.data()) : 0;
+        d.peer_type = id.as == local_.as ? kIbgpSession : kEbgpSession;
+        peer_data_.push_back(d);
+    }
+    if (rejected_.size() < peer_data_.size()) rejected_.resize(peer_data_.size(), 0);
+}
+
+CallContext XbgpPoints::context_for(std::uint32_t source_peer) {
+    CallContext c;
+    c.peers = peer_data_;
+    c.local = &local_;
+    c.source_peer = source_peer;
+    c.time_seconds = time_seconds_;
+    c.time_microseconds = time_microseconds_;
+    c.scratch = &scratch_;
+    return c;
+}
+
+void XbgpPoints::attributes_received(const AttributesEvent& e) {
+    time_seconds_ = e.timestamp;
+    time_microseconds_ = e.microseconds;
+    message_pool_.clear();
+    if (rt_.attached_count(decode_) == 0) return;
+    refresh_peers();
+    ByteReader r(e.field);
+    for (AttributeRef a; next_attribute(r, a);) {
+        CallContext ctx = context_for(e.peer);
+        ctx.attribute = &a;
+        ctx.message_pool = &message_pool_;
+        const std::uint8_t code = a.code, flags = a.flags;
+        const auto length = static_cast<std::uint16_t>(a.value.size());
+        const mempool::TypedArg typed[] = {
+            mempool::TypedArg::of(kArgCode, code),
+            mempool::TypedArg::of(kArgFlags, flags),
+            mempool::TypedArg::of(kArgLength, length),
+            mempool::TypedArg::of_bytes(kArgData, a.value.data(), static_cast<std::uint32_t>(a.value.size())),
+        };
+        mempool::CallScope scope;
+        scope.user = &ctx;
+        scope.typed = typed;
+        // The host has decoded the attribute already and keeps it as
+        // received: its own code has nothing left to do.
+        auto host = []() noexcept -> std::uint64_t { return 0; };
+        (void)rt_.run(decode_, std::span<const mempool::Arg>(), scope, mempool::DefaultCode::of(host));
+    }
+}
+
+std::uint64_t XbgpPoints::run_filter(mempool::PointId point, CallContext& ctx, const RouteRef& route) {
+    UbpfPrefix prefix;
+    fill_prefix(prefix, *route.prefix);
+    const mempool::TypedArg typed[] = {mempool::TypedArg::of(kArgBgpPrefix, prefix)};
+    mempool::CallScope scope;
+    scope.user = &ctx;
+    scope.typed = typed;
+    scope.objects[0] = route.pool;  // the pool helpers see the route's pool too
+    const std::uint64_t host_value = point.index == pre_inbound_.index ? kFilterUnknown : kFilterAccept;
+    auto host = [host_value]() noexcept -> std::uint64_t { return host_value; };
+    const mempool::RunResult r = rt_.run(point, std::span<const mempool::Arg>(), scope, mempool::DefaultCode::of(host));
+    return r.ran == 0 && !r.fell_back ? host_value : r.value;
+}
+
+bool XbgpPoints::accept_route(const RouteEvent& e) {
+    refresh_peers();
+    // Attributes bgp_decode_attr plugins added belong to every route of
+    // the message.
+    for (const mempool::EntryView& entry : message_pool_) {
+        WireAttribute a;
+        if (entry.kind == mempool::Kind::value && stored_attribute(entry.key, entry.bytes, a))
+            (void)store_attribute(e.pool, a.code, a.flags, a.value);
+    }
+    if (rt_.attached_count(pre_inbound_) == 0 && rt_.attached_count(inbound_) == 0) return true;
+    RouteRef route{&e.prefix, e.peer, e.path_attributes, &e.pool, 0};
+    CallContext ctx = context_for(e.peer);
+    ctx.route = &route;
+    std::uint64_t v = rt_.attached_count(pre_inbound_) != 0 ? run_filter(pre_inbound_, ctx, route) : kFilterUnknown;
+    if (v == kFilterUnknown && rt_.attached_count(inbound_) != 0) v = run_filter(inbound_, ctx, route);
+    if (v != kFilterReject) return true;
+    if (e.peer < rejected_.size()) ++rejected_[e.peer];
+    return false;
+}
+
+Preference XbgpPoints::compare(const RouteCandidate& challenger, const RouteCandidate& best) {
+    refresh_peers();
+    RouteRef n{&challenger.prefix, challenger.peer, challenger.path_attributes, &challenger.pool, 0};
+    RouteRef o{&best.prefix, best.peer, best.path_attributes, &best.pool, 0};
+    CallContext ctx = context_for(challenger.peer);
+    ctx.new_route = &n;
+    ctx.old_route = &o;
+    for (const Step& step : steps_) {
+        auto host = [&step, &challenger, &best]() noexcept -> std::uint64_t {
+            auto pick = [](bool differ, bool challenger_wins) {
+                return !differ ? kRouteTypeUnknown : challenger_wins ? kRouteTypeNew : kRouteTypeOld;
+            };
+            switch (step.builtin) {
+            case path_length:
+                return pick(challenger.path_length != best.path_length, challenger.path_length < best.path_length);
+            case origin: return pick(challenger.origin != best.origin, challenger.origin < best.origin);
+            case peer_address:
+                if (challenger.peer_ip != best.peer_ip) return pick(true, challenger.peer_ip < best.peer_ip);
+                if (challenger.peer_as != best.peer_as) return pick(true, challenger.peer_as < best.peer_as);
+                return pick(challenger.path_id != best.path_id, challenger.path_id < best.path_id);
+            default: return kRouteTypeUnknown;
+            }
+        };
+        std::uint64_t v;
+        if (rt_.attached_count(step.id) == 0) {
+            v = host();
+        } else {
+            mempool::CallScope scope;
+            scope.user = &ctx;
+            scope.objects[0] = &challenger.pool;
+            scope.objects[1] = &best.pool;
+            const mempool::RunResult r =
+                rt_.run(step.id, std::span<const mempool::Arg>(), scope, mempool::DefaultCode::of(host));
+            v = r.ran == 0 && !r.fell_back ? host() : r.value;
+        }
+        if (v == kRouteTypeNew) return Preference::first;
+        if (v == kRouteTypeOld) return Preference::second;
+    }
+    return Preference::no_opinion;
+}
+
+}  // namespace mempool::bgp::xbgp

@@ -1,0 +1,120 @@
+// xbgp_points.hpp: the insertion points of a receiving BGP speaker, with
+// xBGP's names, arguments and return values, run on mempool's runtime.
+//
+// | point                            | when                                  | get_arg / helpers see                         | result used                        |
+// | bgp_decode_attr                  | each path attribute of an UPDATE or a | ARG_CODE u8, ARG_FLAGS u8, ARG_LENGTH u16,    | none: the host keeps the attribute |
+// |                                  | RIB entry, as received (unknown codes | ARG_DATA bytes; get_attr(); add_attr/set_attr | as received whatever the plugin    |
+// |                                  | included), before its routes          | go to every route of the message              | returns                            |
+// | bgp_pre_inbound_filter           | each announced route, before the      | get_prefix, get_attr_from_code, get_src_peer_ | PLUGIN_FILTER_REJECT: rejected;    |
+// |                                  | inbound filter                        | info, get_bgp_route(NEW), set_attr, ...       | ACCEPT: accepted (inbound filter   |
+// |                                  |                                       |                                               | skipped); UNKNOWN, fallback: on    |
+// | bgp_inbound_filter               | each announced route                  | the same                                      | REJECT: rejected; else accepted    |
+// | bgp_pre_decision ...             | selection compares a new route with   | get_bgp_route(NEW/OLD), get_attr_from_code_   | BGP_ROUTE_TYPE_NEW / _OLD: decided;|
+// | bgp_ipaddr_decision (11 steps)   | the best so far, step by step         | by_route, set_attr_to_route                   | UNKNOWN: next step                 |
+//
+// Each point has pre, replace and post anchors (mempool::Anchor). The
+// host's own behaviour is the fallback of every replace chain (DefaultCode):
+// accept for the filters; for the decision steps, the built-in rule of
+// selection.hpp split into the steps it is made of — as_path_length compares
+// L, use_origin the origin, ipaddr the peer address, then the peer AS, then
+// the add-path id; the other steps (local_pref, med, igp_cost, ...) have no
+// data in a replay and give UNKNOWN. With no decision plugin the selection
+// is therefore unchanged, and a plugin that only calls next() changes
+// nothing. Values a point cannot use (a filter returning 7) are refused by
+// the point's ResultCheck: the fallback decides, and the plugin's failures()
+// count it.
+//
+// A rejected route does not stay in the Adj-RIB-In: an announcement the
+// filters reject withdraws the peer's earlier route for that prefix (what a
+// BGP speaker does with an UPDATE its import policy denies). Rejections are
+// counted per peer and reported as the peer figure
+// "rejected_by_inbound_filter".
+//
+// get_time() is the replay's clock: the MRT timestamp (and microseconds) of
+// the record being replayed.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <mempool/pool.hpp>
+#include <mempool/runtime.hpp>
+
+#include "call_context.hpp"
+#include "insertion_points.hpp"
+#include "route_attributes.hpp"
+#include "selection.hpp"
+
+namespace mempool::bgp::xbgp {
+
+// The decision steps, in the order the host applies them (xBGP's order).
+inline constexpr std::array<const char*, 11> kDecisionSteps = {
+    "bgp_pre_decision",        "bgp_nexthop_resolvable_decision", "bgp_local_pref_decision",
+    "bgp_as_path_length_decision", "bgp_med_decision",             "bgp_use_origin_decision",
+    "bgp_prefer_external_peer_decision", "bgp_igp_cost_decision",  "bgp_router_id_decision",
+    "bgp_ipaddr_decision",     "bgp_post_decision"};
+
+class XbgpPoints {
+public:
+    // Declares the points on `rt` and registers the BGP helpers (those the
+    // runtime's xBGP table lists). `rt` must outlive this object.
+    explicit XbgpPoints(mempool::Runtime& rt);
+    ~XbgpPoints();  // gives the runtime its default clock back
+    XbgpPoints(const XbgpPoints&) = delete;
+    XbgpPoints& operator=(const XbgpPoints&) = delete;
+
+    // Where the peers' identities are (by peer index; Replay::peer_identities(),
+    // which may grow while replaying) and who the local speaker is.
+    void set_peers(const std::vector<PeerIdentity>* peers) noexcept { peers_ = peers; }
+    void set_local_speaker(const PeerData& local) noexcept { local_ = local; }
+    // The replay's clock (the runtime's get_time()): the MRT time of the
+    // record being replayed. attributes_received() sets it too.
+    void set_time(std::uint32_t seconds, std::uint32_t microseconds) noexcept {
+        time_seconds_ = seconds;
+        time_microseconds_ = microseconds;
+    }
+
+    // Whether a plugin is attached at any of the points.
+    [[nodiscard]] bool active() const noexcept;
+    [[nodiscard]] bool decides() const noexcept;  // at a decision step
+    [[nodiscard]] bool filters() const noexcept;  // at an inbound filter
+
+    // The replay's calls (see InsertionPoints).
+    void attributes_received(const AttributesEvent& e);
+    [[nodiscard]] bool accept_route(const RouteEvent& e);
+    [[nodiscard]] Preference compare(const RouteCandidate& challenger, const RouteCandidate& best);
+
+    [[nodiscard]] std::uint64_t rejected(std::uint32_t peer) const noexcept {
+        return peer < rejected_.size() ? rejected_[peer] : 0;
+    }
+
+private:
+    struct Step {
+        mempool::PointId id;
+        std::uint8_t builtin;  // what the host's own code compares (Builtin)
+    };
+    enum Builtin : std::uint8_t { none, path_length, origin, peer_address };
+
+    void refresh_peers();
+    [[nodiscard]] CallContext context_for(std::uint32_t source_peer);
+    // One filter point's result (the host's value when nothing decided).
+    std::uint64_t run_filter(mempool::PointId point, CallContext& ctx, const RouteRef& route);
+
+    mempool::Runtime& rt_;
+    mempool::PointId decode_, pre_inbound_, inbound_;
+    std::array<Step, kDecisionSteps.size()> steps_{};
+    const std::vector<PeerIdentity>* peers_ = nullptr;
+    std::vector<PeerData> peer_data_;  // peers_ as the helpers show them
+    PeerData local_;
+    mempool::Pool message_pool_;       // add_attr at bgp_decode_attr, for the message's routes
+    RouteAttributes scratch_;
+    std::vector<std::uint64_t> rejected_;
+    std::int64_t time_seconds_ = 0;
+    std::uint32_t time_microseconds_ = 0;
+};
+
+}  // namespace mempool::bgp::xbgp
