@@ -142,13 +142,28 @@ void Replay::apply_update(std::uint32_t peer, PeerFigures& f, bool add_path) {
 AttrId Replay::attribute_set(Afi family) {
     InternedSet& set = interned_[family == Afi::ipv4 ? 0 : 1];
     AttrStore& store = rib_.attribute_store();
-    if (set.message == decoder_.message_number()) {
-        store.ref(set.id);
-        return set.id;
+    if (set.attributes == decoder_.attributes_number()) {
+        // The routes of one message share the set: the first one holds a
+        // reference until the message is applied.
+        if (set.message == decoder_.message_number()) {
+            store.ref(set.id);
+            return set.id;
+        }
+        // A repeat the decoder kept from an earlier message: the same set,
+        // unless every route holding it has gone since (withdrawn, or the
+        // peer's session went down) and its id now names another set.
+        const AttrSet& held = store[set.id];
+        if (held.refs != 0 && held.size == set.canonical.size() &&
+            std::equal(set.canonical.begin(), set.canonical.end(), held.bytes.get())) {
+            store.ref(set.id);
+            set.message = decoder_.message_number();
+            return set.id;
+        }
     }
     const PathAttributes& a = decoder_.attributes();
-    canonical_attributes(a, family, canonical_);
-    set.id = store.intern(Bytes(canonical_.data(), canonical_.size()), a.origin, decoder_.path_length());
+    canonical_attributes(a, family, set.canonical);
+    set.id = store.intern(Bytes(set.canonical.data(), set.canonical.size()), a.origin, decoder_.path_length());
+    set.attributes = decoder_.attributes_number();
     set.message = decoder_.message_number();
     return set.id;
 }

@@ -122,15 +122,17 @@ private:
     UpdateDecoder decoder_{diag_};
     PeerTable peers_;
 
-    // The attribute set interned for the decoder's current message, per
-    // family (index 0 IPv4, 1 IPv6); valid while `message` is the decoder's
-    // message_number(), so nothing needs resetting between messages.
+    // The attribute set last interned per family (index 0 IPv4, 1 IPv6):
+    // for the decoder's attributes while `attributes` is its
+    // attributes_number(), so nothing needs resetting between messages;
+    // `message` is the decoder's message_number() it was last checked for.
     struct InternedSet {
+        std::uint64_t attributes = 0;
         std::uint64_t message = 0;
         AttrId id = 0;
+        std::vector<std::uint8_t> canonical;  // its bytes (canonical_attributes())
     };
     std::array<InternedSet, 2> interned_{};
-    std::vector<std::uint8_t> canonical_;  // scratch of canonical_attributes()
 
     std::vector<std::uint32_t> table_peers_;  // TABLE_DUMP_V2 index -> peer, per file
     bool have_peer_table_ = false;

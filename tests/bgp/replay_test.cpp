@@ -4,6 +4,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 
@@ -59,6 +60,67 @@ TEST(Replay, StateChangeToNonEstablishedClearsThePeer) {
     EXPECT_EQ(p->announced_v6, 1u);
     EXPECT_EQ(*r.find_peer("2001:db8::7", 65007)->routes, 1u);
     EXPECT_EQ(*r.find_peer("2001:db8::7", 65007)->best_routes, 1u);
+}
+
+// A TABLE_DUMP (v1) entry of `peer` (2-byte AS) for `prefix`: ORIGIN IGP,
+// AS_PATH <peer AS> 3356, NEXT_HOP the peer.
+void add_table_dump_entry(std::vector<std::uint8_t>& s, const PeerKey& peer, const std::string& prefix) {
+    const Prefix p = parse_prefix(prefix);
+    ByteWriter attrs;
+    for (const std::uint32_t b : {0x40u, 1u, 1u, 0u}) attrs.u8(b);
+    for (const std::uint32_t b : {0x40u, 2u, 6u, 2u, 2u}) attrs.u8(b);
+    attrs.u16(peer.as);
+    attrs.u16(3356);
+    for (const std::uint32_t b : {0x40u, 3u, 4u}) attrs.u8(b);
+    attrs.ip(peer.ip);
+    ByteWriter body;
+    body.u16(0);  // view
+    body.u16(0);  // sequence
+    body.bytes(Bytes(p.addr.data(), 4));
+    body.u8(p.len);
+    body.u8(1);  // status
+    body.u32(1700000000);
+    body.ip(peer.ip);
+    body.u16(peer.as);
+    body.u16(static_cast<std::uint32_t>(attrs.size()));
+    body.bytes(Bytes(attrs.buf));
+    std::vector<std::uint8_t> rec;
+    encode_mrt(1700000000, 12, 1, Bytes(body.buf), rec);
+    s.insert(s.end(), rec.begin(), rec.end());
+}
+
+// RIB entries with the same attribute bytes share one interned set, also
+// when the decoder kept the attributes of the entry before and every route
+// holding the set went away in between (the peer's session went down): then
+// the set is interned again instead of a reference taken to a dead id.
+TEST(Replay, RepeatedRibAttributesAfterTheirSetWasFreed) {
+    const PeerKey peer{parse_ip("198.51.100.9"), 64500};
+    std::vector<std::uint8_t> s;
+    add_table_dump_entry(s, peer, "10.1.0.0/16");
+    add_table_dump_entry(s, peer, "10.2.0.0/16");  // same attribute bytes: kept, one set
+    std::vector<std::uint8_t> down;
+    encode_bgp4mp_state_change(1700000001, peer, kLocal, false, 6, 1, down);  // Established -> Idle
+    s.insert(s.end(), down.begin(), down.end());
+    add_table_dump_entry(s, peer, "10.3.0.0/16");  // same bytes again, but the set was freed
+    add_table_dump_entry(s, peer, "10.4.0.0/16");
+    Replay r;
+    r.replay_source(memory_byte_source(s.data(), s.size()), "mem");
+    const ReplayReport rep = r.finish();
+    EXPECT_EQ(rep.error_count, 0u);
+    ASSERT_TRUE(rep.rib.has_value());
+    EXPECT_EQ(rep.rib->routes, 2u);
+    EXPECT_EQ(rep.rib->attribute_sets, 1u);
+    const AttrStore& store = r.rib().attribute_store();
+    std::vector<std::string> held;
+    for (const auto& pr : r.rib().prefixes()) {
+        for (const auto& route : pr.routes) {
+            held.push_back(to_string(pr.prefix));
+            EXPECT_EQ(store[route.path_attributes].refs, 2u);
+            EXPECT_EQ(store[route.path_attributes].path_length, 2u);
+        }
+    }
+    std::sort(held.begin(), held.end());
+    EXPECT_EQ(held, (std::vector<std::string>{"10.3.0.0/16", "10.4.0.0/16"}));
 }
 
 TEST(Replay, WithdrawalsOfBothFamilies) {

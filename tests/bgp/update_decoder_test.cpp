@@ -5,6 +5,7 @@
 // decoder's contract allow.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -147,6 +148,10 @@ TEST(UpdateDecoder, Ipv4AnnouncementsWithTheirAttributes) {
     EXPECT_EQ(to_string(t.decoder.next_hop(Afi::ipv4)), "192.0.2.1");
     EXPECT_FALSE(t.decoder.treat_as_withdraw());
     EXPECT_EQ(t.decoder.other_families(), 0u);
+    // The attribute field as received, for steps that want the raw bytes.
+    const Buf attrs = basic_attrs();
+    EXPECT_TRUE(std::equal(t.decoder.attribute_field().begin(), t.decoder.attribute_field().end(), attrs.begin(),
+                           attrs.end()));
 }
 
 // L is selection_path_length() of the merged path: prepends count once.
@@ -322,7 +327,7 @@ TEST(UpdateDecoder, StateIsResetForEveryMessage) {
     const Buf first = update_body(prefixes({"10.9.0.0/16"}), basic_attrs(), prefixes({"10.1.0.0/16", "10.2.0.0/16"}));
     diag.set_record(first.data(), 0, 1);
     ASSERT_TRUE(d.decode_update(Bytes(first), true, false));
-    const std::uint64_t n1 = d.message_number();
+    const std::uint64_t n1 = d.attributes_number();
     EXPECT_NE(n1, 0u);
     RoutePrefix p;
     ASSERT_TRUE(d.next_announcement(p));  // one of two read, one left unread
@@ -331,7 +336,7 @@ TEST(UpdateDecoder, StateIsResetForEveryMessage) {
                                    prefixes({"10.3.0.0/16"}));
     diag.set_record(second.data(), 0, 2);
     ASSERT_TRUE(d.decode_update(Bytes(second), true, false));
-    EXPECT_NE(d.message_number(), n1);
+    EXPECT_NE(d.attributes_number(), n1);
     EXPECT_TRUE(withdrawals(d).empty());
     EXPECT_EQ(announcements(d), (std::vector<Route>{{"10.3.0.0/16", 0}}));
     EXPECT_EQ(d.attributes().origin, 1);
@@ -346,6 +351,62 @@ TEST(UpdateDecoder, StateIsResetForEveryMessage) {
     EXPECT_TRUE(announcements(d).empty());
     EXPECT_FALSE(d.attributes().has_as_path);
     EXPECT_EQ(d.other_families(), 0u);
+    EXPECT_TRUE(d.attribute_field().empty());
+}
+
+// A RIB entry's field byte for byte the one decoded just before is not
+// decoded again: the attributes stay (attributes_number() too), and their
+// spans point into the new field.
+TEST(UpdateDecoder, RepeatedRibFieldKeepsTheAttributes) {
+    Diagnostics diag;
+    UpdateDecoder d(diag);
+    const AttributeContext rib{true, true, false};
+    const Buf attrs = concat({basic_attrs(), mp_reach_v6("2001:db8::1", prefixes({"2001:db8:1::/48"}))});
+    Buf first = attrs;
+    diag.set_record(first.data(), 0, 1);
+    ASSERT_TRUE(d.decode_rib_attributes(Bytes(first), rib));
+    const std::uint64_t n = d.attributes_number();
+    EXPECT_EQ(d.path_length(), 2u);
+    const Buf second = attrs;
+    diag.set_record(second.data(), 0, 2);
+    ASSERT_TRUE(d.decode_rib_attributes(Bytes(second), rib));
+    EXPECT_EQ(d.attributes_number(), n);
+    std::fill(first.begin(), first.end(), 0xee);  // nothing may still point there
+    const Bytes nlri = d.attributes().mp_reach.nlri;
+    ASSERT_EQ(nlri.size(), 7u);
+    EXPECT_GE(nlri.data(), second.data());
+    EXPECT_LE(nlri.data() + nlri.size(), second.data() + second.size());
+    EXPECT_EQ(nlri[0], 48);
+    EXPECT_EQ(d.path_length(), 2u);
+    EXPECT_EQ(to_string(d.next_hop(Afi::ipv6)), "2001:db8::1");
+    EXPECT_EQ(to_string(d.next_hop(Afi::ipv4)), "192.0.2.1");
+    // Another context is another decode, whatever the bytes: read with
+    // 2-byte ASes, this AS_PATH is malformed (and reported).
+    ASSERT_TRUE(d.decode_rib_attributes(Bytes(second), AttributeContext{false, true, false}));
+    EXPECT_NE(d.attributes_number(), n);
+    EXPECT_TRUE(d.treat_as_withdraw());
+    ASSERT_EQ(diag.count(), 1u);
+    EXPECT_EQ(diag.errors()[0].attribute, attr::kAsPath);
+    // An UPDATE is always decoded, even with the same bytes.
+    const std::uint64_t m = d.attributes_number();
+    const Buf body = update_body({}, attrs, {});
+    diag.set_record(body.data(), 0, 3);
+    ASSERT_TRUE(d.decode_update(Bytes(body), true, false));
+    EXPECT_NE(d.attributes_number(), m);
+}
+
+// A field whose decode reported something is decoded (and reported) again.
+TEST(UpdateDecoder, RepeatedRibFieldWithAFaultIsReportedEachTime) {
+    Diagnostics diag;
+    UpdateDecoder d(diag);
+    const Buf attrs = concat({origin(7), as_sequence(attr::kAsPath, {65001}, true), next_hop(192, 0, 2, 1)});
+    diag.set_record(attrs.data(), 0, 1);
+    ASSERT_TRUE(d.decode_rib_attributes(Bytes(attrs), AttributeContext{true, true, false}));
+    const std::uint64_t n = d.attributes_number();
+    ASSERT_TRUE(d.decode_rib_attributes(Bytes(attrs), AttributeContext{true, true, false}));
+    EXPECT_NE(d.attributes_number(), n);
+    EXPECT_TRUE(d.treat_as_withdraw());
+    EXPECT_EQ(diag.count(), 2u);
 }
 
 // A RIB entry's attributes: decoded alike, no prefix handed out.
