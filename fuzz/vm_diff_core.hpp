@@ -25,7 +25,9 @@
 //             (1/2/4/8 bytes, sign-extending), atomics (every op, 32/64),
 //             loops to a constant, a local call, a helper call, accesses
 //             to a heap object at offsets only known at run time (flagged
-//             by the verifier, checked at run time, sometimes aborting)
+//             by the verifier, checked at run time, sometimes aborting),
+//             accesses through heap addresses (xBGP: numbers translated into
+//             the arena, often past it)
 //   epilogue  R0-R9 and the body slots -> context buffer; R0 reloaded; exit
 //
 //   mempool::fuzz::DiffChecker checker;
@@ -315,6 +317,27 @@ private:
             static constexpr std::uint8_t sizes[] = {isa::size_b, isa::size_h, isa::size_w, isa::size_dw};
             const unsigned offset_reg = 6 + in_.u8() % 4;
             const unsigned value_reg = 6 + in_.u8() % 4;
+            if ((in_.u8() & 3) == 0) {
+                // A heap address (xBGP: a number read from memory): translated
+                // into the arena and checked; often past it, so aborting.
+                const std::uint64_t address = vm::heap_address(std::uint64_t{in_.u8()} * 2);
+                u.code.push_back(make(isa::op_lddw, 0, 0, 0, static_cast<std::int32_t>(static_cast<std::uint32_t>(address))));
+                u.code.push_back(make(0, 0, 0, 0, static_cast<std::int32_t>(static_cast<std::uint32_t>(address >> 32))));
+                u.code.push_back(make(isa::cls_alu64 | isa::alu_and, offset_reg, 0, 0, 63));
+                u.code.push_back(make(isa::cls_alu64 | isa::src_x | isa::alu_add, 0, offset_reg));
+                const unsigned accesses = 1 + in_.u8() % 3;
+                for (unsigned k = 0; k < accesses; ++k) {
+                    const std::uint8_t size = sizes[in_.u8() % 4];
+                    const auto off = static_cast<std::int16_t>(in_.u8() % 8);
+                    switch (in_.u8() % 3) {
+                    case 0: u.code.push_back(make(isa::cls_stx | isa::mode_mem | size, 0, value_reg, off)); break;
+                    case 1: u.code.push_back(make(isa::cls_st | isa::mode_mem | size, 0, 0, off, imm32())); break;
+                    default: u.code.push_back(make(isa::cls_ldx | isa::mode_mem | size, value_reg, 0, off)); break;
+                    }
+                }
+                u.code.push_back(make(isa::cls_alu64 | isa::alu_mov, 0, 0, 0, 0));
+                break;
+            }
             u.code.push_back(make(isa::cls_alu64 | isa::alu_mov, 1, 0, 0, imm32()));
             u.code.push_back(make(isa::op_call, 0, 0, 0, 1));
             const std::size_t null_check = u.code.size();
@@ -415,6 +438,8 @@ inline vm::VerifyOptions verify_options() {
     heap.ret_size = heap_bytes;
     o.helpers.push_back(heap);
     o.heap_size = heap_bytes;
+    o.heap_addresses = true;  // xBGP: numbers used as addresses are heap addresses
+    o.loop_budget = true;     // (generated loops are counted: proven, never budgeted)
     return o;
 }
 
