@@ -98,10 +98,10 @@ TEST_P(XbgpHelpers, MemoryNumbersTextAndByteOrder) {
 TEST_P(XbgpHelpers, ByteOrderHelpersForObjectsBuiltWithXbgpsHeaders) {
     // Our headers inline them; objects built with xBGP's call these.
     namespace x = detail::xbgp;
-    EXPECT_EQ(x::htons(0x0102, 0, 0, 0, 0), 0x0201u);
-    EXPECT_EQ(x::htons(0xffff0102, 0, 0, 0, 0), 0x0201u);  // only the low 16 bits
-    EXPECT_EQ(x::htonl(0x01020304, 0, 0, 0, 0), 0x04030201u);
-    EXPECT_EQ(x::htonll(0x0102030405060708ull, 0, 0, 0, 0), 0x0807060504030201ull);
+    EXPECT_EQ(x::swap16(0x0102, 0, 0, 0, 0), 0x0201u);
+    EXPECT_EQ(x::swap16(0xffff0102, 0, 0, 0, 0), 0x0201u);  // only the low 16 bits
+    EXPECT_EQ(x::swap32(0x01020304, 0, 0, 0, 0), 0x04030201u);
+    EXPECT_EQ(x::swap64(0x0102030405060708ull, 0, 0, 0, 0), 0x0807060504030201ull);
     EXPECT_EQ(x::ebpf_sqrt(10000, 0, 0, 0, 0), 100u);
     EXPECT_EQ(x::ebpf_sqrt(2, 10, 0, 0, 0), 0u);  // precision above 9
     for (const char* name : {"ebpf_htons", "ebpf_ntohs", "ebpf_htonl", "ebpf_ntohl", "ebpf_htonll", "ebpf_ntohll",

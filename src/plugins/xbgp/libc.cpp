@@ -79,9 +79,9 @@ u64 ebpf_inet_pton(u64 af, u64 src, u64 dst, u64 len, u64) noexcept {
     return 1;
 }
 
-u64 htons(u64 v, u64, u64, u64, u64) noexcept { return __builtin_bswap16(static_cast<std::uint16_t>(v)); }
-u64 htonl(u64 v, u64, u64, u64, u64) noexcept { return __builtin_bswap32(static_cast<std::uint32_t>(v)); }
-u64 htonll(u64 v, u64, u64, u64, u64) noexcept { return __builtin_bswap64(v); }
+u64 swap16(u64 v, u64, u64, u64, u64) noexcept { return __builtin_bswap16(static_cast<std::uint16_t>(v)); }
+u64 swap32(u64 v, u64, u64, u64, u64) noexcept { return __builtin_bswap32(static_cast<std::uint32_t>(v)); }
+u64 swap64(u64 v, u64, u64, u64, u64) noexcept { return __builtin_bswap64(v); }
 
 namespace {
 // struct timespec as the plugin lays it out: two 64-bit fields.
