@@ -971,31 +971,33 @@ std::vector<std::string> entry_functions(std::span<const std::uint8_t> bytes) no
         // function, not an entry.
         std::vector<std::pair<std::uint32_t, std::uint64_t>> called;  // (section, instruction)
         const auto& sections = elf.sections();
-        for (std::size_t j = 1; j < sections.size(); ++j) {
-            if (sections[j].type != elf::sht_rel || sections[j].info >= sections.size() ||
-                !sections[sections[j].info].is_code())
-                continue;
-            std::vector<ElfRel> rels;
-            std::vector<ElfProblem> ignored;
-            if (!elf.relocations(j, rels, ignored)) continue;
-            const auto code = elf.contents(sections[j].info);
+        for (std::size_t c = 1; c < sections.size(); ++c) {
+            if (!sections[c].is_code()) continue;
+            const auto code = elf.contents(c);
             std::vector<std::uint64_t> relocated;
-            for (const ElfRel& e : rels) relocated.push_back(e.offset);
-            std::sort(relocated.begin(), relocated.end());
-            for (const ElfRel& e : rels) {
-                if (e.offset % 8 != 0 || e.offset + 8 > code.size() || e.symbol >= elf.symbols().size()) continue;
-                Insn in;
-                std::memcpy(&in, code.data() + e.offset, sizeof in);
-                const ElfSymbol& t = elf.symbols()[e.symbol];
-                if (in.code != isa::op_call || t.shndx == elf::shn_undef || t.value % 8 != 0) continue;
-                called.emplace_back(t.shndx, static_cast<std::uint64_t>(std::int64_t(t.value / 8) + 1 + in.imm));
+            for (std::size_t j = 1; j < sections.size(); ++j) {
+                if (sections[j].type != elf::sht_rel || sections[j].info != c) continue;
+                std::vector<ElfRel> rels;
+                std::vector<ElfProblem> ignored;
+                if (!elf.relocations(j, rels, ignored)) continue;
+                for (const ElfRel& e : rels) {
+                    relocated.push_back(e.offset);
+                    if (e.offset % 8 != 0 || e.offset + 8 > code.size() || e.symbol >= elf.symbols().size()) continue;
+                    Insn in;
+                    std::memcpy(&in, code.data() + e.offset, sizeof in);
+                    const ElfSymbol& t = elf.symbols()[e.symbol];
+                    if (in.code != isa::op_call || t.shndx == elf::shn_undef || t.value % 8 != 0) continue;
+                    called.emplace_back(t.shndx, static_cast<std::uint64_t>(std::int64_t(t.value / 8) + 1 + in.imm));
+                }
             }
+            std::sort(relocated.begin(), relocated.end());
             for (std::size_t k = 0; k + 8 <= code.size(); k += 8) {
                 Insn in;
                 std::memcpy(&in, code.data() + k, sizeof in);
                 if (in.code == isa::op_call && in.src() == isa::pseudo_call &&
                     !std::binary_search(relocated.begin(), relocated.end(), std::uint64_t{k}))
-                    called.emplace_back(sections[j].info, static_cast<std::uint64_t>(std::int64_t(k / 8) + 1 + in.imm));
+                    called.emplace_back(static_cast<std::uint32_t>(c),
+                                        static_cast<std::uint64_t>(std::int64_t(k / 8) + 1 + in.imm));
             }
         }
         for (std::size_t i : global_functions(elf)) {

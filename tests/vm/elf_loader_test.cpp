@@ -790,5 +790,63 @@ TEST(LoadRaw, BadPrograms) {
     EXPECT_REFUSED(load_raw(huge, 0), "at most");
 }
 
+// ---- xBGP objects: entries by name in .text, globals, unwind tables --------
+
+TEST(ElfLoaderXbgp, EntryByFunctionNameInText) {
+    // Two global functions in .text, one calling the other: the caller is
+    // the only entry; either loads by name; .eh_frame and its relocations
+    // against .text are never read.
+    ElfBuilder w;
+    const auto text = w.code(".text", {call(1), exit_insn(), mov64_imm(0, 7), exit_insn()});
+    w.global_function("filter", text, 0, 2);
+    w.global_function("shared", text, 2, 2);
+    const auto eh = w.data(".eh_frame", std::string(48, '\0'), SHF_ALLOC, 8);
+    w.relocate(eh, 4, 2, w.section_symbol(text));  // R_BPF_64_ABS64, as llc writes it
+    const auto bytes = w.bytes();
+    EXPECT_EQ(entry_functions(bytes), std::vector<std::string>{"filter"});
+    const LoadResult r = load_elf_function(bytes, "filter", {});
+    ASSERT_TRUE(r.ok()) << all_messages(r.errors);
+    EXPECT_EQ(r.program.code.size(), 4u);
+    EXPECT_EQ(r.program.function_starts, (std::vector<std::uint32_t>{0, 2}));
+    const LoadResult s = load_elf_function(bytes, "shared", {});
+    ASSERT_TRUE(s.ok()) << all_messages(s.errors);
+    EXPECT_EQ(s.program.code.size(), 2u);
+    EXPECT_REFUSED(load_elf_function(bytes, "missing", {}), "no global function 'missing' in the object");
+}
+
+TEST(ElfLoaderXbgp, GlobalsBecomeTheDataImage) {
+    // counter in .bss (8 bytes), threshold in .data (4 bytes, value 5).
+    ElfBuilder w;
+    const auto text = w.code(".text", {lddw(1, 0), lddw_high(), lddw(2, 0), lddw_high(), exit_insn()});
+    const auto bss = w.section(".bss", SHT_NOBITS, ElfBuilder::data_flags, std::vector<std::uint8_t>(8), 8);
+    const auto data = w.data(".data", std::string("\x05\0\0\0", 4), ElfBuilder::data_flags, 4);
+    w.global_function("count", text, 0, 5);
+    w.relocate(text, 0, 1, w.object("counter", bss, 0, 8));
+    w.relocate(text, 2, 1, w.object("threshold", data, 0, 4));
+    const auto bytes = w.bytes();
+    EXPECT_REFUSED(load_elf_function(bytes, "count", {}), "global variable 'counter' in .bss");
+    LoadOptions o;
+    o.writable_globals = true;
+    const LoadResult r = load_elf_function(bytes, "count", {}, o);
+    ASSERT_TRUE(r.ok()) << all_messages(r.errors);
+    ASSERT_EQ(r.program.data.size(), 12u);  // .bss at 0 (8 zeros), .data at 8
+    EXPECT_EQ(r.program.data[8], 5);
+    EXPECT_EQ(r.program.code[0].src(), isa::pseudo_data);
+    EXPECT_EQ(r.program.code[0].imm, 0);
+    EXPECT_EQ(r.program.code[2].src(), isa::pseudo_data);
+    EXPECT_EQ(r.program.code[2].imm, 8);
+    // A huge .bss is refused, not allocated.
+    ElfBuilder h;
+    const auto text2 = h.code(".text", {lddw(1, 0), lddw_high(), exit_insn()});
+    const auto big = h.section(".bss", SHT_NOBITS, ElfBuilder::data_flags, std::vector<std::uint8_t>{}, 8);
+    h.global_function("f", text2, 0, 3);
+    h.relocate(text2, 0, 1, h.section_symbol(big));
+    auto hb = h.bytes();
+    Elf64_Shdr sh = read_shdr(hb, big);
+    sh.sh_size = std::uint64_t{1} << 40;
+    write_shdr(hb, big, sh);
+    EXPECT_REFUSED(load_elf_function(hb, "f", {}, o), "makes the globals larger than");
+}
+
 }  // namespace
 }  // namespace mempool::vm
