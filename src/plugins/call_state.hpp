@@ -13,7 +13,7 @@
 
 #include <mempool/runtime.hpp>
 
-#include "exec.hpp"  // vm::RunContext
+#include "../vm/exec.hpp"  // vm::RunContext (relative: src/bgp includes this header without src/vm on its path)
 
 #include <cstdint>
 #include <cstring>
@@ -55,8 +55,11 @@ struct ThreadState {
     HeapArena heap;
     // The RunContext of the outermost run (run.cpp's run_one), kept rather
     // than built per plugin: each plugin sets what it is given (R1, its heap)
-    // and the executor resets abort_pc at entry; the rest are scratch fields
-    // an executor sets at the call that uses them. Nested runs use their own.
+    // and the executor resets abort_pc at entry. Nothing here ever sets
+    // shared or data (those runs go through anchors.cpp, with a context of
+    // their own), so they stay null; the frame, rodata and arg_room fields an
+    // executor sets at a call are read only through an xBGP RunView, which
+    // only anchors.cpp installs. Nested runs use their own context.
     vm::RunContext rc;
     alignas(64) bpf_full_args_t args{};
 };
