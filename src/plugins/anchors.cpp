@@ -37,6 +37,8 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <new>
 
 namespace mempool {
 namespace detail {
@@ -79,7 +81,19 @@ struct LevelArenas {
         return b.base;
     }
 };
-thread_local LevelArenas arenas;
+// The thread's LevelArenas: reached through an initial-exec pointer (one
+// %fs-relative load, no TLS wrapper call), owned by a thread_local that frees
+// it at thread exit.
+constinit thread_local LevelArenas* arenas_of_thread __attribute__((tls_model("initial-exec"))) = nullptr;
+thread_local std::unique_ptr<LevelArenas> arenas_owner;
+
+LevelArenas* level_arenas() noexcept {
+    if (arenas_of_thread == nullptr) [[unlikely]] {
+        arenas_owner.reset(new (std::nothrow) LevelArenas());
+        arenas_of_thread = arenas_owner.get();
+    }
+    return arenas_of_thread;
+}
 
 // libxbgp's exec_info_t, what an xBGP plugin finds at R1.
 struct ExecInfo {
@@ -106,8 +120,10 @@ std::uint64_t Runtime::run_plugin(const Program& program, const detail::ChainRun
     const PluginBudget* const b = &program.budget_;
     const unsigned depth = t.depth;
     // (a plugin without a heap still gets a buffer: null means out of memory)
-    std::uint8_t* const base = depth <= max_chain_depth ? arenas.get(depth, b->heap_size != 0 ? b->heap_size : 1) : nullptr;
-    bpf_full_args_t* const args_struct = base != nullptr ? arenas.args_at(depth) : nullptr;
+    LevelArenas* const arenas = level_arenas();
+    std::uint8_t* const base =
+        arenas != nullptr && depth <= max_chain_depth ? arenas->get(depth, b->heap_size != 0 ? b->heap_size : 1) : nullptr;
+    bpf_full_args_t* const args_struct = base != nullptr ? arenas->args_at(depth) : nullptr;
     ++result.ran;
     if (base == nullptr || args_struct == nullptr) {
         aborted = true;
@@ -134,7 +150,7 @@ std::uint64_t Runtime::run_plugin(const Program& program, const detail::ChainRun
     const std::uint64_t outer_added = t.object_added;
     t.heap = HeapArena{};
     t.heap.base = base;
-    t.heap.capacity = arenas.level[depth].capacity;
+    t.heap.capacity = arenas->level[depth].capacity;
     t.heap.size = b->heap_size;
     t.budget = b;
     t.object_added = 0;
