@@ -17,11 +17,12 @@ import json
 import sys
 from collections import OrderedDict
 
-MEMPOOL = ("mempool_c", "mempool_cpp", "mempool_cpp_range", "mempool_cpp_for_each")
+MEMPOOL = ("mempool_c", "mempool_c_runs", "mempool_cpp", "mempool_cpp_range", "mempool_cpp_for_each")
 COMPETITORS = ("absl_flat_hash_map", "boost_unordered_flat_map", "std_unordered_map", "std_vector",
                "boost_ordinal_floor")
 SHORT = {
     "mempool_c": "mempool C",
+    "mempool_c_runs": "C runs",
     "mempool_cpp": "Pool C++",
     "mempool_cpp_range": "ListView range",
     "mempool_cpp_for_each": "for_each<u32>",
