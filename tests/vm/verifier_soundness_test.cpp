@@ -150,5 +150,33 @@ TEST(VerifierSoundness, AcceptedRandomProgramsRunWithoutViolation) {
                 cpu_ms() - start);
 }
 
+TEST(VerifierSoundness, AcceptedRandomProgramsRunWithoutViolationInXbgpMode) {
+    // The same with xBGP's relaxations on: numbers used as addresses (heap
+    // addresses, translated and checked), NULL-able and unboundedly moved
+    // heap pointers checked at run time, loops bounded at run time.
+    std::mt19937 rng(9090);
+    VerifyOptions o = options();
+    o.max_instructions = 5'000;
+    o.heap_addresses = true;
+    o.loop_budget = true;
+    std::size_t accepted = 0, translated = 0, budgeted = 0;
+    violations = 0;
+    for (int round = 0; round < 8000; ++round) {
+        const RandomProgram p = random_program(rng, 16);
+        auto r = check(p.code, p.starts, {1, 2, 3, 4, 5, 6, 7, 8}, o);
+        ASSERT_LE(r.diagnostics.size(), 64u);
+        if (!r.ok()) continue;
+        ++accepted;
+        EXPECT_LE(r.program.instruction_bound, o.max_instructions);
+        for (std::uint8_t f : r.program.flags) translated += (f & flag_heap_address) != 0;
+        budgeted += !r.program.loop_costs.empty();
+        run_checked(r, rng);
+    }
+    EXPECT_EQ(violations, 0u);
+    EXPECT_GT(accepted, 100u);
+    std::printf("xBGP mode: %zu violations, %zu of 8000 accepted, %zu accesses through heap addresses, %zu budgeted\n",
+                violations, accepted, translated, budgeted);
+}
+
 }  // namespace
 }  // namespace mempool::vm
