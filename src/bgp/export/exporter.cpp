@@ -29,11 +29,41 @@ private:
 Exporter::Exporter(const ExportConfig& config, Replay& replay, InsertionPoints* hooks, ExportPoints* points,
                    UpdatesWriter* writer)
     : neighbours_(config), replay_(replay), hooks_(hooks ? hooks : &no_hooks_),
-      points_(points && points->active() ? points : nullptr), writer_(writer), out_(neighbours_.size()) {
+      points_(points && points->active() ? points : nullptr), writer_(writer), out_(neighbours_.size()),
+      packer_([this](Bytes message) {
+          ++out_[sending_to_].updates;
+          if (!writer_) return;
+          const Neighbour& to = neighbours_[sending_to_];
+          writer_->write(sending_time_, PeerKey{to.config.address, to.config.as},
+                         PeerKey{to.local_address, neighbours_.local().as}, to.config.four_byte_as, message);
+      }) {
+    if (!points_) {
+        decisions_.resize(kDecisionSlots);
+        decision_out_.resize(kDecisionSlots * neighbours_.size());
+    }
+    scratch_out_.resize(neighbours_.size());
     replay_.rib().set_observer(this);
 }
 
-Exporter::~Exporter() { replay_.rib().set_observer(nullptr); }
+Exporter::~Exporter() {
+    release_decisions();
+    replay_.rib().set_observer(nullptr);
+}
+
+void Exporter::release_decision(std::size_t slot) {
+    Decision& d = decisions_[slot];
+    if (d.route_attributes == AdjRibOut::kNoRoute) return;
+    replay_.rib().attribute_store().unref(d.route_attributes);
+    for (std::size_t n = 0; n < out_.size(); ++n) {
+        const std::uint32_t v = decision_out_[slot * out_.size() + n];
+        if (!(v & kRefused)) sent_store_.unref(v);
+    }
+    d = Decision{};
+}
+
+void Exporter::release_decisions() {
+    for (std::size_t slot = 0; slot < decisions_.size(); ++slot) release_decision(slot);
+}
 
 void Exporter::route_changing(std::uint32_t prefix, std::uint32_t peer, std::uint32_t path_id, RibChange change) {
     if (replay_.records() != pending_record_) {
@@ -67,6 +97,7 @@ void Exporter::route_changing(std::uint32_t prefix, std::uint32_t peer, std::uin
 void Exporter::finish() {
     flush();
     pending_record_ = replay_.records();
+    release_decisions();  // the replay's report counts live attribute sets
 }
 
 const PeerRole& Exporter::role(std::uint32_t peer) {
@@ -103,9 +134,6 @@ void Exporter::flush() {
     if (dirty_list_.empty()) return;
     for (const std::uint32_t prefix : dirty_list_) decide(prefix);
     dirty_list_.clear();
-    for (const CacheEntry& e : cache_)
-        if (e.sent != AdjRibOut::kNoRoute) sent_store_.unref(e.sent);
-    cache_.clear();
     send_pending(pending_timestamp_);
 }
 
@@ -143,71 +171,36 @@ void Exporter::decide(std::uint32_t prefix) {
     export_prefix(prefix, pr, best);
 }
 
-AttrId Exporter::sent_form_for(const PrefixRoutes& pr, const Route& best, const PeerRole& source, std::uint32_t n,
-                               Refusal& why) {
+std::uint32_t Exporter::sent_form_for(const PrefixRoutes& pr, Route& best, const PeerRole& source, std::uint32_t n) {
     const Neighbour& to = neighbours_[n];
-    const bool shared = points_ == nullptr;
-    if (shared)
-        for (const CacheEntry& e : cache_)
-            if (e.route_attributes == best.path_attributes && e.peer == best.peer &&
-                e.attribute_class == to.attribute_class) {
-                if (e.sent == AdjRibOut::kNoRoute) why = Refusal::too_large;
-                else sent_store_.ref(e.sent);
-                return e.sent;
-            }
     export_attributes(facts_, source, to, neighbours_.local(), pr.prefix.afi, attrs_);
     if (points_) {
-        Route& r = const_cast<Route&>(best);
-        const OutboundRoute route{pr.prefix, best.peer, source, facts_, r.pool};
-        if (points_->bgp_outbound_filter(route, to, n, attrs_) == OutboundVerdict::reject) {
-            why = Refusal::outbound_filter;
-            return AdjRibOut::kNoRoute;
-        }
+        const OutboundRoute route{pr.prefix, best.peer, source, facts_, best.pool};
+        if (points_->bgp_outbound_filter(route, to, n, attrs_) == OutboundVerdict::reject)
+            return kRefused | static_cast<std::uint32_t>(Refusal::outbound_filter);
         EncodeAdapter hook(*points_, to);
         encode_path_attributes(attrs_, to.config.four_byte_as, pr.prefix.afi, sent_bytes_, &hook);
     } else {
         encode_path_attributes(attrs_, to.config.four_byte_as, pr.prefix.afi, sent_bytes_);
     }
-    AttrId id = AdjRibOut::kNoRoute;
-    if (fits_one_update(Bytes(sent_bytes_), pr.prefix.afi))
-        id = sent_store_.intern(Bytes(sent_bytes_), attrs_.origin, 0);
-    else
-        why = Refusal::too_large;
-    if (shared) {
-        if (cache_.size() >= 64) {
-            for (const CacheEntry& e : cache_)
-                if (e.sent != AdjRibOut::kNoRoute) sent_store_.unref(e.sent);
-            cache_.clear();
-        }
-        cache_.push_back(CacheEntry{best.path_attributes, best.peer, to.attribute_class, id});
-        if (id != AdjRibOut::kNoRoute) sent_store_.ref(id);  // one for the cache, one for the caller
-    }
-    return id;
+    if (!fits_one_update(Bytes(sent_bytes_), pr.prefix.afi)) return kRefused | static_cast<std::uint32_t>(Refusal::too_large);
+    return sent_store_.intern(Bytes(sent_bytes_), attrs_.origin, 0);
 }
 
-void Exporter::export_prefix(std::uint32_t prefix, const PrefixRoutes& pr, const Route* best) {
-    const auto withdraw = [&](NeighbourState& st) {
-        if (!st.table.remove(prefix, sent_store_)) return;
-        (pr.prefix.afi == Afi::ipv4 ? st.pending.withdraw_v4 : st.pending.withdraw_v6).push_back(pr.prefix);
-    };
-    if (!best) {
-        for (auto& st : out_) withdraw(st);
-        return;
-    }
+void Exporter::decide_neighbours(const PrefixRoutes& pr, Route& best, std::uint32_t* out) {
     const AttrStore& store = replay_.rib().attribute_store();
-    if (!read_route_facts(store[best->path_attributes].key(), facts_)) {
-        for (auto& st : out_) withdraw(st);
+    if (!read_route_facts(store[best.path_attributes].key(), facts_)) {
+        for (std::size_t n = 0; n < out_.size(); ++n) out[n] = kRefused;  // cannot happen: the RIB wrote it
         return;
     }
-    const PeerRole source = role(best->peer);
+    const PeerRole source = role(best.peer);
+    constexpr std::uint32_t kUnset = 0xffffffffu;
+    class_sent_.assign(neighbours_.class_count(), kUnset);
     for (std::uint32_t n = 0; n < out_.size(); ++n) {
-        NeighbourState& st = out_[n];
         const Neighbour& to = neighbours_[n];
         OutboundVerdict verdict = OutboundVerdict::unknown;
-        if (points_) {
-            Route& r = const_cast<Route&>(*best);
-            verdict = points_->bgp_pre_outbound_filter(OutboundRoute{pr.prefix, best->peer, source, facts_, r.pool}, to, n);
-        }
+        if (points_)
+            verdict = points_->bgp_pre_outbound_filter(OutboundRoute{pr.prefix, best.peer, source, facts_, best.pool}, to, n);
         Refusal why = Refusal::none;
         if (verdict == OutboundVerdict::reject) {
             why = Refusal::outbound_filter;
@@ -219,20 +212,65 @@ void Exporter::export_prefix(std::uint32_t prefix, const PrefixRoutes& pr, const
                 if (why == Refusal::none) why = community_rule(facts_, to);
             }
         }
-        AttrId id = AdjRibOut::kNoRoute;
-        if (why == Refusal::none) id = sent_form_for(pr, *best, source, n, why);
-        if (id == AdjRibOut::kNoRoute) {
-            ++st.refused[static_cast<std::size_t>(why)];
+        if (why != Refusal::none) {
+            out[n] = kRefused | static_cast<std::uint32_t>(why);
+            continue;
+        }
+        if (points_) {  // plugins may treat every neighbour differently
+            out[n] = sent_form_for(pr, best, source, n);
+            continue;
+        }
+        std::uint32_t& shared = class_sent_[to.attribute_class];
+        if (shared == kUnset) shared = sent_form_for(pr, best, source, n);  // one reference, given back below
+        out[n] = shared;
+        if (!(shared & kRefused)) sent_store_.ref(shared);
+    }
+    if (!points_)
+        for (const std::uint32_t v : class_sent_)
+            if (v != kUnset && !(v & kRefused)) sent_store_.unref(v);
+}
+
+void Exporter::export_prefix(std::uint32_t prefix, const PrefixRoutes& pr, const Route* best_route) {
+    const auto withdraw = [&](NeighbourState& st) {
+        if (!st.table.remove(prefix, sent_store_)) return;
+        (pr.prefix.afi == Afi::ipv4 ? st.pending.withdraw_v4 : st.pending.withdraw_v6).push_back(pr.prefix);
+    };
+    if (!best_route) {
+        for (auto& st : out_) withdraw(st);
+        return;
+    }
+    Route& best = const_cast<Route&>(*best_route);  // plugins may write its pool
+    const std::uint32_t* out = scratch_out_.data();
+    if (!points_) {
+        const std::size_t slot =
+            ((best.path_attributes * 0x9E3779B1u) ^ (best.peer * 0x85EBCA6Bu)) % kDecisionSlots;
+        Decision& d = decisions_[slot];
+        if (d.route_attributes != best.path_attributes || d.peer != best.peer) {
+            release_decision(slot);
+            decide_neighbours(pr, best, &decision_out_[slot * out_.size()]);
+            replay_.rib().attribute_store().ref(best.path_attributes);  // keeps the id's bytes while cached
+            d = Decision{best.path_attributes, best.peer};
+        }
+        out = &decision_out_[slot * out_.size()];
+    } else {
+        decide_neighbours(pr, best, scratch_out_.data());
+    }
+    for (std::uint32_t n = 0; n < out_.size(); ++n) {
+        NeighbourState& st = out_[n];
+        const std::uint32_t v = out[n];
+        if (v & kRefused) {
+            ++st.refused[v & 0xff];
             withdraw(st);
             continue;
         }
-        if (st.table.get(prefix) == id) {
-            sent_store_.unref(id);  // sent already, with these attributes
-            continue;
-        }
-        st.table.set(prefix, id, sent_store_);
-        st.pending.announce.emplace_back(id, prefix);
+        if (st.table.get(prefix) == v) continue;  // sent already, with these attributes
+        sent_store_.ref(v);
+        st.table.set(prefix, v, sent_store_);
+        st.pending.announce.emplace_back(v, prefix);
     }
+    if (points_)
+        for (const std::uint32_t v : scratch_out_)
+            if (!(v & kRefused)) sent_store_.unref(v);
 }
 
 void Exporter::send_pending(std::uint32_t timestamp) {
@@ -241,18 +279,14 @@ void Exporter::send_pending(std::uint32_t timestamp) {
         NeighbourState& st = out_[n];
         Pending& p = st.pending;
         if (p.withdraw_v4.empty() && p.withdraw_v6.empty() && p.announce.empty()) continue;
-        const Neighbour& to = neighbours_[n];
-        const PeerKey peer{to.config.address, to.config.as};
-        const PeerKey local{to.local_address, neighbours_.local().as};
-        UpdatePacker packer([&](Bytes message) {
-            ++st.updates;
-            if (writer_) writer_->write(timestamp, peer, local, to.config.four_byte_as, message);
-        });
+        sending_to_ = n;
+        sending_time_ = timestamp;
+        UpdatePacker& packer = packer_;
         packer.withdraw(Afi::ipv4, p.withdraw_v4);
         packer.withdraw(Afi::ipv6, p.withdraw_v6);
         st.withdrawn += p.withdraw_v4.size() + p.withdraw_v6.size();
-        std::stable_sort(p.announce.begin(), p.announce.end(),
-                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        // (sent form, prefix) pairs are unique: any sort gives one order.
+        if (!std::is_sorted(p.announce.begin(), p.announce.end())) std::sort(p.announce.begin(), p.announce.end());
         for (std::size_t i = 0; i < p.announce.size();) {
             const AttrId id = p.announce[i].first;
             scratch_prefixes_.clear();

@@ -98,19 +98,27 @@ private:
         std::array<std::uint64_t, kRefusalKinds> refused{};
         std::uint32_t last_sent = 0;
     };
-    struct CacheEntry {
-        AttrId route_attributes;
-        std::uint32_t peer;
-        std::uint32_t attribute_class;
-        AttrId sent;  // kNoRoute: too large
+    // What each neighbour gets for a route, by (route attribute set, source
+    // peer): the rules and the attributes depend on nothing else (without
+    // plugins). Direct-mapped; an entry holds a reference on the route's
+    // attribute set (so its id keeps its bytes while cached) and one on
+    // every sent form it names.
+    struct Decision {
+        AttrId route_attributes = AdjRibOut::kNoRoute;
+        std::uint32_t peer = 0;
     };
+    static constexpr std::uint32_t kRefused = 0x80000000u;  // | Refusal, in place of a sent form
+    static constexpr std::size_t kDecisionSlots = 4096;
 
     void flush();
     void decide(std::uint32_t prefix_index);
     void export_prefix(std::uint32_t prefix_index, const PrefixRoutes& pr, const Route* best);
-    // The sent form for neighbour `n`, or kNoRoute with `why` set.
-    AttrId sent_form_for(const PrefixRoutes& pr, const Route& best, const PeerRole& role, std::uint32_t n,
-                         Refusal& why);
+    // Fills out[n] for every neighbour: a sent form (one reference each) or kRefused | why.
+    void decide_neighbours(const PrefixRoutes& pr, Route& best, std::uint32_t* out);
+    // A new sent form for neighbour `to` (one reference), or kRefused | why.
+    std::uint32_t sent_form_for(const PrefixRoutes& pr, Route& best, const PeerRole& source, std::uint32_t to);
+    void release_decision(std::size_t slot);
+    void release_decisions();
     [[nodiscard]] RouteCandidate candidate(const PrefixRoutes& pr, Route& r) const;
     [[nodiscard]] bool usable(const Route& r) const;
     const PeerRole& role(std::uint32_t peer);
@@ -129,7 +137,13 @@ private:
     std::vector<std::uint32_t> dirty_list_;
     std::vector<PeerRole> roles_;
     std::vector<bool> role_known_;
-    std::vector<CacheEntry> cache_;
+    std::vector<Decision> decisions_;
+    std::vector<std::uint32_t> decision_out_;  // kDecisionSlots x neighbours
+    std::vector<std::uint32_t> scratch_out_;   // with plugins: no cache
+    std::vector<std::uint32_t> class_sent_;    // per attribute class, during decide_neighbours
+    UpdatePacker packer_;
+    std::uint32_t sending_to_ = 0;             // the packer's neighbour and time
+    std::uint32_t sending_time_ = 0;
     std::uint64_t pending_record_ = 0;
     std::uint32_t pending_timestamp_ = 0;
     RouteFacts facts_;

@@ -5,7 +5,8 @@
 // AS), with the MRT timestamp of the replayed record that caused it. A
 // 2-byte AS session's messages hold 2-byte AS_PATHs, so they are written as
 // BGP4MP_MESSAGE (subtype 1, AS_TRANS for an AS above 65535), the subtype
-// readers take the AS size from. gzip-compressed when the name ends in .gz.
+// readers take the AS size from. gzip-compressed when the name ends in .gz
+// (libdeflate, level 1, one gzip member per MiB: a multi-member stream).
 //
 // Records of type BGP4MP_MESSAGE(_AS4) rather than the *_LOCAL subtypes of
 // RFC 6396 §4.4.6 so that every reader replays them (mempool-bgp skips
@@ -19,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -43,10 +45,10 @@ public:
 private:
     void flush_buffer();
 
-    void* gz_ = nullptr;          // gzFile when compressing
-    std::FILE* file_ = nullptr;   // otherwise
+    std::FILE* file_ = nullptr;
+    void* compressor_ = nullptr;  // libdeflate's, when compressing
     std::vector<std::uint8_t> buffer_;
-    std::vector<std::uint8_t> record_;
+    std::vector<std::uint8_t> compressed_;
     std::uint64_t records_ = 0;
     bool failed_ = false;
     std::string path_;
