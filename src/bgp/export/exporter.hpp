@@ -18,7 +18,10 @@
 // route_compare compares complete pools). Best-route tracking is
 // incremental: a new route is compared with the best only; the whole
 // prefix is scanned again only when the best route itself is replaced or
-// withdrawn. Neighbours of one attribute class share the attribute work.
+// withdrawn. What each neighbour gets for a route is cached by (route
+// attribute set, source peer), so a route seen again (a duplicate, a flap
+// back) costs no rule, attribute or encoding work; on a miss, neighbours of
+// one attribute class share the attribute work.
 //
 // The Loc-RIB is the replay's selection (route_compare, else the built-in
 // rule) over the routes the local speaker would not have ignored on
