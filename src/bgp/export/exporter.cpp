@@ -115,7 +115,7 @@ const PeerRole& Exporter::role(std::uint32_t peer) {
 RouteCandidate Exporter::candidate(const PrefixRoutes& pr, Route& r) const {
     const AttrSet& s = replay_.rib().attribute_store()[r.path_attributes];
     const PeerIdentity& p = replay_.peer_identities()[r.peer];
-    return RouteCandidate{pr.prefix, r.peer, r.path_id, s.path_length, s.origin, p.ip, p.as, r.pool};
+    return RouteCandidate{pr.prefix, r.peer, r.path_id, s.path_length, s.origin, p.ip, p.as, r.pool, s.key()};
 }
 
 bool Exporter::usable(const Route& r) const {
