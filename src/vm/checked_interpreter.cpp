@@ -99,6 +99,10 @@ public:
 
     CheckedResult run() {
         rc_.abort_pc = UINT32_MAX;
+        if (!p_.program.data.empty() && rc_.data == nullptr) {
+            rc_.abort_pc = 0;  // as the executors: globals but no copy of them
+            return result();
+        }
         std::fill(std::begin(init_), std::end(init_), false);
         std::fill(std::begin(pointer_), std::end(pointer_), false);
         set(1, rc_.r1, true);

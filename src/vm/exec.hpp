@@ -30,6 +30,7 @@ struct RunContext {
     std::uint64_t shared_size = 0;
     std::uint8_t* data = nullptr;     // the plugin's writable globals: program.data.size() bytes,
                                       // initialised from program.data at load, kept across runs
+                                      // (a program with globals and no data stops at entry, pc 0)
     // The run's regions as a helper that follows pointers or reads to a
     // terminator (obj_in, obj_out, str_in, ptr_struct_in) must check them.
     // Set by the executor at calls flagged flag_frame_bounds: the calling

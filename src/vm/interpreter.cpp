@@ -89,6 +89,10 @@ inline T unaligned_atomic_op(std::uint64_t addr, std::int32_t imm, T src, T& r0)
 
 std::uint64_t interpret(const VerifiedProgram& p, std::span<const HelperFn> helpers, RunContext& rc) noexcept {
     rc.abort_pc = UINT32_MAX;
+    if (!p.program.data.empty() && rc.data == nullptr) {
+        rc.abort_pc = 0;  // globals but no copy of them from the host: nothing can run
+        return 0;
+    }
     const Insn* const code = p.program.code.data();
     const std::uint8_t* const flags = p.flags.data();
     const std::size_t flag_count = p.flags.size();

@@ -218,6 +218,14 @@ private:
                 e_.store(8, {run_data, run_shared_size}, scratch2);
                 e_.mov_ri64(scratch2, p_.options.max_instructions);
                 e_.store(8, {run_data, run_budget}, scratch2);
+                if (!p_.program.data.empty()) {
+                    // Globals but no copy of them from the host: stop at once.
+                    const std::size_t stub = new_label();
+                    stubs_.push_back({stub, 0});
+                    e_.load(8, scratch2, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, data))});
+                    e_.alu_rr(Alu::test, Width::w64, scratch2, scratch2);
+                    fixups_.push_back({e_.jcc32(Cond::e), stub, false});
+                }
             }
             if (frame_bounds_) {
                 // The read-only data as this code holds it, for helpers that

@@ -284,6 +284,8 @@ TEST(XbgpMemory, GlobalsPersistAcrossRunsAndStayInBounds) {
     EXPECT_EQ((*jit.code)(rc), 45u);
 #endif
     EXPECT_EQ(globals[8], 45);
+    // A host that gives no copy of the globals: every executor stops at entry.
+    EXPECT_EQ(run_all(v.result.program, ctx).abort_pc, 0u);
     // Out of bounds, and a pointer stored into the globals: refused.
     Verified out = check("lddw %r2, 12\nldxdw %r0, [%r2+0]\nexit", xbgp_options(), image, {0});
     EXPECT_FALSE(out.result.ok());
