@@ -99,11 +99,9 @@ void Replay::on_message(std::uint32_t peer, MessageType type, Bytes body, bool f
     case MessageType::update:
         ++f.update_messages;
         if (decoder_.decode_update(body, four_byte_as, add_path)) {
-            if (hooks_->decodes_attributes()) {  // xBGP's bgp_decode_attr: the field as received
-                UpdateParts parts;
-                if (split_update(body, parts, diag_))
-                    hooks_->attributes_received(AttributesEvent{peer, parts.attributes, timestamp_, microseconds_});
-            }
+            if (hooks_->decodes_attributes())  // xBGP's bgp_decode_attr: the field as received
+                hooks_->attributes_received(
+                    AttributesEvent{peer, decoder_.attribute_field(), timestamp_, microseconds_});
             apply_update(peer, f, add_path);
         }
         break;
