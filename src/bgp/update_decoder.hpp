@@ -50,11 +50,13 @@
 //   - a bad prefix (prefix_malformed): the prefixes of that field before it
 //     are handed out, the rest of the field is dropped.
 //
-// Where plugins will come in (xBGP): a per-attribute step (code, flags, raw
-// bytes) belongs in the attribute loop that decode_update() and
-// decode_rib_attributes() run through AttributeDecoder (path_attributes.cpp);
-// a per-route accept/reject step belongs in the caller's announcement loop
-// (Replay::apply_announcement), between next_announcement() and the RIB.
+// Where plugins come in (xBGP): a step that wants each attribute as
+// received (code, flags, raw bytes) reads attribute_field() after a
+// successful decode (Replay hands it to bgp_decode_attr); one that must act
+// inside the attribute loop belongs in AttributeDecoder::decode
+// (path_attributes.cpp), which both decode_* calls run. A per-route
+// accept/reject step belongs in the caller, between next_announcement() and
+// the RIB (Replay::announce runs the inbound filters there).
 #pragma once
 
 #include <array>
