@@ -16,10 +16,16 @@
 // Every nested read is checked (regions.hpp): the vtype array, the args
 // array, and each %s string, which must be NUL-terminated inside one of the
 // plugin's regions (otherwise "(invalid)" is printed). %p prints "(ptr)": an
-// address is never shown. At most 32 values and 4096 bytes of output; a
+// address is never shown, nor is a value tagged VT_POINTER or an args word
+// past the bytes the verifier proved pointer-free (arg_room) printed as a
+// number ("(ptr)"); an args word proven a number is a %s string only as a
+// heap address. At most 32 values and 4096 bytes of output; a
 // format asking for more values than given prints "(missing)" for them.
 #include "host.hpp"
+#include "regions.hpp"
 #include "xbgp_helpers.hpp"
+
+#include "../call_state.hpp"
 
 #include <cstdio>
 #include <cstring>
@@ -31,6 +37,9 @@ namespace {
 
 constexpr std::size_t max_output = 4096;
 constexpr std::uint32_t max_values = 32;
+
+// Whether n is a heap address (vm::heap_address()) inside the running plugin's arena.
+bool is_heap_address(u64 n) noexcept { return n >= vm::heap_address_base && n - vm::heap_address_base < tls.heap.size; }
 
 // struct vtype's tags (xbgp_common_vm_defs.h).
 enum : std::int32_t {
@@ -65,6 +74,7 @@ Value Values::next() noexcept {
         case VT_U32: case VT_UINT: v.i = load(std::uint32_t{}); break;
         case VT_FLOAT: v.d = load(float{}); v.is_double = true; break;
         case VT_DOUBLE: case VT_LONGDOUBLE: v.d = load(double{}); v.is_double = true; break;  // long double: its first 8 bytes
+        case VT_POINTER: v.i = static_cast<std::int64_t>(load(std::uint64_t{})); v.may_be_pointer = true; break;
         default: v.i = static_cast<std::int64_t>(load(std::uint64_t{})); break;  // 64-bit integers, pointers
         }
         return v;
@@ -72,6 +82,7 @@ Value Values::next() noexcept {
     std::uint64_t raw;
     std::memcpy(&raw, words_ + 8 * (static_cast<std::size_t>(i) + 1), sizeof raw);
     v.i = static_cast<std::int64_t>(raw);
+    v.may_be_pointer = 8 * (static_cast<std::uint64_t>(i) + 2) > proven_words_bytes_;
     std::memcpy(&v.d, &raw, sizeof raw);
     return v;
 }
@@ -100,6 +111,12 @@ bool Values::from_words(u64 args) noexcept {
     const auto all = plugin_bytes(args, 8 * (n + 1), false);
     if (all.empty()) return false;
     words_ = all.data();
+    // The verifier proved (and the executor reported in arg_room[3], R4) how
+    // many bytes from args hold no pointer: a word past them may be a
+    // spilled pointer, whose digits would give the plugin a host address.
+    const RunView* view = current_view;
+    const std::uint32_t room = view != nullptr && view->rc != nullptr ? view->rc->arg_room[3] : 0;
+    proven_words_bytes_ = view == nullptr ? UINT64_MAX : room;  // no view: only the heap is readable
     return true;
 }
 
@@ -141,6 +158,16 @@ bool format(std::string_view fmt, Values& values, std::string& out) noexcept {
                 continue;
             }
             int n = -1;
+            if (v.may_be_pointer && conv != 's') {
+                out += "(ptr)";
+                continue;
+            }
+            if (values.words() && !v.may_be_pointer && conv == 's' && !is_heap_address(static_cast<u64>(v.i))) {
+                // A number the plugin computed is a string only as a heap
+                // address: a raw one would tell whether it guessed a host address.
+                out += "(invalid)";
+                continue;
+            }
             switch (conv) {
             case 'd': case 'i':
                 n = std::snprintf(piece, sizeof piece, (spec + "lld").c_str(), static_cast<long long>(v.i));

@@ -83,6 +83,10 @@ struct Value {
     double d = 0;
     bool is_double = false;
     bool missing = false;
+    // Tagged VT_POINTER, or a word the verifier did not prove a number (at or
+    // past the first stack byte that may hold a pointer): printed only by
+    // %s, otherwise "(ptr)", never as digits.
+    bool may_be_pointer = false;
 };
 class Values {
 public:
@@ -95,6 +99,7 @@ private:
     const std::uint8_t* vtypes_ = nullptr;
     const std::uint8_t* words_ = nullptr;
     std::uint32_t count_ = 0, index_ = 0;
+    std::uint64_t proven_words_bytes_ = 0;  // from_words: bytes of the array proven pointer-free (arg_room)
 };
 // printf's format over `values` into `out`; false if the format is malformed.
 [[nodiscard]] bool format(std::string_view fmt, Values& values, std::string& out) noexcept;
