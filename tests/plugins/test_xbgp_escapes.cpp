@@ -192,6 +192,16 @@ TEST_P(XbgpEscapes, InetNtopOf16BytesStraddlingTheArenasEndIsRefusedByTheHelper)
     EXPECT_EQ(r.value, ~0ull);
 }
 
+// Escaped before this test's commit: AF_INET6 read 16 bytes of the stack
+// where only 4 were proven, and a heap pointer spilled after them came back
+// as the address's text. The helper now keeps to arg_room[0].
+TEST_P(XbgpEscapes, InetNtopNeverTurnsASpilledPointerIntoText) {
+    const RunResult r = run_accepted("red/ntop_stack_pointer");
+    EXPECT_EQ(r.aborted, 0u);
+    for (auto [id, v] : trace) EXPECT_FALSE(id == 21 && v != 0) << std::hex << v;  // buf untouched
+    EXPECT_EQ(r.value, ~0ull);
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, XbgpEscapes, ::testing::Bool(), mode_name);
 
 }  // namespace

@@ -9,6 +9,7 @@
 // executor's check before the call) proved; a nested length the helper needs
 // beyond that (16 address bytes for AF_INET6) is checked here.
 #include "host.hpp"
+#include "regions.hpp"
 #include "xbgp_helpers.hpp"
 
 #include <arpa/inet.h>
@@ -53,8 +54,13 @@ u64 ebpf_inet_ntop(u64 addr, u64 af, u64 buf, u64 len, u64) noexcept {
     const int family = static_cast<int>(static_cast<std::int32_t>(af));
     const std::size_t n = family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
     if (n == 0 || len == 0) return minus_one;
-    // 4 bytes are proven (the signature); the 16 of AF_INET6 are checked here.
+    // 4 bytes are proven (the signature); the 16 of AF_INET6 are checked here,
+    // and within the room the executor reports (arg_room[0]): on the stack,
+    // bytes past it may be a spilled pointer's, which the text would show.
     if (n == 16 && plugin_bytes(addr, n, false).empty()) return minus_one;
+    const RunView* view = current_view;
+    const std::uint32_t room = view != nullptr && view->rc != nullptr ? view->rc->arg_room[0] : UINT32_MAX;
+    if (n == 16 && room < n) return minus_one;
     std::uint8_t copy[16];
     std::memcpy(copy, reinterpret_cast<const void*>(addr), n);
     char text[INET6_ADDRSTRLEN];

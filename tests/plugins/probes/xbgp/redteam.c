@@ -231,3 +231,23 @@ SEC("red/sub_heap") uint64_t red_sub_heap(args_t *args UNUSED) {
   if (a == NULL || b == NULL) return 1;
   return (uint64_t)(b - a);
 }
+
+/* ebpf_inet_ntop(AF_INET6) of a stack buffer whose first 4 bytes are a
+ * number and whose next 8 hold a spilled heap pointer: the text would go
+ * back to the plugin with the pointer's bytes in hex. */
+SEC("red/ntop_stack_pointer") uint64_t red_ntop_stack_pointer(args_t *args UNUSED) {
+  struct {
+    uint32_t a, b;
+    void *p;
+  } s;
+  char buf[64];
+  s.a = (uint32_t)test_trace(43, 0);
+  s.b = 0;
+  s.p = ctx_malloc(16);
+  if (s.p == NULL) return 1;
+  int r = ebpf_inet_ntop((uint8_t *)&s, AF_INET6, buf, sizeof buf);
+  uint64_t first8 = 0;
+  __builtin_memcpy(&first8, buf, 8);
+  test_trace(21, first8);
+  return (uint64_t)(int64_t)r;
+}
