@@ -260,13 +260,16 @@ void Analysis::load(State& s, std::uint32_t pc, const Insn& in) {
     if (const Value* pb = use(s, pc, in.src(), "an address")) {
         const Value base = *pb;
         if (check_region(s, pc, base, in.off, size, Access::read, "reads", true)) {
-            const i64 lo = base.num.smin + in.off, hi = base.num.smax + in.off + size;
+            // Offsets only for the stack and read-only data: a number's
+            // range (a heap address, xBGP) may reach INT64_MAX.
             if (base.kind == Kind::stack) {
+                const i64 lo = base.num.smin + in.off, hi = base.num.smax + in.off + size;
                 const bool exact = base.num.is_constant() && size == 8 && lo % 8 == 0;
                 const Value* spilled = nullptr;
                 if (read_stack(s, pc, base.frame, lo, hi, "reads", exact ? &spilled : nullptr) && spilled)
                     result = *spilled;
             } else if (base.kind == Kind::rodata && base.num.is_constant()) {
+                const i64 lo = base.num.smin + in.off;
                 u64 v = 0;
                 for (unsigned i = 0; i < size; ++i) v |= u64{program_.rodata[static_cast<std::size_t>(lo) + i]} << (8 * i);
                 result = Value::number(Scalar::constant(v));
