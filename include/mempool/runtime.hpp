@@ -275,11 +275,6 @@ public:
     Program(const Program&) = delete;
     Program& operator=(const Program&) = delete;
 
-    // Runs the plugin once on an argument struct the caller filled, outside
-    // any point: no CallFrame, so the pool helpers find no pool (they return
-    // 0 or MEMPOOL_ERR_NO_POOL). Runtime::run is the normal way in.
-    std::uint64_t call(bpf_full_args_t* args) const noexcept;
-
     // What the verifier proved: at most this many instructions per run, and
     // this many bytes of stack (all frames of the deepest chain of calls).
     [[nodiscard]] std::uint64_t instruction_bound() const noexcept { return instruction_bound_; }
@@ -356,8 +351,8 @@ struct ManifestReport {
 
 // A job plugin of an xBGP manifest ("job_plugins"): a code the host runs on
 // a schedule rather than at a point. Loaded (and verified) with the
-// manifest, not scheduled by the runtime: the host runs it (for instance with
-// Program::call or a point of its own) every `schedule_seconds`.
+// manifest, not scheduled by the runtime: the host attaches it to a point of
+// its own and runs that point every `schedule_seconds`.
 struct JobPlugin {
     std::string plugin;              // the manifest's "name"
     std::string code;                // its code's name in obj_code_list

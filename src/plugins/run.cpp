@@ -93,16 +93,6 @@ inline void fill(bpf_full_args_t& a, std::span<const Arg> args) noexcept {
 
 const CallFrame* current_call() noexcept { return detail::tls.frame; }
 
-std::uint64_t Program::call(bpf_full_args_t* args) const noexcept {
-    detail::ThreadState& t = detail::tls;
-    if (t.depth != 0) return MEMPOOL_RUN_ABORTED;  // inside a run: the arena is in use
-    t.depth = 1;  // a run() from one of its helpers is nested: it must not reuse the arena
-    RunResult r;
-    const std::uint64_t v = run_one(t, jit_, impl_.get(), &budget_, args, r);
-    finish_run(t);
-    return v;
-}
-
 // The usual case: the outermost run() on this thread, on the thread's own
 // argument struct. Kept small (the nested case is out of line) because it is
 // most of what a plugin call costs besides the plugin itself.
