@@ -33,6 +33,19 @@ struct HeapArena {
     std::uint32_t high = 0;         // highest `top` since the last reset: bytes to zero
     std::uint32_t last = UINT32_MAX;  // offset of the last block's data (realloc/free in place)
 
+    // How a pointer into the arena is written inside an object the plugin
+    // can read (vm::heap_address: a fixed base plus the offset, so the plugin
+    // never sees a host address), and back; other values unchanged.
+    [[nodiscard]] std::uint64_t plugin_address(const void* p) const noexcept {
+        const auto a = reinterpret_cast<std::uintptr_t>(p), b = reinterpret_cast<std::uintptr_t>(base);
+        return base != nullptr && a >= b && a - b < size ? vm::heap_address(a - b) : a;
+    }
+    [[nodiscard]] std::uint64_t host_address(std::uint64_t a) const noexcept {
+        return a >= vm::heap_address_base && a - vm::heap_address_base < size
+                   ? reinterpret_cast<std::uintptr_t>(base) + (a - vm::heap_address_base)
+                   : a;
+    }
+
     // After each plugin: what it left is zeroed, so the next plugin (of this
     // or another owner) never sees it.
     void reset() noexcept {

@@ -104,6 +104,19 @@ TEST_F(Heap, ResetZeroesWhatTheRunUsed) {
     EXPECT_EQ(call("ctx_malloc", 100), reinterpret_cast<std::uint64_t>(p));  // from the start again
 }
 
+// What a host writes inside a heap object (bgp_route.attr, a peer's
+// local_bgp_session) is read by the plugin as a number: it must be the VM's
+// heap address, never the arena's host address, and come back unchanged.
+TEST_F(Heap, PointersWrittenForThePluginAreHeapAddressesNotHostAddresses) {
+    const detail::HeapArena& h = detail::tls.heap;
+    const std::uint64_t inside = h.plugin_address(h.base + 16);
+    EXPECT_EQ(inside, vm::heap_address(16));
+    EXPECT_EQ(h.host_address(inside), base() + 16);
+    EXPECT_EQ(h.plugin_address(h.base + h.size), base() + h.size);  // past the plugin's heap: not translated
+    EXPECT_EQ(h.host_address(vm::heap_address(h.size)), vm::heap_address(h.size));
+    EXPECT_EQ(h.host_address(42), 42u);
+}
+
 TEST_F(Heap, OutsideARunThereIsNoHeap) {
     detail::tls.heap.size = 0;
     EXPECT_EQ(call("ctx_malloc", 8), 0u);

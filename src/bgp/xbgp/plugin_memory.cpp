@@ -7,12 +7,7 @@
 
 namespace mempool::bgp::xbgp {
 
-std::uint64_t host_address(std::uint64_t address) noexcept {
-    // Pointers inside heap objects are written as the arena's own addresses
-    // (HeapAlloc::address unset) until the VM translates heap addresses:
-    // nothing to translate yet.
-    return address;
-}
+std::uint64_t host_address(std::uint64_t address) noexcept { return detail::tls.heap.host_address(address); }
 
 bool in_plugin_heap(std::uint64_t address, std::size_t size) noexcept {
     const detail::HeapArena& h = detail::tls.heap;
@@ -31,8 +26,13 @@ void* heap_malloc(void*, std::size_t size) {
     if (malloc_fn == nullptr) return nullptr;
     return reinterpret_cast<void*>(malloc_fn(size, 0, 0, 0, 0));
 }
+
+// Pointers written inside heap objects (bgp_route.attr, .peer_info,
+// local_bgp_session) are heap addresses: a host address stored there would
+// be a number the plugin can read.
+std::uint64_t plugin_address(void*, const void* p) noexcept { return detail::tls.heap.plugin_address(p); }
 }  // namespace
 
-HeapAlloc plugin_heap() noexcept { return HeapAlloc{&heap_malloc, nullptr, nullptr}; }
+HeapAlloc plugin_heap() noexcept { return HeapAlloc{&heap_malloc, nullptr, &plugin_address}; }
 
 }  // namespace mempool::bgp::xbgp

@@ -25,12 +25,7 @@ bool inside(u64 address, u64 len, u64 base, u64 size) noexcept {
 // A heap address (vm::heap_address(), what the host writes inside heap
 // objects and the plugin may pass back) as the arena's real address; other
 // numbers unchanged.
-u64 translate(u64 address) noexcept {
-    const HeapArena& heap = tls.heap;
-    if (address >= vm::heap_address_base && address - vm::heap_address_base < heap.size)
-        return reinterpret_cast<u64>(heap.base) + (address - vm::heap_address_base);
-    return address;
-}
+u64 translate(u64 address) noexcept { return tls.heap.host_address(address); }
 
 // Calls f(base, size, writable, stack) for every region of the running plugin.
 template <class F>
