@@ -142,8 +142,9 @@ AttrId Replay::attribute_set(Afi family) {
     AttrStore& store = rib_.attribute_store();
     if (set.attributes == decoder_.attributes_number()) {
         // The routes of one message share the set: the first one holds a
-        // reference until the message is applied.
-        if (set.message == decoder_.message_number()) {
+        // reference until the message is applied, unless an inbound filter
+        // rejected it (withdrawn again: the set may have been freed).
+        if (set.message == decoder_.message_number() && store[set.id].refs != 0) {
             store.ref(set.id);
             return set.id;
         }
