@@ -78,13 +78,16 @@ def expected_state(bgpdump, mrt):
         f = line.split("|")
         if len(f) < 6:
             continue
-        kind, peer = f[2], (f[3], int(f[4]))
+        # Peer addresses in Python's form on both sides: bgpdump shortens a
+        # single zero group of an IPv6 address to "::", mempool-bgp does not
+        # (RFC 5952 4.2.2).
+        kind, peer = f[2], (str(ipaddress.ip_address(f[3])), int(f[4]))
         if kind == "STATE":
             if int(f[6]) != 6:
                 for k in [k for k in rib if k[:2] == peer]:
                     del rib[k]
             continue
-        key = (f[3], int(f[4]), f[5])
+        key = (peer[0], peer[1], f[5])
         if kind == "W":
             rib.pop(key, None)
         elif kind == "A":
@@ -124,7 +127,7 @@ def check_all(tool, plugin_dir, mrt, bgpdump):
         if stderr.count("reject_as_path: first route through AS3356 rejected") != 1:
             fail("%s: the first-rejection message should appear once:\n%s" % (label, stderr[-2000:]))
         routes = [json.loads(l) for l in lines.splitlines()]
-        got = {(r["peer_ip"], r["peer_as"], r["prefix"]): r for r in routes}
+        got = {(str(ipaddress.ip_address(r["peer_ip"])), r["peer_as"], r["prefix"]): r for r in routes}
         if set(got) != set(rib):
             missing, extra = set(rib) - set(got), set(got) - set(rib)
             fail("%s: RIB differs: %d missing (e.g. %s), %d extra (e.g. %s)" %
@@ -177,9 +180,9 @@ def check_all(tool, plugin_dir, mrt, bgpdump):
             fail("%s: best routes differ on %d routes, e.g. %s" % (label, len(best ^ want_best), diff))
         peers = json.loads(report)["peers"]
         for p in peers:
-            want = rejected.get((p["ip"], p["as"]), 0)
+            want = rejected.get((str(ipaddress.ip_address(p["peer_ip"])), p["peer_as"]), 0)
             if p.get("rejected_by_inbound_filter") != want:
-                fail("%s: peer %s AS%d rejected %s, expected %d" % (label, p["ip"], p["as"],
+                fail("%s: peer %s AS%d rejected %s, expected %d" % (label, p["peer_ip"], p["peer_as"],
                                                                     p.get("rejected_by_inbound_filter"), want))
         print("%s: %d routes, %d rejections, %d tagged, %d aggregators copied, %d probed, %d best routes: as expected"
               % (label, len(rib), sum(rejected.values()), checked["tag"], checked["aggregator"], checked["probe"],

@@ -11,7 +11,8 @@ gtest_discover_tests(bgp_xbgp_host_tests DISCOVERY_TIMEOUT 60 PROPERTIES LABELS 
 
 # Our xBGP plugins (plugins/xbgp) on real MRT files: pass_next (next() at
 # every receiving point) changes nothing, under the JIT and the interpreter
-# (xbgp_plugins_test.py --pass-next).
+# (xbgp_plugins_test.py --pass-next); all.meta's five plugins do exactly what
+# bgpdump's view of the file says they must (xbgp_plugins_test.py).
 find_program(MEMPOOL_PYTHON3 python3)
 if(TARGET mempool-bgp AND TARGET mempool_xbgp_plugins AND MEMPOOL_PYTHON3)
   foreach(file updates.20071015.1505.gz updates.20100722.2015.gz)
@@ -20,5 +21,9 @@ if(TARGET mempool-bgp AND TARGET mempool_xbgp_plugins AND MEMPOOL_PYTHON3)
       COMMAND ${MEMPOOL_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/xbgp_plugins_test.py $<TARGET_FILE:mempool-bgp>
               ${PROJECT_BINARY_DIR}/plugins/xbgp ${MEMPOOL_MRT_DATA}/${file} --pass-next)
     set_tests_properties(bgp_xbgp_pass_next_${day} PROPERTIES LABELS "bgp;xbgp")
+    add_test(NAME bgp_xbgp_plugins_${day}
+      COMMAND ${MEMPOOL_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/xbgp_plugins_test.py $<TARGET_FILE:mempool-bgp>
+              ${PROJECT_BINARY_DIR}/plugins/xbgp ${MEMPOOL_MRT_DATA}/${file} --bgpdump ${MEMPOOL_BGPDUMP})
+    set_tests_properties(bgp_xbgp_plugins_${day} PROPERTIES LABELS "bgp;xbgp")
   endforeach()
 endif()
