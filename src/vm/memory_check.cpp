@@ -51,8 +51,9 @@ bool Analysis::check_region(State& s, std::uint32_t pc, const Value& base, std::
         return false;
     }
     const bool wild = base.num.smin < -offset_limit || base.num.smax > offset_limit;
-    const i64 lo = base.num.smin + off;
-    const i64 hi = base.num.smax + off + static_cast<i64>(size);
+    // Only meaningful (and only free of signed overflow) when not wild.
+    const i64 lo = wild ? 0 : base.num.smin + off;
+    const i64 hi = wild ? 0 : base.num.smax + off + static_cast<i64>(size);
     // Built only when refusing: the common case must stay cheap.
     const auto bytes_where = [&] {
         return std::to_string(size) + (size == 1 ? " byte" : " bytes") +
