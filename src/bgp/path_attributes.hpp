@@ -203,4 +203,21 @@ struct CanonicalView {
 // Reads what canonical_attributes() wrote; false if `bytes` is not such a form.
 bool decode_canonical(Bytes bytes, CanonicalView& out);
 
+// One attribute as it stands in a field (the format at the top of this
+// file), without looking at its value. False at the end of the field or
+// where it is cut short.
+[[nodiscard]] inline bool read_raw_attribute(ByteReader& r, std::uint8_t& flags, std::uint8_t& code,
+                                             Bytes& value) noexcept {
+    std::uint16_t len = 0;
+    if (!r.u8(flags) || !r.u8(code)) return false;
+    if (flags & attr::kFlagExtendedLength) {
+        if (!r.u16(len)) return false;
+    } else {
+        std::uint8_t l8 = 0;
+        if (!r.u8(l8)) return false;
+        len = l8;
+    }
+    return r.bytes(len, value);
+}
+
 }  // namespace mempool::bgp

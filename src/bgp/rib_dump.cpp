@@ -38,16 +38,7 @@ struct RawAttribute {
     Bytes value;
 };
 bool next_raw(ByteReader& r, RawAttribute& out) {
-    std::uint16_t len = 0;
-    if (!r.u8(out.flags) || !r.u8(out.code)) return false;
-    if (out.flags & attr::kFlagExtendedLength) {
-        if (!r.u16(len)) return false;
-    } else {
-        std::uint8_t l8 = 0;
-        if (!r.u8(l8)) return false;
-        len = l8;
-    }
-    return r.bytes(len, out.value);
+    return read_raw_attribute(r, out.flags, out.code, out.value);
 }
 
 std::string community_text(std::uint32_t c) {

@@ -22,16 +22,7 @@ bool has_community(const RouteFacts& f, std::uint32_t c) noexcept {
 }
 
 bool next_raw(ByteReader& r, RawAttribute& out) noexcept {
-    std::uint16_t len = 0;
-    if (!r.u8(out.flags) || !r.u8(out.code)) return false;
-    if (out.flags & attr::kFlagExtendedLength) {
-        if (!r.u16(len)) return false;
-    } else {
-        std::uint8_t l8 = 0;
-        if (!r.u8(l8)) return false;
-        len = l8;
-    }
-    return r.bytes(len, out.value);
+    return read_raw_attribute(r, out.flags, out.code, out.value);
 }
 
 }  // namespace

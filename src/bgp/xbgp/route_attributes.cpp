@@ -17,19 +17,7 @@ void put32(std::vector<std::uint8_t>& out, std::uint32_t v) {
 
 // One raw attribute of the canonical form's tail (as received).
 bool next_raw(ByteReader& r, WireAttribute& out) {
-    std::uint8_t flags = 0, code = 0;
-    std::uint16_t len = 0;
-    if (!r.u8(flags) || !r.u8(code)) return false;
-    if (flags & attr::kFlagExtendedLength) {
-        if (!r.u16(len)) return false;
-    } else {
-        std::uint8_t l8 = 0;
-        if (!r.u8(l8)) return false;
-        len = l8;
-    }
-    out.flags = flags;
-    out.code = code;
-    return r.bytes(len, out.value);
+    return read_raw_attribute(r, out.flags, out.code, out.value);
 }
 
 constexpr std::uint8_t kWellKnown = attr::kFlagTransitive;

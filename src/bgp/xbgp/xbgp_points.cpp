@@ -6,6 +6,7 @@
 
 #include "bgp_helpers.hpp"
 #include "layouts.hpp"
+#include "path_attributes.hpp"
 
 namespace mempool::bgp::xbgp {
 namespace {
@@ -21,16 +22,7 @@ bool decision_value(std::uint64_t v, void*) noexcept {
 // value. False at the end or where the field is malformed (the decoder has
 // reported it already; what comes before is still shown).
 bool next_attribute(ByteReader& r, AttributeRef& out) {
-    std::uint16_t len = 0;
-    if (!r.u8(out.flags) || !r.u8(out.code)) return false;
-    if (out.flags & 0x10) {
-        if (!r.u16(len)) return false;
-    } else {
-        std::uint8_t l8 = 0;
-        if (!r.u8(l8)) return false;
-        len = l8;
-    }
-    return r.bytes(len, out.value);
+    return read_raw_attribute(r, out.flags, out.code, out.value);
 }
 
 }  // namespace
