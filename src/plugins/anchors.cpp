@@ -344,21 +344,7 @@ namespace detail {
 std::uint64_t run_c_anchored(const Runtime& rt, std::uint32_t point, const mempool_arg* args, std::size_t n,
                              const CallScope& scope, unsigned* ran) noexcept {
     Arg converted[MEMPOOL_MAX_ARGS];
-    if (n > MEMPOOL_MAX_ARGS) n = MEMPOOL_MAX_ARGS;
-    for (std::size_t i = 0; i < n; ++i) {
-        const mempool_arg& a = args[i];
-        switch (a.type) {
-        case MEMPOOL_ARG_U8: converted[i] = Arg::u8(static_cast<std::uint8_t>(a.number)); break;
-        case MEMPOOL_ARG_U16: converted[i] = Arg::u16(static_cast<std::uint16_t>(a.number)); break;
-        case MEMPOOL_ARG_U32: converted[i] = Arg::u32(static_cast<std::uint32_t>(a.number)); break;
-        case MEMPOOL_ARG_BYTES:
-            converted[i] = Arg::bytes(a.bytes != nullptr
-                                          ? std::span<const std::byte>(static_cast<const std::byte*>(a.bytes), a.len)
-                                          : std::span<const std::byte>());
-            break;
-        default: converted[i] = Arg::u64(a.number); break;
-        }
-    }
+    n = args_from_c(args, n, converted);
     const RunResult r = rt.run_anchored(rt.points_[point], point, std::span<const Arg>(converted, n), scope, {});
     if (ran != nullptr) *ran = r.ran;
     return r.value;

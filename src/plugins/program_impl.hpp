@@ -20,7 +20,13 @@
 #include <string>
 #include <vector>
 
+struct mempool_arg;
+
 namespace mempool::detail {
+
+// The C API's arguments as the C++ API's (at most MEMPOOL_MAX_ARGS of
+// them: the count converted is returned).
+std::size_t args_from_c(const mempool_arg* args, std::size_t n, Arg* converted) noexcept;
 
 struct ProgramImpl {
     vm::VerifiedProgram verified;

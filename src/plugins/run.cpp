@@ -117,12 +117,8 @@ RunResult Runtime::run_attached(const Point& p, std::span<const Arg> args, const
 
 namespace detail {
 
-// A nested C run (from inside a helper): converted to Args, the C++ path.
-[[gnu::noinline, gnu::cold]] std::uint64_t run_c_nested(const Runtime& rt, std::uint32_t point,
-                                                       const mempool_arg* args, std::size_t n,
-                                                       const CallScope& scope, unsigned* ran) noexcept {
-    const Runtime::Point& p = rt.points_[point];
-    Arg converted[MEMPOOL_MAX_ARGS];
+std::size_t args_from_c(const mempool_arg* args, std::size_t n, Arg* converted) noexcept {
+    if (n > MEMPOOL_MAX_ARGS) n = MEMPOOL_MAX_ARGS;
     for (std::size_t i = 0; i < n; ++i) {
         const mempool_arg& a = args[i];
         switch (a.type) {
@@ -137,6 +133,16 @@ namespace detail {
         default: converted[i] = Arg::u64(a.number); break;
         }
     }
+    return n;
+}
+
+// A nested C run (from inside a helper): converted to Args, the C++ path.
+[[gnu::noinline, gnu::cold]] std::uint64_t run_c_nested(const Runtime& rt, std::uint32_t point,
+                                                       const mempool_arg* args, std::size_t n,
+                                                       const CallScope& scope, unsigned* ran) noexcept {
+    const Runtime::Point& p = rt.points_[point];
+    Arg converted[MEMPOOL_MAX_ARGS];
+    n = args_from_c(args, n, converted);
     const RunResult r = rt.run_nested(p, std::span<const Arg>(converted, n), scope);
     if (ran != nullptr) *ran = r.ran;
     return r.value;
