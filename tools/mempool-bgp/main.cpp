@@ -27,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "plugin_points.hpp"
+#include "xbgp/send_points.hpp"
 #endif
 
 namespace {
@@ -140,6 +141,7 @@ int run_replay(const std::vector<std::string>& files, const std::string& plugins
 #ifdef MEMPOOL_BGP_WITH_PLUGINS
     std::unique_ptr<mempool::Runtime> runtime;
     std::unique_ptr<PluginInsertionPoints> points;
+    std::unique_ptr<xbgp::SendPoints> send_points;
     if (plugins != "none") {
         const std::string manifest = plugins.empty() ? default_plugin_manifest() : plugins;
         if (manifest.empty()) {
@@ -151,6 +153,7 @@ int run_replay(const std::vector<std::string>& files, const std::string& plugins
             ro.xbgp_helpers = true;  // next, get_arg, ctx_*, logging, time... for libxbgp manifests
             runtime = std::make_unique<mempool::Runtime>(ro);
             points = std::make_unique<PluginInsertionPoints>(*runtime);
+            send_points = std::make_unique<xbgp::SendPoints>(*runtime);  // declared before the manifest names them
             const mempool::ManifestReport rep = runtime->load_manifest(manifest);
             if (!rep.ok()) {
                 std::fprintf(stderr, "mempool-bgp: cannot use plugin manifest %s:\n", manifest.c_str());
@@ -209,8 +212,26 @@ int run_replay(const std::vector<std::string>& files, const std::string& plugins
                 return 1;
             }
         }
-        exporter = std::make_unique<Exporter>(config, replay, hooks, nullptr, updates.get());
+        ExportPoints* sending = nullptr;
+#ifdef MEMPOOL_BGP_WITH_PLUGINS
+        if (send_points && send_points->active()) {
+            send_points->set_local_speaker(Neighbours(config).local());
+            sending = send_points.get();
+        }
+#endif
+        exporter = std::make_unique<Exporter>(config, replay, hooks, sending, updates.get());
+#ifdef MEMPOOL_BGP_WITH_PLUGINS
+        if (send_points)
+            send_points->set_message_sink(
+                [e = exporter.get()](const IpAddress& a, std::uint8_t type, Bytes body) { return e->send_message(a, type, body); });
+#endif
     }
+#ifdef MEMPOOL_BGP_WITH_PLUGINS
+    else if (send_points && send_points->active()) {
+        std::fprintf(stderr, "mempool-bgp: note: the manifest attaches plugins at sending-side points, which run "
+                             "only with --export-to\n");
+    }
+#endif
 #ifdef MEMPOOL_BGP_WITH_PLUGINS
     if (points) points->set_peers(&replay.peer_identities());  // for the xBGP helpers
 #endif

@@ -6,25 +6,6 @@
 #include <cstring>
 
 namespace mempool::bgp {
-namespace {
-
-// Passes the encoder's calls to the sending-side points with the neighbour.
-class EncodeAdapter final : public AttributeEncodingHook {
-public:
-    EncodeAdapter(ExportPoints& points, const Neighbour& to) : points_(points), to_(to) {}
-    bool bgp_encode_attr(std::uint8_t code, const OutgoingAttributes& a, std::vector<std::uint8_t>& out) override {
-        return points_.bgp_encode_attr(code, a, to_, out);
-    }
-    void bgp_encode_custom_attr(const OutgoingAttributes& a, std::vector<std::uint8_t>& out) override {
-        points_.bgp_encode_custom_attr(a, to_, out);
-    }
-
-private:
-    ExportPoints& points_;
-    const Neighbour& to_;
-};
-
-}  // namespace
 
 Exporter::Exporter(const ExportConfig& config, Replay& replay, InsertionPoints* hooks, ExportPoints* points,
                    UpdatesWriter* writer)
@@ -171,17 +152,17 @@ void Exporter::decide(std::uint32_t prefix) {
     export_prefix(prefix, pr, best);
 }
 
-std::uint32_t Exporter::sent_form_for(const PrefixRoutes& pr, Route& best, const PeerRole& source, std::uint32_t n) {
+std::uint32_t Exporter::sent_form_for(const PrefixRoutes& pr, const OutboundRoute* route, const PeerRole& source,
+                                      std::uint32_t n) {
     const Neighbour& to = neighbours_[n];
     export_attributes(facts_, source, to, neighbours_.local(), pr.prefix.afi, attrs_);
-    if (points_) {
-        const OutboundRoute route{pr.prefix, best.peer, source, facts_, best.pool};
-        if (points_->bgp_outbound_filter(route, to, n, attrs_) == OutboundVerdict::reject)
-            return kRefused | static_cast<std::uint32_t>(Refusal::outbound_filter);
-        EncodeAdapter hook(*points_, to);
-        encode_path_attributes(attrs_, to.config.four_byte_as, pr.prefix.afi, sent_bytes_, &hook);
-    } else {
-        encode_path_attributes(attrs_, to.config.four_byte_as, pr.prefix.afi, sent_bytes_);
+    if (route != nullptr && points_->bgp_outbound_filter(*route, to, n, attrs_) == OutboundVerdict::reject)
+        return kRefused | static_cast<std::uint32_t>(Refusal::outbound_filter);
+    encode_path_attributes(attrs_, to.config.four_byte_as, pr.prefix.afi, sent_bytes_);
+    if (route != nullptr) {
+        plugin_bytes_.clear();
+        points_->plugin_attributes(*route, to, n, attrs_, plugin_bytes_);
+        if (!plugin_bytes_.empty()) merge_plugin_attributes(sent_bytes_, Bytes(plugin_bytes_));
     }
     if (!fits_one_update(Bytes(sent_bytes_), pr.prefix.afi)) return kRefused | static_cast<std::uint32_t>(Refusal::too_large);
     return sent_store_.intern(Bytes(sent_bytes_), attrs_.origin, 0);
@@ -194,13 +175,14 @@ void Exporter::decide_neighbours(const PrefixRoutes& pr, Route& best, std::uint3
         return;
     }
     const PeerRole source = role(best.peer);
+    const OutboundRoute route{pr.prefix, best.peer, replay_.peer_identities()[best.peer], source, facts_,
+                              store[best.path_attributes].key(), best.pool};
     constexpr std::uint32_t kUnset = 0xffffffffu;
     class_sent_.assign(neighbours_.class_count(), kUnset);
     for (std::uint32_t n = 0; n < out_.size(); ++n) {
         const Neighbour& to = neighbours_[n];
         OutboundVerdict verdict = OutboundVerdict::unknown;
-        if (points_)
-            verdict = points_->bgp_pre_outbound_filter(OutboundRoute{pr.prefix, best.peer, source, facts_, best.pool}, to, n);
+        if (points_) verdict = points_->bgp_pre_outbound_filter(route, to, n);
         Refusal why = Refusal::none;
         if (verdict == OutboundVerdict::reject) {
             why = Refusal::outbound_filter;
@@ -217,11 +199,11 @@ void Exporter::decide_neighbours(const PrefixRoutes& pr, Route& best, std::uint3
             continue;
         }
         if (points_) {  // plugins may treat every neighbour differently
-            out[n] = sent_form_for(pr, best, source, n);
+            out[n] = sent_form_for(pr, &route, source, n);
             continue;
         }
         std::uint32_t& shared = class_sent_[to.attribute_class];
-        if (shared == kUnset) shared = sent_form_for(pr, best, source, n);  // one reference, given back below
+        if (shared == kUnset) shared = sent_form_for(pr, nullptr, source, n);  // one reference, given back below
         out[n] = shared;
         if (!(shared & kRefused)) sent_store_.ref(shared);
     }
@@ -305,6 +287,25 @@ void Exporter::send_pending(std::uint32_t timestamp) {
         p.announce.clear();
         st.last_sent = timestamp;
     }
+}
+
+bool Exporter::send_message(const IpAddress& address, std::uint8_t type, Bytes body) {
+    if (body.empty() || body.size() > kMaxUpdateSize - 19) return false;
+    for (std::uint32_t n = 0; n < out_.size(); ++n) {
+        const Neighbour& to = neighbours_[n];
+        if (!(to.config.address == address)) continue;
+        if (!writer_) return true;
+        message_.assign(16, 0xff);
+        const std::size_t size = 19 + body.size();
+        message_.push_back(static_cast<std::uint8_t>(size >> 8));
+        message_.push_back(static_cast<std::uint8_t>(size));
+        message_.push_back(type);
+        message_.insert(message_.end(), body.begin(), body.end());
+        writer_->write(replay_.last_timestamp(), PeerKey{to.config.address, to.config.as},
+                       PeerKey{to.local_address, neighbours_.local().as}, to.config.four_byte_as, Bytes(message_));
+        return true;
+    }
+    return false;
 }
 
 NeighbourFigures Exporter::figures(std::size_t n) const {

@@ -69,6 +69,13 @@ public:
     // The Loc-RIB: the index into the prefix's routes of its best route, or kNoBestRoute.
     [[nodiscard]] std::uint32_t best_route(std::uint32_t prefix_index) const;
     [[nodiscard]] NeighbourFigures figures(std::size_t neighbour) const;
+
+    // A BGP message of `type` with `body` (the bytes after the 19-byte
+    // header) to the neighbour at `address`, written to the MRT output at
+    // the time of the record being replayed (xBGP's schedule_bgp_message).
+    // False if no neighbour has that address or the body is empty or does
+    // not fit a 4096-byte message.
+    [[nodiscard]] bool send_message(const IpAddress& address, std::uint8_t type, Bytes body);
     // Adds the figures of every neighbour to the report.
     void add_to(ReplayReport& report) const;
 
@@ -119,7 +126,9 @@ private:
     // Fills out[n] for every neighbour: a sent form (one reference each) or kRefused | why.
     void decide_neighbours(const PrefixRoutes& pr, Route& best, std::uint32_t* out);
     // A new sent form for neighbour `to` (one reference), or kRefused | why.
-    std::uint32_t sent_form_for(const PrefixRoutes& pr, Route& best, const PeerRole& source, std::uint32_t to);
+    // `route` is given when plugins are attached (points_ set), else null.
+    std::uint32_t sent_form_for(const PrefixRoutes& pr, const OutboundRoute* route, const PeerRole& source,
+                                std::uint32_t to);
     void release_decision(std::size_t slot);
     void release_decisions();
     [[nodiscard]] RouteCandidate candidate(const PrefixRoutes& pr, Route& r) const;
@@ -152,6 +161,8 @@ private:
     RouteFacts facts_;
     OutgoingAttributes attrs_;
     std::vector<std::uint8_t> sent_bytes_;
+    std::vector<std::uint8_t> plugin_bytes_;   // what plugins wrote for one neighbour
+    std::vector<std::uint8_t> message_;        // send_message's
     std::vector<Prefix> scratch_prefixes_;
 };
 

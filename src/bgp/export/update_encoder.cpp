@@ -170,8 +170,7 @@ std::size_t room(std::size_t fixed) { return fixed >= kMaxUpdateSize ? 0 : kMaxU
 
 }  // namespace
 
-void encode_path_attributes(const OutgoingAttributes& a, bool four, Afi family, std::vector<std::uint8_t>& o,
-                            AttributeEncodingHook* hook) {
+void encode_path_attributes(const OutgoingAttributes& a, bool four, Afi family, std::vector<std::uint8_t>& o) {
     o.clear();
     if (family == Afi::ipv6) {
         o.push_back(a.next_hop_len);
@@ -182,15 +181,53 @@ void encode_path_attributes(const OutgoingAttributes& a, bool four, Afi family, 
     std::size_t p = 0;
     const auto passed_until = [&](unsigned code) {
         for (; p < a.passed.size() && a.passed[p].code < code; ++p)
-            if (!hook || !hook->bgp_encode_attr(a.passed[p].code, a, o))
-                small_attribute(o, a.passed[p].flags, a.passed[p].code, a.passed[p].value);
+            small_attribute(o, a.passed[p].flags, a.passed[p].code, a.passed[p].value);
     };
     for (const std::uint8_t code : kHostCodes) {
         passed_until(code);
-        if (!hook || !hook->bgp_encode_attr(code, a, o)) host_attribute(code, a, four, family, o);
+        host_attribute(code, a, four, family, o);
     }
     passed_until(256);
-    if (hook) hook->bgp_encode_custom_attr(a, o);
+}
+
+bool whole_attributes(Bytes bytes) noexcept {
+    ByteReader r(bytes);
+    std::uint8_t flags = 0, code = 0;
+    Bytes value;
+    while (!r.empty())
+        if (!read_raw_attribute(r, flags, code, value)) return false;
+    return true;
+}
+
+void merge_plugin_attributes(std::vector<std::uint8_t>& sent, Bytes plugin) {
+    struct Piece {
+        std::uint8_t code;
+        bool from_plugin;
+        Bytes whole;  // flags .. value
+    };
+    std::vector<Piece> pieces;
+    const auto split = [&pieces](Bytes field, bool from_plugin) {
+        ByteReader r(field);
+        std::uint8_t flags = 0, code = 0;
+        Bytes value;
+        for (;;) {
+            const std::size_t at = field.size() - r.remaining();
+            if (!read_raw_attribute(r, flags, code, value)) break;
+            pieces.push_back({code, from_plugin, field.subspan(at, field.size() - r.remaining() - at)});
+        }
+    };
+    const std::size_t head = 1 + std::size_t{sent[0]};  // the next hop part of the sent form
+    const std::vector<std::uint8_t> host(sent.begin(), sent.end());
+    split(Bytes(plugin), true);
+    split(Bytes(host).subspan(head), false);
+    // Plugins' first, so a stable sort by code keeps a plugin's attribute
+    // before the host's of that code; then one per code.
+    std::stable_sort(pieces.begin(), pieces.end(), [](const Piece& x, const Piece& y) { return x.code < y.code; });
+    sent.resize(head);
+    for (std::size_t i = 0; i < pieces.size(); ++i) {
+        if (i > 0 && pieces[i].code == pieces[i - 1].code) continue;
+        sent.insert(sent.end(), pieces[i].whole.begin(), pieces[i].whole.end());
+    }
 }
 
 bool fits_one_update(Bytes sent, Afi family) noexcept {

@@ -36,20 +36,18 @@ namespace mempool::bgp {
 
 inline constexpr std::size_t kMaxUpdateSize = 4096;  // RFC 4271 §4, no RFC 8654 extended messages
 
-// The extension points where plugins write attribute bytes (xBGP's
-// bgp_encode_attr and bgp_encode_custom_attr); see export_points.hpp.
-class AttributeEncodingHook {
-public:
-    virtual ~AttributeEncodingHook() = default;
-    // Before the host writes attribute `code`: true if the hook wrote it
-    // (whole attribute: flags, code, length, value) into `out` instead.
-    virtual bool bgp_encode_attr(std::uint8_t code, const OutgoingAttributes& attrs, std::vector<std::uint8_t>& out) = 0;
-    // After every attribute: anything the hook appends is sent too.
-    virtual void bgp_encode_custom_attr(const OutgoingAttributes& attrs, std::vector<std::uint8_t>& out) = 0;
-};
-
 void encode_path_attributes(const OutgoingAttributes& attrs, bool four_byte_as, Afi family,
-                            std::vector<std::uint8_t>& out, AttributeEncodingHook* hook = nullptr);
+                            std::vector<std::uint8_t>& out);
+
+// True when `bytes` is a sequence of whole path attributes (flags, code,
+// 1- or 2-byte length as the flags say, value), nothing left over: what a
+// plugin's write_to_buffer calls must add up to.
+[[nodiscard]] bool whole_attributes(Bytes bytes) noexcept;
+
+// Merges attributes plugins wrote (whole_attributes) into a sent form:
+// a plugin's attribute replaces the host's of the same code (the first one
+// written of a code wins), and the result is in ascending code order again.
+void merge_plugin_attributes(std::vector<std::uint8_t>& sent_form, Bytes plugin_attributes);
 
 // True when an UPDATE with this sent form and one prefix of the family fits
 // in kMaxUpdateSize.

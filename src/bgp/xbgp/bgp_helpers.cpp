@@ -18,6 +18,8 @@ namespace {
 
 using u64 = std::uint64_t;
 constexpr u64 kFail = static_cast<u64>(-1);  // int -1 as the plugin reads it (32-bit compare)
+// What one run may write_to_buffer: an UPDATE's room (RFC 4271 §4).
+constexpr u64 kMaxWrittenBytes = 4096;
 
 CallContext* context() noexcept {
     const mempool::CallFrame* f = mempool::current_call();
@@ -140,7 +142,18 @@ HELPER(h_add_attr) {
 
 HELPER(h_write_to_buffer) {
     UNUSED_ARGS();
-    return kFail;  // no receiving-side point encodes a message
+    // Only the sending side's encoding points give a buffer. The runtime's
+    // signature (in_bytes + size) has the verifier prove the a2 bytes.
+    CallContext* c = context();
+    if (c == nullptr || c->write_buffer == nullptr || a2 == 0) return kFail;
+    if (c->write_buffer->size() + a2 > kMaxWrittenBytes) return kFail;
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(host_address(a1));
+    try {
+        c->write_buffer->insert(c->write_buffer->end(), bytes, bytes + a2);
+    } catch (...) {  // std::bad_alloc
+        return kFail;
+    }
+    return 0;
 }
 
 PeerData source_of(const CallContext& c, bool& found) noexcept {
@@ -163,8 +176,8 @@ HELPER(h_get_peer_info) {
     UNUSED_ARGS();
     CallContext* c = context();
     if (c == nullptr) return 0;
-    bool found = false;
-    const PeerData p = source_of(*c, found);
+    bool found = c->destination != nullptr;  // sending points: the neighbour
+    const PeerData p = found ? *c->destination : source_of(*c, found);
     if (!found) return 0;
     if (a1 != 0) {
         // Proven writable by the runtime's signature (out_fixed(4)), on

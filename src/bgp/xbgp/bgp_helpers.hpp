@@ -7,8 +7,9 @@
 // | set_attr(attr)                        | decode, filters, decision| stores attr in the current route's pool: 0/-1  |
 // | set_attr_to_route(attr, t)            | decision steps           | the same on route t                            |
 // | add_attr(code, flags, len, data)      | decode, filters          | as set_attr, from its fields: 0/-1             |
-// | write_to_buffer(p, n)                 | (encoding points only)   | -1: a receiving speaker encodes nothing        |
-// | get_peer_info(&n)                     | everywhere               | the peer concerned (the source), n = 1         |
+// | write_to_buffer(p, n)                 | bgp_encode_attr, _custom | appends n bytes to the attributes sent: 0/-1  |
+// | get_peer_info(&n)                     | everywhere               | sending points: the destination neighbour;     |
+// |                                       |                          | elsewhere the source peer; n = 1               |
 // | get_src_peer_info()                   | everywhere               | the peer the message/route came from, with the |
 // |                                       |                          | local speaker linked as local_bgp_session      |
 // | get_prefix()                          | filters, decision steps  | the current route's prefix                     |

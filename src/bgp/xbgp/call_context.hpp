@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include <mempool/pool.hpp>
 
@@ -57,6 +58,11 @@ struct CallContext {
     std::int64_t time_seconds = 0;            // the replay's clock: MRT timestamp ...
     std::uint32_t time_microseconds = 0;      // ... and its microseconds (BGP4MP_ET)
     RouteAttributes* scratch = nullptr;       // reused buffers for attribute lookups
+    // Sending points (send_points.hpp): the neighbour the route is sent to,
+    // which get_peer_info() describes, and where write_to_buffer() appends
+    // (bgp_encode_attr, bgp_encode_custom_attr). Null elsewhere.
+    const PeerData* destination = nullptr;
+    std::vector<std::uint8_t>* write_buffer = nullptr;
 
     // The route a "current route" helper means: the route processed, else a
     // decision step's new route.
