@@ -14,6 +14,10 @@ what each plugin's rule implies:
                    its AS_PATH reaches an iBGP neighbour
   tag_destination  (bgp_encode_custom_attr) every route sent carries, last,
                    the community LOCAL_AS:NEIGHBOUR_AS (low 16 bits each)
+  refresh_once     (refresh_once.plugin, alone) schedule_bgp_message: one
+                   ROUTE-REFRESH record to 198.51.100.1 in the MRT output
+                   (read here, record by record), -1 for an address no
+                   neighbour has, every UPDATE as without plugins
 
 and that nothing else changes: the routes sent (neighbour, prefix, AS path,
 origin, next hop; over iBGP the MED too) are exactly those sent without
@@ -25,9 +29,11 @@ same bytes and the same report.
 Usage: xbgp_send_test.py TOOL PLUGIN_DIR MRT_FILE EXPORT_CONFIG --bgpdump B
 Exit status 0 when every check holds; a missing file is a failure.
 """
+import gzip
 import ipaddress
 import json
 import os
+import struct
 import subprocess
 import sys
 
@@ -67,6 +73,27 @@ def announcements(lines):
     return out
 
 
+def mrt_messages(path):
+    """(timestamp, neighbour address, BGP message bytes) of every BGP4MP
+    message record (RFC 6396 §4.4.2, 4.4.3)."""
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    out, i = [], 0
+    while i + 12 <= len(data):
+        ts, typ, sub, length = struct.unpack(">IHHI", data[i:i + 12])
+        body = data[i + 12:i + 12 + length]
+        i += 12 + length
+        if typ != 16 or sub not in (1, 4):
+            continue
+        at = (8 if sub == 4 else 4) + 2
+        afi = struct.unpack(">H", body[at:at + 2])[0]
+        size = 4 if afi == 1 else 16
+        peer = ipaddress.ip_address(body[at + 2:at + 2 + size])
+        out.append((ts, str(peer), body[at + 2 + 2 * size:]))
+    return out
+
+
 def run_tool(tool, args):
     p = subprocess.run([tool, "replay"] + args, capture_output=True, text=True)
     if p.returncode != 0:
@@ -77,6 +104,30 @@ def run_tool(tool, args):
 def key(a, ibgp):
     k = (a["peer"], a["prefix"], a["path"], a["origin"], a["next_hop"])
     return k + (a["med"],) if ibgp else k
+
+
+def check_schedule(tool, plugin_dir, mrt, config, stem, base_messages):
+    """refresh_once.plugin: schedule_bgp_message writes one ROUTE-REFRESH."""
+    if "198.51.100.1" not in {n["address"] for n in json.load(open(config))["neighbours"]}:
+        fail("refresh_once needs the neighbour 198.51.100.1 in %s" % config)
+    outputs = []
+    for mode in ([], ["--interpreter"]):
+        out_file = stem + "_refresh.mrt"
+        p = subprocess.run([tool, "replay", "--plugins", os.path.join(plugin_dir, "refresh_once.plugin"), "--export-to",
+                            config, "--updates-out", out_file] + mode + [mrt], capture_output=True, text=True)
+        if p.returncode != 0 or "refresh_once: 0 -1" not in p.stderr:
+            fail("refresh_once: exit %d, stderr %s" % (p.returncode, p.stderr[-1000:]))
+        outputs.append(mrt_messages(out_file))
+        os.unlink(out_file)
+    if outputs[0] != outputs[1]:
+        fail("refresh_once: the JIT and the interpreter wrote different records")
+    refresh = [m for m in outputs[0] if m[2][18] == 5]
+    updates = [m for m in outputs[0] if m[2][18] == 2]
+    want = bytes([0xff] * 16) + bytes([0, 23, 5, 0, 1, 0, 1])
+    if len(refresh) != 1 or refresh[0][1] != "198.51.100.1" or refresh[0][2] != want:
+        fail("refresh_once: want one ROUTE-REFRESH %s to 198.51.100.1, got %s" % (want.hex(), refresh))
+    if sorted(updates) != sorted(base_messages):
+        fail("refresh_once: the UPDATEs changed (%d, without plugins %d)" % (len(updates), len(base_messages)))
 
 
 def main():
@@ -102,7 +153,9 @@ def main():
     base_file = stem + "_base.mrt"
     run_tool(tool, ["--plugins", "none", "--json", "--export-to", config, "--updates-out", base_file, mrt])
     base = announcements(bgpdump_lines(bgpdump, base_file))
+    base_messages = mrt_messages(base_file)
     os.unlink(base_file)
+    check_schedule(tool, plugin_dir, mrt, config, stem, base_messages)
 
     outputs = []
     for mode in ([], ["--interpreter"]):
@@ -166,7 +219,7 @@ def main():
     if not all(refused.values()):
         fail("every neighbour should have routes refused by an outbound filter: %s" % refused)
     print("ok: %d announcements checked (%d to eBGP with a MED); without plugins %d odd /24s went to eBGP and %d long paths to iBGP; "
-          "outbound_filter refusals %s; JIT and interpreter identical" %
+          "outbound_filter refusals %s; schedule_bgp_message's ROUTE-REFRESH written; JIT and interpreter identical" %
           (len(sent), len(ebgp_sent), base_odd, base_long, refused))
 
 
