@@ -67,6 +67,8 @@ public:
     // For the xBGP helpers: the replay's peers (by index) and the local speaker.
     void set_peers(const std::vector<PeerIdentity>* peers) noexcept { xbgp_.set_peers(peers); }
     void set_local_speaker(const xbgp::PeerData& local) noexcept { xbgp_.set_local_speaker(local); }
+    // The receiving points (job plugins set get_time()'s clock through it).
+    [[nodiscard]] xbgp::XbgpPoints& xbgp_points() noexcept { return xbgp_; }
 
 private:
     mempool::Runtime& rt_;

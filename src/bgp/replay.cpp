@@ -43,6 +43,7 @@ void Replay::replay_source(std::unique_ptr<ByteSource> src, const std::string& n
 void Replay::on_record(const MrtRecord& rec) {
     timestamp_ = rec.timestamp;
     microseconds_ = 0;
+    if (clock_ != nullptr) [[unlikely]] clock_->record_time(rec.timestamp);
     switch (rec.type) {
     case mrt::kBgp4mp:
     case mrt::kBgp4mpEt:

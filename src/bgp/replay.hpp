@@ -52,6 +52,14 @@
 
 namespace mempool::bgp {
 
+// Told the MRT time of every record before the record is replayed: job
+// plugins run on it (xbgp/jobs.hpp).
+class RecordClock {
+public:
+    virtual ~RecordClock() = default;
+    virtual void record_time(std::uint32_t seconds) noexcept = 0;
+};
+
 struct ReplayOptions {
     bool keep_rib = true;
     InsertionPoints* hooks = nullptr;  // not owned; null: no plugins
@@ -73,6 +81,9 @@ public:
     // Selects the best routes, runs peer_report, builds the report. Call once,
     // after the last file.
     ReplayReport finish();
+
+    // Not owned; null (the default): none. See RecordClock.
+    void set_record_clock(RecordClock* clock) noexcept { clock_ = clock; }
 
     [[nodiscard]] Rib& rib() noexcept { return rib_; }
     [[nodiscard]] const Diagnostics& diagnostics() const noexcept { return diag_; }
@@ -143,6 +154,7 @@ private:
     std::uint32_t timestamp_ = 0;
     std::uint32_t microseconds_ = 0;
     bool finished_ = false;
+    RecordClock* clock_ = nullptr;
 };
 
 }  // namespace mempool::bgp

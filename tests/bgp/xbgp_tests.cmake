@@ -27,3 +27,22 @@ if(TARGET mempool-bgp AND TARGET mempool_xbgp_plugins AND MEMPOOL_PYTHON3)
     set_tests_properties(bgp_xbgp_plugins_${day} PROPERTIES LABELS "bgp;xbgp")
   endforeach()
 endif()
+
+# The job plugin rib_census (plugins/xbgp) on the replay's clock: each run's
+# walk of the Loc-RIB (routes per family, distinct origin ASes) against
+# bgpdump's view of the file up to the run's MRT time, JIT and interpreter
+# (xbgp_jobs_test.py). 2002-07-22 spans 899 s: the shipped 300 s schedule
+# runs twice; the 2007 and 2010 files span 299 s: every 60 s instead.
+if(TARGET mempool-bgp AND TARGET mempool_xbgp_plugins AND MEMPOOL_PYTHON3)
+  foreach(case "updates.20020722.2238.gz|300" "updates.20071015.1505.gz|60" "updates.20100722.2015.gz|60")
+    string(REPLACE "|" ";" case "${case}")
+    list(GET case 0 file)
+    list(GET case 1 schedule)
+    string(REGEX REPLACE "^updates\\.([0-9]+)\\..*" "\\1" day ${file})
+    add_test(NAME bgp_xbgp_jobs_${day}
+      COMMAND ${MEMPOOL_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/xbgp_jobs_test.py $<TARGET_FILE:mempool-bgp>
+              ${PROJECT_BINARY_DIR}/plugins/xbgp ${MEMPOOL_MRT_DATA}/${file} --bgpdump ${MEMPOOL_BGPDUMP}
+              --schedule ${schedule})
+    set_tests_properties(bgp_xbgp_jobs_${day} PROPERTIES LABELS "bgp;xbgp")
+  endforeach()
+endif()

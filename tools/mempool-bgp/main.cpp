@@ -28,6 +28,7 @@
 
 #include "plugin_points.hpp"
 #include "xbgp/send_points.hpp"
+#include "xbgp/jobs.hpp"
 #endif
 
 namespace {
@@ -153,6 +154,7 @@ int run_replay(const std::vector<std::string>& files, const std::string& plugins
             ro.xbgp_helpers = true;  // next, get_arg, ctx_*, logging, time... for libxbgp manifests
             runtime = std::make_unique<mempool::Runtime>(ro);
             points = std::make_unique<PluginInsertionPoints>(*runtime);
+            xbgp::XbgpJobs::register_helpers(*runtime);  // reschedule_plugin, RIB iterators (job plugins)
             send_points = std::make_unique<xbgp::SendPoints>(*runtime);  // declared before the manifest names them
             const mempool::ManifestReport rep = runtime->load_manifest(manifest);
             if (!rep.ok()) {
@@ -234,6 +236,19 @@ int run_replay(const std::vector<std::string>& files, const std::string& plugins
 #endif
 #ifdef MEMPOOL_BGP_WITH_PLUGINS
     if (points) points->set_peers(&replay.peer_identities());  // for the xBGP helpers
+    std::unique_ptr<xbgp::XbgpJobs> jobs;  // job plugins on the MRT clock (xbgp/jobs.hpp)
+    if (points && !runtime->jobs().empty()) {
+        xbgp::PeerData speaker;
+        speaker.as = local_speaker.as;
+        speaker.peer_type = xbgp::kLocalSession;
+        in_addr id{};
+        if (inet_pton(AF_INET, local_speaker.router_id.c_str(), &id) == 1) {
+            speaker.router_id = ntohl(id.s_addr);
+            std::memcpy(speaker.ip.bytes.data(), &id.s_addr, 4);
+        }
+        jobs = std::make_unique<xbgp::XbgpJobs>(*runtime, replay, *points, &points->xbgp_points(), speaker);
+        replay.set_record_clock(jobs.get());
+    }
 #endif
     bool open_failed = false;
     std::vector<std::uint8_t> stream;
@@ -250,6 +265,15 @@ int run_replay(const std::vector<std::string>& files, const std::string& plugins
     progress.finish();
     if (exporter) exporter->finish();
     ReplayReport report = replay.finish();
+#ifdef MEMPOOL_BGP_WITH_PLUGINS
+    if (jobs)
+        for (const xbgp::XbgpJobs::Figures& j : jobs->figures())
+            std::fprintf(stderr, "mempool-bgp: job %s: %llu runs (every %llu s of MRT time), %llu failed, %llu skipped%s\n",
+                         j.name.c_str(), static_cast<unsigned long long>(j.runs),
+                         static_cast<unsigned long long>(j.interval), static_cast<unsigned long long>(j.failed),
+                         static_cast<unsigned long long>(j.skipped),
+                         j.pending ? (", next due at " + std::to_string(*j.pending) + ", not reached").c_str() : "");
+#endif
     report.builtin_sample = files.empty();
     if (exporter) {
         exporter->add_to(report);

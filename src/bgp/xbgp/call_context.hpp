@@ -28,6 +28,8 @@
 
 namespace mempool::bgp::xbgp {
 
+struct JobRun;  // jobs.hpp
+
 // One route a helper can read (and, when `pool` is given, add attributes to).
 struct RouteRef {
     const Prefix* prefix = nullptr;
@@ -58,6 +60,7 @@ struct CallContext {
     std::int64_t time_seconds = 0;            // the replay's clock: MRT timestamp ...
     std::uint32_t time_microseconds = 0;      // ... and its microseconds (BGP4MP_ET)
     RouteAttributes* scratch = nullptr;       // reused buffers for attribute lookups
+    JobRun* job = nullptr;                    // a job plugin's run (jobs.hpp): its RIB iterators
     // Sending points (send_points.hpp): the neighbour the route is sent to,
     // which get_peer_info() describes, and where write_to_buffer() appends
     // (bgp_encode_attr, bgp_encode_custom_attr). Null elsewhere.
