@@ -5,9 +5,13 @@
 # (absl, boost) measured in the same process. For a shared, noisy machine:
 # only ratios within one process, and their medians over rounds, mean much.
 #
-#   bench/ab_pool.sh BEFORE_BUILD_DIR AFTER_BUILD_DIR [ROUNDS] [FILTER]
+#   bench/ab_pool.sh BEFORE_BUILD_DIR AFTER_BUILD_DIR [ROUNDS] [FILTER] [IMPL]
+#
+# IMPL is the mempool column compared: mempool_c (the default) or
+# mempool_cpp (mempool::Pool); FILTER must select it.
 set -eu
-before=$1 after=$2 rounds=${3:-3}
+before=$1 after=$2 rounds=${3:-3} impl=${5:-mempool_c}
+export IMPL=$impl
 filter=${4:-'(update|lookup_hit|lookup_miss)/(pools100000x4|single4096|pools10000x64)/random/(mempool_c|absl_flat_hash_map|boost_unordered_flat_map)$|list_iterate/1000000/(mempool_c|std_vector)$'}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -23,7 +27,7 @@ while [ "$r" -le "$rounds" ]; do
     r=$((r + 1))
 done
 python3 - "$out" <<'PY'
-import collections, glob, json, statistics, sys
+import collections, glob, json, os, statistics, sys
 runs = collections.defaultdict(lambda: collections.defaultdict(list))
 for side in ("before", "after"):
     for path in glob.glob(f"{sys.argv[1]}/{side}.*.json"):
@@ -35,9 +39,10 @@ def best(side, case):
     xs = [med(side, f"{case}/{c}") for c in ("absl_flat_hash_map", "boost_unordered_flat_map")]
     xs = [x for x in xs if x] or [med(side, f"{case}/std_vector")]
     return min(xs)
-print("| case | before: C ns | after: C ns | after / before | before: C / best | after: C / best |")
+print(f"| case | before: {os.environ['IMPL']} ns | after ns | after / before | before / best | after / best |")
 print("|---|---:|---:|---:|---:|---:|")
 for case in sorted({n.rsplit("/", 1)[0] for n in runs["after"]}):
-    b, a = med("before", f"{case}/mempool_c"), med("after", f"{case}/mempool_c")
+    impl = os.environ["IMPL"]
+    b, a = med("before", f"{case}/{impl}"), med("after", f"{case}/{impl}")
     print(f"| {case} | {b:.2f} | {a:.2f} | {a / b:.2f} | {b / best('before', case):.2f} | {a / best('after', case):.2f} |")
 PY

@@ -10,7 +10,9 @@
 //   mempool C API       new_mempool(): the `mem_pool` and all it allocates;
 //                       the caller keeps an 8-byte `mem_pool*` (not counted).
 //   mempool::Pool       the 8-byte handle embedded in the caller's object (not
-//                       counted, like the pointer above) and what it allocates.
+//                       counted, like the pointer above) and what it allocates:
+//                       nothing for one value (the values, k * 1000003, are
+//                       below 2^32, so the first stays in the handle).
 //   absl / boost / std  the map object itself allocated with `new`, so that it
 //                       counts as the `mem_pool` does, plus its tables.
 //                       (Embedded by value instead, subtract the object's

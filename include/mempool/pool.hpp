@@ -17,6 +17,10 @@
 //   for (const mempool::EntryView& e : route.attributes)
 //       std::printf("key %u kind %d\n", e.key, static_cast<int>(e.kind));
 //
+// A pool whose only key holds a small value keeps it in the handle itself,
+// with no heap block at all: the common per-route case, one metric per
+// route (see "One value in the handle" below).
+//
 // It is the same store as the C API of mempool.h (`mem_pool *`): `release()`
 // hands a pool to C code and `adopt()` takes one back. The rules are those of
 // the C API (see mempool.h): an entry is a value, a reference or a list for
@@ -29,6 +33,7 @@
 // Nothing here throws. Not synchronised: one thread at a time per pool.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -54,6 +59,80 @@ concept Storable = std::is_trivially_copyable_v<T> && std::is_default_constructi
                    (sizeof(T) <= UINT32_MAX);
 
 namespace detail {
+// ---- One value in the handle ------------------------------------------------
+//
+// A Pool is one 64-bit word:
+//
+//   0                     empty: nothing stored, nothing allocated
+//   a mem_pool*           bit 0 clear (malloc aligns to 16): the heap pool
+//   one inline value      bit 0 set:
+//       bit  0      1
+//       bits 1-3    the value's length less one (1..8 bytes)
+//       bits 4-31   its key (below 2^28)
+//       bits 32-63  its bytes read as a little-endian number, below 2^32:
+//                   a value longer than 4 bytes fits only if its bytes 4..7
+//                   are zero (a u64 metric or counter below 2^32 does)
+//
+// An empty Pool's first value goes inline when it fits (no cleanup: a
+// cleanup is called with the value's address, which an inline value does
+// not have). The pool moves to the heap ("promotion": a core is allocated
+// and the value copied into it) when a second key comes, when the value is
+// overwritten by one that does not fit, when anything but a value is
+// stored, and when an address is asked for (bytes(), iteration, c_pool(),
+// release()). It never moves back (clear() empties it). So every pointer the
+// pool hands out points into the heap pool, and the pointer promise is the
+// C API's, unchanged: valid until the key is removed or the pool deleted.
+inline constexpr std::uint64_t kInlineWordTag = 1;
+inline constexpr Key kMaxInlineKey = (Key{1} << 28) - 1;
+
+[[nodiscard]] constexpr bool word_is_inline(std::uint64_t word) noexcept { return (word & kInlineWordTag) != 0; }
+[[nodiscard]] inline mem_pool* word_core(std::uint64_t word) noexcept {
+    return word_is_inline(word) ? nullptr : reinterpret_cast<mem_pool*>(static_cast<std::uintptr_t>(word));
+}
+[[nodiscard]] constexpr Key word_key(std::uint64_t word) noexcept {
+    return static_cast<Key>(word >> 4) & kMaxInlineKey;
+}
+[[nodiscard]] constexpr std::uint32_t word_length(std::uint64_t word) noexcept {
+    return static_cast<std::uint32_t>((word >> 1) & 7) + 1;
+}
+[[nodiscard]] constexpr std::uint64_t word_number(std::uint64_t word) noexcept { return word >> 32; }
+// The inline word of `key` holding a value of `length` (1..8) bytes that
+// read as `number` (little-endian; below 2^32).
+[[nodiscard]] constexpr std::uint64_t make_inline_word(Key key, std::uint32_t length, std::uint64_t number) noexcept {
+    return kInlineWordTag | std::uint64_t{length - 1} << 1 | std::uint64_t{key} << 4 | number << 32;
+}
+// `length` (1..8) bytes as a little-endian number; constant-size copies
+// for the usual lengths, so no call to memcpy on the way.
+[[nodiscard]] inline std::uint64_t little_endian_number(const void* bytes, std::uint32_t length) noexcept {
+    std::uint64_t n = 0;
+    if constexpr (std::endian::native == std::endian::little) {
+        switch (length) {
+        case 8: std::memcpy(&n, bytes, 8); break;
+        case 4: std::memcpy(&n, bytes, 4); break;
+        case 2: std::memcpy(&n, bytes, 2); break;
+        case 1: std::memcpy(&n, bytes, 1); break;
+        default: std::memcpy(&n, bytes, length); break;
+        }
+    } else {
+        const auto* b = static_cast<const unsigned char*>(bytes);
+        for (std::uint32_t i = length; i-- > 0;) n = (n << 8) | b[i];
+    }
+    return n;
+}
+// The inline word for this value, or 0 if it cannot be inline.
+[[nodiscard]] inline std::uint64_t inline_word_for(Key key, const void* bytes, std::size_t length,
+                                                   Cleanup cleanup) noexcept {
+    if (bytes == nullptr || length - 1 >= 8 || cleanup != nullptr || key > kMaxInlineKey) return 0;
+    const std::uint64_t number = little_endian_number(bytes, static_cast<std::uint32_t>(length));
+    if ((number >> 32) != 0) return 0;
+    return make_inline_word(key, static_cast<std::uint32_t>(length), number);
+}
+// Writes the inline value's bytes (word_length of them) to `out`.
+inline void inline_word_bytes(std::uint64_t word, std::byte* out) noexcept {
+    const std::uint64_t n = word_number(word);
+    for (std::uint32_t i = 0; i < word_length(word); ++i) out[i] = static_cast<std::byte>(n >> (8 * i));
+}
+
 // Element `index` (0-based, removed elements not counted) of `list`, or
 // nullptr past the end (list.cpp).
 MEMPOOL_API std::byte* list_element(const List* list, std::size_t index) noexcept;
@@ -209,12 +288,12 @@ private:
 class MEMPOOL_API Pool {
 public:
     constexpr Pool() noexcept = default;
-    ~Pool() { delete_mempool(core_); }
-    Pool(Pool&& other) noexcept : core_(std::exchange(other.core_, nullptr)) {}
+    ~Pool() { delete_mempool(detail::word_core(word_)); }
+    Pool(Pool&& other) noexcept : word_(std::exchange(other.word_, 0)) {}
     Pool& operator=(Pool&& other) noexcept {
         if (this != &other) {
-            delete_mempool(core_);
-            core_ = std::exchange(other.core_, nullptr);
+            delete_mempool(detail::word_core(word_));
+            word_ = std::exchange(other.word_, 0);
         }
         return *this;
     }
@@ -224,13 +303,15 @@ public:
     // Takes ownership of a pool made by new_mempool().
     [[nodiscard]] static Pool adopt(mem_pool* mp) noexcept {
         Pool p;
-        p.core_ = mp;
+        p.word_ = reinterpret_cast<std::uintptr_t>(mp);
         return p;
     }
     // Gives up ownership; the caller frees it with delete_mempool(). Null if
-    // nothing was ever stored.
-    [[nodiscard]] mem_pool* release() noexcept { return std::exchange(core_, nullptr); }
-    // The C handle of this pool, allocated if not yet; still owned by *this.
+    // nothing was ever stored, and null, keeping the pool, if its inline
+    // value cannot be moved to a heap pool (out of memory).
+    [[nodiscard]] mem_pool* release() noexcept;
+    // The C handle of this pool, allocated if not yet (an inline value is
+    // moved into it); still owned by *this.
     [[nodiscard]] Result<mem_pool*> c_pool() noexcept;
 
     // Stores a copy of `bytes`; Error::exists if the key is present.
@@ -260,17 +341,25 @@ public:
 
     // A value of at most 8 bytes, zero-extended little-endian.
     [[nodiscard]] Result<std::uint64_t> get_u64(Key key) const noexcept;
-    // A value of exactly sizeof(T) bytes.
+    // A value of exactly sizeof(T) bytes, copied out (never moves an inline
+    // value to the heap).
     template <Storable T>
     [[nodiscard]] Result<T> get(Key key) const noexcept {
-        Result<std::span<std::byte>> b = bytes(key);
-        if (!b) return b.error();
-        if (b->size() != sizeof(T)) return Error::wrong_size;
         T out;
-        std::memcpy(&out, b->data(), sizeof(T));
+        Result<std::size_t> n = read(key, std::as_writable_bytes(std::span<T, 1>(&out, 1)));
+        if (!n) return n.error();
+        if (n.value() != sizeof(T)) return Error::wrong_size;
         return out;
     }
-    // The pool's copy of a value, writable in place.
+    // The length of a value (Error::wrong_kind for a reference or a list).
+    [[nodiscard]] Result<std::size_t> value_size(Key key) const noexcept;
+    // Copies the first min(out.size(), length) bytes of a value into `out`
+    // and returns the value's length; Error::missing, Error::wrong_kind as
+    // value_size. Never allocates.
+    [[nodiscard]] Result<std::size_t> read(Key key, std::span<std::byte> out) const noexcept;
+    // The pool's copy of a value, writable in place. The address is stable
+    // (until the key is removed), so an inline value is first moved to a
+    // heap pool: this can fail with Error::out_of_memory.
     [[nodiscard]] Result<std::span<std::byte>> bytes(Key key) const noexcept;
     [[nodiscard]] Result<void*> reference(Key key) const noexcept;
     [[nodiscard]] Result<ListView> list(Key key) const noexcept;
@@ -279,25 +368,36 @@ public:
 
     // Number of keys (not of list elements).
     [[nodiscard]] std::size_t size() const noexcept;
-    [[nodiscard]] bool empty() const noexcept { return size() == 0; }
+    [[nodiscard]] bool empty() const noexcept { return word_ == 0 || size() == 0; }
+    // Whether the pool's one value lives in the handle (no heap block).
+    [[nodiscard]] bool holds_inline_value() const noexcept { return detail::word_is_inline(word_); }
 
     // Runs the key's cleanups and removes it; false if it was absent.
     bool remove(Key key) noexcept;
     // Removes every key (running cleanups) and frees all memory.
     void clear() noexcept {
-        delete_mempool(core_);
-        core_ = nullptr;
+        delete_mempool(detail::word_core(word_));
+        word_ = 0;
     }
 
+    // Iteration hands out the addresses of values, so an inline value is
+    // first moved to a heap pool; if that allocation fails, the iteration
+    // visits nothing (call c_pool() first to tell).
     [[nodiscard]] EntryIterator begin() const noexcept {
-        return {core_, detail::next_live(core_, 0)};
+        const mem_pool* mp = iteration_core();
+        return {mp, detail::next_live(mp, 0)};
     }
-    [[nodiscard]] EntryIterator end() const noexcept { return {core_, UINT32_MAX}; }
+    [[nodiscard]] EntryIterator end() const noexcept { return {nullptr, UINT32_MAX}; }
 
 private:
-    mem_pool* core_ = nullptr;
+    // The heap pool to iterate, made from an inline value if need be.
+    [[nodiscard]] const mem_pool* iteration_core() const noexcept;
+
+    // See "One value in the handle" above. Mutable: the reads that hand out
+    // addresses (bytes(), begin()) move an inline value to the heap.
+    mutable std::uint64_t word_ = 0;
 };
 
-static_assert(sizeof(Pool) == sizeof(void*), "a Pool must stay embeddable at pointer size");
+static_assert(sizeof(Pool) == 8, "a Pool must stay embeddable in 8 bytes");
 
 }  // namespace mempool

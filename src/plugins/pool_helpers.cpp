@@ -122,7 +122,7 @@ std::uint64_t op_get_u64(const Pool* p, std::uint64_t key) noexcept {
     // Whether the set creates the key, from one inline lookup: a new key is
     // charged before (refused past the limit) and refunded if the set fails;
     // an existing one (a shorter number, a list: set() decides) is free.
-    const bool is_new = detail::find_entry(*p, key) == nullptr;
+    const bool is_new = !detail::has_key(*p, key);
     if (is_new && !admit(owner, sizeof value + entry_cost)) return MEMPOOL_ERR_LIMIT;
     const Status s = p->set<std::uint64_t>(key, value);
     if (!s && is_new) refund(owner, sizeof value + entry_cost);
@@ -141,8 +141,9 @@ inline std::uint64_t op_set_u64(Pool* p, Owner owner, std::uint64_t key, std::ui
 
 std::uint64_t op_len(const Pool* p, std::uint64_t key) noexcept {
     if (p == nullptr || key > key_limit) return 0;
-    Result<std::span<std::byte>> b = p->bytes(static_cast<Key>(key));
-    return b ? b.value().size() : 0;
+    // value_size, not bytes(): an inline value stays in its handle.
+    Result<std::size_t> n = p->value_size(static_cast<Key>(key));
+    return n ? n.value() : 0;
 }
 
 // Copies what fits of `from` into the plugin's buffer and zeroes the rest of
@@ -161,6 +162,11 @@ std::uint64_t copy_out(std::uint64_t buf, std::uint64_t len, std::span<const std
 
 std::uint64_t op_get_buf(const Pool* p, std::uint64_t key, std::uint64_t buf, std::uint64_t len) noexcept {
     if (p == nullptr || key > key_limit) return copy_out(buf, len, {});
+    // A value that fits the pool's handle is read from a copy: bytes() would
+    // move it to the heap.
+    std::byte small[8];
+    if (Result<std::size_t> n = p->read(static_cast<Key>(key), small); n && n.value() <= sizeof small)
+        return copy_out(buf, len, {small, n.value()});
     Result<std::span<std::byte>> b = p->bytes(static_cast<Key>(key));
     return copy_out(buf, len, b ? b.value() : std::span<const std::byte>{});
 }
@@ -172,8 +178,8 @@ std::uint64_t op_set_buf(Pool* p, Owner owner, std::uint64_t key, std::uint64_t 
     const std::size_t n = clamp_len(len);
     if (detail::tls.budget != nullptr) {
         std::uint64_t growth = n + entry_cost;  // a new key
-        if (Result<std::span<std::byte>> old = p->bytes(static_cast<Key>(key)); old)
-            growth = n > old.value().size() ? n - old.value().size() : 0;
+        if (Result<std::size_t> old = p->value_size(static_cast<Key>(key)); old)
+            growth = n > old.value() ? n - old.value() : 0;
         else if (p->contains(static_cast<Key>(key)))
             growth = 0;  // a list or a reference: assign() refuses it below
         if (!admit(owner, growth)) return MEMPOOL_ERR_LIMIT;

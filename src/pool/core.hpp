@@ -30,6 +30,16 @@
 // count, no hash, so a pool of one u64 is the 32-byte malloc chunk of its
 // handle and nothing more.
 //
+// Below the core: one value in the C++ handle
+// ---------------------------------------------
+// A mempool::Pool that holds a single small value (key below 2^28, 1..8
+// bytes reading as a number below 2^32, no cleanup) keeps it in its own
+// 8-byte word and has no mem_pool at all (pool.hpp, "One value in the
+// handle"); pool.cpp makes the mem_pool and inserts that value with
+// add_value when a second key, a value that does not fit, or an address is
+// asked for. The core never sees an inline value: everything here is about
+// heap pools.
+//
 // Going big
 // ---------
 // The 9th key turns the pool big (`go_big`): it allocates page 4 and one

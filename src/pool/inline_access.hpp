@@ -6,17 +6,20 @@
 // call; through Pool::get_u64 and Pool::set they are two calls through the
 // PLT, a Result and a span each, which cost the runtime more than the lookup
 // itself. Here the same lookups (core.hpp's find, read_u64 and
-// overwrite_small_value, inline there for the C API and Pool) are reached
-// from a Pool directly. Nothing here changes a pool except the one-store
-// overwrite of a value of the same length that core.hpp defines; every
-// other change goes through Pool as before.
+// overwrite_small_value, inline there for the C API and Pool, and the
+// inline value of pool.hpp's "One value in the handle") are reached from a
+// Pool directly. Nothing here changes a pool except the one-store overwrite
+// of a value of the same length (in the heap pool, or in the handle when
+// the new value fits there too); every other change goes through Pool as
+// before.
 //
-//   if (mem_pool* mp = detail::core_of(pool); mp != nullptr)
-//       if (const detail::Entry* e = detail::find(mp, key)) ...
+//   if (detail::has_key(pool, key)) ...
+//   std::uint64_t metric = detail::get_u64_or_0(pool, key);
 //
 // For the pool's owner: this header relies on core.hpp's find, read_u64 and
-// overwrite_small_value and on Pool holding exactly one mem_pool* (checked
-// below); keep them, or change this header with them.
+// overwrite_small_value and on Pool holding exactly one 64-bit word, 0, a
+// mem_pool* or an inline value (checked below); keep them, or change this
+// header with them.
 #pragma once
 
 #include "core.hpp"
@@ -28,34 +31,50 @@
 
 namespace mempool::detail {
 
-// Pool is a standard-layout class whose only member is its mem_pool*, so
-// the Pool and that member are pointer-interconvertible ([basic.compound]):
-// the handle is read without a friend declaration or an exported call.
-static_assert(std::is_standard_layout_v<Pool> && sizeof(Pool) == sizeof(mem_pool*),
-              "Pool must hold exactly one mem_pool* for core_of()");
+// Pool is a standard-layout class whose only member is its word, so the
+// Pool and that member are pointer-interconvertible ([basic.compound]): the
+// handle is read without a friend declaration or an exported call.
+static_assert(std::is_standard_layout_v<Pool> && sizeof(Pool) == sizeof(std::uint64_t),
+              "Pool must hold exactly one 64-bit word for word_of()");
 
-[[nodiscard]] inline mem_pool* core_of(const Pool& pool) noexcept {
-    return *reinterpret_cast<mem_pool* const*>(&pool);
+[[nodiscard]] inline std::uint64_t word_of(const Pool& pool) noexcept {
+    return *reinterpret_cast<const std::uint64_t*>(&pool);
 }
 
-// The entry of `key`, or nullptr (no such key, or nothing ever stored).
-[[nodiscard]] inline Entry* find_entry(const Pool& pool, Key key) noexcept {
-    const mem_pool* mp = core_of(pool);
-    return mp != nullptr ? find(mp, key) : nullptr;
+// The heap pool behind `pool`, or nullptr (empty, or one inline value).
+[[nodiscard]] inline mem_pool* core_of(const Pool& pool) noexcept { return word_core(word_of(pool)); }
+
+// Whether `key` is in the pool, whatever its kind.
+[[nodiscard]] inline bool has_key(const Pool& pool, Key key) noexcept {
+    const std::uint64_t w = word_of(pool);
+    if (word_is_inline(w)) return word_key(w) == key;
+    const mem_pool* mp = word_core(w);
+    return mp != nullptr && find(mp, key) != nullptr;
 }
 
 // Pool::get_u64, inline: a value of at most 8 bytes, zero-extended; 0 if
 // the key is absent or holds something else.
 [[nodiscard]] inline std::uint64_t get_u64_or_0(const Pool& pool, Key key) noexcept {
-    const Result<std::uint64_t> v = read_u64(find_entry(pool, key));
+    const std::uint64_t w = word_of(pool);
+    if (word_is_inline(w)) return word_key(w) == key ? word_number(w) : 0;
+    const mem_pool* mp = word_core(w);
+    if (mp == nullptr) return 0;
+    const Result<std::uint64_t> v = read_u64(find(mp, key));
     return v ? v.value() : 0;
 }
 
 // The common Pool::set<std::uint64_t>: the key already holds an 8-byte value
 // without cleanup, which becomes `value` in one store (the pool does not
-// grow). False, having changed nothing, in every other case.
+// grow). False, having changed nothing, in every other case (among them an
+// inline value that `value` would not fit: Pool::set moves it to the heap).
 [[nodiscard]] inline bool overwrite_u64(Pool& pool, Key key, std::uint64_t value) noexcept {
-    return overwrite_small_value(core_of(pool), key, &value, sizeof value, nullptr);
+    const std::uint64_t w = word_of(pool);
+    if (word_is_inline(w)) {
+        if (word_key(w) != key || word_length(w) != sizeof value || (value >> 32) != 0) return false;
+        *reinterpret_cast<std::uint64_t*>(&pool) = make_inline_word(key, sizeof value, value);
+        return true;
+    }
+    return overwrite_small_value(word_core(w), key, &value, sizeof value, nullptr);
 }
 
 }  // namespace mempool::detail

@@ -184,7 +184,8 @@ TEST(CppApi, RemoveReportsWhetherTheKeyExisted) {
 TEST(CppApi, AFailedFirstInsertLeavesTheHandleEmpty) {
     Pool pool;
     mempool::detail::fail_allocation_after(1);
-    EXPECT_EQ(pool.put<std::uint64_t>(1, 1).error(), Error::out_of_memory);
+    // A number of 2^32 or more does not fit the handle: the insert allocates.
+    EXPECT_EQ(pool.put<std::uint64_t>(1, std::uint64_t{1} << 40).error(), Error::out_of_memory);
     mempool::detail::fail_allocation_after(0);
     EXPECT_EQ(pool.release(), nullptr);
 }
