@@ -11,7 +11,7 @@ std::string Value::describe() const {
     case Kind::scalar: return "the number " + num.to_string();
     case Kind::ctx: return "a pointer into the context";
     case Kind::stack: return "a pointer into the stack";
-    case Kind::rodata: return "a pointer into the read-only data";
+    case Kind::rodata: return nullable ? "a pointer into the read-only data or NULL" : "a pointer into the read-only data";
     case Kind::heap: return nullable ? "a heap pointer that may be NULL" : "a pointer into the heap";
     case Kind::data: return "a pointer into the writable globals";
     }
@@ -29,12 +29,29 @@ bool is_null_of(const Value& zero, const Value& p) noexcept {
            p.num.is_constant() && p.num.value == 0;
 }
 
+// A pointer into the read-only data, or NULL (`const char *s = i < 3 ?
+// names[i] : NULL`). A NULL-able pointer at offsets O stands for base + o
+// or the number o, o in O (what `p + n` gives when p is NULL): joined
+// with 0, O gains 0. It is never dereferenced, handed to a helper,
+// compared with a pointer or subtracted: only spilled, moved, compared
+// with 0, and stored in structures whose pointers helpers check.
+bool is_null_or_rodata(const Value& zero, const Value& p) noexcept {
+    return zero.kind == Kind::scalar && zero.num.is_constant() && zero.num.value == 0 && p.kind == Kind::rodata;
+}
+
 }  // namespace
 
 Value join(const Value& a, const Value& b) noexcept {
     if (is_null_of(a, b) || is_null_of(b, a)) {
         Value v = a.kind == Kind::heap ? a : b;
         v.nullable = true;
+        return v;
+    }
+    if (is_null_or_rodata(a, b) || is_null_or_rodata(b, a)) {
+        Value v = a.kind == Kind::rodata ? a : b;
+        v.nullable = true;
+        v.num = join(v.num, Scalar::constant(0));
+        v.link = 0, v.shift = 0;
         return v;
     }
     if (a.kind != b.kind || a.kind == Kind::uninit) {
@@ -45,10 +62,13 @@ Value join(const Value& a, const Value& b) noexcept {
     if (a.kind == Kind::stack && a.frame != b.frame) return Value{};
     Value v = a;
     v.num = join(a.num, b.num);
+    v.nullable = a.nullable || b.nullable;
+    if (a.link != b.link || a.shift != b.shift) v.link = 0, v.shift = 0;  // the relation holds on both sides only
     if (a.kind == Kind::heap) {
         v.nullable = a.nullable || b.nullable;
         v.id = a.id == b.id ? a.id : 0;
         v.min_size = std::min(a.min_size, b.min_size);
+        v.shared = a.shared || b.shared;
     }
     return v;
 }
@@ -57,9 +77,12 @@ bool subsumes(const Value& b, const Value& a) noexcept {
     if (b.kind == Kind::uninit) return true;
     if (a.kind != b.kind) return false;
     if (a.kind == Kind::stack && a.frame != b.frame) return false;
+    if (a.nullable && !b.nullable) return false;
     if (a.kind == Kind::heap &&
-        ((a.nullable && !b.nullable) || b.min_size > a.min_size || (b.id != 0 && b.id != a.id)))
+        ((a.nullable && !b.nullable) || (a.shared && !b.shared) || b.min_size > a.min_size ||
+         (b.id != 0 && b.id != a.id)))
         return false;
+    if (b.link != 0 && (b.link != a.link || b.shift != a.shift)) return false;
     return subsumes(b.num, a.num);
 }
 

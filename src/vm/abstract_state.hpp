@@ -43,7 +43,14 @@ struct Value {
     std::uint8_t frame = 0;      // stack: the call level whose frame it points into
     std::uint32_t id = 0;        // heap: which object (same id: same object); 0: one of several
     std::uint32_t min_size = 0;  // heap: bytes the object is known to have
+    bool shared = false;         // heap: may be in the shared arena (ctx_shmnew), not the heap arena
     bool refused = false;        // uninit: made so by a refusal already reported (no cascade of reports)
+    // scalar: registers and spills of one State with the same nonzero link
+    // hold copies of one number V, each shifted right (logical, 64-bit) by
+    // its own `shift`: what a comparison learns of one it teaches the others
+    // (clang bounds a copy, `r3 = r2; r3 >>= 32; if r3 > 9`, then uses r2).
+    std::uint32_t link = 0;
+    std::uint8_t shift = 0;
     Scalar num;                  // scalar: the value; pointer: the offset
 
     [[nodiscard]] static Value number(const Scalar& s) noexcept {

@@ -84,6 +84,8 @@ private:
     void atomic(State& s, std::uint32_t pc, const Insn& in);
     void branch(Run& run, std::uint32_t b, State&& s, std::uint32_t pc);
     bool local_call(State& s, std::uint32_t pc, const Insn& in);
+    // Whether two heap pointers of different objects may be compared (xBGP).
+    bool same_arena(const Value& a, const Value& b) const;
     // The register's value if it is set, else a report and nothing.
     const Value* use(const State& s, std::uint32_t pc, unsigned reg, const char* as);
 

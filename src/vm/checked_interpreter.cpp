@@ -107,6 +107,7 @@ public:
         std::fill(std::begin(pointer_), std::end(pointer_), false);
         set(1, rc_.r1, true);
         if (p_.options.r2_is_ctx_size) set(2, rc_.r2, false);
+        for (unsigned r = 6; r <= 9; ++r) set(r, 0, false);  // every executor clears them at entry
         set(frame_pointer, stack_base_ + stack_size_, true);
         frame_top_ = stack_base_ + stack_size_;
         function_ = 0;

@@ -39,6 +39,12 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
     for (unsigned i = 0; i < count; ++i) {
         const unsigned r = i + 1;
         const ArgKind kind = sig.args[i];
+        if (const Value& v = s.regs[r]; v.nullable && v.kind != Kind::heap) {
+            // (a NULL-able heap pointer is handled by each kind below)
+            report(pc, "(M) passes " + reg(r) + ", " + v.describe() + ", to " + name,
+                   "check it against NULL first");
+            continue;
+        }
         if (kind == ArgKind::number || kind == ArgKind::size) {
             const Value* v = use(s, pc, r, "a helper argument");
             if (!v) continue;
@@ -228,6 +234,11 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
         r0.nullable = true;
         r0.id = next_heap_id_++;
         r0.min_size = static_cast<std::uint32_t>(std::min<std::uint64_t>(size, UINT32_MAX));
+        // xBGP's shared memory (ctx_shmnew, ctx_shmget) lives in its own
+        // arena (RunContext::shared): its pointers are never compared with
+        // the heap arena's, whose distance would be host layout.
+        // HelperSignature has no field for it; the API names them.
+        r0.shared = sig.name.rfind("ctx_shm", 0) == 0;
     }
     for (const StackEffect& e : effects) write_stack_bytes(s, e.frame, e.lo, e.hi, e.init_lo, e.init_hi);
     clobber(r0);

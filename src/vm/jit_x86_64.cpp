@@ -194,6 +194,11 @@ private:
         if (heap_checks_) saved_.push_back(run_data);
         load_r1_ = named[1];
         load_r2_ = named[2];
+        // R6-R9 start at 0, as in the interpreters (the verifier relies on
+        // it): never the host's values of these registers.
+        zeroed_.clear();
+        for (unsigned r = 6; r <= 9; ++r)
+            if (named[r]) zeroed_.push_back(reg_map[r]);
         set_r10_ = named[isa::frame_pointer];
         // At entry rsp = 8 (mod 16); pushes, run data and padding bring it to 0.
         const std::int32_t run = heap_checks_ ? run_data_bytes : 0;
@@ -242,6 +247,7 @@ private:
             zero_frame(0);
             if (load_r2_) e_.load(8, Reg::rsi, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, r2))});
             if (load_r1_) e_.load(8, Reg::rdi, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, r1))});
+            for (Reg r : zeroed_) e_.alu_rr(Alu::xor_, Width::w32, r, r);
         } else {
             for (Reg r : {Reg::rbp, Reg::rbx, Reg::r13, Reg::r14, Reg::r15}) e_.push(r);
             e_.mov_rr(Width::w64, Reg::rbp, Reg::rsp);
@@ -817,6 +823,7 @@ private:
     bool heap_checks_ = false;  // run data needed (heap checks, heap addresses, helper checks, globals)
     bool frame_bounds_ = false;
     std::vector<Reg> saved_;               // callee-saved registers the entry function pushes
+    std::vector<Reg> zeroed_;              // R6-R9 the program names: cleared at entry
     std::int32_t entry_below_pushes_ = 0;  // run data + alignment padding under them
     bool load_r1_ = true, load_r2_ = true, set_r10_ = true;
 };

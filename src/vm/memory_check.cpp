@@ -27,6 +27,10 @@ std::string span(i64 lo, i64 hi) {
 bool Analysis::check_region(State& s, std::uint32_t pc, const Value& base, std::int64_t off, std::uint64_t size,
                             Access how, const char* what, bool heap_runtime_ok) {
     if (base.kind == Kind::uninit) return false;  // reported by use()
+    if (base.nullable && base.kind != Kind::heap) {
+        report(pc, std::string("(M) ") + what + " memory through " + base.describe(), "check it against NULL first");
+        return false;
+    }
     if (base.kind == Kind::scalar) {
         if (options_.heap_addresses && heap_runtime_ok) {
             // A heap address read from memory (heap_address()): the

@@ -7,6 +7,7 @@
 #include "isa_table.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace mempool::vm::detail {
 namespace {
@@ -102,6 +103,58 @@ void learn_null(State& s, const Value& p, unsigned r, bool is_null) {
     });
 }
 
+// What a comparison proved of register r, taught to every value linked to
+// it (Value::link: each holds V >> its shift, for one number V); false when
+// a linked value cannot satisfy it (the path cannot happen).
+bool learn_linked(State& s, unsigned r) {
+    const Value known = s.regs[r];
+    if (known.kind != Kind::scalar || known.link == 0) return true;
+    bool possible = true;
+    each_value(s, [&](Value& v) {
+        if (&v == &s.regs[r] || v.kind != Kind::scalar || v.link != known.link || !possible) return;
+        const std::uint64_t lo = known.num.umin, hi = known.num.umax;
+        Scalar range;
+        if (v.shift == known.shift) {
+            range = known.num;
+        } else if (v.shift < known.shift) {  // known = v >> d: v is in [lo << d, (hi << d) | (2^d - 1)]
+            const unsigned d = known.shift - v.shift;
+            if ((hi >> (64 - d)) != 0) return;  // (a bound wider than a shifted number can be)
+            range = Scalar::range(lo << d, (hi << d) | ((u64{1} << d) - 1));
+        } else {  // v = known >> d
+            const unsigned d = v.shift - known.shift;
+            range = Scalar::range(lo >> d, hi >> d);
+        }
+        if (auto m = meet(v.num, range)) v.num = *m;
+        else possible = false;
+    });
+    return possible;
+}
+
+// An 8-byte stack read at an offset that is not known but is a multiple of
+// 8 (a table of spilled values indexed by a bounded number: clang lowers a
+// switch over strings to one): the join of the whole slots it may read, each
+// a spilled value or eight initialised bytes of numbers. False when some
+// candidate is neither (the byte-wise check then reports it).
+bool table_read(const State& s, const Value& base, std::int64_t off, Value& out) {
+    if ((base.num.mask & 7) != 0 || ((base.num.value + static_cast<u64>(off)) & 7) != 0) return false;
+    const i64 lo = base.num.smin + off, hi = base.num.smax + off;
+    const std::vector<Slot>& slots = s.frames[base.frame].slots;
+    std::optional<Value> r;
+    for (i64 o = lo + ((8 - (lo % 8 + 8) % 8) % 8); o <= hi; o += 8) {
+        const std::uint32_t k = slot_of(o);
+        if (k >= slots.size()) return false;
+        const Slot& sl = slots[k];
+        Value v;
+        if (sl.spilled) v = sl.spill;
+        else if (sl.readable_bytes() == 0xff && sl.tainted == 0) v = Value::number(Scalar::top());
+        else return false;
+        r = r ? join(*r, v) : v;
+    }
+    if (!r) return false;
+    out = *r;
+    return true;
+}
+
 }  // namespace
 
 const Value* Analysis::use(const State& s, std::uint32_t pc, unsigned r, const char* as) {
@@ -149,7 +202,19 @@ void Analysis::alu(State& s, std::uint32_t pc, const Insn& in) {
         }
         const Value src = s.regs[in.src()];
         if (is64 && in.off == 0) {  // a plain copy keeps whatever it copies, unusable values included
-            dst = src;
+            if (src.kind == Kind::scalar && src.link == 0 && d != in.src()) {
+                // The copies are linked: a bound later proven on one holds
+                // for the other. The link is named after this instruction, so
+                // a loop re-linking here reaches the same state again; what
+                // an earlier pass linked under this name is unlinked first.
+                const std::uint32_t link = pc + 1;
+                each_value(s, [&](Value& v) {
+                    if (v.link == link) v.link = 0, v.shift = 0;
+                });
+                s.regs[in.src()].link = link;
+                s.regs[in.src()].shift = 0;
+            }
+            dst = s.regs[in.src()];
             return;
         }
         if (!use(s, pc, in.src(), "an operand")) {
@@ -193,7 +258,13 @@ void Analysis::alu(State& s, std::uint32_t pc, const Insn& in) {
     }
     const AluOp aop = alu_op(op, in.off);
     if (dst.kind == Kind::scalar && src.kind == Kind::scalar) {
+        const std::uint32_t link = dst.link;
+        const unsigned shift = dst.shift + static_cast<unsigned>(src.num.value & 63);
         dst = Value::number(vm::alu(aop, dst.num, src.num, is64));
+        if (link != 0 && is64 && aop == AluOp::rsh && src.num.is_constant() && shift < 64) {
+            dst.link = link;  // still V >> shift: a logical shift by a known amount keeps the link
+            dst.shift = static_cast<std::uint8_t>(shift);
+        }
         return;
     }
     // Pointer arithmetic: only what keeps a pointer a pointer (M) or gives a
@@ -227,7 +298,8 @@ void Analysis::alu(State& s, std::uint32_t pc, const Insn& in) {
             return;
         }
         if (aop == AluOp::sub && dst.is_pointer() && src.is_pointer()) {
-            if (dst.same_region(src)) {
+            const bool null_side = (dst.nullable || src.nullable) && dst.kind != Kind::heap;  // NULL - p shows p
+            if (dst.same_region(src) && !null_side) {
                 dst = Value::number(sub(dst.num, src.num));
                 return;
             }
@@ -266,8 +338,11 @@ void Analysis::load(State& s, std::uint32_t pc, const Insn& in) {
                 const i64 lo = base.num.smin + in.off, hi = base.num.smax + in.off + size;
                 const bool exact = base.num.is_constant() && size == 8 && lo % 8 == 0;
                 const Value* spilled = nullptr;
-                if (read_stack(s, pc, base.frame, lo, hi, "reads", exact ? &spilled : nullptr) && spilled)
+                if (!exact && size == 8 && table_read(s, base, in.off, result)) {
+                    // an aligned slot chosen by a bounded index: one of their values
+                } else if (read_stack(s, pc, base.frame, lo, hi, "reads", exact ? &spilled : nullptr) && spilled) {
                     result = *spilled;
+                }
             } else if (base.kind == Kind::rodata && base.num.is_constant()) {
                 const i64 lo = base.num.smin + in.off;
                 u64 v = 0;
@@ -358,6 +433,23 @@ void Analysis::atomic(State& s, std::uint32_t pc, const Insn& in) {
     else if (fetch) s.regs[in.src()] = old;
 }
 
+// xBGP: two heap pointers into different objects that are both certainly
+// in the heap arena (not NULL, not shared memory) at offsets in [0, 2^32]:
+// with the arena at X, they are X + a and X + b for a and b below the
+// arena's size plus 2^32, so neither wraps (X is a user-space address,
+// below 2^47) and any comparison but jset gives what comparing a and b
+// gives. a and b are offsets in the arena, numbers an xBGP plugin already
+// reads (heap_address(): the addresses of the objects the host links), never
+// the arena's address: clang compares such pointers to check that two
+// buffers do not overlap before a vectorised copy.
+bool Analysis::same_arena(const Value& a, const Value& b) const {
+    const auto in_arena = [](const Value& v) {
+        return v.kind == Kind::heap && !v.nullable && !v.shared && v.num.smin >= 0 &&
+               v.num.smax <= (i64{1} << 32);
+    };
+    return options_.heap_addresses && in_arena(a) && in_arena(b);
+}
+
 void Analysis::branch(Run& run, std::uint32_t b, State&& s, std::uint32_t pc) {
     const Insn& in = program_.code[pc];
     const bool is64 = isa::cls(in.code) == isa::cls_jmp;
@@ -385,11 +477,11 @@ void Analysis::branch(Run& run, std::uint32_t b, State&& s, std::uint32_t pc) {
                 auto m = meet(na, nb);
                 if (!m) return false;
                 t.regs[d].num = *m;
-                return true;
+                return learn_linked(t, d);
             }
             t.regs[d].num = na;
             if (by_reg) t.regs[sr].num = nb;
-            return true;
+            return learn_linked(t, d) && (!by_reg || learn_linked(t, sr));
         };
         if (n.taken_possible()) {
             State t = s;
@@ -416,7 +508,8 @@ void Analysis::branch(Run& run, std::uint32_t b, State&& s, std::uint32_t pc) {
         return both();
     }
     if (a.is_pointer() && bv.is_pointer()) {
-        if (!a.same_region(bv))
+        const bool null_side = (a.nullable || bv.nullable) && a.kind != Kind::heap;  // NULL vs p shows p
+        if ((!a.same_region(bv) || null_side) && !same_arena(a, bv))
             report(pc, "(A) compares " + a.describe() + " with " + bv.describe() +
                            " (different regions or objects): the result would reveal their addresses");
         else if (c == Cmp::set)
@@ -436,7 +529,7 @@ void Analysis::branch(Run& run, std::uint32_t b, State&& s, std::uint32_t pc) {
     }
     if ((c != Cmp::eq && c != Cmp::ne) || !p.num.is_constant() || p.num.value != 0) return both();
     const unsigned pr = a_ptr ? d : sr;
-    const bool can_be_null = p.kind == Kind::heap && p.nullable;
+    const bool can_be_null = p.nullable;
     std::optional<State> null_side, other_side;
     if (can_be_null) {
         State t = s;
@@ -495,6 +588,10 @@ bool Analysis::local_call(State& s, std::uint32_t pc, const Insn& in) {
     r.regs[0] = r0;
     for (unsigned i = 1; i <= 5; ++i) r.regs[i] = Value{};
     for (unsigned i = 6; i <= 10; ++i) r.regs[i] = s.regs[i];
+    // R6-R9 come from before the call, the rest from the callee, which may
+    // have renamed a link they hold (a link is named after an instruction):
+    // no link survives a call.
+    each_value(r, [](Value& v) { v.link = 0, v.shift = 0; });
     s = std::move(r);
     return true;
 }

@@ -36,7 +36,11 @@ void Analysis::report(std::uint32_t pc, std::string message, std::string hint) {
 void Analysis::run() {
     State s;
     // Invariant: R1 points to the context, R10 to the top of the entry frame;
-    // nothing else is set.
+    // R6-R9 are 0 (every executor clears them at entry: never a host
+    // value), so a variable clang leaves unset on a path that, by relations
+    // the analysis does not track, never reaches its use reads as a number;
+    // R2 is the context size in raw mode; R0 and R3-R5 are not set.
+    for (unsigned r = 6; r <= 9; ++r) s.regs[r] = Value::number(Scalar::constant(0));
     s.regs[1] = Value::pointer(Kind::ctx, Scalar::constant(0));
     if (options_.r2_is_ctx_size) s.regs[2] = Value::number(Scalar::constant(options_.ctx_size));
     s.regs[isa::frame_pointer] = Value::pointer(Kind::stack, Scalar::constant(0));
@@ -269,11 +273,27 @@ VerifyResult verify(Program program, const VerifyOptions& options) noexcept {
                             const std::uint32_t last = cfg->blocks[b].last;
                             const std::uint8_t shape = program.code[last].code;
                             if (isa::cls(shape) != isa::cls_jmp && isa::cls(shape) != isa::cls_jmp32) {
-                                result.diagnostics.push_back(Diagnostic{
-                                    last, "(T) the loop at pc " + std::to_string(loop.first_pc) + "-" +
-                                              std::to_string(loop.last_pc) +
-                                              " is closed by falling into its head: it cannot be bounded at run time",
-                                    "", {}});
+                                // Closed by falling into its head: no jump there to pay.
+                                // Every cycle of the loop takes a backward jump (a
+                                // fall-through only goes forward), and between two
+                                // backward jumps a run stays within the loop's span or
+                                // leaves it: each backward jump of the span pays the
+                                // loop's length instead.
+                                bool paid = false;
+                                for (std::uint32_t pc = loop.first_pc; pc <= loop.last_pc; ++pc) {
+                                    const std::optional<std::int64_t> to = jump_target(program, pc);
+                                    if (!to || *to > static_cast<std::int64_t>(pc)) continue;
+                                    result.program.flags[pc] |= flag_loop_budget;
+                                    costs.push_back({pc, loop.last_pc - loop.first_pc + 1});
+                                    paid = true;
+                                }
+                                if (!paid)
+                                    result.diagnostics.push_back(Diagnostic{
+                                        last, "(T) the loop at pc " + std::to_string(loop.first_pc) + "-" +
+                                                  std::to_string(loop.last_pc) +
+                                                  " is closed by falling into its head and has no backward jump to "
+                                                  "pay at: it cannot be bounded at run time",
+                                        "", {}});
                                 continue;
                             }
                             result.program.flags[last] |= flag_loop_budget;

@@ -254,6 +254,84 @@ TEST(Verifier, StackInitialisation) {
                                     ldx(DW, 0, 10, -8), exit_()})), 3, "not written on every path"));
 }
 
+TEST(Verifier, ABoundOnACopyHoldsForTheOriginal) {
+    // clang's lowered switch (export_tie_stats_community): the index is
+    // bounded through a shifted copy, then the original is used:
+    //   r2 = (ctx32 - 1) << 32; r3 = r2 >> 32; if r3 > 9 skip; r2 s>>= 32;
+    //   r0 = table[r2] (10 entries of 8 bytes)
+    std::vector<std::uint8_t> table(80, 1);
+    const auto lookup = [&](std::int32_t bound, bool touch_original) {
+        return check(code({ldx(W, 2, 1, 0), alu64_imm(alu_add, 2, -1), alu64_imm(alu_lsh, 2, 32), mov64_reg(3, 2),
+                           alu64_imm(alu_rsh, 3, 32), touch_original ? alu64_imm(alu_add, 2, 0x10000) : mov64_reg(4, 4),
+                           jmp_imm(jmp_jgt, 3, bound, 7), alu64_imm(alu_arsh, 2, 32), alu64_imm(alu_lsh, 2, 3),
+                           lddw_rodata(1, 0), alu64_reg(alu_add, 1, 2), ldx(DW, 0, 1, 0), exit_(), mov64_imm(0, 0),
+                           exit_()}),
+                     {0}, table);
+    };
+    EXPECT_ACCEPTED(lookup(9, false));
+    // one entry too many: the bound the copy learnt is still checked
+    EXPECT_TRUE(refused(lookup(10, false), 12, "read-only data"));
+    // the original changed after the copy: the two are no longer linked
+    EXPECT_FALSE(lookup(9, true).ok());
+    // a copy linked in a loop (pc 3 links r2 and r3 again each iteration,
+    // under the same name): each iteration's bound holds for its own r2
+    const auto loop = [&](std::int32_t bound) {
+        return check(code({mov64_imm(6, 0), ldx(B, 2, 1, 0), alu64_reg(alu_add, 2, 6), mov64_reg(3, 2),
+                           jmp_imm(jmp_jgt, 3, bound, 6), lddw_rodata(4, 0), alu64_reg(alu_add, 4, 2),
+                           ldx(B, 0, 4, 0), alu64_imm(alu_add, 6, 1), jmp_imm(jmp_jlt, 6, 4, -10), mov64_imm(0, 0),
+                           exit_()}),
+                     {0}, std::vector<std::uint8_t>(10, 1));
+    };
+    EXPECT_ACCEPTED(loop(9));
+    EXPECT_TRUE(refused(loop(10), 8, "read-only data"));
+}
+
+TEST(Verifier, AnAlignedSlotChosenByABoundedIndexIsASpilledValue) {
+    // clang's switch over strings (rib_walk): three read-only pointers
+    // spilled at r10-24..-8, one read back by a bounded index.
+    std::vector<std::uint8_t> ro = {'a', 0, 'b', 0, 'c', 0};
+    const auto pick = [&](std::int32_t bound, std::int32_t scale) {
+        return check(code({lddw_rodata(3, 0), stx(DW, 10, 3, -24), lddw_rodata(3, 2), stx(DW, 10, 3, -16),
+                           lddw_rodata(3, 4), stx(DW, 10, 3, -8), ldx(B, 2, 1, 0), jmp_imm(jmp_jge, 2, bound, 7),
+                           alu64_imm(alu_lsh, 2, scale), mov64_reg(3, 10), alu64_imm(alu_add, 3, -24),
+                           alu64_reg(alu_add, 3, 2), ldx(DW, 4, 3, 0), ldx(B, 0, 4, 0), exit_(), mov64_imm(0, 0),
+                           exit_()}),
+                     {0}, ro);
+    };
+    EXPECT_ACCEPTED(pick(3, 3));
+    // 4-byte steps read halves of spilled pointers
+    EXPECT_TRUE(refused(pick(3, 2), 15, "part of a spilled pointer"));
+    // one slot too many: past the frame's top
+    EXPECT_FALSE(pick(4, 3).ok());
+}
+
+TEST(Verifier, APointerIntoTheReadOnlyDataOrNull) {
+    // const char *s = c ? "a" : NULL; then s is checked, or only stored.
+    std::vector<std::uint8_t> ro = {'a', 0};
+    const auto with = [&](std::vector<Insn> use) {
+        std::vector<Insn> p = code({ldx(B, 2, 1, 0), lddw_rodata(3, 0), jmp_imm(jmp_jeq, 2, 0, 1), mov64_imm(3, 0)});
+        p.insert(p.end(), use.begin(), use.end());
+        return check(std::move(p), {0}, ro);
+    };
+    // checked against NULL, then read
+    EXPECT_ACCEPTED(with(code({mov64_imm(0, 0), jmp_imm(jmp_jeq, 3, 0, 1), ldx(B, 0, 3, 0), exit_()})));
+    // spilled and reloaded
+    EXPECT_ACCEPTED(with(code({stx(DW, 10, 3, -8), ldx(DW, 4, 10, -8), mov64_imm(0, 0), exit_()})));
+    // read without the check: NULL would be dereferenced
+    EXPECT_TRUE(refused(with(code({ldx(B, 0, 3, 0), exit_()})), 5, "or NULL"));
+    // compared with another read-only pointer: NULL against an address shows it
+    EXPECT_TRUE(refused(with(code(
+                            {lddw_rodata(4, 1), mov64_imm(0, 0), jmp_reg(jmp_jgt, 3, 4, 1), mov64_imm(0, 1), exit_()})),
+                        8, "different regions"));
+    // subtracted from one: the same
+    EXPECT_FALSE(with(code({lddw_rodata(4, 1), alu64_reg(alu_sub, 4, 3), mov64_reg(0, 4), exit_()})).ok());
+    // handed to a helper
+    EXPECT_TRUE(refused(with(code({mov64_reg(1, 3), call_helper(get_fixed), mov64_imm(0, 0), exit_()})), 6,
+                        "NULL"));
+    // returned
+    EXPECT_FALSE(with(code({mov64_reg(0, 3), exit_()})).ok());
+}
+
 TEST(Verifier, StackBounds) {
     EXPECT_TRUE(refused(check(code({st(DW, 10, -520, 0), mov64_imm(0, 0), exit_()})), 0, "frame of 512"));
     EXPECT_TRUE(refused(check(code({st(DW, 10, 0, 0), mov64_imm(0, 0), exit_()})), 0, "frame"));

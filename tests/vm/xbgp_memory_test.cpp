@@ -56,8 +56,10 @@ std::uint64_t show(std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t, s
     return 0;
 }
 std::uint64_t take_object(std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t) { return 0; }
+// ctx_shmnew: a block of the shared arena (none here: the tests only verify).
+std::uint64_t shmnew(std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t) { return 0; }
 
-const HelperFn helper_fns[] = {get_route, get_null, copy, show, take_object};
+const HelperFn helper_fns[] = {get_route, get_null, copy, show, take_object, shmnew};
 
 VerifyOptions xbgp_options(bool heap_addresses = true) {
     VerifyOptions o;
@@ -85,7 +87,9 @@ VerifyOptions xbgp_options(bool heap_addresses = true) {
     t.arg_count = 1;
     t.args[0] = ArgKind::obj_in;
     t.arg_size[0] = 8;
-    o.helpers = {route, null, c, s, t};
+    HelperSignature shm = route;
+    shm.name = "ctx_shmnew";
+    o.helpers = {route, null, c, s, t, shm};
     return o;
 }
 
@@ -398,6 +402,92 @@ TEST(XbgpMemory, StructureArgumentsFromMemoryAreCheckedBeforeTheCall) {
     Verified x = check(host);
     ASSERT_TRUE(x.result.ok()) << x.messages;
     EXPECT_EQ(run_all(x.result.program, ctx).abort_pc, 2u);
+}
+
+TEST(XbgpMemory, HeapPointersOfTwoObjectsAreComparedInTheArena) {
+    // clang's overlap check before a vectorised copy (decode_cluster_list):
+    // dst >= src + n, with dst and src two heap objects, n bounded. Both
+    // certainly in the heap arena at offsets in [0, 2^32]: the comparison
+    // is one of arena offsets.
+    const std::string overlap =
+        "ldxb %r7, [%r1+0]\ncall 0\njeq %r0, 0, +9\nmov %r6, %r0\ncall 0\njeq %r0, 0, +6\n"
+        "mov %r3, %r6\nadd %r3, %r7\nmov %r4, 1\njge %r0, %r3, +1\nmov %r4, 2\nmov %r0, %r4\nexit";
+    Verified v = check(overlap);
+    ASSERT_TRUE(v.result.ok()) << v.messages;
+    std::array<std::uint8_t, 16> ctx{};
+    const Ran r = run_all(v.result.program, ctx);  // both calls return arena + 64: equal, so >=
+    EXPECT_EQ(r.abort_pc, UINT32_MAX);
+    EXPECT_EQ(r.value, 1u);
+    // Not after an unbounded move (where the sum wraps would show)...
+    Verified far = check("ldxdw %r7, [%r1+0]\ncall 0\njeq %r0, 0, +7\nmov %r6, %r0\ncall 0\njeq %r0, 0, +4\n"
+                         "mov %r3, %r6\nadd %r3, %r7\njge %r0, %r3, +0\nmov %r0, 0\nexit");
+    EXPECT_FALSE(far.result.ok());
+    // ... nor at a negative offset (below the arena, the address could wrap)...
+    Verified below = check("call 0\njeq %r0, 0, +7\nmov %r6, %r0\ncall 0\njeq %r0, 0, +4\n"
+                           "mov %r3, %r6\nadd %r3, -8\njge %r0, %r3, +0\nmov %r0, 0\nexit");
+    EXPECT_FALSE(below.result.ok());
+    EXPECT_NE(below.messages.find("different regions or objects"), std::string::npos) << below.messages;
+    // ... nor before the NULL check (NULL is no arena offset)...
+    Verified null = check("call 0\nmov %r6, %r0\ncall 0\njeq %r0, 0, +2\njge %r0, %r6, +0\nmov %r0, 0\nexit");
+    EXPECT_FALSE(null.result.ok());
+    // ... nor with shared memory (another arena: the distance is host layout)...
+    Verified shared = check("call 5\njeq %r0, 0, +5\nmov %r6, %r0\ncall 0\njeq %r0, 0, +2\njge %r0, %r6, +0\n"
+                            "mov %r0, 0\nexit");
+    EXPECT_FALSE(shared.result.ok());
+    // ... nor with jset (the common bits of two addresses), nor subtracted.
+    Verified bits = check("call 0\njeq %r0, 0, +5\nmov %r6, %r0\ncall 0\njeq %r0, 0, +2\njset %r0, %r6, +0\n"
+                          "mov %r0, 0\nexit");
+    EXPECT_FALSE(bits.result.ok());
+    Verified diff = check("call 0\njeq %r0, 0, +5\nmov %r6, %r0\ncall 0\njeq %r0, 0, +2\nsub %r0, %r6\nexit\n"
+                          "mov %r0, 0\nexit");
+    EXPECT_FALSE(diff.result.ok());
+    // Outside xBGP mode, different objects are never compared.
+    EXPECT_FALSE(check(overlap, xbgp_options(false)).result.ok());
+}
+
+TEST(XbgpMemory, RegistersSixToNineStartAtZeroInEveryExecutor) {
+    // `asn` set on one path only, read where the paths agree by a relation
+    // the verifier does not track (filter_odd_as): R6-R9 are 0 at entry in
+    // every executor, the JIT included, so the read sees 0 or the value.
+    Verified v = check("ldxb %r2, [%r1+0]\njeq %r2, 0, +1\nmov %r8, 5\nmov %r0, %r8\nadd %r0, %r6\nadd %r0, %r7\n"
+                       "add %r0, %r9\nexit");
+    ASSERT_TRUE(v.result.ok()) << v.messages;
+    std::array<std::uint8_t, 16> ctx{};
+    EXPECT_EQ(run_all(v.result.program, ctx).value, 0u);
+    ctx[0] = 1;
+    EXPECT_EQ(run_all(v.result.program, ctx).value, 5u);
+    // R0, R3-R5 stay unset at entry, and a helper call still clobbers R1-R5.
+    EXPECT_FALSE(check("mov %r0, %r3\nexit").result.ok());
+    Verified clobbered = check("mov %r3, 1\ncall 1\nmov %r0, 0\nadd %r0, %r3\nexit");
+    EXPECT_FALSE(clobbered.result.ok());
+    EXPECT_NE(clobbered.messages.find("R3 is used"), std::string::npos) << clobbered.messages;
+}
+
+TEST(XbgpMemory, ALoopClosedByFallingIntoItsHeadPaysAtItsBackwardJump) {
+    // The loop's head (jge) is entered by a jump from before it and closed
+    // by the body falling into it; the ja back into the body pays.
+    const char* text = "ldxdw %r2, [%r1+0]\nmov %r0, 0\nja head\nbody:\nadd %r0, 1\nhead:\njge %r0, %r2, +1\n"
+                       "ja body\nexit";
+    VerifyOptions o = xbgp_options();
+    o.loop_budget = true;
+    o.max_instructions = 10'000;
+    Verified v = check(text, o);
+    ASSERT_TRUE(v.result.ok()) << v.messages;
+    ASSERT_EQ(v.result.program.loop_costs.size(), 1u);
+    EXPECT_EQ(v.result.program.loop_costs[0].pc, 5u);
+    std::array<std::uint8_t, 16> ctx{};
+    std::uint64_t n = 100;
+    std::memcpy(ctx.data(), &n, 8);
+    const Ran ok = run_all(v.result.program, ctx);
+    EXPECT_EQ(ok.abort_pc, UINT32_MAX);
+    EXPECT_EQ(ok.value, 100u);
+    n = ~std::uint64_t{0};
+    std::memcpy(ctx.data(), &n, 8);
+    EXPECT_EQ(run_all(v.result.program, ctx).abort_pc, 5u);
+    // Without a budget it stays refused (T).
+    VerifyOptions strict = xbgp_options();
+    strict.max_instructions = 10'000;
+    EXPECT_FALSE(check(text, strict).result.ok());
 }
 
 }  // namespace
