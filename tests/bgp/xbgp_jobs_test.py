@@ -10,7 +10,7 @@ What the script derives by itself:
   t0 and the last one's; the job is due at t0 + 300, then 300 s after each
   run (the plugin calls reschedule_plugin(NULL)); it runs before the first
   record whose time reaches its due time, so a due time after the last
-  record never runs;
+  record never runs (mempool-bgp's job summary must say so);
 - what each run sees: it replays `bgpdump -m`'s lines itself (an A line
   installs (peer, prefix), a W line removes it, a STATE line to a state
   other than Established (6) clears the peer) up to the lines before the
@@ -131,6 +131,7 @@ def expected_runs(bgpdump, mrt):
         while t >= due:
             reached.append(due)
             due += INTERVAL
+    pending = due  # the due time no record reached: never run
     rib, runs, i = {}, [], 0
     for due in reached:
         # bgpdump's lines in file order, up to the first one at the due time.
@@ -155,10 +156,10 @@ def expected_runs(bgpdump, mrt):
         origins = {origin_as(path) for _, path in best.values()} - {None}
         runs.append("rib_census t=%d ipv4=%d ipv6=%d origins=%d unplaced=0 truncated=0"
                     % (due, v4, len(best) - v4, len(origins)))
-    return runs
+    return runs, pending
 
 
-def run_tool(tool, manifest, mrt, interpreter):
+def run_tool(tool, manifest, mrt, interpreter, pending):
     args = [tool, "replay", "--plugins", manifest, mrt]
     if interpreter:
         args.insert(2, "--interpreter")
@@ -170,6 +171,8 @@ def run_tool(tool, manifest, mrt, interpreter):
                         % INTERVAL, p.stderr)
     if summary is None:
         fail("no job summary in mempool-bgp's output:\n" + p.stderr[-2000:])
+    if ("next due at %d, not reached" % pending) not in p.stderr:
+        fail("the job summary does not say it was due at %d, not reached:\n%s" % (pending, p.stderr[-2000:]))
     return lines, int(summary.group(1)), p.stdout
 
 
@@ -204,13 +207,13 @@ def main():
         manifest = os.path.join(tmp.name, "rib_census.plugin")
         with open(manifest, "w") as f:
             json.dump(doc, f)
-    want = expected_runs(bgpdump, mrt)
+    want, pending = expected_runs(bgpdump, mrt)
     if not want:
         fail("%s spans less than %d s: the job would never run" % (mrt, INTERVAL))
     outputs = []
     for interpreter in (False, True):
         label = "interpreter" if interpreter else "JIT"
-        got, runs, report = run_tool(tool, manifest, mrt, interpreter)
+        got, runs, report = run_tool(tool, manifest, mrt, interpreter, pending)
         if got != want:
             for g, w in zip(got + [""] * len(want), want + [""] * len(got)):
                 if g != w:
