@@ -16,7 +16,8 @@ what each plugin's rule implies:
                    the community LOCAL_AS:NEIGHBOUR_AS (low 16 bits each)
   refresh_once     (refresh_once.plugin, alone) schedule_bgp_message: one
                    ROUTE-REFRESH record to 198.51.100.1 in the MRT output
-                   (read here, record by record), -1 for an address no
+                   (read here, record by record), with the time of the
+                   first UPDATEs and before them, -1 for an address no
                    neighbour has, every UPDATE as without plugins
 
 and that nothing else changes: the routes sent (neighbour, prefix, AS path,
@@ -126,6 +127,11 @@ def check_schedule(tool, plugin_dir, mrt, config, stem, base_messages):
     want = bytes([0xff] * 16) + bytes([0, 23, 5, 0, 1, 0, 1])
     if len(refresh) != 1 or refresh[0][1] != "198.51.100.1" or refresh[0][2] != want:
         fail("refresh_once: want one ROUTE-REFRESH %s to 198.51.100.1, got %s" % (want.hex(), refresh))
+    if not updates or refresh[0][0] != updates[0][0]:
+        fail("refresh_once: the ROUTE-REFRESH should have the time of the first UPDATEs (%d), not %d" %
+             (updates[0][0] if updates else -1, refresh[0][0]))
+    if outputs[0].index(refresh[0]) > outputs[0].index(updates[0]):
+        fail("refresh_once: the ROUTE-REFRESH, scheduled while the first UPDATEs were decided, should come before them")
     if sorted(updates) != sorted(base_messages):
         fail("refresh_once: the UPDATEs changed (%d, without plugins %d)" % (len(updates), len(base_messages)))
 

@@ -113,7 +113,9 @@ std::uint32_t Exporter::best_route(std::uint32_t prefix) const {
 
 void Exporter::flush() {
     if (dirty_list_.empty()) return;
+    flushing_ = true;  // plugins' messages (send_message) take the record's time too
     for (const std::uint32_t prefix : dirty_list_) decide(prefix);
+    flushing_ = false;
     dirty_list_.clear();
     send_pending(pending_timestamp_);
 }
@@ -301,7 +303,7 @@ bool Exporter::send_message(const IpAddress& address, std::uint8_t type, Bytes b
         message_.push_back(static_cast<std::uint8_t>(size));
         message_.push_back(type);
         message_.insert(message_.end(), body.begin(), body.end());
-        writer_->write(replay_.last_timestamp(), PeerKey{to.config.address, to.config.as},
+        writer_->write(flushing_ ? pending_timestamp_ : replay_.last_timestamp(), PeerKey{to.config.address, to.config.as},
                        PeerKey{to.local_address, neighbours_.local().as}, to.config.four_byte_as, Bytes(message_));
         return true;
     }

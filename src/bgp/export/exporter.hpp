@@ -72,7 +72,9 @@ public:
 
     // A BGP message of `type` with `body` (the bytes after the 19-byte
     // header) to the neighbour at `address`, written to the MRT output at
-    // the time of the record being replayed (xBGP's schedule_bgp_message).
+    // once (xBGP's schedule_bgp_message), with the time of the record whose
+    // changes are being decided (outside a decision, of the record being
+    // replayed): before the UPDATEs of that decision.
     // False if no neighbour has that address or the body is empty or does
     // not fit a 4096-byte message.
     [[nodiscard]] bool send_message(const IpAddress& address, std::uint8_t type, Bytes body);
@@ -158,6 +160,7 @@ private:
     std::uint32_t sending_time_ = 0;
     std::uint64_t pending_record_ = 0;
     std::uint32_t pending_timestamp_ = 0;
+    bool flushing_ = false;                    // deciding pending_record_'s changes
     RouteFacts facts_;
     OutgoingAttributes attrs_;
     std::vector<std::uint8_t> sent_bytes_;
