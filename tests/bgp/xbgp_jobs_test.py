@@ -32,7 +32,13 @@ With --schedule S the job runs every S seconds instead (a copy of the
 manifest in a temporary folder, naming the same object): the visible
 2007 and 2010 files span 299 s, less than one interval of 300.
 
-Usage: xbgp_jobs_test.py TOOL PLUGIN_DIR MRT_FILE [--bgpdump B] [--schedule S]
+With --probe it runs plugins/xbgp/job_probe instead (every 100 s), which
+tries reschedule_plugin's cases, and checks its three runs: at t0 + 100 a
+new interval of 10 s (0) and a second call in the same run (-1); at t0 + 110
+an interval of 0 (-1) and NULL (0, the 10 s stay); at t0 + 120 no call, so
+the job never runs again and nothing is pending at the end.
+
+Usage: xbgp_jobs_test.py TOOL PLUGIN_DIR MRT_FILE [--bgpdump B] [--schedule S] [--probe]
 Exit status 0 when every check holds; a missing MRT file is a failure.
 """
 import gzip
@@ -185,9 +191,37 @@ def option(args, name, default):
     return value
 
 
+def check_probe(tool, plugin_dir, mrt):
+    t0 = record_times(mrt)[0]
+    want = ["job_probe run=1 t=%d first=0 second=-1" % (t0 + 100),
+            "job_probe run=2 t=%d first=-1 second=0" % (t0 + 110),
+            "job_probe run=3 t=%d first=0 second=0" % (t0 + 120)]
+    outputs = []
+    for interpreter in (False, True):
+        args = [tool, "replay", "--plugins", os.path.join(plugin_dir, "job_probe.plugin"), mrt]
+        if interpreter:
+            args.insert(2, "--interpreter")
+        p = subprocess.run(args, capture_output=True, text=True)
+        if p.returncode != 0:
+            fail("%s exited %d:\n%s" % (" ".join(args), p.returncode, p.stderr[-3000:]))
+        got = [l for l in p.stderr.splitlines() if l.startswith("job_probe ")]
+        if got != want:
+            fail("job_probe printed %s, expected %s" % (got, want))
+        summary = "job job_probe/job_probe: 3 runs (every 10 s of MRT time), 0 failed, 0 skipped\n"
+        if summary not in p.stderr or "not reached" in p.stderr:
+            fail("job summary: expected '%s' and nothing pending:\n%s" % (summary.strip(), p.stderr[-2000:]))
+        outputs.append((got, p.stdout))
+    if outputs[0] != outputs[1]:
+        fail("the JIT and the interpreter gave different outputs")
+    print("job_probe: reschedule_plugin's cases as expected at t0+100, +110, +120; JIT and interpreter identical")
+
+
 def main():
     global INTERVAL
     args = sys.argv[1:]
+    probe = "--probe" in args
+    if probe:
+        args.remove("--probe")
     bgpdump = option(args, "--bgpdump", "bgpdump")
     schedule = option(args, "--schedule", None)
     if len(args) != 3:
@@ -195,6 +229,9 @@ def main():
     tool, plugin_dir, mrt = args
     if not os.path.exists(mrt):
         fail("no MRT file %s" % mrt)
+    if probe:
+        check_probe(tool, plugin_dir, mrt)
+        return
     manifest = os.path.join(plugin_dir, "rib_census.plugin")
     tmp = tempfile.TemporaryDirectory()
     if schedule is not None:

@@ -45,4 +45,10 @@ if(TARGET mempool-bgp AND TARGET mempool_xbgp_plugins AND MEMPOOL_PYTHON3)
               --schedule ${schedule})
     set_tests_properties(bgp_xbgp_jobs_${day} PROPERTIES LABELS "bgp;xbgp")
   endforeach()
+  # reschedule_plugin's cases (plugins/xbgp/job_probe): a new interval, a
+  # second call in one run, an interval under 1 s, no call.
+  add_test(NAME bgp_xbgp_job_probe_20020722
+    COMMAND ${MEMPOOL_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/xbgp_jobs_test.py $<TARGET_FILE:mempool-bgp>
+            ${PROJECT_BINARY_DIR}/plugins/xbgp ${MEMPOOL_MRT_DATA}/updates.20020722.2238.gz --probe)
+  set_tests_properties(bgp_xbgp_job_probe_20020722 PROPERTIES LABELS "bgp;xbgp")
 endif()
