@@ -30,7 +30,8 @@
 // (`Error::missing`) from another kind (`Error::wrong_kind`) and from another
 // length (`Error::wrong_size`): no ambiguous 0.
 //
-// Nothing here throws. Not synchronised: one thread at a time per pool.
+// Nothing here throws. Not synchronised: one thread at a time per pool, const
+// calls included (bytes() and iteration may move an inline value to the heap).
 #pragma once
 
 #include <bit>
