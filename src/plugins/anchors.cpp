@@ -47,52 +47,83 @@ constinit thread_local ChainRun* chain __attribute__((tls_model("initial-exec"))
 
 namespace {
 
-// Heap arenas for plugins run by anchored runs, one per nesting level, kept
-// for the thread's life (zeroed where a plugin used them, after each run).
-struct LevelArenas {
-    struct Buffer {
-        std::uint8_t* base = nullptr;
-        std::uint32_t capacity = 0;
-    };
-    Buffer level[max_chain_depth + 1];
-    // An argument struct per level, zeroed once when first used: from then
-    // on it holds only argument bytes (earlier runs' or a plugin's
-    // scribbles, never host memory), as the thread's struct in run.cpp.
-    bpf_full_args_t* args[max_chain_depth + 1] = {};
-    ~LevelArenas() {
-        for (Buffer& b : level) std::free(b.base);
-        for (bpf_full_args_t* a : args) std::free(a);
+// What a plugin run by an anchored run needs at one nesting level, made once
+// per level and thread and kept: its argument struct (R1), heap arena,
+// RunContext and region view, already pointing at one another, so that a
+// run only sets what depends on the plugin (its heap size, shared arena,
+// globals, read-only data). A nested plugin (next(), a run from a helper or
+// the default code) is one level deeper, so the caller's struct, heap,
+// context and view are intact when it returns.
+struct Level {
+    // Zeroed once when made: from then on it holds only argument bytes
+    // (earlier runs' or a plugin's scribbles, never host memory), as the
+    // thread's struct in run.cpp.
+    alignas(64) bpf_full_args_t args{};
+    vm::RunContext rc;        // r1 = &args, heap = base; the rest set per plugin
+    xbgp::RunView view;       // ctx = &args, rc = &rc; the rest set per plugin
+    std::uint8_t* base = nullptr;  // the heap arena: zeroed, except while a plugin runs
+    std::uint32_t capacity = 0;
+};
+
+struct Levels {
+    Level* at[max_chain_depth + 1] = {};
+    ~Levels() {
+        for (Level* l : at) {
+            if (l == nullptr) continue;
+            std::free(l->base);
+            delete l;
+        }
     }
-    bpf_full_args_t* args_at(unsigned depth) noexcept {
-        if (args[depth] == nullptr) args[depth] = static_cast<bpf_full_args_t*>(std::calloc(1, sizeof(bpf_full_args_t)));
-        return args[depth];
+};
+// The thread's Levels: reached through an initial-exec pointer (one
+// %fs-relative load, no TLS wrapper call), owned by a thread_local that frees
+// it at thread exit.
+constinit thread_local Levels* levels_of_thread __attribute__((tls_model("initial-exec"))) = nullptr;
+thread_local std::unique_ptr<Levels> levels_owner;
+
+// The first run at `depth` on this thread, or the first plugin there whose
+// heap is larger than the arena: makes the level or grows its arena (a
+// zeroed buffer of at least `size` bytes). Null if out of memory.
+[[gnu::noinline, gnu::cold]] Level* make_level(unsigned depth, std::uint32_t size) noexcept {
+    if (depth > max_chain_depth) return nullptr;
+    if (levels_of_thread == nullptr) {
+        levels_owner.reset(new (std::nothrow) Levels());
+        levels_of_thread = levels_owner.get();
+        if (levels_of_thread == nullptr) return nullptr;
     }
-    // A zeroed buffer of at least `size` bytes for `depth`, or null.
-    std::uint8_t* get(unsigned depth, std::uint32_t size) noexcept {
-        Buffer& b = level[depth];
-        if (size <= b.capacity) return b.base;
-        const std::size_t bytes = (static_cast<std::size_t>(size) + 4095) & ~std::size_t{4095};
+    Level*& slot = levels_of_thread->at[depth];
+    if (slot == nullptr) {
+        slot = new (std::nothrow) Level();
+        if (slot == nullptr) return nullptr;
+        slot->rc.r1 = reinterpret_cast<std::uint64_t>(&slot->args);
+        slot->view.ctx = slot->rc.r1;
+        slot->view.ctx_size = sizeof slot->args;
+        slot->view.rc = &slot->rc;
+    }
+    Level& l = *slot;
+    if (size > l.capacity || l.base == nullptr) {
+        const std::size_t bytes = (static_cast<std::size_t>(size) + 4096) & ~std::size_t{4095};
         auto* fresh = static_cast<std::uint8_t*>(std::aligned_alloc(64, bytes));
         if (fresh == nullptr) return nullptr;
         std::memset(fresh, 0, bytes);
-        std::free(b.base);
-        b.base = fresh;
-        b.capacity = static_cast<std::uint32_t>(bytes);
-        return b.base;
+        std::free(l.base);
+        l.base = fresh;
+        l.capacity = static_cast<std::uint32_t>(bytes);
+        l.rc.heap = fresh;
     }
-};
-// The thread's LevelArenas: reached through an initial-exec pointer (one
-// %fs-relative load, no TLS wrapper call), owned by a thread_local that frees
-// it at thread exit.
-constinit thread_local LevelArenas* arenas_of_thread __attribute__((tls_model("initial-exec"))) = nullptr;
-thread_local std::unique_ptr<LevelArenas> arenas_owner;
+    return slot;
+}
 
-LevelArenas* level_arenas() noexcept {
-    if (arenas_of_thread == nullptr) [[unlikely]] {
-        arenas_owner.reset(new (std::nothrow) LevelArenas());
-        arenas_of_thread = arenas_owner.get();
+// The level for a plugin of heap `size` at `depth`, or null (out of memory,
+// or deeper than max_chain_depth).
+inline Level* level_for(unsigned depth, std::uint32_t size) noexcept {
+    Levels* const ls = levels_of_thread;
+    if (ls != nullptr && depth <= max_chain_depth) [[likely]] {
+        Level* const l = ls->at[depth];
+        if (l != nullptr && size < l->capacity) [[likely]]
+            return l;
     }
-    return arenas_of_thread;
+    return make_level(depth, size);
 }
 
 // libxbgp's exec_info_t, what an xBGP plugin finds at R1.
@@ -105,82 +136,80 @@ struct ExecInfo {
 };
 static_assert(sizeof(ExecInfo) == 24);
 
+[[gnu::noinline, gnu::cold]] std::uint64_t abort_plugin(const PluginBudget* b, RunResult& result,
+                                                        bool& aborted) noexcept {
+    aborted = true;
+    b->aborts.fetch_add(1, std::memory_order_relaxed);
+    ++result.aborted;
+    return MEMPOOL_RUN_ABORTED;
+}
+
 }  // namespace
 
 }  // namespace detail
 
-// One plugin on its level's argument struct (refilled) and arena; the thread's state is
-// restored afterwards. `aborted` is set if a run-time check stopped it (or it
-// could not be run at all).
+// One plugin on its level's argument struct (refilled), arena, context and
+// view; the thread's state is restored afterwards. `aborted` is set if a
+// run-time check stopped it (or it could not be run at all).
 std::uint64_t Runtime::run_plugin(const Program& program, const detail::ChainRun& run, std::span<const Arg> args,
                                   RunResult& result, bool& aborted) noexcept {
     using namespace detail;
     ThreadState& t = tls;
     aborted = false;
     const PluginBudget* const b = &program.budget_;
-    const unsigned depth = t.depth;
-    // (a plugin without a heap still gets a buffer: null means out of memory)
-    LevelArenas* const arenas = level_arenas();
-    std::uint8_t* const base =
-        arenas != nullptr && depth <= max_chain_depth ? arenas->get(depth, b->heap_size != 0 ? b->heap_size : 1) : nullptr;
-    bpf_full_args_t* const args_struct = base != nullptr ? arenas->args_at(depth) : nullptr;
+    const std::uint32_t size = b->heap_size;
+    Level* const l = level_for(t.depth, size);
     ++result.ran;
-    if (base == nullptr || args_struct == nullptr) {
-        aborted = true;
-        b->aborts.fetch_add(1, std::memory_order_relaxed);
-        ++result.aborted;
-        return MEMPOOL_RUN_ABORTED;
-    }
-    bpf_full_args_t& local = *args_struct;
+    if (l == nullptr) [[unlikely]]
+        return abort_plugin(b, result, aborted);
     if (program.abi() == PluginAbi::xbgp) {
-        ExecInfo info{};
-        info.return_val_set = run.info.result_set ? 1 : 0;
-        info.replace_return_value = run.info.result;
-        info.insertion_point_id = static_cast<std::int32_t>(run.info.point.index);
-        std::memcpy(&local, &info, sizeof info);
+        const ExecInfo info{run.info.result_set ? 1 : 0, 0, run.info.result,
+                            static_cast<std::int32_t>(run.info.point.index), 0};
+        std::memcpy(&l->args, &info, sizeof info);
     } else {
         const std::size_t n = args.size() < MEMPOOL_MAX_ARGS ? args.size() : MEMPOOL_MAX_ARGS;
-        local.count = static_cast<std::uint32_t>(n);
-        local.reserved = 0;
-        for (std::size_t i = 0; i < n; ++i) args[i].copy_to(local.slot[i]);
+        l->args.count = static_cast<std::uint32_t>(n);
+        l->args.reserved = 0;
+        for (std::size_t i = 0; i < n; ++i) args[i].copy_to(l->args.slot[i]);
     }
 
     const HeapArena outer_heap = t.heap;
     const PluginBudget* const outer_budget = t.budget;
     const std::uint64_t outer_added = t.object_added;
-    t.heap = HeapArena{};
-    t.heap.base = base;
-    t.heap.capacity = arenas->level[depth].capacity;
-    t.heap.size = b->heap_size;
+    HeapArena heap;  // empty: the level's arena is zeroed between plugins
+    heap.base = l->base;
+    heap.capacity = l->capacity;
+    heap.size = size;
+    t.heap = heap;
     t.budget = b;
     t.object_added = 0;
     t.found_pool = nullptr;
     ++t.depth;
 
-    vm::RunContext rc;
-    rc.r1 = reinterpret_cast<std::uint64_t>(&local);
-    rc.heap = t.heap.base;
-    rc.heap_size = t.heap.size;
+    // What the executor sets at flagged calls is cleared: a helper of this
+    // run must not find the frame or read-only data of an earlier one.
+    vm::RunContext& rc = l->rc;
+    rc.heap_size = size;
+    rc.frame_lo = rc.frame_hi = 0;
+    rc.rodata = rc.rodata_size = 0;
+    std::memset(rc.arg_room, 0, sizeof rc.arg_room);
+    xbgp::RunView& view = l->view;
     const ProgramImpl& impl = *program.impl_;
-    xbgp::RunView view;
-    view.ctx = rc.r1;
-    view.ctx_size = sizeof local;
     view.rodata = reinterpret_cast<std::uint64_t>(impl.verified.program.rodata.data());
     view.rodata_size = impl.verified.program.rodata.size();
-    view.rc = &rc;
-    if (b->shared != nullptr) {
-        rc.shared = b->shared->arena();
-        rc.shared_size = b->shared->limit();
-        view.shared = reinterpret_cast<std::uint64_t>(rc.shared);
-        view.shared_size = rc.shared_size;
-    }
-    if (!program.data_.empty()) {
-        rc.data = program.data_.data();
-        view.data = reinterpret_cast<std::uint64_t>(rc.data);
-        view.data_size = program.data_.size();
-    }
-    const xbgp::ScopedView scoped(view);
+    SharedMemory* const shared = b->shared;
+    rc.shared = shared != nullptr ? shared->arena() : nullptr;
+    rc.shared_size = shared != nullptr ? shared->limit() : 0;
+    view.shared = reinterpret_cast<std::uint64_t>(rc.shared);
+    view.shared_size = rc.shared_size;
+    rc.data = program.data_.empty() ? nullptr : program.data_.data();
+    view.data = reinterpret_cast<std::uint64_t>(rc.data);
+    view.data_size = program.data_.size();
+
+    const xbgp::RunView* const outer_view = xbgp::current_view;
+    xbgp::current_view = &view;
     const std::uint64_t v = program.jit_ != nullptr ? program.jit_(&rc) : interpret(impl, rc);
+    xbgp::current_view = outer_view;
 
     --t.depth;
     if (t.heap.high != 0) t.heap.reset();
@@ -188,12 +217,8 @@ std::uint64_t Runtime::run_plugin(const Program& program, const detail::ChainRun
     t.budget = outer_budget;
     t.object_added = outer_added;
     t.found_pool = nullptr;
-    if (rc.aborted()) {
-        aborted = true;
-        b->aborts.fetch_add(1, std::memory_order_relaxed);
-        ++result.aborted;
-        return MEMPOOL_RUN_ABORTED;
-    }
+    if (rc.aborted()) [[unlikely]]
+        return abort_plugin(b, result, aborted);
     return v;
 }
 
@@ -216,6 +241,25 @@ void fail_current_plugin() noexcept {
     if (c != nullptr && c->plugin != nullptr) c->plugin->failed = true;
 }
 
+namespace {
+
+// The default code's value (it runs at most once per run: a second need
+// reuses its value), or 0 without one.
+detail::Outcome run_default(detail::ChainRun& c) noexcept {
+    if (!c.default_ran) {
+        c.default_ran = true;
+        if (c.fallback.fn != nullptr) {
+            detail::PluginRun* const plugin = c.plugin;
+            c.plugin = nullptr;  // the default code is no plugin
+            c.default_value = c.fallback.fn(c.fallback.data);
+            c.plugin = plugin;
+        }
+    }
+    return detail::Outcome{c.fallback.fn != nullptr ? c.default_value : 0, true};
+}
+
+}  // namespace
+
 RunResult Runtime::run_anchored(const Point& p, std::uint32_t index, std::span<const Arg> args,
                                 const CallScope& scope, DefaultCode fallback) const noexcept {
     using detail::ChainRun;
@@ -232,37 +276,18 @@ RunResult Runtime::run_anchored(const Point& p, std::uint32_t index, std::span<c
     const CallFrame* const outer_frame = t.frame;
     t.frame = &frame;
 
-    struct State {
-        const Point* point;
-        std::span<const Arg> args;
-        DefaultCode fallback;
-        ResultCheck check;
-        RunResult* result;
-        bool default_ran = false;
-        std::uint64_t default_value = 0;
-    } state{&p, args, fallback, p.check, &result};
-
     ChainRun run;
     run.info.point = PointId{index};
     run.outer = detail::chain;
-    run.state = &state;
+    run.point = &p;
+    run.args = args;
+    run.fallback = fallback;
+    run.check = p.check;
+    run.result = &result;
     run.has_default = fallback.fn != nullptr;
     run.rest = [](ChainRun& c, std::uint32_t i) noexcept -> Outcome {
-        auto& s = *static_cast<State*>(const_cast<void*>(c.state));
-        const std::vector<Attached>& chain = s.point->replace;
-        auto run_default = [&]() noexcept -> Outcome {
-            if (!s.default_ran) {
-                s.default_ran = true;
-                if (s.fallback.fn != nullptr) {
-                    PluginRun* const plugin = c.plugin;
-                    c.plugin = nullptr;  // the default code is no plugin
-                    s.default_value = s.fallback.fn(s.fallback.data);
-                    c.plugin = plugin;
-                }
-            }
-            return Outcome{s.fallback.fn != nullptr ? s.default_value : 0, true};
-        };
-        if (i >= chain.size()) return run_default();
+        const std::vector<Attached>& chain = static_cast<const Point*>(c.point)->replace;
+        if (i >= chain.size()) return run_default(c);
         const Program& program = *chain[i].program;
         PluginRun self;
         self.anchor = Anchor::replace;
@@ -273,17 +298,21 @@ RunResult Runtime::run_anchored(const Point& p, std::uint32_t index, std::span<c
         c.info.anchor = Anchor::replace;
         c.info.depth = i;
         bool aborted = false;
-        const std::uint64_t v = run_plugin(program, c, s.args, *s.result, aborted);
+        const std::uint64_t v = run_plugin(program, c, c.args, *c.result, aborted);
         c.plugin = outer_plugin;
         c.info.depth = outer_depth;
-        const bool failed = aborted || self.failed;
-        if (failed) count_failure(program, *s.result);
-        if (self.handed_over) return self.handed;
-        if (failed) return run_default();
-        if (s.check.fn != nullptr && !s.check.fn(v, s.check.data)) {
-            ++s.result->refused;
-            count_failure(program, *s.result);
-            return run_default();
+        if (self.handed_over) [[likely]] {
+            if (aborted || self.failed) count_failure(program, *c.result);
+            return self.handed;
+        }
+        if (aborted || self.failed) [[unlikely]] {
+            count_failure(program, *c.result);
+            return run_default(c);
+        }
+        if (c.check.fn != nullptr && !c.check.fn(v, c.check.data)) [[unlikely]] {
+            ++c.result->refused;
+            count_failure(program, *c.result);
+            return run_default(c);
         }
         return Outcome{v, false};
     };
@@ -305,8 +334,10 @@ RunResult Runtime::run_anchored(const Point& p, std::uint32_t index, std::span<c
         }
     };
 
-    observe(p.entries, Anchor::pre);
-    if (!p.replace.empty() || fallback.fn != nullptr) {
+    if (!p.entries.empty()) [[unlikely]]
+        observe(p.entries, Anchor::pre);
+    const bool decides = !p.replace.empty() || fallback.fn != nullptr;
+    if (decides) {
         const Outcome o = run.rest(run, 0);
         result.value = o.value;
         result.fell_back = o.fell_back;
@@ -314,10 +345,10 @@ RunResult Runtime::run_anchored(const Point& p, std::uint32_t index, std::span<c
         run.info.result = result.value;
         run.info.fell_back = o.fell_back;
     }
-    observe(p.post, Anchor::post);
-    if (!p.replace.empty() || fallback.fn != nullptr) {
+    if (!p.post.empty()) [[unlikely]] {
+        observe(p.post, Anchor::post);
         // post plugins' values do not change the point's result
-        result.value = run.info.fell_back && fallback.fn == nullptr ? 0 : run.info.result;
+        if (decides) result.value = run.info.fell_back && fallback.fn == nullptr ? 0 : run.info.result;
     }
 
     detail::chain = run.outer;

@@ -15,6 +15,7 @@
 #include <mempool/runtime.hpp>
 
 #include <cstdint>
+#include <span>
 
 namespace mempool::detail {
 
@@ -38,10 +39,18 @@ struct ChainRun {
     PluginRun* plugin = nullptr;    // the plugin being run (innermost), or null
     ChainRun* outer = nullptr;      // the anchored run this one is nested in
     // Runs the replace plugins from `index` on (then the default code): what
-    // next() calls. Set by Runtime::run_anchored.
+    // next() calls. Set by Runtime::run_anchored, never null there.
     Outcome (*rest)(ChainRun& run, std::uint32_t index) noexcept = nullptr;
-    const void* state = nullptr;    // run_anchored's own state, for `rest`
+    // run_anchored's own state, for `rest`, kept here rather than behind a
+    // second pointer (one frame per anchored run, whatever its depth).
+    const void* point = nullptr;    // the Runtime::Point being run
+    std::span<const Arg> args;
+    DefaultCode fallback;
+    ResultCheck check;
+    RunResult* result = nullptr;
     bool has_default = false;       // run() was given a DefaultCode
+    bool default_ran = false;       // ... and it ran (at most once per run)
+    std::uint64_t default_value = 0;
 };
 
 // The innermost anchored run of this thread, or null.

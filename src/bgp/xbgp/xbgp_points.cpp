@@ -76,7 +76,6 @@ bool XbgpPoints::decides() const noexcept {
 }
 
 void XbgpPoints::refresh_peers() {
-    if (peers_ == nullptr) return;
     while (peer_data_.size() < peers_->size()) {
         const PeerIdentity& id = (*peers_)[peer_data_.size()];
         PeerData d;
@@ -105,40 +104,42 @@ CallContext XbgpPoints::context_for(std::uint32_t source_peer) {
 void XbgpPoints::attributes_received(const AttributesEvent& e) {
     time_seconds_ = e.timestamp;
     time_microseconds_ = e.microseconds;
-    message_pool_.clear();
+    if (!message_pool_.empty()) message_pool_.clear();
     if (rt_.attached_count(decode_) == 0) return;
-    refresh_peers();
-    ByteReader r(e.field);
-    for (AttributeRef a; next_attribute(r, a);) {
-        CallContext ctx = context_for(e.peer);
-        ctx.attribute = &a;
-        ctx.message_pool = &message_pool_;
-        const std::uint8_t code = a.code, flags = a.flags;
-        const auto length = static_cast<std::uint16_t>(a.value.size());
-        const mempool::TypedArg typed[] = {
-            mempool::TypedArg::of(kArgCode, code),
-            mempool::TypedArg::of(kArgFlags, flags),
-            mempool::TypedArg::of(kArgLength, length),
-            mempool::TypedArg::of_bytes(kArgData, a.value.data(), static_cast<std::uint32_t>(a.value.size())),
-        };
-        mempool::CallScope scope;
-        scope.user = &ctx;
-        scope.typed = typed;
-        // The host has decoded the attribute already and keeps it as
-        // received: its own code has nothing left to do.
-        auto host = []() noexcept -> std::uint64_t { return 0; };
-        (void)rt_.run(decode_, std::span<const mempool::Arg>(), scope, mempool::DefaultCode::of(host));
-    }
-}
-
-std::uint64_t XbgpPoints::run_filter(mempool::PointId point, CallContext& ctx, const RouteRef& route) {
-    UbpfPrefix prefix;
-    fill_prefix(prefix, *route.prefix);
-    const mempool::TypedArg typed[] = {mempool::TypedArg::of(kArgBgpPrefix, prefix)};
+    sync_peers();
+    // One context and scope for the whole field: only the attribute and
+    // its typed arguments change from one run to the next.
+    AttributeRef a;
+    CallContext ctx = context_for(e.peer);
+    ctx.attribute = &a;
+    ctx.message_pool = &message_pool_;
+    std::uint8_t code = 0, flags = 0;
+    std::uint16_t length = 0;
+    mempool::TypedArg typed[] = {
+        mempool::TypedArg::of(kArgCode, code),
+        mempool::TypedArg::of(kArgFlags, flags),
+        mempool::TypedArg::of(kArgLength, length),
+        mempool::TypedArg::of_bytes(kArgData, nullptr, 0),
+    };
     mempool::CallScope scope;
     scope.user = &ctx;
     scope.typed = typed;
-    scope.objects[0] = route.pool;  // the pool helpers see the route's pool too
+    // The host has decoded the attribute already and keeps it as
+    // received: its own code has nothing left to do.
+    auto host = []() noexcept -> std::uint64_t { return 0; };
+    const mempool::DefaultCode fallback = mempool::DefaultCode::of(host);
+    ByteReader r(e.field);
+    while (next_attribute(r, a)) {
+        code = a.code;
+        flags = a.flags;
+        length = static_cast<std::uint16_t>(a.value.size());
+        typed[3].data = a.value.data();
+        typed[3].len = static_cast<std::uint32_t>(a.value.size());
+        (void)rt_.run(decode_, std::span<const mempool::Arg>(), scope, fallback);
+    }
+}
+
+std::uint64_t XbgpPoints::run_filter(mempool::PointId point, const mempool::CallScope& scope) {
     const std::uint64_t host_value = point.index == pre_inbound_.index ? kFilterUnknown : kFilterAccept;
     auto host = [host_value]() noexcept -> std::uint64_t { return host_value; };
     const mempool::RunResult r = rt_.run(point, std::span<const mempool::Arg>(), scope, mempool::DefaultCode::of(host));
@@ -146,27 +147,38 @@ std::uint64_t XbgpPoints::run_filter(mempool::PointId point, CallContext& ctx, c
 }
 
 bool XbgpPoints::accept_route(const RouteEvent& e) {
-    refresh_peers();
+    sync_peers();
     // Attributes bgp_decode_attr plugins added belong to every route of
     // the message.
-    for (const mempool::EntryView& entry : message_pool_) {
-        WireAttribute a;
-        if (entry.kind == mempool::Kind::value && stored_attribute(entry.key, entry.bytes, a))
-            (void)store_attribute(e.pool, a.code, a.flags, a.value);
+    if (!message_pool_.empty()) {
+        for (const mempool::EntryView& entry : message_pool_) {
+            WireAttribute a;
+            if (entry.kind == mempool::Kind::value && stored_attribute(entry.key, entry.bytes, a))
+                (void)store_attribute(e.pool, a.code, a.flags, a.value);
+        }
     }
-    if (rt_.attached_count(pre_inbound_) == 0 && rt_.attached_count(inbound_) == 0) return true;
+    const bool pre = rt_.attached_count(pre_inbound_) != 0, inbound = rt_.attached_count(inbound_) != 0;
+    if (!pre && !inbound) return true;
+    // One context, prefix and scope for both filters.
     RouteRef route{&e.prefix, e.peer, e.path_attributes, &e.pool, 0};
     CallContext ctx = context_for(e.peer);
     ctx.route = &route;
-    std::uint64_t v = rt_.attached_count(pre_inbound_) != 0 ? run_filter(pre_inbound_, ctx, route) : kFilterUnknown;
-    if (v == kFilterUnknown && rt_.attached_count(inbound_) != 0) v = run_filter(inbound_, ctx, route);
+    UbpfPrefix prefix;
+    fill_prefix(prefix, e.prefix);
+    const mempool::TypedArg typed[] = {mempool::TypedArg::of(kArgBgpPrefix, prefix)};
+    mempool::CallScope scope;
+    scope.user = &ctx;
+    scope.typed = typed;
+    scope.objects[0] = &e.pool;  // the pool helpers see the route's pool too
+    std::uint64_t v = pre ? run_filter(pre_inbound_, scope) : kFilterUnknown;
+    if (v == kFilterUnknown && inbound) v = run_filter(inbound_, scope);
     if (v != kFilterReject) return true;
     if (e.peer < rejected_.size()) ++rejected_[e.peer];
     return false;
 }
 
 Preference XbgpPoints::compare(const RouteCandidate& challenger, const RouteCandidate& best) {
-    refresh_peers();
+    sync_peers();
     RouteRef n{&challenger.prefix, challenger.peer, challenger.path_attributes, &challenger.pool, 0};
     RouteRef o{&best.prefix, best.peer, best.path_attributes, &best.pool, 0};
     CallContext ctx = context_for(challenger.peer);

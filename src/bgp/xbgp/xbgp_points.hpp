@@ -99,10 +99,16 @@ private:
     };
     enum Builtin : std::uint8_t { none, path_length, origin, peer_address };
 
+    // peer_data_ (and rejected_) as long as peers_: the check is inline,
+    // the growth (a new peer) out of line.
+    void sync_peers() {
+        if (peers_ != nullptr && peer_data_.size() < peers_->size()) [[unlikely]]
+            refresh_peers();
+    }
     void refresh_peers();
     [[nodiscard]] CallContext context_for(std::uint32_t source_peer);
     // One filter point's result (the host's value when nothing decided).
-    std::uint64_t run_filter(mempool::PointId point, CallContext& ctx, const RouteRef& route);
+    std::uint64_t run_filter(mempool::PointId point, const mempool::CallScope& scope);
 
     mempool::Runtime& rt_;
     mempool::PointId decode_, pre_inbound_, inbound_;

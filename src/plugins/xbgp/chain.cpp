@@ -17,19 +17,19 @@ namespace mempool::detail::xbgp {
 
 u64 next(u64, u64, u64, u64, u64) noexcept {
     ChainRun* const run = chain;
-    if (run == nullptr || run->plugin == nullptr || run->plugin->anchor != Anchor::replace || run->rest == nullptr)
+    PluginRun* const self = run != nullptr ? run->plugin : nullptr;
+    if (self == nullptr || self->anchor != Anchor::replace) [[unlikely]]
         return next_unavailable;
-    PluginRun& self = *run->plugin;
-    if (!self.handed_over) {
-        if (tls.depth >= max_chain_depth) {
-            self.failed = true;
+    if (!self->handed_over) {
+        if (tls.depth >= max_chain_depth) [[unlikely]] {
+            self->failed = true;
             return next_unavailable;
         }
-        self.handed = run->rest(*run, self.next_index);
-        self.handed_over = true;
+        self->handed = run->rest(*run, self->next_index);
+        self->handed_over = true;
     }
-    if (self.handed.fell_back && !run->has_default) return next_unavailable;
-    return self.handed.value;
+    if (self->handed.fell_back && !run->has_default) return next_unavailable;
+    return self->handed.value;
 }
 
 }  // namespace mempool::detail::xbgp
