@@ -201,6 +201,19 @@ struct PluginError {
 };
 
 // A loaded plugin section; shared by the points it is attached to.
+// Why a helper call failed (it returned NULL or -1), for the figures a host
+// reports: per plugin (Program::helper_failures) and per run
+// (RunResult::helper_failures). Helpers count their own failures with
+// note_helper_failure(); a NULL that only says "absent" (no such attribute)
+// is no failure.
+enum class HelperFailure : std::uint8_t {
+    bad_argument,    // a pointer outside the plugin's memory, an unknown route type, a size of 0, ...
+    refused,         // not allowed here: a write where the run has nothing to write to (write_to_buffer
+                     // on the receiving side, set_attr_to_route of a route the point does not have)
+    heap_exhausted,  // no room for the result: the plugin's heap (ctx_malloc & co, the getters'
+                     // copies) or the pool that would keep it
+};
+
 class Program;
 using ProgramPtr = std::shared_ptr<const Program>;
 
@@ -246,6 +259,8 @@ struct PluginBudget {
     // xBGP: the shared memory of the plugin group (ctx_shmnew & co), or null.
     SharedMemory* shared = nullptr;
     mutable std::atomic<std::uint64_t> failures{0};      // anchored runs whose result was not used
+    // Helper calls that failed, by HelperFailure (note_helper_failure).
+    mutable std::array<std::atomic<std::uint64_t>, 3> helper_failures{};
 };
 }  // namespace detail
 
@@ -266,6 +281,15 @@ public:
     // a run-time check, marked failed by a helper (fail_current_plugin), or
     // its value refused by the point's ResultCheck.
     [[nodiscard]] std::uint64_t failures() const noexcept { return budget_.failures.load(std::memory_order_relaxed); }
+    // Its helper calls that failed (note_helper_failure), of one kind or in all.
+    [[nodiscard]] std::uint64_t helper_failures(HelperFailure why) const noexcept {
+        return budget_.helper_failures[static_cast<std::size_t>(why)].load(std::memory_order_relaxed);
+    }
+    [[nodiscard]] std::uint64_t helper_failures() const noexcept {
+        std::uint64_t n = 0;
+        for (const auto& c : budget_.helper_failures) n += c.load(std::memory_order_relaxed);
+        return n;
+    }
     // How R1 is laid out for it (PluginSource::abi), the permission bits it
     // was granted (nullopt: every helper), and its plugin group ("": none).
     [[nodiscard]] PluginAbi abi() const noexcept { return abi_; }
@@ -338,6 +362,10 @@ struct PluginSource {
     // of limits.shared_memory bytes (the group's first code sets it). "":
     // the code is a group of its own.
     std::string group{};
+    // false: always interpreted, even when RuntimeOptions::jit is set (an
+    // xBGP manifest's "jit": false, or "jit_all": false for a code without
+    // "jit"). true: compiled when RuntimeOptions::jit is set.
+    bool jit = true;
 };
 
 struct ManifestReport {
@@ -499,6 +527,14 @@ struct ChainInfo {
 // The anchored run in progress on this thread (innermost), or nullptr.
 [[nodiscard]] const ChainInfo* current_chain() noexcept;
 
+// For a helper: counts one failed call of the plugin being run (its
+// Program::helper_failures(why) and the run's RunResult::helper_failures).
+// The helper still returns its failure value (NULL, -1) and the plugin goes
+// on, as in libxbgp; a host reports the counts. No effect outside a run.
+void note_helper_failure(HelperFailure why) noexcept;
+// "bad_argument", "refused", "heap_exhausted".
+[[nodiscard]] const char* helper_failure_name(HelperFailure why) noexcept;
+
 // For a helper: marks the plugin being run as failed (the helper met an error
 // the plugin cannot be trusted to handle). After it returns, an anchored run
 // treats it like a plugin stopped by a run-time check: a replace plugin's
@@ -535,6 +571,9 @@ struct RunResult {
     bool fell_back = false;
     std::uint32_t failed = 0;   // plugins whose result was not used (aborted, failed, refused)
     std::uint32_t refused = 0;  // values refused by the point's ResultCheck
+    // Helper calls that failed during the run (note_helper_failure), those of
+    // nested runs included: the plugins' results were used all the same.
+    std::uint32_t helper_failures = 0;
 };
 
 struct RuntimeOptions {
@@ -625,6 +664,15 @@ public:
 
     // The job plugins of the xBGP manifests loaded so far.
     [[nodiscard]] const std::vector<JobPlugin>& jobs() const noexcept { return jobs_; }
+    // Every plugin attached at a point, point by point (declaration order),
+    // then pre, replace and post: for a host's report of each plugin's
+    // figures (Program::failures, helper_failures, aborts).
+    struct AttachedPlugin {
+        std::string point;
+        Anchor anchor = Anchor::pre;
+        ProgramPtr program;
+    };
+    [[nodiscard]] std::vector<AttachedPlugin> attached_plugins() const;
 
     // Reads libxbgp's extra configuration file (what get_extra_info* read):
     // a JSON object of `"name": {"type_arg": T, "arg": V}` entries, T among

@@ -275,6 +275,7 @@ RunResult Runtime::run_anchored(const Point& p, std::uint32_t index, std::span<c
     const CallFrame frame{global_, scope, this};
     const CallFrame* const outer_frame = t.frame;
     t.frame = &frame;
+    const std::uint64_t helper_failures = t.helper_failures;
 
     ChainRun run;
     run.info.point = PointId{index};
@@ -353,6 +354,7 @@ RunResult Runtime::run_anchored(const Point& p, std::uint32_t index, std::span<c
 
     detail::chain = run.outer;
     t.frame = outer_frame;
+    result.helper_failures = static_cast<std::uint32_t>(t.helper_failures - helper_failures);
     return result;
 }
 

@@ -65,6 +65,9 @@ struct ThreadState {
     const Pool* found_pool = nullptr;
     std::uint64_t found_key = 0;
     unsigned depth = 0;                   // nesting of run() on this thread
+    // Helper calls that failed on this thread, ever (note_helper_failure):
+    // a run's RunResult::helper_failures is what it added.
+    std::uint64_t helper_failures = 0;
     HeapArena heap;
     // The RunContext of the outermost run (run.cpp's run_one), kept rather
     // than built per plugin: each plugin sets what it is given (R1, its heap)

@@ -63,11 +63,18 @@ constexpr std::uint32_t header = 8;
 
 constexpr u64 round8(u64 n) noexcept { return (n + 7) & ~u64{7}; }
 
-// A new block of `size` bytes, or 0.
+// A new block of `size` bytes, or 0 (a failed helper call, counted: the
+// BGP helpers' copies come through here too).
 u64 allocate(detail::HeapArena& h, u64 size) noexcept {
-    if (size == 0 || size > h.size) return 0;
+    if (size == 0) {
+        note_helper_failure(HelperFailure::bad_argument);
+        return 0;
+    }
     const u64 need = header + round8(size);
-    if (need > h.size - h.top) return 0;
+    if (size > h.size || need > h.size - h.top) {
+        note_helper_failure(HelperFailure::heap_exhausted);
+        return 0;
+    }
     const std::uint32_t data = h.top + header;
     const auto stored = static_cast<std::uint32_t>(size);
     std::memcpy(h.base + h.top, &stored, sizeof stored);
@@ -94,7 +101,10 @@ H ctx_malloc(u64 size, u64, u64, u64, u64) noexcept { return allocate(detail::tl
 H ctx_calloc(u64 n, u64 size, u64, u64, u64) noexcept {
     // n == 0 gives NULL, so that a non-NULL result always holds at least
     // `size` bytes (what the verifier is told).
-    if (n == 0 || size == 0 || n > UINT32_MAX / size) return 0;
+    if (n == 0 || size == 0 || n > UINT32_MAX / size) {
+        note_helper_failure(HelperFailure::bad_argument);
+        return 0;
+    }
     detail::HeapArena& h = detail::tls.heap;
     const u64 p = allocate(h, n * size);
     if (p != 0) std::memset(reinterpret_cast<void*>(p), 0, n * size);
@@ -115,10 +125,20 @@ H ctx_realloc(u64 ptr, u64 size, u64, u64, u64) noexcept {
     detail::HeapArena& h = detail::tls.heap;
     if (ptr == 0) return allocate(h, size);
     const std::uint32_t off = block_of(h, ptr);
-    if (off == UINT32_MAX || size == 0 || size > h.size) return 0;
+    if (off == UINT32_MAX || size == 0) {
+        note_helper_failure(HelperFailure::bad_argument);
+        return 0;
+    }
+    if (size > h.size) {
+        note_helper_failure(HelperFailure::heap_exhausted);
+        return 0;
+    }
     if (off == h.last) {  // grow or shrink in place
         const u64 end = off + round8(size);
-        if (end > h.size) return 0;
+        if (end > h.size) {
+            note_helper_failure(HelperFailure::heap_exhausted);
+            return 0;
+        }
         const auto stored = static_cast<std::uint32_t>(size);
         std::memcpy(h.base + off - header, &stored, sizeof stored);
         h.top = static_cast<std::uint32_t>(end);

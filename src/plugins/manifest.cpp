@@ -91,8 +91,10 @@ struct XbgpCode {
 // Quirks of real manifests accepted, each with a note: rib_walk's
 // "jobs_plugins" and "permission", libxbgp's own tests' "job_plugin":
 // {"schedule"} (every code), an "obj" naming the .c source (the .o beside
-// it is loaded). What is read and not honoured is noted too: "jit"/
-// "jit_all" (RuntimeOptions::jit decides for every code), "use_libffi",
+// it is loaded). A code is compiled as libxbgp decides: its "jit" if it has
+// one, else the manifest's "jit_all", else not (the interpreter); and only
+// when RuntimeOptions::jit allows (--interpreter interprets every code).
+// What is read and not honoured is noted: "use_libffi",
 // "add_memcheck" (the verifier and run-time checks always apply),
 // "memory_mgmt" (one allocator).
 ManifestReport Runtime::load_xbgp_manifests(const std::string& top) noexcept {
@@ -133,8 +135,12 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top) noexcept {
             const auto extra_mem = memory("extra_mem", 4096, max_heap_size);
             const auto shared_mem = memory("shared_mem", 0, max_heap_size);
             if (!extra_mem || !shared_mem) return;
-            for (const char* key : {"jit_all", "memory_mgmt"})
-                if (doc.contains(key)) note(std::string("\"") + key + "\" is read and not honoured (see docs/plugins.md)");
+            if (doc.contains("memory_mgmt")) note("\"memory_mgmt\" is read and not honoured (see docs/plugins.md)");
+            if (doc.contains("jit_all") && !doc["jit_all"].is_boolean()) {
+                bad(name, where + ": \"jit_all\" must be true or false");
+                return;
+            }
+            const bool jit_all = doc.contains("jit_all") && doc["jit_all"].get<bool>();
             if (!doc.contains("obj_code_list") || !doc["obj_code_list"].is_object() || doc["obj_code_list"].empty()) {
                 bad(name, where + ": missing \"obj_code_list\" (an object of codes)");
                 return;
@@ -176,7 +182,11 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top) noexcept {
                     }
                 }
                 if (!perms_ok) continue;
-                for (const char* key : {"jit", "use_libffi", "add_memcheck"})
+                if (entry.contains("jit") && !entry["jit"].is_boolean()) {
+                    bad(who, where + ": \"jit\" must be true or false");
+                    continue;
+                }
+                for (const char* key : {"use_libffi", "add_memcheck"})
                     if (entry.contains(key)) note(std::string("\"") + key + "\" is read and not honoured (see docs/plugins.md)");
                 PluginSource src;
                 src.object_path = object.string();
@@ -187,6 +197,7 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top) noexcept {
                 src.abi = PluginAbi::xbgp;
                 src.permissions = perms;
                 src.group = name;
+                src.jit = entry.contains("jit") ? entry["jit"].get<bool>() : jit_all;
                 XbgpCode c;
                 c.plugin = name;
                 c.code = code;

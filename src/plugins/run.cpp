@@ -106,11 +106,13 @@ RunResult Runtime::run_attached(const Point& p, std::span<const Arg> args, const
     const CallFrame frame{global_, scope};
     t.frame = &frame;
     t.depth = 1;
+    const std::uint64_t helper_failures = t.helper_failures;
     for (const Attached& a : p.entries) {
         fill(t.args, args);
         result.value = run_one(t, a.jit, a.impl, a.budget, &t.args, result);
         ++result.ran;
     }
+    result.helper_failures = static_cast<std::uint32_t>(t.helper_failures - helper_failures);
     finish_run(t);  // depth 0, no frame: no run in progress
     return result;
 }
@@ -213,6 +215,7 @@ std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* a
     t.frame = &frame;
     ++t.depth;
     RunResult result;
+    const std::uint64_t helper_failures = t.helper_failures;
     std::uint8_t* own = nullptr;
     for (const Attached& a : p.entries) {
         bpf_full_args_t local{};
@@ -245,6 +248,7 @@ std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* a
         ++result.ran;
     }
     std::free(own);
+    result.helper_failures = static_cast<std::uint32_t>(t.helper_failures - helper_failures);
     t.heap = outer_heap;
     t.found_pool = nullptr;
     t.budget = outer_budget;

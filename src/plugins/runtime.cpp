@@ -370,7 +370,7 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
             impl->verified = std::move(verified.program);
             impl->helpers = fns;
 #ifdef MEMPOOL_HAVE_JIT
-            if (options_.jit) {
+            if (options_.jit && src.jit) {
                 vm::JitResult jit = vm::jit_compile(impl->verified, impl->helpers);
                 if (jit.code)
                     impl->jit.emplace(std::move(*jit.code));

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 namespace mempool::test {
 namespace {
@@ -74,9 +75,9 @@ TEST_P(XbgpManifest, APluginManifestAttachesAtItsAnchorsBySequence) {
     EXPECT_EQ(run.value, 257u);  // PLUGIN_FILTER_ACCEPT
     EXPECT_FALSE(run.fell_back);
     // extra_mem is the heap, the plugin's name is the group; what is not honoured is said.
-    bool saw_jit = false;
-    for (const std::string& n : r.notes) saw_jit = saw_jit || n.find("\"jit_all\"") != std::string::npos;
-    EXPECT_TRUE(saw_jit);
+    bool saw_memory_mgmt = false;
+    for (const std::string& n : r.notes) saw_memory_mgmt = saw_memory_mgmt || n.find("\"memory_mgmt\"") != std::string::npos;
+    EXPECT_TRUE(saw_memory_mgmt);
 }
 
 TEST_P(XbgpManifest, ExtraMemIsTheHeapAndTheNameTheGroup) {
@@ -102,6 +103,38 @@ TEST_P(XbgpManifest, ExtraMemIsTheHeapAndTheNameTheGroup) {
     EXPECT_EQ(j.program->abi(), PluginAbi::xbgp);
     EXPECT_EQ(j.program->name(), "jobber/c");
     EXPECT_EQ(r.attached, 0u);
+}
+
+// libxbgp compiles a code when its "jit" says so, else when the manifest's
+// "jit_all" does, else never; RuntimeOptions::jit false (the interpreter
+// mode, --interpreter) interprets every code. Either way the result is the same.
+TEST_P(XbgpManifest, EachCodesJitFieldChoosesTheJitOrTheInterpreter) {
+    const std::string all = write("all.plugin", R"({"name": "all", "jit_all": true,
+      "obj_code_list": {"yes": {"obj": ")" + obj("decide.o") + R"(", "jit": true},
+                        "no": {"obj": ")" + obj("decide.o") + R"(", "jit": false},
+                        "inherit": {"obj": ")" + obj("decide.o") + R"("}},
+      "job_plugins": {"yes": {"schedule": 1}, "no": {"schedule": 1}, "inherit": {"schedule": 1}}})");
+    const std::string none = write("none.plugin", R"({"name": "none",
+      "obj_code_list": {"absent": {"obj": ")" + obj("decide.o") + R"("},
+                        "off": {"obj": ")" + obj("decide.o") + R"(", "jit": true}},
+      "job_plugins": {"absent": {"schedule": 1}, "off": {"schedule": 1}}})");
+    for (const std::string& path : {all, none}) {
+        const ManifestReport r = rt->load_manifest(path);
+        ASSERT_TRUE(r.ok()) << problems(r);
+    }
+    std::map<std::string, bool> jitted;
+    for (const JobPlugin& j : rt->jobs()) jitted[j.code] = j.program->jitted();
+    const bool jit = GetParam();  // RuntimeOptions::jit
+    EXPECT_EQ(jitted, (std::map<std::string, bool>{
+                          {"yes", jit}, {"no", false}, {"inherit", jit}, {"absent", false}, {"off", jit}}));
+    // A code that is not a boolean is a problem.
+    const std::string bad = write("bad.plugin", R"({"name": "bad",
+      "obj_code_list": {"c": {"obj": ")" + obj("decide.o") + R"(", "jit": "yes"}},
+      "job_plugins": {"c": {"schedule": 1}}})");
+    const ManifestReport b = rt->load_manifest(bad);
+    ASSERT_FALSE(b.ok());
+    EXPECT_NE(problems(b).find("bad/c"), std::string::npos) << problems(b);
+    EXPECT_NE(problems(b).find("\"jit\" must be true or false"), std::string::npos) << problems(b);
 }
 
 TEST_P(XbgpManifest, TheMetaManifestIncludesRelativeFilesAndSkipsComments) {
