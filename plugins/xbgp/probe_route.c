@@ -8,12 +8,17 @@
  *     u8 1 if write_to_buffer refused (nothing is encoded on this side),
  *     u32 get_time() seconds (the MRT timestamp of the UPDATE)
  *   attribute 254 (set_attr_to_route on the new route): ORIGIN, copied
- *
- * and checks that get_nexthop(NULL) and get_route_info() answer. */
+ *   attribute 252 (add_attr), 18 bytes, what get_nexthop(NULL) and
+ *   get_route_info() say:
+ *     u8 ubpf_nexthop.route_type (2: the next hop is the peer itself,
+ *     0xff: unresolved), u64 igp_metric (0, or 0x80000000 unknown),
+ *     u32 bgp_rte_info.type (9: BGP), u32 uptime (0: being received),
+ *     u8 reason (0: not ranked yet); integers in network byte order */
 #include "xbgp_compliant_api/xbgp_plugin_api.h"
 
 #define PROBE_ATTR_ID 253
 #define ORIGIN_COPY_ATTR_ID 254
+#define NEXTHOP_ATTR_ID 252
 
 uint64_t probe_route(args_t *args UNUSED);
 
@@ -28,7 +33,9 @@ uint64_t probe_route(args_t *args UNUSED) {
     struct path_attribute *probe;
     struct timespec now;
     uint8_t byte = 0;
+    uint8_t route[18];
     uint32_t v;
+    uint64_t v64;
 
     if (src == NULL || peer == NULL || pfx == NULL || nh == NULL || info == NULL) return BPF_FAILURE;
     if (get_time(&now) != 0) return BPF_FAILURE;
@@ -46,6 +53,16 @@ uint64_t probe_route(args_t *args UNUSED) {
     v = ebpf_htonl((uint32_t)now.tv_sec);
     __builtin_memcpy(probe->data + 8, &v, 4);
     if (set_attr(probe) != 0) return BPF_FAILURE;
+
+    route[0] = nh->route_type;
+    v64 = ebpf_htonll(nh->igp_metric);
+    __builtin_memcpy(route + 1, &v64, 8);
+    v = ebpf_htonl(info->type);
+    __builtin_memcpy(route + 9, &v, 4);
+    v = ebpf_htonl((uint32_t)info->uptime);
+    __builtin_memcpy(route + 13, &v, 4);
+    route[17] = (uint8_t)info->reason;
+    if (add_attr(NEXTHOP_ATTR_ID, ATTR_OPTIONAL, sizeof(route), route) != 0) return BPF_FAILURE;
 
     if (origin != NULL) {
         origin->code = ORIGIN_COPY_ATTR_ID;

@@ -75,6 +75,19 @@ nlohmann::json to_json(const ReplayReport& r) {
         j["rib"] = nullptr;
     }
     j["plugins"] = r.plugins;
+    if (!r.plugin_figures.empty()) {
+        json figures = json::array();
+        for (const PluginFigures& f : r.plugin_figures)
+            figures.push_back({{"name", f.name},
+                               {"points", f.points},
+                               {"failed_runs", f.failed_runs},
+                               {"aborts", f.aborts},
+                               {"failed_helper_calls",
+                                {{"bad_argument", f.bad_argument},
+                                 {"refused", f.refused},
+                                 {"heap_exhausted", f.heap_exhausted}}}});
+        j["plugin_figures"] = std::move(figures);
+    }
     if (r.neighbours) {
         json ns = json::array();
         for (const auto& n : *r.neighbours) {
@@ -158,6 +171,18 @@ std::string to_table(const ReplayReport& r) {
     }
     if (!r.peers.empty() && !r.peers.front().updates)
         out += "(updates: '-' = no plugin supplied the figure; plugin A counts them)\n";
+    // Plugins with failures only: a quiet run prints nothing here.
+    for (const PluginFigures& f : r.plugin_figures) {
+        if (f.failed_helper_calls() == 0 && f.failed_runs == 0 && f.aborts == 0) continue;
+        std::snprintf(line, sizeof line,
+                      "plugin %s: %llu failed helper calls (%llu bad argument, %llu refused, %llu heap exhausted), "
+                      "%llu runs not used, %llu aborted\n",
+                      f.name.c_str(), static_cast<unsigned long long>(f.failed_helper_calls()),
+                      static_cast<unsigned long long>(f.bad_argument), static_cast<unsigned long long>(f.refused),
+                      static_cast<unsigned long long>(f.heap_exhausted), static_cast<unsigned long long>(f.failed_runs),
+                      static_cast<unsigned long long>(f.aborts));
+        out += line;
+    }
     if (r.neighbours) {
         std::snprintf(line, sizeof line, "Export from AS %u:\n%-20s %-40s %10s %5s %9s %9s %9s %11s\n", r.local_as,
                       "neighbour", "address", "as", "type", "updates", "announced", "withdrawn", "adj_rib_out");

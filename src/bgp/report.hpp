@@ -75,6 +75,21 @@ struct NeighbourFigures {
     std::vector<std::pair<std::string, std::uint64_t>> refused;  // best routes not sent, by rule (non-zero ones)
 };
 
+// One plugin's failures over the replay (--plugins), for the report: runs
+// whose result was not used, and helper calls that failed, by kind
+// (mempool::HelperFailure). A plugin attached at several points is listed
+// once, with each point.
+struct PluginFigures {
+    std::string name;                 // "plugin/code" (xBGP) or the plugin's name
+    std::vector<std::string> points;  // "point (anchor)"
+    std::uint64_t failed_runs = 0;    // Program::failures(): results not used
+    std::uint64_t aborts = 0;         // runs stopped by a run-time check
+    std::uint64_t bad_argument = 0;   // failed helper calls, by kind
+    std::uint64_t refused = 0;
+    std::uint64_t heap_exhausted = 0;
+    [[nodiscard]] std::uint64_t failed_helper_calls() const noexcept { return bad_argument + refused + heap_exhausted; }
+};
+
 struct RibSummary {
     std::uint64_t prefixes_v4 = 0;
     std::uint64_t prefixes_v6 = 0;
@@ -94,6 +109,7 @@ struct ReplayReport {
     std::vector<PeerFigures> peers;  // listed peers, sorted by address then AS
     std::optional<RibSummary> rib;   // absent with --no-rib
     std::vector<std::string> plugins;
+    std::vector<PluginFigures> plugin_figures;  // with --plugins: every attached plugin
     // With --export-to only: the local speaker and what each neighbour was sent.
     std::optional<std::vector<NeighbourFigures>> neighbours;
     std::uint32_t local_as = 0;

@@ -206,7 +206,58 @@ TEST(XbgpHeapObjects, BgpRouteWithItsAttributeArray) {
     EXPECT_EQ(r->peer_info->as, 65001u);
     EXPECT_EQ(r->peer_info->local_bgp_session, nullptr);
     EXPECT_EQ(r->route_info.uptime, 90);
-    EXPECT_EQ(r->route_info.type, kRouteTypeBgp);
+    EXPECT_EQ(r->route_info.type, kRouteSourceBgp);
+    EXPECT_EQ(r->route_info.reason, kSelectionNone);
+}
+
+// get_nexthop's answer: a next hop that is the peer itself is directly
+// connected (type 2, metric 0); any other cannot be resolved in a replay
+// (0xff, BIRD's unknown metric). IPv6 next hops of 32 bytes compare their
+// global address; an IPv4 next hop never matches an IPv6 peer.
+TEST(XbgpHeapObjects, TheNextHopIsConnectedOnlyWhenItIsThePeer) {
+    IpAddress v4;
+    v4.bytes = {192, 0, 2, 1};
+    const std::uint8_t same4[4] = {192, 0, 2, 1}, other4[4] = {192, 0, 2, 7};
+    NexthopData d = resolve_nexthop(same4, v4);
+    EXPECT_EQ(d.route_type, kRouteSourceConnected);
+    EXPECT_EQ(d.igp_metric, 0u);
+    d = resolve_nexthop(other4, v4);
+    EXPECT_EQ(d.route_type, kNexthopUnresolved);
+    EXPECT_EQ(d.igp_metric, kIgpMetricUnknown);
+    EXPECT_EQ(resolve_nexthop(Bytes(), v4).route_type, kNexthopUnresolved);
+
+    IpAddress v6;
+    v6.afi = Afi::ipv6;
+    v6.bytes = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    std::uint8_t global_and_link_local[32] = {};
+    std::memcpy(global_and_link_local, v6.bytes.data(), 16);
+    global_and_link_local[16] = 0xfe;
+    global_and_link_local[17] = 0x80;
+    EXPECT_EQ(resolve_nexthop(global_and_link_local, v6).route_type, kRouteSourceConnected);
+    EXPECT_EQ(resolve_nexthop(Bytes(global_and_link_local, 16), v6).igp_metric, 0u);
+    EXPECT_EQ(resolve_nexthop(same4, v6).route_type, kNexthopUnresolved);
+
+    TestHeap heap;
+    UbpfNexthop* n = write_nexthop(heap.allocator(), resolve_nexthop(same4, v4));
+    ASSERT_NE(n, nullptr);
+    ASSERT_TRUE(heap.inside(n, sizeof *n));
+    EXPECT_EQ(n->route_type, 2u);
+    EXPECT_EQ(n->igp_metric, 0u);
+    RteInfo* info = write_route_info(heap.allocator(), 0, kSelectionNone);
+    ASSERT_NE(info, nullptr);
+    EXPECT_EQ(info->type, 9u);  // FRR's ZEBRA_ROUTE_BGP
+    EXPECT_EQ(info->uptime, 0);
+    EXPECT_EQ(info->reason, 0u);
+}
+
+// RouteAttributes keeps the canonical form's next hop: NEXT_HOP's 4 bytes.
+TEST(XbgpRouteAttributes, TheNextHopOfTheCanonicalForm) {
+    const std::vector<std::uint8_t> canonical = sample_canonical();
+    RouteAttributes attrs;
+    ASSERT_TRUE(attrs.build(canonical, nullptr));
+    ASSERT_EQ(attrs.next_hop().size(), 4u);
+    EXPECT_EQ(attrs.next_hop()[0], 192);
+    EXPECT_EQ(attrs.next_hop()[3], 1);
 }
 
 TEST(XbgpHeapObjects, AnExhaustedHeapGivesNull) {

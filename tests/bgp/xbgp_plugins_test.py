@@ -15,7 +15,11 @@ have done:
   copy_aggregator     attribute 251 = AGGREGATOR as received (AS, 2 or 4
                       bytes, then the IPv4 address) on routes that have one
   probe_route         attribute 253 = peer AS, prefix length, 1, 1, 1, the
-                      MRT time of the announcement; 254 = ORIGIN
+                      MRT time of the announcement; 254 = ORIGIN; 252 =
+                      get_nexthop/get_route_info: route type 2 and IGP
+                      metric 0 when bgpdump's next hop is the peer's own
+                      address, else 0xff and 0x80000000 (no IGP in a
+                      replay); type 9 (BGP), uptime 0, reason 0
   prefer_communities  the best route of each prefix has the most
                       communities, then the host's rule (lower 4L+origin,
                       lower peer address, lower peer AS)
@@ -95,7 +99,7 @@ def expected_state(bgpdump, mrt):
                 rejected[peer] = rejected.get(peer, 0) + 1
                 rib.pop(key, None)
                 continue
-            rib[key] = {"time": int(f[1]), "path": f[6], "origin": f[7],
+            rib[key] = {"time": int(f[1]), "path": f[6], "origin": f[7], "next_hop": f[8],
                         "communities": f[11].split() if f[11] else [], "aggregator": f[13]}
     return rib, rejected
 
@@ -132,7 +136,7 @@ def check_all(tool, plugin_dir, mrt, bgpdump):
             missing, extra = set(rib) - set(got), set(got) - set(rib)
             fail("%s: RIB differs: %d missing (e.g. %s), %d extra (e.g. %s)" %
                  (label, len(missing), sorted(missing)[:3], len(extra), sorted(extra)[:3]))
-        checked = {"tag": 0, "aggregator": 0, "probe": 0}
+        checked = {"tag": 0, "aggregator": 0, "probe": 0, "connected": 0, "unresolved": 0}
         for key, want in rib.items():
             r = got[key]
             attrs = {a["code"]: a["value"] for a in r.get("plugin_attributes", [])}
@@ -161,6 +165,12 @@ def check_all(tool, plugin_dir, mrt, bgpdump):
             probe = "%08x%02x010101%08x" % (key[1], prefix_len, want["time"])
             if attrs.get(253) != probe:
                 fail("%s: %s: attribute 253 %s, expected %s" % (label, key, attrs.get(253), probe))
+            connected = ipaddress.ip_address(want["next_hop"]) == ipaddress.ip_address(key[0])
+            route = ("02" + "%016x" % 0 if connected else "ff" + "%016x" % 0x80000000) + "%08x" % 9 + "%08x" % 0 + "00"
+            if attrs.get(252) != route:
+                fail("%s: %s: attribute 252 %s, expected %s (next hop %s)" % (label, key, attrs.get(252), route,
+                                                                           want["next_hop"]))
+            checked["connected" if connected else "unresolved"] += 1
             origin = {"IGP": "00", "EGP": "01", "INCOMPLETE": "02"}[want["origin"]]
             if attrs.get(254) != origin:
                 fail("%s: %s: attribute 254 %s, expected ORIGIN %s" % (label, key, attrs.get(254), origin))
@@ -184,9 +194,10 @@ def check_all(tool, plugin_dir, mrt, bgpdump):
             if p.get("rejected_by_inbound_filter") != want:
                 fail("%s: peer %s AS%d rejected %s, expected %d" % (label, p["peer_ip"], p["peer_as"],
                                                                     p.get("rejected_by_inbound_filter"), want))
-        print("%s: %d routes, %d rejections, %d tagged, %d aggregators copied, %d probed, %d best routes: as expected"
+        print("%s: %d routes, %d rejections, %d tagged, %d aggregators copied, %d probed (next hop: %d the peer, "
+              "%d unresolved), %d best routes: as expected"
               % (label, len(rib), sum(rejected.values()), checked["tag"], checked["aggregator"], checked["probe"],
-                 len(want_best)))
+                 checked["connected"], checked["unresolved"], len(want_best)))
     if outputs[0] != outputs[1]:
         fail("the JIT and the interpreter gave different outputs")
     print("JIT and interpreter: identical RIB dumps and reports")

@@ -29,6 +29,7 @@
 #include "plugin_points.hpp"
 #include "xbgp/send_points.hpp"
 #include "xbgp/jobs.hpp"
+#include "xbgp/plugin_figures.hpp"
 #endif
 
 namespace {
@@ -265,6 +266,9 @@ int run_replay(const std::vector<std::string>& files, const std::string& plugins
     progress.finish();
     if (exporter) exporter->finish();
     ReplayReport report = replay.finish();
+#ifdef MEMPOOL_BGP_WITH_PLUGINS
+    if (runtime) report.plugin_figures = xbgp::plugin_figures(*runtime);  // failures per plugin
+#endif
 #ifdef MEMPOOL_BGP_WITH_PLUGINS
     if (jobs)
         for (const xbgp::XbgpJobs::Figures& j : jobs->figures())

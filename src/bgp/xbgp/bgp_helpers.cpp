@@ -2,7 +2,11 @@
 //
 // Each helper is called from plugin code: it never throws, checks every
 // pointer the plugin gives (in_plugin_heap), and returns only pointers into
-// the plugin's heap (heap_objects.hpp) or 0.
+// the plugin's heap (heap_objects.hpp) or 0. A call that fails is counted
+// (mempool::note_helper_failure) where the helper knows why: a bad argument,
+// a call the point cannot serve (refused); a full heap is counted by
+// ctx_malloc, which makes every copy. A NULL that means "absent" (a route
+// without that attribute) is no failure.
 #include "bgp_helpers.hpp"
 
 #include <cstring>
@@ -28,10 +32,31 @@ CallContext* context() noexcept {
 
 u64 ptr(const void* p) noexcept { return reinterpret_cast<u64>(p); }
 
+// The failed call's value, counted.
+u64 failed(mempool::HelperFailure why, u64 value) noexcept {
+    mempool::note_helper_failure(why);
+    return value;
+}
+u64 refused(u64 value = 0) noexcept { return failed(mempool::HelperFailure::refused, value); }
+u64 bad_argument(u64 value = 0) noexcept { return failed(mempool::HelperFailure::bad_argument, value); }
+
+// Route `type` (BGP_ROUTE_TYPE_NEW or _OLD) of the run, or nullptr (counted:
+// an unknown type is a bad argument, a route the point does not have is
+// refused).
 const RouteRef* route_of_type(const CallContext& c, u64 type) noexcept {
-    if (type == kRouteTypeNew) return c.new_route ? c.new_route : c.route;
-    if (type == kRouteTypeOld) return c.old_route;
-    return nullptr;
+    const RouteRef* r = nullptr;
+    if (type == kRouteTypeNew) r = c.new_route ? c.new_route : c.route;
+    else if (type == kRouteTypeOld) r = c.old_route;
+    else return (void)bad_argument(), nullptr;
+    if (r == nullptr) (void)refused();
+    return r;
+}
+
+// The current route, or nullptr (counted: the point has none).
+const RouteRef* current_route(const CallContext& c) noexcept {
+    const RouteRef* r = c.current_route();
+    if (r == nullptr || r->prefix == nullptr) return (void)refused(), nullptr;
+    return r;
 }
 
 // The attribute `code` of `r` (plugin-stored first), or nullptr.
@@ -68,17 +93,22 @@ bool read_plugin_attribute(u64 address, WireAttribute& out) noexcept {
 // Where an attribute set on "the current route" goes.
 mempool::Pool* target_pool(const CallContext& c, const RouteRef* r) noexcept {
     if (r != nullptr) return r->pool;
-    return c.message_pool;  // bgp_decode_attr
+    // bgp_decode_attr: a replace plugin's decoding is kept only if its
+    // result is used (xbgp_points.cpp); pre and post plugins' additions stay.
+    const mempool::ChainInfo* chain = mempool::current_chain();
+    if (c.decoded_pool != nullptr && chain != nullptr && chain->anchor == mempool::Anchor::replace)
+        return c.decoded_pool;
+    return c.message_pool;
 }
 
 u64 store(const CallContext& c, const RouteRef* r, const WireAttribute& a) noexcept {
     mempool::Pool* pool = target_pool(c, r);
-    if (pool == nullptr) return kFail;
+    if (pool == nullptr) return refused(kFail);  // a read-only route, or no route at this point
     // Flags as the plugin gave them, with the extended-length bit fixed to
     // what the length needs (the value is stored, not the wire header).
     std::uint8_t flags = a.flags & static_cast<std::uint8_t>(~0x10u);
     if (a.value.size() > 255) flags |= 0x10;
-    return store_attribute(*pool, a.code, flags, a.value) ? 0 : kFail;
+    return store_attribute(*pool, a.code, flags, a.value) ? 0 : failed(mempool::HelperFailure::heap_exhausted, kFail);
 }
 
 #define HELPER(name) u64 name(u64 a1, u64 a2, u64 a3, u64 a4, u64 a5) noexcept
@@ -87,7 +117,7 @@ u64 store(const CallContext& c, const RouteRef* r, const WireAttribute& a) noexc
 HELPER(h_get_attr) {
     UNUSED_ARGS();
     CallContext* c = context();
-    if (c == nullptr || c->attribute == nullptr) return 0;
+    if (c == nullptr || c->attribute == nullptr) return refused();  // bgp_decode_attr only
     const AttributeRef& a = *c->attribute;
     return ptr(write_attribute(plugin_heap(), a.code, a.flags, a.value));
 }
@@ -95,32 +125,34 @@ HELPER(h_get_attr) {
 HELPER(h_get_attr_from_code) {
     UNUSED_ARGS();
     CallContext* c = context();
-    if (c == nullptr) return 0;
-    return attribute_copy(*c, c->current_route(), static_cast<std::uint8_t>(a1));
+    if (c == nullptr) return refused();
+    return attribute_copy(*c, current_route(*c), static_cast<std::uint8_t>(a1));
 }
 
 HELPER(h_get_attr_from_code_by_route) {
     UNUSED_ARGS();
     CallContext* c = context();
-    if (c == nullptr) return 0;
+    if (c == nullptr) return refused();
     return attribute_copy(*c, route_of_type(*c, static_cast<std::uint32_t>(a2)), static_cast<std::uint8_t>(a1));
 }
 
 HELPER(h_set_attr) {
     UNUSED_ARGS();
     CallContext* c = context();
+    if (c == nullptr) return refused(kFail);
     WireAttribute a;
-    if (c == nullptr || !read_plugin_attribute(a1, a)) return kFail;
+    if (!read_plugin_attribute(a1, a)) return bad_argument(kFail);
     return store(*c, c->current_route(), a);
 }
 
 HELPER(h_set_attr_to_route) {
     UNUSED_ARGS();
     CallContext* c = context();
+    if (c == nullptr) return refused(kFail);
     WireAttribute a;
-    if (c == nullptr || !read_plugin_attribute(a1, a)) return kFail;
+    if (!read_plugin_attribute(a1, a)) return bad_argument(kFail);
     const RouteRef* r = route_of_type(*c, static_cast<std::uint32_t>(a2));
-    if (r == nullptr) return kFail;
+    if (r == nullptr) return kFail;  // counted by route_of_type
     return store(*c, r, a);
 }
 
@@ -132,7 +164,7 @@ HELPER(h_add_attr) {
     // has the verifier prove `length` readable bytes wherever the plugin
     // keeps them: its stack too (`add_attr(.., (uint8_t *)&value)`).
     a4 = host_address(a4);
-    if (c == nullptr) return kFail;
+    if (c == nullptr) return refused(kFail);
     WireAttribute a;
     a.code = static_cast<std::uint8_t>(a1);
     a.flags = static_cast<std::uint8_t>(a2);
@@ -165,10 +197,10 @@ PeerData source_of(const CallContext& c, bool& found) noexcept {
 HELPER(h_get_src_peer_info) {
     UNUSED_ARGS();
     CallContext* c = context();
-    if (c == nullptr) return 0;
+    if (c == nullptr) return refused();
     bool found = false;
     const PeerData p = source_of(*c, found);
-    if (!found) return 0;
+    if (!found) return refused();
     return ptr(write_peer_info(plugin_heap(), p, c->local));
 }
 
@@ -192,24 +224,24 @@ HELPER(h_get_peer_info) {
 HELPER(h_get_prefix) {
     UNUSED_ARGS();
     CallContext* c = context();
-    if (c == nullptr) return 0;
-    const RouteRef* r = c->current_route();
-    if (r == nullptr || r->prefix == nullptr) return 0;
+    if (c == nullptr) return refused();
+    const RouteRef* r = current_route(*c);
+    if (r == nullptr) return 0;
     return ptr(write_prefix(plugin_heap(), *r->prefix));
 }
 
 HELPER(h_get_nexthop) {
     UNUSED_ARGS();
     CallContext* c = context();
-    if (c == nullptr) return 0;
+    if (c == nullptr) return refused();
     // pfx NULL: the current route; a prefix: its Loc-RIB route, which a
     // replay has not selected yet while it runs: the current route if it
-    // is that prefix, else unknown.
-    const RouteRef* r = c->current_route();
-    if (r == nullptr || r->prefix == nullptr) return 0;
+    // is that prefix, else unknown (NULL, as for a prefix not in the RIB).
+    const RouteRef* r = current_route(*c);
+    if (r == nullptr) return 0;
     if (a1 != 0) {
         a1 = host_address(a1);
-        if (!in_plugin_heap(a1, sizeof(UbpfPrefix))) return 0;
+        if (!in_plugin_heap(a1, sizeof(UbpfPrefix))) return bad_argument();
         UbpfPrefix want;
         std::memcpy(&want, reinterpret_cast<const void*>(a1), sizeof want);
         UbpfPrefix have;
@@ -218,26 +250,37 @@ HELPER(h_get_nexthop) {
             std::memcmp(want.u, have.u, sizeof have.u) != 0)
             return 0;
     }
-    return ptr(write_nexthop(plugin_heap()));
+    const PeerData* peer = c->peer(r->peer);
+    if (peer == nullptr || c->scratch == nullptr) return refused();
+    try {
+        if (!c->scratch->build(r->path_attributes, r->pool)) return 0;
+    } catch (...) {  // std::bad_alloc
+        return 0;
+    }
+    if (c->scratch->next_hop().empty()) return 0;  // no next hop to describe
+    return ptr(write_nexthop(plugin_heap(), resolve_nexthop(c->scratch->next_hop(), peer->ip)));
 }
 
 HELPER(h_get_route_info) {
     UNUSED_ARGS();
     CallContext* c = context();
-    if (c == nullptr) return 0;
-    const RouteRef* r = c->current_route();
+    if (c == nullptr) return refused();
+    const RouteRef* r = current_route(*c);
     if (r == nullptr) return 0;
-    return ptr(write_route_info(plugin_heap(), r->uptime, 0));
+    // The current route is being received (a filter) or compared with the
+    // best so far (a decision step): the decision process has not ranked it.
+    return ptr(write_route_info(plugin_heap(), r->uptime, kSelectionNone));
 }
 
 HELPER(h_get_bgp_route) {
     UNUSED_ARGS();
     CallContext* c = context();
-    if (c == nullptr || c->scratch == nullptr) return 0;
+    if (c == nullptr || c->scratch == nullptr) return refused();
     const RouteRef* r = route_of_type(*c, static_cast<std::uint32_t>(a1));
-    if (r == nullptr || r->prefix == nullptr) return 0;
+    if (r == nullptr) return 0;  // counted by route_of_type
+    if (r->prefix == nullptr) return refused();
     const PeerData* peer = c->peer(r->peer);
-    if (peer == nullptr) return 0;
+    if (peer == nullptr) return refused();
     try {
         if (!c->scratch->build(r->path_attributes, r->pool)) return 0;
     } catch (...) {

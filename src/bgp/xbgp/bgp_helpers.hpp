@@ -13,8 +13,12 @@
 // | get_src_peer_info()                   | everywhere               | the peer the message/route came from, with the |
 // |                                       |                          | local speaker linked as local_bgp_session      |
 // | get_prefix()                          | filters, decision steps  | the current route's prefix                     |
-// | get_nexthop(pfx)                      | filters, decision steps  | ubpf_nexthop of the current route (no IGP: 0s) |
-// | get_route_info()                      | filters, decision steps  | uptime on the replay clock, type BGP           |
+// | get_nexthop(pfx)                      | filters, decision steps  | ubpf_nexthop of the current route: its next hop|
+// |                                       |                          | is the peer itself: route_type 2 (connected),  |
+// |                                       |                          | igp_metric 0; else unresolved (no IGP in a     |
+// |                                       |                          | replay): 0xff and 0x80000000 (heap_objects.hpp)|
+// | get_route_info()                      | filters, decision steps  | uptime on the replay clock (0: being received),|
+// |                                       |                          | type 9 (BGP), reason none (not yet ranked)     |
 // | get_bgp_route(t)                      | decision steps, filters  | a bgp_route with attributes and peer           |
 //
 // "Current route": the route being filtered, or a decision step's new route.
@@ -22,7 +26,11 @@
 // message's pool, which the host copies into each route the UPDATE
 // announces. Every helper finds its data through the CallContext the point
 // put in CallScope::user (call_context.hpp); outside a BGP point they return
-// NULL or -1.
+// NULL or -1. Failed calls are counted (mempool::note_helper_failure): a bad
+// argument (a pointer outside the plugin's heap, an unknown route type), a
+// refusal (what the point does not have: get_attr outside bgp_decode_attr,
+// BGP_ROUTE_TYPE_OLD at a filter, a write to a read-only route), or a full
+// heap or pool; the host's report shows them per plugin.
 #pragma once
 
 #include <span>

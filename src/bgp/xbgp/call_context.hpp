@@ -54,6 +54,10 @@ struct CallContext {
     // bgp_decode_attr: where add_attr/set_attr put attributes; the host
     // copies them into the pool of every route the UPDATE announces.
     mempool::Pool* message_pool = nullptr;
+    // bgp_decode_attr: where the replace chain's add_attr/set_attr go until
+    // its result is known (dropped if a plugin failed: EXIT_FAILURE, a
+    // run-time check; the host's own decoding then stands alone).
+    mempool::Pool* decoded_pool = nullptr;
     std::span<const PeerData> peers;          // by peer index
     const PeerData* local = nullptr;          // the local speaker (the collector)
     std::uint32_t source_peer = UINT32_MAX;   // the peer the message or route came from

@@ -77,9 +77,24 @@ UbpfPrefix* write_prefix(const HeapAlloc& heap, const Prefix& prefix) noexcept {
     return p;
 }
 
-UbpfNexthop* write_nexthop(const HeapAlloc& heap) noexcept {
+NexthopData resolve_nexthop(Bytes next_hop, const IpAddress& peer) noexcept {
+    const std::size_t len = peer.afi == Afi::ipv4 ? 4 : 16;
+    // An IPv6 next hop of 32 bytes is the global address then the link-local one.
+    const bool same_family = peer.afi == Afi::ipv4 ? next_hop.size() == 4 : next_hop.size() == 16 || next_hop.size() == 32;
+    NexthopData d;
+    if (same_family && std::memcmp(next_hop.data(), peer.bytes.data(), len) == 0) {
+        d.route_type = static_cast<std::uint8_t>(kRouteSourceConnected);
+        d.igp_metric = 0;
+    }
+    return d;
+}
+
+UbpfNexthop* write_nexthop(const HeapAlloc& heap, const NexthopData& nexthop) noexcept {
     auto* n = reinterpret_cast<UbpfNexthop*>(heap(sizeof(UbpfNexthop)));
-    if (n != nullptr) std::memset(n, 0, sizeof *n);
+    if (n == nullptr) return nullptr;
+    std::memset(n, 0, sizeof *n);
+    n->route_type = nexthop.route_type;
+    n->igp_metric = nexthop.igp_metric;
     return n;
 }
 
@@ -87,7 +102,7 @@ RteInfo* write_route_info(const HeapAlloc& heap, std::int64_t uptime, std::uint3
     auto* r = reinterpret_cast<RteInfo*>(heap(sizeof(RteInfo)));
     if (r == nullptr) return nullptr;
     r->uptime = uptime;
-    r->type = kRouteTypeBgp;
+    r->type = kRouteSourceBgp;
     r->reason = reason;
     return r;
 }
@@ -113,8 +128,8 @@ BgpRoute* write_bgp_route(const HeapAlloc& heap, const Prefix& prefix, std::span
     if (info == nullptr) return nullptr;
     set_pointer(r->peer_info, info, heap);
     r->route_info.uptime = uptime;
-    r->route_info.type = kRouteTypeBgp;
-    r->route_info.reason = 0;
+    r->route_info.type = kRouteSourceBgp;
+    r->route_info.reason = kSelectionNone;
     return r;
 }
 

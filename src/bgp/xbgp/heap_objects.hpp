@@ -61,14 +61,28 @@ PeerInfo* write_peer_info(const HeapAlloc& heap, const PeerData& peer, const Pee
 UbpfPrefix* write_prefix(const HeapAlloc& heap, const Prefix& prefix) noexcept;
 void fill_prefix(UbpfPrefix& out, const Prefix& prefix) noexcept;
 
-// struct ubpf_nexthop: a BGP host without an IGP knows no route type and
-// no metric, so both are 0 when the next hop is known.
-UbpfNexthop* write_nexthop(const HeapAlloc& heap) noexcept;
+// What a replay knows of how a route's next hop is reached. It has no IGP
+// and no routing table, only what the peer sent: a next hop that is the
+// peer's own address is the directly connected neighbour (route type
+// connected, IGP metric 0, as BIRD gives a direct gateway); any other (a
+// third-party next hop, an IPv6 route over an IPv4 session) cannot be
+// resolved (route type kNexthopUnresolved, as xbgp_frr's -1, metric
+// kIgpMetricUnknown).
+struct NexthopData {
+    std::uint8_t route_type = kNexthopUnresolved;
+    std::uint64_t igp_metric = kIgpMetricUnknown;
+};
+// `next_hop`: RouteAttributes::next_hop() (4, 16 or 32 bytes; the first
+// address is compared); `peer`: the address of the peer the route came from.
+[[nodiscard]] NexthopData resolve_nexthop(Bytes next_hop, const IpAddress& peer) noexcept;
 
-// struct bgp_rte_info: uptime in seconds of the replay clock, type BGP (4),
-// selection reason.
+// struct ubpf_nexthop.
+UbpfNexthop* write_nexthop(const HeapAlloc& heap, const NexthopData& nexthop) noexcept;
+
+// struct bgp_rte_info: uptime in seconds of the replay clock, type BGP
+// (kRouteSourceBgp: every route mempool-bgp holds came from a BGP peer),
+// selection reason (kSelectionNone for a route not yet ranked).
 RteInfo* write_route_info(const HeapAlloc& heap, std::int64_t uptime, std::uint32_t reason) noexcept;
-inline constexpr std::uint32_t kRouteTypeBgp = 4;
 
 // struct bgp_route with its attribute array (attr_nb pointers to
 // path_attribute copies) and its peer (with the local speaker linked).

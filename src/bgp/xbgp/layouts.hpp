@@ -90,6 +90,19 @@ inline constexpr std::uint8_t kEbgpSession = 0;
 inline constexpr std::uint8_t kIbgpSession = 1;
 inline constexpr std::uint8_t kLocalSession = 2;
 
+// bgp_rte_info.type and ubpf_nexthop.route_type: xbgp_defs.h names no
+// values ("connected, static, IGP or BGP"); xbgp_frr passes FRR's zebra
+// route types through (bgp_path_info.type), so these are those numbers.
+inline constexpr std::uint32_t kRouteSourceConnected = 2;  // ZEBRA_ROUTE_CONNECT
+inline constexpr std::uint32_t kRouteSourceBgp = 9;        // ZEBRA_ROUTE_BGP
+// ubpf_nexthop.route_type when the host cannot resolve the next hop:
+// xbgp_frr writes -1 into the u8 field.
+inline constexpr std::uint8_t kNexthopUnresolved = 0xff;
+// ubpf_nexthop.igp_metric when no IGP gives one: BIRD's IGP_METRIC_UNKNOWN.
+inline constexpr std::uint64_t kIgpMetricUnknown = 0x80000000u;
+// enum bgp_selection_reason: a route the decision process has not ranked.
+inline constexpr std::uint32_t kSelectionNone = 0;
+
 inline constexpr std::uint64_t kHiReservedReturn = 255;
 inline constexpr std::uint64_t kFilterReject = kHiReservedReturn + 1;
 inline constexpr std::uint64_t kFilterAccept = kHiReservedReturn + 2;

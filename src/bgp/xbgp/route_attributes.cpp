@@ -46,8 +46,10 @@ bool stored_attribute(std::uint32_t key, std::span<const std::byte> bytes, WireA
 bool RouteAttributes::build(Bytes canonical, const mempool::Pool* pool) {
     list_.clear();
     encoded_.clear();
+    next_hop_ = Bytes();
     CanonicalView v;
     if (!decode_canonical(canonical, v)) return false;
+    next_hop_ = Bytes(v.next_hop, v.next_hop_len);
 
     // Encode first (encoded_ may move while it grows), then point into it.
     struct Pending {

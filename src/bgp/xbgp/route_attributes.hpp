@@ -69,8 +69,13 @@ public:
     [[nodiscard]] std::span<const WireAttribute> list() const noexcept { return list_; }
     // The attribute `code`, or nullptr.
     [[nodiscard]] const WireAttribute* find(std::uint8_t code) const noexcept;
+    // The route's next hop as the canonical form keeps it (NEXT_HOP's 4
+    // bytes, or MP_REACH_NLRI's: 4, 16, or 32 with the link-local address
+    // second); empty if it has none. Refers to `canonical`, like list().
+    [[nodiscard]] Bytes next_hop() const noexcept { return next_hop_; }
 
 private:
+    Bytes next_hop_;
     std::vector<std::uint8_t> encoded_;  // ORIGIN, AS_PATH, NEXT_HOP, AGGREGATOR values
     std::vector<WireAttribute> list_;
 };

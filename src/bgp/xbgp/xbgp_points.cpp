@@ -14,6 +14,10 @@ namespace {
 bool filter_value(std::uint64_t v, void*) noexcept {
     return v == kFilterReject || v == kFilterAccept || v == kFilterUnknown;
 }
+// bgp_decode_attr: EXIT_FAILURE says the plugin could not decode the
+// attribute (libxbgp hosts then run their own decoding); any other value
+// is a decoding done.
+bool decode_value(std::uint64_t v, void*) noexcept { return v != 1; }
 bool decision_value(std::uint64_t v, void*) noexcept {
     return v == kRouteTypeNew || v == kRouteTypeOld || v == kRouteTypeUnknown;
 }
@@ -31,6 +35,7 @@ XbgpPoints::XbgpPoints(mempool::Runtime& rt) : rt_(rt) {
     decode_ = rt_.point("bgp_decode_attr");
     pre_inbound_ = rt_.point("bgp_pre_inbound_filter");
     inbound_ = rt_.point("bgp_inbound_filter");
+    (void)rt_.set_result_check(decode_, mempool::ResultCheck{&decode_value, nullptr});
     (void)rt_.set_result_check(pre_inbound_, mempool::ResultCheck{&filter_value, nullptr});
     (void)rt_.set_result_check(inbound_, mempool::ResultCheck{&filter_value, nullptr});
     for (std::size_t i = 0; i < kDecisionSteps.size(); ++i) {
@@ -113,6 +118,7 @@ void XbgpPoints::attributes_received(const AttributesEvent& e) {
     CallContext ctx = context_for(e.peer);
     ctx.attribute = &a;
     ctx.message_pool = &message_pool_;
+    ctx.decoded_pool = &decoded_;
     std::uint8_t code = 0, flags = 0;
     std::uint16_t length = 0;
     mempool::TypedArg typed[] = {
@@ -135,7 +141,18 @@ void XbgpPoints::attributes_received(const AttributesEvent& e) {
         length = static_cast<std::uint16_t>(a.value.size());
         typed[3].data = a.value.data();
         typed[3].len = static_cast<std::uint32_t>(a.value.size());
-        (void)rt_.run(decode_, std::span<const mempool::Arg>(), scope, fallback);
+        const mempool::RunResult run = rt_.run(decode_, std::span<const mempool::Arg>(), scope, fallback);
+        // What the replace chain added goes to the message's routes unless
+        // a plugin failed (EXIT_FAILURE, a run-time check): then the host's
+        // own decoding stands alone. A plugin that hands over with next()
+        // has decoded what it added (libxbgp hosts keep it and run their
+        // own code after it).
+        if (!decoded_.empty()) [[unlikely]] {
+            if (run.failed == 0)
+                for (const mempool::EntryView& entry : decoded_)
+                    if (entry.kind == mempool::Kind::value) (void)message_pool_.assign(entry.key, entry.bytes);
+            decoded_.clear();
+        }
     }
 }
 

@@ -2,9 +2,10 @@
 // xBGP's names, arguments and return values, run on mempool's runtime.
 //
 // | point                            | when                                  | get_arg / helpers see                         | result used                        |
-// | bgp_decode_attr                  | each path attribute of an UPDATE or a | ARG_CODE u8, ARG_FLAGS u8, ARG_LENGTH u16,    | none: the host keeps the attribute |
-// |                                  | RIB entry, as received (unknown codes | ARG_DATA bytes; get_attr(); add_attr/set_attr | as received whatever the plugin    |
-// |                                  | included), before its routes          | go to every route of the message              | returns                            |
+// | bgp_decode_attr                  | each path attribute of an UPDATE or a | ARG_CODE u8, ARG_FLAGS u8, ARG_LENGTH u16,    | EXIT_FAILURE (1) or a failed plugin|
+// |                                  | RIB entry, as received (unknown codes | ARG_DATA bytes; get_attr(); add_attr/set_attr | drops what the replace chain added |
+// |                                  | included), before its routes          | go to every route of the message              | (the host's decoding stands); else |
+// |                                  |                                       |                                               | it goes on the message's routes    |
 // | bgp_pre_inbound_filter           | each announced route, before the      | get_prefix, get_attr_from_code, get_src_peer_ | PLUGIN_FILTER_REJECT: rejected;    |
 // |                                  | inbound filter                        | info, get_bgp_route(NEW), set_attr, ...       | ACCEPT: accepted (inbound filter   |
 // |                                  |                                       |                                               | skipped); UNKNOWN, fallback: on    |
@@ -117,6 +118,7 @@ private:
     std::vector<PeerData> peer_data_;  // peers_ as the helpers show them
     PeerData local_;
     mempool::Pool message_pool_;       // add_attr at bgp_decode_attr, for the message's routes
+    mempool::Pool decoded_;            // ... by the replace chain, until its result is known
     RouteAttributes scratch_;
     std::vector<std::uint64_t> rejected_;
     std::int64_t time_seconds_ = 0;
