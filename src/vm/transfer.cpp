@@ -201,7 +201,10 @@ void Analysis::alu(State& s, std::uint32_t pc, const Insn& in) {
             return;
         }
         const Value src = s.regs[in.src()];
-        if (is64 && in.off == 0) {  // a plain copy keeps whatever it copies, unusable values included
+        // A 32-bit move of a number known to fit in 32 bits copies it whole
+        // (clang clamps `min(n, 64)` on such a copy, then counts n down).
+        const bool whole = !is64 && in.off == 0 && src.kind == Kind::scalar && src.num.umax <= UINT32_MAX;
+        if ((is64 && in.off == 0) || whole) {  // a plain copy keeps whatever it copies, unusable values included
             if (src.kind == Kind::scalar && src.link == 0 && d != in.src()) {
                 // The copies are linked: a bound later proven on one holds
                 // for the other. The link is named after this instruction, so

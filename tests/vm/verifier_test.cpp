@@ -286,6 +286,20 @@ TEST(Verifier, ABoundOnACopyHoldsForTheOriginal) {
     EXPECT_TRUE(refused(loop(10), 8, "read-only data"));
 }
 
+TEST(Verifier, ACountDownFromAClampOnA32BitCopyEnds) {
+    // clang's `for (i = 0; i < n && i < 64; i++)` with n a 32-bit number:
+    // w2 = w1; if (r2 > 64) r1 = 64; then r1 counts down to 0. The 32-bit
+    // move of a number that fits in 32 bits is a whole (linked) copy.
+    const auto count_down = [](std::uint8_t load_size) {
+        return check(code({ldx(load_size, 1, 1, 0), mov32_reg(2, 1), jmp_imm(jmp_jlt, 2, 65, 1), mov64_imm(1, 64),
+                           mov64_imm(0, 0), jmp_imm(jmp_jeq, 1, 0, 3), alu64_imm(alu_add, 0, 1),
+                           alu64_imm(alu_add, 1, -1), jmp_imm(jmp_jne, 1, 0, -3), exit_()}));
+    };
+    EXPECT_ACCEPTED(count_down(W));
+    // n a 64-bit number: its 32-bit copy says nothing of its upper half
+    EXPECT_TRUE(refused(count_down(DW), 6, "(T)"));
+}
+
 TEST(Verifier, AnAlignedSlotChosenByABoundedIndexIsASpilledValue) {
     // clang's switch over strings (rib_walk): three read-only pointers
     // spilled at r10-24..-8, one read back by a bounded index.
