@@ -16,6 +16,8 @@
 #include "jit_x86_64.hpp"
 #include "program.hpp"
 
+#include <atomic>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +35,12 @@ struct ProgramImpl {
     std::vector<vm::HelperFn> helpers;  // the runtime's helper table when it was loaded
     std::optional<vm::JitCode> jit;     // none: interpreted
     std::string jit_error;              // why the JIT gave no code (when it was asked)
+    // Whether a run may write its heap arena outside the blocks it
+    // allocated (a store or helper through a heap pointer or address checked
+    // only at run time), so that the arena must be zeroed whole after it:
+    // 0 not known yet, 1 no, 2 yes. Worked out by the anchored runner
+    // (anchors.cpp) on the plugin's first run.
+    mutable std::atomic<std::uint8_t> writes_outside_blocks{0};
 };
 
 // The interpreter on a loaded plugin (out of line: the JIT is the fast path).

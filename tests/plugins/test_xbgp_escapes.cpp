@@ -16,6 +16,8 @@
 //            headers written after ctx_realloc moved it
 //   nested:  a LOG_STR above the frame, one at the arena's end; inet_ntop
 //            reading 16 bytes that straddle the arena's end
+//   reset:   bytes written through a forged heap address, without any
+//            allocation, are zeroed before the next plugin's run
 #include "xbgp_support.hpp"
 
 #include "program.hpp"
@@ -204,5 +206,16 @@ TEST_P(XbgpEscapes, InetNtopNeverTurnsASpilledPointerIntoText) {
 
 INSTANTIATE_TEST_SUITE_P(Modes, XbgpEscapes, ::testing::Bool(), mode_name);
 
+}  // namespace
+}  // namespace mempool::test
+namespace mempool::test {
+namespace {
+TEST_P(XbgpEscapes, HeapBytesWrittenWithoutAllocatingAreGoneForTheNextRun) {
+    const RunResult w = run_accepted("red/leave_mark");
+    EXPECT_EQ(w.aborted, 0u);
+    const RunResult r = run_accepted("red/read_mark");
+    EXPECT_EQ(r.aborted, 0u);
+    EXPECT_EQ(r.value, 0u) << std::hex << r.value;
+}
 }  // namespace
 }  // namespace mempool::test

@@ -251,3 +251,15 @@ SEC("red/ntop_stack_pointer") uint64_t red_ntop_stack_pointer(args_t *args UNUSE
   test_trace(21, first8);
   return (uint64_t)(int64_t)r;
 }
+
+/* Heap bytes left by a run without allocating: written through a forged
+ * heap address, then read by a later run of another plugin. */
+SEC("red/leave_mark") uint64_t red_leave_mark(args_t *args UNUSED) {
+  uint64_t k = test_trace(60, 0);
+  *(volatile uint64_t *)(uintptr_t)((1ull << 44) + 512 + k) = 0x5a5a5a5a5a5a5a5aull;
+  return 0;
+}
+SEC("red/read_mark") uint64_t red_read_mark(args_t *args UNUSED) {
+  uint64_t k = test_trace(61, 0);
+  return deref_number((1ull << 44) + 512 + k);
+}
