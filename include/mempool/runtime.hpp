@@ -405,13 +405,17 @@ public:
         return a;
     }
 
+    [[nodiscard]] bool is_bytes() const noexcept { return type_ == MEMPOOL_ARG_BYTES; }
+    // A number is laid out as its slot's first 16 bytes (len, type, the
+    // value), so it is copied in one move.
     void copy_to(bpf_arg_slot_t& slot) const noexcept {
-        slot.len = len_;
-        slot.type = type_;
-        if (type_ == MEMPOOL_ARG_BYTES)
+        if (type_ == MEMPOOL_ARG_BYTES) [[unlikely]] {
+            slot.len = len_;
+            slot.type = type_;
             std::memcpy(slot.data, ptr_, len_);
-        else
-            std::memcpy(slot.data, &num_, sizeof num_);
+        } else {
+            std::memcpy(&slot, this, sizeof(Arg));
+        }
     }
 
 private:
@@ -422,13 +426,16 @@ private:
         a.num_ = v;
         return a;
     }
-    std::uint32_t type_ = MEMPOOL_ARG_NONE;
+    // In the order of bpf_arg_slot_t's len, type and data (copy_to).
     std::uint32_t len_ = 0;
+    std::uint32_t type_ = MEMPOOL_ARG_NONE;
     union {
         std::uint64_t num_ = 0;
         const void* ptr_;
     };
 };
+static_assert(offsetof(bpf_arg_slot_t, len) == 0 && offsetof(bpf_arg_slot_t, type) == 4 &&
+              offsetof(bpf_arg_slot_t, data) == 8 && sizeof(Arg) == 16);
 
 struct PointId {
     std::uint32_t index = UINT32_MAX;

@@ -70,13 +70,20 @@ struct ThreadState {
     std::uint64_t helper_failures = 0;
     HeapArena heap;
     // The RunContext of the outermost run (run.cpp's run_one), kept rather
-    // than built per plugin: each plugin sets what it is given (R1, its heap)
-    // and the executor resets abort_pc at entry. Nothing here ever sets
+    // than built per plugin: R1 (this thread's `args`) and the heap's base
+    // are set when the arena grows (run.cpp's grow_heap, the only place the
+    // outermost arena's base changes; nested and anchored runs put `heap`
+    // back as they found it), each plugin sets its heap size, and the
+    // executor resets abort_pc at entry. Nothing here ever sets
     // shared or data (those runs go through anchors.cpp, with a context of
     // their own), so they stay null; the frame, rodata and arg_room fields an
     // executor sets at a call are read only through an xBGP RunView, which
     // only anchors.cpp installs. Nested runs use their own context.
     vm::RunContext rc;
+    // The CallFrame of the outermost run (run.cpp's run_attached, run_c):
+    // filled per run, pointed to by `frame` only while the run lasts (nested
+    // and anchored runs keep theirs on their stack). `runtime` stays null.
+    CallFrame own_frame;
     alignas(64) bpf_full_args_t args{};
 };
 

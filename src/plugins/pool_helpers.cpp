@@ -110,9 +110,21 @@ void refund(Owner owner, std::uint64_t bytes) noexcept {
 
 // Numbers go through the pool's own inline lookups (inline_access.hpp): no
 // call into libmempool.so for a read or an overwrite, the helpers' hot path.
+// A pool holding one number in its handle (a route's metric, a small
+// global pool) is read and overwritten in the helper itself, which then
+// needs no stack frame; a heap pool's lookup is out of line (it needs
+// registers the inline case would otherwise save and restore on each call).
+[[gnu::noinline]] std::uint64_t get_u64_heap(const mem_pool* mp, Key key) noexcept {
+    const Result<std::uint64_t> v = detail::read_u64(detail::find(mp, key));
+    return v ? v.value() : 0;
+}
+
 std::uint64_t op_get_u64(const Pool* p, std::uint64_t key) noexcept {
     if (p == nullptr || key > key_limit) return 0;
-    return detail::get_u64_or_0(*p, static_cast<Key>(key));
+    const std::uint64_t w = detail::word_of(*p);
+    if (detail::word_is_inline(w)) return detail::get_u64_or_0(*p, static_cast<Key>(key));
+    const mem_pool* mp = detail::word_core(w);
+    return mp != nullptr ? get_u64_heap(mp, static_cast<Key>(key)) : 0;
 }
 
 // A set that may create the key or change its kind or length (out of line,
@@ -129,14 +141,23 @@ std::uint64_t op_get_u64(const Pool* p, std::uint64_t key) noexcept {
     return code_of(s);
 }
 
+[[gnu::noinline]] std::uint64_t set_u64_heap(Pool* p, Owner owner, Key key, std::uint64_t value) noexcept {
+    if (detail::overwrite_u64(*p, key, value)) [[likely]]
+        return MEMPOOL_OK;
+    return set_u64_slow(p, owner, key, value);
+}
+
 inline std::uint64_t op_set_u64(Pool* p, Owner owner, std::uint64_t key, std::uint64_t value) noexcept {
     if (p == nullptr) return MEMPOOL_ERR_NO_POOL;
     if (key > key_limit) return MEMPOOL_ERR_INVALID;
     // An 8-byte number already there: one store, the pool does not grow, so
     // nothing is charged (a counter's read-modify-write ends here).
-    if (detail::overwrite_u64(*p, static_cast<Key>(key), value)) [[likely]]
-        return MEMPOOL_OK;
-    return set_u64_slow(p, owner, static_cast<Key>(key), value);
+    if (detail::word_is_inline(detail::word_of(*p))) {
+        if (detail::overwrite_u64(*p, static_cast<Key>(key), value)) [[likely]]
+            return MEMPOOL_OK;
+        return set_u64_slow(p, owner, static_cast<Key>(key), value);
+    }
+    return set_u64_heap(p, owner, static_cast<Key>(key), value);
 }
 
 std::uint64_t op_len(const Pool* p, std::uint64_t key) noexcept {

@@ -42,35 +42,68 @@ namespace {
     return MEMPOOL_RUN_ABORTED;
 }
 
-// The first plugin on this thread with a heap larger than the arena (out of
-// line: once per thread and size). MEMPOOL_RUN_ABORTED if out of memory.
-[[gnu::noinline, gnu::cold]] bool grow_heap(detail::HeapArena& heap, std::uint32_t size) noexcept {
-    return detail::reserve_heap(heap, size);
+// The first plugin of a run on this thread, or the first whose heap is not
+// below the arena's capacity: the arena grows (out of line: once per thread
+// and size) to more than `size` bytes, so the test before the call stays
+// false for this size, and the thread's RunContext gets what stays the same
+// from then on (R1: the thread's argument struct; the arena's base, which
+// only this function changes). False if out of memory.
+[[gnu::noinline, gnu::cold]] bool grow_heap(detail::ThreadState& t, std::uint32_t size) noexcept {
+    if (!detail::reserve_heap(t.heap, size + 1)) return false;
+    t.rc.r1 = reinterpret_cast<std::uint64_t>(&t.args);
+    t.rc.heap = t.heap.base;
+    return true;
 }
 
-// One plugin on the thread's argument struct, with its budget and heap set
-// for the helpers; after it, the heap is zeroed where the plugin used it.
-// The budget and heap size stay set until the next plugin or the end of the
-// run (finish_run), which overwrite them.
-inline std::uint64_t run_one(detail::ThreadState& t, std::uint64_t (*jit)(vm::RunContext*),
-                             const detail::ProgramImpl* impl, const detail::PluginBudget* b, void* args,
-                             RunResult& r) noexcept {
-    t.budget = b;
+// After a plugin that used its heap: zeroed where it did.
+[[gnu::noinline, gnu::cold]] void reset_heap(detail::HeapArena& heap) noexcept { heap.reset(); }
+
+// A plugin stopped by a run-time check, or one that could not get its heap.
+[[gnu::noinline, gnu::cold]] std::uint64_t aborted_run(const detail::PluginBudget* b, RunResult& r) noexcept {
+    return refuse(b, r);
+}
+
+// One plugin on the thread's argument struct (already filled), with its
+// budget and heap set for the helpers; after it, the heap is zeroed where
+// the plugin used it. The budget and heap size stay set until the next
+// plugin or the end of the run (finish_run), which overwrite them. The
+// thread's RunContext already holds R1 and the arena's base (grow_heap).
+// The only call on the usual path is the plugin's: the rest is out of line,
+// so that this frame keeps nothing in callee-saved registers but the result.
+[[gnu::always_inline]] inline std::uint64_t call_plugin(detail::ThreadState& t, std::uint64_t (*jit)(vm::RunContext*),
+                                                        const detail::ProgramImpl* impl, std::uint32_t size,
+                                                        RunResult& r) noexcept {
     t.object_added = 0;
-    const std::uint32_t size = b->heap_size;
-    if (size > t.heap.capacity) [[unlikely]] {
-        if (!grow_heap(t.heap, size)) return refuse(b, r);
-    }
     t.heap.size = size;
     vm::RunContext& rc = t.rc;
-    rc.r1 = reinterpret_cast<std::uint64_t>(args);
-    rc.heap = t.heap.base;
     rc.heap_size = size;
     const std::uint64_t v = jit != nullptr ? jit(&rc) : detail::interpret(*impl, rc);
-    if (t.heap.high != 0) t.heap.reset();
+    // What the caller needs after the call is read again from memory rather
+    // than kept in callee-saved registers, which this frame would then push.
+    __asm__ volatile("" ::: "memory");
+    if (t.heap.high != 0) [[unlikely]] reset_heap(t.heap);
     if (rc.aborted()) [[unlikely]]
-        return refuse(b, r);
+        return aborted_run(t.budget, r);
     return v;
+}
+
+// The first plugin on this thread, or one whose heap needs a larger arena.
+[[gnu::noinline, gnu::cold]] std::uint64_t grow_and_call(detail::ThreadState& t,
+                                                         std::uint64_t (*jit)(vm::RunContext*),
+                                                         const detail::ProgramImpl* impl, std::uint32_t size,
+                                                         RunResult& r) noexcept {
+    if (!grow_heap(t, size)) return aborted_run(t.budget, r);
+    return call_plugin(t, jit, impl, size, r);
+}
+
+[[gnu::always_inline]] inline std::uint64_t run_one(detail::ThreadState& t, std::uint64_t (*jit)(vm::RunContext*),
+                                                    const detail::ProgramImpl* impl, const detail::PluginBudget* b,
+                                                    RunResult& r) noexcept {
+    const std::uint32_t size = b->heap_size;
+    t.budget = b;
+    if (size >= t.heap.capacity) [[unlikely]]
+        return grow_and_call(t, jit, impl, size, r);
+    return call_plugin(t, jit, impl, size, r);
 }
 
 // After the last plugin of a run: no budget and no heap for helpers called
@@ -82,11 +115,39 @@ inline void finish_run(detail::ThreadState& t) noexcept {
     t.frame = nullptr;
 }
 
-inline void fill(bpf_full_args_t& a, std::span<const Arg> args) noexcept {
-    const std::size_t n = args.size() < MEMPOOL_MAX_ARGS ? args.size() : MEMPOOL_MAX_ARGS;
-    a.count = static_cast<std::uint32_t>(n);
-    a.reserved = 0;
-    for (std::size_t i = 0; i < n; ++i) args[i].copy_to(a.slot[i]);
+// A bytes argument into its slot (out of line: a call here would make the
+// run frame keep its values in callee-saved registers).
+[[gnu::noinline, gnu::cold]] void copy_bytes(bpf_arg_slot_t& slot, const Arg& a) noexcept { a.copy_to(slot); }
+
+// The header and the used slots of an argument struct. Each Arg is laid out
+// as its slot's header and first 8 bytes (see Arg), so a number is one
+// 16-byte copy.
+inline void fill(bpf_full_args_t& a, const Arg* args, std::uint32_t n) noexcept {
+    const std::uint64_t header = n;  // count, and reserved 0 (a plugin may have written it)
+    std::memcpy(&a, &header, sizeof header);
+    bpf_arg_slot_t* slot = a.slot;
+    for (const Arg* const end = args + n; args != end; ++args, ++slot) {
+        if (args->is_bytes()) [[unlikely]]
+            copy_bytes(*slot, *args);
+        else
+            std::memcpy(slot, args, sizeof(Arg));
+    }
+}
+
+inline std::uint32_t clamp_count(std::size_t n) noexcept {
+    return n < MEMPOOL_MAX_ARGS ? static_cast<std::uint32_t>(n) : MEMPOOL_MAX_ARGS;
+}
+
+// Several plugins at a point (out of line, so that the one-plugin case
+// keeps a small frame): each on a fresh copy of the arguments.
+template <class Entry>
+[[gnu::noinline]] void run_several(detail::ThreadState& t, const Entry* a, const Entry* end, const Arg* args,
+                                   std::uint32_t n, RunResult& result) noexcept {
+    for (bool first = true; a != end; ++a, first = false) {
+        if (!first) fill(t.args, args, n);  // the caller filled it for the first
+        result.value = run_one(t, a->jit, a->impl, a->budget, result);
+        ++result.ran;
+    }
 }
 
 }  // namespace
@@ -103,16 +164,22 @@ RunResult Runtime::run_attached(const Point& p, std::span<const Arg> args, const
         result = run_nested(p, args, scope);
         return result;
     }
-    const CallFrame frame{global_, scope};
-    t.frame = &frame;
+    t.own_frame.global = global_;
+    t.own_frame.scope = scope;
+    t.frame = &t.own_frame;
     t.depth = 1;
-    const std::uint64_t helper_failures = t.helper_failures;
-    for (const Attached& a : p.entries) {
-        fill(t.args, args);
-        result.value = run_one(t, a.jit, a.impl, a.budget, &t.args, result);
-        ++result.ran;
+    // Kept in the result until the end (one register fewer across the call).
+    result.helper_failures = static_cast<std::uint32_t>(t.helper_failures);
+    const std::uint32_t n = clamp_count(args.size());
+    fill(t.args, args.data(), n);
+    if (p.entries.size() == 1) [[likely]] {
+        const Attached& a = p.entries.front();
+        result.value = run_one(t, a.jit, a.impl, a.budget, result);
+        result.ran = 1;
+    } else {
+        run_several(t, p.entries.data(), p.entries.data() + p.entries.size(), args.data(), n, result);
     }
-    result.helper_failures = static_cast<std::uint32_t>(t.helper_failures - helper_failures);
+    result.helper_failures = static_cast<std::uint32_t>(t.helper_failures) - result.helper_failures;
     finish_run(t);  // depth 0, no frame: no run in progress
     return result;
 }
@@ -170,6 +237,23 @@ inline void fill_slot(bpf_arg_slot_t& slot, const mempool_arg& in) noexcept {
     std::memcpy(slot.data, &v, sizeof v);
 }
 
+inline void fill_c(bpf_full_args_t& a, const mempool_arg* args, std::uint32_t n) noexcept {
+    const std::uint64_t header = n;  // count, and reserved 0 (a plugin may have written it)
+    std::memcpy(&a, &header, sizeof header);
+    for (std::uint32_t i = 0; i < n; ++i) fill_slot(a.slot[i], args[i]);
+}
+
+// Several plugins at a point, through the C API (out of line, as run_several).
+template <class Entry>
+[[gnu::noinline]] void run_several_c(ThreadState& t, const Entry* a, const Entry* end, const mempool_arg* args,
+                                     std::uint32_t n, RunResult& result) noexcept {
+    for (bool first = true; a != end; ++a, first = false) {
+        if (!first) fill_c(t.args, args, n);  // the caller filled it for the first
+        result.value = run_one(t, a->jit, a->impl, a->budget, result);
+        ++result.ran;
+    }
+}
+
 // mempool_runtime_run: run_attached with the slots filled from the C array
 // (a C daemon's hot path; no Arg is built).
 std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* args, std::size_t n,
@@ -179,19 +263,21 @@ std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* a
         return rt.busy_[point] == 0 ? 0 : run_c_anchored(rt, point, args, n, scope, ran);
     const Runtime::Point& p = rt.points_[point];
     ThreadState& t = tls;
-    if (n > MEMPOOL_MAX_ARGS) n = MEMPOOL_MAX_ARGS;
     if (t.depth != 0) [[unlikely]]
         return run_c_nested(rt, point, args, n, scope, ran);
-    const CallFrame frame{rt.global_, scope};
-    t.frame = &frame;
+    t.own_frame.global = rt.global_;
+    t.own_frame.scope = scope;
+    t.frame = &t.own_frame;
     t.depth = 1;
+    const std::uint32_t count = clamp_count(n);
     RunResult result;
-    for (const Runtime::Attached& a : p.entries) {
-        t.args.count = static_cast<std::uint32_t>(n);
-        t.args.reserved = 0;
-        for (std::size_t i = 0; i < n; ++i) fill_slot(t.args.slot[i], args[i]);
-        result.value = run_one(t, a.jit, a.impl, a.budget, &t.args, result);
-        ++result.ran;
+    fill_c(t.args, args, count);
+    if (p.entries.size() == 1) [[likely]] {
+        const Runtime::Attached& a = p.entries.front();
+        result.value = run_one(t, a.jit, a.impl, a.budget, result);
+        result.ran = 1;
+    } else {
+        run_several_c(t, p.entries.data(), p.entries.data() + p.entries.size(), args, count, result);
     }
     finish_run(t);
     if (ran != nullptr) *ran = result.ran;
@@ -219,7 +305,7 @@ std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* a
     std::uint8_t* own = nullptr;
     for (const Attached& a : p.entries) {
         bpf_full_args_t local{};
-        fill(local, args);
+        fill(local, args.data(), clamp_count(args.size()));
         const std::uint32_t size = a.budget != nullptr ? a.budget->heap_size : 0;
         if (size > t.heap.capacity) {
             std::free(own);
