@@ -354,7 +354,10 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
             vo.heap_size = heap;
             vo.max_instructions = options_.max_instructions;
             vo.helpers = signatures;
-            vo.heap_addresses = src.abi == PluginAbi::xbgp;  // docs/verifier.md, "xBGP programs"
+            // docs/verifier.md, "xBGP programs": the collection's plugins run
+            // with the same options `mempool-plugin verify --xbgp` checks them with.
+            vo.heap_addresses = src.abi == PluginAbi::xbgp;
+            vo.loop_budget = src.abi == PluginAbi::xbgp;
             const auto instructions = static_cast<std::uint32_t>(loaded.program.code.size());
             vm::VerifyResult verified = vm::verify(std::move(loaded.program), vo);
             if (!verified.ok()) {

@@ -33,11 +33,16 @@ EXPECTED = {
     "geo_tags/export_igp_metric.plugin": ("runs", None),
     "geo_tags/geo_tags.plugin": ("runs", None),
     "propagation_time/propagation_time.plugin": ("runs", None),
-    # decode_cluster_list (bgp_decode_attr) compares two heap pointers the
-    # verifier cannot prove to be in one object; loading is all or nothing.
-    "route_reflector/rr.plugin": ("refused", "decode_cluster_list"),
-    "route_reflector/rr_both.plugin": ("refused", "decode_cluster_list"),
+    "route_reflector/rr.plugin": ("runs", None),
+    "route_reflector/rr_both.plugin": ("runs", None),
 }
+
+# Manifests whose UPDATEs carry the wall clock (get_realtime: the time a
+# route arrived, as communities and an attribute), which differs between
+# the JIT's run and the interpreter's, and with it which changes are sent
+# again: for them the two modes must announce the same prefixes to the same
+# neighbours, not the same bytes.
+WALL_CLOCK = {"propagation_time/propagation_time.plugin"}
 
 
 def fail(msg):
@@ -101,11 +106,19 @@ def main():
             for r, _ in results:
                 if r.returncode != 0:
                     fail("%s: replay exited %d:\n%s" % (manifest, r.returncode, r.stderr[-2000:]))
-            with open(results[0][1], "rb") as a, open(results[1][1], "rb") as b:
-                if a.read() != b.read():
-                    fail("%s: the JIT and the interpreter wrote different UPDATEs" % manifest)
             sent = a_lines(bgpdump, results[0][1])
+            if manifest in WALL_CLOCK:
+                def routes(lines):
+                    return {(l[3], l[5]) for l in lines}
+                if routes(sent) != routes(a_lines(bgpdump, results[1][1])):
+                    fail("%s: the JIT and the interpreter announced different prefixes" % manifest)
+            else:
+                with open(results[0][1], "rb") as a, open(results[1][1], "rb") as b:
+                    if a.read() != b.read():
+                        fail("%s: the JIT and the interpreter wrote different UPDATEs" % manifest)
             # (the order of the messages of one record may differ: compare the lines)
+            if manifest == "simple_filters/set_med_42.plugin" and any(l[10] != "42" for l in sent):
+                fail("%s: an announcement without MED 42 (set_med_42 sets it, encode_med writes it)" % manifest)
             same = sorted("|".join(l) for l in sent) == sorted("|".join(l) for l in base)
             log = results[0][0].stderr
             first = log.strip().splitlines()[0][:90] if log.strip() else ""

@@ -16,6 +16,7 @@
 #include "layouts.hpp"
 #include "plugin_memory.hpp"
 #include "route_attributes.hpp"
+#include "xbgp/xbgp_helpers.hpp"  // plugin_bytes (src/plugins)
 
 namespace mempool::bgp::xbgp {
 namespace {
@@ -76,17 +77,23 @@ u64 attribute_copy(CallContext& c, const RouteRef* r, std::uint8_t code) noexcep
     return a != nullptr ? ptr(write_attribute(plugin_heap(), a->code, a->flags, a->value)) : 0;
 }
 
-// Reads a struct path_attribute the plugin built; false if it is not
-// wholly inside its heap.
+// Reads a struct path_attribute the plugin built, wherever it keeps it: the
+// signature (obj_in) has the verifier prove the header, and plugins of the
+// collection build the attribute on their stack as often as in their heap
+// (set_med_42, compute_arrival_time). The value's length is only known now,
+// so the whole attribute must lie in one of the run's regions; false if not.
 bool read_plugin_attribute(u64 address, WireAttribute& out) noexcept {
-    address = host_address(address);
-    if (!in_plugin_heap(address, sizeof(PathAttributeHeader))) return false;
+    namespace regions = mempool::detail::xbgp;
+    const std::span<std::uint8_t> header = regions::plugin_bytes(address, sizeof(PathAttributeHeader), false);
+    if (header.empty()) return false;
     PathAttributeHeader h;
-    std::memcpy(&h, reinterpret_cast<const void*>(address), sizeof h);
-    if (h.length > 0xffff || !in_plugin_heap(address + sizeof h, h.length)) return false;
+    std::memcpy(&h, header.data(), sizeof h);
+    if (h.length > 0xffff) return false;
+    const std::span<std::uint8_t> whole = regions::plugin_bytes(address, sizeof h + h.length, false);
+    if (whole.empty()) return false;
     out.code = h.code;
     out.flags = h.flags;
-    out.value = Bytes(reinterpret_cast<const std::uint8_t*>(address + sizeof h), h.length);
+    out.value = Bytes(whole.data() + sizeof h, h.length);
     return true;
 }
 
