@@ -136,25 +136,6 @@ struct ExecInfo {
 };
 static_assert(sizeof(ExecInfo) == 24);
 
-// Whether a run of `impl` may write its arena outside the blocks it
-// allocated: through a heap pointer or a heap address the verifier could not
-// bound (flag_heap_check, flag_heap_address: checked against the arena at run
-// time, anywhere in it), or a helper given one (HelperCheck heap modes).
-// Such bytes lie above the arena's high mark, which only allocations move.
-[[gnu::noinline]] bool writes_outside_blocks(const ProgramImpl& impl) noexcept {
-    std::uint8_t known = impl.writes_outside_blocks.load(std::memory_order_relaxed);
-    if (known == 0) {
-        bool writes = false;
-        for (const std::uint8_t f : impl.verified.flags)
-            writes = writes || (f & (vm::flag_heap_check | vm::flag_heap_address)) != 0;
-        for (const vm::HelperCheck& c : impl.verified.helper_checks)
-            writes = writes || c.mode == vm::HelperCheck::Mode::heap || c.mode == vm::HelperCheck::Mode::heap_fixed;
-        known = writes ? 2 : 1;
-        impl.writes_outside_blocks.store(known, std::memory_order_relaxed);
-    }
-    return known == 2;
-}
-
 [[gnu::noinline, gnu::cold]] std::uint64_t abort_plugin(const PluginBudget* b, RunResult& result,
                                                         bool& aborted) noexcept {
     aborted = true;
@@ -234,7 +215,7 @@ std::uint64_t Runtime::run_plugin(const Program& program, const detail::ChainRun
     // The next plugin at this level must find the arena zeroed: where this
     // one allocated (up to the high mark) or, if it may have written past
     // its blocks, all of it.
-    if (impl.writes_outside_blocks.load(std::memory_order_relaxed) != 1 && writes_outside_blocks(impl)) [[unlikely]]
+    if (impl.writes_outside_blocks) [[unlikely]]
         t.heap.high = size;
     if (t.heap.high != 0) t.heap.reset();
     t.heap = outer_heap;

@@ -36,14 +36,26 @@ struct ProgramImpl {
     std::optional<vm::JitCode> jit;     // none: interpreted
     std::string jit_error;              // why the JIT gave no code (when it was asked)
     // Whether a run may write its heap arena outside the blocks it
-    // allocated (a store or helper through a heap pointer or address checked
-    // only at run time), so that the arena must be zeroed whole after it:
-    // 0 not known yet, 1 no, 2 yes. Worked out by the anchored runner
-    // (anchors.cpp) on the plugin's first run.
-    mutable std::atomic<std::uint8_t> writes_outside_blocks{0};
+    // allocated, so that the arena must be zeroed whole after it (both
+    // runners): set at load by may_write_outside_blocks().
+    bool writes_outside_blocks = false;
 };
 
 // The interpreter on a loaded plugin (out of line: the JIT is the fast path).
 [[nodiscard]] std::uint64_t interpret(const ProgramImpl& p, vm::RunContext& rc) noexcept;
+
+// Whether a run of `p` may write its heap arena outside the blocks it
+// allocated: through a heap pointer or a heap address the verifier could not
+// bound (flag_heap_check, flag_heap_address: checked against the arena at run
+// time, anywhere in it), or a helper given one (HelperCheck heap modes).
+// Such bytes lie above the arena's high mark, which only allocations move,
+// and the next plugin on the thread must not find them.
+inline bool may_write_outside_blocks(const vm::VerifiedProgram& p) noexcept {
+    for (const std::uint8_t f : p.flags)
+        if ((f & (vm::flag_heap_check | vm::flag_heap_address)) != 0) return true;
+    for (const vm::HelperCheck& c : p.helper_checks)
+        if (c.mode == vm::HelperCheck::Mode::heap || c.mode == vm::HelperCheck::Mode::heap_fixed) return true;
+    return false;
+}
 
 }  // namespace mempool::detail

@@ -81,6 +81,10 @@ namespace {
     // What the caller needs after the call is read again from memory rather
     // than kept in callee-saved registers, which this frame would then push.
     __asm__ volatile("" ::: "memory");
+    // Bytes written past the blocks allocated (may_write_outside_blocks)
+    // lie above the high mark: zero the whole arena after such a plugin.
+    if (impl->writes_outside_blocks) [[unlikely]]
+        t.heap.high = size;
     if (t.heap.high != 0) [[unlikely]] reset_heap(t.heap);
     if (rc.aborted()) [[unlikely]]
         return aborted_run(t.budget, r);
@@ -327,6 +331,7 @@ std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* a
             rc.heap_size = size;
             result.value = a.jit != nullptr ? a.jit(&rc) : detail::interpret(*a.impl, rc);
             if (rc.aborted()) result.value = refuse(a.budget, result);
+            if (a.impl->writes_outside_blocks) t.heap.high = size;  // as call_plugin
         } else {
             result.value = refuse(a.budget, result);
         }

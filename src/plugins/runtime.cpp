@@ -371,6 +371,7 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
             }
             auto impl = std::make_unique<detail::ProgramImpl>();
             impl->verified = std::move(verified.program);
+            impl->writes_outside_blocks = detail::may_write_outside_blocks(impl->verified);
             impl->helpers = fns;
 #ifdef MEMPOOL_HAVE_JIT
             if (options_.jit && src.jit) {
