@@ -113,6 +113,11 @@ struct LocalSpeaker {
     std::string router_id = "0.0.0.0";
 };
 LocalSpeaker local_speaker;
+
+// --max-instructions: a run's instruction bound (RuntimeOptions). A job
+// that walks a full table (RIB iterator helpers) needs more than the
+// default allows a policy plugin.
+std::uint64_t max_plugin_instructions = mempool::RuntimeOptions{}.max_instructions;
 #endif
 
 struct RibOut {
@@ -152,6 +157,7 @@ int run_replay(const std::vector<std::string>& files, const std::string& plugins
         } else {
             mempool::RuntimeOptions ro;
             ro.jit = !interpreter;
+            ro.max_instructions = max_plugin_instructions;
             ro.xbgp_helpers = true;  // next, get_arg, ctx_*, logging, time... for libxbgp manifests
             runtime = std::make_unique<mempool::Runtime>(ro);
             points = std::make_unique<PluginInsertionPoints>(*runtime);
@@ -359,6 +365,11 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     replay->add_option("--local-router-id", local_speaker.router_id, "xBGP plugins: the local speaker's BGP identifier")
         ->capture_default_str();
+    replay->add_option("--max-instructions", max_plugin_instructions,
+                       "the most instructions one plugin run may execute (proven by the verifier, or counted at run "
+                       "time for xBGP loops it cannot bound); raise it for jobs that walk a full table")
+        ->capture_default_str()
+        ->check(CLI::Range(std::uint64_t{1000}, std::uint64_t{0xffffffff}));
 #else
     replay->add_option("--plugins", plugins,
                        "plugin manifest, or 'none'. This build has no plugin runtime (MEMPOOL_BUILD_PLUGINS=OFF): "
