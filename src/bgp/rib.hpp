@@ -5,7 +5,7 @@
 // carrying its index. A route is keyed by (prefix, peer, add-path id); the
 // family is part of the prefix.
 //
-//   Route        { Pool pool;        // 8 bytes, allocates only when a plugin stores something
+//   Route        { Pool pool;        // 8 bytes; one small value (a metric) lives in it, a second key allocates
 //                  u32 path_attributes;  // id of its interned path attributes (attr_store.hpp)
 //                  u32 path_id; u32 peer;
 //                  bool add_path;    // came with an add-path id (RFC 7911/8050),
