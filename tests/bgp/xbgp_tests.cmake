@@ -7,15 +7,7 @@ add_executable(bgp_xbgp_host_tests xbgp_host_test.cpp xbgp_layout_probe.c)
 target_link_libraries(bgp_xbgp_host_tests PRIVATE mempool_bgp GTest::gtest_main)
 target_include_directories(bgp_xbgp_host_tests PRIVATE ${PROJECT_SOURCE_DIR}/include/mempool)
 target_compile_options(bgp_xbgp_host_tests PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra>)
-# Labels bgp and xbgp on every discovered test. gtest_discover_tests
-# flattens PROPERTIES into one list, so LABELS "bgp;xbgp" there became LABELS
-# bgp plus a property named xbgp (ctest -L xbgp missed these tests); the
-# labels are set instead by a file ctest includes after the discovered list
-# (TEST_LIST names the variable that list is in).
-gtest_discover_tests(bgp_xbgp_host_tests DISCOVERY_TIMEOUT 60 TEST_LIST bgp_xbgp_host_tests_list)
-file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/bgp_xbgp_host_tests_labels.cmake
-     "set_tests_properties(\${bgp_xbgp_host_tests_list} PROPERTIES LABELS \"bgp;xbgp\")\n")
-set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${CMAKE_CURRENT_BINARY_DIR}/bgp_xbgp_host_tests_labels.cmake)
+mempool_discover_labelled_tests(bgp_xbgp_host_tests "bgp;xbgp" DISCOVERY_TIMEOUT 60)
 
 # bgp_xbgp_points_tests: the receiving points with the runtime, driven
 # event by event, and probe plugins of their own (xbgp_probes/): what
@@ -34,10 +26,7 @@ if(TARGET mempool_bgp_plugins AND TARGET mempool_xbgp_plugins)
   target_compile_options(bgp_xbgp_points_tests PRIVATE -Wall -Wextra)
   target_compile_definitions(bgp_xbgp_points_tests PRIVATE MEMPOOL_XBGP_POINTS_PROBES="${xbgp_points_probe_dir}")
   add_dependencies(bgp_xbgp_points_tests bgp_xbgp_points_probes)
-  gtest_discover_tests(bgp_xbgp_points_tests DISCOVERY_TIMEOUT 60 TEST_LIST bgp_xbgp_points_tests_list)
-  file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/bgp_xbgp_points_tests_labels.cmake
-       "set_tests_properties(\${bgp_xbgp_points_tests_list} PROPERTIES LABELS \"bgp;xbgp\")\n")
-  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${CMAKE_CURRENT_BINARY_DIR}/bgp_xbgp_points_tests_labels.cmake)
+  mempool_discover_labelled_tests(bgp_xbgp_points_tests "bgp;xbgp" DISCOVERY_TIMEOUT 60)
 endif()
 
 # Our xBGP plugins (plugins/xbgp) on real MRT files: pass_next (next() at
