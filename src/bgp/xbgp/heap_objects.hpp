@@ -18,6 +18,7 @@
 
 #include "address.hpp"
 #include "byte_reader.hpp"
+#include "selection.hpp"  // PeerIdentity
 #include "layouts.hpp"
 #include "route_attributes.hpp"
 
@@ -49,6 +50,18 @@ struct PeerData {
     std::uint32_t router_id = 0;  // BGP identifier, host byte order
     std::uint8_t peer_type = kEbgpSession;
 };
+
+// A peer of the replay as xBGP shows it: the BGP identifier is in OPEN
+// messages, which update dumps rarely hold, so an IPv4 peer's address
+// stands in for it (0 for IPv6); a peer of `local_as` is an iBGP session.
+[[nodiscard]] inline PeerData peer_data_of(const PeerIdentity& id, std::uint32_t local_as) noexcept {
+    PeerData d;
+    d.as = id.as;
+    d.ip = id.ip;
+    d.router_id = id.ip.afi == Afi::ipv4 ? load_be32(id.ip.bytes.data()) : 0;
+    d.peer_type = id.as == local_as ? kIbgpSession : kEbgpSession;
+    return d;
+}
 
 // struct path_attribute followed by the value.
 PathAttributeHeader* write_attribute(const HeapAlloc& heap, std::uint8_t code, std::uint8_t flags, Bytes value) noexcept;

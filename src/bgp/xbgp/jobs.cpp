@@ -50,18 +50,8 @@ XbgpJobs::XbgpJobs(mempool::Runtime& rt, Replay& replay, InsertionPoints& hooks,
 }
 
 void XbgpJobs::refresh_peers() {
-    // As XbgpPoints shows the peers: the address stands in for an IPv4
-    // peer's BGP identifier; the local AS makes a session iBGP.
     const std::vector<PeerIdentity>& ids = replay_.peer_identities();
-    while (peer_data_.size() < ids.size()) {
-        const PeerIdentity& id = ids[peer_data_.size()];
-        PeerData d;
-        d.as = id.as;
-        d.ip = id.ip;
-        d.router_id = id.ip.afi == Afi::ipv4 ? load_be32(id.ip.bytes.data()) : 0;
-        d.peer_type = id.as == local_.as ? kIbgpSession : kEbgpSession;
-        peer_data_.push_back(d);
-    }
+    while (peer_data_.size() < ids.size()) peer_data_.push_back(peer_data_of(ids[peer_data_.size()], local_.as));
 }
 
 void XbgpJobs::record_time(std::uint32_t seconds) noexcept {

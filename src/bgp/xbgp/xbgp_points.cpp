@@ -82,15 +82,7 @@ bool XbgpPoints::decides() const noexcept {
 
 void XbgpPoints::refresh_peers() {
     while (peer_data_.size() < peers_->size()) {
-        const PeerIdentity& id = (*peers_)[peer_data_.size()];
-        PeerData d;
-        d.as = id.as;
-        d.ip = id.ip;
-        // The BGP identifier is in OPEN messages, which update dumps rarely
-        // hold: an IPv4 peer's address stands in for it (0 for IPv6).
-        d.router_id = id.ip.afi == Afi::ipv4 ? load_be32(id.ip.bytes.data()) : 0;
-        d.peer_type = id.as == local_.as ? kIbgpSession : kEbgpSession;
-        peer_data_.push_back(d);
+        peer_data_.push_back(peer_data_of((*peers_)[peer_data_.size()], local_.as));
     }
     if (rejected_.size() < peer_data_.size()) rejected_.resize(peer_data_.size(), 0);
 }
