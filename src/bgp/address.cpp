@@ -5,6 +5,19 @@
 
 namespace mempool::bgp {
 
+bool parse_address(const std::string& text, IpAddress& out) noexcept {
+    IpAddress a;
+    if (inet_pton(AF_INET, text.c_str(), a.bytes.data()) == 1) {
+        a.afi = Afi::ipv4;
+    } else if (inet_pton(AF_INET6, text.c_str(), a.bytes.data()) == 1) {
+        a.afi = Afi::ipv6;
+    } else {
+        return false;
+    }
+    out = a;
+    return true;
+}
+
 std::string to_string(const IpAddress& a) {
     char buf[INET6_ADDRSTRLEN];
     const int family = a.afi == Afi::ipv4 ? AF_INET : AF_INET6;

@@ -47,6 +47,9 @@ struct Prefix {
 
 // Writes the address as inet_ntop does.
 [[nodiscard]] std::string to_string(const IpAddress& a);
+// Reads an address as inet_pton does (IPv4 dotted quad, else IPv6); false,
+// and `out` unchanged, if the text is neither.
+[[nodiscard]] bool parse_address(const std::string& text, IpAddress& out) noexcept;
 // "a.b.c.d/len" or "x::/len".
 [[nodiscard]] std::string to_string(const Prefix& p);
 

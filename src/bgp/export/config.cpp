@@ -13,19 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-bool parse_address(const std::string& text, IpAddress& out) {
-    IpAddress a;
-    if (inet_pton(AF_INET, text.c_str(), a.bytes.data()) == 1) {
-        a.afi = Afi::ipv4;
-    } else if (inet_pton(AF_INET6, text.c_str(), a.bytes.data()) == 1) {
-        a.afi = Afi::ipv6;
-    } else {
-        return false;
-    }
-    out = a;
-    return true;
-}
-
 // Reads an AS number (0 < as < 2^32) at `key`.
 bool read_as(const json& o, const char* key, const std::string& where, std::uint32_t& out, std::string& why) {
     if (!o.contains(key) || !o[key].is_number_unsigned() || o[key].get<std::uint64_t>() == 0 ||

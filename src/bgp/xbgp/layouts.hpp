@@ -107,6 +107,10 @@ inline constexpr std::uint64_t kHiReservedReturn = 255;
 inline constexpr std::uint64_t kFilterReject = kHiReservedReturn + 1;
 inline constexpr std::uint64_t kFilterAccept = kHiReservedReturn + 2;
 inline constexpr std::uint64_t kFilterUnknown = kHiReservedReturn + 3;
+// A filter point's ResultCheck (ResultCheck's signature): one of the three.
+inline bool is_filter_value(std::uint64_t v, void*) noexcept {
+    return v == kFilterReject || v == kFilterAccept || v == kFilterUnknown;
+}
 
 inline constexpr std::uint64_t kRouteTypeUndef = kHiReservedReturn + 1;
 inline constexpr std::uint64_t kRouteTypeNew = kHiReservedReturn + 2;

@@ -17,9 +17,6 @@
 namespace mempool::bgp::xbgp {
 namespace {
 
-bool filter_value(std::uint64_t v, void*) noexcept {
-    return v == kFilterReject || v == kFilterAccept || v == kFilterUnknown;
-}
 // xbgp_frr checks an encoder's value against 4096 (the bytes written); 0,
 // which it counts as a failure that changes nothing, is "wrote nothing" here.
 bool encode_value(std::uint64_t v, void*) noexcept { return v <= kMaxUpdateSize; }
@@ -47,15 +44,8 @@ std::uint64_t h_schedule_bgp_message(std::uint64_t type, std::uint64_t msg, std:
     if (body.size() != len) return kFail;
     std::string_view text;
     if (!mempool::detail::xbgp::plugin_string(peer_ip, 63, text, 2)) return kFail;
-    const std::string ip(text);
     IpAddress a;
-    if (inet_pton(AF_INET, ip.c_str(), a.bytes.data()) == 1) {
-        a.afi = Afi::ipv4;
-    } else if (inet_pton(AF_INET6, ip.c_str(), a.bytes.data()) == 1) {
-        a.afi = Afi::ipv6;
-    } else {
-        return kFail;
-    }
+    if (!parse_address(std::string(text), a)) return kFail;
     try {
         return g_sender->schedule(a, static_cast<std::uint8_t>(type), Bytes(body.data(), body.size())) ? 0 : kFail;
     } catch (...) {  // std::bad_alloc while writing
@@ -79,8 +69,8 @@ SendPoints::SendPoints(mempool::Runtime& rt) : rt_(rt) {
     outbound_ = rt_.point("bgp_outbound_filter");
     encode_attr_ = rt_.point("bgp_encode_attr");
     encode_custom_ = rt_.point("bgp_encode_custom_attr");
-    (void)rt_.set_result_check(pre_outbound_, mempool::ResultCheck{&filter_value, nullptr});
-    (void)rt_.set_result_check(outbound_, mempool::ResultCheck{&filter_value, nullptr});
+    (void)rt_.set_result_check(pre_outbound_, mempool::ResultCheck{&is_filter_value, nullptr});
+    (void)rt_.set_result_check(outbound_, mempool::ResultCheck{&is_filter_value, nullptr});
     (void)rt_.set_result_check(encode_attr_, mempool::ResultCheck{&encode_value, nullptr});
     (void)rt_.set_result_check(encode_custom_, mempool::ResultCheck{&encode_value, nullptr});
     // With the signature of the runtime's xBGP table (a name registered

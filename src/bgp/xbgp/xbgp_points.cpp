@@ -11,9 +11,6 @@
 namespace mempool::bgp::xbgp {
 namespace {
 
-bool filter_value(std::uint64_t v, void*) noexcept {
-    return v == kFilterReject || v == kFilterAccept || v == kFilterUnknown;
-}
 // bgp_decode_attr: EXIT_FAILURE says the plugin could not decode the
 // attribute (libxbgp hosts then run their own decoding); any other value
 // is a decoding done.
@@ -36,8 +33,8 @@ XbgpPoints::XbgpPoints(mempool::Runtime& rt) : rt_(rt) {
     pre_inbound_ = rt_.point("bgp_pre_inbound_filter");
     inbound_ = rt_.point("bgp_inbound_filter");
     (void)rt_.set_result_check(decode_, mempool::ResultCheck{&decode_value, nullptr});
-    (void)rt_.set_result_check(pre_inbound_, mempool::ResultCheck{&filter_value, nullptr});
-    (void)rt_.set_result_check(inbound_, mempool::ResultCheck{&filter_value, nullptr});
+    (void)rt_.set_result_check(pre_inbound_, mempool::ResultCheck{&is_filter_value, nullptr});
+    (void)rt_.set_result_check(inbound_, mempool::ResultCheck{&is_filter_value, nullptr});
     for (std::size_t i = 0; i < kDecisionSteps.size(); ++i) {
         const std::string_view name = kDecisionSteps[i];
         steps_[i].id = rt_.point(name);
