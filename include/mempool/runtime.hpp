@@ -628,6 +628,11 @@ public:
         const Point& pt = points_[p.index];
         return pt.entries.size() + pt.replace.size() + pt.post.size();
     }
+    // Whether anything is attached at `p`, at any anchor: one byte read, for
+    // hosts that skip building a point's arguments when nothing would run.
+    [[nodiscard]] bool has_plugins(PointId p) const noexcept {
+        return p.index < busy_.size() && busy_[p.index] != 0;
+    }
 
     // Loads one section of a plugin object: reads the file once, loads the
     // section from those bytes, verifies it against the helpers and the

@@ -30,19 +30,19 @@ void PluginInsertionPoints::bgp_message(const MessageEvent& e) {
 }
 
 void PluginInsertionPoints::route_received(const RouteEvent& e) {
-    if (rt_.attached_count(received_) == 0) return;
+    if (!rt_.has_plugins(received_)) return;
     mempool::CallScope scope;
     scope.objects[MEMPOOL_OBJ_FIRST] = &e.pool;
     (void)rt_.run(received_,
                   {mempool::Arg::u32(e.path_length), mempool::Arg::u8(e.origin), mempool::Arg::u32(e.peer)}, scope);
 }
 
-bool PluginInsertionPoints::compares_routes() const { return rt_.attached_count(compare_) != 0 || xbgp_.decides(); }
+bool PluginInsertionPoints::compares_routes() const { return rt_.has_plugins(compare_) || xbgp_.decides(); }
 
 // route_compare first; when it has no opinion, xBGP's decision steps (whose
 // fallbacks are the built-in rule's parts).
 Preference PluginInsertionPoints::route_compare(const RouteCandidate& a, const RouteCandidate& b) {
-    if (rt_.attached_count(compare_) != 0) {
+    if (rt_.has_plugins(compare_)) {
         mempool::CallScope scope;
         scope.objects[MEMPOOL_OBJ_FIRST] = &a.pool;
         scope.objects[MEMPOOL_OBJ_SECOND] = &b.pool;
@@ -59,7 +59,7 @@ void PluginInsertionPoints::peer_report(std::uint32_t peer, PeerReportFigures& o
     // With a plugin at bgp_message (plugin A's point), a peer it never
     // counted sent no UPDATE: its figure is 0, not absent.
     if (auto v = global_.get_u64(BGP_KEY(BGP_COUNTER_UPDATES, peer)); v) out.updates = v.value();
-    else if (rt_.attached_count(message_) != 0) out.updates = 0;
+    else if (rt_.has_plugins(message_)) out.updates = 0;
     if (auto v = global_.get_u64(BGP_KEY(BGP_COUNTER_SHARE_PERMILLE, peer)); v)
         out.extra.emplace_back("update_share_permille", static_cast<double>(v.value()));
     if (xbgp_.filters())

@@ -144,6 +144,15 @@ std::uint64_t op_get_u64(const Pool* p, std::uint64_t key) noexcept {
 [[gnu::noinline]] std::uint64_t set_u64_heap(Pool* p, Owner owner, Key key, std::uint64_t value) noexcept {
     if (detail::overwrite_u64(*p, key, value)) [[likely]]
         return MEMPOOL_OK;
+    // An empty pool (a new route's first attribute): a new key, charged as
+    // set_u64_slow would, stored in the handle when it fits.
+    if (detail::word_of(*p) == 0) {
+        if (const std::uint64_t w = detail::inline_word_for(key, &value, sizeof value, nullptr); w != 0) {
+            if (!admit(owner, sizeof value + entry_cost)) return MEMPOOL_ERR_LIMIT;
+            detail::set_first_word(*p, w);
+            return MEMPOOL_OK;
+        }
+    }
     return set_u64_slow(p, owner, key, value);
 }
 

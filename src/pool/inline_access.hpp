@@ -10,8 +10,8 @@
 // inline value of pool.hpp's "One value in the handle") are reached from a
 // Pool directly. Nothing here changes a pool except the one-store overwrite
 // of a value of the same length (in the heap pool, or in the handle when
-// the new value fits there too); every other change goes through Pool as
-// before.
+// the new value fits there too, and a first value that fits the handle of
+// an empty pool); every other change goes through Pool as before.
 //
 //   if (detail::has_key(pool, key)) ...
 //   std::uint64_t metric = detail::get_u64_or_0(pool, key);
@@ -75,6 +75,12 @@ static_assert(std::is_standard_layout_v<Pool> && sizeof(Pool) == sizeof(std::uin
         return true;
     }
     return overwrite_small_value(word_core(w), key, &value, sizeof value, nullptr);
+}
+
+// An empty pool's first value, `w` from inline_word_for (not 0): the word
+// Pool::assign would write (a route's first metric), with no call.
+inline void set_first_word(Pool& pool, std::uint64_t w) noexcept {
+    *reinterpret_cast<std::uint64_t*>(&pool) = w;
 }
 
 }  // namespace mempool::detail

@@ -222,6 +222,35 @@ TEST_P(Helpers, ObjectPoolLimitIsPerRun) {
     EXPECT_EQ(route.list(5).value().size(), 2u);
 }
 
+// A route's first number (set_attr_u64 on an empty pool) is stored in the
+// pool's handle without a call into the pool, and is charged as any new key:
+// past the plugin's object limit it is refused and the pool stays empty.
+TEST_P(Helpers, AFirstNumberIsChargedLikeAnyNewKey) {
+    PluginSource src{probes("helper_probes.o"), "probe/set_attr_u64", "first_number"};
+    src.limits.object_pool_bytes = 39;  // 8 + 32 for a new key: one byte short
+    LoadResult r = rt.load(src);
+    ASSERT_TRUE(r) << r.error().to_string();
+    PointId p = rt.point("first_number");
+    ASSERT_TRUE(rt.attach(p, r.value()).ok());
+    Pool route;
+    CallScope scope;
+    scope.objects[0] = &route;
+    std::array<Arg, 3> args{Arg::u64(MEMPOOL_OBJ_FIRST), Arg::u64(7), Arg::u64(42)};
+    EXPECT_EQ(rt.run(p, args, scope).value, MEMPOOL_ERR_LIMIT);
+    EXPECT_EQ(route.size(), 0u);
+    EXPECT_EQ(r.value()->limit_hits(), 1u);
+
+    // The default limit: the number lands, readable through the pool's API.
+    EXPECT_EQ(call("set_attr_u64", {MEMPOOL_OBJ_FIRST, 7, 42}, scope), MEMPOOL_OK);
+    EXPECT_EQ(route.get_u64(7).value_or(0), 42u);
+    EXPECT_EQ(route.size(), 1u);
+    // One that does not fit the handle (at least 2^32) goes through the pool.
+    Pool other;
+    scope.objects[0] = &other;
+    EXPECT_EQ(call("set_attr_u64", {MEMPOOL_OBJ_FIRST, 7, std::uint64_t{1} << 40}, scope), MEMPOOL_OK);
+    EXPECT_EQ(other.get_u64(7).value_or(0), std::uint64_t{1} << 40);
+}
+
 TEST_P(Helpers, AttrHelpersActOnTheObjectsOfTheCall) {
     Pool route_a, route_b;
     CallScope one;

@@ -93,8 +93,8 @@ void SendPoints::set_local_speaker(const LocalSpeakerConfig& local) noexcept {
 }
 
 bool SendPoints::active() const {
-    return rt_.attached_count(pre_outbound_) != 0 || rt_.attached_count(outbound_) != 0 ||
-           rt_.attached_count(encode_attr_) != 0 || rt_.attached_count(encode_custom_) != 0;
+    return rt_.has_plugins(pre_outbound_) || rt_.has_plugins(outbound_) ||
+           rt_.has_plugins(encode_attr_) || rt_.has_plugins(encode_custom_);
 }
 
 bool SendPoints::schedule(const IpAddress& neighbour, std::uint8_t type, Bytes body) {
@@ -142,13 +142,13 @@ OutboundVerdict SendPoints::bgp_pre_outbound_filter(const OutboundRoute& route, 
         if (e.kind == mempool::Kind::value && is_attribute_key(e.key) && stored_attribute(e.key, e.bytes, a))
             (void)store_attribute(outgoing_, a.code, a.flags, a.value);
     }
-    if (rt_.attached_count(pre_outbound_) == 0) return OutboundVerdict::unknown;
+    if (!rt_.has_plugins(pre_outbound_)) return OutboundVerdict::unknown;
     return run_filter(pre_outbound_, route, to, kFilterUnknown);
 }
 
 OutboundVerdict SendPoints::bgp_outbound_filter(const OutboundRoute& route, const Neighbour& to, std::uint32_t,
                                                 const OutgoingAttributes&) {
-    if (rt_.attached_count(outbound_) == 0) return OutboundVerdict::unknown;
+    if (!rt_.has_plugins(outbound_)) return OutboundVerdict::unknown;
     return run_filter(outbound_, route, to, kFilterAccept);
 }
 
@@ -168,8 +168,8 @@ void SendPoints::run_encoder(mempool::PointId point, CallContext& ctx, std::vect
 
 void SendPoints::plugin_attributes(const OutboundRoute& route, const Neighbour& to, std::uint32_t,
                                    const OutgoingAttributes&, std::vector<std::uint8_t>& out) {
-    const bool per_attribute = rt_.attached_count(encode_attr_) != 0;
-    const bool custom = rt_.attached_count(encode_custom_) != 0;
+    const bool per_attribute = rt_.has_plugins(encode_attr_);
+    const bool custom = rt_.has_plugins(encode_custom_);
     if (!per_attribute && !custom) return;
     RouteRef ref;
     CallContext ctx = context_for(route, to, ref);

@@ -60,20 +60,11 @@ XbgpPoints::XbgpPoints(mempool::Runtime& rt) : rt_(rt) {
     }
 }
 
-bool XbgpPoints::active() const noexcept {
-    return rt_.attached_count(decode_) != 0 || rt_.attached_count(pre_inbound_) != 0 ||
-           rt_.attached_count(inbound_) != 0;
-}
-
 XbgpPoints::~XbgpPoints() { rt_.set_clock(nullptr, nullptr); }
-
-bool XbgpPoints::filters() const noexcept {
-    return rt_.attached_count(pre_inbound_) != 0 || rt_.attached_count(inbound_) != 0;
-}
 
 bool XbgpPoints::decides() const noexcept {
     for (const Step& s : steps_)
-        if (rt_.attached_count(s.id) != 0) return true;
+        if (rt_.has_plugins(s.id)) return true;
     return false;
 }
 
@@ -99,7 +90,7 @@ void XbgpPoints::attributes_received(const AttributesEvent& e) {
     time_seconds_ = e.timestamp;
     time_microseconds_ = e.microseconds;
     if (!message_pool_.empty()) message_pool_.clear();
-    if (rt_.attached_count(decode_) == 0) return;
+    if (!rt_.has_plugins(decode_)) return;
     sync_peers();
     // One context and scope for the whole field: only the attribute and
     // its typed arguments change from one run to the next.
@@ -163,7 +154,7 @@ bool XbgpPoints::accept_route(const RouteEvent& e) {
                 (void)store_attribute(e.pool, a.code, a.flags, a.value);
         }
     }
-    const bool pre = rt_.attached_count(pre_inbound_) != 0, inbound = rt_.attached_count(inbound_) != 0;
+    const bool pre = rt_.has_plugins(pre_inbound_), inbound = rt_.has_plugins(inbound_);
     if (!pre && !inbound) return true;
     // One context, prefix and scope for both filters.
     RouteRef route{&e.prefix, e.peer, e.path_attributes, &e.pool, 0};
@@ -207,7 +198,7 @@ Preference XbgpPoints::compare(const RouteCandidate& challenger, const RouteCand
             }
         };
         std::uint64_t v;
-        if (rt_.attached_count(step.id) == 0) {
+        if (!rt_.has_plugins(step.id)) {
             v = host();
         } else {
             mempool::CallScope scope;

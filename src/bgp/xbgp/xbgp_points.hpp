@@ -79,10 +79,14 @@ public:
         time_microseconds_ = microseconds;
     }
 
-    // Whether a plugin is attached at any of the points.
-    [[nodiscard]] bool active() const noexcept;
+    // Whether a plugin is attached at any of the points (asked per route:
+    // inline, three byte reads).
+    [[nodiscard]] bool active() const noexcept {
+        return rt_.has_plugins(decode_) || rt_.has_plugins(pre_inbound_) || rt_.has_plugins(inbound_);
+    }
     [[nodiscard]] bool decides() const noexcept;  // at a decision step
-    [[nodiscard]] bool filters() const noexcept;  // at an inbound filter
+    // At an inbound filter.
+    [[nodiscard]] bool filters() const noexcept { return rt_.has_plugins(pre_inbound_) || rt_.has_plugins(inbound_); }
 
     // The replay's calls (see InsertionPoints).
     void attributes_received(const AttributesEvent& e);
