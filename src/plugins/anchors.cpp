@@ -150,8 +150,10 @@ static_assert(sizeof(ExecInfo) == 24);
 
 // One plugin on its level's argument struct (refilled), arena, context and
 // view; the thread's state is restored afterwards. `aborted` is set if a
-// run-time check stopped it (or it could not be run at all).
-std::uint64_t Runtime::run_plugin(const Program& program, const detail::ChainRun& run, std::span<const Arg> args,
+// run-time check stopped it (or it could not be run at all). Inlined where
+// a plugin is run (anchors.cpp only): the usual point runs one plugin, and
+// a call here would cost its own frame and saved registers.
+[[gnu::always_inline]] inline std::uint64_t Runtime::run_plugin(const Program& program, const detail::ChainRun& run, std::span<const Arg> args,
                                   RunResult& result, bool& aborted) noexcept {
     using namespace detail;
     ThreadState& t = tls;
@@ -246,55 +248,53 @@ void fail_current_plugin() noexcept {
     if (c != nullptr && c->plugin != nullptr) c->plugin->failed = true;
 }
 
-namespace {
+namespace detail {
 
-// The default code's value (it runs at most once per run: a second need
-// reuses its value), or 0 without one.
-detail::Outcome run_default(detail::ChainRun& c) noexcept {
+Outcome run_default(ChainRun& c) noexcept {
     if (!c.default_ran) {
         c.default_ran = true;
         if (c.fallback.fn != nullptr) {
-            detail::PluginRun* const plugin = c.plugin;
+            PluginRun* const plugin = c.plugin;
             c.plugin = nullptr;  // the default code is no plugin
             c.default_value = c.fallback.fn(c.fallback.data);
             c.plugin = plugin;
         }
     }
-    return detail::Outcome{c.fallback.fn != nullptr ? c.default_value : 0, true};
+    return Outcome{c.fallback.fn != nullptr ? c.default_value : 0, true};
 }
 
-}  // namespace
+}  // namespace detail
 
-RunResult Runtime::run_anchored(const Point& p, std::uint32_t index, std::span<const Arg> args,
-                                const CallScope& scope, DefaultCode fallback) const noexcept {
+// The anchored run itself (see the model at the top). It lives in run(),
+// the hosts' entry, so that the usual call costs one frame: run_anchored
+// (plain run() and the C API) forwards here.
+RunResult Runtime::run(PointId point, std::span<const Arg> args, const CallScope& scope,
+                       DefaultCode fallback) const noexcept {
     using detail::ChainRun;
     using detail::Outcome;
     using detail::PluginRun;
-    detail::ThreadState& t = detail::tls;
     RunResult result;
+    if (point.index >= points_.size()) [[unlikely]] {
+        if (fallback.fn != nullptr) {
+            result.value = fallback.fn(fallback.data);
+            result.fell_back = true;
+        }
+        return result;
+    }
+    const Point& p = points_[point.index];
+    detail::ThreadState& t = detail::tls;
     static constexpr auto count_failure = [](const Program& program, RunResult& r) noexcept {
         program.budget_.failures.fetch_add(1, std::memory_order_relaxed);
         ++r.failed;
     };
-
-    const CallFrame frame{global_, scope, this};
-    const CallFrame* const outer_frame = t.frame;
-    t.frame = &frame;
-    const std::uint64_t helper_failures = t.helper_failures;
-
-    ChainRun run;
-    run.info.point = PointId{index};
-    run.outer = detail::chain;
-    run.point = &p;
-    run.args = args;
-    run.fallback = fallback;
-    run.check = p.check;
-    run.result = &result;
-    run.has_default = fallback.fn != nullptr;
-    run.rest = [](ChainRun& c, std::uint32_t i) noexcept -> Outcome {
-        const std::vector<Attached>& chain = static_cast<const Point*>(c.point)->replace;
-        if (i >= chain.size()) return run_default(c);
-        const Program& program = *chain[i].program;
+    // Replace plugin i (below the chain's size): its value, or, if it
+    // handed over with next(), the rest's outcome; the default code's if it
+    // failed or the point's check refused its value. The first step is
+    // inlined here (at the usual point it is the only one); next() reaches
+    // the others through `rest`.
+    static constexpr auto replace_step = [](ChainRun& c, std::uint32_t i) noexcept __attribute__((always_inline))
+        -> Outcome {
+        const Program& program = *static_cast<const Point*>(c.point)->replace[i].program;
         PluginRun self;
         self.anchor = Anchor::replace;
         self.next_index = i + 1;
@@ -308,7 +308,8 @@ RunResult Runtime::run_anchored(const Point& p, std::uint32_t index, std::span<c
         c.plugin = outer_plugin;
         c.info.depth = outer_depth;
         if (self.handed_over) [[likely]] {
-            if (aborted || self.failed) count_failure(program, *c.result);
+            if (aborted || self.failed) [[unlikely]]
+                count_failure(program, *c.result);
             return self.handed;
         }
         if (aborted || self.failed) [[unlikely]] {
@@ -322,29 +323,50 @@ RunResult Runtime::run_anchored(const Point& p, std::uint32_t index, std::span<c
         }
         return Outcome{v, false};
     };
+
+    const CallFrame frame{global_, scope, this};
+    const CallFrame* const outer_frame = t.frame;
+    t.frame = &frame;
+    const std::uint64_t helper_failures = t.helper_failures;
+
+    ChainRun run;
+    run.info.point = point;
+    run.outer = detail::chain;
+    run.point = &p;
+    run.args = args;
+    run.fallback = fallback;
+    run.check = p.check;
+    run.result = &result;
+    run.has_default = fallback.fn != nullptr;
+    run.replace_count = static_cast<std::uint32_t>(p.replace.size());
+    run.rest = [](ChainRun& c, std::uint32_t i) noexcept -> Outcome {
+        return i < c.replace_count ? replace_step(c, i) : run_default(c);
+    };
     detail::chain = &run;
 
     // pre and post plugins observe: their values are ignored (but kept as
     // the result of a point with neither replace plugins nor default code).
-    auto observe = [&](const std::vector<Attached>& list, Anchor anchor) noexcept {
+    // Out of line: the usual xBGP point has neither.
+    static constexpr auto observe = [](const std::vector<Attached>& list, Anchor anchor,
+                                       ChainRun& c) noexcept __attribute__((noinline, cold)) {
         for (const Attached& a : list) {
             PluginRun self;
             self.anchor = anchor;
-            PluginRun* const outer_plugin = run.plugin;
-            run.plugin = &self;
-            run.info.anchor = anchor;
+            PluginRun* const outer_plugin = c.plugin;
+            c.plugin = &self;
+            c.info.anchor = anchor;
             bool aborted = false;
-            result.value = run_plugin(*a.program, run, args, result, aborted);
-            run.plugin = outer_plugin;
-            if (aborted || self.failed) count_failure(*a.program, result);
+            c.result->value = run_plugin(*a.program, c, c.args, *c.result, aborted);
+            c.plugin = outer_plugin;
+            if (aborted || self.failed) count_failure(*a.program, *c.result);
         }
     };
 
     if (!p.entries.empty()) [[unlikely]]
-        observe(p.entries, Anchor::pre);
-    const bool decides = !p.replace.empty() || fallback.fn != nullptr;
-    if (decides) {
-        const Outcome o = run.rest(run, 0);
+        observe(p.entries, Anchor::pre, run);
+    const bool decides = run.replace_count != 0 || fallback.fn != nullptr;
+    if (decides) [[likely]] {
+        const Outcome o = run.replace_count != 0 ? replace_step(run, 0) : run_default(run);
         result.value = o.value;
         result.fell_back = o.fell_back;
         run.info.result_set = !(o.fell_back && fallback.fn == nullptr);
@@ -352,7 +374,7 @@ RunResult Runtime::run_anchored(const Point& p, std::uint32_t index, std::span<c
         run.info.fell_back = o.fell_back;
     }
     if (!p.post.empty()) [[unlikely]] {
-        observe(p.post, Anchor::post);
+        observe(p.post, Anchor::post, run);
         // post plugins' values do not change the point's result
         if (decides) result.value = run.info.fell_back && fallback.fn == nullptr ? 0 : run.info.result;
     }
@@ -363,17 +385,9 @@ RunResult Runtime::run_anchored(const Point& p, std::uint32_t index, std::span<c
     return result;
 }
 
-RunResult Runtime::run(PointId point, std::span<const Arg> args, const CallScope& scope,
-                       DefaultCode fallback) const noexcept {
-    if (point.index >= points_.size()) {
-        RunResult r;
-        if (fallback.fn != nullptr) {
-            r.value = fallback.fn(fallback.data);
-            r.fell_back = true;
-        }
-        return r;
-    }
-    return run_anchored(points_[point.index], point.index, args, scope, fallback);
+RunResult Runtime::run_anchored(const Point&, std::uint32_t index, std::span<const Arg> args,
+                                const CallScope& scope, DefaultCode fallback) const noexcept {
+    return run(PointId{index}, args, scope, fallback);
 }
 
 namespace detail {

@@ -41,6 +41,7 @@ struct ChainRun {
     // Runs the replace plugins from `index` on (then the default code): what
     // next() calls. Set by Runtime::run_anchored, never null there.
     Outcome (*rest)(ChainRun& run, std::uint32_t index) noexcept = nullptr;
+    std::uint32_t replace_count = 0;  // the point's replace plugins: next() from the last runs the default code
     // run_anchored's own state, for `rest`, kept here rather than behind a
     // second pointer (one frame per anchored run, whatever its depth).
     const void* point = nullptr;    // the Runtime::Point being run
@@ -52,6 +53,11 @@ struct ChainRun {
     bool default_ran = false;       // ... and it ran (at most once per run)
     std::uint64_t default_value = 0;
 };
+
+// The default code's outcome for `run` (it runs at most once per run: a
+// second need reuses its value; without one, value 0). next() from the last
+// replace plugin calls it directly, as `rest` would.
+[[nodiscard]] Outcome run_default(ChainRun& run) noexcept;
 
 // The innermost anchored run of this thread, or null.
 extern constinit thread_local ChainRun* chain __attribute__((tls_model("initial-exec")));
