@@ -248,22 +248,6 @@ void fail_current_plugin() noexcept {
     if (c != nullptr && c->plugin != nullptr) c->plugin->failed = true;
 }
 
-namespace detail {
-
-Outcome run_default(ChainRun& c) noexcept {
-    if (!c.default_ran) {
-        c.default_ran = true;
-        if (c.fallback.fn != nullptr) {
-            PluginRun* const plugin = c.plugin;
-            c.plugin = nullptr;  // the default code is no plugin
-            c.default_value = c.fallback.fn(c.fallback.data);
-            c.plugin = plugin;
-        }
-    }
-    return Outcome{c.fallback.fn != nullptr ? c.default_value : 0, true};
-}
-
-}  // namespace detail
 
 // The anchored run itself (see the model at the top). It lives in run(),
 // the hosts' entry, so that the usual call costs one frame: run_anchored
@@ -329,16 +313,21 @@ RunResult Runtime::run(PointId point, std::span<const Arg> args, const CallScope
     t.frame = &frame;
     const std::uint64_t helper_failures = t.helper_failures;
 
-    ChainRun run;
-    run.info.point = point;
-    run.outer = detail::chain;
-    run.point = &p;
-    run.args = args;
-    run.fallback = fallback;
-    run.check = p.check;
-    run.result = &result;
-    run.has_default = fallback.fn != nullptr;
-    run.replace_count = static_cast<std::uint32_t>(p.replace.size());
+    // Every member named, so that the compiler stores each once (no
+    // zeroing of the whole frame first).
+    ChainRun run{.info = ChainInfo{.point = point},
+                 .plugin = nullptr,
+                 .outer = detail::chain,
+                 .rest = nullptr,
+                 .replace_count = static_cast<std::uint32_t>(p.replace.size()),
+                 .point = &p,
+                 .args = args,
+                 .fallback = fallback,
+                 .check = p.check,
+                 .result = &result,
+                 .has_default = fallback.fn != nullptr,
+                 .default_ran = false,
+                 .default_value = 0};
     run.rest = [](ChainRun& c, std::uint32_t i) noexcept -> Outcome {
         return i < c.replace_count ? replace_step(c, i) : run_default(c);
     };

@@ -54,10 +54,22 @@ struct ChainRun {
     std::uint64_t default_value = 0;
 };
 
-// The default code's outcome for `run` (it runs at most once per run: a
+// The default code's outcome for `c` (it runs at most once per run: a
 // second need reuses its value; without one, value 0). next() from the last
-// replace plugin calls it directly, as `rest` would.
-[[nodiscard]] Outcome run_default(ChainRun& run) noexcept;
+// replace plugin calls it directly, as `rest` would (inline: it is most of
+// what that next() does).
+[[nodiscard]] inline Outcome run_default(ChainRun& c) noexcept {
+    if (!c.default_ran) {
+        c.default_ran = true;
+        if (c.fallback.fn != nullptr) {
+            PluginRun* const plugin = c.plugin;
+            c.plugin = nullptr;  // the default code is no plugin
+            c.default_value = c.fallback.fn(c.fallback.data);
+            c.plugin = plugin;
+        }
+    }
+    return Outcome{c.fallback.fn != nullptr ? c.default_value : 0, true};
+}
 
 // The innermost anchored run of this thread, or null.
 extern constinit thread_local ChainRun* chain __attribute__((tls_model("initial-exec")));

@@ -292,6 +292,121 @@ TEST_P(Anchors, TheCApi) {
     mempool_runtime_delete(c);
 }
 
+// The usual xBGP point has one replace plugin and nothing else: Runtime::run
+// inlines that plugin's step, and next() from it (the last of its chain)
+// calls the default code directly instead of stepping through the chain.
+// The same plugin at a point that also has a post observer runs the same
+// replace stage, so everything but the observer's run and trace must match,
+// in every mode, with and without default code (which here also notes a
+// helper failure: counted while a plugin waits in next(), not after it).
+TEST_P(Anchors, ALoneReplacePluginRunsAsWithAnObserver) {
+    const PointId lone = rt->point("lone_point"), observed = rt->point("observed_point");
+    ProgramPtr p1 = load("anchors.o", "xbgp/p1", "p1");
+    ProgramPtr observer = load("anchors.o", "xbgp/observe");
+    ASSERT_NE(p1, nullptr);
+    ASSERT_NE(observer, nullptr);
+    ASSERT_TRUE(rt->attach(lone, p1, Anchor::replace, 0).ok());
+    ASSERT_TRUE(rt->attach(observed, p1, Anchor::replace, 0).ok());
+    ASSERT_TRUE(rt->attach(observed, observer, Anchor::post, 0).ok());
+    const ResultCheck check{[](std::uint64_t v, void*) noexcept { return v >= 1000 || v == 42; }, nullptr};
+    ASSERT_TRUE(rt->set_result_check(lone, check).ok());
+    ASSERT_TRUE(rt->set_result_check(observed, check).ok());
+
+    struct Seen {
+        RunResult r;
+        Trace trace;
+        int default_runs = 0;
+        std::uint64_t failures = 0, aborts = 0, helper_failures = 0;
+    };
+    auto run_at = [&](PointId point, bool with_default) {
+        Seen seen;
+        trace.clear();
+        const std::uint64_t failures = p1->failures(), aborts = p1->aborts(), helper = p1->helper_failures();
+        auto builtin = [&]() noexcept -> std::uint64_t {
+            ++seen.default_runs;
+            note_helper_failure(HelperFailure::refused);
+            return 42;
+        };
+        seen.r = with_default ? rt->run(point, {}, {}, DefaultCode::of(builtin)) : rt->run(point, {}, {}, DefaultCode{});
+        for (const auto& t : trace)
+            if (t.first != 50 && t.first != 51) seen.trace.push_back(t);  // the observer's own
+        seen.failures = p1->failures() - failures;
+        seen.aborts = p1->aborts() - aborts;
+        seen.helper_failures = p1->helper_failures() - helper;
+        return seen;
+    };
+    for (std::uint64_t mode : {RETURN, NEXT, NEXT_THEN_OWN, ABORT, FAIL, BAD_VALUE, NEXT_TWICE}) {
+        for (bool with_default : {true, false}) {
+            SCOPED_TRACE(testing::Message() << "mode " << mode << (with_default ? ", default code" : ", none"));
+            modes[1] = mode;
+            const Seen a = run_at(lone, with_default), b = run_at(observed, with_default);
+            EXPECT_EQ(a.r.ran + 1, b.r.ran);
+            EXPECT_EQ(a.r.value, b.r.value);
+            EXPECT_EQ(a.r.fell_back, b.r.fell_back);
+            EXPECT_EQ(a.r.failed, b.r.failed);
+            EXPECT_EQ(a.r.refused, b.r.refused);
+            EXPECT_EQ(a.r.aborted, b.r.aborted);
+            EXPECT_EQ(a.r.helper_failures, b.r.helper_failures);
+            EXPECT_EQ(a.trace, b.trace);
+            EXPECT_EQ(a.default_runs, b.default_runs);
+            EXPECT_EQ(a.failures, b.failures);
+            EXPECT_EQ(a.aborts, b.aborts);
+            EXPECT_EQ(a.helper_failures, b.helper_failures);
+        }
+    }
+    // And what the model says for the two cases the replay runs most.
+    modes[1] = NEXT;
+    const Seen next = run_at(lone, true);
+    EXPECT_EQ(next.r.value, 42u);
+    EXPECT_TRUE(next.r.fell_back);
+    EXPECT_EQ(next.r.ran, 1u);
+    EXPECT_EQ(next.r.failed, 0u);
+    EXPECT_EQ(next.r.helper_failures, 1u);  // the default code's, while p1 waited in next()
+    EXPECT_EQ(next.trace, (Trace{{1, 0}, {1, 42}}));
+    modes[1] = FAIL;
+    const Seen failed = run_at(lone, true);
+    EXPECT_EQ(failed.r.value, 42u);
+    EXPECT_TRUE(failed.r.fell_back);
+    EXPECT_EQ(failed.r.failed, 1u);
+    EXPECT_EQ(failed.failures, 1u);
+    EXPECT_EQ(failed.default_runs, 1);
+}
+
+// A lone replace plugin's next() whose default code runs another such point
+// (a nested anchored run): each next() reaches its own run's default code,
+// and the outer run is intact when the inner one returns.
+TEST_P(Anchors, ALoneReplacePluginsDefaultCodeMayRunAnotherPoint) {
+    const PointId outer = rt->point("outer_point"), inner = rt->point("inner_point");
+    ProgramPtr p1 = load("anchors.o", "xbgp/p1", "p1");
+    ProgramPtr p2 = load("anchors.o", "xbgp/p2", "p2");
+    ASSERT_NE(p1, nullptr);
+    ASSERT_NE(p2, nullptr);
+    ASSERT_TRUE(rt->attach(outer, p1, Anchor::replace, 0).ok());
+    ASSERT_TRUE(rt->attach(inner, p2, Anchor::replace, 0).ok());
+    modes[1] = NEXT;
+    modes[2] = NEXT;
+    RunResult inner_result;
+    auto inner_default = [&]() noexcept -> std::uint64_t {
+        EXPECT_EQ(current_chain()->point.index, inner.index);
+        return 7;
+    };
+    auto outer_default = [&]() noexcept -> std::uint64_t {
+        inner_result = rt->run(inner, {}, {}, DefaultCode::of(inner_default));
+        EXPECT_EQ(current_chain()->point.index, outer.index);
+        return inner_result.value + 100;
+    };
+    const RunResult r = rt->run(outer, {}, {}, DefaultCode::of(outer_default));
+    EXPECT_EQ(inner_result.value, 7u);
+    EXPECT_TRUE(inner_result.fell_back);
+    EXPECT_EQ(inner_result.ran, 1u);
+    EXPECT_EQ(r.value, 107u);
+    EXPECT_TRUE(r.fell_back);
+    EXPECT_EQ(r.ran, 1u);
+    EXPECT_EQ(r.failed, 0u);
+    EXPECT_EQ(trace, (Trace{{1, 0}, {2, 0}, {2, 7}, {1, 107}}));
+    EXPECT_EQ(current_chain(), nullptr);
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, Anchors, ::testing::Bool(), mode_name);
 
 }  // namespace
