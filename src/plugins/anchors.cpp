@@ -35,6 +35,8 @@
 #include "xbgp/regions.hpp"
 #include "xbgp/shared_memory.hpp"
 
+#include <bit>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -165,9 +167,12 @@ static_assert(sizeof(ExecInfo) == 24);
     if (l == nullptr) [[unlikely]]
         return abort_plugin(b, result, aborted);
     if (program.abi() == PluginAbi::xbgp) {
-        const ExecInfo info{run.info.result_set ? 1 : 0, 0, run.info.result,
-                            static_cast<std::int32_t>(run.info.point.index), 0};
-        std::memcpy(&l->args, &info, sizeof info);
+        // exec_info_t as three words (each int32 field with its zero
+        // padding, little-endian), stored straight into the struct.
+        const std::uint64_t words[3] = {run.info.result_set ? 1u : 0u, run.info.result, run.info.point.index};
+        static_assert(sizeof words == sizeof(ExecInfo) && offsetof(ExecInfo, replace_return_value) == 8 &&
+                      offsetof(ExecInfo, insertion_point_id) == 16 && std::endian::native == std::endian::little);
+        std::memcpy(&l->args, words, sizeof words);
     } else {
         const std::size_t n = args.size() < MEMPOOL_MAX_ARGS ? args.size() : MEMPOOL_MAX_ARGS;
         l->args.count = static_cast<std::uint32_t>(n);
@@ -313,24 +318,12 @@ RunResult Runtime::run(PointId point, std::span<const Arg> args, const CallScope
     t.frame = &frame;
     const std::uint64_t helper_failures = t.helper_failures;
 
-    // Every member named, so that the compiler stores each once (no
-    // zeroing of the whole frame first).
-    ChainRun run{.info = ChainInfo{.point = point},
-                 .plugin = nullptr,
-                 .outer = detail::chain,
-                 .rest = nullptr,
-                 .replace_count = static_cast<std::uint32_t>(p.replace.size()),
-                 .point = &p,
-                 .args = args,
-                 .fallback = fallback,
-                 .check = p.check,
-                 .result = &result,
-                 .has_default = fallback.fn != nullptr,
-                 .default_ran = false,
-                 .default_value = 0};
-    run.rest = [](ChainRun& c, std::uint32_t i) noexcept -> Outcome {
+    // What next() calls to run the chain past plugin i-1.
+    static constexpr auto rest = [](ChainRun& c, std::uint32_t i) noexcept -> Outcome {
         return i < c.replace_count ? replace_step(c, i) : run_default(c);
     };
+    ChainRun run(point, detail::chain, rest, static_cast<std::uint32_t>(p.replace.size()), &p, args, fallback, p.check,
+                 &result);
     detail::chain = &run;
 
     // pre and post plugins observe: their values are ignored (but kept as

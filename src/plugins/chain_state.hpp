@@ -35,6 +35,24 @@ struct PluginRun {
 };
 
 struct ChainRun {
+    // (A constructor rather than an aggregate: the compiler then stores each
+    // member once instead of zeroing the whole object first.)
+    ChainRun(PointId point_id, ChainRun* outer_run, Outcome (*rest_of_chain)(ChainRun&, std::uint32_t) noexcept,
+             std::uint32_t replaces, const void* run_point, std::span<const Arg> run_args, DefaultCode default_code,
+             ResultCheck result_check, RunResult* run_result) noexcept
+        : info{.point = point_id},
+          outer(outer_run),
+          rest(rest_of_chain),
+          replace_count(replaces),
+          point(run_point),
+          args(run_args),
+          fallback(default_code),
+          check(result_check),
+          result(run_result),
+          has_default(default_code.fn != nullptr) {}
+    ChainRun(const ChainRun&) = delete;
+    ChainRun& operator=(const ChainRun&) = delete;
+
     ChainInfo info;                 // what current_chain() shows
     PluginRun* plugin = nullptr;    // the plugin being run (innermost), or null
     ChainRun* outer = nullptr;      // the anchored run this one is nested in
