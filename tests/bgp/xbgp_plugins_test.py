@@ -99,7 +99,8 @@ def expected_state(bgpdump, mrt):
                 rejected[peer] = rejected.get(peer, 0) + 1
                 rib.pop(key, None)
                 continue
-            rib[key] = {"time": int(f[1]), "path": f[6], "origin": f[7], "next_hop": f[8],
+            # BGP4MP_ET lines carry "seconds.microseconds"; get_time's seconds are the whole part.
+            rib[key] = {"time": int(f[1].split(".")[0]), "path": f[6], "origin": f[7], "next_hop": f[8],
                         "communities": f[11].split() if f[11] else [], "aggregator": f[13]}
     return rib, rejected
 
