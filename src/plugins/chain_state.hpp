@@ -2,9 +2,9 @@
 // shared by anchors.cpp, which runs it, and the helpers that act on it
 // (next(), get_arg's handles, fail_current_plugin).
 //
-// One ChainRun lives on the stack of each Runtime::run_anchored; the thread
-// points to the innermost one (a host helper or default code may run another
-// point inside). Each plugin being run has a PluginRun on the stack of the
+// One ChainRun lives on the stack of each anchored run (Runtime::run in
+// anchors.cpp); the thread points to the innermost one (a host helper or
+// default code may run another point inside). Each plugin being run has a PluginRun on the stack of the
 // code running it, so that a replace plugin that calls next() keeps its own
 // record while the next one runs inside it:
 //
@@ -57,10 +57,10 @@ struct ChainRun {
     PluginRun* plugin = nullptr;    // the plugin being run (innermost), or null
     ChainRun* outer = nullptr;      // the anchored run this one is nested in
     // Runs the replace plugins from `index` on (then the default code): what
-    // next() calls. Set by Runtime::run_anchored, never null there.
+    // next() calls. Set by the anchored run, never null there.
     Outcome (*rest)(ChainRun& run, std::uint32_t index) noexcept = nullptr;
     std::uint32_t replace_count = 0;  // the point's replace plugins: next() from the last runs the default code
-    // run_anchored's own state, for `rest`, kept here rather than behind a
+    // The anchored run's own state, for `rest`, kept here rather than behind a
     // second pointer (one frame per anchored run, whatever its depth).
     const void* point = nullptr;    // the Runtime::Point being run
     std::span<const Arg> args;
