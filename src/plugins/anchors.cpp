@@ -155,8 +155,9 @@ static_assert(sizeof(ExecInfo) == 24);
 // run-time check stopped it (or it could not be run at all). Inlined where
 // a plugin is run (anchors.cpp only): the usual point runs one plugin, and
 // a call here would cost its own frame and saved registers.
-[[gnu::always_inline]] inline std::uint64_t Runtime::run_plugin(const Program& program, const detail::ChainRun& run, std::span<const Arg> args,
-                                  RunResult& result, bool& aborted) noexcept {
+[[gnu::always_inline]] inline std::uint64_t Runtime::run_plugin(const Program& program, const detail::ChainRun& run,
+                                                                std::span<const Arg> args, RunResult& result,
+                                                                bool& aborted) noexcept {
     using namespace detail;
     ThreadState& t = tls;
     aborted = false;

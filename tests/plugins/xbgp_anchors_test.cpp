@@ -327,7 +327,7 @@ TEST_P(Anchors, ALoneReplacePluginRunsAsWithAnObserver) {
             note_helper_failure(HelperFailure::refused);
             return 42;
         };
-        seen.r = with_default ? rt->run(point, {}, {}, DefaultCode::of(builtin)) : rt->run(point, {}, {}, DefaultCode{});
+        seen.r = rt->run(point, {}, {}, with_default ? DefaultCode::of(builtin) : DefaultCode{});
         for (const auto& t : trace)
             if (t.first != 50 && t.first != 51) seen.trace.push_back(t);  // the observer's own
         seen.failures = p1->failures() - failures;
