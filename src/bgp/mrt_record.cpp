@@ -94,6 +94,29 @@ bool parse_mrt_bgp(const MrtRecord& rec, MrtBgpRecord& out, Diagnostics& diag) {
     return true;
 }
 
+namespace {
+
+// The two shapes of mrt_record.hpp's "Zebra wrote by mistake", `r` standing
+// after the two ASes: filled in (peer and local address 0.0.0.0) and true,
+// or false with `r` unmoved.
+bool zebra_shape(std::uint16_t subtype, ByteReader& r, Bgp4mpRecord& out) {
+    out.peer.ip = IpAddress{};
+    out.local_ip = IpAddress{};
+    ByteReader probe = r;
+    if (subtype == 0 && r.remaining() == 4) {
+        return r.u16(out.old_state) && r.u16(out.new_state);
+    }
+    std::uint16_t ifindex = 0, afi_wire = 0;
+    if (out.kind == Bgp4mpKind::message && probe.u16(ifindex) && probe.u16(afi_wire) && ifindex == 0xffff &&
+        afi_wire == 0xffff) {
+        out.message = r.rest();
+        return true;
+    }
+    return false;
+}
+
+}  // namespace
+
 bool parse_bgp4mp(const MrtRecord& rec, Bgp4mpRecord& out, Diagnostics& diag) {
     ByteReader r(rec.body);
     out.microseconds = 0;
@@ -116,7 +139,12 @@ bool parse_bgp4mp(const MrtRecord& rec, Bgp4mpRecord& out, Diagnostics& diag) {
     out.add_path = st >= 8 && st <= 11;
     out.local = st == 6 || st == 7 || st == 10 || st == 11;
     std::uint16_t ifindex = 0, afi_wire = 0;
-    if (!r.asn(out.peer.as, four) || !r.asn(out.local_as, four) || !r.u16(ifindex) || !r.u16(afi_wire)) {
+    if (!r.asn(out.peer.as, four) || !r.asn(out.local_as, four)) {
+        diag.report(r.here(), DiagCode::record_truncated, DiagAction::skip_record, "BGP4MP record truncated in its peer header");
+        return false;
+    }
+    if (zebra_shape(st, r, out)) return true;
+    if (!r.u16(ifindex) || !r.u16(afi_wire)) {
         diag.report(r.here(), DiagCode::record_truncated, DiagAction::skip_record, "BGP4MP record truncated in its peer header");
         return false;
     }

@@ -13,6 +13,15 @@
 //   subtypes 2 ENTRY and 3 SNAPSHOT (zebra's RIB records) are not replayed:
 //   Replay counts them by name in the report.
 //
+//   Two shapes Zebra wrote by mistake, found in RIS archives of 2000-2001
+//   and replayed as bgpdump reads them, for a peer 0.0.0.0 (the record
+//   names none):
+//     an 8-byte STATE_CHANGE: u16 peer_as; u16 local_as; u16 old_state;
+//       u16 new_state (no ifindex, family or addresses);
+//     a MESSAGE whose ifindex and afi both read 0xFFFF: the BGP message
+//       starts right after the two ASes (those four bytes are its marker's
+//       first; Zebra wrote OPENs of sessions not yet up this way).
+//
 // BGP (type 5, deprecated: RFC 6396 Appendix B; 2-byte ASes, IPv4 peers):
 //   1 BGP_UPDATE, 5 BGP_OPEN, 6 BGP_NOTIFY, 7 BGP_KEEPALIVE:
 //     u16 peer_as; u32 peer_ip; u16 local_as; u32 local_ip; the message body

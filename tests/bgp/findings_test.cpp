@@ -412,6 +412,32 @@ TEST(Finding5, UnsupportedRecordsAreCountedByNameNotSilentNorErrors) {
     EXPECT_NE(to_table(r).find("2 BGP4MP/ENTRY records not replayed"), std::string::npos);
 }
 
+// Zebra's two mistaken BGP4MP shapes (RIS rrc01, 2000-11: mrt_record.hpp),
+// replayed as bgpdump reads them, for peer 0.0.0.0: an 8-byte STATE_CHANGE,
+// and a MESSAGE whose BGP marker starts where the interface index would.
+TEST(ZebraShapes, ShortStateChangeAndOpenWithoutAddressesAreReplayed) {
+    std::vector<std::uint8_t> open = {0x00, 0x00, 0x00, 0x00};  // peer AS 0, local AS 0
+    for (int i = 0; i < 16; ++i) open.push_back(0xff);
+    const std::vector<std::uint8_t> rest = {0x00, 0x1d, 0x01, 0x04, 0x30, 0x66, 0x00, 0xb4, 212, 50, 161, 199, 0x00};
+    open.insert(open.end(), rest.begin(), rest.end());
+    std::vector<std::uint8_t> s;
+    add_record(s, mrt(16, 0, {0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x00, 0x04}));  // Active -> OpenSent
+    add_record(s, mrt(16, 1, open));
+    add_record(s, mrt(16, 0, {0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x01}));  // OpenSent -> Idle
+    const ReplayReport r = replay_bytes(s);
+    EXPECT_EQ(r.error_count, 0u) << (r.errors.empty() ? "" : r.errors[0].reason);
+    const PeerFigures* p = r.find_peer("0.0.0.0", 0);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->state_changes, 2u);
+    EXPECT_EQ(p->messages[static_cast<int>(MessageType::open)], 1u);
+
+    // Any other short STATE_CHANGE, or a MESSAGE with one 0xFFFF field, is still an error.
+    std::vector<std::uint8_t> bad;
+    add_record(bad, mrt(16, 0, {0x00, 0x00, 0x00, 0x00, 0x00, 0x03}));
+    add_record(bad, mrt(16, 1, {0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0x00, 0x01}));
+    EXPECT_EQ(replay_bytes(bad).error_count, 2u);
+}
+
 TEST(Finding5, MrtTypeNamesAreRfc6396s) {
     EXPECT_EQ(mrt_type_name(16, 4), "BGP4MP/MESSAGE_AS4");
     EXPECT_EQ(mrt_type_name(17, 11), "BGP4MP_ET/MESSAGE_AS4_LOCAL_ADDPATH");
