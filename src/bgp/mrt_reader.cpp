@@ -8,6 +8,25 @@ namespace mempool::bgp {
 namespace {
 constexpr std::size_t kInitialBuffer = 256u << 10;
 constexpr std::size_t kHeader = 12;
+
+// Early MRT writers (RIS bviews of 1999-2000) batched TABLE_DUMP entries in
+// one record and declared it 4 bytes shorter than they wrote it (the view
+// and sequence number left out of the length). Such a record gives itself
+// away: its entries, read from the declared body, end exactly 4 bytes past
+// it. A record of RFC 6396's shape (one entry, the length right) never
+// does, so it is read as before.
+bool table_dump_written_four_bytes_long(std::uint16_t subtype, const std::uint8_t* body, std::size_t length) {
+    const std::size_t address = subtype == 1 ? 4 : subtype == 2 ? 16 : 0;
+    if (address == 0 || length < 4) return false;
+    const std::size_t fixed = 2 * address + 10;  // prefix, len, status, originated, peer, AS, attribute length
+    for (std::size_t at = 4;;) {
+        if (at + fixed > length) return false;
+        const std::size_t end = at + fixed + (std::size_t{body[at + fixed - 2]} << 8 | body[at + fixed - 1]);
+        if (end == length + 4) return true;
+        if (end >= length) return false;
+        at = end;
+    }
+}
 }  // namespace
 
 MrtReader::MrtReader(std::unique_ptr<ByteSource> src, Diagnostics& diag)
@@ -58,7 +77,7 @@ bool MrtReader::next(MrtRecord& rec) {
         return false;
     }
     const std::uint8_t* h = buf_.get() + pos_;
-    const std::uint32_t length = load_be32(h + 8);
+    std::uint32_t length = load_be32(h + 8);
     if (length > kMaxRecord) {
         diag_.report_at(stream_offset_ + 8, count_ + 1, DiagCode::mrt_length_too_large, DiagAction::skip_rest_of_file,
                         "MRT record length " + std::to_string(length) + " exceeds the limit; rest of the file skipped");
@@ -74,6 +93,11 @@ bool MrtReader::next(MrtRecord& rec) {
         return false;
     }
     h = buf_.get() + pos_;  // fill() may have moved the data
+    if (load_be16(h + 4) == mrt::kTableDump && table_dump_written_four_bytes_long(load_be16(h + 6), h + kHeader, length) &&
+        fill(kHeader + length + 4)) {
+        length += 4;
+        h = buf_.get() + pos_;
+    }
     rec.timestamp = load_be32(h);
     rec.type = load_be16(h + 4);
     rec.subtype = load_be16(h + 6);

@@ -17,6 +17,11 @@
 //
 // A record whose header or body is cut short by the end of the stream is
 // reported and ends the file: there is no way to resynchronise.
+//
+// One historical framing error is corrected: early MRT writers (RIS bviews
+// of 1999-2000) batched TABLE_DUMP entries in one record and declared it 4
+// bytes shorter than written. Such a record is recognised by its entries
+// (they end exactly 4 bytes past the declared length) and read whole.
 #pragma once
 
 #include <cstdint>

@@ -172,18 +172,30 @@ bool parse_bgp4mp(const MrtRecord& rec, Bgp4mpRecord& out, Diagnostics& diag) {
     return true;
 }
 
-bool parse_table_dump(const MrtRecord& rec, TableDumpEntry& out, Diagnostics& diag) {
-    Afi afi;
-    if (!afi_from_wire(rec.subtype, afi)) {
+bool parse_table_dump(const MrtRecord& rec, TableDumpRecord& out, Diagnostics& diag) {
+    if (!afi_from_wire(rec.subtype, out.afi)) {
         diag.report(rec.start + 6, DiagCode::record_bad_subtype, DiagAction::skip_record, "TABLE_DUMP subtype " + std::to_string(rec.subtype) + " is not AFI IPv4 or IPv6");
         return false;
     }
     ByteReader r(rec.body);
-    std::uint16_t view = 0, seq = 0, peer_as = 0, attr_len = 0;
+    std::uint16_t view = 0, seq = 0;
+    if (!r.u16(view) || !r.u16(seq)) {
+        diag.report(r.here(), DiagCode::record_truncated, DiagAction::skip_record, "TABLE_DUMP record truncated");
+        return false;
+    }
+    out.entries = r;
+    return true;
+}
+
+bool next_table_dump_entry(TableDumpRecord& rec, TableDumpEntry& out, Diagnostics& diag) {
+    ByteReader& r = rec.entries;
+    if (r.remaining() == 0) return false;
+    const Afi afi = rec.afi;
+    std::uint16_t peer_as = 0, attr_len = 0;
     std::uint8_t len = 0, status = 0;
     IpAddress addr;
-    if (!r.u16(view) || !r.u16(seq) || !read_ip(r, afi, addr) || !r.u8(len) || !r.u8(status) ||
-        !r.u32(out.originated) || !read_ip(r, afi, out.peer.ip) || !r.u16(peer_as) || !r.u16(attr_len)) {
+    if (!read_ip(r, afi, addr) || !r.u8(len) || !r.u8(status) || !r.u32(out.originated) ||
+        !read_ip(r, afi, out.peer.ip) || !r.u16(peer_as) || !r.u16(attr_len)) {
         diag.report(r.here(), DiagCode::record_truncated, DiagAction::skip_record, "TABLE_DUMP record truncated");
         return false;
     }

@@ -30,8 +30,12 @@
 //   0 BGP_NULL, 2 BGP_PREF_UPDATE, 4 BGP_SYNC: not replayed (counted by name)
 //
 // TABLE_DUMP (type 12, subtype = AFI 1 or 2):
-//   u16 view; u16 seq; ip prefix; u8 len; u8 status; u32 originated;
-//   ip peer; u16 peer_as; u16 attr_len; attrs          (2-byte AS_PATH)
+//   u16 view; u16 seq; then entries of
+//   ip prefix; u8 len; u8 status; u32 originated; ip peer; u16 peer_as;
+//   u16 attr_len; attrs                                 (2-byte AS_PATH)
+//   RFC 6396 has one entry per record; early MRT writers (RIS bviews of
+//   1999-2000) batched many in one record, and MrtReader corrects the length
+//   they wrote (mrt_reader.hpp).
 //
 // TABLE_DUMP_V2 (type 13):
 //   1 PEER_INDEX_TABLE: u32 collector; u16 name_len; name; u16 count;
@@ -94,13 +98,20 @@ struct MrtBgpRecord {
 [[nodiscard]] bool bgp_subtype_replayed(std::uint16_t subtype) noexcept;
 bool parse_mrt_bgp(const MrtRecord& rec, MrtBgpRecord& out, Diagnostics& diag);
 
+// A TABLE_DUMP record's entries, read one by one with next_table_dump_entry
+// (false at the end of the record, or after a reported error).
+struct TableDumpRecord {
+    Afi afi = Afi::ipv4;
+    ByteReader entries;
+};
+bool parse_table_dump(const MrtRecord& rec, TableDumpRecord& out, Diagnostics& diag);
 struct TableDumpEntry {
     Prefix prefix;
     PeerKey peer;
     std::uint32_t originated = 0;
     Bytes attributes;
 };
-bool parse_table_dump(const MrtRecord& rec, TableDumpEntry& out, Diagnostics& diag);
+bool next_table_dump_entry(TableDumpRecord& rec, TableDumpEntry& out, Diagnostics& diag);
 
 struct PeerIndexTable {
     std::uint32_t collector_id = 0;

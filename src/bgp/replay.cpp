@@ -199,13 +199,16 @@ void Replay::apply_rib_entry(std::uint32_t peer, bool decoded, const Prefix& pre
 }
 
 void Replay::on_table_dump(const MrtRecord& rec) {
+    TableDumpRecord td;
+    if (!parse_table_dump(rec, td, diag_)) return;
     TableDumpEntry t;
-    if (!parse_table_dump(rec, t, diag_)) return;
-    const std::uint32_t peer = peers_.index_of(t.peer);
-    const bool decoded = decoder_.decode_rib_attributes(t.attributes, AttributeContext{false, true, false});
-    if (decoded && hooks_->decodes_attributes())  // xBGP's bgp_decode_attr
-        hooks_->attributes_received(AttributesEvent{peer, t.attributes, timestamp_, microseconds_});
-    apply_rib_entry(peer, decoded, t.prefix, kSafiUnicast, 0, false);
+    while (next_table_dump_entry(td, t, diag_)) {  // one entry, or an early writer's batch
+        const std::uint32_t peer = peers_.index_of(t.peer);
+        const bool decoded = decoder_.decode_rib_attributes(t.attributes, AttributeContext{false, true, false});
+        if (decoded && hooks_->decodes_attributes())  // xBGP's bgp_decode_attr
+            hooks_->attributes_received(AttributesEvent{peer, t.attributes, timestamp_, microseconds_});
+        apply_rib_entry(peer, decoded, t.prefix, kSafiUnicast, 0, false);
+    }
 }
 
 void Replay::on_peer_index_table(const MrtRecord& rec) {

@@ -438,6 +438,58 @@ TEST(ZebraShapes, ShortStateChangeAndOpenWithoutAddressesAreReplayed) {
     EXPECT_EQ(replay_bytes(bad).error_count, 2u);
 }
 
+// Early MRT writers (RIS bviews of 1999-2000) batched TABLE_DUMP entries in
+// one record and declared it 4 bytes shorter than written: every entry is
+// replayed and the next record is found where it really starts.
+TEST(EarlyTableDump, BatchedEntriesAndTheLengthFourBytesShortAreRead) {
+    // AS_PATH 3549 701, ORIGIN IGP, NEXT_HOP 204.152.166.29 (2-byte ASes).
+    const std::vector<std::uint8_t> attrs = {0x40, 1, 1, 0, 0x40, 2, 6, 2, 2, 0x0d, 0xdd, 0x02, 0xbd,
+                                             0x40, 3, 4, 204, 152, 166, 29};
+    auto entry = [&](std::uint8_t a, std::uint8_t len, std::uint8_t peer_last) {
+        std::vector<std::uint8_t> e = {a, 0, 0, 0, len, 1, 0x38, 0x79, 0xc8, 0xb4, 204, 152, 166, peer_last, 0x0d, 0xdd,
+                                       0, static_cast<std::uint8_t>(attrs.size())};
+        e.insert(e.end(), attrs.begin(), attrs.end());
+        return e;
+    };
+    std::vector<std::uint8_t> batch = {0, 0, 0, 0};  // view, sequence
+    for (const auto& e : {entry(3, 8, 29), entry(3, 8, 30), entry(4, 8, 29)}) batch.insert(batch.end(), e.begin(), e.end());
+    std::vector<std::uint8_t> short_by_four = mrt(12, 1, batch);
+    const std::uint32_t declared = static_cast<std::uint32_t>(batch.size() - 4);
+    short_by_four[8] = static_cast<std::uint8_t>(declared >> 24);
+    short_by_four[9] = static_cast<std::uint8_t>(declared >> 16);
+    short_by_four[10] = static_cast<std::uint8_t>(declared >> 8);
+    short_by_four[11] = static_cast<std::uint8_t>(declared);
+
+    std::vector<std::uint8_t> one = {0, 0, 0, 1};  // RFC 6396's shape: one entry, length right
+    const auto e5 = entry(5, 8, 29);
+    one.insert(one.end(), e5.begin(), e5.end());
+
+    std::vector<std::uint8_t> s;
+    add_record(s, short_by_four);
+    add_record(s, mrt(12, 1, one));
+    add_record(s, mrt(12, 1, batch));  // a batch whose length is right
+    const ReplayReport r = replay_bytes(s);
+    EXPECT_EQ(r.error_count, 0u) << (r.errors.empty() ? "" : r.errors[0].reason);
+    EXPECT_EQ(r.records, 3u);
+    const PeerFigures* a = r.find_peer("204.152.166.29", 3549);
+    const PeerFigures* b = r.find_peer("204.152.166.30", 3549);
+    ASSERT_NE(a, nullptr);
+    ASSERT_NE(b, nullptr);
+    EXPECT_EQ(a->rib_entries, 5u);  // 3.0.0.0/8 and 4.0.0.0/8 twice, 5.0.0.0/8
+    EXPECT_EQ(b->rib_entries, 2u);
+    EXPECT_EQ(*a->routes, 3u);
+    EXPECT_EQ(*b->routes, 1u);
+
+    // An entry cut short is an error, the entries before it kept.
+    std::vector<std::uint8_t> cut(batch.begin(), batch.end() - 10);
+    std::vector<std::uint8_t> t;
+    add_record(t, mrt(12, 1, cut));
+    const ReplayReport rc = replay_bytes(t);
+    EXPECT_EQ(rc.error_count, 1u);
+    ASSERT_EQ(rc.peers.size(), 2u);
+    EXPECT_EQ(rc.rib->routes, 2u);
+}
+
 TEST(Finding5, MrtTypeNamesAreRfc6396s) {
     EXPECT_EQ(mrt_type_name(16, 4), "BGP4MP/MESSAGE_AS4");
     EXPECT_EQ(mrt_type_name(17, 11), "BGP4MP_ET/MESSAGE_AS4_LOCAL_ADDPATH");
