@@ -766,8 +766,9 @@ private:
     void update_busy(std::uint32_t index) noexcept;
     RunResult run_anchored(const Point& p, std::uint32_t index, std::span<const Arg> args, const CallScope& scope,
                            DefaultCode fallback) const noexcept;
-    static std::uint64_t run_plugin(const Program& program, const detail::ChainRun& run, std::span<const Arg> args,
-                                    RunResult& result, bool& aborted) noexcept;
+    // Defined inline in anchors.cpp, its only caller.
+    static inline std::uint64_t run_plugin(const Program& program, const detail::ChainRun& run,
+                                           std::span<const Arg> args, RunResult& result, bool& aborted) noexcept;
     friend std::uint64_t detail::run_c_anchored(const Runtime& rt, std::uint32_t point, const mempool_arg* args,
                                                 std::size_t n, const CallScope& scope, unsigned* ran) noexcept;
     RunResult run_attached(const Point& p, std::span<const Arg> args, const CallScope& scope) const noexcept;
