@@ -10,6 +10,7 @@ const char* diag_code_name(DiagCode c) noexcept {
     case DiagCode::mrt_header_truncated: return "mrt_header_truncated";
     case DiagCode::mrt_length_too_large: return "mrt_length_too_large";
     case DiagCode::mrt_body_truncated: return "mrt_body_truncated";
+    case DiagCode::mrt_framing_lost: return "mrt_framing_lost";
     case DiagCode::record_truncated: return "record_truncated";
     case DiagCode::record_bad_subtype: return "record_bad_subtype";
     case DiagCode::record_bad_family: return "record_bad_family";
@@ -38,6 +39,7 @@ const char* diag_action_name(DiagAction a) noexcept {
     switch (a) {
     case DiagAction::skip_rest_of_file: return "skip_rest_of_file";
     case DiagAction::skip_record: return "skip_record";
+    case DiagAction::bytes_skipped: return "bytes_skipped";
     case DiagAction::skip_message: return "skip_message";
     case DiagAction::treat_as_withdraw: return "treat_as_withdraw";
     case DiagAction::attribute_discard: return "attribute_discard";

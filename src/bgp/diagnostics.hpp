@@ -28,6 +28,7 @@ enum class DiagCode : std::uint8_t {
     mrt_header_truncated,      // the stream ends inside an MRT header
     mrt_length_too_large,      // an MRT length above MrtReader::kMaxRecord
     mrt_body_truncated,        // the stream ends inside an MRT record
+    mrt_framing_lost,          // an implausible MRT header; replay resumed where records chain again
     record_truncated,          // an MRT record body shorter than its fields
     record_bad_subtype,        // a subtype the record type does not define
     record_bad_family,         // an address family field that is not IPv4/IPv6
@@ -54,6 +55,7 @@ enum class DiagCode : std::uint8_t {
 enum class DiagAction : std::uint8_t {
     skip_rest_of_file,   // no way to resynchronise: the next file is replayed
     skip_record,         // the MRT record (or RIB entry) is not used
+    bytes_skipped,       // the bytes up to the next plausible MRT record are not used
     skip_message,        // RFC 7606 "session reset" in a router; here the message is ignored
     treat_as_withdraw,   // RFC 7606 §2: the message's announcements become withdrawals
     attribute_discard,   // RFC 7606 §2: the attribute is dropped, the route kept

@@ -22,8 +22,22 @@
 // of 1999-2000) batched TABLE_DUMP entries in one record and declared it 4
 // bytes shorter than written. Such a record is recognised by its entries
 // (they end exactly 4 bytes past the declared length) and read whole.
+//
+// Lost framing is recovered where the evidence allows: collectors of 2000
+// tore records with short writes (a 10-byte header, 14 orphan body bytes),
+// after which a header is implausible (a type RFC 6396 does not define that
+// no record follows, a length past the limit or past the end of the
+// stream). The reader then looks again from just after the last record's
+// first byte (a torn header's record swallows the good ones behind it) for
+// the first offset where two plausible headers follow one another (known
+// type, length at most 1 MiB, time within a day of the last record's: by
+// chance, about one position in 10^11 passes for one header), or the
+// stream ends right after the first; it reports the loss (mrt_framing_lost)
+// and goes on from there. With no such offset within 1 MiB, the rest of
+// the file is skipped, as before.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -70,8 +84,23 @@ public:
     [[nodiscard]] const ByteSource& source() const noexcept { return *src_; }
 
 private:
+    static constexpr int kResyncChain = 2;
+    static constexpr std::size_t kResyncWindow = 1u << 20;
+    static constexpr std::uint32_t kResyncMaxLength = 1u << 20;
+    static constexpr std::int64_t kResyncDrift = 86400;
+
     // Makes at least `n` bytes available at buf_[pos_]; false if the stream ends first.
     bool fill(std::size_t n);
+    [[nodiscard]] static bool defined_type(std::uint16_t type) noexcept;
+    [[nodiscard]] bool plausible_header(const std::uint8_t* h) const noexcept;
+    // Offsets relative to pos_: whether the stream ends exactly there;
+    // whether kResyncChain plausible headers follow one another from there
+    // (a negative offset lies in the last record, kept: back_).
+    [[nodiscard]] bool ends_at(std::size_t at);
+    [[nodiscard]] bool chains_from(std::ptrdiff_t at);
+    // After an implausible header at `bad_offset`: moves to the next offset
+    // where records chain (reported), or false.
+    [[nodiscard]] bool resynchronise(std::uint64_t bad_offset);
 
     std::unique_ptr<ByteSource> src_;
     Diagnostics& diag_;
@@ -81,6 +110,8 @@ private:
     std::size_t end_ = 0;
     std::uint64_t stream_offset_ = 0;  // of buf_[pos_]
     std::uint64_t count_ = 0;
+    std::size_t back_ = 0;                // bytes of the last record before pos_, kept for resynchronise()
+    std::uint32_t last_timestamp_ = 0;    // of the last record handed out
     bool eof_ = false;
     bool failed_ = false;
 };

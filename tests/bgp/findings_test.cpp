@@ -490,6 +490,52 @@ TEST(EarlyTableDump, BatchedEntriesAndTheLengthFourBytesShortAreRead) {
     EXPECT_EQ(rc.rib->routes, 2u);
 }
 
+// Records torn by short writes (RIS rrc00, 2000-03): after an implausible
+// header the reader looks again from just after the last record's first
+// byte for two headers in a row, reports each loss, and replays the rest;
+// the records a torn header swallowed are replayed too.
+TEST(TornRecords, FramingIsFoundAgainAndTheRestReplayed) {
+    auto state_change = [](std::uint8_t peer_last, std::uint8_t from, std::uint8_t to) {
+        return mrt(16, 0, {0x0d, 0x05, 0x31, 0x6e, 0, 0, 0, 1, 193, 0, 0, peer_last, 193, 0, 0, 1, 0, from, 0, to});
+    };
+    std::vector<std::uint8_t> s;
+    add_record(s, state_change(9, 1, 2));
+    // A header cut after 10 bytes: its length takes 2 bytes of the next
+    // record's time (1700000000 = 0x6553f100: 25,939 bytes, past the end).
+    const auto whole = state_change(9, 2, 3);
+    s.insert(s.end(), whole.begin(), whole.begin() + 10);
+    add_record(s, state_change(9, 3, 4));
+    add_record(s, state_change(9, 4, 5));
+    s.insert(s.end(), {0xcb, 0x2d, 0x13, 0x40, 0x03, 0x04, 0xcb, 0x25, 0xff, 0x7e, 0x18, 0xd1, 0xf7, 0xaa});  // orphan bytes
+    add_record(s, state_change(9, 5, 6));
+    add_record(s, state_change(10, 1, 2));
+    add_record(s, state_change(10, 2, 3));
+    const ReplayReport r = replay_bytes(s);
+    ASSERT_EQ(r.error_count, 2u);
+    for (const auto& e : r.errors) {
+        EXPECT_EQ(e.code, DiagCode::mrt_framing_lost) << e.reason;
+        EXPECT_EQ(e.action, DiagAction::bytes_skipped);
+    }
+    EXPECT_EQ(r.records, 6u);
+    const PeerFigures* a = r.find_peer("193.0.0.9", 3333);
+    const PeerFigures* b = r.find_peer("193.0.0.10", 3333);
+    ASSERT_NE(a, nullptr);
+    ASSERT_NE(b, nullptr);
+    EXPECT_EQ(a->state_changes, 4u);
+    EXPECT_EQ(b->state_changes, 2u);
+
+    // A stream cut inside its last record has nothing to resume at: the
+    // rest of the file is skipped, as before.
+    std::vector<std::uint8_t> cut;
+    add_record(cut, state_change(9, 1, 2));
+    const auto last = state_change(9, 2, 3);
+    cut.insert(cut.end(), last.begin(), last.end() - 5);
+    const ReplayReport rc = replay_bytes(cut);
+    ASSERT_EQ(rc.error_count, 1u);
+    EXPECT_EQ(rc.errors[0].code, DiagCode::mrt_body_truncated);
+    EXPECT_EQ(rc.records, 1u);
+}
+
 TEST(Finding5, MrtTypeNamesAreRfc6396s) {
     EXPECT_EQ(mrt_type_name(16, 4), "BGP4MP/MESSAGE_AS4");
     EXPECT_EQ(mrt_type_name(17, 11), "BGP4MP_ET/MESSAGE_AS4_LOCAL_ADDPATH");
