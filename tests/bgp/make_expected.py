@@ -41,6 +41,9 @@ def open_any(path):
 
 
 def count_records(path):
+    """The records as their headers frame them, and whether that framing
+    ends exactly with the stream (if not, bgpdump, which frames the same
+    way, has read something else than the file's records past that point)."""
     data = open_any(path).read()
     off = n = 0
     while off + 12 <= len(data):
@@ -49,7 +52,7 @@ def count_records(path):
             break
         off += 12 + length
         n += 1
-    return n
+    return n, off == len(data)
 
 
 def path_length(text):
@@ -105,6 +108,8 @@ def ip_key(ip):
 def expected_for(path):
     peers = defaultdict(lambda: defaultdict(int))
     rib = defaultdict(dict)  # peer -> {(net, path_id): metric}
+    unreliable = set()  # peers whose withdrawn prefixes bgpdump misprints
+    unparsed = 0
     out = subprocess.run(["bgpdump", "-m", path], capture_output=True, text=True, check=True).stdout
     for line in out.splitlines():
         f = line.split("|")
@@ -116,10 +121,20 @@ def expected_for(path):
             if int(f[6]) != 6:
                 rib[peer].clear()
             continue
-        net = masked(f[5])
+        try:
+            net = masked(f[5])
+        except ValueError:  # bgpdump prints garbage for some corrupt records ("0.5.0.3/117")
+            unparsed += 1
+            continue
         fam = "v4" if net.version == 4 else "v6"
         if kind == "W":
             fig["withdrawn_" + fam] += 1
+            # For the deprecated BGP type (5) bgpdump prints the peer's
+            # address in place of each withdrawn prefix: the count holds,
+            # which route went does not.
+            if f[0] == "BGP" and f[5].split("/")[0] == f[3]:
+                unreliable.add(peer)
+                continue
             rib[peer].pop((net, 0), None)
             continue
         if f[0] == "TABLE_DUMP2_AP":
@@ -135,8 +150,19 @@ def expected_for(path):
     verbose = subprocess.run(["bgpdump", path], capture_output=True, text=True, check=True).stdout
     kinds = {"Open": "open", "Update": "update", "Notify": "notification", "Keepalive": "keepalive"}
     kind = None
+    # bgpdump prints no FROM line for a message whose MRT record gives the
+    # peer AS 0 (a session not yet up), and does not decode the deprecated
+    # BGP type's OPEN (5) and NOTIFY (6): counted here, per kind, unattributed.
+    unattributed = defaultdict(int)
+    undecoded = {"TYPE: Subtype 5 not supported yet": "open", "TYPE: Subtype 6 not supported yet": "notification"}
     for line in verbose.splitlines():
         if line.startswith("TYPE:"):
+            if kind:
+                unattributed[kind] += 1
+            if line in undecoded:
+                unattributed[undecoded[line]] += 1
+                kind = None
+                continue
             t = line.split()[1].split("/")
             kind = kinds.get(t[-1]) if len(t) == 3 and "LOCAL" not in t[1] else None
         elif line.startswith("FROM:") and kind:
@@ -146,6 +172,8 @@ def expected_for(path):
             if kind == "update":
                 fig["update_messages"] += 1
             kind = None
+    if kind:
+        unattributed[kind] += 1
     # selection
     candidates = defaultdict(list)
     for peer, routes in rib.items():
@@ -166,8 +194,19 @@ def expected_for(path):
             row = {"peer_ip": ip, "peer_as": asn}
             row.update({n: fig.get(n, 0) for n in names})
             row["messages"] = {m: fig.get("messages_" + m, 0) for m in messages}
+            if (ip, asn) in unreliable:
+                row["withdrawals_unreliable"] = True
             listed.append(row)
-    return {"file": os.path.basename(path), "records": count_records(path), "peers": listed}
+    records, framed = count_records(path)
+    exp = {"file": os.path.basename(path), "records": records, "peers": listed}
+    if not framed:
+        exp["framing_broken"] = True
+    # Only where bgpdump's view is incomplete, so that the pinned files keep their shape.
+    if unattributed:
+        exp["unattributed_messages"] = {m: unattributed.get(m, 0) for m in messages}
+    if unparsed:
+        exp["unparsed_lines"] = unparsed
+    return exp
 
 
 def main():

@@ -60,16 +60,53 @@ class MrtFile : public ::testing::TestWithParam<std::string> {};
 
 // One replay's figures against make_expected.py's for the same file.
 // `pinned`: a file the project knows (expected/*.json, unicast only). For
-// any other file bgpdump -m is the oracle as it stands, and it prints the
-// prefixes of every family alike (IPv4 multicast among its announcements):
-// for a peer that sent other families (other_families, which we count
-// apart), its prefixes are compared in total and its routes not at all,
-// and no peer's best routes are (the oracle's routes of other families
-// compete with unicast ones for their prefixes).
+// any other file bgpdump is the oracle as it stands, and where its view is
+// incomplete (make_expected.py says so) the comparison is looser:
+//   - it prints the prefixes of every family alike (IPv4 multicast among
+//     its announcements): for a peer that sent other families (which we
+//     count apart, other_families), prefixes are compared in total and
+//     routes not at all, and no peer's best routes are (the oracle's routes
+//     of other families compete with unicast ones);
+//   - for the deprecated BGP type it prints the peer's address in place of
+//     each withdrawn prefix (withdrawals_unreliable): that peer's routes,
+//     and anyone's best routes, are not compared;
+//   - it names no peer for a message whose record gives the peer AS 0
+//     (unattributed_messages): per kind, each peer has at least the
+//     oracle's count, and all peers together exactly the unattributed more;
+//   - past lost MRT framing (a file cut short, torn records, which the
+//     replay reports; or records framed in a way bgpdump does not read,
+//     framing_broken) bgpdump reads something else: only the replay's own
+//     consistency is checked.
 void expect_figures_match(const nlohmann::json& exp, const ReplayReport& rep, const std::string& name, bool pinned) {
+    const bool framing_lost = std::any_of(rep.errors.begin(), rep.errors.end(), [](const ParseError& e) {
+        return e.action == DiagAction::skip_rest_of_file || e.action == DiagAction::bytes_skipped;
+    });
+    ASSERT_TRUE(rep.rib.has_value());
+    std::uint64_t all_routes = 0, all_best = 0;
+    for (const auto& p : rep.peers) {
+        all_routes += p.routes.value_or(0);
+        all_best += p.best_routes.value_or(0);
+    }
+    // Every route is counted once in the RIB summary; each non-empty prefix has one best route.
+    EXPECT_EQ(all_routes, rep.rib->routes);
+    EXPECT_EQ(all_best, rep.rib->prefixes_v4 + rep.rib->prefixes_v6);
+    if (!pinned && (framing_lost || exp.contains("framing_broken"))) {
+        std::printf("%s: MRT framing lost or not bgpdump's: figures not compared\n", name.c_str());
+        return;
+    }
     EXPECT_EQ(rep.records, exp["records"].get<std::uint64_t>());
     const bool other_families =
         std::any_of(rep.peers.begin(), rep.peers.end(), [](const PeerFigures& f) { return f.other_families != 0; });
+    bool unreliable_withdrawals = false;
+    for (const auto& p : exp["peers"]) unreliable_withdrawals = unreliable_withdrawals || p.contains("withdrawals_unreliable");
+    static constexpr std::pair<const char*, MessageType> kinds[] = {{"open", MessageType::open},
+                                                                    {"update", MessageType::update},
+                                                                    {"notification", MessageType::notification},
+                                                                    {"keepalive", MessageType::keepalive}};
+    const auto unattributed = [&](const char* kind) -> std::uint64_t {
+        return exp.contains("unattributed_messages") ? exp["unattributed_messages"][kind].get<std::uint64_t>() : 0;
+    };
+    std::uint64_t theirs_total[4] = {};
     std::set<std::pair<std::string, std::uint32_t>> expected_peers;
     for (const auto& p : exp["peers"]) {
         const std::string ip = p["peer_ip"];
@@ -78,12 +115,17 @@ void expect_figures_match(const nlohmann::json& exp, const ReplayReport& rep, co
         SCOPED_TRACE(name + " peer " + ip + " AS" + std::to_string(as));
         const PeerFigures* f = rep.find_peer(ip, as);
         ASSERT_NE(f, nullptr);
-        EXPECT_EQ(f->update_messages, p["update_messages"].get<std::uint64_t>());
         // Finding 2 of issue 9: every message type, so totals add up.
-        EXPECT_EQ(f->messages[static_cast<int>(MessageType::open)], p["messages"]["open"].get<std::uint64_t>());
-        EXPECT_EQ(f->messages[static_cast<int>(MessageType::notification)],
-                  p["messages"]["notification"].get<std::uint64_t>());
-        EXPECT_EQ(f->messages[static_cast<int>(MessageType::keepalive)], p["messages"]["keepalive"].get<std::uint64_t>());
+        for (std::size_t k = 0; k < std::size(kinds); ++k) {
+            const std::uint64_t ours = f->messages[static_cast<int>(kinds[k].second)];
+            const std::uint64_t theirs = p["messages"][kinds[k].first].get<std::uint64_t>();
+            theirs_total[k] += theirs;
+            if (unattributed(kinds[k].first) != 0) EXPECT_GE(ours, theirs) << kinds[k].first;
+            else EXPECT_EQ(ours, theirs) << kinds[k].first;
+        }
+        if (unattributed("update") == 0) {
+            EXPECT_EQ(f->update_messages, p["update_messages"].get<std::uint64_t>());
+        }
         if (pinned) {
             EXPECT_EQ(f->other_families, 0u);  // the visible files hold unicast only
         }
@@ -103,24 +145,26 @@ void expect_figures_match(const nlohmann::json& exp, const ReplayReport& rep, co
         EXPECT_EQ(f->withdrawn_v4, p["withdrawn_v4"].get<std::uint64_t>());
         EXPECT_EQ(f->announced_v6, p["announced_v6"].get<std::uint64_t>());
         EXPECT_EQ(f->withdrawn_v6, p["withdrawn_v6"].get<std::uint64_t>());
-        EXPECT_EQ(*f->routes, p["routes"].get<std::uint64_t>());
-        if (!other_families) {
+        if (!p.contains("withdrawals_unreliable")) {
+            EXPECT_EQ(*f->routes, p["routes"].get<std::uint64_t>());
+        }
+        if (!other_families && !unreliable_withdrawals) {
             EXPECT_EQ(*f->best_routes, p["best_routes"].get<std::uint64_t>());
         }
     }
-    for (const auto& p : rep.peers)
-        EXPECT_TRUE(expected_peers.count({to_string(p.ip), p.as})) << "unexpected peer " << to_string(p.ip);
-    EXPECT_EQ(rep.peers.size(), expected_peers.size());
-    EXPECT_TRUE(rep.records_not_replayed.empty());
-    // Every route is counted once in the RIB summary; each non-empty prefix has one best route.
-    ASSERT_TRUE(rep.rib.has_value());
-    std::uint64_t routes = 0, best = 0;
+    // A peer the oracle does not list sent only messages it could not attribute.
+    std::uint64_t ours_total[4] = {};
     for (const auto& p : rep.peers) {
-        routes += *p.routes;
-        best += *p.best_routes;
+        for (std::size_t k = 0; k < std::size(kinds); ++k) ours_total[k] += p.messages[static_cast<int>(kinds[k].second)];
+        if (expected_peers.count({to_string(p.ip), p.as})) continue;
+        bool only_unattributed = p.state_changes == 0 && p.announced_v4 + p.announced_v6 + p.withdrawn_v4 + p.withdrawn_v6 == 0;
+        for (const auto& [kind, type] : kinds)
+            only_unattributed = only_unattributed && (p.messages[static_cast<int>(type)] == 0 || unattributed(kind) != 0);
+        EXPECT_TRUE(only_unattributed) << "unexpected peer " << to_string(p.ip);
     }
-    EXPECT_EQ(routes, rep.rib->routes);
-    EXPECT_EQ(best, rep.rib->prefixes_v4 + rep.rib->prefixes_v6);
+    for (std::size_t k = 0; k < std::size(kinds); ++k)
+        EXPECT_EQ(ours_total[k], theirs_total[k] + unattributed(kinds[k].first)) << kinds[k].first;
+    EXPECT_TRUE(rep.records_not_replayed.empty());
 }
 
 TEST_P(MrtFile, FiguresMatchBgpdump) {
