@@ -191,7 +191,6 @@ static_assert(sizeof(ExecInfo) == 24);
     t.heap = heap;
     t.budget = b;
     t.object_added = 0;
-    t.found_pool = nullptr;
     ++t.depth;
 
     // What the executor sets at flagged calls is cleared: a helper of this
@@ -229,7 +228,6 @@ static_assert(sizeof(ExecInfo) == 24);
     t.heap = outer_heap;
     t.budget = outer_budget;
     t.object_added = outer_added;
-    t.found_pool = nullptr;
     if (rc.aborted()) [[unlikely]]
         return abort_plugin(b, result, aborted);
     return v;

@@ -59,11 +59,6 @@ struct ThreadState {
     const CallFrame* frame = nullptr;     // the run in progress, or nullptr
     const PluginBudget* budget = nullptr; // the plugin in progress (nullptr: no limits apply)
     std::uint64_t object_added = 0;       // bytes it added to object pools in this run
-    // The last key a getter found in a pool during this run: a set of that
-    // key overwrites (plugins cannot remove keys), so it needs no accounting
-    // lookup (the read-modify-write of a counter).
-    const Pool* found_pool = nullptr;
-    std::uint64_t found_key = 0;
     unsigned depth = 0;                   // nesting of run() on this thread
     // Helper calls that failed on this thread, ever (note_helper_failure):
     // a run's RunResult::helper_failures is what it added.

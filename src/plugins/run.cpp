@@ -322,7 +322,6 @@ std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* a
         }
         t.budget = a.budget;
         t.object_added = 0;
-        t.found_pool = nullptr;
         if (size <= t.heap.capacity) {
             t.heap.size = size;
             vm::RunContext rc;
@@ -341,7 +340,6 @@ std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* a
     std::free(own);
     result.helper_failures = static_cast<std::uint32_t>(t.helper_failures - helper_failures);
     t.heap = outer_heap;
-    t.found_pool = nullptr;
     t.budget = outer_budget;
     t.object_added = outer_added;
     --t.depth;
