@@ -27,6 +27,27 @@ protected:
         EXPECT_EQ(r.ran, 1u) << name;
         return r.value;
     }
+    // Probe `name` loaded under its own limits, the only plugin at point
+    // `label`: the program (its counters) and the point, or a null program.
+    struct Limited {
+        ProgramPtr program;
+        PointId point;
+    };
+    Limited load_limited(const char* name, const char* label, const PluginLimits& limits) {
+        PluginSource src{probes("helper_probes.o"), std::string("probe/") + name, label};
+        src.limits = limits;
+        LoadResult r = rt.load(src);
+        if (!r) {
+            ADD_FAILURE() << r.error().to_string();
+            return {};
+        }
+        const PointId p = rt.point(label);
+        if (!rt.attach(p, r.value()).ok()) {
+            ADD_FAILURE() << "cannot attach " << name;
+            return {};
+        }
+        return {r.value(), p};
+    }
     std::string bytes_at(Pool& pool, Key key) {
         auto b = pool.bytes(key);
         return b ? to_string(b.value()) : std::string("<none>");
@@ -177,13 +198,9 @@ TEST_P(Helpers, ListAppendLengthAndBoundedRead) {
 // MEMPOOL_ERR_LIMIT, and the pool keeps what was added before; the limit is
 // the plugin's own (manifest "global_pool_bytes", PluginSource::limits).
 TEST_P(Helpers, AppendingStopsAtTheGlobalPoolLimit) {
-    PluginSource src{probes("helper_probes.o"), "probe/append_state", "greedy"};
-    src.limits.global_pool_bytes = 1000;
-    LoadResult r = rt.load(src);
-    ASSERT_TRUE(r) << r.error().to_string();
-    EXPECT_EQ(r.value()->global_pool_limit(), 1000u);
-    PointId p = rt.point("greedy");
-    ASSERT_TRUE(rt.attach(p, r.value()).ok());
+    const auto [program, p] = load_limited("append_state", "greedy", PluginLimits{.global_pool_bytes = 1000});
+    ASSERT_TRUE(program);
+    EXPECT_EQ(program->global_pool_limit(), 1000u);
     std::array<Arg, 3> args{Arg::u64(1), Arg::bytes(as_bytes(pattern)), Arg::u64(16)};
     std::uint64_t ok = 0, refused = 0;
     for (int i = 0; i < 200; ++i) {
@@ -195,20 +212,16 @@ TEST_P(Helpers, AppendingStopsAtTheGlobalPoolLimit) {
     EXPECT_EQ(ok, 60u);
     EXPECT_EQ(refused, 200u - ok);
     EXPECT_EQ(global.list(1).value().size(), ok);
-    EXPECT_LE(r.value()->global_pool_added(), 1000u);
-    EXPECT_EQ(r.value()->limit_hits(), refused);
+    EXPECT_LE(program->global_pool_added(), 1000u);
+    EXPECT_EQ(program->limit_hits(), refused);
     // Another plugin has its own budget (the default, 16 MiB).
     EXPECT_EQ(call_args("append_state", args), MEMPOOL_OK);
 }
 
 // Object pools: the limit is per run (each run is one object, one route).
 TEST_P(Helpers, ObjectPoolLimitIsPerRun) {
-    PluginSource src{probes("helper_probes.o"), "probe/append_attr", "attr_greedy"};
-    src.limits.object_pool_bytes = 40;
-    LoadResult r = rt.load(src);
-    ASSERT_TRUE(r) << r.error().to_string();
-    PointId p = rt.point("attr_greedy");
-    ASSERT_TRUE(rt.attach(p, r.value()).ok());
+    const auto [program, p] = load_limited("append_attr", "attr_greedy", PluginLimits{.object_pool_bytes = 40});
+    ASSERT_TRUE(program);
     Pool route;
     CallScope scope;
     scope.objects[0] = &route;
@@ -226,19 +239,16 @@ TEST_P(Helpers, ObjectPoolLimitIsPerRun) {
 // pool's handle without a call into the pool, and is charged as any new key:
 // past the plugin's object limit it is refused and the pool stays empty.
 TEST_P(Helpers, AFirstNumberIsChargedLikeAnyNewKey) {
-    PluginSource src{probes("helper_probes.o"), "probe/set_attr_u64", "first_number"};
-    src.limits.object_pool_bytes = 39;  // 8 + 32 for a new key: one byte short
-    LoadResult r = rt.load(src);
-    ASSERT_TRUE(r) << r.error().to_string();
-    PointId p = rt.point("first_number");
-    ASSERT_TRUE(rt.attach(p, r.value()).ok());
+    // 8 + 32 for a new key: one byte short.
+    const auto [program, p] = load_limited("set_attr_u64", "first_number", PluginLimits{.object_pool_bytes = 39});
+    ASSERT_TRUE(program);
     Pool route;
     CallScope scope;
     scope.objects[0] = &route;
     std::array<Arg, 3> args{Arg::u64(MEMPOOL_OBJ_FIRST), Arg::u64(7), Arg::u64(42)};
     EXPECT_EQ(rt.run(p, args, scope).value, MEMPOOL_ERR_LIMIT);
     EXPECT_EQ(route.size(), 0u);
-    EXPECT_EQ(r.value()->limit_hits(), 1u);
+    EXPECT_EQ(program->limit_hits(), 1u);
 
     // The default limit: the number lands, readable through the pool's API.
     EXPECT_EQ(call("set_attr_u64", {MEMPOOL_OBJ_FIRST, 7, 42}, scope), MEMPOOL_OK);
