@@ -279,7 +279,7 @@ RunResult Runtime::run(PointId point, std::span<const Arg> args, const CallScope
     // handed over with next(), the rest's outcome; the default code's if it
     // failed or the point's check refused its value. The first step is
     // inlined here (at the usual point it is the only one); next() reaches
-    // the others through `rest`.
+    // the others through ChainRun::replace_step (run_from).
     static constexpr auto replace_step = [](ChainRun& c, std::uint32_t i) noexcept __attribute__((always_inline))
         -> Outcome {
         const Program& program = *static_cast<const Point*>(c.point)->replace[i].program;
@@ -317,12 +317,8 @@ RunResult Runtime::run(PointId point, std::span<const Arg> args, const CallScope
     t.frame = &frame;
     const std::uint64_t helper_failures = t.helper_failures;
 
-    // What next() calls to run the chain past plugin i-1.
-    static constexpr auto rest = [](ChainRun& c, std::uint32_t i) noexcept -> Outcome {
-        return i < c.replace_count ? replace_step(c, i) : run_default(c);
-    };
-    ChainRun run(point, detail::chain, rest, static_cast<std::uint32_t>(p.replace.size()), &p, args, fallback, p.check,
-                 &result);
+    ChainRun run(point, detail::chain, +replace_step, static_cast<std::uint32_t>(p.replace.size()), &p, args, fallback,
+                 p.check, &result);
     detail::chain = &run;
 
     // pre and post plugins observe: their values are ignored (but kept as

@@ -4,9 +4,9 @@
 //
 // One ChainRun lives on the stack of each anchored run (Runtime::run in
 // anchors.cpp); the thread points to the innermost one (a host helper or
-// default code may run another point inside). Each plugin being run has a PluginRun on the stack of the
-// code running it, so that a replace plugin that calls next() keeps its own
-// record while the next one runs inside it:
+// default code may run another point inside). Each plugin being run has a
+// PluginRun on the stack of the code running it, so that a replace plugin
+// that calls next() keeps its own record while the next one runs inside it:
 //
 //   ChainRun* c = detail::chain;                 // null outside anchored runs
 //   if (c != nullptr && c->plugin != nullptr) c->plugin->failed = true;
@@ -37,12 +37,12 @@ struct PluginRun {
 struct ChainRun {
     // (A constructor rather than an aggregate: the compiler then stores each
     // member once instead of zeroing the whole object first.)
-    ChainRun(PointId point_id, ChainRun* outer_run, Outcome (*rest_of_chain)(ChainRun&, std::uint32_t) noexcept,
+    ChainRun(PointId point_id, ChainRun* outer_run, Outcome (*run_replace)(ChainRun&, std::uint32_t) noexcept,
              std::uint32_t replaces, const void* run_point, std::span<const Arg> run_args, DefaultCode default_code,
              ResultCheck result_check, RunResult* run_result) noexcept
         : info{.point = point_id},
           outer(outer_run),
-          rest(rest_of_chain),
+          replace_step(run_replace),
           replace_count(replaces),
           point(run_point),
           args(run_args),
@@ -56,12 +56,13 @@ struct ChainRun {
     ChainInfo info;                 // what current_chain() shows
     PluginRun* plugin = nullptr;    // the plugin being run (innermost), or null
     ChainRun* outer = nullptr;      // the anchored run this one is nested in
-    // Runs the replace plugins from `index` on (then the default code): what
-    // next() calls. Set by the anchored run, never null there.
-    Outcome (*rest)(ChainRun& run, std::uint32_t index) noexcept = nullptr;
-    std::uint32_t replace_count = 0;  // the point's replace plugins: next() from the last runs the default code
-    // The anchored run's own state, for `rest`, kept here rather than behind a
-    // second pointer (one frame per anchored run, whatever its depth).
+    // Runs replace plugin `index` (below replace_count): its outcome, the
+    // rest of the chain's if it calls next() (run_from). Set by the anchored
+    // run, never null there.
+    Outcome (*replace_step)(ChainRun& run, std::uint32_t index) noexcept = nullptr;
+    std::uint32_t replace_count = 0;  // the point's replace plugins
+    // The anchored run's own state, for replace_step, kept here rather than
+    // behind a second pointer (one frame per anchored run, whatever its depth).
     const void* point = nullptr;    // the Runtime::Point being run
     std::span<const Arg> args;
     DefaultCode fallback;
@@ -73,9 +74,8 @@ struct ChainRun {
 };
 
 // The default code's outcome for `c` (it runs at most once per run: a
-// second need reuses its value; without one, value 0). next() from the last
-// replace plugin calls it directly, as `rest` would (inline: it is most of
-// what that next() does).
+// second need reuses its value; without one, value 0). Inline: it is most
+// of what next() from the last replace plugin does.
 [[nodiscard]] inline Outcome run_default(ChainRun& c) noexcept {
     if (!c.default_ran) {
         c.default_ran = true;
@@ -87,6 +87,12 @@ struct ChainRun {
         }
     }
     return Outcome{c.fallback.fn != nullptr ? c.default_value : 0, true};
+}
+
+// The chain from replace plugin `index` on: that plugin's outcome, or past
+// the last one the default code's. What next() hands over to.
+[[nodiscard]] inline Outcome run_from(ChainRun& c, std::uint32_t index) noexcept {
+    return index < c.replace_count ? c.replace_step(c, index) : run_default(c);
 }
 
 // The innermost anchored run of this thread, or null.

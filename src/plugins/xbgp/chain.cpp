@@ -25,9 +25,7 @@ u64 next(u64, u64, u64, u64, u64) noexcept {
             self->failed = true;
             return next_unavailable;
         }
-        // After the last plugin only the default code is left: no step
-        // through `rest` (the usual xBGP point has one replace plugin).
-        self->handed = self->next_index >= run->replace_count ? run_default(*run) : run->rest(*run, self->next_index);
+        self->handed = run_from(*run, self->next_index);
         self->handed_over = true;
     }
     if (self->handed.fell_back && !run->has_default) return next_unavailable;
