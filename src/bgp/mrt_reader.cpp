@@ -70,13 +70,8 @@ bool MrtReader::fill(std::size_t n) {
     return end_ - pos_ >= n;
 }
 
-bool MrtReader::defined_type(std::uint16_t type) noexcept {
-    // RFC 6396 §4 and Appendix B: 0-13, 16, 17, 32, 33, 48, 49.
-    return type <= 13 || type == 16 || type == 17 || type == 32 || type == 33 || type == 48 || type == 49;
-}
-
 bool MrtReader::plausible_header(const std::uint8_t* h) const noexcept {
-    if (!defined_type(load_be16(h + 4)) || load_be32(h + 8) > kResyncMaxLength) return false;
+    if (!mrt::defined_type(load_be16(h + 4)) || load_be32(h + 8) > kResyncMaxLength) return false;
     if (count_ == 0) return true;
     const std::int64_t drift = std::int64_t{load_be32(h)} - std::int64_t{last_timestamp_};
     return drift >= -kResyncDrift && drift <= kResyncDrift;
@@ -154,7 +149,7 @@ bool MrtReader::next(MrtRecord& rec) {
         h = buf_.get() + pos_;  // fill() may have moved the data
         // A type RFC 6396 does not define is read (and counted by name) if
         // records chain after it; if not, the framing is lost.
-        if (!defined_type(load_be16(h + 4)) && !ends_at(kHeader + length) && !chains_from(kHeader + length) &&
+        if (!mrt::defined_type(load_be16(h + 4)) && !ends_at(kHeader + length) && !chains_from(kHeader + length) &&
             resynchronise(stream_offset_))
             continue;
         h = buf_.get() + pos_;

@@ -58,6 +58,13 @@ inline constexpr std::uint16_t kTableDump = 12;
 inline constexpr std::uint16_t kTableDumpV2 = 13;
 inline constexpr std::uint16_t kBgp4mp = 16;
 inline constexpr std::uint16_t kBgp4mpEt = 17;
+
+// Whether RFC 6396 defines `type` (§4 and Appendix B): 0-13, 16, 17, 32,
+// 33, 48, 49.
+[[nodiscard]] constexpr bool defined_type(std::uint16_t type) noexcept {
+    constexpr std::uint64_t kDefined = 0x3fffull | 3ull << 16 | 3ull << 32 | 3ull << 48;
+    return type < 64 && (kDefined >> type & 1) != 0;
+}
 }  // namespace mrt
 
 struct MrtRecord {
@@ -91,7 +98,6 @@ private:
 
     // Makes at least `n` bytes available at buf_[pos_]; false if the stream ends first.
     bool fill(std::size_t n);
-    [[nodiscard]] static bool defined_type(std::uint16_t type) noexcept;
     [[nodiscard]] bool plausible_header(const std::uint8_t* h) const noexcept;
     // Offsets relative to pos_: whether the stream ends exactly there;
     // whether kResyncChain plausible headers follow one another from there

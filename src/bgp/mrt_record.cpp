@@ -21,6 +21,7 @@ bool afi_from_wire(std::uint16_t v, Afi& out) {
 
 std::string mrt_type_name(std::uint16_t type, std::uint16_t subtype) {
     // RFC 6396 §4 and Appendix B (deprecated types), RFC 8050 (add-path subtypes).
+    if (!mrt::defined_type(type)) return "type " + std::to_string(type) + "/" + std::to_string(subtype);
     static constexpr const char* kTypes[] = {
         "NULL", "START", "DIE", "I_AM_DEAD", "PEER_DOWN", "BGP", "RIP", "IDRP", "RIPNG", "BGP4PLUS",
         "BGP4PLUS_01", "OSPFv2", "TABLE_DUMP", "TABLE_DUMP_V2", nullptr, nullptr, "BGP4MP", "BGP4MP_ET"};
@@ -43,7 +44,6 @@ std::string mrt_type_name(std::uint16_t type, std::uint16_t subtype) {
     else if (type == 33) t = "ISIS_ET";
     else if (type == 48) t = "OSPFv3";
     else if (type == 49) t = "OSPFv3_ET";
-    if (t == nullptr) return "type " + std::to_string(type) + "/" + std::to_string(subtype);
     const char* sub = nullptr;
     if (type == mrt::kBgp || type == 9 || type == 10) sub = pick(kBgp, subtype);
     else if (type == mrt::kBgp4mp || type == mrt::kBgp4mpEt) sub = pick(kBgp4mp, subtype);

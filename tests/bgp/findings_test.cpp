@@ -446,9 +446,13 @@ TEST(EarlyTableDump, BatchedEntriesAndTheLengthFourBytesShortAreRead) {
     const std::vector<std::uint8_t> attrs = {0x40, 1, 1, 0, 0x40, 2, 6, 2, 2, 0x0d, 0xdd, 0x02, 0xbd,
                                              0x40, 3, 4, 204, 152, 166, 29};
     auto entry = [&](std::uint8_t a, std::uint8_t len, std::uint8_t peer_last) {
-        std::vector<std::uint8_t> e = {a, 0, 0, 0, len, 1, 0x38, 0x79, 0xc8, 0xb4, 204, 152, 166, peer_last, 0x0d, 0xdd,
-                                       0, static_cast<std::uint8_t>(attrs.size())};
-        e.insert(e.end(), attrs.begin(), attrs.end());
+        // prefix a.0.0.0, its length, status, originated, peer 204.152.166.x, AS 3549, attribute length
+        const std::uint8_t head[] = {a,    0,   0,   0,   len,       1,    0x38, 0x79, 0xc8,
+                                     0xb4, 204, 152, 166, peer_last, 0x0d, 0xdd, 0,
+                                     static_cast<std::uint8_t>(attrs.size())};
+        std::vector<std::uint8_t> e(sizeof head + attrs.size());
+        std::copy(std::begin(head), std::end(head), e.begin());
+        std::copy(attrs.begin(), attrs.end(), e.begin() + sizeof head);
         return e;
     };
     std::vector<std::uint8_t> batch = {0, 0, 0, 0};  // view, sequence
