@@ -279,7 +279,7 @@ RunResult Runtime::run(PointId point, std::span<const Arg> args, const CallScope
     // handed over with next(), the rest's outcome; the default code's if it
     // failed or the point's check refused its value. The first step is
     // inlined here (at the usual point it is the only one); next() reaches
-    // the others through ChainRun::replace_step (run_from).
+    // the others through ChainRun::replace_step.
     static constexpr auto replace_step = [](ChainRun& c, std::uint32_t i) noexcept __attribute__((always_inline))
         -> Outcome {
         const Program& program = *static_cast<const Point*>(c.point)->replace[i].program;

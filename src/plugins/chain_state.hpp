@@ -57,8 +57,8 @@ struct ChainRun {
     PluginRun* plugin = nullptr;    // the plugin being run (innermost), or null
     ChainRun* outer = nullptr;      // the anchored run this one is nested in
     // Runs replace plugin `index` (below replace_count): its outcome, the
-    // rest of the chain's if it calls next() (run_from). Set by the anchored
-    // run, never null there.
+    // rest of the chain's if it calls next(). Set by the anchored run, never
+    // null there; next() past the last plugin runs the default code instead.
     Outcome (*replace_step)(ChainRun& run, std::uint32_t index) noexcept = nullptr;
     std::uint32_t replace_count = 0;  // the point's replace plugins
     // The anchored run's own state, for replace_step, kept here rather than
@@ -87,12 +87,6 @@ struct ChainRun {
         }
     }
     return Outcome{c.fallback.fn != nullptr ? c.default_value : 0, true};
-}
-
-// The chain from replace plugin `index` on: that plugin's outcome, or past
-// the last one the default code's. What next() hands over to.
-[[nodiscard]] inline Outcome run_from(ChainRun& c, std::uint32_t index) noexcept {
-    return index < c.replace_count ? c.replace_step(c, index) : run_default(c);
 }
 
 // The innermost anchored run of this thread, or null.
