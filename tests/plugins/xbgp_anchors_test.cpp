@@ -218,11 +218,15 @@ TEST_P(Anchors, APluginWithoutHeapRuns) {
 }
 
 TEST_P(Anchors, DetachRemovesFromEveryAnchor) {
+    EXPECT_FALSE(rt->has_plugins(point));
+    attach(1, Anchor::post, 0);
+    EXPECT_TRUE(rt->has_plugins(point));  // any anchor counts
     attach(1, Anchor::pre, 0);
     attach(1, Anchor::replace, 0);
-    attach(1, Anchor::post, 0);
     EXPECT_EQ(rt->detach(point, "p1"), 3u);
     EXPECT_EQ(rt->attached_count(point), 0u);
+    EXPECT_FALSE(rt->has_plugins(point));
+    EXPECT_FALSE(rt->has_plugins(PointId{}));  // no such point
     EXPECT_EQ(rt->run(point, {}).ran, 0u);
 }
 
