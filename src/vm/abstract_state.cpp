@@ -88,15 +88,58 @@ bool subsumes(const Value& b, const Value& a) noexcept {
 
 namespace {
 
+// Whether s holds a pointer to heap object `id` (in a register or a spill).
+bool holds_object(const State& s, std::uint32_t id) noexcept {
+    const auto is = [id](const Value& v) { return v.kind == Kind::heap && v.id == id; };
+    for (const Value& v : s.regs)
+        if (is(v)) return true;
+    for (const Frame& f : s.frames)
+        for (const Slot& sl : f.slots)
+            if (sl.spilled && is(sl.spill)) return true;
+    return false;
+}
+
+// Whether joining a and b anywhere meets a 0 with a heap pointer (join_in's case).
+bool meets_null(const State& a, const State& b) noexcept {
+    for (std::size_t r = 0; r < a.regs.size(); ++r)
+        if (is_null_of(a.regs[r], b.regs[r]) || is_null_of(b.regs[r], a.regs[r])) return true;
+    for (std::size_t f = 0; f < a.frames.size() && f < b.frames.size(); ++f) {
+        const auto& sa = a.frames[f].slots;
+        const auto& sb = b.frames[f].slots;
+        for (std::size_t k = 0; k < sa.size() && k < sb.size(); ++k)
+            if (sa[k].spilled && sb[k].spilled &&
+                (is_null_of(sa[k].spill, sb[k].spill) || is_null_of(sb[k].spill, sa[k].spill)))
+                return true;
+    }
+    return false;
+}
+
 // The bytes of a slot that may hold part of a pointer.
 std::uint8_t pointer_bytes(const Slot& s) {
     return static_cast<std::uint8_t>(s.tainted | (s.spilled && s.spill.is_pointer() ? 0xff : 0));
 }
 
-Slot join(const Slot& a, const Slot& b) {
+// The join of value x of state sa and value y of state sb at one place.
+// When one is the number 0 and the other a heap pointer at its object's
+// start, the result is "the object or NULL" with the object's identity only
+// if that 0 is the object's NULL: a NULL check of the result then teaches
+// every copy of the object (learn_null). That holds when the state with the
+// 0 holds no pointer to the object (its own NULL check turned every copy
+// into 0); when it still does (`q = p; if (c) q = 0;`), q == 0 says nothing
+// of p, and the result is one of several objects (id 0).
+Value join_in(const State& sa, const State& sb, const Value& x, const Value& y) {
+    Value v = join(x, y);
+    if (v.kind == Kind::heap && v.id != 0) {
+        const bool x_null = is_null_of(x, y), y_null = is_null_of(y, x);
+        if ((x_null && holds_object(sa, v.id)) || (y_null && holds_object(sb, v.id))) v.id = 0;
+    }
+    return v;
+}
+
+Slot join(const Slot& a, const Slot& b, const State& sa, const State& sb) {
     if (a.spilled && b.spilled) {
         Slot s;
-        s.spill = join(a.spill, b.spill);
+        s.spill = join_in(sa, sb, a.spill, b.spill);
         if (s.spill.kind != Kind::uninit) {
             s.spilled = true;
             s.init = 0xff;
@@ -116,34 +159,47 @@ bool subsumes(const Slot& b, const Slot& a) {
 
 }  // namespace
 
+// Slots past the end of a frame's vector were never touched on that path:
+// they join as Slot{} (unwritten, untainted), so the other path's spilled
+// pointers stay tainted bytes (never handed to a helper that reads a zeroed
+// frame) instead of being forgotten.
 State join(const State& a, const State& b) {
     State s;
-    for (std::size_t r = 0; r < s.regs.size(); ++r) s.regs[r] = join(a.regs[r], b.regs[r]);
+    for (std::size_t r = 0; r < s.regs.size(); ++r) s.regs[r] = join_in(a, b, a.regs[r], b.regs[r]);
     s.steps = std::max(a.steps, b.steps);
     s.frames.resize(std::min(a.frames.size(), b.frames.size()));
+    const Slot none{};
     for (std::size_t f = 0; f < s.frames.size(); ++f) {
         const Frame& fa = a.frames[f];
         const Frame& fb = b.frames[f];
         Frame& out = s.frames[f];
         out.function = fa.function;
-        out.slots.resize(std::min(fa.slots.size(), fb.slots.size()));
-        for (std::size_t k = 0; k < out.slots.size(); ++k) out.slots[k] = join(fa.slots[k], fb.slots[k]);
+        out.slots.resize(std::max(fa.slots.size(), fb.slots.size()));
+        for (std::size_t k = 0; k < out.slots.size(); ++k)
+            out.slots[k] = join(k < fa.slots.size() ? fa.slots[k] : none, k < fb.slots.size() ? fb.slots[k] : none, a, b);
         while (!out.slots.empty() && out.slots.back() == Slot{}) out.slots.pop_back();
     }
     return s;
 }
 
 void join_into(State& a, const State& b) {
+    if (meets_null(a, b)) {  // join_in needs both states as they were (rare: a NULL-checked pointer)
+        a = join(a, b);
+        return;
+    }
     for (std::size_t r = 0; r < a.regs.size(); ++r)
         if (!(a.regs[r] == b.regs[r])) a.regs[r] = join(a.regs[r], b.regs[r]);
     a.steps = std::max(a.steps, b.steps);
     a.frames.resize(std::min(a.frames.size(), b.frames.size()));
+    const Slot none{};
     for (std::size_t f = 0; f < a.frames.size(); ++f) {
         auto& sa = a.frames[f].slots;
         const auto& sb = b.frames[f].slots;
-        sa.resize(std::min(sa.size(), sb.size()));
-        for (std::size_t k = 0; k < sa.size(); ++k)
-            if (!(sa[k] == sb[k])) sa[k] = join(sa[k], sb[k]);
+        if (sa.size() < sb.size()) sa.resize(sb.size());
+        for (std::size_t k = 0; k < sa.size(); ++k) {
+            const Slot& other = k < sb.size() ? sb[k] : none;
+            if (!(sa[k] == other)) sa[k] = join(sa[k], other, a, b);
+        }
         while (!sa.empty() && sa.back() == Slot{}) sa.pop_back();
     }
 }
@@ -190,10 +246,9 @@ bool subsumes(const State& b, const State& a) noexcept {
     for (std::size_t f = 0; f < a.frames.size(); ++f) {
         const auto& sa = a.frames[f].slots;
         const auto& sb = b.frames[f].slots;
-        for (std::size_t k = 0; k < sb.size(); ++k) {
-            const Slot none{};
-            if (!subsumes(sb[k], k < sa.size() ? sa[k] : none)) return false;
-        }
+        const Slot none{};
+        for (std::size_t k = 0; k < std::max(sa.size(), sb.size()); ++k)
+            if (!subsumes(k < sb.size() ? sb[k] : none, k < sa.size() ? sa[k] : none)) return false;
     }
     return true;
 }

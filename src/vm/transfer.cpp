@@ -152,6 +152,9 @@ bool table_read(const State& s, const Value& base, std::int64_t off, Value& out)
     }
     if (!r) return false;
     out = *r;
+    // One of several slots: a 0 in one says nothing of the object another
+    // holds, so a NULL check of what was read teaches no copy (join_in).
+    if (out.kind == Kind::heap && out.nullable) out.id = 0;
     return true;
 }
 
@@ -500,13 +503,20 @@ void Analysis::branch(Run& run, std::uint32_t b, State&& s, std::uint32_t pc) {
                        " would reveal address bits");
         return both();
     }
+    // A pointer compared is base + offset for an unknown base: the answer
+    // must not depend on the base. Every region lies above the first 64 KiB
+    // of the address space (the kernel never maps there: mmap_min_addr) and
+    // below 2^57 (user space, 5-level paging included), so at offsets in
+    // [-2^16, 2^56] base + offset neither wraps nor changes sign, and a
+    // comparison with 0, or with a pointer of the same base, answers as the
+    // offsets do. Further off, p - 2^46 < 0 or p - 2^46 < p tells whether
+    // the base lies above 2^46: a binary search for the address.
     const auto far = [](const Value& v) {
-        constexpr i64 limit = i64{1} << 56;
-        return v.is_pointer() && (v.num.smin < -limit || v.num.smax > limit);
+        return v.is_pointer() && (v.num.smin < -(i64{1} << 16) || v.num.smax > (i64{1} << 56));
     };
     if (far(a) || far(bv)) {
-        report(pc, "(A) compares " + (far(a) ? a : bv).describe() +
-                       " moved by an unbounded number: where its address wraps would show",
+        report(pc, "(A) compares " + (far(a) ? a : bv).describe() + " moved by an unbounded number or too far (its offset may be " +
+                       (far(a) ? a : bv).num.to_string() + "): where its address wraps or changes sign would show",
                "compare indices, not pointers");
         return both();
     }

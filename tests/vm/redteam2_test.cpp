@@ -1,0 +1,317 @@
+// redteam2_test.cpp: hostile programs from the second red-team pass over the
+// machine (docs/verifier.md, "What was tried"). Each test is an attack a
+// hostile plugin could make: the ones that found a hole fail without their
+// fix (named in the test's comment); the others prove the promise holds.
+// Programs that the verifier accepts run through the interpreter, the
+// checked interpreter (any violation is a verifier bug) and the JIT, which
+// must agree.
+#include "assembler.hpp"
+#include "checked_interpreter.hpp"
+#include "interpreter.hpp"
+#include "verifier.hpp"
+#ifdef MEMPOOL_HAVE_JIT
+#include "jit_x86_64.hpp"
+#endif
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace mempool::vm {
+namespace {
+
+alignas(64) std::uint8_t arena[512];
+
+// ctx_malloc(n): a block at the arena's start (one per run is enough here).
+std::uint64_t ctx_malloc(std::uint64_t n, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t) {
+    return n == 0 || n > sizeof arena ? 0 : reinterpret_cast<std::uintptr_t>(arena);
+}
+// show(s): a str_in; records what it may read (arg_room) and reads it.
+RunContext* current = nullptr;
+std::string shown;
+std::uint64_t show(std::uint64_t s, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t) {
+    shown.clear();
+    const std::uint32_t room = current != nullptr ? current->arg_room[0] : 0;
+    const auto* p = reinterpret_cast<const char*>(s);
+    for (std::uint32_t i = 0; i < room && p[i] != 0; ++i) shown += p[i];
+    return 0;
+}
+std::uint64_t get_number(std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t) { return 5; }
+
+const HelperFn helper_fns[] = {ctx_malloc, show, get_number};
+
+VerifyOptions options(bool xbgp = false) {
+    VerifyOptions o;
+    o.ctx_size = 64;
+    o.heap_size = sizeof arena;
+    o.heap_addresses = xbgp;
+    HelperSignature m;
+    m.name = "ctx_malloc";
+    m.arg_count = 1;
+    m.args[0] = ArgKind::size;
+    m.ret = RetKind::heap_or_null;
+    m.ret_size_arg = 0;
+    HelperSignature s;
+    s.name = "show";
+    s.arg_count = 1;
+    s.args[0] = ArgKind::str_in;
+    HelperSignature n;
+    n.name = "get_number";
+    o.helpers = {m, s, n};
+    return o;
+}
+
+struct Verified {
+    VerifyResult result;
+    std::string messages;
+    [[nodiscard]] bool refused_with(const std::string& text) const {
+        return !result.ok() && messages.find(text) != std::string::npos;
+    }
+};
+
+Verified check(std::string_view text, const VerifyOptions& o = options()) {
+    AsmResult a = assemble(text);
+    EXPECT_EQ(a.error, "") << text;
+    Program p;
+    p.code = std::move(a.code);
+    p.function_starts = {0};
+    for (std::size_t pc = 0; pc < p.code.size(); ++pc)  // functions named by `call local`
+        if (p.code[pc].code == isa::op_call && p.code[pc].src() == isa::pseudo_call)
+            p.function_starts.push_back(static_cast<std::uint32_t>(pc + 1 + p.code[pc].imm));
+    std::sort(p.function_starts.begin(), p.function_starts.end());
+    p.function_starts.erase(std::unique(p.function_starts.begin(), p.function_starts.end()), p.function_starts.end());
+    Verified v{verify(std::move(p), o), {}};
+    for (const Diagnostic& d : v.result.diagnostics) v.messages += d.to_string() + "\n";
+    return v;
+}
+
+struct Ran {
+    std::uint64_t value = 0;
+    std::uint32_t abort_pc = UINT32_MAX;
+};
+
+// One run by every executor on the same 64-byte context; they must agree.
+Ran run_all(const VerifiedProgram& p, std::array<std::uint8_t, 64> ctx = {}) {
+    std::vector<Ran> results;
+    const auto context = [&](std::array<std::uint8_t, 64>& c) {
+        RunContext rc;
+        rc.r1 = reinterpret_cast<std::uintptr_t>(c.data());
+        rc.heap = arena;
+        rc.heap_size = sizeof arena;
+        return rc;
+    };
+    {
+        std::array<std::uint8_t, 64> c = ctx;
+        RunContext rc = context(c);
+        current = &rc;
+        results.push_back({interpret(p, helper_fns, rc), rc.abort_pc});
+    }
+    {
+        std::array<std::uint8_t, 64> c = ctx;
+        RunContext rc = context(c);
+        current = &rc;
+        const CheckedResult r = interpret_checked(p, helper_fns, rc, c.size());
+        EXPECT_FALSE(r.violation.has_value()) << r.violation->to_string();
+        results.push_back({r.value, rc.abort_pc});
+    }
+#ifdef MEMPOOL_HAVE_JIT
+    {
+        JitResult jit = jit_compile(p, helper_fns);
+        EXPECT_TRUE(jit.code.has_value()) << jit.error;
+        if (jit.code) {
+            std::array<std::uint8_t, 64> c = ctx;
+            RunContext rc = context(c);
+            current = &rc;
+            results.push_back({(*jit.code)(rc), rc.abort_pc});
+        }
+    }
+#endif
+    current = nullptr;
+    for (const Ran& r : results) {
+        EXPECT_EQ(r.value, results.front().value);
+        EXPECT_EQ(r.abort_pc, results.front().abort_pc);
+    }
+    return results.front();
+}
+
+
+// ---- (A) comparisons that see where an address wraps or changes sign ------
+
+// A binary search for the heap arena's address (xBGP mode, where a heap
+// pointer may be moved by any number): q = p - guess is compared with 0 as
+// a signed number, so each step learns one bit of p. Found by this pass:
+// accepted, and R0 came back as the arena's address in every executor.
+// The fix (branch() in transfer.cpp): a pointer takes part in a comparison
+// only at offsets in [-2^16, 2^56]: with every region above the first 64 KiB
+// of the address space and below 2^57, no such pointer wraps or changes
+// sign, so the answer depends on offsets only.
+constexpr const char* arena_search =
+    "mov %r1, 8\n"
+    "call 0\n"
+    "jne %r0, 0, +1\n"
+    "exit\n"
+    "mov %r6, %r0\n"   // p: the arena's address
+    "mov %r7, 0\n"     // what is known of it
+    "mov %r8, 46\n"
+    "loop:\n"
+    "mov %r2, 1\n"
+    "lsh %r2, %r8\n"
+    "or %r2, %r7\n"    // candidate = known | 1 << bit
+    "mov %r3, %r6\n"
+    "sub %r3, %r2\n"   // p - candidate
+    "jslt %r3, 0, +1\n"
+    "mov %r7, %r2\n"   // p >= candidate: the bit is set
+    "sub %r8, 1\n"
+    "jsge %r8, 0, loop\n"
+    "mov %r0, %r7\n"
+    "exit\n";
+
+TEST(Redteam2, BinarySearchForTheArenaAddressIsRefused) {
+    const Verified v = check(arena_search, options(true));
+    if (v.result.ok()) {
+        const Ran r = run_all(v.result.program);
+        ADD_FAILURE() << "accepted; R0 = " << std::hex << r.value << ", the arena is at "
+                      << reinterpret_cast<std::uintptr_t>(arena);
+        return;
+    }
+    EXPECT_TRUE(v.refused_with("(A) compares")) << v.messages;
+}
+
+// The same without xBGP: a stack pointer moved 2^15 times by 2^31 - 1 (each
+// step a bounded one) is 2^46 below the frame; its sign tells whether the
+// stack lies above 2^46.
+TEST(Redteam2, ASignedComparisonOfAFarStackPointerWithZeroIsRefused) {
+    const Verified v = check(
+        "mov %r2, %r10\n"
+        "mov %r3, 0\n"
+        "loop:\n"
+        "sub %r2, 0x7fffffff\n"
+        "add %r3, 1\n"
+        "jlt %r3, 32768, loop\n"
+        "mov %r0, 0\n"
+        "jsgt %r2, 0, +1\n"
+        "mov %r0, 1\n"
+        "exit\n");
+    EXPECT_TRUE(v.refused_with("(A) compares")) << v.messages;
+}
+
+// Two pointers of one region compared as unsigned numbers: p - 2^46 < p
+// unless the subtraction wrapped, that is unless p < 2^46.
+TEST(Redteam2, AnUnsignedComparisonAcrossTheWrapIsRefused) {
+    const Verified v = check(
+        "mov %r2, %r10\n"
+        "mov %r3, 0\n"
+        "loop:\n"
+        "sub %r2, 0x7fffffff\n"
+        "add %r3, 1\n"
+        "jlt %r3, 32768, loop\n"
+        "mov %r0, 0\n"
+        "jlt %r2, %r10, +1\n"
+        "mov %r0, 1\n"
+        "exit\n");
+    EXPECT_TRUE(v.refused_with("(A) compares")) << v.messages;
+}
+
+// ---- (A) spilled pointers forgotten at a join -----------------------------
+
+// One path spills a pointer at [r10-8], the other leaves the slot alone;
+// after the join the slot is unreadable, but a helper reading a zeroed
+// frame (str_in) may read bytes never written, as zeros, and must stop
+// before any byte that may hold a pointer. Found by this pass: the join kept
+// only the slots both paths had touched, so the spilled pointer's slot
+// became "never written" and the room handed to the helper ran into it:
+// "AAAAAAAA" followed by six bytes of the stack's address. The fix
+// (abstract_state.cpp): a slot one path never touched joins as an untouched
+// slot, so its pointer bytes stay tainted (and subsumption sees them).
+TEST(Redteam2, AStringRunningIntoAPointerSpilledOnOnePathStopsBeforeIt) {
+    const Verified v = check(
+        "ldxb %r2, [%r1+0]\n"
+        "jeq %r2, 0, +1\n"
+        "stxdw [%r10-8], %r10\n"
+        "lddw %r3, 0x4141414141414141\n"
+        "stxdw [%r10-16], %r3\n"
+        "mov %r1, %r10\n"
+        "add %r1, -16\n"
+        "call 1\n"
+        "mov %r0, 0\n"
+        "exit\n",
+        options(true));
+    ASSERT_TRUE(v.result.ok()) << v.messages;
+    std::array<std::uint8_t, 64> ctx{};
+    ctx[0] = 1;  // the path that spills
+    run_all(v.result.program, ctx);
+    EXPECT_EQ(shown, "AAAAAAAA");
+}
+
+// ---- (A) a NULL check that teaches the wrong register ----------------------
+
+// r2 is the heap pointer on one path and the constant 0 on the other; the
+// join makes it "the object or NULL", with the object's identity, so that a
+// NULL check of it teaches every copy of the object. Found by this pass:
+// on the side where r2 == 0, r6 (the object itself, not NULL at all) became
+// the number 0, and R0 = r6 handed the arena's address to the host. The fix
+// (abstract_state.cpp): the join keeps the identity only when the state
+// holding the 0 holds no pointer to the object (its NULL check turned every
+// copy into 0); otherwise a NULL check of r2 teaches r2 alone.
+TEST(Redteam2, ANullCheckOfAJoinedZeroDoesNotTurnTheObjectIntoANumber) {
+    for (bool xbgp : {false, true}) {
+        SCOPED_TRACE(xbgp);
+        const Verified v = check(
+            "ldxb %r7, [%r1+0]\n"
+            "mov %r1, 8\n"
+            "call 0\n"
+            "mov %r6, %r0\n"
+            "mov %r2, %r0\n"
+            "jne %r7, 0, +1\n"
+            "mov %r2, 0\n"
+            "jne %r2, 0, +2\n"
+            "mov %r0, %r6\n"
+            "exit\n"
+            "mov %r0, 0\n"
+            "exit\n",
+            options(xbgp));
+        if (v.result.ok()) {
+            const Ran r = run_all(v.result.program);
+            ADD_FAILURE() << "accepted; R0 = " << std::hex << r.value << ", the arena is at "
+                          << reinterpret_cast<std::uintptr_t>(arena);
+            continue;
+        }
+        EXPECT_TRUE(v.refused_with("R0 at exit is")) << v.messages;
+    }
+}
+
+// The same through a table of spilled values: one slot holds a copy of the
+// object, the other 0, and a bounded index chooses.
+TEST(Redteam2, ANullCheckOfASlotChosenByAnIndexTeachesNoCopy) {
+    const Verified v = check(
+        "ldxb %r7, [%r1+0]\n"
+        "mov %r1, 8\n"
+        "call 0\n"
+        "mov %r6, %r0\n"
+        "stxdw [%r10-8], %r0\n"
+        "stdw [%r10-16], 0\n"
+        "and %r7, 8\n"
+        "mov %r2, %r10\n"
+        "add %r2, -16\n"
+        "add %r2, %r7\n"
+        "ldxdw %r2, [%r2+0]\n"
+        "jne %r2, 0, +2\n"
+        "mov %r0, %r6\n"
+        "exit\n"
+        "mov %r0, 0\n"
+        "exit\n");
+    if (v.result.ok()) {
+        const Ran r = run_all(v.result.program);
+        ADD_FAILURE() << "accepted; R0 = " << std::hex << r.value;
+        return;
+    }
+    EXPECT_TRUE(v.refused_with("R0 at exit is")) << v.messages;
+}
+
+}  // namespace
+}  // namespace mempool::vm
