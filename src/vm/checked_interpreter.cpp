@@ -669,7 +669,8 @@ private:
                     done_ = true;
                     return false;
                 }
-                if (translate) pointer_[c.ptr_reg] = true;  // now the host address in the arena
+                // now the host address in the arena (or NULL, which heap_or_null's check lets through)
+                if (translate && r_[c.ptr_reg] != 0) pointer_[c.ptr_reg] = true;
             }
         }
         if (sig != nullptr) {

@@ -96,6 +96,7 @@ struct RunContext {
     case HelperCheck::Mode::heap_fixed: {
         std::uint64_t& p = regs[c.ptr_reg];
         const std::uint64_t n = c.mode == HelperCheck::Mode::heap ? regs[c.size_reg] : c.limit;
+        if (c.mode == HelperCheck::Mode::heap_fixed && n == 0 && p == 0) return true;  // heap_or_null's NULL
         if (inside_range(p, n, rc.heap, rc.heap_size) || inside_range(p, n, rc.shared, rc.shared_size)) return true;
         return heap_access(rc, flag_heap_address, p, n);
     }

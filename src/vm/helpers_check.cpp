@@ -62,10 +62,38 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
         }
         if (kind == ArgKind::heap_or_null) {
             const Value* v = use(s, pc, r, "a helper argument");
-            if (v && v->is_pointer() && v->kind != Kind::heap)
+            if (v && v->is_pointer() && v->kind != Kind::heap) {
                 report(pc, "(A) passes " + reg(r) + ", " + v->describe() + ", where " + name +
                                " expects a heap pointer: the host would see an address",
                        "pass what a heap helper returned, or NULL");
+                continue;
+            }
+            // The helper answers whether what it gets is a block of the
+            // arena (ctx_realloc's NULL, ctx_free's effect): given a number
+            // the plugin chose (a number, or NULL moved by one), that answer
+            // would tell whether a guessed host address is the arena's.
+            // Accepted: a heap pointer, NULL, or NULL moved by less than the
+            // 64 KiB the kernel never maps. In xBGP mode a number is a heap
+            // address: translated and checked against the arena before the
+            // call (NULL passes), like any other heap address.
+            const auto near_null = [](const Scalar& o) {
+                return o.smin > -(std::int64_t{1} << 16) && o.smax < (std::int64_t{1} << 16);
+            };
+            if (!v || (v->kind == Kind::scalar && v->num.is_constant() && v->num.value == 0) ||
+                (v->kind == Kind::heap && (!v->nullable || near_null(v->num))))
+                continue;
+            if (options_.heap_addresses) {
+                HelperCheck c;
+                c.pc = pc;
+                c.ptr_reg = static_cast<std::uint8_t>(r);
+                c.mode = HelperCheck::Mode::heap_fixed;
+                c.limit = 0;  // NULL, or in an arena
+                add_helper_check(pc, c, name);
+                continue;
+            }
+            report(pc, "(A) passes " + reg(r) + ", " + v->describe() + ", where " + name +
+                           " expects a heap pointer or NULL: its answer would tell whether a number is the heap's address",
+                   "pass what a heap helper returned, or NULL");
             continue;
         }
         if (kind == ArgKind::size_rt) {

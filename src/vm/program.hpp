@@ -198,7 +198,8 @@ struct LoopCost {
 //   room:    no check: RunContext::arg_room[ptr_reg - 1] = limit, the bytes a
 //            helper may read or write from that pointer (obj_*, str_in);
 //   heap_fixed: as heap, for `limit` bytes (a structure argument that is a
-//            heap address, or a heap object not proven large enough).
+//            heap address, or a heap object not proven large enough); with
+//            limit 0 (a heap_or_null argument that is a number), NULL too.
 // A failed check stops the run like a failed heap check.
 struct HelperCheck {
     enum class Mode : std::uint8_t { heap, bounded, room, heap_fixed };

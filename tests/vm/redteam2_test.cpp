@@ -42,8 +42,14 @@ std::uint64_t show(std::uint64_t s, std::uint64_t, std::uint64_t, std::uint64_t,
     return 0;
 }
 std::uint64_t get_number(std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t) { return 5; }
+// ctx_realloc(p, n) as the runtime's answers: p back if it is a block start
+// in the arena (8-byte aligned, past the first header), else NULL.
+std::uint64_t ctx_realloc(std::uint64_t p, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t) {
+    const auto base = reinterpret_cast<std::uintptr_t>(arena);
+    return p >= base + 8 && p < base + sizeof arena && p % 8 == 0 ? p : 0;
+}
 
-const HelperFn helper_fns[] = {ctx_malloc, show, get_number};
+const HelperFn helper_fns[] = {ctx_malloc, show, get_number, ctx_realloc};
 
 VerifyOptions options(bool xbgp = false) {
     VerifyOptions o;
@@ -62,7 +68,14 @@ VerifyOptions options(bool xbgp = false) {
     s.args[0] = ArgKind::str_in;
     HelperSignature n;
     n.name = "get_number";
-    o.helpers = {m, s, n};
+    HelperSignature r;
+    r.name = "ctx_realloc";
+    r.arg_count = 2;
+    r.args[0] = ArgKind::heap_or_null;
+    r.args[1] = ArgKind::number;
+    r.ret = RetKind::heap_or_null;
+    r.ret_size_arg = 1;
+    o.helpers = {m, s, n, r};
     return o;
 }
 
@@ -311,6 +324,75 @@ TEST(Redteam2, ANullCheckOfASlotChosenByAnIndexTeachesNoCopy) {
         return;
     }
     EXPECT_TRUE(v.refused_with("R0 at exit is")) << v.messages;
+}
+
+// ---- (A) a helper that tells whether a number is a heap block -------------
+
+// ctx_realloc(p, n) returns NULL unless p is a block of the arena: handed a
+// number of the plugin's choosing, it is an oracle for guessed host
+// addresses (a 60 KiB block makes each guess cover 60 KiB; tens of
+// thousands of guesses fit in a run). Found by this pass: a number, or NULL
+// moved by a number, was accepted as ctx_realloc's and ctx_free's argument.
+// The fix (helpers_check.cpp): a heap pointer, NULL, or NULL moved by less
+// than 64 KiB; in xBGP mode a number is a heap address, translated and
+// checked against the arena before the call (NULL passes, exec.hpp).
+constexpr const char* realloc_oracle =
+    "ldxdw %r1, [%r1+0]\n"  // the guess
+    "mov %r2, 8\n"
+    "call 3\n"
+    "mov %r6, 0\n"
+    "jeq %r0, 0, +1\n"
+    "mov %r6, 1\n"
+    "mov %r0, %r6\n"
+    "exit\n";
+
+std::array<std::uint8_t, 64> guessing(std::uint64_t guess) {
+    std::array<std::uint8_t, 64> ctx{};
+    std::memcpy(ctx.data(), &guess, 8);
+    return ctx;
+}
+
+TEST(Redteam2, ANumberIsNotAHeapPointerToRealloc) {
+    const Verified v = check(realloc_oracle);
+    if (v.result.ok()) {
+        const std::uint64_t right = run_all(v.result.program, guessing(reinterpret_cast<std::uintptr_t>(arena) + 64)).value;
+        const std::uint64_t wrong = run_all(v.result.program, guessing(0x7f0000000000)).value;
+        ADD_FAILURE() << "accepted; a right guess gives " << right << ", a wrong one " << wrong;
+        return;
+    }
+    EXPECT_TRUE(v.refused_with("expects a heap pointer or NULL")) << v.messages;
+    // NULL moved by a number is one too.
+    const Verified moved = check(
+        "ldxdw %r6, [%r1+0]\n"
+        "mov %r1, 8\n"
+        "call 0\n"
+        "mov %r1, %r0\n"
+        "mov %r7, 0\n"
+        "loop:\n"
+        "add %r1, 0x7fffffff\n"
+        "add %r7, 1\n"
+        "jlt %r7, 4, loop\n"
+        "mov %r2, 8\n"
+        "call 3\n"
+        "mov %r0, 0\n"
+        "exit\n");
+    EXPECT_TRUE(moved.refused_with("expects a heap pointer or NULL")) << moved.messages;
+    // What a plugin honestly passes: the pointer, checked or not, and NULL.
+    EXPECT_TRUE(check("mov %r1, 8\ncall 0\nmov %r1, %r0\nmov %r2, 16\ncall 3\nmov %r0, 0\nexit\n").result.ok());
+    EXPECT_TRUE(check("mov %r1, 0\nmov %r2, 16\ncall 3\nmov %r0, 0\nexit\n").result.ok());
+}
+
+TEST(Redteam2, InXbgpModeANumberToReallocIsAHeapAddressOrStopsTheRun) {
+    const Verified v = check(realloc_oracle, options(true));
+    ASSERT_TRUE(v.result.ok()) << v.messages;
+    // A heap address reaches its block.
+    EXPECT_EQ(run_all(v.result.program, guessing(heap_address(64))).value, 1u);
+    // NULL is NULL.
+    const Ran null = run_all(v.result.program, guessing(0));
+    EXPECT_EQ(null.abort_pc, UINT32_MAX);
+    EXPECT_EQ(null.value, 0u);
+    // A guessed host address outside the arena stops the run at the call.
+    EXPECT_EQ(run_all(v.result.program, guessing(0x7f0000000000)).abort_pc, 2u);
 }
 
 }  // namespace
