@@ -161,18 +161,19 @@ static_assert(sizeof(ExecInfo) == 24);
     using namespace detail;
     ThreadState& t = tls;
     aborted = false;
+    // exec_info_t as three words (each int32 field with its zero padding,
+    // little-endian), read before anything may clobber what the caller
+    // just stored in `run` (so that the compiler can use those values).
+    const std::uint64_t words[3] = {run.info.result_set ? 1u : 0u, run.info.result, run.info.point.index};
+    static_assert(sizeof words == sizeof(ExecInfo) && offsetof(ExecInfo, replace_return_value) == 8 &&
+                  offsetof(ExecInfo, insertion_point_id) == 16 && std::endian::native == std::endian::little);
+    ++result.ran;
     const PluginBudget* const b = &program.budget_;
     const std::uint32_t size = b->heap_size;
     Level* const l = level_for(t.depth, size);
-    ++result.ran;
     if (l == nullptr) [[unlikely]]
         return abort_plugin(b, result, aborted);
     if (program.abi() == PluginAbi::xbgp) {
-        // exec_info_t as three words (each int32 field with its zero
-        // padding, little-endian), stored straight into the struct.
-        const std::uint64_t words[3] = {run.info.result_set ? 1u : 0u, run.info.result, run.info.point.index};
-        static_assert(sizeof words == sizeof(ExecInfo) && offsetof(ExecInfo, replace_return_value) == 8 &&
-                      offsetof(ExecInfo, insertion_point_id) == 16 && std::endian::native == std::endian::little);
         std::memcpy(&l->args, words, sizeof words);
     } else {
         const std::size_t n = args.size() < MEMPOOL_MAX_ARGS ? args.size() : MEMPOOL_MAX_ARGS;
@@ -200,18 +201,15 @@ static_assert(sizeof(ExecInfo) == 24);
     rc.frame_lo = rc.frame_hi = 0;
     rc.rodata = rc.rodata_size = 0;
     std::memset(rc.arg_room, 0, sizeof rc.arg_room);
-    xbgp::RunView& view = l->view;
-    const ProgramImpl& impl = *program.impl_;
-    view.rodata = reinterpret_cast<std::uint64_t>(impl.verified.program.rodata.data());
-    view.rodata_size = impl.verified.program.rodata.size();
     SharedMemory* const shared = b->shared;
     rc.shared = shared != nullptr ? shared->arena() : nullptr;
     rc.shared_size = shared != nullptr ? shared->limit() : 0;
-    view.shared = reinterpret_cast<std::uint64_t>(rc.shared);
-    view.shared_size = rc.shared_size;
     rc.data = program.data_.empty() ? nullptr : program.data_.data();
-    view.data = reinterpret_cast<std::uint64_t>(rc.data);
-    view.data_size = program.data_.size();
+    // The helpers that follow pointers find the rest (read-only data, the
+    // globals' size) through the program, when they need it.
+    xbgp::RunView& view = l->view;
+    const ProgramImpl& impl = *program.impl_;
+    view.program = &impl.verified.program;
 
     const xbgp::RunView* const outer_view = xbgp::current_view;
     xbgp::current_view = &view;
@@ -277,39 +275,43 @@ RunResult Runtime::run(PointId point, std::span<const Arg> args, const CallScope
     };
     // Replace plugin i (below the chain's size): its value, or, if it
     // handed over with next(), the rest's outcome; the default code's if it
-    // failed or the point's check refused its value. The first step is
-    // inlined here (at the usual point it is the only one); next() reaches
-    // the others through ChainRun::replace_step.
-    static constexpr auto replace_step = [](ChainRun& c, std::uint32_t i) noexcept __attribute__((always_inline))
-        -> Outcome {
-        const Program& program = *static_cast<const Point*>(c.point)->replace[i].program;
+    // failed or the point's check refused its value. `outer_plugin` and
+    // `outer_depth` are what c.plugin and c.info.depth hold on entry: the
+    // first step (inlined here: at the usual point it is the only one)
+    // passes them as constants, so the compiler neither loads nor restores
+    // them; next() reaches the others through ChainRun::replace_step.
+    static constexpr auto step = [](ChainRun& c, const Point& point, std::uint32_t i, std::span<const Arg> args,
+                                    RunResult& result, PluginRun* outer_plugin,
+                                    std::uint32_t outer_depth) noexcept __attribute__((always_inline)) -> Outcome {
+        const Program& program = *point.replace[i].program;
         PluginRun self;
         self.anchor = Anchor::replace;
         self.next_index = i + 1;
-        PluginRun* const outer_plugin = c.plugin;
-        const std::uint32_t outer_depth = c.info.depth;
         c.plugin = &self;
         c.info.anchor = Anchor::replace;
         c.info.depth = i;
         bool aborted = false;
-        const std::uint64_t v = run_plugin(program, c, c.args, *c.result, aborted);
+        const std::uint64_t v = run_plugin(program, c, args, result, aborted);
         c.plugin = outer_plugin;
         c.info.depth = outer_depth;
         if (self.handed_over) [[likely]] {
             if (aborted || self.failed) [[unlikely]]
-                count_failure(program, *c.result);
+                count_failure(program, result);
             return self.handed;
         }
         if (aborted || self.failed) [[unlikely]] {
-            count_failure(program, *c.result);
+            count_failure(program, result);
             return run_default(c);
         }
-        if (c.check.fn != nullptr && !c.check.fn(v, c.check.data)) [[unlikely]] {
-            ++c.result->refused;
-            count_failure(program, *c.result);
+        if (point.check.fn != nullptr && !point.check.fn(v, point.check.data)) [[unlikely]] {
+            ++result.refused;
+            count_failure(program, result);
             return run_default(c);
         }
         return Outcome{v, false};
+    };
+    static constexpr auto replace_step = [](ChainRun& c, std::uint32_t i) noexcept -> Outcome {
+        return step(c, *static_cast<const Point*>(c.point), i, c.args, *c.result, c.plugin, c.info.depth);
     };
 
     const CallFrame frame{global_, scope, this};
@@ -318,7 +320,7 @@ RunResult Runtime::run(PointId point, std::span<const Arg> args, const CallScope
     const std::uint64_t helper_failures = t.helper_failures;
 
     ChainRun run(point, detail::chain, +replace_step, static_cast<std::uint32_t>(p.replace.size()), &p, args, fallback,
-                 p.check, &result);
+                 &result);
     detail::chain = &run;
 
     // pre and post plugins observe: their values are ignored (but kept as
@@ -338,22 +340,37 @@ RunResult Runtime::run(PointId point, std::span<const Arg> args, const CallScope
             if (aborted || self.failed) count_failure(*a.program, *c.result);
         }
     };
+    // Any point but the usual one (replace plugins alone): out of line.
+    static constexpr auto run_general = [](ChainRun& c, const Point& point, RunResult& result) noexcept
+        __attribute__((noinline)) {
+        if (!point.entries.empty()) observe(point.entries, Anchor::pre, c);
+        const bool has_default = c.fallback.fn != nullptr;
+        const bool decides = c.replace_count != 0 || has_default;
+        if (decides) {
+            // c.plugin is null here (observe puts it back) and info.depth 0.
+            const Outcome o = c.replace_count != 0 ? step(c, point, 0, c.args, result, nullptr, 0) : run_default(c);
+            result.value = o.value;
+            result.fell_back = o.fell_back;
+        }
+        if (!point.post.empty()) {
+            // What post plugins see of the replace stage (nothing reads it before).
+            if (decides) {
+                c.info.result_set = !(result.fell_back && !has_default);
+                c.info.result = result.value;
+                c.info.fell_back = result.fell_back;
+            }
+            observe(point.post, Anchor::post, c);
+            // post plugins' values do not change the point's result
+            if (decides) result.value = c.info.fell_back && !has_default ? 0 : c.info.result;
+        }
+    };
 
-    if (!p.entries.empty()) [[unlikely]]
-        observe(p.entries, Anchor::pre, run);
-    const bool decides = run.replace_count != 0 || fallback.fn != nullptr;
-    if (decides) [[likely]] {
-        const Outcome o = run.replace_count != 0 ? replace_step(run, 0) : run_default(run);
+    if (run.replace_count != 0 && p.entries.empty() && p.post.empty()) [[likely]] {
+        const Outcome o = step(run, p, 0, args, result, nullptr, 0);
         result.value = o.value;
         result.fell_back = o.fell_back;
-        run.info.result_set = !(o.fell_back && fallback.fn == nullptr);
-        run.info.result = result.value;
-        run.info.fell_back = o.fell_back;
-    }
-    if (!p.post.empty()) [[unlikely]] {
-        observe(p.post, Anchor::post, run);
-        // post plugins' values do not change the point's result
-        if (decides) result.value = run.info.fell_back && fallback.fn == nullptr ? 0 : run.info.result;
+    } else {
+        run_general(run, p, result);
     }
 
     detail::chain = run.outer;

@@ -39,7 +39,7 @@ struct ChainRun {
     // member once instead of zeroing the whole object first.)
     ChainRun(PointId point_id, ChainRun* outer_run, Outcome (*run_replace)(ChainRun&, std::uint32_t) noexcept,
              std::uint32_t replaces, const void* run_point, std::span<const Arg> run_args, DefaultCode default_code,
-             ResultCheck result_check, RunResult* run_result) noexcept
+             RunResult* run_result) noexcept
         : info{.point = point_id},
           outer(outer_run),
           replace_step(run_replace),
@@ -47,9 +47,7 @@ struct ChainRun {
           point(run_point),
           args(run_args),
           fallback(default_code),
-          check(result_check),
-          result(run_result),
-          has_default(default_code.fn != nullptr) {}
+          result(run_result) {}
     ChainRun(const ChainRun&) = delete;
     ChainRun& operator=(const ChainRun&) = delete;
 
@@ -63,13 +61,12 @@ struct ChainRun {
     std::uint32_t replace_count = 0;  // the point's replace plugins
     // The anchored run's own state, for replace_step, kept here rather than
     // behind a second pointer (one frame per anchored run, whatever its depth).
+    // (The point's ResultCheck is read there, from the point.)
     const void* point = nullptr;    // the Runtime::Point being run
     std::span<const Arg> args;
-    DefaultCode fallback;
-    ResultCheck check;
+    DefaultCode fallback;           // fn null: run() was given none
     RunResult* result = nullptr;
-    bool has_default = false;       // run() was given a DefaultCode
-    bool default_ran = false;       // ... and it ran (at most once per run)
+    bool default_ran = false;       // the default code ran (at most once per run)
     std::uint64_t default_value = 0;
 };
 
@@ -77,16 +74,15 @@ struct ChainRun {
 // second need reuses its value; without one, value 0). Inline: it is most
 // of what next() from the last replace plugin does.
 [[nodiscard]] inline Outcome run_default(ChainRun& c) noexcept {
-    if (!c.default_ran) {
-        c.default_ran = true;
-        if (c.fallback.fn != nullptr) {
-            PluginRun* const plugin = c.plugin;
-            c.plugin = nullptr;  // the default code is no plugin
-            c.default_value = c.fallback.fn(c.fallback.data);
-            c.plugin = plugin;
-        }
-    }
-    return Outcome{c.fallback.fn != nullptr ? c.default_value : 0, true};
+    if (c.fallback.fn == nullptr) return Outcome{0, true};
+    if (c.default_ran) return Outcome{c.default_value, true};
+    c.default_ran = true;
+    PluginRun* const plugin = c.plugin;
+    c.plugin = nullptr;  // the default code is no plugin
+    const std::uint64_t v = c.fallback.fn(c.fallback.data);
+    c.plugin = plugin;
+    c.default_value = v;
+    return Outcome{v, true};
 }
 
 // The innermost anchored run of this thread, or null.

@@ -35,14 +35,19 @@ void for_each_region(F&& f) {
     const RunView* v = current_view;
     if (v == nullptr) return;
     f(v->ctx, v->ctx_size, true, false);
-    f(v->shared, v->shared_size, true, false);
-    f(v->data, v->data_size, true, false);
     const vm::RunContext* rc = v->rc;
-    if (rc != nullptr && rc->frame_hi > rc->frame_lo) f(rc->frame_lo, rc->frame_hi - rc->frame_lo, true, true);
-    if (rc != nullptr && rc->rodata != 0)
-        f(rc->rodata, rc->rodata_size, false, false);
-    else
-        f(v->rodata, v->rodata_size, false, false);
+    const vm::Program* program = v->program;
+    if (rc != nullptr) {
+        f(reinterpret_cast<u64>(rc->shared), rc->shared_size, true, false);
+        if (program != nullptr) f(reinterpret_cast<u64>(rc->data), program->data.size(), true, false);
+        if (rc->frame_hi > rc->frame_lo) f(rc->frame_lo, rc->frame_hi - rc->frame_lo, true, true);
+        if (rc->rodata != 0) {
+            f(rc->rodata, rc->rodata_size, false, false);
+            return;
+        }
+    }
+    if (program != nullptr)
+        f(reinterpret_cast<u64>(program->rodata.data()), program->rodata.size(), false, false);
 }
 
 }  // namespace

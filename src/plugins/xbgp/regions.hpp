@@ -18,14 +18,17 @@
 namespace mempool::detail::xbgp {
 
 struct RunView {
+    // Set once per nesting level (anchors.cpp's Level) and kept:
     std::uint64_t ctx = 0, ctx_size = 0;          // R1's struct
-    std::uint64_t rodata = 0, rodata_size = 0;    // read-only data as loaded (the interpreter's)
-    std::uint64_t shared = 0, shared_size = 0;    // the plugin group's shared arena, if any
-    std::uint64_t data = 0, data_size = 0;        // the plugin's writable globals, if any
-    // The run's context: at calls the verifier flagged, the executor sets in
-    // it the calling function's frame and read-only data as it holds them
-    // (the JIT maps its own copy), which take precedence.
+    // The run's context: the shared arena and the writable globals as the
+    // executor uses them (set per plugin), and, at calls the verifier
+    // flagged, the calling function's frame and the read-only data as the
+    // executor holds them (the JIT maps its own copy), which take precedence.
     const vm::RunContext* rc = nullptr;
+    // Set per plugin: the program being run (its read-only data as loaded,
+    // the interpreter's, and the size of its globals). Read only when a
+    // helper follows a pointer, so a run stores one pointer, not six fields.
+    const vm::Program* program = nullptr;
 };
 
 extern constinit thread_local const RunView* current_view __attribute__((tls_model("initial-exec")));
