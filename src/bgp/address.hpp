@@ -23,6 +23,9 @@ inline constexpr std::uint16_t kAfiIpv4 = 1;
 inline constexpr std::uint16_t kAfiIpv6 = 2;
 inline constexpr std::uint8_t kSafiUnicast = 1;
 inline constexpr std::uint8_t kSafiMulticast = 2;
+inline constexpr std::uint8_t kSafiLabeled = 4;          // RFC 8277
+inline constexpr std::uint8_t kSafiVpn = 128;            // RFC 4364
+inline constexpr std::uint8_t kSafiVpnMulticast = 129;   // RFC 6513
 
 [[nodiscard]] constexpr unsigned max_prefix_len(Afi afi) noexcept { return afi == Afi::ipv4 ? 32 : 128; }
 [[nodiscard]] constexpr unsigned address_size(Afi afi) noexcept { return afi == Afi::ipv4 ? 4 : 16; }

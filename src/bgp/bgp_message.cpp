@@ -1,6 +1,8 @@
 // bgp_message.cpp: BGP message header, OPEN, NOTIFICATION and UPDATE framing.
 #include "bgp_message.hpp"
 
+#include "address.hpp"
+
 #include <string>
 
 namespace mempool::bgp {
@@ -72,6 +74,12 @@ bool decode_open(Bytes body, OpenMessage& out, Diagnostics& diag) {
                 out.as4 = as;
             } else if (code == 69) {
                 out.add_path = true;
+                // (AFI u16, SAFI u8, send/receive u8) per family
+                std::uint16_t afi = 0;
+                std::uint8_t safi = 0, send_receive = 0;
+                while (cval.u16(afi) && cval.u8(safi) && cval.u8(send_receive))
+                    if ((afi == kAfiIpv4 || afi == kAfiIpv6) && safi == kSafiUnicast && (send_receive & 2) != 0)
+                        out.add_path_sends_unicast = true;
             }
         }
     }

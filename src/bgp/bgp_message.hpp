@@ -40,6 +40,9 @@ struct OpenMessage {
     std::uint32_t bgp_id = 0;
     std::optional<std::uint32_t> as4;  // capability 65 (RFC 6793)
     bool add_path = false;             // capability 69 (RFC 7911) seen
+    // Capability 69 says the speaker can send path ids (send/receive 2 or
+    // 3) for IPv4 or IPv6 unicast.
+    bool add_path_sends_unicast = false;
 };
 bool decode_open(Bytes body, OpenMessage& out, Diagnostics& diag);
 

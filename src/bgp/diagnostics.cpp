@@ -31,6 +31,7 @@ const char* diag_code_name(DiagCode c) noexcept {
     case DiagCode::attribute_repeated: return "attribute_repeated";
     case DiagCode::attribute_malformed: return "attribute_malformed";
     case DiagCode::prefix_malformed: return "prefix_malformed";
+    case DiagCode::prefix_path_ids_unflagged: return "prefix_path_ids_unflagged";
     }
     return "?";
 }
@@ -44,6 +45,7 @@ const char* diag_action_name(DiagAction a) noexcept {
     case DiagAction::treat_as_withdraw: return "treat_as_withdraw";
     case DiagAction::attribute_discard: return "attribute_discard";
     case DiagAction::prefix_tail_dropped: return "prefix_tail_dropped";
+    case DiagAction::read_with_path_ids: return "read_with_path_ids";
     }
     return "?";
 }

@@ -49,6 +49,7 @@ enum class DiagCode : std::uint8_t {
     attribute_repeated,        // an attribute code seen twice in one message
     attribute_malformed,       // an attribute's value is malformed (see `attribute`)
     prefix_malformed,          // a prefix in withdrawn routes, NLRI or MP_* does not parse
+    prefix_path_ids_unflagged, // prefixes carry ADD-PATH path ids the record's subtype does not announce
 };
 
 // What was done about it (RFC 7606 §2 names the four BGP ones).
@@ -60,6 +61,7 @@ enum class DiagAction : std::uint8_t {
     treat_as_withdraw,   // RFC 7606 §2: the message's announcements become withdrawals
     attribute_discard,   // RFC 7606 §2: the attribute is dropped, the route kept
     prefix_tail_dropped, // the prefixes before the fault are used, the rest dropped
+    read_with_path_ids,  // the message's prefixes are read with their path ids (RFC 7911)
 };
 
 [[nodiscard]] const char* diag_code_name(DiagCode c) noexcept;

@@ -263,19 +263,32 @@ bool parse_rib_record(const MrtRecord& rec, RibRecord& out, Diagnostics& diag) {
             diag.report(r.here(), DiagCode::record_truncated, DiagAction::skip_record, "RIB_GENERIC record truncated");
             return false;
         }
-        if (!afi_from_wire(out.afi, afi)) {
-            diag.report(r.here() - 3, DiagCode::record_bad_family, DiagAction::skip_record, "RIB_GENERIC address family " + std::to_string(out.afi) + " not supported");
-            return false;
-        }
         // RIB_GENERIC carries a single NLRI; with add-path, RFC 8050 keeps
         // the path id in each entry, not in the NLRI.
+        const bool ip = afi_from_wire(out.afi, afi);
+        if (ip && (out.safi == kSafiUnicast || out.safi == kSafiMulticast)) break;
+        // Another family (labeled, VPN, EVPN, flowspec, ...): a valid record
+        // the RIB does not keep. Labeled (RFC 8277) and VPN (RFC 4364) NLRI
+        // of IPv4/IPv6 start with their length in bits, labels and route
+        // distinguisher included, so the entries behind are still found.
+        out.other_family = true;
+        if (!ip || (out.safi != kSafiLabeled && out.safi != kSafiVpn && out.safi != kSafiVpnMulticast)) {
+            out.entries_unknown = true;
+            return true;
+        }
+        std::uint8_t bits = 0;
+        Bytes nlri;
+        if (!r.u8(bits) || !r.bytes((bits + 7u) / 8u, nlri)) {
+            diag.report(r.here(), DiagCode::record_truncated, DiagAction::skip_record, "RIB_GENERIC NLRI truncated");
+            return false;
+        }
         break;
     }
     default:
         diag.report(rec.start + 6, DiagCode::record_bad_subtype, DiagAction::skip_record, "unknown TABLE_DUMP_V2 subtype " + std::to_string(st));
         return false;
     }
-    if (!read_prefix(r, afi, out.prefix, diag)) return false;
+    if (!out.other_family && !read_prefix(r, afi, out.prefix, diag)) return false;
     if (!r.u16(out.entry_count)) {
         diag.report(r.here(), DiagCode::record_truncated, DiagAction::skip_record, "TABLE_DUMP_V2 RIB record truncated before its entry count");
         return false;

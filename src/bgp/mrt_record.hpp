@@ -126,6 +126,11 @@ struct RibRecord {
     std::uint16_t afi = 0;
     std::uint8_t safi = 0;
     bool add_path = false;
+    // RIB_GENERIC of a family the RIB does not keep (not IPv4/IPv6 unicast or
+    // multicast): `prefix` is unset; the entries follow unless their place
+    // is unknown (an NLRI layout this reader does not know the size of).
+    bool other_family = false;
+    bool entries_unknown = false;
     std::uint16_t entry_count = 0;
     ByteReader entries;  // the entry_count entries
 };

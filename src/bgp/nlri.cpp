@@ -39,4 +39,17 @@ NlriStatus next_nlri(ByteReader& r, Afi afi, bool add_path, NlriEntry& out, Diag
     return read_prefix(r, afi, out.prefix, diag) ? NlriStatus::ok : NlriStatus::error;
 }
 
+bool nlri_field_parses(Bytes field, Afi afi, bool add_path) noexcept {
+    const std::size_t id_bytes = add_path ? 4 : 0;
+    std::size_t at = 0;
+    while (at < field.size()) {
+        at += id_bytes;
+        if (at >= field.size()) return false;
+        const unsigned len = field[at];
+        if (len > max_prefix_len(afi)) return false;
+        at += 1 + (len + 7u) / 8u;
+    }
+    return at == field.size();
+}
+
 }  // namespace mempool::bgp

@@ -28,6 +28,12 @@ enum class NlriStatus : std::uint8_t { ok, end, error };
 // useless: the caller stops (the error is reported).
 NlriStatus next_nlri(ByteReader& r, Afi afi, bool add_path, NlriEntry& out, Diagnostics& diag);
 
+// Whether a whole field of prefixes (with path ids if `add_path`) parses
+// cleanly: every length within the family's, every prefix complete, nothing
+// left over. Reports nothing; for choosing how to read a field, not for
+// reading it.
+[[nodiscard]] bool nlri_field_parses(Bytes field, Afi afi, bool add_path) noexcept;
+
 // Reads a bare prefix (length byte then bytes), as in TABLE_DUMP_V2 RIB records.
 bool read_prefix(ByteReader& r, Afi afi, Prefix& out, Diagnostics& diag);
 

@@ -99,16 +99,20 @@ void Replay::on_message(std::uint32_t peer, MessageType type, Bytes body, bool f
     switch (type) {
     case MessageType::update:
         ++f.update_messages;
-        if (decoder_.decode_update(body, four_byte_as, add_path)) {
+        if (decoder_.decode_update(body, four_byte_as, add_path,
+                                   peer < sends_path_ids_.size() && sends_path_ids_[peer])) {
             if (hooks_->decodes_attributes())  // xBGP's bgp_decode_attr: the field as received
                 hooks_->attributes_received(
                     AttributesEvent{peer, decoder_.attribute_field(), timestamp_, microseconds_});
-            apply_update(peer, f, add_path);
+            apply_update(peer, f, decoder_.add_path());
         }
         break;
     case MessageType::open: {
         OpenMessage o;
-        (void)decode_open(body, o, diag_);
+        if (decode_open(body, o, diag_)) {
+            if (peer >= sends_path_ids_.size()) sends_path_ids_.resize(peer + 1);
+            sends_path_ids_[peer] = o.add_path_sends_unicast;
+        }
         break;
     }
     case MessageType::notification: {
@@ -227,6 +231,10 @@ void Replay::on_rib(const MrtRecord& rec) {
                      "TABLE_DUMP_V2 RIB record before any PEER_INDEX_TABLE");
         return;
     }
+    if (rr.entries_unknown) {  // another family, entries not found: nothing to count them to
+        not_replayed(rec);
+        return;
+    }
     const AttributeContext ctx{true, true, rr.add_path};
     RibEntry e;
     for (unsigned i = 0; i < rr.entry_count; ++i) {
@@ -238,6 +246,10 @@ void Replay::on_rib(const MrtRecord& rec) {
             continue;
         }
         const std::uint32_t peer = table_peers_[e.peer_index];
+        if (rr.other_family) {  // counted, not decoded: its MP_REACH holds that family's next hop
+            apply_rib_entry(peer, true, rr.prefix, rr.safi, e.path_id, rr.add_path);
+            continue;
+        }
         const bool decoded = decoder_.decode_rib_attributes(e.attributes, ctx);
         if (decoded && hooks_->decodes_attributes())  // xBGP's bgp_decode_attr
             hooks_->attributes_received(AttributesEvent{peer, e.attributes, timestamp_, microseconds_});

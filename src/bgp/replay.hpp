@@ -146,6 +146,9 @@ private:
     std::array<InternedSet, 2> interned_{};
 
     std::vector<std::uint32_t> table_peers_;  // TABLE_DUMP_V2 index -> peer, per file
+    // By peer index: its last OPEN offered to send ADD-PATH path ids for
+    // unicast (UpdateDecoder::decode_update's path_ids_possible).
+    std::vector<bool> sends_path_ids_;
     bool have_peer_table_ = false;
     std::vector<std::string> files_;
     std::uint64_t records_ = 0;

@@ -46,7 +46,7 @@ bool UpdateDecoder::decode_rib_attributes(Bytes field, const AttributeContext& c
     return ok;
 }
 
-bool UpdateDecoder::decode_update(Bytes body, bool four_byte_as, bool add_path) {
+bool UpdateDecoder::decode_update(Bytes body, bool four_byte_as, bool add_path, bool path_ids_possible) {
     begin(add_path);
     UpdateParts parts;
     // UPDATEs rarely repeat the attribute field of the message before (17
@@ -79,8 +79,35 @@ bool UpdateDecoder::decode_update(Bytes body, bool four_byte_as, bool add_path) 
         else
             ++other_families_;
     }
+    if (!add_path && path_ids_possible) infer_path_ids(parts);
     has_routes_ = true;
     return true;
+}
+
+// Some writers negotiate ADD-PATH with a peer and still record its UPDATEs
+// under the plain subtypes, which RFC 8050 says carry no path ids (BIRD's
+// mrtdump before its RFC 8050 support, for one). Such prefixes do not parse
+// without path ids and do with them. Only asked for a peer whose OPEN
+// offered to send path ids: a malformed field of another peer may parse
+// with path ids by chance. A message whose fields all parse plainly is
+// always read plainly.
+void UpdateDecoder::infer_path_ids(const UpdateParts& parts) {
+    const auto family = [](std::uint16_t afi) { return afi == kAfiIpv4 ? Afi::ipv4 : Afi::ipv6; };
+    const MpUnreach& unreach = attributes_.mp_unreach;
+    const MpReach& reach = attributes_.mp_reach;
+    const bool unreach_kept = unreach.present && rib_keeps_family(unreach.afi, unreach.safi);
+    const bool reach_kept = reach.present && rib_keeps_family(reach.afi, reach.safi);
+    const auto all_parse = [&](bool with_ids) {
+        return nlri_field_parses(parts.withdrawn, Afi::ipv4, with_ids) &&
+               nlri_field_parses(parts.nlri, Afi::ipv4, with_ids) &&
+               (!unreach_kept || nlri_field_parses(unreach.withdrawn, family(unreach.afi), with_ids)) &&
+               (!reach_kept || nlri_field_parses(reach.nlri, family(reach.afi), with_ids));
+    };
+    if (all_parse(false) || !all_parse(true)) return;
+    add_path_ = true;
+    diag_.report(attribute_field_.data(), DiagCode::prefix_path_ids_unflagged, DiagAction::read_with_path_ids,
+                 "the prefixes carry ADD-PATH path ids (RFC 7911) that the record's subtype does not announce "
+                 "(RFC 8050 gives them the *_ADDPATH subtypes); read with their path ids");
 }
 
 

@@ -48,7 +48,10 @@
 //     treat_as_withdraw() is true, the announcements are still handed out
 //     (the caller withdraws them);
 //   - a bad prefix (prefix_malformed): the prefixes of that field before it
-//     are handed out, the rest of the field is dropped.
+//     are handed out, the rest of the field is dropped;
+//   - prefixes of a plain (not *_ADDPATH) record from a peer whose OPEN
+//     offered to send path ids, that parse only with path ids
+//     (prefix_path_ids_unflagged, read_with_path_ids): read with them.
 //
 // Where plugins come in (xBGP): a step that wants each attribute as
 // received (code, flags, raw bytes) reads attribute_field() after a
@@ -84,9 +87,11 @@ public:
 
     // Decodes an UPDATE body (after the 19-byte header). `four_byte_as`: the
     // AS_PATH holds 4-byte ASes (BGP4MP_*_AS4); `add_path`: every prefix
-    // carries a path id (BGP4MP_*_ADDPATH). False when the message cannot be
-    // used at all (reported); then no route is handed out.
-    [[nodiscard]] bool decode_update(Bytes body, bool four_byte_as, bool add_path);
+    // carries a path id (BGP4MP_*_ADDPATH); `path_ids_possible`: the peer
+    // said in its OPEN that it sends path ids, so prefixes that parse only
+    // with them are read with them (infer_path_ids). False when the message
+    // cannot be used at all (reported); then no route is handed out.
+    [[nodiscard]] bool decode_update(Bytes body, bool four_byte_as, bool add_path, bool path_ids_possible = false);
 
     // Decodes the attribute field of one RIB dump entry (or keeps the
     // attributes, when it repeats the field decoded just before). False when
@@ -105,6 +110,9 @@ public:
     [[nodiscard]] bool next_announcement(RoutePrefix& out) {
         return has_routes_ && announcements_.next(add_path_, out, diag_);
     }
+    // Whether the message's prefixes carry path ids: the record's subtype
+    // said so, or they parse only with them (infer_path_ids).
+    [[nodiscard]] bool add_path() const noexcept { return add_path_; }
     // Whether the message announces anything (before reading a prefix).
     [[nodiscard]] bool has_announcements() const noexcept { return has_routes_ && !announcements_.exhausted(); }
 
@@ -187,6 +195,9 @@ private:
 
     // Resets every piece of per-message state; the one place that does.
     void begin(bool add_path) noexcept;
+    // A message of a plain subtype whose prefixes only parse with path ids:
+    // read with them (reported). See update_decoder.cpp.
+    void infer_path_ids(const UpdateParts& parts);
     [[nodiscard]] IpAddress next_hop_of(Afi family) const noexcept;
 
     // A next hop worked out for the attributes numbered `attributes` (stale

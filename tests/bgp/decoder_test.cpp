@@ -290,6 +290,78 @@ TEST(RecordKinds, Bgp4mpAddPathMessagesKeepOneRoutePerPathId) {
     EXPECT_EQ(r.find_peer("192.0.2.1", 65001)->withdrawn_v4, 1u);
 }
 
+// An OPEN whose capability 69 (RFC 7911) offers IPv4 unicast path ids with
+// `send_receive` (1 receive, 2 send, 3 both).
+std::vector<std::uint8_t> open_with_add_path(std::uint8_t send_receive) {
+    ByteWriter w;
+    for (int i = 0; i < 16; ++i) w.u8(0xff);
+    w.u16(0);
+    w.u8(1);
+    w.u8(4);
+    w.u16(65001);
+    w.u16(180);
+    w.u32(0xc0000201);
+    w.u8(8);
+    w.u8(2);  // capabilities parameter
+    w.u8(6);
+    w.u8(69);
+    w.u8(4);
+    w.u16(1);  // IPv4
+    w.u8(1);   // unicast
+    w.u8(send_receive);
+    w.patch16(16, static_cast<std::uint32_t>(w.size()));
+    return w.buf;
+}
+
+// BIRD's mrtdump (before RFC 8050) records the UPDATEs of a session that
+// negotiated ADD-PATH under the plain subtypes. From a peer whose OPEN
+// offered to send path ids, prefixes that parse only with path ids are read
+// with them (and reported); prefixes that parse plainly are read plainly;
+// without such an OPEN nothing is read with path ids.
+TEST(RecordKinds, PathIdsUnderAPlainSubtypeAreReadWithThem) {
+    // path id 2, 172.17.0.0/24; path id 1, 172.17.0.0/24: read plainly, the
+    // leading zero bytes are 0.0.0.0/0 three times, then a /2, then a /172.
+    const std::vector<std::uint8_t> with_ids = {0, 0, 0, 2, 24, 172, 17, 0, 0, 0, 0, 1, 24, 172, 17, 0};
+    Stream s;
+    s.add(record_of(open_with_add_path(3)));
+    s.add(record_of(raw_update({}, good_attrs(), with_ids)));
+    ReplayReport r = replay(s);
+    ASSERT_EQ(r.error_count, 1u);
+    EXPECT_EQ(r.errors[0].code, DiagCode::prefix_path_ids_unflagged);
+    EXPECT_EQ(r.errors[0].action, DiagAction::read_with_path_ids);
+    const PeerFigures* p = r.find_peer("192.0.2.1", 65001);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->announced_v4, 2u);
+    EXPECT_EQ(*p->routes, 2u);  // one route per path id
+    // The withdrawal of path id 2 alone, also under the plain subtype.
+    s.add(record_of(raw_update({0, 0, 0, 2, 24, 172, 17, 0}, {}, {})));
+    r = replay(s);
+    EXPECT_EQ(r.error_count, 2u);
+    EXPECT_EQ(r.find_peer("192.0.2.1", 65001)->withdrawn_v4, 1u);
+    EXPECT_EQ(*r.find_peer("192.0.2.1", 65001)->routes, 1u);
+
+    // Bytes that parse both ways (0.0.0.0/0 five times, or path id 0 with
+    // 0.0.0.0/0 once) are read plainly.
+    Stream both;
+    both.add(record_of(open_with_add_path(3)));
+    both.add(record_of(raw_update({}, good_attrs(), {0, 0, 0, 0, 0})));
+    r = replay(both);
+    EXPECT_EQ(r.error_count, 0u);
+    EXPECT_EQ(r.find_peer("192.0.2.1", 65001)->announced_v4, 5u);
+
+    // A peer that did not offer to send path ids (no OPEN, or one that only
+    // receives them): the plain reading and its report stand.
+    for (const bool with_open : {false, true}) {
+        Stream plain;
+        if (with_open) plain.add(record_of(open_with_add_path(1)));
+        plain.add(record_of(raw_update({}, good_attrs(), with_ids)));
+        r = replay(plain);
+        ASSERT_EQ(r.error_count, 1u);
+        EXPECT_EQ(r.errors[0].code, DiagCode::prefix_malformed);
+        EXPECT_EQ(r.find_peer("192.0.2.1", 65001)->announced_v4, 4u);
+    }
+}
+
 TEST(RecordKinds, Bgp4mpEtCarriesMicroseconds) {
     auto rec = record_of(raw_update({}, good_attrs(), {16, 10, 1}));
     rec[5] = 17;  // BGP4MP_ET
@@ -376,6 +448,56 @@ TEST(RecordKinds, TableDumpV2PeerIndexRibAndGeneric) {
     EXPECT_EQ(*b->routes, 2u);
     EXPECT_EQ(r.rib->prefixes_v6, 1u);
     EXPECT_EQ(*a->best_routes, 1u);  // same metric: the IPv4 peer wins 198.51.100/24
+}
+
+// RIB_GENERIC of families the RIB does not keep: valid records, no error.
+// A VPN (SAFI 128) NLRI starts with its length in bits (label and route
+// distinguisher included), so its entries are still counted to their peers;
+// an EVPN one (AFI 25, SAFI 70) has a layout of its own: the record is
+// counted as not replayed.
+TEST(RecordKinds, RibGenericOfOtherFamiliesIsCountedNotMisread) {
+    ByteWriter pit;
+    pit.u32(0x0a000001);
+    pit.u16(0);
+    pit.u16(1);
+    pit.u8(2);  // IPv4, 4-byte AS
+    pit.u32(1);
+    pit.ip(parse_ip("192.0.2.1"));
+    pit.u32(65001);
+    const auto attrs = good_attrs();
+    const auto generic = [&](std::uint16_t afi, std::uint8_t safi, const std::vector<std::uint8_t>& nlri) {
+        ByteWriter g;
+        g.u32(1);
+        g.u16(afi);
+        g.u8(safi);
+        g.bytes(Bytes(nlri));
+        g.u16(1);  // one entry, of peer 0
+        g.u16(0);
+        g.u32(1700000000);
+        g.u16(static_cast<std::uint32_t>(attrs.size()));
+        g.bytes(Bytes(attrs));
+        return g.buf;
+    };
+    // 104 bits: label (24), RD (64), 192.168/16
+    const std::vector<std::uint8_t> vpn = {104, 0, 0, 0x31, 0, 0, 0xfd, 0xe8, 0, 0, 0, 1, 192, 168};
+    const std::vector<std::uint8_t> evpn = {2, 33, 0, 1};  // route type 2, its own length
+    Stream s;
+    s.add(mrt(13, 1, pit.buf));
+    s.add(mrt(13, 6, generic(1, 128, vpn)));
+    s.add(mrt(13, 6, generic(25, 70, evpn)));
+    s.add(mrt(13, 6, {0, 0, 0, 1, 0, 1, 128, 104, 0, 0}));  // the record ends inside its NLRI: reported
+    const ReplayReport r = replay(s);
+    ASSERT_EQ(r.error_count, 1u);
+    EXPECT_EQ(r.errors[0].code, DiagCode::record_truncated);
+    EXPECT_EQ(r.errors[0].record, 4u);
+    const PeerFigures* p = r.find_peer("192.0.2.1", 65001);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->rib_entries, 1u);
+    EXPECT_EQ(p->other_families, 1u);
+    EXPECT_EQ(*p->routes, 0u);
+    ASSERT_EQ(r.records_not_replayed.size(), 1u);
+    EXPECT_EQ(r.records_not_replayed[0].first, "TABLE_DUMP_V2/RIB_GENERIC");
+    EXPECT_EQ(r.records_not_replayed[0].second, 1u);
 }
 
 TEST(RecordKinds, TableDumpV1Ipv6) {
