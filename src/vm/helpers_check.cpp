@@ -251,7 +251,21 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
         if (how != Access::read) effects.push_back(e);
     }
     Value r0 = Value::number(Scalar::top());
-    if (sig.ret == RetKind::first_arg && count >= 1 && s.regs[1].kind != Kind::uninit) r0 = s.regs[1];
+    if (sig.ret == RetKind::first_arg && count >= 1 && s.regs[1].kind != Kind::uninit) {
+        r0 = s.regs[1];
+        const ArgKind first = sig.args[0];
+        if (r0.kind == Kind::scalar && options_.heap_addresses && first != ArgKind::number && first != ArgKind::size &&
+            first != ArgKind::size_rt) {
+            // xBGP: a number passed as memory is a heap address, which the
+            // executor translated into the arena's host address for the
+            // call (HelperCheck): the helper returns that address (or the
+            // 0 it was given), a heap pointer the plugin must never see as a
+            // number (A). Accesses through it are checked at run time.
+            r0 = Value::pointer(Kind::heap, Scalar::top());
+            r0.nullable = true;
+            r0.shared = true;
+        }
+    }
     if (sig.ret == RetKind::heap_or_null) {
         std::uint64_t size = sig.ret_size;
         if (sig.ret_size_arg >= 0 && sig.ret_size_arg < 5) {

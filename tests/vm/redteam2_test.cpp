@@ -49,7 +49,13 @@ std::uint64_t ctx_realloc(std::uint64_t p, std::uint64_t, std::uint64_t, std::ui
     return p >= base + 8 && p < base + sizeof arena && p % 8 == 0 ? p : 0;
 }
 
-const HelperFn helper_fns[] = {ctx_malloc, show, get_number, ctx_realloc};
+// copy(dst, src, n): ebpf_memcpy's shape (run-time sized buffers), returns dst.
+std::uint64_t copy(std::uint64_t dst, std::uint64_t src, std::uint64_t n, std::uint64_t, std::uint64_t) {
+    std::memmove(reinterpret_cast<void*>(dst), reinterpret_cast<const void*>(src), n);
+    return dst;
+}
+
+const HelperFn helper_fns[] = {ctx_malloc, show, get_number, ctx_realloc, copy};
 
 VerifyOptions options(bool xbgp = false) {
     VerifyOptions o;
@@ -75,7 +81,13 @@ VerifyOptions options(bool xbgp = false) {
     r.args[1] = ArgKind::number;
     r.ret = RetKind::heap_or_null;
     r.ret_size_arg = 1;
-    o.helpers = {m, s, n, r};
+    HelperSignature c;
+    c.name = "copy";
+    c.arg_count = 3;
+    c.args = {ArgKind::mem_out_rt, ArgKind::mem_in_rt, ArgKind::size_rt};
+    c.size_arg = {2, 2, -1, -1, -1};
+    c.ret = RetKind::first_arg;
+    o.helpers = {m, s, n, r, c};
     return o;
 }
 
@@ -393,6 +405,30 @@ TEST(Redteam2, InXbgpModeANumberToReallocIsAHeapAddressOrStopsTheRun) {
     EXPECT_EQ(null.value, 0u);
     // A guessed host address outside the arena stops the run at the call.
     EXPECT_EQ(run_all(v.result.program, guessing(0x7f0000000000)).abort_pc, 2u);
+}
+
+// ---- (A) a helper's result that the executor translated -------------------
+
+// xBGP: a heap address handed to a run-time sized buffer is translated into
+// the arena's host address before the call, so a helper returning its first
+// argument (ebpf_memcpy returns dst) returns the host address, while the
+// verifier believed R0 was the number passed.
+TEST(Redteam2, ATranslatedHeapAddressDoesNotComeBackAsANumber) {
+    const Verified v = check(
+        "lddw %r1, " + std::to_string(heap_address(0)) + "\n"
+        "stdw [%r10-8], 0\n"
+        "mov %r2, %r10\n"
+        "add %r2, -8\n"
+        "mov %r3, 8\n"
+        "call 4\n"
+        "exit\n",
+        options(true));
+    if (v.result.ok()) {
+        const Ran r = run_all(v.result.program);
+        EXPECT_EQ(r.value, heap_address(0)) << "the arena is at " << std::hex << reinterpret_cast<std::uintptr_t>(arena);
+    } else {
+        EXPECT_TRUE(v.refused_with("R0 at exit is")) << v.messages;
+    }
 }
 
 }  // namespace
