@@ -127,6 +127,12 @@ def expected_for(path):
             unparsed += 1
             continue
         fam = "v4" if net.version == 4 else "v6"
+        # The add-path forms (BGP4MP_AP, TABLE_DUMP2_AP) put the path id
+        # after the prefix; the other fields follow one place later.
+        add_path = f[0].endswith("_AP")
+        path_id = int(f[6]) if add_path and len(f) > 6 and f[6] else 0
+        if add_path:
+            f = f[:6] + f[7:]
         if kind == "W":
             fig["withdrawn_" + fam] += 1
             # For the deprecated BGP type (5) bgpdump prints the peer's
@@ -135,12 +141,9 @@ def expected_for(path):
             if f[0] == "BGP" and f[5].split("/")[0] == f[3]:
                 unreliable.add(peer)
                 continue
-            rib[peer].pop((net, 0), None)
+            rib[peer].pop((net, path_id), None)
             continue
-        if f[0] == "TABLE_DUMP2_AP":
-            path_id, aspath, origin = int(f[6]), f[7], f[8]
-        else:
-            path_id, aspath, origin = 0, f[6], f[7]
+        aspath, origin = f[6], f[7]
         metric = 4 * path_length(aspath) + ORIGIN[origin]
         if kind == "A":
             fig["announced_" + fam] += 1
