@@ -135,6 +135,10 @@ private:
     const Cfg& cfg_;
     std::set<std::pair<std::uint32_t, std::string>> reported_;
     std::vector<std::uint32_t> active_;  // functions being analysed (the call chain)
+    // Per pc: a load or store reached with a pointer as its base (in some
+    // context). Such a pc must never also be flag_heap_address, which makes
+    // every executor translate the base as a number (check_region).
+    std::vector<std::uint8_t> pointer_base_;
     std::uint32_t next_heap_id_ = 1;
     std::uint64_t work_ = 0, work_limit_ = 0;
     bool out_of_work_ = false;

@@ -31,16 +31,31 @@ bool Analysis::check_region(State& s, std::uint32_t pc, const Value& base, std::
         report(pc, std::string("(M) ") + what + " memory through " + base.describe(), "check it against NULL first");
         return false;
     }
+    // The executors translate the base of a flag_heap_address access
+    // whatever it holds: one access cannot take a pointer in one context
+    // (a function called with both) and a heap address in another.
+    const auto mixed = [&] {
+        report(pc, std::string("(M) ") + what +
+                       " memory through a heap pointer on one path and a heap address on another (or a pointer "
+                       "into another region): the access cannot be checked one way at run time",
+               "copy the function, or read the heap address into a pointer first");
+        return false;
+    };
     if (base.kind == Kind::scalar) {
         if (options_.heap_addresses && heap_runtime_ok) {
             // A heap address read from memory (heap_address()): the
             // executors translate it into the arena and check the access
             // there, so whatever the number is, only the arena is reached.
+            if (pointer_base_[pc] != 0) return mixed();
             flags[pc] |= flag_heap_address;
             return true;
         }
         report(pc, std::string("(M) ") + what + " memory through " + base.describe() + ", which is not a pointer");
         return false;
+    }
+    if (heap_runtime_ok) {
+        if ((flags[pc] & flag_heap_address) != 0) return mixed();
+        pointer_base_[pc] = 1;
     }
     if (base.kind == Kind::heap && base.nullable && options_.heap_addresses && heap_runtime_ok) {
         // xBGP (uBPF's memory checks): a pointer a helper may have returned as

@@ -16,6 +16,7 @@ namespace detail {
 Analysis::Analysis(const Program& program, const VerifyOptions& options, const Cfg& cfg)
     : program_(program), options_(options), cfg_(cfg) {
     flags.assign(program.code.size(), 0);
+    pointer_base_.assign(program.code.size(), 0);
     frame_bytes.assign(cfg.functions.size(), 0);
     // Hostile input must not make verification slow: at most four abstract
     // visits per instruction a run may execute, plus a few per instruction.

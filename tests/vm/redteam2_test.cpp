@@ -431,5 +431,40 @@ TEST(Redteam2, ATranslatedHeapAddressDoesNotComeBackAsANumber) {
     }
 }
 
+// ---- executors agreeing --------------------------------------------------
+
+// xBGP: one load reached with a heap pointer in one context (proven, no
+// flag) and a heap address, a number, in another (flag_heap_address). The
+// flag is per instruction, so every executor translated the pointer too:
+// the run stopped there (safe, but an accepted program failing), and the
+// checked interpreter saw a pointer used as a heap address (a verifier
+// bug by its rules). Found by this pass; now refused (memory_check.cpp):
+// such an access cannot be checked one way.
+TEST(Redteam2, ALoadReachedWithAPointerAndAHeapAddressIsRefused) {
+    const Verified v = check(
+        "mov %r1, 8\n"
+        "call 0\n"
+        "jne %r0, 0, +1\n"
+        "exit\n"
+        "stb [%r0+0], 3\n"
+        "mov %r1, %r0\n"
+        "call local read\n"
+        "mov %r6, %r0\n"
+        "lddw %r1, " + std::to_string(heap_address(0)) + "\n"
+        "call local read\n"
+        "add %r0, %r6\n"
+        "exit\n"
+        "read:\n"
+        "ldxb %r0, [%r1+0]\n"
+        "exit\n",
+        options(true));
+    if (v.result.ok()) {
+        run_all(v.result.program);  // the executors must agree
+        ADD_FAILURE() << "accepted";
+        return;
+    }
+    EXPECT_TRUE(v.refused_with("heap pointer on one path and a heap address on another")) << v.messages;
+}
+
 }  // namespace
 }  // namespace mempool::vm
