@@ -135,9 +135,11 @@ private:
     const Cfg& cfg_;
     std::set<std::pair<std::uint32_t, std::string>> reported_;
     std::vector<std::uint32_t> active_;  // functions being analysed (the call chain)
-    // Per pc: a load or store reached with a pointer as its base (in some
-    // context). Such a pc must never also be flag_heap_address, which makes
-    // every executor translate the base as a number (check_region).
+    // Per pc, the bases a load or store was reached with (in some context):
+    // 1 a pointer, 2 a pointer into a region other than the heap. A pc with
+    // a pointer base is never flag_heap_address (every executor translates
+    // the base as a number), one with a non-heap pointer base never
+    // flag_heap_check (the arena check would stop it): check_region.
     std::vector<std::uint8_t> pointer_base_;
     std::uint32_t next_heap_id_ = 1;
     std::uint64_t work_ = 0, work_limit_ = 0;

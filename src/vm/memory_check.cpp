@@ -31,15 +31,24 @@ bool Analysis::check_region(State& s, std::uint32_t pc, const Value& base, std::
         report(pc, std::string("(M) ") + what + " memory through " + base.describe(), "check it against NULL first");
         return false;
     }
-    // The executors translate the base of a flag_heap_address access
-    // whatever it holds: one access cannot take a pointer in one context
-    // (a function called with both) and a heap address in another.
+    // The executors make an instruction's run-time check whatever its base
+    // holds: they translate the base of a flag_heap_address access as a
+    // heap address, and check that of a flag_heap_check access against the
+    // arenas. So one access cannot take a pointer in one context (a
+    // function called with both) and a heap address in another, nor a
+    // pointer the arena check would stop (stack, context, read-only data,
+    // globals) in one and an unproven heap pointer in another.
     const auto mixed = [&] {
         report(pc, std::string("(M) ") + what +
-                       " memory through a heap pointer on one path and a heap address on another (or a pointer "
-                       "into another region): the access cannot be checked one way at run time",
-               "copy the function, or read the heap address into a pointer first");
+                       " memory through a heap pointer on one path and a heap address or a pointer into another "
+                       "region on another: the access cannot be checked one way at run time",
+               "use a separate function (or access) for each kind of buffer");
         return false;
+    };
+    const auto heap_checked = [&] {
+        if ((pointer_base_[pc] & 2) != 0) return mixed();
+        flags[pc] |= flag_heap_check;
+        return true;
     };
     if (base.kind == Kind::scalar) {
         if (options_.heap_addresses && heap_runtime_ok) {
@@ -54,15 +63,15 @@ bool Analysis::check_region(State& s, std::uint32_t pc, const Value& base, std::
         return false;
     }
     if (heap_runtime_ok) {
-        if ((flags[pc] & flag_heap_address) != 0) return mixed();
-        pointer_base_[pc] = 1;
+        const bool other = base.kind != Kind::heap;
+        if ((flags[pc] & flag_heap_address) != 0 || (other && (flags[pc] & flag_heap_check) != 0)) return mixed();
+        pointer_base_[pc] |= other ? 3 : 1;
     }
     if (base.kind == Kind::heap && base.nullable && options_.heap_addresses && heap_runtime_ok) {
         // xBGP (uBPF's memory checks): a pointer a helper may have returned as
         // NULL is checked at run time instead; NULL is never in the arena, so
         // such an access stops the run and the host falls back.
-        flags[pc] |= flag_heap_check;
-        return true;
+        return heap_checked();
     }
     if (base.kind == Kind::heap && base.nullable) {
         report(pc, std::string("(M) ") + what + " memory through a heap pointer that may be NULL",
@@ -106,8 +115,7 @@ bool Analysis::check_region(State& s, std::uint32_t pc, const Value& base, std::
         if (heap_runtime_ok) {
             // Known to be a heap pointer, bounds not proven: the executors
             // check this access against the arena at run time.
-            flags[pc] |= flag_heap_check;
-            return true;
+            return heap_checked();
         }
         report(pc, std::string("(M) ") + what + " " + bytes_where() + " of a heap object known to have " +
                        std::to_string(base.min_size) + " bytes",
