@@ -29,6 +29,8 @@ bool next_attribute(ByteReader& r, AttributeRef& out) {
 }  // namespace
 
 XbgpPoints::XbgpPoints(mempool::Runtime& rt) : rt_(rt) {
+    context_.local = &local_;
+    context_.scratch = &scratch_;
     decode_ = rt_.point("bgp_decode_attr");
     pre_inbound_ = rt_.point("bgp_pre_inbound_filter");
     inbound_ = rt_.point("bgp_inbound_filter");
@@ -73,16 +75,14 @@ void XbgpPoints::refresh_peers() {
         peer_data_.push_back(peer_data_of((*peers_)[peer_data_.size()], local_.as));
     }
     if (rejected_.size() < peer_data_.size()) rejected_.resize(peer_data_.size(), 0);
+    context_.peers = peer_data_;
 }
 
 CallContext XbgpPoints::context_for(std::uint32_t source_peer) {
-    CallContext c;
-    c.peers = peer_data_;
-    c.local = &local_;
+    CallContext c = context_;
     c.source_peer = source_peer;
     c.time_seconds = time_seconds_;
     c.time_microseconds = time_microseconds_;
-    c.scratch = &scratch_;
     return c;
 }
 

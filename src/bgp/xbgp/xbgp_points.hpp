@@ -121,6 +121,11 @@ private:
     const std::vector<PeerIdentity>* peers_ = nullptr;
     std::vector<PeerData> peer_data_;  // peers_ as the helpers show them
     PeerData local_;
+    // What every run's CallContext starts from (the peers, the local
+    // speaker, the scratch buffers; the rest empty): context_for() copies
+    // it, which GCC does with vector moves, where building one from scratch
+    // zeroed it with `rep stos`, slow to start for 136 bytes.
+    CallContext context_;
     mempool::Pool message_pool_;       // add_attr at bgp_decode_attr, for the message's routes
     mempool::Pool decoded_;            // ... by the replace chain, until its result is known
     RouteAttributes scratch_;
