@@ -95,6 +95,11 @@ void expect_figures_match(const nlohmann::json& exp, const ReplayReport& rep, co
         return;
     }
     EXPECT_EQ(rep.records, exp["records"].get<std::uint64_t>());
+    // Path ids under a plain subtype (BIRD's mrtdump before RFC 8050):
+    // bgpdump reads them as prefixes, so its prefix lines are not compared.
+    const bool path_ids_unflagged = std::any_of(rep.errors.begin(), rep.errors.end(), [](const ParseError& e) {
+        return e.code == DiagCode::prefix_path_ids_unflagged;
+    });
     const bool other_families =
         std::any_of(rep.peers.begin(), rep.peers.end(), [](const PeerFigures& f) { return f.other_families != 0; });
     bool unreliable_withdrawals = false;
@@ -131,6 +136,7 @@ void expect_figures_match(const nlohmann::json& exp, const ReplayReport& rep, co
         }
         EXPECT_EQ(f->messages[static_cast<int>(MessageType::update)], f->update_messages);
         EXPECT_EQ(f->state_changes, p["state_changes"].get<std::uint64_t>());
+        if (path_ids_unflagged) continue;
         // RIB entries of other families: bgpdump prints none for VPN ones
         // (RIB_GENERIC), we count them (in other_families too).
         const std::uint64_t rib_theirs = p["rib_entries"].get<std::uint64_t>();
