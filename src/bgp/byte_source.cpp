@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace mempool::bgp {
 namespace {
@@ -486,7 +487,16 @@ private:
 
 std::unique_ptr<ByteSource> open_byte_source(const std::string& path, std::string& why,
                                              const ByteSourceOptions& options) {
-    std::FILE* f = std::fopen(path.c_str(), "rb");
+    // "-": standard input (a pipe from zcat or a collector's feed), through
+    // a descriptor of its own, which the source closes like any file's.
+    std::FILE* f = nullptr;
+    if (path == "-") {
+        const int fd = dup(STDIN_FILENO);
+        f = fd < 0 ? nullptr : fdopen(fd, "rb");
+        if (fd >= 0 && f == nullptr) close(fd);
+    } else {
+        f = std::fopen(path.c_str(), "rb");
+    }
     if (f == nullptr) {
         why = std::strerror(errno);
         return nullptr;

@@ -67,8 +67,8 @@ struct ByteSourceOptions {
     std::size_t read_ahead_depth = 8;
 };
 
-// Opens `path` and picks the decompressor. On failure returns null and
-// fills `why`.
+// Opens `path` ("-": standard input) and picks the decompressor. On
+// failure returns null and fills `why`.
 [[nodiscard]] std::unique_ptr<ByteSource> open_byte_source(const std::string& path, std::string& why,
                                                            const ByteSourceOptions& options = {});
 

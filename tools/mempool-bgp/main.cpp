@@ -352,7 +352,9 @@ int main(int argc, char** argv) {
         "Figures per peer: updates (from plugin A; absent without it), announced_v4/v6, withdrawn_v4/v6,\n"
         "state_changes, rib_entries, routes (Adj-RIB-In size at the end), best_routes (prefixes where its route\n"
         "is best: lower 4*L+origin, then lower peer IP, peer AS, add-path id).");
-    replay->add_option("FILE", files, "MRT files, replayed in order into one RIB")->check(CLI::ExistingFile);
+    replay->add_option("FILE", files, "MRT files, replayed in order into one RIB ('-': standard input)")
+        ->check(CLI::Validator(
+            [](std::string& f) { return f == "-" ? std::string() : CLI::ExistingFile(f); }, "FILE or -"));
     bool interpreter = false;
 #ifdef MEMPOOL_BGP_WITH_PLUGINS
     replay->add_option("--plugins", plugins,
