@@ -236,6 +236,13 @@ void Replay::on_rib(const MrtRecord& rec) {
         return;
     }
     const AttributeContext ctx{true, true, rr.add_path};
+    // The record counts its prefix's routes: a new route list is sized for
+    // them at once (the hint is dropped on every way out of this function).
+    struct RouteCountHint {
+        Rib& rib;
+        ~RouteCountHint() { rib.expect_routes(0); }
+    } hint{rib_};
+    rib_.expect_routes(rr.entry_count);
     RibEntry e;
     for (unsigned i = 0; i < rr.entry_count; ++i) {
         if (!next_rib_entry(rr.entries, rr.add_path, e, diag_)) return;

@@ -1,6 +1,7 @@
 // rib.cpp: prefix index and per-prefix route lists.
 #include "rib.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace mempool::bgp {
@@ -104,7 +105,9 @@ Route& Rib::announce(const Prefix& prefix, std::uint32_t peer, std::uint32_t pat
     if (peer >= peer_routes_.size()) peer_routes_.resize(peer + 1, 0);
     ++peer_routes_[peer];
     ++routes_;
-    if (routes.capacity() == 0) routes.reserve(2);
+    // A new list: room for 2, or for the routes the caller expects
+    // (expect_routes); then emplace_back doubles it.
+    if (routes.capacity() == 0) routes.reserve(std::max<std::uint32_t>(2, expected_routes_));
     Route& r = routes.emplace_back();
     r.path_attributes = attrs;
     r.path_id = path_id;

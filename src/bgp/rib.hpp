@@ -16,6 +16,10 @@
 // With ten peers per prefix that is about 24 + 48/10 + 32/10 bytes of RIB per
 // route, plus its share of an interned attribute set.
 //
+// A prefix's route list grows by doubling from 2. A TABLE_DUMP_V2 RIB
+// record says how many routes its prefix has: expect_routes() sizes a new
+// list for them at once, one allocation per prefix, no spare room.
+//
 // Clearing a peer (session down) walks every prefix: session resets are
 // rare next to updates, and this keeps a route at 24 bytes.
 #pragma once
@@ -74,6 +78,10 @@ public:
     // replaced: its attribute reference and its pool are released.
     Route& announce(const Prefix& prefix, std::uint32_t peer, std::uint32_t path_id, AttrId attrs,
                     bool add_path = false);
+    // Sizing hint: a prefix that gets its first route while the hint is set
+    // reserves room for `routes` (at least 2). 0 (the default) for none;
+    // the caller resets it once the announcements it counted are made.
+    void expect_routes(std::uint32_t routes) noexcept { expected_routes_ = routes; }
     // Removes the route; false if there was none.
     bool withdraw(const Prefix& prefix, std::uint32_t peer, std::uint32_t path_id);
     // Removes every route of the peer; returns how many.
@@ -111,6 +119,7 @@ private:
     std::uint64_t mask_ = 0;
     std::vector<std::uint64_t> peer_routes_;
     std::uint64_t routes_ = 0;
+    std::uint32_t expected_routes_ = 0;  // expect_routes()
     AttrStore store_;
     RibObserver* observer_ = nullptr;
 };

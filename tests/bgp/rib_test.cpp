@@ -68,6 +68,39 @@ TEST(Rib, ClearPeerRemovesOnlyItsRoutesAndFreesSets) {
     EXPECT_EQ(rib.route_count(), 5000u);
 }
 
+TEST(Rib, ExpectedRoutesSizeANewRouteListOnce) {
+    Rib rib;
+    const AttrId set = intern(rib, 1);
+    const auto announce = [&](const Prefix& p, std::uint32_t peer) {
+        rib.attribute_store().ref(set);  // one reference per route
+        rib.announce(p, peer, 0, set);
+    };
+    // Without a hint a list doubles from 2: 10 routes leave 16 slots.
+    const Prefix p = parse_prefix("10.0.0.0/8");
+    for (std::uint32_t peer = 0; peer < 10; ++peer) announce(p, peer);
+    EXPECT_EQ(rib.prefixes()[0].routes.capacity(), 16u);
+    // The hint of a TABLE_DUMP_V2 record: one allocation, exactly sized.
+    const Prefix q = parse_prefix("10.1.0.0/16");
+    rib.expect_routes(5);
+    for (std::uint32_t peer = 0; peer < 5; ++peer) announce(q, peer);
+    EXPECT_EQ(rib.prefixes()[1].routes.capacity(), 5u);
+    // It sizes new lists only, and a list past it doubles as usual.
+    announce(p, 10);
+    EXPECT_EQ(rib.prefixes()[0].routes.capacity(), 16u);
+    rib.expect_routes(0);
+    announce(q, 5);
+    EXPECT_EQ(rib.prefixes()[1].routes.capacity(), 10u);
+    // A hint of 1 still gives 2, and no hint gives 2 again.
+    rib.expect_routes(1);
+    announce(parse_prefix("10.2.0.0/16"), 0);
+    rib.expect_routes(0);
+    announce(parse_prefix("10.3.0.0/16"), 0);
+    EXPECT_EQ(rib.prefixes()[2].routes.capacity(), 2u);
+    EXPECT_EQ(rib.prefixes()[3].routes.capacity(), 2u);
+    EXPECT_EQ(rib.route_count(), 19u);
+    EXPECT_EQ(rib.attribute_store()[set].refs, 1u + 19u);  // intern()'s own, one per route
+}
+
 TEST(AttrStore, InternFindsEqualBytesAcrossGrowthAndRemoval) {
     AttrStore store;
     std::vector<AttrId> ids;
