@@ -173,6 +173,7 @@ AttrId Replay::attribute_set(Afi family) {
 }
 
 void Replay::announce(std::uint32_t peer, const Prefix& prefix, std::uint32_t path_id, bool add_path) {
+    rib_.expect_peers(static_cast<std::uint32_t>(peers_.size()));
     Route& route = rib_.announce(prefix, peer, path_id, attribute_set(prefix.afi), add_path);
     const PathAttributes& a = decoder_.attributes();
     const IpAddress next_hop = decoder_.next_hop(prefix.afi);

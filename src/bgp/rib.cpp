@@ -106,8 +106,11 @@ Route& Rib::announce(const Prefix& prefix, std::uint32_t peer, std::uint32_t pat
     ++peer_routes_[peer];
     ++routes_;
     // A new list: room for 2, or for the routes the caller expects
-    // (expect_routes); then emplace_back doubles it.
+    // (expect_routes); a full one grows to the peer count when that is
+    // less than emplace_back's doubling (never more spare room than it).
     if (routes.capacity() == 0) routes.reserve(std::max<std::uint32_t>(2, expected_routes_));
+    else if (routes.size() == routes.capacity() && expected_peers_ > routes.size() && expected_peers_ < 2 * routes.size())
+        routes.reserve(expected_peers_);
     Route& r = routes.emplace_back();
     r.path_attributes = attrs;
     r.path_id = path_id;

@@ -16,9 +16,11 @@
 // With ten peers per prefix that is about 24 + 48/10 + 32/10 bytes of RIB per
 // route, plus its share of an interned attribute set.
 //
-// A prefix's route list grows by doubling from 2. A TABLE_DUMP_V2 RIB
-// record says how many routes its prefix has: expect_routes() sizes a new
-// list for them at once, one allocation per prefix, no spare room.
+// A prefix's route list grows by doubling from 2, but stops at the number
+// of peers the replay knows (expect_peers) when that is below the double:
+// one route per peer without add-path, so ten peers leave 10 slots, not 16.
+// A TABLE_DUMP_V2 RIB record says how many routes its prefix has:
+// expect_routes() sizes a new list for them at once, one allocation.
 //
 // Clearing a peer (session down) walks every prefix: session resets are
 // rare next to updates, and this keeps a route at 24 bytes.
@@ -82,6 +84,9 @@ public:
     // reserves room for `routes` (at least 2). 0 (the default) for none;
     // the caller resets it once the announcements it counted are made.
     void expect_routes(std::uint32_t routes) noexcept { expected_routes_ = routes; }
+    // Sizing hint: the number of peers that may hold routes. A full list
+    // grows to it rather than doubling when it lies in between. 0: none.
+    void expect_peers(std::uint32_t peers) noexcept { expected_peers_ = peers; }
     // Removes the route; false if there was none.
     bool withdraw(const Prefix& prefix, std::uint32_t peer, std::uint32_t path_id);
     // Removes every route of the peer; returns how many.
@@ -120,6 +125,7 @@ private:
     std::vector<std::uint64_t> peer_routes_;
     std::uint64_t routes_ = 0;
     std::uint32_t expected_routes_ = 0;  // expect_routes()
+    std::uint32_t expected_peers_ = 0;   // expect_peers()
     AttrStore store_;
     RibObserver* observer_ = nullptr;
 };

@@ -101,6 +101,27 @@ TEST(Rib, ExpectedRoutesSizeANewRouteListOnce) {
     EXPECT_EQ(rib.attribute_store()[set].refs, 1u + 19u);  // intern()'s own, one per route
 }
 
+TEST(Rib, ExpectedPeersStopTheDoublingAtThePeerCount) {
+    Rib rib;
+    const AttrId set = intern(rib, 1);
+    const auto announce = [&](const Prefix& p, std::uint32_t peer, std::uint32_t path_id = 0) {
+        rib.attribute_store().ref(set);  // one reference per route
+        rib.announce(p, peer, path_id, set, path_id != 0);
+    };
+    rib.expect_peers(10);
+    const Prefix p = parse_prefix("10.0.0.0/8");
+    for (std::uint32_t peer = 0; peer < 10; ++peer) announce(p, peer);
+    EXPECT_EQ(rib.prefixes()[0].routes.capacity(), 10u);  // 2, 4, 8, 10: not 16
+    announce(p, 0, 7);  // add-path routes outgrow the peer count: doubling again
+    EXPECT_EQ(rib.prefixes()[0].routes.capacity(), 20u);
+    // A peer count past double the list does not enlarge it more than doubling.
+    rib.expect_peers(100);
+    const Prefix q = parse_prefix("10.1.0.0/16");
+    for (std::uint32_t peer = 0; peer < 5; ++peer) announce(q, peer);
+    EXPECT_EQ(rib.prefixes()[1].routes.capacity(), 8u);
+    EXPECT_EQ(rib.route_count(), 16u);
+}
+
 TEST(AttrStore, InternFindsEqualBytesAcrossGrowthAndRemoval) {
     AttrStore store;
     std::vector<AttrId> ids;
