@@ -79,7 +79,7 @@ bool UpdateDecoder::decode_update(Bytes body, bool four_byte_as, bool add_path, 
         else
             ++other_families_;
     }
-    if (!add_path && path_ids_possible) infer_path_ids(parts);
+    if (!add_path && path_ids_possible) infer_path_ids();
     has_routes_ = true;
     return true;
 }
@@ -91,17 +91,9 @@ bool UpdateDecoder::decode_update(Bytes body, bool four_byte_as, bool add_path, 
 // offered to send path ids: a malformed field of another peer may parse
 // with path ids by chance. A message whose fields all parse plainly is
 // always read plainly.
-void UpdateDecoder::infer_path_ids(const UpdateParts& parts) {
-    const auto family = [](std::uint16_t afi) { return afi == kAfiIpv4 ? Afi::ipv4 : Afi::ipv6; };
-    const MpUnreach& unreach = attributes_.mp_unreach;
-    const MpReach& reach = attributes_.mp_reach;
-    const bool unreach_kept = unreach.present && rib_keeps_family(unreach.afi, unreach.safi);
-    const bool reach_kept = reach.present && rib_keeps_family(reach.afi, reach.safi);
+void UpdateDecoder::infer_path_ids() {
     const auto all_parse = [&](bool with_ids) {
-        return nlri_field_parses(parts.withdrawn, Afi::ipv4, with_ids) &&
-               nlri_field_parses(parts.nlri, Afi::ipv4, with_ids) &&
-               (!unreach_kept || nlri_field_parses(unreach.withdrawn, family(unreach.afi), with_ids)) &&
-               (!reach_kept || nlri_field_parses(reach.nlri, family(reach.afi), with_ids));
+        return withdrawals_.parse_whole(with_ids) && announcements_.parse_whole(with_ids);
     };
     if (all_parse(false) || !all_parse(true)) return;
     add_path_ = true;

@@ -172,6 +172,11 @@ private:
             mp_family_ = family;
         }
         [[nodiscard]] bool exhausted() const noexcept { return reader_.empty() && (in_mp_ || mp_.empty()); }
+        // Whether both fields, none read yet, parse whole (nlri_field_parses).
+        [[nodiscard]] bool parse_whole(bool add_path) const noexcept {
+            return nlri_field_parses(reader_.rest(), Afi::ipv4, add_path) &&
+                   nlri_field_parses(mp_, mp_family_, add_path);
+        }
         [[nodiscard]] bool next(bool add_path, RoutePrefix& out, Diagnostics& diag) {
             for (;;) {
                 if (next_nlri(reader_, in_mp_ ? mp_family_ : Afi::ipv4, add_path, out, diag) == NlriStatus::ok)
@@ -197,7 +202,7 @@ private:
     void begin(bool add_path) noexcept;
     // A message of a plain subtype whose prefixes only parse with path ids:
     // read with them (reported). See update_decoder.cpp.
-    void infer_path_ids(const UpdateParts& parts);
+    void infer_path_ids();
     [[nodiscard]] IpAddress next_hop_of(Afi family) const noexcept;
 
     // A next hop worked out for the attributes numbered `attributes` (stale
