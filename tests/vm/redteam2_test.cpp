@@ -5,13 +5,9 @@
 // Programs that the verifier accepts run through the interpreter, the
 // checked interpreter (any violation is a verifier bug) and the JIT, which
 // must agree.
+#include "all_executors.hpp"
 #include "assembler.hpp"
-#include "checked_interpreter.hpp"
-#include "interpreter.hpp"
 #include "verifier.hpp"
-#ifdef MEMPOOL_HAVE_JIT
-#include "jit_x86_64.hpp"
-#endif
 
 #include <gtest/gtest.h>
 
@@ -115,55 +111,11 @@ Verified check(std::string_view text, const VerifyOptions& o = options()) {
     return v;
 }
 
-struct Ran {
-    std::uint64_t value = 0;
-    std::uint32_t abort_pc = UINT32_MAX;
-};
-
-// One run by every executor on the same 64-byte context; they must agree.
+// One run by every executor, each on its own copy of a 64-byte context; they must agree.
+using test::Ran;
 Ran run_all(const VerifiedProgram& p, std::array<std::uint8_t, 64> ctx = {}) {
-    std::vector<Ran> results;
-    const auto context = [&](std::array<std::uint8_t, 64>& c) {
-        RunContext rc;
-        rc.r1 = reinterpret_cast<std::uintptr_t>(c.data());
-        rc.heap = arena;
-        rc.heap_size = sizeof arena;
-        return rc;
-    };
-    {
-        std::array<std::uint8_t, 64> c = ctx;
-        RunContext rc = context(c);
-        current = &rc;
-        results.push_back({interpret(p, helper_fns, rc), rc.abort_pc});
-    }
-    {
-        std::array<std::uint8_t, 64> c = ctx;
-        RunContext rc = context(c);
-        current = &rc;
-        const CheckedResult r = interpret_checked(p, helper_fns, rc, c.size());
-        EXPECT_FALSE(r.violation.has_value()) << r.violation->to_string();
-        results.push_back({r.value, rc.abort_pc});
-    }
-#ifdef MEMPOOL_HAVE_JIT
-    {
-        JitResult jit = jit_compile(p, helper_fns);
-        EXPECT_TRUE(jit.code.has_value()) << jit.error;
-        if (jit.code) {
-            std::array<std::uint8_t, 64> c = ctx;
-            RunContext rc = context(c);
-            current = &rc;
-            results.push_back({(*jit.code)(rc), rc.abort_pc});
-        }
-    }
-#endif
-    current = nullptr;
-    for (const Ran& r : results) {
-        EXPECT_EQ(r.value, results.front().value);
-        EXPECT_EQ(r.abort_pc, results.front().abort_pc);
-    }
-    return results.front();
+    return test::run_all_executors(p, {helper_fns, arena, &current}, ctx, test::ContextBytes::copied);
 }
-
 
 // ---- (A) comparisons that see where an address wraps or changes sign ------
 

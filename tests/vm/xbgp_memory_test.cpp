@@ -8,6 +8,7 @@
 //   - helper buffers of run-time size (HelperCheck): checked before the call;
 //   - helpers that read a zeroed frame (obj_in, str_in, ptr_struct_in): never
 //     handed a byte that may hold part of a pointer; their room recorded.
+#include "all_executors.hpp"
 #include "assembler.hpp"
 #include "checked_interpreter.hpp"
 #include "interpreter.hpp"
@@ -112,54 +113,10 @@ Verified check(std::string_view text, VerifyOptions o = xbgp_options(), std::vec
     return v;
 }
 
-// One run by every executor; they must agree. Returns R0 (all equal) and
-// the abort pc (UINT32_MAX: none).
-struct Ran {
-    std::uint64_t value = 0;
-    std::uint32_t abort_pc = UINT32_MAX;
-};
-
-Ran run_all(const VerifiedProgram& p, std::array<std::uint8_t, 16>& ctx, std::vector<std::uint8_t>* data = nullptr) {
-    std::vector<Ran> results;
-    auto context = [&] {
-        RunContext rc;
-        rc.r1 = reinterpret_cast<std::uintptr_t>(ctx.data());
-        rc.heap = arena;
-        rc.heap_size = sizeof arena;
-        if (data != nullptr) rc.data = data->data();
-        return rc;
-    };
-    {
-        RunContext rc = context();
-        current = &rc;
-        const std::uint64_t v = interpret(p, helper_fns, rc);
-        results.push_back({v, rc.abort_pc});
-    }
-    {
-        RunContext rc = context();
-        current = &rc;
-        const CheckedResult c = interpret_checked(p, helper_fns, rc, ctx.size());
-        EXPECT_FALSE(c.violation.has_value()) << c.violation->to_string();
-        results.push_back({c.value, rc.abort_pc});
-    }
-#ifdef MEMPOOL_HAVE_JIT
-    {
-        JitResult jit = jit_compile(p, helper_fns);
-        EXPECT_TRUE(jit.code.has_value()) << jit.error;
-        if (jit.code) {
-            RunContext rc = context();
-            current = &rc;
-            const std::uint64_t v = (*jit.code)(rc);
-            results.push_back({v, rc.abort_pc});
-        }
-    }
-#endif
-    current = nullptr;
-    for (const Ran& r : results) {
-        EXPECT_EQ(r.value, results.front().value);
-        EXPECT_EQ(r.abort_pc, results.front().abort_pc);
-    }
-    return results.front();
+// One run by every executor on the caller's context bytes; they must agree.
+using test::Ran;
+Ran run_all(const VerifiedProgram& p, std::array<std::uint8_t, 16>& ctx) {
+    return test::run_all_executors(p, {helper_fns, arena, &current}, ctx, test::ContextBytes::shared);
 }
 
 // The globals executors share: interpret and JIT twice would double-count, so
