@@ -375,6 +375,9 @@ struct ManifestReport {
     // xBGP manifests: what was read but not honoured, and spellings accepted
     // for real manifests' sake ("'permission' read as 'permissions'").
     std::vector<std::string> notes;
+    // What was attached, one line each, in manifest order, for reports:
+    // "name (point)", or for an xBGP manifest "code (point anchor)".
+    std::vector<std::string> entries;
 };
 
 // A job plugin of an xBGP manifest ("job_plugins"): a code the host runs on

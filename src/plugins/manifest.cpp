@@ -38,15 +38,10 @@ PluginError problem(PluginErrc code, std::string plugin, std::string message) {
     return e;
 }
 
-// True if the stream holds one of libxbgp's manifests: JSON with an
-// "obj_code_list", or text whose first meaningful line is an `include`.
-bool is_xbgp_manifest(std::istream& in) {
-    std::stringstream text;
-    text << in.rdbuf();
-    const std::string all = text.str();
-    const nlohmann::json doc = nlohmann::json::parse(all, nullptr, false);
-    if (!doc.is_discarded()) return doc.is_object() && doc.contains("obj_code_list");
-    std::istringstream lines(all);
+// True if `text`, which is not JSON, is one of libxbgp's meta-manifests:
+// its first meaningful line is an `include`.
+bool is_xbgp_meta_manifest(const std::string& text) {
+    std::istringstream lines(text);
     for (std::string line; std::getline(lines, line);) {
         const auto start = line.find_first_not_of(" \t\r");
         if (start == std::string::npos || line[start] == '#') continue;
@@ -103,6 +98,7 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top) noexcept {
         std::vector<PluginSource> sources;
         std::vector<XbgpCode> codes;
         std::set<std::string> plugin_names;
+        std::vector<std::string> entries;  // "code (point anchor)": files in order, then the JSON objects' sorted keys
         auto note = [&](const std::string& text) {
             if (std::find(report.notes.begin(), report.notes.end(), text) == report.notes.end())
                 report.notes.push_back(text);
@@ -262,6 +258,7 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top) noexcept {
                                     continue;
                                 }
                                 codes[it->second].places.push_back({point, anchor, seq});
+                                entries.push_back(code_name + " (" + point_name + " " + anchor_name + ")");
                             }
                         }
                     }
@@ -369,6 +366,7 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top) noexcept {
             if (c.job_schedule) jobs.push_back(JobPlugin{c.plugin, c.code, program, *c.job_schedule});
         }
         for (JobPlugin& j : jobs) jobs_.push_back(std::move(j));
+        if (report.ok()) report.entries = std::move(entries);
     } catch (const std::exception& e) {
         report.problems.push_back(problem(PluginErrc::internal, {}, std::string("manifest: ") + e.what()));
     }
@@ -384,17 +382,22 @@ ManifestReport Runtime::load_manifest(const std::string& path) noexcept {
             report.problems.push_back(problem(PluginErrc::bad_manifest, {}, where + ": cannot open the file"));
             return report;
         }
+        std::stringstream text;
+        text << in.rdbuf();
+        const nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, false);
         // libxbgp's manifests: a *.plugin object (obj_code_list) or a
         // meta-manifest (include lines, not JSON).
-        if (is_xbgp_manifest(in)) return load_xbgp_manifests(path);
-        in.clear();
-        in.seekg(0);
-        nlohmann::json doc;
-        try {
-            doc = nlohmann::json::parse(in);
-        } catch (const nlohmann::json::parse_error& e) {
-            report.problems.push_back(
-                problem(PluginErrc::bad_manifest, {}, where + ": not valid JSON (" + e.what() + ")"));
+        if (doc.is_discarded() ? is_xbgp_meta_manifest(text.str()) : doc.is_object() && doc.contains("obj_code_list"))
+            return load_xbgp_manifests(path);
+        if (doc.is_discarded()) {
+            // Parsed again, only to name what is wrong.
+            std::string why = "not valid JSON";
+            try {
+                const nlohmann::json throws = nlohmann::json::parse(text.str());
+            } catch (const nlohmann::json::parse_error& e) {
+                why += std::string(" (") + e.what() + ")";
+            }
+            report.problems.push_back(problem(PluginErrc::bad_manifest, {}, where + ": " + why));
             return report;
         }
         if (!doc.is_object() || !doc.contains("plugins") || !doc["plugins"].is_array()) {
@@ -407,6 +410,7 @@ ManifestReport Runtime::load_manifest(const std::string& path) noexcept {
         struct Pending {
             PointId point;
             std::int32_t order;
+            std::string entry;  // "name (point)", for ManifestReport::entries
         };
         std::vector<Pending> pending;
         std::vector<PluginSource> sources;
@@ -483,7 +487,7 @@ ManifestReport Runtime::load_manifest(const std::string& path) noexcept {
             }
             std::filesystem::path object_path(*object);
             if (object_path.is_relative()) object_path = base / object_path;
-            pending.push_back(Pending{point, order});
+            pending.push_back(Pending{point, order, *plugin_name + " (" + *point_name + ")"});
             sources.push_back(PluginSource{object_path.string(), *section, name, limits});
             problem_slot.push_back(report.problems.size());
         }
@@ -513,6 +517,7 @@ ManifestReport Runtime::load_manifest(const std::string& path) noexcept {
                 continue;
             }
             ++report.attached;
+            report.entries.push_back(p.entry);
         }
     } catch (const std::exception& e) {
         report.problems.push_back(problem(PluginErrc::internal, {}, std::string("manifest: ") + e.what()));

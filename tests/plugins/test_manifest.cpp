@@ -43,6 +43,8 @@ TEST_P(Manifest, TheShippedManifestLoadsInOneCall) {
     EXPECT_EQ(r.attached, 4u);
     EXPECT_EQ(rt.attached_count(rt.find_point("bgp_message")), 1u);
     EXPECT_EQ(rt.attached_count(rt.find_point("route_compare")), 1u);
+    EXPECT_EQ(r.entries, (std::vector<std::string>{"count_updates (bgp_message)", "report_updates (peer_report)",
+                                                   "path_metric (route_received)", "prefer_metric (route_compare)"}));
 }
 
 TEST_P(Manifest, MissingFile) {

@@ -68,6 +68,9 @@ TEST_P(XbgpManifest, APluginManifestAttachesAtItsAnchorsBySequence) {
     EXPECT_EQ(r.attached, 3u);
     EXPECT_EQ(rt->attached_count(filter, Anchor::replace), 2u);
     EXPECT_EQ(rt->attached_count(decode, Anchor::pre), 1u);
+    // One line per place: by point, anchor and sequence number, each sorted as text (as the JSON object keeps its keys).
+    EXPECT_EQ(r.entries, (std::vector<std::string>{"pass (bgp_decode_attr pre)", "pass (bgp_pre_inbound_filter replace)",
+                                                   "decide (bgp_pre_inbound_filter replace)"}));
     // seq 10 (pass, next()) then seq 20 (decide): PLUGIN_FILTER_ACCEPT.
     auto builtin = []() noexcept -> std::uint64_t { return 1; };
     const RunResult run = rt->run(filter, {}, {}, DefaultCode::of(builtin));

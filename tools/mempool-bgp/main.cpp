@@ -21,11 +21,6 @@
 #include "sample.hpp"
 
 #ifdef MEMPOOL_BGP_WITH_PLUGINS
-#include <filesystem>
-#include <fstream>
-
-#include <nlohmann/json.hpp>
-
 #include "plugin_points.hpp"
 #include "xbgp/send_points.hpp"
 #include "xbgp/jobs.hpp"
@@ -65,47 +60,6 @@ private:
 };
 
 #ifdef MEMPOOL_BGP_WITH_PLUGINS
-// The names of a libxbgp manifest (*.plugin): "code (point anchor)" for each
-// insertion point entry.
-void xbgp_manifest_names(const nlohmann::json& doc, std::vector<std::string>& names) {
-    if (!doc.contains("insertion_points") || !doc["insertion_points"].is_object()) return;
-    for (const auto& [point, anchors] : doc["insertion_points"].items()) {
-        if (!anchors.is_object()) continue;
-        for (const auto& [anchor, seqs] : anchors.items()) {
-            if (!seqs.is_object()) continue;
-            for (const auto& [seq, code] : seqs.items())
-                if (code.is_string()) names.push_back(code.get<std::string>() + " (" + point + " " + anchor + ")");
-        }
-    }
-}
-
-// The "name (point)" of each manifest entry, for the report. A libxbgp
-// meta-manifest (`include x.plugin` lines) names the entries of the
-// manifests it includes.
-std::vector<std::string> manifest_names(const std::string& path) {
-    std::vector<std::string> names;
-    std::ifstream in(path);
-    const nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
-    if (doc.is_discarded()) {
-        std::ifstream meta(path);
-        const std::filesystem::path dir = std::filesystem::path(path).parent_path();
-        for (std::string line; std::getline(meta, line);) {
-            if (line.rfind("include ", 0) != 0) continue;
-            std::ifstream inc(dir / line.substr(8));
-            const nlohmann::json d = nlohmann::json::parse(inc, nullptr, false);
-            if (d.is_object()) xbgp_manifest_names(d, names);
-        }
-        return names;
-    }
-    if (doc.is_object() && doc.contains("plugins") && doc["plugins"].is_array())
-        for (const auto& e : doc["plugins"])
-            if (e.is_object() && e.contains("name") && e["name"].is_string())
-                names.push_back(e["name"].get<std::string>() +
-                                (e.contains("point") && e["point"].is_string() ? " (" + e["point"].get<std::string>() + ")" : ""));
-    if (doc.is_object()) xbgp_manifest_names(doc, names);
-    return names;
-}
-
 // Who the local speaker is, for xBGP plugins (ubpf_peer_info.local_bgp_session):
 // --local-as and --local-router-id.
 struct LocalSpeaker {
@@ -169,7 +123,7 @@ int run_replay(const std::vector<std::string>& files, const std::string& plugins
                 for (const auto& p : rep.problems) std::fprintf(stderr, "  %s\n", p.to_string().c_str());
                 return 2;
             }
-            points->set_plugin_names(manifest_names(manifest));
+            points->set_plugin_names(rep.entries);
             xbgp::PeerData speaker;
             speaker.as = local_speaker.as;
             speaker.peer_type = xbgp::kLocalSession;
