@@ -219,6 +219,7 @@ using ProgramPtr = std::shared_ptr<const Program>;
 
 namespace vm {
 struct RunContext;
+struct Program;
 }
 
 class Runtime;
@@ -261,6 +262,21 @@ struct PluginBudget {
     mutable std::atomic<std::uint64_t> failures{0};      // anchored runs whose result was not used
     // Helper calls that failed, by HelperFailure (note_helper_failure).
     mutable std::array<std::atomic<std::uint64_t>, 3> helper_failures{};
+};
+
+// What an anchored run (src/plugins/anchors.cpp) sets for one attached
+// plugin, copied at attach from the Program, its implementation, budget and
+// shared memory, so that a run reads the point's entry instead of chasing
+// them. heap_size .. data are laid out as vm::RunContext's (one copy).
+struct AnchoredCode {
+    std::uint64_t heap_size = 0;
+    std::uint8_t* shared = nullptr;      // the group's shared arena, or null
+    std::uint64_t shared_size = 0;
+    std::uint8_t* data = nullptr;        // its writable globals, or null
+    const vm::Program* program = nullptr;  // what it was verified as (xbgp::RunView::program)
+    PluginAbi abi = PluginAbi::mempool;
+    bool writes_outside_blocks = false;  // its arena is zeroed whole after a run (ProgramImpl)
+    bool sets_call_regions = false;      // its executor may set RunContext's frame, rodata, arg_room
 };
 }  // namespace detail
 
@@ -754,6 +770,7 @@ private:
         std::uint64_t (*jit)(vm::RunContext*) = nullptr;
         const detail::ProgramImpl* impl = nullptr;
         const detail::PluginBudget* budget = nullptr;
+        detail::AnchoredCode anchored;  // set at attach
     };
     struct Point {
         std::string name;
@@ -762,6 +779,7 @@ private:
         std::vector<Attached> post;
         ResultCheck check;
         bool xbgp = false;              // some plugin here has PluginAbi::xbgp
+        bool replace_only = false;      // replace plugins alone (no pre, no post): run()'s usual case
     };
 
     // busy_[i]: 0 nothing attached, 1 pre plugins of the mempool ABI only
@@ -770,7 +788,7 @@ private:
     RunResult run_anchored(const Point& p, std::uint32_t index, std::span<const Arg> args, const CallScope& scope,
                            DefaultCode fallback) const noexcept;
     // Defined inline in anchors.cpp, its only caller.
-    static inline std::uint64_t run_plugin(const Program& program, const detail::ChainRun& run,
+    static inline std::uint64_t run_plugin(const Attached& plugin, const detail::ChainRun& run,
                                            std::span<const Arg> args, RunResult& result, bool& aborted) noexcept;
     friend std::uint64_t detail::run_c_anchored(const Runtime& rt, std::uint32_t point, const mempool_arg* args,
                                                 std::size_t n, const CallScope& scope, unsigned* ran) noexcept;

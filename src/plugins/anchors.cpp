@@ -61,69 +61,82 @@ struct Level {
     // (earlier runs' or a plugin's scribbles, never host memory), as the
     // thread's struct in run.cpp.
     alignas(64) bpf_full_args_t args{};
-    vm::RunContext rc;        // r1 = &args, heap = base; the rest set per plugin
+    vm::RunContext rc;        // r1 = &args, heap = the arena; the rest set per plugin, but the
+                              // frame, read-only data and arg_room, zero except while a plugin runs
     xbgp::RunView view;       // ctx = &args, rc = &rc; the rest set per plugin
-    std::uint8_t* base = nullptr;  // the heap arena: zeroed, except while a plugin runs
-    std::uint32_t capacity = 0;
+    // The heap arena (base, capacity; zeroed, except while a plugin runs) as
+    // a plugin starts with it: the thread's HeapArena is this, plus the size.
+    HeapArena arena;
 };
 
+// What the thread's levels are before it makes one: a level of no capacity,
+// so that the test for a large enough arena (level_for) also sends a level
+// not yet made to make_level, without a test of its own. Never written.
+constinit const Level unmade{};
+
 struct Levels {
-    Level* at[max_chain_depth + 1] = {};
+    const Level* at[max_chain_depth + 1];
+    constexpr Levels() noexcept {
+        for (const Level*& l : at) l = &unmade;
+    }
     ~Levels() {
-        for (Level* l : at) {
-            if (l == nullptr) continue;
-            std::free(l->base);
+        for (const Level* l : at) {
+            if (l == &unmade) continue;
+            std::free(l->arena.base);
             delete l;
         }
     }
 };
+constinit const Levels none_made;
 // The thread's Levels: reached through an initial-exec pointer (one
 // %fs-relative load, no TLS wrapper call), owned by a thread_local that frees
-// it at thread exit.
-constinit thread_local Levels* levels_of_thread __attribute__((tls_model("initial-exec"))) = nullptr;
+// it at thread exit; none_made until the thread's first anchored run.
+constinit thread_local const Levels* levels_of_thread __attribute__((tls_model("initial-exec"))) = &none_made;
 thread_local std::unique_ptr<Levels> levels_owner;
 
 // The first run at `depth` on this thread, or the first plugin there whose
 // heap is larger than the arena: makes the level or grows its arena (a
-// zeroed buffer of at least `size` bytes). Null if out of memory.
+// zeroed buffer of at least `size` bytes). Null if out of memory or deeper
+// than max_chain_depth.
 [[gnu::noinline, gnu::cold]] Level* make_level(unsigned depth, std::uint32_t size) noexcept {
     if (depth > max_chain_depth) return nullptr;
-    if (levels_of_thread == nullptr) {
+    if (levels_owner == nullptr) {
         levels_owner.reset(new (std::nothrow) Levels());
+        if (levels_owner == nullptr) return nullptr;
         levels_of_thread = levels_owner.get();
-        if (levels_of_thread == nullptr) return nullptr;
     }
-    Level*& slot = levels_of_thread->at[depth];
-    if (slot == nullptr) {
-        slot = new (std::nothrow) Level();
-        if (slot == nullptr) return nullptr;
-        slot->rc.r1 = reinterpret_cast<std::uint64_t>(&slot->args);
-        slot->view.ctx = slot->rc.r1;
-        slot->view.ctx_size = sizeof slot->args;
-        slot->view.rc = &slot->rc;
+    const Level*& slot = levels_owner->at[depth];
+    if (slot == &unmade) {
+        Level* const fresh = new (std::nothrow) Level();
+        if (fresh == nullptr) return nullptr;
+        fresh->rc.r1 = reinterpret_cast<std::uint64_t>(&fresh->args);
+        fresh->view.ctx = fresh->rc.r1;
+        fresh->view.ctx_size = sizeof fresh->args;
+        fresh->view.rc = &fresh->rc;
+        slot = fresh;
     }
-    Level& l = *slot;
-    if (size > l.capacity || l.base == nullptr) {
+    // Only this thread's own levels are written (never `unmade`).
+    Level& l = *const_cast<Level*>(slot);
+    if (size >= l.arena.capacity || l.arena.base == nullptr) {
         const std::size_t bytes = (static_cast<std::size_t>(size) + 4096) & ~std::size_t{4095};
         auto* fresh = static_cast<std::uint8_t*>(std::aligned_alloc(64, bytes));
         if (fresh == nullptr) return nullptr;
         std::memset(fresh, 0, bytes);
-        std::free(l.base);
-        l.base = fresh;
-        l.capacity = static_cast<std::uint32_t>(bytes);
+        std::free(l.arena.base);
+        l.arena.base = fresh;
+        l.arena.capacity = static_cast<std::uint32_t>(bytes);
         l.rc.heap = fresh;
     }
-    return slot;
+    return &l;
 }
 
 // The level for a plugin of heap `size` at `depth`, or null (out of memory,
-// or deeper than max_chain_depth).
+// or deeper than max_chain_depth). A level not yet made has no capacity.
 inline Level* level_for(unsigned depth, std::uint32_t size) noexcept {
-    Levels* const ls = levels_of_thread;
-    if (ls != nullptr && depth <= max_chain_depth) [[likely]] {
-        Level* const l = ls->at[depth];
-        if (l != nullptr && size < l->capacity) [[likely]]
-            return l;
+    if (depth <= max_chain_depth) [[likely]] {
+        const Level* const l = levels_of_thread->at[depth];
+        if (size < l->arena.capacity) [[likely]]
+            return const_cast<Level*>(l);  // not `unmade`: that has no capacity
     }
     return make_level(depth, size);
 }
@@ -137,6 +150,15 @@ struct ExecInfo {
     std::uint32_t pad1;
 };
 static_assert(sizeof(ExecInfo) == 24);
+
+// After a plugin whose executor may have set them (AnchoredCode::
+// sets_call_regions): the context's frame, read-only data and arg_room back
+// to zero, as a level keeps them between plugins.
+inline void clear_call_regions(vm::RunContext& rc) noexcept {
+    rc.frame_lo = rc.frame_hi = 0;
+    rc.rodata = rc.rodata_size = 0;
+    std::memset(rc.arg_room, 0, sizeof rc.arg_room);
+}
 
 [[gnu::noinline, gnu::cold]] std::uint64_t abort_plugin(const PluginBudget* b, RunResult& result,
                                                         bool& aborted) noexcept {
@@ -154,12 +176,15 @@ static_assert(sizeof(ExecInfo) == 24);
 // view; the thread's state is restored afterwards. `aborted` is set if a
 // run-time check stopped it (or it could not be run at all). Inlined where
 // a plugin is run (anchors.cpp only): the usual point runs one plugin, and
-// a call here would cost its own frame and saved registers.
-[[gnu::always_inline]] inline std::uint64_t Runtime::run_plugin(const Program& program, const detail::ChainRun& run,
+// a call here would cost its own frame and saved registers. What depends on
+// the plugin is read from its entry (`plugin.anchored`, filled at attach),
+// not from the Program.
+[[gnu::always_inline]] inline std::uint64_t Runtime::run_plugin(const Attached& plugin, const detail::ChainRun& run,
                                                                 std::span<const Arg> args, RunResult& result,
                                                                 bool& aborted) noexcept {
     using namespace detail;
     ThreadState& t = tls;
+    const AnchoredCode& code = plugin.anchored;
     aborted = false;
     // exec_info_t as three words (each int32 field with its zero padding,
     // little-endian), read before anything may clobber what the caller
@@ -168,13 +193,15 @@ static_assert(sizeof(ExecInfo) == 24);
     static_assert(sizeof words == sizeof(ExecInfo) && offsetof(ExecInfo, replace_return_value) == 8 &&
                   offsetof(ExecInfo, insertion_point_id) == 16 && std::endian::native == std::endian::little);
     ++result.ran;
-    const PluginBudget* const b = &program.budget_;
-    const std::uint32_t size = b->heap_size;
+    const std::uint32_t size = static_cast<std::uint32_t>(code.heap_size);
     Level* const l = level_for(t.depth, size);
     if (l == nullptr) [[unlikely]]
-        return abort_plugin(b, result, aborted);
-    if (program.abi() == PluginAbi::xbgp) {
-        std::memcpy(&l->args, words, sizeof words);
+        return abort_plugin(plugin.budget, result, aborted);
+    if (code.abi == PluginAbi::xbgp) {
+        auto* const info = reinterpret_cast<unsigned char*>(&l->args);
+        std::memcpy(info, &words[0], 8);
+        std::memcpy(info + 8, &words[1], 8);
+        std::memcpy(info + 16, &words[2], 8);
     } else {
         const std::size_t n = args.size() < MEMPOOL_MAX_ARGS ? args.size() : MEMPOOL_MAX_ARGS;
         l->args.count = static_cast<std::uint32_t>(n);
@@ -185,49 +212,53 @@ static_assert(sizeof(ExecInfo) == 24);
     const HeapArena outer_heap = t.heap;
     const PluginBudget* const outer_budget = t.budget;
     const std::uint64_t outer_added = t.object_added;
-    HeapArena heap;  // empty: the level's arena is zeroed between plugins
-    heap.base = l->base;
-    heap.capacity = l->capacity;
-    heap.size = size;
-    t.heap = heap;
-    t.budget = b;
+    t.heap = l->arena;  // empty: the level's arena is zeroed between plugins
+    t.heap.size = size;
+    t.budget = plugin.budget;
     t.object_added = 0;
     ++t.depth;
 
-    // What the executor sets at flagged calls is cleared: a helper of this
-    // run must not find the frame or read-only data of an earlier one.
+    // The heap's size, the shared arena and the globals in one copy (the
+    // entry holds them as the context does). The fields an executor sets at
+    // flagged calls (frame, read-only data, arg_room) are zero here: cleared
+    // after each plugin that may set them.
     vm::RunContext& rc = l->rc;
-    rc.heap_size = size;
-    rc.frame_lo = rc.frame_hi = 0;
-    rc.rodata = rc.rodata_size = 0;
-    std::memset(rc.arg_room, 0, sizeof rc.arg_room);
-    SharedMemory* const shared = b->shared;
-    rc.shared = shared != nullptr ? shared->arena() : nullptr;
-    rc.shared_size = shared != nullptr ? shared->limit() : 0;
-    rc.data = program.data_.empty() ? nullptr : program.data_.data();
+    static_assert(offsetof(vm::RunContext, shared) == offsetof(vm::RunContext, heap_size) + 8 &&
+                  offsetof(vm::RunContext, shared_size) == offsetof(vm::RunContext, heap_size) + 16 &&
+                  offsetof(vm::RunContext, data) == offsetof(vm::RunContext, heap_size) + 24 &&
+                  offsetof(AnchoredCode, heap_size) == 0 && offsetof(AnchoredCode, shared) == 8 &&
+                  offsetof(AnchoredCode, shared_size) == 16 && offsetof(AnchoredCode, data) == 24);
+    std::memcpy(&rc.heap_size, &code.heap_size, 32);
     // The helpers that follow pointers find the rest (read-only data, the
     // globals' size) through the program, when they need it.
     xbgp::RunView& view = l->view;
-    const ProgramImpl& impl = *program.impl_;
-    view.program = &impl.verified.program;
+    view.program = code.program;
 
     const xbgp::RunView* const outer_view = xbgp::current_view;
     xbgp::current_view = &view;
-    const std::uint64_t v = program.jit_ != nullptr ? program.jit_(&rc) : interpret(impl, rc);
+    const std::uint64_t v = plugin.jit != nullptr ? plugin.jit(&rc) : interpret(*plugin.impl, rc);
     xbgp::current_view = outer_view;
 
     --t.depth;
     // The next plugin at this level must find the arena zeroed: where this
     // one allocated (up to the high mark) or, if it may have written past
-    // its blocks, all of it.
-    if (impl.writes_outside_blocks) [[unlikely]]
-        t.heap.high = size;
+    // its blocks, all of it (t.heap.size is still this plugin's: nested
+    // runs put it back). A helper of a later run must not find this one's
+    // frame or read-only data. (Both flags tested at once: most plugins
+    // have neither.)
+    static_assert(offsetof(AnchoredCode, sets_call_regions) == offsetof(AnchoredCode, writes_outside_blocks) + 1);
+    std::uint16_t after_run;
+    std::memcpy(&after_run, &code.writes_outside_blocks, sizeof after_run);
+    if (after_run != 0) [[unlikely]] {
+        if (code.writes_outside_blocks) t.heap.high = t.heap.size;
+        if (code.sets_call_regions) clear_call_regions(rc);
+    }
     if (t.heap.high != 0) t.heap.reset();
     t.heap = outer_heap;
     t.budget = outer_budget;
     t.object_added = outer_added;
     if (rc.aborted()) [[unlikely]]
-        return abort_plugin(b, result, aborted);
+        return abort_plugin(plugin.budget, result, aborted);
     return v;
 }
 
@@ -257,6 +288,7 @@ void fail_current_plugin() noexcept {
 RunResult Runtime::run(PointId point, std::span<const Arg> args, const CallScope& scope,
                        DefaultCode fallback) const noexcept {
     using detail::ChainRun;
+    using detail::HandOver;
     using detail::Outcome;
     using detail::PluginRun;
     RunResult result;
@@ -269,59 +301,55 @@ RunResult Runtime::run(PointId point, std::span<const Arg> args, const CallScope
     }
     const Point& p = points_[point.index];
     detail::ThreadState& t = detail::tls;
-    static constexpr auto count_failure = [](const Program& program, RunResult& r) noexcept {
-        program.budget_.failures.fetch_add(1, std::memory_order_relaxed);
+    static constexpr auto count_failure = [](const Attached& plugin, RunResult& r) noexcept {
+        plugin.budget->failures.fetch_add(1, std::memory_order_relaxed);
         ++r.failed;
     };
-    // Replace plugin i (below the chain's size): its value, or, if it
-    // handed over with next(), the rest's outcome; the default code's if it
-    // failed or the point's check refused its value. `outer_plugin` and
-    // `outer_depth` are what c.plugin and c.info.depth hold on entry: the
-    // first step (inlined here: at the usual point it is the only one)
-    // passes them as constants, so the compiler neither loads nor restores
-    // them; next() reaches the others through ChainRun::replace_step.
-    static constexpr auto step = [](ChainRun& c, const Point& point, std::uint32_t i, std::span<const Arg> args,
-                                    RunResult& result, PluginRun* outer_plugin,
-                                    std::uint32_t outer_depth) noexcept __attribute__((always_inline)) -> Outcome {
-        const Program& program = *point.replace[i].program;
-        PluginRun self;
-        self.anchor = Anchor::replace;
-        self.next_index = i + 1;
-        c.plugin = &self;
-        c.info.anchor = Anchor::replace;
-        c.info.depth = i;
-        bool aborted = false;
-        const std::uint64_t v = run_plugin(program, c, args, result, aborted);
-        c.plugin = outer_plugin;
-        c.info.depth = outer_depth;
-        if (self.handed_over) [[likely]] {
+    // A replace plugin `self` of the point has run and returned `v`: its
+    // value, or, if it handed over with next(), the rest's outcome; the
+    // default code's if it failed or the point's check refused its value.
+    static constexpr auto decide = [](ChainRun& c, const Point& point, const Attached& plugin, const PluginRun& self,
+                                      std::uint64_t v, bool aborted,
+                                      RunResult& result) noexcept __attribute__((always_inline)) -> Outcome {
+        if (self.next == HandOver::done) [[likely]] {
             if (aborted || self.failed) [[unlikely]]
-                count_failure(program, result);
-            return self.handed;
+                count_failure(plugin, result);
+            return self.handed();
         }
         if (aborted || self.failed) [[unlikely]] {
-            count_failure(program, result);
+            count_failure(plugin, result);
             return run_default(c);
         }
         if (point.check.fn != nullptr && !point.check.fn(v, point.check.data)) [[unlikely]] {
             ++result.refused;
-            count_failure(program, result);
+            count_failure(plugin, result);
             return run_default(c);
         }
         return Outcome{v, false};
     };
-    static constexpr auto replace_step = [](ChainRun& c, std::uint32_t i) noexcept -> Outcome {
-        return step(c, *static_cast<const Point*>(c.point), i, c.args, *c.result, c.plugin, c.info.depth);
+    // What next() from replace plugin i - 1 hands over to.
+    static constexpr auto hand_over_to = [](const Point& point, std::uint32_t i) noexcept {
+        return point.replace.begin() + (i + 1) != point.replace.end() ? HandOver::plugin : HandOver::fallback;
     };
-
-    const CallFrame frame{global_, scope, this};
-    const CallFrame* const outer_frame = t.frame;
-    t.frame = &frame;
-    const std::uint64_t helper_failures = t.helper_failures;
-
-    ChainRun run(point, detail::chain, +replace_step, static_cast<std::uint32_t>(p.replace.size()), &p, args, fallback,
-                 &result);
-    detail::chain = &run;
+    // Replace plugin i (below the chain's size), run from next() or from the
+    // general case: c.plugin and c.info.depth are put back afterwards.
+    static constexpr auto step = [](ChainRun& c, std::uint32_t i) noexcept -> Outcome {
+        const Point& point = *static_cast<const Point*>(c.point);
+        const Attached& plugin = point.replace[i];
+        PluginRun self;
+        self.next_index = i + 1;
+        self.next = hand_over_to(point, i);
+        PluginRun* const outer_plugin = c.plugin;
+        const std::uint32_t outer_depth = c.info.depth;
+        c.plugin = &self;
+        c.info.anchor = Anchor::replace;
+        c.info.depth = i;
+        bool aborted = false;
+        const std::uint64_t v = run_plugin(plugin, c, c.args, *c.result, aborted);
+        c.plugin = outer_plugin;
+        c.info.depth = outer_depth;
+        return decide(c, point, plugin, self, v, aborted, *c.result);
+    };
 
     // pre and post plugins observe: their values are ignored (but kept as
     // the result of a point with neither replace plugins nor default code).
@@ -330,25 +358,27 @@ RunResult Runtime::run(PointId point, std::span<const Arg> args, const CallScope
                                        ChainRun& c) noexcept __attribute__((noinline, cold)) {
         for (const Attached& a : list) {
             PluginRun self;
-            self.anchor = anchor;
             PluginRun* const outer_plugin = c.plugin;
             c.plugin = &self;
             c.info.anchor = anchor;
             bool aborted = false;
-            c.result->value = run_plugin(*a.program, c, c.args, *c.result, aborted);
+            c.result->value = run_plugin(a, c, c.args, *c.result, aborted);
             c.plugin = outer_plugin;
-            if (aborted || self.failed) count_failure(*a.program, *c.result);
+            if (aborted || self.failed) count_failure(a, *c.result);
         }
     };
     // Any point but the usual one (replace plugins alone): out of line.
-    static constexpr auto run_general = [](ChainRun& c, const Point& point, RunResult& result) noexcept
+    static constexpr auto run_general = [](PointId id, const Point& point, std::span<const Arg> args,
+                                           DefaultCode fallback, RunResult& result) noexcept
         __attribute__((noinline)) {
+        ChainRun c(id, Anchor::pre, nullptr, detail::chain, +step, &point, args, fallback, &result);
+        detail::chain = &c;
         if (!point.entries.empty()) observe(point.entries, Anchor::pre, c);
-        const bool has_default = c.fallback.fn != nullptr;
-        const bool decides = c.replace_count != 0 || has_default;
+        const bool has_default = fallback.fn != nullptr;
+        const bool decides = !point.replace.empty() || has_default;
         if (decides) {
             // c.plugin is null here (observe puts it back) and info.depth 0.
-            const Outcome o = c.replace_count != 0 ? step(c, point, 0, c.args, result, nullptr, 0) : run_default(c);
+            const Outcome o = !point.replace.empty() ? step(c, 0) : run_default(c);
             result.value = o.value;
             result.fell_back = o.fell_back;
         }
@@ -363,17 +393,34 @@ RunResult Runtime::run(PointId point, std::span<const Arg> args, const CallScope
             // post plugins' values do not change the point's result
             if (decides) result.value = c.info.fell_back && !has_default ? 0 : c.info.result;
         }
+        detail::chain = c.outer;
     };
 
-    if (run.replace_count != 0 && p.entries.empty() && p.post.empty()) [[likely]] {
-        const Outcome o = step(run, p, 0, args, result, nullptr, 0);
+    const CallFrame frame{global_, scope, this};
+    const CallFrame* const outer_frame = t.frame;
+    t.frame = &frame;
+    const std::uint64_t helper_failures = t.helper_failures;
+
+    if (p.replace_only) [[likely]] {
+        // The usual point: replace plugins alone. Its first plugin's record
+        // is made before the chain, so that the chain is built with it, at
+        // the replace anchor and depth 0 (next() puts them back so).
+        const Attached& plugin = p.replace.front();
+        PluginRun self;
+        self.next_index = 1;
+        self.next = hand_over_to(p, 0);
+        ChainRun run(point, Anchor::replace, &self, detail::chain, +step, &p, args, fallback, &result);
+        detail::chain = &run;
+        bool aborted = false;
+        const std::uint64_t v = run_plugin(plugin, run, args, result, aborted);
+        const Outcome o = decide(run, p, plugin, self, v, aborted, result);
         result.value = o.value;
         result.fell_back = o.fell_back;
+        detail::chain = run.outer;
     } else {
-        run_general(run, p, result);
+        run_general(point, p, args, fallback, result);
     }
 
-    detail::chain = run.outer;
     t.frame = outer_frame;
     result.helper_failures = static_cast<std::uint32_t>(t.helper_failures - helper_failures);
     return result;

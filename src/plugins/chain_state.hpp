@@ -25,25 +25,45 @@ struct Outcome {
     bool fell_back = false;  // the host's default code decided
 };
 
+// What next() does when the plugin being run calls it (one byte, so that
+// next() tests one field).
+enum class HandOver : std::uint8_t {
+    nothing,   // not a replace plugin: next() returns next_unavailable
+    plugin,    // runs replace plugin PluginRun::next_index
+    fallback,  // the last replace plugin: runs the default code
+    done,      // it called next(): PluginRun::handed is the rest's outcome
+};
+
 // One plugin being run by an anchored run.
 struct PluginRun {
-    Anchor anchor = Anchor::pre;
-    std::uint32_t next_index = 0;  // replace: the plugin next() hands over to
-    bool failed = false;           // a helper called fail_current_plugin()
-    bool handed_over = false;      // replace: it called next(); `handed` is the rest's outcome
-    Outcome handed;
+    std::uint32_t next_index = 0;        // HandOver::plugin: the plugin next() hands over to
+    HandOver next = HandOver::nothing;
+    // HandOver::done: the rest's outcome (not set before, so that making a
+    // PluginRun costs fewer stores; beside `next`, which is set with it).
+    bool handed_fell_back;
+    bool failed = false;                 // a helper called fail_current_plugin()
+    std::uint64_t handed_value;
+
+    void hand_over(Outcome o) noexcept {
+        handed_value = o.value;
+        handed_fell_back = o.fell_back;
+        next = HandOver::done;
+    }
+    [[nodiscard]] Outcome handed() const noexcept { return Outcome{handed_value, handed_fell_back}; }
 };
 
 struct ChainRun {
     // (A constructor rather than an aggregate: the compiler then stores each
-    // member once instead of zeroing the whole object first.)
-    ChainRun(PointId point_id, ChainRun* outer_run, Outcome (*run_replace)(ChainRun&, std::uint32_t) noexcept,
-             std::uint32_t replaces, const void* run_point, std::span<const Arg> run_args, DefaultCode default_code,
-             RunResult* run_result) noexcept
-        : info{.point = point_id},
+    // member once instead of zeroing the whole object first.) `first` is
+    // the plugin being run from the start (the usual point's first replace
+    // plugin), or null.
+    ChainRun(PointId point_id, Anchor anchor, PluginRun* first, ChainRun* outer_run,
+             Outcome (*run_replace)(ChainRun&, std::uint32_t) noexcept, const void* run_point,
+             std::span<const Arg> run_args, DefaultCode default_code, RunResult* run_result) noexcept
+        : info{.point = point_id, .anchor = anchor},
+          plugin(first),
           outer(outer_run),
           replace_step(run_replace),
-          replace_count(replaces),
           point(run_point),
           args(run_args),
           fallback(default_code),
@@ -54,20 +74,19 @@ struct ChainRun {
     ChainInfo info;                 // what current_chain() shows
     PluginRun* plugin = nullptr;    // the plugin being run (innermost), or null
     ChainRun* outer = nullptr;      // the anchored run this one is nested in
-    // Runs replace plugin `index` (below replace_count): its outcome, the
-    // rest of the chain's if it calls next(). Set by the anchored run, never
-    // null there; next() past the last plugin runs the default code instead.
+    // Runs replace plugin `index` (next() from the plugin before it): its
+    // outcome, the rest of the chain's if it calls next(). Set by the
+    // anchored run, never null there.
     Outcome (*replace_step)(ChainRun& run, std::uint32_t index) noexcept = nullptr;
-    std::uint32_t replace_count = 0;  // the point's replace plugins
     // The anchored run's own state, for replace_step, kept here rather than
     // behind a second pointer (one frame per anchored run, whatever its depth).
-    // (The point's ResultCheck is read there, from the point.)
+    // (The point's ResultCheck and replace plugins are read there, from the point.)
     const void* point = nullptr;    // the Runtime::Point being run
     std::span<const Arg> args;
     DefaultCode fallback;           // fn null: run() was given none
     RunResult* result = nullptr;
-    bool default_ran = false;       // the default code ran (at most once per run)
-    std::uint64_t default_value = 0;
+    bool default_ran = false;       // the default code ran (at most once per run) ...
+    std::uint64_t default_value;    // ... and gave this (not set before)
 };
 
 // The default code's outcome for `c` (it runs at most once per run: a

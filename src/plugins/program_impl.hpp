@@ -58,4 +58,17 @@ inline bool may_write_outside_blocks(const vm::VerifiedProgram& p) noexcept {
     return false;
 }
 
+// Whether a run of `p` may set RunContext's frame_lo/frame_hi, rodata/
+// rodata_size or arg_room, which an anchored run must then clear after it
+// (a helper of a later run must never find them): interpreted (the
+// interpreter sets the read-only data at entry), or a helper call flagged
+// for the executor (flag_helper_check, flag_frame_bounds: the JIT and the
+// interpreter set them only there, and the JIT its read-only data at entry).
+inline bool may_set_call_regions(const ProgramImpl& p) noexcept {
+    if (!p.jit || !p.verified.helper_checks.empty()) return true;
+    for (const std::uint8_t f : p.verified.flags)
+        if ((f & (vm::flag_helper_check | vm::flag_frame_bounds)) != 0) return true;
+    return false;
+}
+
 }  // namespace mempool::detail

@@ -437,7 +437,19 @@ PluginStatus Runtime::attach(PointId point, ProgramPtr program, Anchor anchor, s
         const auto jit = program->jit_;
         const detail::ProgramImpl* impl = program->impl_.get();
         const detail::PluginBudget* budget = &program->budget_;
-        entries.insert(at, Attached{std::move(program), order, jit, impl, budget});
+        detail::AnchoredCode code;
+        code.heap_size = budget->heap_size;
+        if (const detail::SharedMemory* shared = budget->shared; shared != nullptr) {
+            code.shared = shared->arena();
+            code.shared_size = shared->limit();
+        }
+        code.data = program->data_.empty() ? nullptr : program->data_.data();
+        code.program = &impl->verified.program;
+        code.abi = program->abi_;
+        code.writes_outside_blocks = impl->writes_outside_blocks;
+        // A plugin run without the JIT (RuntimeOptions::jit) has no native code.
+        code.sets_call_regions = jit == nullptr || detail::may_set_call_regions(*impl);
+        entries.insert(at, Attached{std::move(program), order, jit, impl, budget, code});
         update_busy(point.index);
         return {};
     } catch (const std::bad_alloc&) {
@@ -461,6 +473,7 @@ void Runtime::detach_all() noexcept {
         p.replace.clear();
         p.post.clear();
         p.xbgp = false;
+        p.replace_only = false;
     }
     std::fill(busy_.begin(), busy_.end(), std::uint8_t{0});
 }
@@ -493,6 +506,7 @@ void Runtime::update_busy(std::uint32_t index) noexcept {
         for (const Attached& a : *entries)
             p.xbgp = p.xbgp || a.program->abi() == PluginAbi::xbgp || a.program->budget_.shared != nullptr ||
                      !a.program->data_.empty();
+    p.replace_only = !p.replace.empty() && p.entries.empty() && p.post.empty();
     if (p.entries.empty() && p.replace.empty() && p.post.empty())
         busy_[index] = 0;
     else if (p.replace.empty() && p.post.empty() && !p.xbgp)

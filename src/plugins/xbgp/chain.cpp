@@ -18,22 +18,45 @@ namespace mempool::detail::xbgp {
 u64 next(u64, u64, u64, u64, u64) noexcept {
     ChainRun* const run = chain;
     PluginRun* const self = run != nullptr ? run->plugin : nullptr;
-    if (self == nullptr || self->anchor != Anchor::replace) [[unlikely]]
+    if (self == nullptr) [[unlikely]]
         return next_unavailable;
-    Outcome o;
-    if (!self->handed_over) [[likely]] {
+    const HandOver to = self->next;
+    if (to == HandOver::fallback) {
+        // The last replace plugin: only the default code is left (written
+        // out here rather than through run_default: the value next() returns
+        // is then known on each way out).
         if (tls.depth >= max_chain_depth) [[unlikely]] {
             self->failed = true;
             return next_unavailable;
         }
-        // Past the last replace plugin only the default code is left. (Written
-        // out here, the outcome kept in a local: as an inline helper's result,
-        // or read back from `self`, GCC 12 spent more instructions per next().)
-        o = self->next_index >= run->replace_count ? run_default(*run) : run->replace_step(*run, self->next_index);
-        self->handed = o;
-        self->handed_over = true;
+        if (run->fallback.fn == nullptr) [[unlikely]] {
+            self->hand_over(Outcome{0, true});
+            return next_unavailable;
+        }
+        if (run->default_ran) [[unlikely]] {
+            self->hand_over(Outcome{run->default_value, true});
+            return run->default_value;
+        }
+        run->default_ran = true;
+        run->plugin = nullptr;  // the default code is no plugin
+        const std::uint64_t v = run->fallback.fn(run->fallback.data);
+        run->plugin = self;
+        run->default_value = v;
+        self->hand_over(Outcome{v, true});
+        return v;
+    }
+    Outcome o;
+    if (to == HandOver::plugin) {
+        if (tls.depth >= max_chain_depth) [[unlikely]] {
+            self->failed = true;
+            return next_unavailable;
+        }
+        o = run->replace_step(*run, self->next_index);
+        self->hand_over(o);
+    } else if (to == HandOver::done) {
+        o = self->handed();  // a second next(): the same value
     } else {
-        o = self->handed;
+        return next_unavailable;  // a pre or post plugin
     }
     return o.fell_back && run->fallback.fn == nullptr ? next_unavailable : o.value;
 }
