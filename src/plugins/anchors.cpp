@@ -160,9 +160,7 @@ inline void clear_call_regions(vm::RunContext& rc) noexcept {
     std::memset(rc.arg_room, 0, sizeof rc.arg_room);
 }
 
-[[gnu::noinline, gnu::cold]] std::uint64_t abort_plugin(const PluginBudget* b, RunResult& result,
-                                                        bool& aborted) noexcept {
-    aborted = true;
+[[gnu::noinline, gnu::cold]] std::uint64_t abort_plugin(const PluginBudget* b, RunResult& result) noexcept {
     b->aborts.fetch_add(1, std::memory_order_relaxed);
     ++result.aborted;
     return MEMPOOL_RUN_ABORTED;
@@ -195,9 +193,11 @@ inline void clear_call_regions(vm::RunContext& rc) noexcept {
     ++result.ran;
     const std::uint32_t size = static_cast<std::uint32_t>(code.heap_size);
     Level* const l = level_for(t.depth, size);
-    if (l == nullptr) [[unlikely]]
-        return abort_plugin(plugin.budget, result, aborted);
-    if (code.abi == PluginAbi::xbgp) {
+    if (l == nullptr) [[unlikely]] {
+        aborted = true;
+        return abort_plugin(plugin.budget, result);
+    }
+    if (code.abi == PluginAbi::xbgp) [[likely]] {  // anchored points are mostly xBGP's
         auto* const info = reinterpret_cast<unsigned char*>(&l->args);
         std::memcpy(info, &words[0], 8);
         std::memcpy(info + 8, &words[1], 8);
@@ -257,8 +257,10 @@ inline void clear_call_regions(vm::RunContext& rc) noexcept {
     t.heap = outer_heap;
     t.budget = outer_budget;
     t.object_added = outer_added;
-    if (rc.aborted()) [[unlikely]]
-        return abort_plugin(plugin.budget, result, aborted);
+    if (rc.aborted()) [[unlikely]] {
+        aborted = true;
+        return abort_plugin(plugin.budget, result);
+    }
     return v;
 }
 
@@ -399,7 +401,9 @@ RunResult Runtime::run(PointId point, std::span<const Arg> args, const CallScope
     const CallFrame frame{global_, scope, this};
     const CallFrame* const outer_frame = t.frame;
     t.frame = &frame;
-    const std::uint64_t helper_failures = t.helper_failures;
+    // Kept in the result until the end (as run.cpp does: no register or
+    // stack slot of its own across the run).
+    result.helper_failures = static_cast<std::uint32_t>(t.helper_failures);
 
     if (p.replace_only) [[likely]] {
         // The usual point: replace plugins alone. Its first plugin's record
@@ -422,7 +426,7 @@ RunResult Runtime::run(PointId point, std::span<const Arg> args, const CallScope
     }
 
     t.frame = outer_frame;
-    result.helper_failures = static_cast<std::uint32_t>(t.helper_failures - helper_failures);
+    result.helper_failures = static_cast<std::uint32_t>(t.helper_failures) - result.helper_failures;
     return result;
 }
 

@@ -15,6 +15,7 @@
 #include <mempool/runtime.hpp>
 
 #include <cstdint>
+#include <cstring>
 #include <span>
 
 namespace mempool::detail {
@@ -60,14 +61,18 @@ struct ChainRun {
     ChainRun(PointId point_id, Anchor anchor, PluginRun* first, ChainRun* outer_run,
              Outcome (*run_replace)(ChainRun&, std::uint32_t) noexcept, const void* run_point,
              std::span<const Arg> run_args, DefaultCode default_code, RunResult* run_result) noexcept
-        : info{.point = point_id, .anchor = anchor},
-          plugin(first),
+        : plugin(first),
           outer(outer_run),
           replace_step(run_replace),
           point(run_point),
           args(run_args),
           fallback(default_code),
-          result(run_result) {}
+          result(run_result) {
+        // Zeroed whole, then the two fields set: fewer stores than one per field.
+        std::memset(&info, 0, sizeof info);
+        info.point = point_id;
+        info.anchor = anchor;
+    }
     ChainRun(const ChainRun&) = delete;
     ChainRun& operator=(const ChainRun&) = delete;
 
