@@ -45,7 +45,9 @@
 namespace mempool {
 namespace detail {
 
-constinit thread_local ChainRun* chain __attribute__((tls_model("initial-exec"))) = nullptr;
+constinit const PluginRun no_plugin{};
+constinit const ChainRun no_chain;
+constinit thread_local ChainRun* chain __attribute__((tls_model("initial-exec"))) = const_cast<ChainRun*>(&no_chain);
 
 namespace {
 
@@ -275,12 +277,12 @@ const char* to_string(Anchor a) noexcept {
 
 const ChainInfo* current_chain() noexcept {
     const detail::ChainRun* c = detail::chain;
-    return c != nullptr ? &c->info : nullptr;
+    return c != &detail::no_chain ? &c->info : nullptr;
 }
 
 void fail_current_plugin() noexcept {
     detail::ChainRun* c = detail::chain;
-    if (c != nullptr && c->plugin != nullptr) c->plugin->failed = true;
+    if (c->plugin != detail::idle_plugin()) c->plugin->failed = true;
 }
 
 
@@ -373,13 +375,13 @@ RunResult Runtime::run(PointId point, std::span<const Arg> args, const CallScope
     static constexpr auto run_general = [](PointId id, const Point& point, std::span<const Arg> args,
                                            DefaultCode fallback, RunResult& result) noexcept
         __attribute__((noinline)) {
-        ChainRun c(id, Anchor::pre, nullptr, detail::chain, +step, &point, args, fallback, &result);
+        ChainRun c(id, Anchor::pre, detail::idle_plugin(), detail::chain, +step, &point, args, fallback, &result);
         detail::chain = &c;
         if (!point.entries.empty()) observe(point.entries, Anchor::pre, c);
         const bool has_default = fallback.fn != nullptr;
         const bool decides = !point.replace.empty() || has_default;
         if (decides) {
-            // c.plugin is null here (observe puts it back) and info.depth 0.
+            // c.plugin is idle here (observe puts it back) and info.depth 0.
             const Outcome o = !point.replace.empty() ? step(c, 0) : run_default(c);
             result.value = o.value;
             result.fell_back = o.fell_back;

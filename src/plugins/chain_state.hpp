@@ -8,8 +8,8 @@
 // PluginRun on the stack of the code running it, so that a replace plugin
 // that calls next() keeps its own record while the next one runs inside it:
 //
-//   ChainRun* c = detail::chain;                 // null outside anchored runs
-//   if (c != nullptr && c->plugin != nullptr) c->plugin->failed = true;
+//   ChainRun* c = detail::chain;                 // &no_chain outside anchored runs
+//   if (c->plugin != idle_plugin()) c->plugin->failed = true;
 #pragma once
 
 #include <mempool/runtime.hpp>
@@ -53,11 +53,22 @@ struct PluginRun {
     [[nodiscard]] Outcome handed() const noexcept { return Outcome{handed_value, handed_fell_back}; }
 };
 
+// What ChainRun::plugin points to while no plugin is being run (the default
+// code, the point's check, between plugins): next() then finds nothing to
+// hand over to without a test of its own. Never written (fail_current_plugin
+// skips it); read-only data, so a write would fault rather than spread.
+extern const PluginRun no_plugin;
+[[nodiscard]] constexpr PluginRun* idle_plugin() noexcept { return const_cast<PluginRun*>(&no_plugin); }
+
 struct ChainRun {
+    // What detail::chain points to outside anchored runs (no_chain): no
+    // plugin being run, nothing else read.
+    constexpr ChainRun() noexcept : plugin(idle_plugin()), default_value(0) {}
+
     // (A constructor rather than an aggregate: the compiler then stores each
     // member once instead of zeroing the whole object first.) `first` is
     // the plugin being run from the start (the usual point's first replace
-    // plugin), or null.
+    // plugin), or idle_plugin().
     ChainRun(PointId point_id, Anchor anchor, PluginRun* first, ChainRun* outer_run,
              Outcome (*run_replace)(ChainRun&, std::uint32_t) noexcept, const void* run_point,
              std::span<const Arg> run_args, DefaultCode default_code, RunResult* run_result) noexcept
@@ -77,7 +88,7 @@ struct ChainRun {
     ChainRun& operator=(const ChainRun&) = delete;
 
     ChainInfo info;                 // what current_chain() shows
-    PluginRun* plugin = nullptr;    // the plugin being run (innermost), or null
+    PluginRun* plugin = nullptr;    // the plugin being run (innermost), or idle_plugin()
     ChainRun* outer = nullptr;      // the anchored run this one is nested in
     // Runs replace plugin `index` (next() from the plugin before it): its
     // outcome, the rest of the chain's if it calls next(). Set by the
@@ -102,14 +113,15 @@ struct ChainRun {
     if (c.default_ran) return Outcome{c.default_value, true};
     c.default_ran = true;
     PluginRun* const plugin = c.plugin;
-    c.plugin = nullptr;  // the default code is no plugin
+    c.plugin = idle_plugin();  // the default code is no plugin
     const std::uint64_t v = c.fallback.fn(c.fallback.data);
     c.plugin = plugin;
     c.default_value = v;
     return Outcome{v, true};
 }
 
-// The innermost anchored run of this thread, or null.
+// The innermost anchored run of this thread, or &no_chain.
+extern const ChainRun no_chain;
 extern constinit thread_local ChainRun* chain __attribute__((tls_model("initial-exec")));
 
 // What next() returns to a plugin when the chain ends without a default code

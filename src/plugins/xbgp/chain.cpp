@@ -16,10 +16,8 @@
 namespace mempool::detail::xbgp {
 
 u64 next(u64, u64, u64, u64, u64) noexcept {
-    ChainRun* const run = chain;
-    PluginRun* const self = run != nullptr ? run->plugin : nullptr;
-    if (self == nullptr) [[unlikely]]
-        return next_unavailable;
+    ChainRun* const run = chain;   // no_chain outside anchored runs
+    PluginRun* const self = run->plugin;  // idle_plugin() if none: HandOver::nothing
     const HandOver to = self->next;
     if (to == HandOver::fallback) {
         // The last replace plugin: only the default code is left (written
@@ -38,7 +36,7 @@ u64 next(u64, u64, u64, u64, u64) noexcept {
             return run->default_value;
         }
         run->default_ran = true;
-        run->plugin = nullptr;  // the default code is no plugin
+        run->plugin = idle_plugin();  // the default code is no plugin
         const std::uint64_t v = run->fallback.fn(run->fallback.data);
         run->plugin = self;
         run->default_value = v;
@@ -56,7 +54,7 @@ u64 next(u64, u64, u64, u64, u64) noexcept {
     } else if (to == HandOver::done) {
         o = self->handed();  // a second next(): the same value
     } else {
-        return next_unavailable;  // a pre or post plugin
+        return next_unavailable;  // a pre or post plugin, or none
     }
     return o.fell_back && run->fallback.fn == nullptr ? next_unavailable : o.value;
 }
