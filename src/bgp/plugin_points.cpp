@@ -25,16 +25,19 @@ PluginInsertionPoints::~PluginInsertionPoints() {
 
 void PluginInsertionPoints::bgp_message(const MessageEvent& e) {
     xbgp_.set_time(e.timestamp, e.microseconds);
-    (void)rt_.run(message_, {mempool::Arg::u8(static_cast<std::uint8_t>(e.type)), mempool::Arg::u32(e.peer),
-                             mempool::Arg::u64(e.timestamp)});
+    // Asked first: the arguments are not built when nothing would read them.
+    if (!rt_.has_plugins(message_)) return;
+    const mempool::Arg args[] = {mempool::Arg::u8(static_cast<std::uint8_t>(e.type)), mempool::Arg::u32(e.peer),
+                                 mempool::Arg::u64(e.timestamp)};
+    (void)rt_.run(message_, args);
 }
 
 void PluginInsertionPoints::route_received(const RouteEvent& e) {
     if (!rt_.has_plugins(received_)) return;
-    mempool::CallScope scope;
-    scope.objects[MEMPOOL_OBJ_FIRST] = &e.pool;
+    received_scope_.objects[MEMPOOL_OBJ_FIRST] = &e.pool;
     (void)rt_.run(received_,
-                  {mempool::Arg::u32(e.path_length), mempool::Arg::u8(e.origin), mempool::Arg::u32(e.peer)}, scope);
+                  {mempool::Arg::u32(e.path_length), mempool::Arg::u8(e.origin), mempool::Arg::u32(e.peer)},
+                  received_scope_);
 }
 
 bool PluginInsertionPoints::compares_routes() const { return rt_.has_plugins(compare_) || xbgp_.decides(); }
@@ -43,10 +46,9 @@ bool PluginInsertionPoints::compares_routes() const { return rt_.has_plugins(com
 // fallbacks are the built-in rule's parts).
 Preference PluginInsertionPoints::route_compare(const RouteCandidate& a, const RouteCandidate& b) {
     if (rt_.has_plugins(compare_)) {
-        mempool::CallScope scope;
-        scope.objects[MEMPOOL_OBJ_FIRST] = &a.pool;
-        scope.objects[MEMPOOL_OBJ_SECOND] = &b.pool;
-        const mempool::RunResult r = rt_.run(compare_, std::span<const mempool::Arg>(), scope);
+        compare_scope_.objects[MEMPOOL_OBJ_FIRST] = &a.pool;
+        compare_scope_.objects[MEMPOOL_OBJ_SECOND] = &b.pool;
+        const mempool::RunResult r = rt_.run(compare_, std::span<const mempool::Arg>(), compare_scope_);
         if (r.ran != 0 && r.value == ROUTE_PREFER_FIRST) return Preference::first;
         if (r.ran != 0 && r.value == ROUTE_PREFER_SECOND) return Preference::second;
     }

@@ -74,6 +74,9 @@ private:
     mempool::Runtime& rt_;
     mempool::Pool global_;
     mempool::PointId message_, received_, compare_, report_;
+    // The scopes of route_received and route_compare, kept: a run sets only
+    // their object pools (these points do not nest).
+    mempool::CallScope received_scope_, compare_scope_;
     std::vector<std::string> names_;
     xbgp::XbgpPoints xbgp_;
 };

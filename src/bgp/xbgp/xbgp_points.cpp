@@ -26,11 +26,65 @@ bool next_attribute(ByteReader& r, AttributeRef& out) {
     return read_raw_attribute(r, out.flags, out.code, out.value);
 }
 
+// fill_prefix (heap_objects.hpp) into `out`, which only this writes: bytes
+// 16 to 19 of the address and the padding stay the zeros they started as,
+// bytes 4 to 15 are cleared after an IPv6 prefix; no call, no memset.
+inline void show_prefix(UbpfPrefix& out, const Prefix& prefix) noexcept {
+    out.prefixlen = prefix.len;
+    if (prefix.afi == Afi::ipv4) {
+        out.afi = kAfiIpv4;
+        std::memcpy(out.u, prefix.addr.data(), 4);
+        std::memset(out.u + 4, 0, 12);
+    } else {
+        out.afi = kAfiIpv6;
+        std::memcpy(out.u, prefix.addr.data(), 16);
+    }
+}
+
 }  // namespace
 
+// What the host's own code of a decision step says (see the header).
+std::uint64_t XbgpPoints::builtin_step(std::uint8_t builtin, const RouteCandidate& challenger,
+                                       const RouteCandidate& best) noexcept {
+    auto pick = [](bool differ, bool challenger_wins) {
+        return !differ ? kRouteTypeUnknown : challenger_wins ? kRouteTypeNew : kRouteTypeOld;
+    };
+    switch (builtin) {
+    case path_length:
+        return pick(challenger.path_length != best.path_length, challenger.path_length < best.path_length);
+    case origin: return pick(challenger.origin != best.origin, challenger.origin < best.origin);
+    case peer_address:
+        if (challenger.peer_ip != best.peer_ip) return pick(true, challenger.peer_ip < best.peer_ip);
+        if (challenger.peer_as != best.peer_as) return pick(true, challenger.peer_as < best.peer_as);
+        return pick(challenger.path_id != best.path_id, challenger.path_id < best.path_id);
+    default: return kRouteTypeUnknown;
+    }
+}
+
 XbgpPoints::XbgpPoints(mempool::Runtime& rt) : rt_(rt) {
-    context_.local = &local_;
-    context_.scratch = &scratch_;
+    for (CallContext* c : {&decode_context_, &filter_context_, &decision_context_}) {
+        c->local = &local_;
+        c->scratch = &scratch_;
+    }
+    decode_context_.attribute = &attribute_;
+    decode_context_.message_pool = &message_pool_;
+    decode_context_.decoded_pool = &decoded_;
+    decode_args_ = {
+        mempool::TypedArg::of(kArgCode, attribute_.code),
+        mempool::TypedArg::of(kArgFlags, attribute_.flags),
+        mempool::TypedArg::of(kArgLength, attribute_length_),
+        mempool::TypedArg::of_bytes(kArgData, nullptr, 0),
+    };
+    decode_scope_.user = &decode_context_;
+    decode_scope_.typed = decode_args_;
+    filter_context_.route = &filtered_;
+    filtered_prefix_.safi = kSafiUnicast;  // show_prefix() writes the rest
+    filter_args_ = {mempool::TypedArg::of(kArgBgpPrefix, filtered_prefix_)};
+    filter_scope_.user = &filter_context_;
+    filter_scope_.typed = filter_args_;
+    decision_context_.new_route = &challenger_;
+    decision_context_.old_route = &best_;
+    decision_scope_.user = &decision_context_;
     decode_ = rt_.point("bgp_decode_attr");
     pre_inbound_ = rt_.point("bgp_pre_inbound_filter");
     inbound_ = rt_.point("bgp_inbound_filter");
@@ -75,15 +129,8 @@ void XbgpPoints::refresh_peers() {
         peer_data_.push_back(peer_data_of((*peers_)[peer_data_.size()], local_.as));
     }
     if (rejected_.size() < peer_data_.size()) rejected_.resize(peer_data_.size(), 0);
-    context_.peers = peer_data_;
-}
-
-CallContext XbgpPoints::context_for(std::uint32_t source_peer) {
-    CallContext c = context_;
-    c.source_peer = source_peer;
-    c.time_seconds = time_seconds_;
-    c.time_microseconds = time_microseconds_;
-    return c;
+    for (CallContext* c : {&decode_context_, &filter_context_, &decision_context_}) c->peers = peer_data_;
+    synced_bytes_ = peer_data_.size() * sizeof(PeerIdentity);
 }
 
 void XbgpPoints::attributes_received(const AttributesEvent& e) {
@@ -92,36 +139,18 @@ void XbgpPoints::attributes_received(const AttributesEvent& e) {
     if (!message_pool_.empty()) message_pool_.clear();
     if (!rt_.has_plugins(decode_)) return;
     sync_peers();
-    // One context and scope for the whole field: only the attribute and
-    // its typed arguments change from one run to the next.
-    AttributeRef a;
-    CallContext ctx = context_for(e.peer);
-    ctx.attribute = &a;
-    ctx.message_pool = &message_pool_;
-    ctx.decoded_pool = &decoded_;
-    std::uint8_t code = 0, flags = 0;
-    std::uint16_t length = 0;
-    mempool::TypedArg typed[] = {
-        mempool::TypedArg::of(kArgCode, code),
-        mempool::TypedArg::of(kArgFlags, flags),
-        mempool::TypedArg::of(kArgLength, length),
-        mempool::TypedArg::of_bytes(kArgData, nullptr, 0),
-    };
-    mempool::CallScope scope;
-    scope.user = &ctx;
-    scope.typed = typed;
+    decode_context_.source_peer = e.peer;
+    decode_context_.time_seconds = time_seconds_;
+    decode_context_.time_microseconds = time_microseconds_;
     // The host has decoded the attribute already and keeps it as
     // received: its own code has nothing left to do.
-    auto host = []() noexcept -> std::uint64_t { return 0; };
-    const mempool::DefaultCode fallback = mempool::DefaultCode::of(host);
+    constexpr mempool::DefaultCode fallback{[](void*) noexcept -> std::uint64_t { return 0; }, nullptr};
     ByteReader r(e.field);
-    while (next_attribute(r, a)) {
-        code = a.code;
-        flags = a.flags;
-        length = static_cast<std::uint16_t>(a.value.size());
-        typed[3].data = a.value.data();
-        typed[3].len = static_cast<std::uint32_t>(a.value.size());
-        const mempool::RunResult run = rt_.run(decode_, std::span<const mempool::Arg>(), scope, fallback);
+    while (next_attribute(r, attribute_)) {
+        attribute_length_ = static_cast<std::uint16_t>(attribute_.value.size());
+        decode_args_[3].data = attribute_.value.data();
+        decode_args_[3].len = attribute_length_;
+        const mempool::RunResult run = rt_.run(decode_, std::span<const mempool::Arg>(), decode_scope_, fallback);
         // What the replace chain added goes to the message's routes unless
         // a plugin failed (EXIT_FAILURE, a run-time check): then the host's
         // own decoding stands alone. A plugin that hands over with next()
@@ -136,10 +165,8 @@ void XbgpPoints::attributes_received(const AttributesEvent& e) {
     }
 }
 
-std::uint64_t XbgpPoints::run_filter(mempool::PointId point, const mempool::CallScope& scope) {
-    const std::uint64_t host_value = point.index == pre_inbound_.index ? kFilterUnknown : kFilterAccept;
-    auto host = [host_value]() noexcept -> std::uint64_t { return host_value; };
-    const mempool::RunResult r = rt_.run(point, std::span<const mempool::Arg>(), scope, mempool::DefaultCode::of(host));
+std::uint64_t XbgpPoints::run_filter(mempool::PointId point, mempool::DefaultCode host, std::uint64_t host_value) {
+    const mempool::RunResult r = rt_.run(point, std::span<const mempool::Arg>(), filter_scope_, host);
     return r.ran == 0 && !r.fell_back ? host_value : r.value;
 }
 
@@ -157,18 +184,21 @@ bool XbgpPoints::accept_route(const RouteEvent& e) {
     const bool pre = rt_.has_plugins(pre_inbound_), inbound = rt_.has_plugins(inbound_);
     if (!pre && !inbound) return true;
     // One context, prefix and scope for both filters.
-    RouteRef route{&e.prefix, e.peer, e.path_attributes, &e.pool, 0};
-    CallContext ctx = context_for(e.peer);
-    ctx.route = &route;
-    UbpfPrefix prefix;
-    fill_prefix(prefix, e.prefix);
-    const mempool::TypedArg typed[] = {mempool::TypedArg::of(kArgBgpPrefix, prefix)};
-    mempool::CallScope scope;
-    scope.user = &ctx;
-    scope.typed = typed;
-    scope.objects[0] = &e.pool;  // the pool helpers see the route's pool too
-    std::uint64_t v = pre ? run_filter(pre_inbound_, scope) : kFilterUnknown;
-    if (v == kFilterUnknown && inbound) v = run_filter(inbound_, scope);
+    filtered_.prefix = &e.prefix;  // its uptime stays 0: being received
+    filtered_.peer = e.peer;
+    filtered_.path_attributes = e.path_attributes;
+    filtered_.pool = &e.pool;
+    filter_context_.source_peer = e.peer;
+    filter_context_.time_seconds = time_seconds_;
+    filter_context_.time_microseconds = time_microseconds_;
+    show_prefix(filtered_prefix_, e.prefix);
+    filter_scope_.objects[0] = &e.pool;  // the pool helpers see the route's pool too
+    // The host's own value: bgp_pre_inbound_filter leaves the route to the
+    // inbound filter, which accepts it.
+    constexpr mempool::DefaultCode unknown{[](void*) noexcept { return kFilterUnknown; }, nullptr};
+    constexpr mempool::DefaultCode accept{[](void*) noexcept { return kFilterAccept; }, nullptr};
+    std::uint64_t v = pre ? run_filter(pre_inbound_, unknown, kFilterUnknown) : kFilterUnknown;
+    if (v == kFilterUnknown && inbound) v = run_filter(inbound_, accept, kFilterAccept);
     if (v != kFilterReject) return true;
     if (e.peer < rejected_.size()) ++rejected_[e.peer];
     return false;
@@ -176,37 +206,29 @@ bool XbgpPoints::accept_route(const RouteEvent& e) {
 
 Preference XbgpPoints::compare(const RouteCandidate& challenger, const RouteCandidate& best) {
     sync_peers();
-    RouteRef n{&challenger.prefix, challenger.peer, challenger.path_attributes, &challenger.pool, 0};
-    RouteRef o{&best.prefix, best.peer, best.path_attributes, &best.pool, 0};
-    CallContext ctx = context_for(challenger.peer);
-    ctx.new_route = &n;
-    ctx.old_route = &o;
+    challenger_ = RouteRef{&challenger.prefix, challenger.peer, challenger.path_attributes, &challenger.pool, 0};
+    best_ = RouteRef{&best.prefix, best.peer, best.path_attributes, &best.pool, 0};
+    decision_context_.source_peer = challenger.peer;
+    decision_context_.time_seconds = time_seconds_;
+    decision_context_.time_microseconds = time_microseconds_;
+    decision_scope_.objects[0] = &challenger.pool;
+    decision_scope_.objects[1] = &best.pool;
+    // The host's own code of one step (the fallback of its replace chain).
+    struct HostStep {
+        const Step* step;
+        const RouteCandidate& challenger;
+        const RouteCandidate& best;
+        std::uint64_t operator()() const noexcept { return builtin_step(step->builtin, challenger, best); }
+    } host{nullptr, challenger, best};
+    const mempool::DefaultCode fallback = mempool::DefaultCode::of(host);
     for (const Step& step : steps_) {
-        auto host = [&step, &challenger, &best]() noexcept -> std::uint64_t {
-            auto pick = [](bool differ, bool challenger_wins) {
-                return !differ ? kRouteTypeUnknown : challenger_wins ? kRouteTypeNew : kRouteTypeOld;
-            };
-            switch (step.builtin) {
-            case path_length:
-                return pick(challenger.path_length != best.path_length, challenger.path_length < best.path_length);
-            case origin: return pick(challenger.origin != best.origin, challenger.origin < best.origin);
-            case peer_address:
-                if (challenger.peer_ip != best.peer_ip) return pick(true, challenger.peer_ip < best.peer_ip);
-                if (challenger.peer_as != best.peer_as) return pick(true, challenger.peer_as < best.peer_as);
-                return pick(challenger.path_id != best.path_id, challenger.path_id < best.path_id);
-            default: return kRouteTypeUnknown;
-            }
-        };
+        host.step = &step;
         std::uint64_t v;
         if (!rt_.has_plugins(step.id)) {
+            if (step.builtin == none) continue;  // UNKNOWN
             v = host();
         } else {
-            mempool::CallScope scope;
-            scope.user = &ctx;
-            scope.objects[0] = &challenger.pool;
-            scope.objects[1] = &best.pool;
-            const mempool::RunResult r =
-                rt_.run(step.id, std::span<const mempool::Arg>(), scope, mempool::DefaultCode::of(host));
+            const mempool::RunResult r = rt_.run(step.id, std::span<const mempool::Arg>(), decision_scope_, fallback);
             v = r.ran == 0 && !r.fell_back ? host() : r.value;
         }
         if (v == kRouteTypeNew) return Preference::first;

@@ -104,28 +104,50 @@ private:
     };
     enum Builtin : std::uint8_t { none, path_length, origin, peer_address };
 
-    // peer_data_ (and rejected_) as long as peers_: the check is inline,
-    // the growth (a new peer) out of line.
+    // peer_data_ (and rejected_) as long as peers_: the check is inline and
+    // compares byte lengths (asked per event: no division by
+    // sizeof(PeerIdentity)), the growth (a new peer) out of line.
     void sync_peers() {
-        if (peers_ != nullptr && peer_data_.size() < peers_->size()) [[unlikely]]
+        if (peers_ != nullptr && std::span(*peers_).size_bytes() > synced_bytes_) [[unlikely]]
             refresh_peers();
     }
     void refresh_peers();
-    [[nodiscard]] CallContext context_for(std::uint32_t source_peer);
+    [[nodiscard]] static std::uint64_t builtin_step(std::uint8_t builtin, const RouteCandidate& challenger,
+                                                    const RouteCandidate& best) noexcept;
     // One filter point's result (the host's value when nothing decided).
-    std::uint64_t run_filter(mempool::PointId point, const mempool::CallScope& scope);
+    std::uint64_t run_filter(mempool::PointId point, mempool::DefaultCode host, std::uint64_t host_value);
 
     mempool::Runtime& rt_;
     mempool::PointId decode_, pre_inbound_, inbound_;
     std::array<Step, kDecisionSteps.size()> steps_{};
     const std::vector<PeerIdentity>* peers_ = nullptr;
     std::vector<PeerData> peer_data_;  // peers_ as the helpers show them
+    std::size_t synced_bytes_ = 0;     // peer_data_.size() * sizeof(PeerIdentity)
     PeerData local_;
-    // What every run's CallContext starts from (the peers, the local
-    // speaker, the scratch buffers; the rest empty): context_for() copies
-    // it, which GCC does with vector moves, where building one from scratch
-    // zeroed it with `rep stos`, slow to start for 136 bytes.
-    CallContext context_;
+    // Each kind of point has its own CallContext, scope and typed
+    // arguments, built once (the constructor points them at each other and
+    // at the members below): an event sets only what it changes (the
+    // source peer, the clock, the attribute or routes, the pools) instead
+    // of copying a fresh 20-word context. The helpers see exactly what a
+    // fresh context showed: the fields a point does not use stay empty.
+    // Runs of these points do not nest (no helper replays a message), so
+    // one context per kind is enough.
+    //   bgp_decode_attr: the attribute as received, its get_arg values.
+    AttributeRef attribute_;
+    std::uint16_t attribute_length_ = 0;  // ARG_LENGTH is a u16
+    std::array<mempool::TypedArg, 4> decode_args_{};
+    CallContext decode_context_;
+    mempool::CallScope decode_scope_;
+    //   bgp_pre_inbound_filter, bgp_inbound_filter: the route, its prefix.
+    RouteRef filtered_;
+    UbpfPrefix filtered_prefix_{};  // ARG_BGP_PREFIX
+    std::array<mempool::TypedArg, 1> filter_args_{};
+    CallContext filter_context_;
+    mempool::CallScope filter_scope_;
+    //   the decision steps: the challenger (new) and the best so far (old).
+    RouteRef challenger_, best_;
+    CallContext decision_context_;
+    mempool::CallScope decision_scope_;
     mempool::Pool message_pool_;       // add_attr at bgp_decode_attr, for the message's routes
     mempool::Pool decoded_;            // ... by the replace chain, until its result is known
     RouteAttributes scratch_;
