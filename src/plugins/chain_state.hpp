@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <type_traits>
 
 namespace mempool::detail {
 
@@ -79,8 +80,10 @@ struct ChainRun {
           args(run_args),
           fallback(default_code),
           result(run_result) {
-        // Zeroed whole, then the two fields set: fewer stores than one per field.
-        std::memset(&info, 0, sizeof info);
+        // Zeroed whole, then the two fields set: fewer stores than one per
+        // field. (A plain struct of numbers: all-zero bytes are its zeros.)
+        static_assert(std::is_trivially_copyable_v<ChainInfo>);
+        std::memset(static_cast<void*>(&info), 0, sizeof info);
         info.point = point_id;
         info.anchor = anchor;
     }
