@@ -63,14 +63,6 @@ PeerInfo* write_peer_info(const HeapAlloc& heap, const PeerData& peer, const Pee
     return p;
 }
 
-void fill_prefix(UbpfPrefix& out, const Prefix& prefix) noexcept {
-    std::memset(&out, 0, sizeof out);
-    out.afi = prefix.afi == Afi::ipv4 ? kAfiIpv4 : kAfiIpv6;
-    out.safi = kSafiUnicast;
-    out.prefixlen = prefix.len;
-    std::memcpy(out.u, prefix.addr.data(), prefix.afi == Afi::ipv4 ? 4 : 16);
-}
-
 UbpfPrefix* write_prefix(const HeapAlloc& heap, const Prefix& prefix) noexcept {
     auto* p = reinterpret_cast<UbpfPrefix*>(heap(sizeof(UbpfPrefix)));
     if (p != nullptr) fill_prefix(*p, prefix);

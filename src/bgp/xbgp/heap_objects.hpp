@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 
 #include "address.hpp"
@@ -70,9 +71,22 @@ PathAttributeHeader* write_attribute(const HeapAlloc& heap, std::uint8_t code, s
 // points to a second ubpf_peer_info for it (whose own link is NULL).
 PeerInfo* write_peer_info(const HeapAlloc& heap, const PeerData& peer, const PeerData* local) noexcept;
 
-// struct ubpf_prefix (SAFI unicast).
+// struct ubpf_prefix (SAFI unicast). Inline: the inbound filters fill one
+// for every route received.
 UbpfPrefix* write_prefix(const HeapAlloc& heap, const Prefix& prefix) noexcept;
-void fill_prefix(UbpfPrefix& out, const Prefix& prefix) noexcept;
+inline void fill_prefix(UbpfPrefix& out, const Prefix& prefix) noexcept {
+    std::memset(&out, 0, sizeof out);
+    out.safi = kSafiUnicast;
+    out.prefixlen = prefix.len;
+    // Each length a constant, so that both copies are a load and a store.
+    if (prefix.afi == Afi::ipv4) {
+        out.afi = kAfiIpv4;
+        std::memcpy(out.u, prefix.addr.data(), 4);
+    } else {
+        out.afi = kAfiIpv6;
+        std::memcpy(out.u, prefix.addr.data(), 16);
+    }
+}
 
 // What a replay knows of how a route's next hop is reached. It has no IGP
 // and no routing table, only what the peer sent: a next hop that is the

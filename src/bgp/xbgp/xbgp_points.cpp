@@ -26,21 +26,6 @@ bool next_attribute(ByteReader& r, AttributeRef& out) {
     return read_raw_attribute(r, out.flags, out.code, out.value);
 }
 
-// fill_prefix (heap_objects.hpp) into `out`, which only this writes: bytes
-// 16 to 19 of the address and the padding stay the zeros they started as,
-// bytes 4 to 15 are cleared after an IPv6 prefix; no call, no memset.
-inline void show_prefix(UbpfPrefix& out, const Prefix& prefix) noexcept {
-    out.prefixlen = prefix.len;
-    if (prefix.afi == Afi::ipv4) {
-        out.afi = kAfiIpv4;
-        std::memcpy(out.u, prefix.addr.data(), 4);
-        std::memset(out.u + 4, 0, 12);
-    } else {
-        out.afi = kAfiIpv6;
-        std::memcpy(out.u, prefix.addr.data(), 16);
-    }
-}
-
 }  // namespace
 
 // What the host's own code of a decision step says (see the header).
@@ -78,7 +63,6 @@ XbgpPoints::XbgpPoints(mempool::Runtime& rt) : rt_(rt) {
     decode_scope_.user = &decode_context_;
     decode_scope_.typed = decode_args_;
     filter_context_.route = &filtered_;
-    filtered_prefix_.safi = kSafiUnicast;  // show_prefix() writes the rest
     filter_args_ = {mempool::TypedArg::of(kArgBgpPrefix, filtered_prefix_)};
     filter_scope_.user = &filter_context_;
     filter_scope_.typed = filter_args_;
@@ -191,7 +175,7 @@ bool XbgpPoints::accept_route(const RouteEvent& e) {
     filter_context_.source_peer = e.peer;
     filter_context_.time_seconds = time_seconds_;
     filter_context_.time_microseconds = time_microseconds_;
-    show_prefix(filtered_prefix_, e.prefix);
+    fill_prefix(filtered_prefix_, e.prefix);
     filter_scope_.objects[0] = &e.pool;  // the pool helpers see the route's pool too
     // The host's own value: bgp_pre_inbound_filter leaves the route to the
     // inbound filter, which accepts it.
