@@ -19,43 +19,24 @@ u64 next(u64, u64, u64, u64, u64) noexcept {
     ChainRun* const run = chain;   // no_chain outside anchored runs
     PluginRun* const self = run->plugin;  // idle_plugin() if none: HandOver::nothing
     const HandOver to = self->next;
-    if (to == HandOver::fallback) {
-        // The last replace plugin: only the default code is left (written
-        // out here rather than through run_default: the value next() returns
-        // is then known on each way out).
+    if (to == HandOver::plugin || to == HandOver::fallback) {
         if (tls.depth >= max_chain_depth) [[unlikely]] {
             self->failed = true;
             return next_unavailable;
         }
-        if (run->fallback.fn == nullptr) [[unlikely]] {
-            self->hand_over(Outcome{0, true});
-            return next_unavailable;
+        if (to == HandOver::fallback) {
+            // After the last replace plugin only the default code is left
+            // (its outcome always fell back).
+            const Outcome d = run_default(*run);
+            self->hand_over(d);
+            return run->fallback.fn == nullptr ? next_unavailable : d.value;
         }
-        if (run->default_ran) [[unlikely]] {
-            self->hand_over(Outcome{run->default_value, true});
-            return run->default_value;
-        }
-        run->default_ran = true;
-        run->plugin = idle_plugin();  // the default code is no plugin
-        const std::uint64_t v = run->fallback.fn(run->fallback.data);
-        run->plugin = self;
-        run->default_value = v;
-        self->hand_over(Outcome{v, true});
-        return v;
-    }
-    Outcome o;
-    if (to == HandOver::plugin) {
-        if (tls.depth >= max_chain_depth) [[unlikely]] {
-            self->failed = true;
-            return next_unavailable;
-        }
-        o = run->replace_step(*run, self->next_index);
-        self->hand_over(o);
-    } else if (to == HandOver::done) {
-        o = self->handed();  // a second next(): the same value
-    } else {
+        self->hand_over(run->replace_step(*run, self->next_index));
+    } else if (to != HandOver::done) {
         return next_unavailable;  // a pre or post plugin, or none
     }
+    // The rest's outcome (a second next() returns the same value).
+    const Outcome o = self->handed();
     return o.fell_back && run->fallback.fn == nullptr ? next_unavailable : o.value;
 }
 
