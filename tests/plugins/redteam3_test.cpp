@@ -261,6 +261,33 @@ TEST_P(Redteam3, GlobalsBelongToOneLoadedProgram) {
     EXPECT_EQ(rt->run(b, {}, {}, {}).value, 2u);
 }
 
+// Attack: a plugin fills a heap block with a secret and calls a host helper
+// that runs another point (a nested run() on the fast path's nested runner,
+// whose plugin is of the mempool ABI); that plugin allocates a block and
+// reads it whole (ctx_malloc does not zero). Done twice.
+// Holds: the nested plugin finds zeros (its heap is not the caller's), and
+// the caller's block is intact when the helper returns.
+TEST_P(Redteam3, APluginRunFromAHelperGetsAHeapOfItsOwn) {
+    PluginSource src{xbgp_probe("redteam3.o"), "r3/read_block", "nested_reader"};
+    src.abi = PluginAbi::mempool;
+    src.limits.heap = 64u << 10;
+    LoadResult y = rt->load(src);
+    ASSERT_TRUE(y) << y.error().to_string() << "\n" << join(y.error().diagnostics);
+    other = rt->point("other");
+    ASSERT_TRUE(rt->attach(other, y.value()).ok());
+    const PointId point = alone(code("r3/fill_then_run_other", 64u << 10), "outer");
+    for (int round = 0; round < 2; ++round) {
+        trace.clear();
+        other_result = 99;
+        const RunResult r = rt->run(point, {}, {}, {});
+        EXPECT_EQ(r.aborted, 0u);
+        EXPECT_EQ(r.value, 0u);
+        EXPECT_EQ(other_result, 0u) << "the nested plugin found the caller's secret";
+        EXPECT_EQ(traced(3), 0u);
+        EXPECT_EQ(traced(10), 1u) << "the caller's block changed across the nested run";
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, Redteam3, ::testing::Bool(), mode_name);
 
 }  // namespace

@@ -166,3 +166,18 @@ SEC("r3/own_value") uint64_t own_value(args_t *args UNUSED) {
   run_other();
   return 1001;
 }
+
+/* A plugin that fills a block with the secret, then calls run_other() (the
+ * test's helper runs another point: a nested run()), then checks its block
+ * (trace 10: 1 if intact). */
+SEC("r3/fill_then_run_other") uint64_t fill_then_run_other(args_t *args UNUSED) {
+  uint64_t *p = ctx_malloc(4000);
+  if (p == NULL) return 1;
+  for (int i = 0; i < 500; i++) p[i] = SECRET;
+  run_other();
+  uint64_t intact = 1;
+  for (int i = 0; i < 500; i++)
+    if (p[i] != SECRET) intact = 0;
+  test_trace(10, intact);
+  return 0;
+}
