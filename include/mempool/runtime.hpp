@@ -240,6 +240,7 @@ const XbgpHost* xbgp_host_of(const Runtime& rt) noexcept;
 struct ChainRun;     // an anchored run in progress (src/plugins/chain_state.hpp)
 class SharedMemory;  // a plugin group's ctx_shmnew blocks (src/plugins/xbgp/shared_memory.hpp)
 struct ProgramImpl;  // the verified program, its native code and helper table (src/plugins)
+struct ManifestFile;  // a manifest's text, its parse and which file it is (src/plugins/manifest.cpp)
 // mempool_runtime_run (runtime_c.cpp, run.cpp).
 std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const ::mempool_arg* args, std::size_t n,
                     const CallScope& scope, unsigned* ran) noexcept;
@@ -812,7 +813,8 @@ private:
     // plugin groups' shared memories. Made on first use.
     std::shared_ptr<detail::XbgpHost> xbgp_;
     detail::XbgpHost* xbgp_host() noexcept;
-    ManifestReport load_xbgp_manifests(const std::string& path) noexcept;
+    // libxbgp's manifests, from the top file load_manifest has read and parsed.
+    ManifestReport load_xbgp_manifests(const std::string& path, const detail::ManifestFile& top) noexcept;
     friend const detail::XbgpHost* detail::xbgp_host_of(const Runtime& rt) noexcept;
 };
 

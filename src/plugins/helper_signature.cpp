@@ -19,29 +19,30 @@ bool check_helper_spec(const HelperSpec& spec, std::string& why) {
         }
         return true;
     }
-    const std::string who = "helper '" + spec.name + "': ";
+    // The reason's prefix, made only when there is a reason to give.
+    const auto who = [&spec] { return "helper '" + spec.name + "': "; };
     bool buffer = false, heap_ptr = false;
     for (unsigned i = 0; i < spec.arg_count; ++i) {
         const HelperArg a = spec.args[i];
         const bool sized = a == HelperArg::in_bytes || a == HelperArg::out_bytes;
         if (sized && (i + 1 >= spec.arg_count || spec.args[i + 1] != HelperArg::size)) {
-            why = who + "argument " + std::to_string(i + 1) + " (in_bytes/out_bytes) must be followed by a size argument";
+            why = who() + "argument " + std::to_string(i + 1) + " (in_bytes/out_bytes) must be followed by a size argument";
             return false;
         }
         if (a == HelperArg::size &&
             (i == 0 || (spec.args[i - 1] != HelperArg::in_bytes && spec.args[i - 1] != HelperArg::out_bytes))) {
-            why = who + "argument " + std::to_string(i + 1) + " (size) must follow an in_bytes or out_bytes argument";
+            why = who() + "argument " + std::to_string(i + 1) + " (size) must follow an in_bytes or out_bytes argument";
             return false;
         }
         if (static_cast<unsigned>(a) > static_cast<unsigned>(HelperArg::heap_ptr)) {
-            why = who + "argument " + std::to_string(i + 1) + " has an unknown kind";
+            why = who() + "argument " + std::to_string(i + 1) + " has an unknown kind";
             return false;
         }
         buffer = buffer || a == HelperArg::buffer;
         heap_ptr = heap_ptr || a == HelperArg::heap_ptr;
     }
     if (buffer && heap_ptr) {
-        why = who + "buffer and heap_ptr arguments cannot be mixed in one helper";
+        why = who() + "buffer and heap_ptr arguments cannot be mixed in one helper";
         return false;
     }
     switch (spec.ret) {
@@ -51,19 +52,19 @@ bool check_helper_spec(const HelperSpec& spec, std::string& why) {
             const auto i = static_cast<unsigned>(spec.ret_size_arg);
             if (i >= spec.arg_count ||
                 (spec.args[i] != HelperArg::number && spec.args[i] != HelperArg::size)) {
-                why = who + "ret_size_arg must name a number or size argument";
+                why = who() + "ret_size_arg must name a number or size argument";
                 return false;
             }
             return true;
         }
         if (spec.ret_size == 0 || spec.ret_size > vm::max_helper_size) {
-            why = who + "a heap_or_null return needs ret_size (1.." + std::to_string(vm::max_helper_size) +
+            why = who() + "a heap_or_null return needs ret_size (1.." + std::to_string(vm::max_helper_size) +
                   ") or ret_size_arg";
             return false;
         }
         return true;
     }
-    why = who + "unknown return kind";
+    why = who() + "unknown return kind";
     return false;
 }
 

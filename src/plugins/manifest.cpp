@@ -18,8 +18,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <new>
@@ -27,8 +27,77 @@
 #include <set>
 #include <sstream>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace mempool {
+namespace detail {
+
+// A manifest file as read: its text, its parse (discarded when it is not
+// JSON: a meta-manifest, or a mistake) and which file it is (device and
+// inode: what the meta-manifests' cycle check compares, without resolving
+// the path). Read once: load_manifest hands the top file to the xBGP loader.
+struct ManifestFile {
+    std::string text;
+    nlohmann::json doc;
+    dev_t device = 0;
+    ino_t inode = 0;
+};
+
+}  // namespace detail
 namespace {
+
+// Reads and parses `path` into `file`; false if it cannot be opened. A read
+// error ends the text where it happened (a folder reads as empty text, which
+// then is not valid JSON).
+bool read_manifest(const std::string& path, detail::ManifestFile& file) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    struct stat st {};
+    const bool known = ::fstat(fd, &st) == 0;
+    file.device = known ? st.st_dev : 0;
+    file.inode = known ? st.st_ino : 0;
+    const bool regular = known && S_ISREG(st.st_mode);
+    const std::size_t expected = regular ? static_cast<std::size_t>(st.st_size) : 0;
+    std::string& text = file.text;
+    text.resize(expected + 1 > 4096 ? expected + 1 : 4096);
+    std::size_t have = 0;
+    for (;;) {
+        if (have == text.size()) text.resize(have * 2);
+        const ssize_t n = ::read(fd, text.data() + have, text.size() - have);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        have += static_cast<std::size_t>(n);
+        // A short read of a regular file that holds what fstat saw: the end.
+        if (regular && have >= expected && have < text.size()) break;
+    }
+    ::close(fd);
+    text.resize(have);
+    file.doc = nlohmann::json::parse(text, nullptr, false);
+    return true;
+}
+
+// std::filesystem::path(p).parent_path() for the POSIX paths manifests
+// use, as a string: what precedes the last separators ("" for a bare file
+// name, "/" for a file at the root).
+std::string parent_of(const std::string& p) {
+    const auto slash = p.find_last_of('/');
+    if (slash == std::string::npos) return {};
+    std::size_t end = slash;
+    while (end > 0 && p[end - 1] == '/') --end;
+    if (end == 0) return p.find_first_not_of('/') == std::string::npos ? p : std::string("/");
+    return p.substr(0, end);
+}
+
+// `relative` in `folder`, as std::filesystem's `folder / relative` spells it.
+std::string in_folder(const std::string& folder, const std::string& relative) {
+    if (folder.empty()) return relative;
+    if (folder.back() == '/') return folder + relative;
+    return folder + "/" + relative;
+}
+
+bool is_relative(const std::string& p) { return p.empty() || p.front() != '/'; }
 
 PluginError problem(PluginErrc code, std::string plugin, std::string message) {
     PluginError e;
@@ -92,7 +161,7 @@ struct XbgpCode {
 // What is read and not honoured is noted: "use_libffi",
 // "add_memcheck" (the verifier and run-time checks always apply),
 // "memory_mgmt" (one allocator).
-ManifestReport Runtime::load_xbgp_manifests(const std::string& top) noexcept {
+ManifestReport Runtime::load_xbgp_manifests(const std::string& top_path, const detail::ManifestFile& top) noexcept {
     ManifestReport report;
     try {
         std::vector<PluginSource> sources;
@@ -108,9 +177,9 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top) noexcept {
         };
 
         // One *.plugin file.
-        auto plugin_file = [&](const std::filesystem::path& path, const nlohmann::json& doc) {
-            const std::string where = "manifest '" + path.string() + "'";
-            const std::filesystem::path base = path.parent_path();
+        auto plugin_file = [&](const std::string& path, const nlohmann::json& doc) {
+            const std::string where = "manifest '" + path + "'";
+            const std::string base = parent_of(path);
             if (!doc.contains("name") || !doc["name"].is_string() || doc["name"].get<std::string>().empty()) {
                 bad({}, where + ": missing \"name\" (a non-empty string)");
                 return;
@@ -148,14 +217,15 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top) noexcept {
                     bad(who, where + ": code '" + code + "' needs \"obj\" (the object file)");
                     continue;
                 }
-                std::filesystem::path object(entry["obj"].get<std::string>());
-                if (object.is_relative()) object = base / object;
-                if (object.extension() == ".c") {
+                std::string object = entry["obj"].get<std::string>();
+                if (is_relative(object)) object = in_folder(base, object);
+                if (object.ends_with(".c") && std::filesystem::path(object).extension() == ".c") {
                     std::filesystem::path built = object;
                     built.replace_extension(".o");
-                    note("code '" + who + "': \"obj\" names the C source '" + object.filename().string() + "'; '" +
-                         built.filename().string() + "' is loaded");
-                    object = built;
+                    note("code '" + who + "': \"obj\" names the C source '" +
+                         std::filesystem::path(object).filename().string() + "'; '" + built.filename().string() +
+                         "' is loaded");
+                    object = built.string();
                 }
                 const char* perm_key = entry.contains("permissions") ? "permissions" : entry.contains("permission") ? "permission" : nullptr;
                 std::uint8_t perms = 0;
@@ -185,7 +255,7 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top) noexcept {
                 for (const char* key : {"use_libffi", "add_memcheck"})
                     if (entry.contains(key)) note(std::string("\"") + key + "\" is read and not honoured (see docs/plugins.md)");
                 PluginSource src;
-                src.object_path = object.string();
+                src.object_path = std::move(object);
                 src.section = ".text";
                 src.name = who;
                 src.limits.heap = *extra_mem;
@@ -297,25 +367,35 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top) noexcept {
                 bad(name, where + ": neither \"insertion_points\" nor \"job_plugins\": nothing to run");
         };
 
-        // A file: a *.plugin, or a meta-manifest (recursively, without cycles).
-        std::vector<std::filesystem::path> including;
-        std::function<void(const std::filesystem::path&)> file = [&](const std::filesystem::path& path) {
-            const std::string where = "manifest '" + path.string() + "'";
-            std::error_code ec;
-            const std::filesystem::path canonical = std::filesystem::weakly_canonical(path, ec);
-            if (std::find(including.begin(), including.end(), canonical) != including.end()) {
+        // A file: a *.plugin, or a meta-manifest (recursively, without
+        // cycles); `read` is the file when load_manifest has read it already.
+        struct Including {
+            dev_t device;
+            ino_t inode;
+            std::string path;
+        };
+        std::vector<Including> including;  // the meta-manifests being read, outermost first
+        std::function<void(const std::string&, const detail::ManifestFile*)> file =
+            [&](const std::string& path, const detail::ManifestFile* read) {
+            const std::string where = "manifest '" + path + "'";
+            detail::ManifestFile own;
+            if (read == nullptr) {
+                if (!read_manifest(path, own)) {
+                    bad({}, where + ": cannot open the file");
+                    return;
+                }
+                read = &own;
+            }
+            if (std::any_of(including.begin(), including.end(), [&](const Including& i) {
+                    return i.device == read->device && i.inode == read->inode;
+                })) {
                 bad({}, where + ": includes itself" +
-                            (including.size() > 1 ? " (through " + including.back().filename().string() + ")" : std::string()));
+                            (including.size() > 1
+                                 ? " (through " + std::filesystem::path(including.back().path).filename().string() + ")"
+                                 : std::string()));
                 return;
             }
-            std::ifstream in(path);
-            if (!in) {
-                bad({}, where + ": cannot open the file");
-                return;
-            }
-            std::stringstream text;
-            text << in.rdbuf();
-            const nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, false);
+            const nlohmann::json& doc = read->doc;
             if (!doc.is_discarded()) {
                 if (!doc.is_object() || !doc.contains("obj_code_list")) {
                     bad({}, where + ": not an xBGP plugin manifest (no \"obj_code_list\")");
@@ -324,8 +404,9 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top) noexcept {
                 plugin_file(path, doc);
                 return;
             }
-            including.push_back(canonical);
-            std::istringstream lines(text.str());
+            including.push_back(Including{read->device, read->inode, path});
+            const std::string folder = parent_of(path);
+            std::istringstream lines(read->text);
             std::size_t number = 0;
             for (std::string line; std::getline(lines, line);) {
                 ++number;
@@ -338,13 +419,11 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top) noexcept {
                     continue;
                 }
                 const std::string target = content.substr(content.find_first_not_of(" \t", 7));
-                std::filesystem::path included(target);
-                if (included.is_relative()) included = path.parent_path() / included;
-                file(included);
+                file(is_relative(target) ? in_folder(folder, target) : target, nullptr);
             }
             including.pop_back();
         };
-        file(std::filesystem::path(top));
+        file(top_path, &top);
 
         // Every code of every file in one batch; attached only if all is well.
         std::vector<LoadResult> loaded = load_batch(sources);
@@ -377,23 +456,21 @@ ManifestReport Runtime::load_manifest(const std::string& path) noexcept {
     ManifestReport report;
     try {
         const std::string where = "manifest '" + path + "'";
-        std::ifstream in(path);
-        if (!in) {
+        detail::ManifestFile file;
+        if (!read_manifest(path, file)) {
             report.problems.push_back(problem(PluginErrc::bad_manifest, {}, where + ": cannot open the file"));
             return report;
         }
-        std::stringstream text;
-        text << in.rdbuf();
-        const nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, false);
+        const nlohmann::json& doc = file.doc;
         // libxbgp's manifests: a *.plugin object (obj_code_list) or a
         // meta-manifest (include lines, not JSON).
-        if (doc.is_discarded() ? is_xbgp_meta_manifest(text.str()) : doc.is_object() && doc.contains("obj_code_list"))
-            return load_xbgp_manifests(path);
+        if (doc.is_discarded() ? is_xbgp_meta_manifest(file.text) : doc.is_object() && doc.contains("obj_code_list"))
+            return load_xbgp_manifests(path, file);
         if (doc.is_discarded()) {
             // Parsed again, only to name what is wrong.
             std::string why = "not valid JSON";
             try {
-                const nlohmann::json throws = nlohmann::json::parse(text.str());
+                const nlohmann::json throws = nlohmann::json::parse(file.text);
             } catch (const nlohmann::json::parse_error& e) {
                 why += std::string(" (") + e.what() + ")";
             }
@@ -406,7 +483,7 @@ ManifestReport Runtime::load_manifest(const std::string& path) noexcept {
             return report;
         }
 
-        const std::filesystem::path base = std::filesystem::path(path).parent_path();
+        const std::string base = parent_of(path);
         struct Pending {
             PointId point;
             std::int32_t order;
@@ -485,10 +562,8 @@ ManifestReport Runtime::load_manifest(const std::string& path) noexcept {
                                                       (known.empty() ? "none" : known) + ")"));
                 continue;
             }
-            std::filesystem::path object_path(*object);
-            if (object_path.is_relative()) object_path = base / object_path;
             pending.push_back(Pending{point, order, *plugin_name + " (" + *point_name + ")"});
-            sources.push_back(PluginSource{object_path.string(), *section, name, limits});
+            sources.push_back(PluginSource{is_relative(*object) ? in_folder(base, *object) : *object, *section, name, limits});
             problem_slot.push_back(report.problems.size());
         }
 

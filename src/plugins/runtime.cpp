@@ -16,6 +16,10 @@
 #include <cstring>
 #include <new>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace mempool {
 
 const char* to_string(PluginErrc e) noexcept {
@@ -54,14 +58,24 @@ Program::Program() noexcept = default;
 Program::~Program() = default;
 
 Runtime::Runtime(RuntimeOptions options) noexcept : options_(options) {
-    if (options_.pool_helpers) {
-        for (const HelperSpec& h : pool_helpers()) (void)register_helper(h);
-    }
-    if (options_.heap_helpers) {
-        for (const HelperSpec& h : heap_helpers()) (void)register_helper(h);
-    }
-    if (options_.xbgp_helpers) {
-        for (const HelperSpec& h : xbgp_helpers()) (void)register_helper(h);
+    // The built-in tables are copied in whole, without register_helper's
+    // checks: they are constant, and RuntimeTest.BuiltInHelpersPassTheChecks
+    // registers every entry one by one through those checks (well formed,
+    // names distinct across the three tables). Checking them here was a
+    // tenth of what loading a manifest costs at process start.
+    try {
+        std::size_t total = 0;
+        if (options_.pool_helpers) total += pool_helpers().size();
+        if (options_.heap_helpers) total += heap_helpers().size();
+        if (options_.xbgp_helpers) total += xbgp_helpers().size();
+        helpers_.reserve(total + 32);  // and room for a host's own (mempool-bgp adds about 20)
+        for (auto [wanted, table] : {std::pair{options_.pool_helpers, pool_helpers()},
+                                     std::pair{options_.heap_helpers, heap_helpers()},
+                                     std::pair{options_.xbgp_helpers, xbgp_helpers()}})
+            if (wanted) helpers_.insert(helpers_.end(), table.begin(), table.end());
+    } catch (const std::bad_alloc&) {
+        // Out of memory: the helpers copied so far stay; a plugin calling a
+        // missing one is refused at load (unknown helper).
     }
 }
 
@@ -84,8 +98,12 @@ PluginStatus Runtime::register_helper(HelperSpec spec) noexcept {
     try {
         if (std::string why; !detail::check_helper_spec(spec, why))
             return fail(PluginErrc::invalid_argument, {}, why);
+        // Lengths and first letters first: most names differ there, and
+        // the table holds a few dozen names (no memcmp for most of them).
+        const std::size_t size = spec.name.size();
+        const char first = spec.name.front();
         for (const HelperSpec& h : helpers_)
-            if (h.name == spec.name)
+            if (h.name.size() == size && h.name.front() == first && h.name == spec.name)
                 return fail(PluginErrc::duplicate, {}, "helper '" + spec.name + "' is already registered");
         helpers_.push_back(std::move(spec));
         return {};
@@ -149,30 +167,44 @@ PluginStatus Runtime::verify(const std::string& object_path, const std::string& 
 namespace {
 
 // The whole file, read once: these bytes are the ones loaded, verified and
-// run (a file swapped on disk afterwards changes nothing).
+// run (a file swapped on disk afterwards changes nothing). A regular file is
+// read into a buffer of its size in one read() (plus one to see the end only
+// if it was shorter or grew); a FIFO or a device until read() says the end.
 bool read_file(const std::string& path, std::vector<std::uint8_t>& bytes, PluginError& err) {
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (f == nullptr) {
+    constexpr std::size_t limit = std::size_t{256} << 20;  // no plugin object is that big
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         err.code = PluginErrc::cannot_read;
         err.message = "cannot open '" + path + "': " + std::strerror(errno);
         return false;
     }
-    bytes.clear();
-    std::uint8_t chunk[1 << 16];
+    struct stat st {};
+    const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    const std::size_t expected = regular ? static_cast<std::size_t>(st.st_size) : 0;
+    bytes.resize(std::min(expected, limit) + 1);
+    std::size_t have = 0;
     bool ok = true;
     for (;;) {
-        const std::size_t n = std::fread(chunk, 1, sizeof chunk, f);
-        bytes.insert(bytes.end(), chunk, chunk + n);
-        if (n < sizeof chunk) {
-            ok = std::ferror(f) == 0;
-            break;
+        if (have == bytes.size()) {
+            if (have > limit) {
+                ok = false;
+                break;
+            }
+            bytes.resize(std::min(have * 2, limit + 1));
         }
-        if (bytes.size() > (std::size_t{256} << 20)) {  // no plugin object is that big
+        const ssize_t n = ::read(fd, bytes.data() + have, bytes.size() - have);
+        if (n < 0) {
+            if (errno == EINTR) continue;
             ok = false;
             break;
         }
+        if (n == 0) break;
+        have += static_cast<std::size_t>(n);
+        // A short read of a regular file that holds what fstat saw: the end.
+        if (regular && have >= expected && have < bytes.size()) break;
     }
-    std::fclose(f);
+    ::close(fd);
+    bytes.resize(have);
     if (!ok) {
         err.code = PluginErrc::cannot_read;
         err.message = "cannot read '" + path + "' (read error, or larger than 256 MiB)";
@@ -300,21 +332,40 @@ bool check_permissions(const vm::Program& program, std::uint8_t granted, const s
 
 // Per plugin, in this process: read the file once, load the section from
 // those bytes (the only ELF reader), verify it against the helpers and the
-// plugin's heap (the only authority), compile it (or keep it for the
-// interpreter). Nothing else reads the file, and no child is forked.
+// plugin's heap (the only authority). Then the batch's verified plugins are
+// compiled together (one mapping for all their native code, see
+// vm::jit_compile_batch) or kept for the interpreter. Nothing else reads the
+// file, and no child is forked.
 std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources, bool keep) noexcept {
     std::vector<LoadResult> results;
     try {
         results.reserve(sources.size());
+        // The helper table as the loader and the verifier see it, made once
+        // per batch; each plugin's options differ only in the fields set below.
         std::vector<std::string> names;
-        std::vector<vm::HelperSignature> signatures;
         std::vector<vm::HelperFn> fns;
+        vm::VerifyOptions vo;
         names.reserve(helpers_.size());
+        fns.reserve(helpers_.size());
+        vo.helpers.reserve(helpers_.size());
         for (const HelperSpec& h : helpers_) {
             names.push_back(h.name);
-            signatures.push_back(detail::signature_of(h));
+            vo.helpers.push_back(detail::signature_of(h));
             fns.push_back(h.fn);
         }
+        vo.ctx_size = sizeof(bpf_full_args_t);
+        vo.max_instructions = options_.max_instructions;
+
+        // Verified, waiting for the JIT: results[slot] is a placeholder until then.
+        struct Verified {
+            std::size_t slot;
+            const PluginSource* src;
+            std::string name;
+            std::uint32_t heap;
+            std::uint32_t instructions;
+            std::unique_ptr<detail::ProgramImpl> impl;
+        };
+        std::vector<Verified> verified_plugins;
         std::vector<std::uint8_t> bytes;
         for (const PluginSource& src : sources) {
             PluginError err;
@@ -349,11 +400,7 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
                 results.emplace_back(std::move(err));
                 continue;
             }
-            vm::VerifyOptions vo;
-            vo.ctx_size = sizeof(bpf_full_args_t);
             vo.heap_size = heap;
-            vo.max_instructions = options_.max_instructions;
-            vo.helpers = signatures;
             // docs/verifier.md, "xBGP programs": the collection's plugins run
             // with the same options `mempool-plugin verify --xbgp` checks them with.
             vo.heap_addresses = src.abi == PluginAbi::xbgp;
@@ -365,32 +412,50 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
                 results.emplace_back(std::move(err));
                 continue;
             }
-            if (!keep) {
-                results.emplace_back(PluginError{});
-                continue;
-            }
+            results.emplace_back(PluginError{});
+            if (!keep) continue;
             auto impl = std::make_unique<detail::ProgramImpl>();
             impl->verified = std::move(verified.program);
             impl->writes_outside_blocks = detail::may_write_outside_blocks(impl->verified);
             impl->helpers = fns;
+            verified_plugins.push_back(Verified{results.size() - 1, &src, std::move(err.plugin), heap, instructions,
+                                                std::move(impl)});
+        }
+
 #ifdef MEMPOOL_HAVE_JIT
-            if (options_.jit && src.jit) {
-                vm::JitResult jit = vm::jit_compile(impl->verified, impl->helpers);
-                if (jit.code)
-                    impl->jit.emplace(std::move(*jit.code));
-                else
-                    impl->jit_error = std::move(jit.error);
+        // Native code for every plugin that asks for it, in one mapping.
+        if (options_.jit) {
+            std::vector<vm::JitRequest> requests;
+            std::vector<detail::ProgramImpl*> requested;
+            for (Verified& v : verified_plugins) {
+                if (!v.src->jit) continue;
+                requests.push_back(vm::JitRequest{&v.impl->verified, v.impl->helpers});
+                requested.push_back(v.impl.get());
             }
+            if (!requests.empty()) {
+                std::vector<vm::JitResult> jit = vm::jit_compile_batch(requests);
+                if (jit.size() != requests.size()) throw std::bad_alloc();
+                for (std::size_t i = 0; i < jit.size(); ++i) {
+                    if (jit[i].code)
+                        requested[i]->jit.emplace(std::move(*jit[i].code));
+                    else
+                        requested[i]->jit_error = std::move(jit[i].error);
+                }
+            }
+        }
 #endif
+
+        for (Verified& v : verified_plugins) {
+            const PluginSource& src = *v.src;
             std::shared_ptr<Program> prog(new Program());
-            prog->name_ = err.plugin;
+            prog->name_ = std::move(v.name);
             prog->section_ = src.section;
-            prog->instructions_ = instructions;
-            prog->stack_size_ = impl->verified.stack_size;
-            prog->instruction_bound_ = impl->verified.instruction_bound;
-            prog->jit_ = impl->jit ? impl->jit->entry() : nullptr;
-            prog->impl_ = std::move(impl);
-            prog->budget_.heap_size = heap;
+            prog->instructions_ = v.instructions;
+            prog->stack_size_ = v.impl->verified.stack_size;
+            prog->instruction_bound_ = v.impl->verified.instruction_bound;
+            prog->jit_ = v.impl->jit ? v.impl->jit->entry() : nullptr;
+            prog->impl_ = std::move(v.impl);
+            prog->budget_.heap_size = v.heap;
             prog->budget_.global_limit = src.limits.global_pool_bytes.value_or(options_.global_pool_limit);
             prog->budget_.object_limit = src.limits.object_pool_bytes.value_or(options_.object_pool_limit);
             prog->abi_ = src.abi;
@@ -408,7 +473,7 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
                 prog->shared_ = slot;
                 prog->budget_.shared = slot.get();
             }
-            results.emplace_back(ProgramPtr(std::move(prog)));
+            results[v.slot] = LoadResult(ProgramPtr(std::move(prog)));
         }
         return results;
     } catch (const std::bad_alloc&) {

@@ -42,12 +42,17 @@
 #include <cstring>
 #include <exception>
 #include <limits>
+#include <memory>
+#include <optional>
+#include <utility>
 #include <vector>
 
 namespace mempool::vm {
 
 struct JitCodeAccess {
-    static JitCode make(ExecutableMemory memory, std::size_t size) { return JitCode(std::move(memory), size); }
+    static JitCode make(std::shared_ptr<const ExecutableMemory> memory, const std::uint8_t* code, std::size_t size) {
+        return JitCode(std::move(memory), code, size);
+    }
 };
 
 namespace {
@@ -842,68 +847,136 @@ std::optional<std::string> check_shape(const VerifiedProgram& p) {
     return std::nullopt;
 }
 
-JitResult compile(const VerifiedProgram& p, std::span<const HelperFn> helpers, const JitOptions& options) {
-    JitResult result;
-    if (auto bad = check_shape(p)) {
-        result.error = *bad;
-        return result;
-    }
+// One program translated and not yet placed: the pass whose code is kept.
+struct Translation {
+    std::optional<Compiler> first, second;
+    [[nodiscard]] const Compiler& kept() const noexcept { return second ? *second : *first; }
+};
+
+// Translates `p` into `t`; the reason if it cannot.
+std::optional<std::string> translate(const VerifiedProgram& p, std::span<const HelperFn> helpers,
+                                     const JitOptions& options, Translation& t) {
+    if (auto bad = check_shape(p)) return bad;
     // Pass 1: every jump near. With short jumps, pass 2 uses its offsets.
     const std::vector<std::uint32_t> none;
-    Compiler first(p, helpers);
-    if (!first.emit(none)) {
-        result.error = first.error();
-        return result;
-    }
-    std::optional<Compiler> second;
+    t.first.emplace(p, helpers);
+    if (!t.first->emit(none)) return t.first->error();
     if (options.short_jumps) {
-        second.emplace(p, helpers);
-        if (!second->emit(first.offsets())) {
-            result.error = second->error();
-            return result;
+        t.second.emplace(p, helpers);
+        if (!t.second->emit(t.first->offsets())) return t.second->error();
+    }
+    return std::nullopt;
+}
+
+// Where a translated program goes in the batch's mapping: its code at
+// `code` on the code pages, its read-only data (and HelperChecks after it)
+// at `data` on the data pages.
+struct Placement {
+    std::size_t code = 0, data = 0, data_bytes = 0;
+};
+
+constexpr std::size_t code_alignment = 16;  // each entry starts a fetch block
+constexpr std::size_t data_alignment = 64;  // at least what a program's data assumes (8)
+
+constexpr std::size_t align_up(std::size_t n, std::size_t a) noexcept { return (n + a - 1) / a * a; }
+
+// The translated programs in one mapping: code one after the other, each
+// entry 16-byte aligned, the gaps and the rest of the last code page int3
+// (a stray jump traps); each program's read-only data and HelperChecks on
+// the data pages after them. Rodata addresses are patched in, then the
+// mapping is sealed. Error text, or the results in `out` (one per entry of
+// `kept`, in order).
+std::optional<std::string> place(std::span<const std::pair<const Translation*, const VerifiedProgram*>> kept,
+                                 std::vector<JitCode>& out) {
+    std::vector<Placement> at(kept.size());
+    std::size_t code_bytes = 0, data_bytes = 0;
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+        const Compiler& c = kept[i].first->kept();
+        const VerifiedProgram& p = *kept[i].second;
+        const std::size_t checks_bytes = sizeof(HelperCheck) * p.helper_checks.size();
+        at[i].code = align_up(code_bytes, code_alignment);
+        code_bytes = at[i].code + c.size();
+        at[i].data_bytes = checks_bytes == 0 ? p.program.rodata.size() : c.checks_offset() + checks_bytes;
+        at[i].data = at[i].data_bytes == 0 ? data_bytes : align_up(data_bytes, data_alignment);
+        data_bytes = at[i].data + at[i].data_bytes;
+    }
+    auto memory = ExecutableMemory::allocate(code_bytes, data_bytes);
+    if (!memory) return std::string("cannot map memory for the code");
+    std::uint8_t* const code = memory->code();
+    std::uint8_t* const data = memory->rodata();
+    std::memset(code, 0xcc, static_cast<std::size_t>(data - code));
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+        const Compiler& c = kept[i].first->kept();
+        const VerifiedProgram& p = *kept[i].second;
+        std::uint8_t* out_code = code + at[i].code;
+        std::uint8_t* out_data = data + at[i].data;
+        std::memcpy(out_code, c.bytes(), c.size());
+        const auto rodata = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(out_data));
+        for (std::size_t fix : c.rodata_fixups()) {
+            std::uint64_t v;
+            std::memcpy(&v, out_code + fix, 8);
+            v += rodata;
+            std::memcpy(out_code + fix, &v, 8);
         }
+        if (!p.program.rodata.empty()) std::memcpy(out_data, p.program.rodata.data(), p.program.rodata.size());
+        if (!p.helper_checks.empty())
+            std::memcpy(out_data + c.checks_offset(), p.helper_checks.data(), sizeof(HelperCheck) * p.helper_checks.size());
     }
-    const Compiler& c = second ? *second : first;
-    const std::size_t checks_bytes = sizeof(HelperCheck) * p.helper_checks.size();
-    auto memory = ExecutableMemory::allocate(c.size(), checks_bytes == 0 ? p.program.rodata.size()
-                                                                          : c.checks_offset() + checks_bytes);
-    if (!memory) {
-        result.error = "cannot map memory for the code";
-        return result;
+    if (!memory->seal()) return std::string("cannot make the code executable");
+    const auto shared = std::make_shared<const ExecutableMemory>(std::move(*memory));
+    out.reserve(kept.size());
+    for (std::size_t i = 0; i < kept.size(); ++i)
+        out.push_back(JitCodeAccess::make(shared, code + at[i].code, kept[i].first->kept().size()));
+    return std::nullopt;
+}
+
+std::vector<JitResult> compile(std::span<const JitRequest> requests, const JitOptions& options) {
+    std::vector<JitResult> results(requests.size());
+    std::vector<Translation> translations(requests.size());
+    std::vector<std::pair<const Translation*, const VerifiedProgram*>> kept;
+    std::vector<std::size_t> kept_index;
+    kept.reserve(requests.size());
+    kept_index.reserve(requests.size());
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        if (auto bad = translate(*requests[i].program, requests[i].helpers, options, translations[i])) {
+            results[i].error = std::move(*bad);
+            continue;
+        }
+        kept.emplace_back(&translations[i], requests[i].program);
+        kept_index.push_back(i);
     }
-    std::uint8_t* out = memory->code();
-    std::memcpy(out, c.bytes(), c.size());
-    const auto rodata = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(memory->rodata()));
-    for (std::size_t at : c.rodata_fixups()) {
-        std::uint64_t v;
-        std::memcpy(&v, out + at, 8);
-        v += rodata;
-        std::memcpy(out + at, &v, 8);
+    if (kept.empty()) return results;
+    std::vector<JitCode> code;
+    if (auto bad = place(kept, code)) {
+        for (std::size_t i : kept_index) results[i].error = *bad;
+        return results;
     }
-    // The rest of the last page: int3, so a stray jump traps.
-    std::memset(out + c.size(), 0xcc, static_cast<std::size_t>(memory->rodata() - out) - c.size());
-    if (!p.program.rodata.empty()) std::memcpy(memory->rodata(), p.program.rodata.data(), p.program.rodata.size());
-    if (checks_bytes != 0) std::memcpy(memory->rodata() + c.checks_offset(), p.helper_checks.data(), checks_bytes);
-    if (!memory->seal()) {
-        result.error = "cannot make the code executable";
-        return result;
-    }
-    result.code.emplace(JitCodeAccess::make(std::move(*memory), c.size()));
-    return result;
+    for (std::size_t k = 0; k < kept.size(); ++k) results[kept_index[k]].code.emplace(std::move(code[k]));
+    return results;
 }
 
 }  // namespace
 
 JitResult jit_compile(const VerifiedProgram& p, std::span<const HelperFn> helpers, const JitOptions& options) noexcept {
+    const JitRequest one{&p, helpers};
+    std::vector<JitResult> r = jit_compile_batch({&one, 1}, options);
+    if (r.size() == 1) return std::move(r.front());
+    JitResult failed;
+    failed.error = "out of memory";  // the batch could not even hold its result
+    return failed;
+}
+
+std::vector<JitResult> jit_compile_batch(std::span<const JitRequest> requests, const JitOptions& options) noexcept {
     try {
-        return compile(p, helpers, options);
+        return compile(requests, options);
     } catch (const std::exception& e) {
-        JitResult r;
         try {
-            r.error = std::string("out of memory: ") + e.what();
+            std::vector<JitResult> r(requests.size());
+            for (JitResult& one : r) one.error = std::string("out of memory: ") + e.what();
+            return r;
         } catch (...) {
         }
-        return r;
+        return {};
     }
 }
 

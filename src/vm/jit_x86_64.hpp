@@ -11,10 +11,11 @@
 // (R0 = 0, abort_pc set) when it fails; abort_pc is reset at entry.
 //
 // The code and a copy of the program's read-only data live in pages the
-// JitCode owns: code read+execute, data read-only, never writable and
-// executable at once. A JitCode does not refer to the VerifiedProgram after
-// compilation; helpers are called by their absolute address, so the helper
-// functions must outlive it.
+// JitCode owns (with the other programs of its jit_compile_batch): code
+// read+execute, data read-only, never writable and executable at once. A
+// JitCode does not refer to the VerifiedProgram after compilation; helpers
+// are called by their absolute address, so the helper functions must
+// outlive it.
 //
 //   vm::JitResult jit = vm::jit_compile(verified, helpers);
 //   if (!jit.code) return fail(jit.error);
@@ -33,9 +34,11 @@
 #include "program.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace mempool::vm {
 
@@ -43,10 +46,10 @@ class JitCode {
 public:
     using Entry = std::uint64_t (*)(RunContext*);
 
-    [[nodiscard]] Entry entry() const noexcept { return reinterpret_cast<Entry>(memory_.code()); }
+    [[nodiscard]] Entry entry() const noexcept { return reinterpret_cast<Entry>(const_cast<std::uint8_t*>(code_)); }
     std::uint64_t operator()(RunContext& rc) const noexcept { return entry()(&rc); }
     // The machine code, for tests and for measuring (not counting the rodata pages).
-    [[nodiscard]] std::span<const std::uint8_t> code() const noexcept { return {memory_.code(), code_size_}; }
+    [[nodiscard]] std::span<const std::uint8_t> code() const noexcept { return {code_, code_size_}; }
 
     JitCode(JitCode&&) noexcept = default;
     JitCode& operator=(JitCode&&) noexcept = default;
@@ -56,10 +59,13 @@ public:
 
 private:
     friend struct JitCodeAccess;
-    JitCode(ExecutableMemory memory, std::size_t code_size) noexcept
-        : memory_(std::move(memory)), code_size_(code_size) {}
+    JitCode(std::shared_ptr<const ExecutableMemory> memory, const std::uint8_t* code, std::size_t code_size) noexcept
+        : memory_(std::move(memory)), code_(code), code_size_(code_size) {}
 
-    ExecutableMemory memory_;
+    // The pages, shared by the programs compiled in one jit_compile_batch()
+    // and unmapped (or kept for reuse) with the last of them.
+    std::shared_ptr<const ExecutableMemory> memory_;
+    const std::uint8_t* code_ = nullptr;  // this program's entry, inside memory_'s code pages
     std::size_t code_size_ = 0;
 };
 
@@ -79,5 +85,23 @@ struct JitOptions {
 
 [[nodiscard]] JitResult jit_compile(const VerifiedProgram& p, std::span<const HelperFn> helpers,
                                     const JitOptions& options = {}) noexcept;
+
+// One program of jit_compile_batch(): it and the helpers its calls name
+// (both must outlive the call; the helpers also the code).
+struct JitRequest {
+    const VerifiedProgram* program = nullptr;
+    std::span<const HelperFn> helpers;
+};
+
+// Compiles several programs into one mapping (one mmap and one or two
+// mprotects for all of them, instead of per program: a runtime loading a
+// manifest's plugins pays the system calls once). Each entry is 16-byte
+// aligned on the shared code pages, each program's read-only data on the
+// shared data pages; the pages stay mapped while any of the JitCodes lives.
+// One result per request, in order: a program the JIT cannot translate gets
+// its own error and takes no room; if the mapping fails, every translated
+// program gets that error. Empty only when out of memory.
+[[nodiscard]] std::vector<JitResult> jit_compile_batch(std::span<const JitRequest> requests,
+                                                       const JitOptions& options = {}) noexcept;
 
 }  // namespace mempool::vm

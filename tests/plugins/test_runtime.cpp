@@ -204,6 +204,30 @@ TEST_P(RuntimeTest, PoolHelpersCanBeLeftOut) {
     EXPECT_EQ(r.error().code, PluginErrc::unknown_helper);
 }
 
+// The runtime copies its built-in helper tables in without
+// register_helper's checks: every entry must pass them, one by one, and the
+// names must be distinct across the three tables, in the order copied.
+TEST_P(RuntimeTest, BuiltInHelpersPassTheChecks) {
+    RuntimeOptions none = options_for(GetParam());
+    none.pool_helpers = false;
+    none.heap_helpers = false;
+    none.xbgp_helpers = false;
+    Runtime checked(none);
+    ASSERT_TRUE(checked.helpers().empty());
+    for (auto table : {pool_helpers(), heap_helpers(), xbgp_helpers()})
+        for (const HelperSpec& h : table) EXPECT_TRUE(checked.register_helper(h).ok()) << h.name;
+    RuntimeOptions all = options_for(GetParam());
+    all.pool_helpers = true;
+    all.heap_helpers = true;
+    all.xbgp_helpers = true;
+    Runtime copied(all);
+    ASSERT_EQ(copied.helpers().size(), checked.helpers().size());
+    for (std::size_t i = 0; i < copied.helpers().size(); ++i) {
+        EXPECT_EQ(copied.helpers()[i].name, checked.helpers()[i].name);
+        EXPECT_EQ(copied.helpers()[i].fn, checked.helpers()[i].fn);
+    }
+}
+
 TEST_P(RuntimeTest, ValidationOutsideAChildGivesTheSameAnswers) {
     RuntimeOptions o = options_for(GetParam());
     o.validate_in_child = false;
