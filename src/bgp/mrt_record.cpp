@@ -1,6 +1,8 @@
 // mrt_record.cpp: record bodies of BGP4MP, TABLE_DUMP and TABLE_DUMP_V2.
 #include "mrt_record.hpp"
 
+#include "path_attributes.hpp"
+
 namespace mempool::bgp {
 namespace {
 
@@ -170,6 +172,131 @@ bool parse_bgp4mp(const MrtRecord& rec, Bgp4mpRecord& out, Diagnostics& diag) {
         return false;
     }
     return true;
+}
+
+namespace {
+
+// Next hop lengths of an IPv4/IPv6 unicast or multicast route: an IPv4
+// address (IPv4 routes only), an IPv6 one, an IPv6 one and its link-local
+// address (RFC 2545), or none.
+bool entry_next_hop_length_ok(Afi family, std::size_t len) {
+    return len == 0 || len == 16 || len == 32 || (family == Afi::ipv4 && len == 4);
+}
+
+}  // namespace
+
+bool parse_bgp4mp_entry(const MrtRecord& rec, Bgp4mpEntry& out, Diagnostics& diag) {
+    ByteReader r(rec.body);
+    out = Bgp4mpEntry{};
+    const auto truncated = [&](const char* where) {
+        diag.report(r.here(), DiagCode::record_truncated, DiagAction::skip_record,
+                    std::string("BGP4MP_ENTRY record truncated ") + where);
+        return false;
+    };
+    if (rec.type == mrt::kBgp4mpEt && !r.u32(out.microseconds)) return truncated("in its microseconds field");
+    std::uint16_t local_as = 0, peer_as = 0, ifindex = 0, session_afi = 0;
+    if (!r.u16(local_as) || !r.u16(peer_as) || !r.u16(ifindex) || !r.u16(session_afi))
+        return truncated("in its peer header");
+    out.local_as = local_as;
+    out.peer.as = peer_as;
+    Afi session;
+    if (!afi_from_wire(session_afi, session)) {
+        diag.report(r.here() - 2, DiagCode::record_bad_family, DiagAction::skip_record,
+                    "BGP4MP_ENTRY session address family " + std::to_string(session_afi) + " is not IPv4 or IPv6");
+        return false;
+    }
+    // The local side first (mrt_record.hpp).
+    if (!read_ip(r, session, out.local_ip) || !read_ip(r, session, out.peer.ip))
+        return truncated("in its peer addresses");
+    std::uint16_t view = 0, status = 0;
+    std::uint8_t next_hop_len = 0;
+    if (!r.u16(view) || !r.u16(status) || !r.u32(out.originated) || !r.u16(out.afi) || !r.u8(out.safi) ||
+        !r.u8(next_hop_len))
+        return truncated("before its next hop");
+    if (!r.bytes(next_hop_len, out.next_hop)) {
+        diag.report(r.here() - 1, DiagCode::record_truncated, DiagAction::skip_record,
+                    "BGP4MP_ENTRY next hop length " + std::to_string(next_hop_len) + " runs past the record (" +
+                        std::to_string(r.remaining()) + " bytes left)");
+        return false;
+    }
+    Afi family;
+    if (!afi_from_wire(out.afi, family)) return true;  // another family: nothing more to frame
+    const std::uint8_t safi = out.safi;
+    const std::uint8_t* const prefix_at = r.here();
+    if (safi == kSafiUnicast || safi == kSafiMulticast) {
+        if (!entry_next_hop_length_ok(family, next_hop_len)) {
+            diag.report(out.next_hop.data() - 1, DiagCode::attribute_malformed, DiagAction::skip_record,
+                        "BGP4MP_ENTRY next hop length " + std::to_string(next_hop_len) + " is not one of an " +
+                            (family == Afi::ipv4 ? "IPv4" : "IPv6") + " route (0, " +
+                            (family == Afi::ipv4 ? "4, " : "") + "16 or 32)",
+                        attr::kNextHop);
+            return false;
+        }
+        std::uint8_t len = 0;
+        if (!r.u8(len)) return truncated("before its prefix");
+        if (len > max_prefix_len(family)) {
+            diag.report(prefix_at, DiagCode::record_bad_prefix, DiagAction::skip_record,
+                        "BGP4MP_ENTRY prefix length " + std::to_string(len) + " exceeds " +
+                            std::to_string(max_prefix_len(family)));
+            return false;
+        }
+        out.prefix.afi = family;
+        out.prefix.len = len;
+        if (!r.copy(out.prefix.addr.data(), (len + 7u) / 8u)) return truncated("in its prefix");
+        mask_prefix(out.prefix);
+    } else if (safi == kSafiLabeled || safi == kSafiVpn || safi == kSafiVpnMulticast) {
+        // Their NLRI's length in bits counts the labels and the route
+        // distinguisher too (RFC 8277, RFC 4364): the attributes are found.
+        std::uint8_t bits = 0;
+        if (!r.u8(bits) || !r.skip((bits + 7u) / 8u)) return truncated("in its NLRI");
+    } else {
+        return true;  // flowspec, EVPN, ...: an NLRI this reader does not frame
+    }
+    std::uint16_t attr_len = 0;
+    if (!r.u16(attr_len)) return truncated("before its attribute length");
+    if (!r.bytes(attr_len, out.attributes)) {
+        diag.report(r.here() - 2, DiagCode::record_attribute_overrun, DiagAction::skip_record,
+                    "BGP4MP_ENTRY attribute length " + std::to_string(attr_len) + " runs past the record (" +
+                        std::to_string(r.remaining()) + " bytes left)");
+        return false;
+    }
+    out.framed = true;
+    if (!r.empty())
+        diag.report(r.here(), DiagCode::record_trailing_bytes, DiagAction::skip_record,
+                    std::to_string(r.remaining()) + " bytes after the attributes of a BGP4MP_ENTRY record");
+    return true;
+}
+
+Bytes bgp4mp_entry_attributes(const Bgp4mpEntry& entry, std::vector<std::uint8_t>& scratch) {
+    const Bytes nh = entry.next_hop;  // at most 32 bytes for these families (parse_bgp4mp_entry)
+    const bool ip = entry.afi == kAfiIpv4 || entry.afi == kAfiIpv6;
+    if (!entry.framed || !ip || (entry.safi != kSafiUnicast && entry.safi != kSafiMulticast) || nh.empty())
+        return entry.attributes;
+    bool has_next_hop = false, has_mp_reach = false;
+    ByteReader r(entry.attributes);
+    std::uint8_t flags = 0, code = 0;
+    Bytes value;
+    while (read_raw_attribute(r, flags, code, value)) {
+        has_next_hop |= code == attr::kNextHop;
+        has_mp_reach |= code == attr::kMpReach;
+    }
+    // A field cut short stays as it is: bytes appended could complete its
+    // last attribute and hide the fault.
+    if (!r.empty() || has_mp_reach || (entry.afi == kAfiIpv4 && has_next_hop)) return entry.attributes;
+    scratch.assign(entry.attributes.begin(), entry.attributes.end());
+    const auto nh_len = static_cast<std::uint8_t>(nh.size());
+    if (entry.afi == kAfiIpv4 && nh_len == 4) {
+        scratch.insert(scratch.end(), {attr::kFlagTransitive, attr::kNextHop, nh_len});
+        scratch.insert(scratch.end(), nh.begin(), nh.end());
+    } else {
+        // RFC 4760: AFI, SAFI, next hop length, next hop, reserved; no NLRI.
+        scratch.insert(scratch.end(), {attr::kFlagOptional, attr::kMpReach, static_cast<std::uint8_t>(nh_len + 5),
+                                       static_cast<std::uint8_t>(entry.afi >> 8), static_cast<std::uint8_t>(entry.afi),
+                                       entry.safi, nh_len});
+        scratch.insert(scratch.end(), nh.begin(), nh.end());
+        scratch.push_back(0);
+    }
+    return Bytes(scratch.data(), scratch.size());
 }
 
 bool parse_table_dump(const MrtRecord& rec, TableDumpRecord& out, Diagnostics& diag) {

@@ -10,8 +10,36 @@
 //   subtype 1 MESSAGE, 4 MESSAGE_AS4, 6/7 *_LOCAL, 8-11 *_ADDPATH:
 //     as peer_as, local_as; u16 ifindex; u16 afi; ip peer, local; BGP message
 //
-//   subtypes 2 ENTRY and 3 SNAPSHOT (zebra's RIB records) are not replayed:
-//   Replay counts them by name in the report.
+//   subtype 2 ENTRY: one RIB entry per record (parse_bgp4mp_entry), the
+//     layout OpenBGPD's `dump table-mp` writes (usr.sbin/bgpd/mrt.c,
+//     mrt_dump_entry_mp) and its bgpctl reads back (mrtparser.c,
+//     mrt_parse_dump_mp):
+//       u16 local_as; u16 peer_as; u16 ifindex; u16 afi (of the session);
+//       ip local, peer (4 or 16 bytes);
+//       u16 view; u16 status; u32 originated (time of the last change);
+//       u16 afi; u8 safi (of the route); u8 nh_len; next_hop[nh_len];
+//       u8 len; prefix[(len + 7) / 8]; u16 attr_len; attrs  (2-byte AS_PATH)
+//     Unlike MESSAGE and STATE_CHANGE, the LOCAL side comes first: OpenBGPD
+//     writes its own AS and address before the peer's, and its reader
+//     takes the second ones as the peer. The ASes are 2 bytes (a 4-byte AS
+//     peer is written as AS_TRANS 23456); so is every AS of AS_PATH, the
+//     full path following in AS4_PATH when it does not fit (OpenBGPD
+//     deflates the path and adds AS4_PATH; bgpctl reads the entry as a
+//     2-byte one). bgpdump does not read ENTRY at all (1.6.2, and RIPE's
+//     source to this day: "record type not implemented yet"), so it has
+//     no width to follow. The next hop is the entry's own field, nh_len
+//     bytes (OpenBGPD writes 4, 16, 12 or 24 with a VPN route
+//     distinguisher, 0 for flowspec; bgpctl reads the family's address
+//     size whatever nh_len says; we read nh_len bytes, as written). The
+//     attributes carry no NEXT_HOP or MP_REACH_NLRI from OpenBGPD; one
+//     they do carry wins over the field (bgpctl reads the field first, the
+//     attributes after). One entry per record: bytes after the attributes
+//     are reported. Two older writers of the subtype are not followed:
+//     Zebra's (never called: its route dumps are TABLE_DUMP) and the MRT
+//     toolkit's (no peer header, entries batched in one record); a record
+//     of theirs reads as malformed here.
+//   subtype 3 SNAPSHOT (a view number and a file name, no route) is not
+//   replayed: Replay counts it by name in the report.
 //
 //   Two shapes Zebra wrote by mistake, found in RIS archives of 2000-2001
 //   and replayed as bgpdump reads them, for a peer 0.0.0.0 (the record
@@ -83,6 +111,39 @@ struct Bgp4mpRecord {
 
 // Returns false for a malformed record or an unknown subtype (reported).
 bool parse_bgp4mp(const MrtRecord& rec, Bgp4mpRecord& out, Diagnostics& diag);
+
+// A BGP4MP_ENTRY record (layout above): one route of `peer`, or of a
+// family whose prefix and attributes this reader does not frame.
+struct Bgp4mpEntry {
+    PeerKey peer;                    // the SECOND AS and address of the record
+    std::uint32_t local_as = 0;      // the first ones
+    IpAddress local_ip;
+    std::uint32_t microseconds = 0;  // BGP4MP_ET: the record's microseconds; else 0
+    std::uint32_t originated = 0;
+    std::uint16_t afi = 0;           // the route's family, as written
+    std::uint8_t safi = 0;
+    // IPv4/IPv6 with SAFI unicast, multicast, labeled or VPN: the prefix
+    // (unicast and multicast only, set and masked) and the attributes were
+    // read and the record checked to its end. Otherwise (flowspec, EVPN,
+    // another AFI, ...) the record was read up to its next hop only.
+    bool framed = false;
+    Prefix prefix;
+    Bytes next_hop;                  // nh_len bytes (unicast and multicast: 0, 4 for IPv4, 16 or 32)
+    Bytes attributes;
+};
+// Returns false for a malformed record (reported: record_truncated,
+// record_bad_family for a session AFI that is not IPv4/IPv6,
+// record_bad_prefix, attribute_malformed for a next hop length that no
+// IPv4/IPv6 route has, record_attribute_overrun); bytes after the
+// attributes are reported (record_trailing_bytes) and the entry returned.
+bool parse_bgp4mp_entry(const MrtRecord& rec, Bgp4mpEntry& out, Diagnostics& diag);
+// The entry's attribute field as the RIB decodes it: as received, or, when
+// it has no next hop for the route's family (no NEXT_HOP for IPv4, no
+// MP_REACH_NLRI) and the entry's next hop field is not empty, a copy in
+// `scratch` with that next hop appended (NEXT_HOP for a 4-byte one,
+// MP_REACH_NLRI without prefixes otherwise). A field that does not frame
+// is returned as received, for the decoder to report.
+[[nodiscard]] Bytes bgp4mp_entry_attributes(const Bgp4mpEntry& entry, std::vector<std::uint8_t>& scratch);
 
 // A record of the deprecated type BGP (5). `message` is the body of a BGP
 // message of type `message_type` (no 19-byte header).

@@ -47,8 +47,8 @@ void Replay::on_record(const MrtRecord& rec) {
     switch (rec.type) {
     case mrt::kBgp4mp:
     case mrt::kBgp4mpEt:
-        // ENTRY (2) and SNAPSHOT (3): zebra-era RIB records, not replayed
-        if (rec.subtype == 2 || rec.subtype == 3) not_replayed(rec);
+        if (rec.subtype == 2) on_bgp4mp_entry(rec);
+        else if (rec.subtype == 3) not_replayed(rec);  // SNAPSHOT: a view number and a file name, no route
         else on_bgp4mp(rec);
         break;
     case mrt::kBgp:
@@ -190,11 +190,11 @@ void Replay::announce(std::uint32_t peer, const Prefix& prefix, std::uint32_t pa
     hooks_->route_received(event);
 }
 
-void Replay::apply_rib_entry(std::uint32_t peer, bool decoded, const Prefix& prefix, std::uint8_t safi,
+void Replay::apply_rib_entry(std::uint32_t peer, bool decoded, const Prefix& prefix, bool kept_family,
                              std::uint32_t path_id, bool add_path) {
     ++peers_.figures(peer).rib_entries;
     if (!decoded) return;
-    if (safi != kSafiUnicast) {
+    if (!kept_family) {
         ++peers_.figures(peer).other_families;
         return;
     }
@@ -212,8 +212,28 @@ void Replay::on_table_dump(const MrtRecord& rec) {
         const bool decoded = decoder_.decode_rib_attributes(t.attributes, AttributeContext{false, true, false});
         if (decoded && hooks_->decodes_attributes())  // xBGP's bgp_decode_attr
             hooks_->attributes_received(AttributesEvent{peer, t.attributes, timestamp_, microseconds_});
-        apply_rib_entry(peer, decoded, t.prefix, kSafiUnicast, 0, false);
+        apply_rib_entry(peer, decoded, t.prefix, true, 0, false);
     }
+}
+
+void Replay::on_bgp4mp_entry(const MrtRecord& rec) {
+    Bgp4mpEntry e;
+    if (!parse_bgp4mp_entry(rec, e, diag_)) return;
+    microseconds_ = e.microseconds;
+    const std::uint32_t peer = peers_.index_of(e.peer);
+    // Unicast and multicast entries are decoded, as TABLE_DUMP_V2 decodes
+    // its; the other families are counted only (their prefix is not read).
+    const bool ip = e.afi == kAfiIpv4 || e.afi == kAfiIpv6;
+    if (!e.framed || !ip || (e.safi != kSafiUnicast && e.safi != kSafiMulticast)) {
+        apply_rib_entry(peer, true, e.prefix, false, 0, false);
+        return;
+    }
+    // 2-byte AS_PATH (mrt_record.hpp); MP_REACH_NLRI may be next hop only.
+    const bool decoded = decoder_.decode_rib_attributes(bgp4mp_entry_attributes(e, entry_attributes_),
+                                                        AttributeContext{false, true, false});
+    if (decoded && hooks_->decodes_attributes())  // xBGP's bgp_decode_attr: the field as received
+        hooks_->attributes_received(AttributesEvent{peer, e.attributes, timestamp_, microseconds_});
+    apply_rib_entry(peer, decoded, e.prefix, e.safi == kSafiUnicast, 0, false);
 }
 
 void Replay::on_peer_index_table(const MrtRecord& rec) {
@@ -255,13 +275,13 @@ void Replay::on_rib(const MrtRecord& rec) {
         }
         const std::uint32_t peer = table_peers_[e.peer_index];
         if (rr.other_family) {  // counted, not decoded: its MP_REACH holds that family's next hop
-            apply_rib_entry(peer, true, rr.prefix, rr.safi, e.path_id, rr.add_path);
+            apply_rib_entry(peer, true, rr.prefix, false, e.path_id, rr.add_path);
             continue;
         }
         const bool decoded = decoder_.decode_rib_attributes(e.attributes, ctx);
         if (decoded && hooks_->decodes_attributes())  // xBGP's bgp_decode_attr
             hooks_->attributes_received(AttributesEvent{peer, e.attributes, timestamp_, microseconds_});
-        apply_rib_entry(peer, decoded, rr.prefix, rr.safi, e.path_id, rr.add_path);
+        apply_rib_entry(peer, decoded, rr.prefix, rib_keeps_family(rr.afi, rr.safi), e.path_id, rr.add_path);
     }
     if (!rr.entries.empty())
         diag_.report(rr.entries.here(), DiagCode::record_trailing_bytes, DiagAction::skip_record,

@@ -21,9 +21,12 @@
 //                       UPDATE, OPEN, NOTIFY, KEEPALIVE and STATE_CHANGE as
 //                       their BGP4MP equivalents (2-byte AS, IPv4 peer)
 //   TABLE_DUMP, TABLE_DUMP_V2 RIB entry   a route (path id 0 unless add-path)
+//   BGP4MP ENTRY        (OpenBGPD's `dump table-mp`) a RIB entry too: a route,
+//                       path id 0, its next hop from the entry when its
+//                       attributes carry none (bgp4mp_entry_attributes)
 //   PEER_INDEX_TABLE    maps the following RIB entries' peer indexes
-//   anything else       (BGP4MP/ENTRY, BGP4MP/SNAPSHOT, BGP/PREF_UPDATE,
-//                       BGP4PLUS, OSPF, ...) counted by name in the report's
+//   anything else       (BGP4MP/SNAPSHOT, BGP/PREF_UPDATE, BGP4PLUS, OSPF,
+//                       ...) counted by name in the report's
 //                       records_not_replayed
 // Only unicast routes enter the Adj-RIB-In; MP_REACH/MP_UNREACH of other
 // families are counted per peer (other_families) and skipped.
@@ -102,6 +105,7 @@ private:
     // Record dispatch, by MRT type.
     void on_record(const MrtRecord& rec);
     void on_bgp4mp(const MrtRecord& rec);
+    void on_bgp4mp_entry(const MrtRecord& rec);
     void on_mrt_bgp(const MrtRecord& rec);
     void on_table_dump(const MrtRecord& rec);
     void on_peer_index_table(const MrtRecord& rec);
@@ -115,8 +119,9 @@ private:
     // Applying what the decoder found.
     void apply_update(std::uint32_t peer, PeerFigures& figures, bool add_path);
     // A RIB dump entry whose attributes the decoder holds (or failed on:
-    // `decoded` false), for `prefix` of `safi`.
-    void apply_rib_entry(std::uint32_t peer, bool decoded, const Prefix& prefix, std::uint8_t safi,
+    // `decoded` false), for `prefix`; `kept_family`: the entry's AFI/SAFI is
+    // one the Adj-RIB-In keeps (rib_keeps_family), else it is only counted.
+    void apply_rib_entry(std::uint32_t peer, bool decoded, const Prefix& prefix, bool kept_family,
                          std::uint32_t path_id, bool add_path);
     // Puts one route with the decoder's attributes into the Adj-RIB-In and
     // runs route_received.
@@ -145,6 +150,7 @@ private:
     };
     std::array<InternedSet, 2> interned_{};
 
+    std::vector<std::uint8_t> entry_attributes_;  // a BGP4MP_ENTRY's attributes with its next hop added
     std::vector<std::uint32_t> table_peers_;  // TABLE_DUMP_V2 index -> peer, per file
     // By peer index: its last OPEN offered to send ADD-PATH path ids for
     // unicast (UpdateDecoder::decode_update's path_ids_possible).

@@ -15,7 +15,7 @@
 //                  unicast), and RIB entries of such families: recognised
 //                  by AFI/SAFI, skipped, never parsed as prefixes
 //   state_changes  STATE_CHANGE records
-//   rib_entries    RIB dump entries (TABLE_DUMP, TABLE_DUMP_V2)
+//   rib_entries    RIB dump entries (TABLE_DUMP, TABLE_DUMP_V2, BGP4MP_ENTRY)
 //   messages       BGP messages received, by type (OPEN, UPDATE, ...)
 //   routes         Adj-RIB-In size at the end           (absent with --no-rib)
 //   best_routes    prefixes where the peer's route is best (absent with --no-rib)
@@ -23,7 +23,7 @@
 // sent OPEN or KEEPALIVE messages is listed, so message totals add up.
 //
 // MRT records this host does not replay (deprecated or zebra-era types such
-// as BGP4MP/ENTRY, BGP/PREF_UPDATE, other protocols) are counted by their
+// as BGP4MP/SNAPSHOT, BGP/PREF_UPDATE, other protocols) are counted by their
 // RFC 6396 name in `records_not_replayed`, never dropped silently.
 #pragma once
 
