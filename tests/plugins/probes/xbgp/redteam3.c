@@ -181,3 +181,11 @@ SEC("r3/fill_then_run_other") uint64_t fill_then_run_other(args_t *args UNUSED) 
   test_trace(10, intact);
   return 0;
 }
+
+/* A post plugin: traces 50 with 1 if get_arg(77) finds the run's typed
+ * argument 77, 0 if not. */
+SEC("r3/post_get_arg") uint64_t post_get_arg(args_t *args UNUSED) {
+  void *p = get_arg(77);
+  test_trace(50, p != NULL ? 1 : 0);
+  return 0;
+}
