@@ -288,6 +288,45 @@ TEST_P(Redteam3, APluginRunFromAHelperGetsAHeapOfItsOwn) {
     }
 }
 
+// Attack: a plugin fills its arena with a secret and then has itself stopped
+// by a run-time check (a read far past the arena), as the first of a chain
+// and alone; the next plugin at its level reads its whole arena.
+// Holds: a stopped plugin's arena is zeroed like any other (the abort path
+// does not skip the reset), and the stop is counted.
+TEST_P(Redteam3, AStoppedPluginsArenaIsZeroedToo) {
+    modes[1] = modes[2] = 64u << 10;
+    const PointId stopped = alone(code("r3/fill_then_abort", 64u << 10), "stopped");
+    const PointId scan = alone(code("r3/scan_arena", 64u << 10), "scan");
+    const PointId chain = rt->point("chain");
+    ASSERT_TRUE(rt->attach(chain, code("r3/pass", 64u << 10), Anchor::replace, 0).ok());
+    ASSERT_TRUE(rt->attach(chain, code("r3/fill_then_abort", 64u << 10, "c"), Anchor::replace, 1).ok());
+    ASSERT_TRUE(rt->attach(chain, code("r3/scan_arena", 64u << 10, "c"), Anchor::replace, 2).ok());
+    auto builtin = []() noexcept -> std::uint64_t { return 9; };
+    for (int round = 0; round < 2; ++round) {
+        const RunResult s = rt->run(stopped, {}, {}, {});
+        EXPECT_EQ(s.aborted, 1u);
+        trace.clear();
+        const RunResult r = rt->run(scan, {}, {}, {});
+        EXPECT_EQ(r.aborted, 0u);
+        EXPECT_EQ(r.value, 0u);
+        // In the chain the stopped plugin is one level deep; the default
+        // code decides, then the same level runs the reader of another run.
+        const RunResult c = rt->run(chain, {}, {}, DefaultCode::of(builtin));
+        EXPECT_EQ(c.aborted, 1u);
+        EXPECT_EQ(c.value, 9u);
+        const PointId deep_scan = rt->point("deep_scan");
+        if (rt->attached_count(deep_scan, Anchor::replace) == 0) {
+            ASSERT_TRUE(rt->attach(deep_scan, code("r3/pass", 4096), Anchor::replace, 0).ok());
+            ASSERT_TRUE(rt->attach(deep_scan, code("r3/scan_arena", 64u << 10, "d"), Anchor::replace, 1).ok());
+        }
+        trace.clear();
+        const RunResult d = rt->run(deep_scan, {}, {}, {});
+        EXPECT_EQ(d.aborted, 0u);
+        EXPECT_EQ(d.value, 0u);
+        EXPECT_EQ(traced(2), 0u);
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, Redteam3, ::testing::Bool(), mode_name);
 
 }  // namespace

@@ -189,3 +189,10 @@ SEC("r3/post_get_arg") uint64_t post_get_arg(args_t *args UNUSED) {
   test_trace(50, p != NULL ? 1 : 0);
   return 0;
 }
+
+/* Fills test_mode(1) bytes of its arena with the secret, then reads far
+ * past the arena: a run-time check stops it there. */
+SEC("r3/fill_then_abort") uint64_t fill_then_abort(args_t *args UNUSED) {
+  fill_arena(test_mode(1));
+  return *(volatile uint64_t *)(uintptr_t)HEAP_ADDRESS(1ull << 30);
+}
