@@ -656,6 +656,55 @@ TEST(JitMemory, ReusedPagesRunTheNewCode) {
     }
 }
 
+// Several programs compiled together (jit_compile_batch) share one mapping:
+// each runs its own code and reads its own read-only data, a program the JIT
+// refuses gets its own error and the others are unaffected, and the shared
+// pages are never writable and executable at once.
+TEST(JitMemory, ABatchSharesOneMappingAndEachProgramKeepsItsOwnCodeAndData) {
+    std::vector<VerifiedProgram> programs;
+    for (int k = 0; k < 4; ++k) {
+        std::vector<std::uint8_t> rodata(8 + k, 0);
+        rodata[7 + k] = static_cast<std::uint8_t>(100 + k);
+        programs.push_back(verified("lddw %r1, rodata\nldxb %r0, [%r1+" + std::to_string(7 + k) + "]\nexit", 512,
+                                    std::move(rodata)));
+    }
+    programs.insert(programs.begin() + 2, VerifiedProgram{});  // empty: the JIT refuses it
+    std::vector<JitRequest> requests;
+    for (const VerifiedProgram& p : programs) requests.push_back(JitRequest{&p, {}});
+    std::vector<JitResult> jit = jit_compile_batch(requests);
+    ASSERT_EQ(jit.size(), programs.size());
+    EXPECT_FALSE(jit[2].code);
+    EXPECT_EQ(jit[2].error, "empty program");
+    std::uint64_t want = 100;
+    const auto page = [](const JitResult& r) { return reinterpret_cast<std::uintptr_t>(r.code->code().data()) / 4096; };
+    for (std::size_t i = 0; i < jit.size(); ++i) {
+        if (i == 2) continue;
+        ASSERT_TRUE(jit[i].code) << jit[i].error;
+        EXPECT_EQ(reinterpret_cast<std::uintptr_t>(jit[i].code->code().data()) % 16, 0u);
+        EXPECT_EQ(page(jit[i]), page(jit[0]));  // small programs: one code page for all
+        RunContext rc;
+        EXPECT_EQ((*jit[i].code)(rc), want++);
+    }
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    bool seen_code = false;
+    while (std::getline(maps, line)) {
+        std::uintptr_t lo = 0, hi = 0;
+        char perms[5] = {};
+        if (std::sscanf(line.c_str(), "%lx-%lx %4s", &lo, &hi, perms) != 3) continue;
+        EXPECT_FALSE(perms[1] == 'w' && perms[2] == 'x') << line;
+        if (page(jit[0]) * 4096 >= lo && page(jit[0]) * 4096 < hi) {
+            seen_code = true;
+            EXPECT_EQ(std::string(perms), "r-xp") << line;
+        }
+    }
+    EXPECT_TRUE(seen_code);
+    // The pages outlive any one program of the batch.
+    jit[0].code.reset();
+    RunContext rc;
+    EXPECT_EQ((*jit[4].code)(rc), 103u);
+}
+
 // ---- atomics --------------------------------------------------------------
 
 TEST(JitAtomic, EveryOperationBothWidths) {
