@@ -1,6 +1,8 @@
 // mrt_record.cpp: record bodies of BGP4MP, TABLE_DUMP and TABLE_DUMP_V2.
 #include "mrt_record.hpp"
 
+#include <algorithm>
+
 #include "path_attributes.hpp"
 
 namespace mempool::bgp {
@@ -267,34 +269,67 @@ bool parse_bgp4mp_entry(const MrtRecord& rec, Bgp4mpEntry& out, Diagnostics& dia
     return true;
 }
 
+namespace {
+
+// Appends an attribute of at most 255 bytes (flags, code, one-byte length, value).
+void put_attribute(std::vector<std::uint8_t>& out, std::uint8_t flags, std::uint8_t code, Bytes value) {
+    out.insert(out.end(), {static_cast<std::uint8_t>(flags & ~attr::kFlagExtendedLength), code,
+                           static_cast<std::uint8_t>(value.size())});
+    out.insert(out.end(), value.begin(), value.end());
+}
+
+}  // namespace
+
 Bytes bgp4mp_entry_attributes(const Bgp4mpEntry& entry, std::vector<std::uint8_t>& scratch) {
+    const Bytes field = entry.attributes;
     const Bytes nh = entry.next_hop;  // at most 32 bytes for these families (parse_bgp4mp_entry)
     const bool ip = entry.afi == kAfiIpv4 || entry.afi == kAfiIpv6;
-    if (!entry.framed || !ip || (entry.safi != kSafiUnicast && entry.safi != kSafiMulticast) || nh.empty())
-        return entry.attributes;
-    bool has_next_hop = false, has_mp_reach = false;
-    ByteReader r(entry.attributes);
+    if (!entry.framed || !ip || (entry.safi != kSafiUnicast && entry.safi != kSafiMulticast)) return field;
+    bool has_next_hop = false, has_mp_reach = false, wide_aggregator = false, has_as4_aggregator = false;
+    ByteReader r(field);
     std::uint8_t flags = 0, code = 0;
     Bytes value;
     while (read_raw_attribute(r, flags, code, value)) {
         has_next_hop |= code == attr::kNextHop;
         has_mp_reach |= code == attr::kMpReach;
+        wide_aggregator |= code == attr::kAggregator && value.size() == 8;
+        has_as4_aggregator |= code == attr::kAs4Aggregator;
     }
     // A field cut short stays as it is: bytes appended could complete its
     // last attribute and hide the fault.
-    if (!r.empty() || has_mp_reach || (entry.afi == kAfiIpv4 && has_next_hop)) return entry.attributes;
-    scratch.assign(entry.attributes.begin(), entry.attributes.end());
-    const auto nh_len = static_cast<std::uint8_t>(nh.size());
-    if (entry.afi == kAfiIpv4 && nh_len == 4) {
-        scratch.insert(scratch.end(), {attr::kFlagTransitive, attr::kNextHop, nh_len});
-        scratch.insert(scratch.end(), nh.begin(), nh.end());
-    } else {
-        // RFC 4760: AFI, SAFI, next hop length, next hop, reserved; no NLRI.
-        scratch.insert(scratch.end(), {attr::kFlagOptional, attr::kMpReach, static_cast<std::uint8_t>(nh_len + 5),
-                                       static_cast<std::uint8_t>(entry.afi >> 8), static_cast<std::uint8_t>(entry.afi),
-                                       entry.safi, nh_len});
-        scratch.insert(scratch.end(), nh.begin(), nh.end());
-        scratch.push_back(0);
+    if (!r.empty()) return field;
+    const bool add_next_hop = !nh.empty() && !has_mp_reach && !(entry.afi == kAfiIpv4 && has_next_hop);
+    if (!add_next_hop && !wide_aggregator) return field;
+    scratch.clear();
+    r = ByteReader(field);
+    for (const std::uint8_t* at = r.here(); read_raw_attribute(r, flags, code, value); at = r.here()) {
+        if (code != attr::kAggregator || value.size() != 8) {
+            scratch.insert(scratch.end(), at, r.here());
+            continue;
+        }
+        // OpenBGPD keeps AGGREGATOR with a 4-byte AS whatever the session
+        // and dumps it so beside its 2-byte AS_PATH (mrt_record.hpp): the
+        // RFC 6793 form of a 2-byte field, AGGREGATOR with AS_TRANS when
+        // the AS needs 4 bytes, and the AS in AS4_AGGREGATOR.
+        const std::uint32_t as = load_be32(value.data());
+        const std::uint8_t two[6] = {static_cast<std::uint8_t>((as > 0xffff ? kAsTrans : as) >> 8),
+                                     static_cast<std::uint8_t>(as > 0xffff ? kAsTrans : as),
+                                     value[4], value[5], value[6], value[7]};
+        put_attribute(scratch, flags, attr::kAggregator, Bytes(two, sizeof two));
+        if (as > 0xffff && !has_as4_aggregator) put_attribute(scratch, flags, attr::kAs4Aggregator, value);
+    }
+    if (add_next_hop) {
+        const auto nh_len = static_cast<std::uint8_t>(nh.size());
+        if (entry.afi == kAfiIpv4 && nh_len == 4) {
+            put_attribute(scratch, attr::kFlagTransitive, attr::kNextHop, nh);
+        } else {
+            // RFC 4760: AFI, SAFI, next hop length, next hop, reserved; no NLRI.
+            std::uint8_t reach[5 + 32] = {static_cast<std::uint8_t>(entry.afi >> 8), static_cast<std::uint8_t>(entry.afi),
+                                          entry.safi, nh_len};
+            std::copy(nh.begin(), nh.end(), reach + 4);
+            reach[4 + nh_len] = 0;
+            put_attribute(scratch, attr::kFlagOptional, attr::kMpReach, Bytes(reach, 5u + nh_len));
+        }
     }
     return Bytes(scratch.data(), scratch.size());
 }

@@ -33,8 +33,11 @@
 //     size whatever nh_len says; we read nh_len bytes, as written). The
 //     attributes carry no NEXT_HOP or MP_REACH_NLRI from OpenBGPD; one
 //     they do carry wins over the field (bgpctl reads the field first, the
-//     attributes after). One entry per record: bytes after the attributes
-//     are reported. Two older writers of the subtype are not followed:
+//     attributes after). AGGREGATOR is the exception to the 2-byte ASes:
+//     OpenBGPD keeps it with a 4-byte AS (8 bytes) whatever the session and
+//     dumps it unchanged (its sample table-mp file in mrtparse holds one),
+//     so an 8-byte AGGREGATOR is read as a 4-byte one. One entry per
+//     record: bytes after the attributes are reported. Two older writers of the subtype are not followed:
 //     Zebra's (never called: its route dumps are TABLE_DUMP) and the MRT
 //     toolkit's (no peer header, entries batched in one record); a record
 //     of theirs reads as malformed here.
@@ -137,12 +140,17 @@ struct Bgp4mpEntry {
 // IPv4/IPv6 route has, record_attribute_overrun); bytes after the
 // attributes are reported (record_trailing_bytes) and the entry returned.
 bool parse_bgp4mp_entry(const MrtRecord& rec, Bgp4mpEntry& out, Diagnostics& diag);
-// The entry's attribute field as the RIB decodes it: as received, or, when
-// it has no next hop for the route's family (no NEXT_HOP for IPv4, no
-// MP_REACH_NLRI) and the entry's next hop field is not empty, a copy in
-// `scratch` with that next hop appended (NEXT_HOP for a 4-byte one,
-// MP_REACH_NLRI without prefixes otherwise). A field that does not frame
-// is returned as received, for the decoder to report.
+// The attribute field of a unicast or multicast entry as the RIB decodes it
+// (with a 2-byte AS context): as received, or a copy in `scratch` where
+//   - when the field has no next hop for the route's family (no NEXT_HOP
+//     for IPv4, no MP_REACH_NLRI) and the entry's next hop field is not
+//     empty, that next hop is appended (NEXT_HOP for a 4-byte one,
+//     MP_REACH_NLRI without prefixes otherwise);
+//   - an 8-byte AGGREGATOR (OpenBGPD's, above) is written as RFC 6793 has a
+//     2-byte speaker write it: AGGREGATOR with the AS, or AS_TRANS and
+//     AS4_AGGREGATOR when the AS needs 4 bytes.
+// A field that does not frame is returned as received, for the decoder to
+// report.
 [[nodiscard]] Bytes bgp4mp_entry_attributes(const Bgp4mpEntry& entry, std::vector<std::uint8_t>& scratch);
 
 // A record of the deprecated type BGP (5). `message` is the body of a BGP

@@ -54,6 +54,9 @@ struct RouteSpec {
     std::optional<std::uint32_t> med;
     std::vector<std::uint32_t> communities;
     std::string attribute_next_hop;  // a NEXT_HOP attribute in the entry's attributes too (IPv4)
+    // AGGREGATOR, 8 bytes (a 4-byte AS) in both files: OpenBGPD dumps it so
+    // beside its 2-byte AS_PATH.
+    std::optional<std::pair<std::uint32_t, std::string>> aggregator;
     std::uint16_t afi = 0;           // the route's AFI on the wire (0: the prefix's)
     std::uint8_t safi = kSafiUnicast;
 };
@@ -104,6 +107,12 @@ std::vector<std::uint8_t> attributes_of(const RouteSpec& r, bool twin) {
         ByteWriter v;
         for (const std::uint32_t c : r.communities) v.u32(c);
         add(f, attribute(attr::kFlagOptional | attr::kFlagTransitive, attr::kCommunities, v.buf));
+    }
+    if (r.aggregator) {
+        ByteWriter v;
+        v.u32(r.aggregator->first);
+        v.ip(parse_ip(r.aggregator->second));
+        add(f, attribute(attr::kFlagOptional | attr::kFlagTransitive, attr::kAggregator, v.buf));
     }
     if (twin && !ipv4 && !r.next_hop.empty()) {
         std::vector<std::uint8_t> nh;
@@ -197,7 +206,7 @@ std::vector<std::uint8_t> table_dump_v2_twin(const std::vector<RouteSpec>& route
 
 // Two peers, IPv4 and IPv6 routes over each session, the next hop in the
 // entry (4, 16 and 32 bytes) or in a NEXT_HOP attribute (which wins), a
-// 4-byte AS through AS4_PATH, MED and communities.
+// 4-byte AS through AS4_PATH, MED, communities, 8-byte AGGREGATORs.
 const std::vector<RouteSpec>& unicast_routes() {
     static const std::vector<RouteSpec> routes = [] {
         std::vector<RouteSpec> v(5);
@@ -206,6 +215,7 @@ const std::vector<RouteSpec>& unicast_routes() {
         v[0].as_path = {65001, 3356, 7018};
         v[0].med = 50;
         v[0].communities = {65001u << 16 | 100, 0xFFFFFF01u};
+        v[0].aggregator = {{65001, "192.0.2.1"}};
         v[1].prefix = "2001:db8:100::/40";
         v[1].next_hop = {"2001:db8::1"};
         v[1].as_path = {65001, 6939};
@@ -223,6 +233,7 @@ const std::vector<RouteSpec>& unicast_routes() {
         v[4].prefix = "2001:db8:100::/40";
         v[4].next_hop = {"2001:db8::2", "fe80::2"};
         v[4].as_path = {65002, 4200000001u, 6939};
+        v[4].aggregator = {{4200000002u, "10.0.0.2"}};
         return v;
     }();
     return routes;
@@ -341,7 +352,7 @@ TEST(Bgp4mpEntry, RoutesAreBgpdumpsLinesForTheSameTableAsTableDumpV2) {
     // Spelled out once, so that a reader sees what both print.
     EXPECT_NE(std::find(ours.begin(), ours.end(),
                         "TABLE_DUMP2|1700000000|B|2001:db8::2|65002|2001:db8:100::/40|65002 4200000001 6939|IGP|"
-                        "2001:db8::2|0|0||NAG||"),
+                        "2001:db8::2|0|0||NAG|4200000002 10.0.0.2|"),
               ours.end());
     EXPECT_NE(std::find(ours.begin(), ours.end(),
                         "TABLE_DUMP2|1700000000|B|192.0.2.1|65001|198.51.100.0/24|65001 174|IGP|192.0.2.9|0|0||NAG||"),
