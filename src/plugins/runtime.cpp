@@ -181,7 +181,9 @@ bool read_file(const std::string& path, std::vector<std::uint8_t>& bytes, Plugin
     struct stat st {};
     const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
     const std::size_t expected = regular ? static_cast<std::size_t>(st.st_size) : 0;
-    bytes.resize(std::min(expected, limit) + 1);
+    // Room for the whole regular file and one byte more (to see it did not
+    // grow); a FIFO starts with 64 KiB, then doubles.
+    bytes.resize(regular ? std::min(expected, limit) + 1 : std::size_t{1} << 16);
     std::size_t have = 0;
     bool ok = true;
     for (;;) {
