@@ -25,9 +25,9 @@
 //     peer is written as AS_TRANS 23456); so is every AS of AS_PATH, the
 //     full path following in AS4_PATH when it does not fit (OpenBGPD
 //     deflates the path and adds AS4_PATH; bgpctl reads the entry as a
-//     2-byte one). bgpdump does not read ENTRY at all (1.6.2, and RIPE's
-//     source to this day: "record type not implemented yet"), so it has
-//     no width to follow. The next hop is the entry's own field, nh_len
+//     2-byte one). bgpdump does not read ENTRY at all (Debian's 1.6.2 and
+//     RIPE-NCC/bgpdump's current source: "record type not implemented
+//     yet"), so it has no width to follow. The next hop is the entry's own field, nh_len
 //     bytes (OpenBGPD writes 4, 16, 12 or 24 with a VPN route
 //     distinguisher, 0 for flowspec; bgpctl reads the family's address
 //     size whatever nh_len says; we read nh_len bytes, as written). The
@@ -37,10 +37,10 @@
 //     OpenBGPD keeps it with a 4-byte AS (8 bytes) whatever the session and
 //     dumps it unchanged (its sample table-mp file in mrtparse holds one),
 //     so an 8-byte AGGREGATOR is read as a 4-byte one. One entry per
-//     record: bytes after the attributes are reported. Two older writers of the subtype are not followed:
-//     Zebra's (never called: its route dumps are TABLE_DUMP) and the MRT
-//     toolkit's (no peer header, entries batched in one record); a record
-//     of theirs reads as malformed here.
+//     record: bytes after the attributes are reported. Two older writers
+//     of the subtype are not followed: Zebra's (never called: its route
+//     dumps are TABLE_DUMP) and the MRT toolkit's (no peer header, entries
+//     batched in one record); a record of theirs reads as malformed here.
 //   subtype 3 SNAPSHOT (a view number and a file name, no route) is not
 //   replayed: Replay counts it by name in the report.
 //
