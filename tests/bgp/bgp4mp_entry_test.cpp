@@ -360,6 +360,8 @@ TEST(Bgp4mpEntry, RoutesAreBgpdumpsLinesForTheSameTableAsTableDumpV2) {
     // bgpdump 1.6.2 does not read BGP4MP_ENTRY ("record type not
     // implemented yet"): nothing for the ENTRY file itself.
     EXPECT_TRUE(bgpdump_lines(entries).empty());
+    std::error_code ignored;
+    fs::remove_all(entries.parent_path(), ignored);
 }
 
 // --- the report ---------------------------------------------------------------
