@@ -204,10 +204,19 @@ inline void clear_call_regions(vm::RunContext& rc) noexcept {
         std::memcpy(info, &words[0], 8);
         std::memcpy(info + 8, &words[1], 8);
         std::memcpy(info + 16, &words[2], 8);
+        // Its context is exec_info_t alone (runtime.cpp verifies it so):
+        // helpers that follow its pointers must not reach past it either,
+        // into what earlier plugins left in the struct.
+        l->view.ctx_size = sizeof(ExecInfo);
     } else {
+        l->view.ctx_size = sizeof l->args;
         const std::size_t n = args.size() < MEMPOOL_MAX_ARGS ? args.size() : MEMPOOL_MAX_ARGS;
         l->args.count = static_cast<std::uint32_t>(n);
         l->args.reserved = 0;
+        // Bytes 8..24 may hold an xBGP plugin's scribbles on its
+        // exec_info_t (its whole context): written again even without
+        // arguments, so that no mempool-ABI plugin reads them.
+        std::memset(&l->args.slot[0], 0, 16);
         for (std::size_t i = 0; i < n; ++i) args[i].copy_to(l->args.slot[i]);
     }
 

@@ -16,6 +16,7 @@
 #include <mempool/runtime.hpp>
 
 #include "manifest_json.hpp"
+#include "xbgp/host.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -367,6 +368,19 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top_path, const d
             if (!plugin_names.insert(name).second) {
                 bad(name, where + ": a plugin of this name is already loaded", PluginErrc::duplicate);
                 return;
+            }
+            // The name is the group: its codes find the group's shared
+            // memory by it. A manifest of the name of one loaded earlier
+            // (whose programs are alive: the group's memory has owners
+            // besides the host's map) would join that group and read its
+            // blocks.
+            if (const detail::XbgpHost* host = xbgp_host(); host != nullptr) {
+                const auto group = host->shared.find(name);
+                if (group != host->shared.end() && group->second.use_count() > 1) {
+                    bad(name, where + ": a plugin of this name is already loaded by an earlier manifest",
+                        PluginErrc::duplicate);
+                    return;
+                }
             }
             auto memory = [&](const char* key, std::uint64_t fallback, std::uint64_t max) -> std::optional<std::uint32_t> {
                 if (!doc.contains(key)) return static_cast<std::uint32_t>(fallback);

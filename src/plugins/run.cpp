@@ -19,8 +19,10 @@
 #include <mempool/runtime.hpp>
 
 #include "call_state.hpp"
+#include "chain_state.hpp"
 #include "interpreter.hpp"
 #include "program_impl.hpp"
+#include "xbgp/regions.hpp"
 
 #include <cstdlib>
 #include <cstring>
@@ -164,7 +166,10 @@ const CallFrame* current_call() noexcept { return detail::tls.frame; }
 RunResult Runtime::run_attached(const Point& p, std::span<const Arg> args, const CallScope& scope) const noexcept {
     detail::ThreadState& t = detail::tls;
     RunResult result;  // the one object returned, so that it is built in the caller's (NRVO)
-    if (t.depth != 0) [[unlikely]] {
+    // Nested in a run in progress: a plugin's helper (depth), or an
+    // anchored run's default code between its plugins (depth 0, but its
+    // frame set), whose frame finish_run would otherwise forget.
+    if (t.depth != 0 || t.frame != nullptr) [[unlikely]] {
         result = run_nested(p, args, scope);
         return result;
     }
@@ -267,7 +272,7 @@ std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* a
         return rt.busy_[point] == 0 ? 0 : run_c_anchored(rt, point, args, n, scope, ran);
     const Runtime::Point& p = rt.points_[point];
     ThreadState& t = tls;
-    if (t.depth != 0) [[unlikely]]
+    if (t.depth != 0 || t.frame != nullptr) [[unlikely]]  // as run_attached
         return run_c_nested(rt, point, args, n, scope, ran);
     t.own_frame.global = rt.global_;
     t.own_frame.scope = scope;
@@ -304,6 +309,14 @@ std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* a
     t.heap = detail::HeapArena{};
     t.frame = &frame;
     ++t.depth;
+    // The plugins here are not the anchored run's (if one is in progress):
+    // next() and fail_current_plugin() must not act on its chain, and
+    // helpers that follow pointers must not take its plugin's regions
+    // (argument struct, shared memory, globals, frame) for theirs.
+    detail::ChainRun* const outer_chain = detail::chain;
+    detail::chain = const_cast<detail::ChainRun*>(&detail::no_chain);
+    const detail::xbgp::RunView* const outer_view = detail::xbgp::current_view;
+    detail::xbgp::current_view = nullptr;
     RunResult result;
     const std::uint64_t helper_failures = t.helper_failures;
     std::uint8_t* own = nullptr;
@@ -342,6 +355,8 @@ std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* a
     t.heap = outer_heap;
     t.budget = outer_budget;
     t.object_added = outer_added;
+    detail::xbgp::current_view = outer_view;
+    detail::chain = outer_chain;
     --t.depth;
     t.frame = outer;
     return result;

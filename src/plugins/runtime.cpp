@@ -166,6 +166,10 @@ PluginStatus Runtime::verify(const std::string& object_path, const std::string& 
 
 namespace {
 
+// What an xBGP code finds at R1: libxbgp's exec_info_t (anchors.cpp writes
+// its three words before each plugin).
+constexpr std::uint32_t xbgp_context_size = 24;
+
 // The whole file, read once: these bytes are the ones loaded, verified and
 // run (a file swapped on disk afterwards changes nothing). A regular file is
 // read into a buffer of its size in one read() (plus one to see the end only
@@ -406,6 +410,11 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
             // docs/verifier.md, "xBGP programs": the collection's plugins run
             // with the same options `mempool-plugin verify --xbgp` checks them with.
             vo.heap_addresses = src.abi == PluginAbi::xbgp;
+            // An xBGP code's R1 is exec_info_t, the 24 bytes the anchored
+            // runner writes before it: the rest of the level's argument
+            // struct holds what earlier plugins (of any group) left there,
+            // which it must not read, nor write for a later one to read.
+            vo.ctx_size = src.abi == PluginAbi::xbgp ? xbgp_context_size : sizeof(bpf_full_args_t);
             vo.loop_budget = src.abi == PluginAbi::xbgp;
             const auto instructions = static_cast<std::uint32_t>(loaded.program.code.size());
             vm::VerifyResult verified = vm::verify(std::move(loaded.program), vo);
