@@ -72,15 +72,6 @@ protected:
         current->other_result = r.value;
         return r.value;
     }
-    // test_mode and test_trace for a second Runtime (same records).
-    static std::uint64_t mode_of(std::uint64_t id, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t) {
-        auto it = modes.find(id);
-        return it == modes.end() ? 0 : it->second;
-    }
-    static std::uint64_t trace_of(std::uint64_t id, std::uint64_t v, std::uint64_t, std::uint64_t, std::uint64_t) {
-        trace.emplace_back(id, v);
-        return 0;
-    }
     static inline Redteam3Test* current = nullptr;
     PointId other;
     std::uint64_t other_result = 0;

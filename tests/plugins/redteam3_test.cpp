@@ -202,7 +202,7 @@ TEST_P(Redteam3, SharedMemoryIsTheGroupsAndTheRuntimesAlone) {
     RuntimeOptions o = options_for(GetParam());
     o.xbgp_helpers = true;
     Runtime second(o);
-    for (auto [name, fn, args] : {std::tuple{"test_mode", &Redteam3Test::mode_of, 1}, std::tuple{"test_trace", &Redteam3Test::trace_of, 2}}) {
+    for (auto [name, fn, args] : {std::tuple{"test_mode", &Redteam3Test::test_mode, 1}, std::tuple{"test_trace", &Redteam3Test::test_trace, 2}}) {
         HelperSpec h;
         h.name = name;
         h.fn = fn;
@@ -251,7 +251,7 @@ TEST_P(Redteam3, GlobalsBelongToOneLoadedProgram) {
     Runtime other_rt(o);
     HelperSpec h;
     h.name = "test_trace";
-    h.fn = &Redteam3Test::trace_of;
+    h.fn = &Redteam3Test::test_trace;
     h.arg_count = 2;
     ASSERT_TRUE(other_rt.register_helper(h).ok());
     ProgramPtr there = code("r3/count_runs", 4096, "", 0, "redteam3_globals.o", &other_rt);

@@ -64,7 +64,7 @@ protected:
 
     std::unique_ptr<Runtime> rt;
 
-private:
+    // The probes' helpers (protected: a fixture registers them on a second Runtime too).
     static std::uint64_t test_mode(std::uint64_t id, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t) {
         auto it = modes.find(id);
         return it == modes.end() ? 0 : it->second;
