@@ -28,6 +28,21 @@ SendPoints* g_sender = nullptr;
 
 constexpr std::uint64_t kFail = static_cast<std::uint64_t>(-1);
 
+// Whether whole attributes `bytes` hold MP_REACH_NLRI or MP_UNREACH_NLRI.
+// Those carry routes, not path attributes: the host writes them itself per
+// UPDATE from its Adj-RIB-Out. An encoder's would announce or withdraw
+// prefixes the exporter never decided on (its Adj-RIB-Out and the UPDATEs
+// written would disagree) and give an IPv6 UPDATE two MP_REACH_NLRI
+// (redteam4_holes_test.cpp).
+bool carries_nlri(Bytes bytes) noexcept {
+    ByteReader r(bytes);
+    std::uint8_t flags = 0, code = 0;
+    Bytes value;
+    while (read_raw_attribute(r, flags, code, value))
+        if (code == attr::kMpReach || code == attr::kMpUnreach) return true;
+    return false;
+}
+
 // int schedule_bgp_message(int type, struct bgp_message *msg, const char *peer_ip)
 // struct bgp_message { int type; size_t buf_len; uint8_t *buf; }: the
 // signature proves its 24 bytes; buf is a nested pointer, checked here.
@@ -162,7 +177,8 @@ void SendPoints::run_encoder(mempool::PointId point, CallContext& ctx, std::vect
     auto host = []() noexcept -> std::uint64_t { return 0; };
     const mempool::RunResult r = rt_.run(point, std::span<const mempool::Arg>(), scope, mempool::DefaultCode::of(host));
     ctx.write_buffer = nullptr;
-    if (r.aborted != 0 || written_.empty() || !whole_attributes(Bytes(written_))) return;
+    if (r.aborted != 0 || written_.empty() || !whole_attributes(Bytes(written_)) || carries_nlri(Bytes(written_)))
+        return;
     out.insert(out.end(), written_.begin(), written_.end());
 }
 
@@ -174,11 +190,25 @@ void SendPoints::plugin_attributes(const OutboundRoute& route, const Neighbour& 
     RouteRef ref;
     CallContext ctx = context_for(route, to, ref);
     if (per_attribute) {
+        // The values are copied out of outgoing_ before any encoder runs: an
+        // encoder may set_attr/add_attr on this route (outgoing_), which
+        // frees or moves a replaced value's bytes, and get_attr() (or the
+        // next attribute's run) would then copy freed host memory into the
+        // plugin's heap (redteam4_holes_test.cpp).
         stored_.clear();
         for (const mempool::EntryView& e : outgoing_) {
             WireAttribute a;
             if (e.kind == mempool::Kind::value && is_attribute_key(e.key) && stored_attribute(e.key, e.bytes, a))
                 stored_.push_back(a);
+        }
+        std::size_t total = 0;
+        for (const WireAttribute& a : stored_) total += a.value.size();
+        stored_bytes_.clear();
+        stored_bytes_.reserve(total);  // no reallocation below: the views stay valid
+        for (WireAttribute& a : stored_) {
+            const std::size_t at = stored_bytes_.size();
+            stored_bytes_.insert(stored_bytes_.end(), a.value.begin(), a.value.end());
+            a.value = Bytes(stored_bytes_.data() + at, a.value.size());
         }
         std::sort(stored_.begin(), stored_.end(), [](const WireAttribute& x, const WireAttribute& y) { return x.code < y.code; });
         for (const WireAttribute& a : stored_) {

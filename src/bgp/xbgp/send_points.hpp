@@ -100,6 +100,7 @@ private:
     RouteAttributes scratch_;
     std::vector<std::uint8_t> written_;  // one encoding run's write_to_buffer bytes
     std::vector<WireAttribute> stored_;
+    std::vector<std::uint8_t> stored_bytes_;  // copies of stored_'s values (plugin_attributes)
     MessageSink sink_;
 };
 

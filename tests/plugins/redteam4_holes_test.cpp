@@ -1,0 +1,79 @@
+// redteam4_holes_test.cpp: the holes the fourth red-team pass found in the
+// xBGP helpers over mempool-bgp's data (src/bgp/xbgp), each a test that
+// failed before its fix. The attacks that held are in redteam4_test.cpp.
+#include "redteam4_support.hpp"
+
+#include <regex>
+
+namespace mempool::test::redteam4 {
+namespace {
+
+using Redteam4Holes = Redteam4Bgp;
+
+// Attack: at bgp_encode_attr the host hands the plugin the attribute being
+// encoded (get_attr) as a view of the neighbour's copy of the route's plugin
+// attributes, a Memory Pool. The encoder itself may call set_attr on that
+// route: replacing attribute 201's 64-byte value by a 200-byte one makes the
+// pool free the old bytes, and get_attr() then copies the freed block into
+// the plugin's heap (a use after free: allocator bytes, among them host
+// heap addresses, become numbers the plugin reads and logs).
+// Must hold: get_attr() in the same run still gives the attribute as it was
+// when the run started (64 bytes of 0xa5): "stale 0" for every encoded route.
+TEST_P(Redteam4Holes, AnEncoderThatReplacesItsAttributeReadsNoFreedHostMemory) {
+    const std::string m = manifest(
+        "rt4_encode",
+        R"("bgp_pre_outbound_filter": {"replace": {"0": "add"}}, "bgp_encode_attr": {"replace": {"0": "enc"}})",
+        {{"add", "redteam4_add_attrs.o"}, {"enc", "redteam4_encode_replace.o"}});
+    const ToolRun r = replay({"--plugins", m, "--export-to", kExportConfig, "--updates-out",
+                              (dir / "updates.mrt").string(), mrt_file("updates.20020722.2238.gz")});
+    ASSERT_EQ(r.status, 0) << r.output.substr(0, 2000);
+    const std::regex line("redteam4-encode: ([a-z ]+?)( [0-9]+ first [0-9a-f]+)?\n");
+    std::size_t runs = 0, stale = 0;
+    std::string first_bad;
+    for (auto it = std::sregex_iterator(r.output.begin(), r.output.end(), line); it != std::sregex_iterator(); ++it) {
+        ++runs;
+        if ((*it)[1] != "stale" || (*it)[2].str().rfind(" 0 ", 0) != 0) {
+            if (stale++ == 0) first_bad = it->str();
+        }
+    }
+    EXPECT_GT(runs, 0u) << "the encoder never ran:\n" << r.output.substr(0, 2000);
+    EXPECT_EQ(stale, 0u) << stale << " of " << runs << " encoder runs read bytes that are not the attribute's, e.g. "
+                         << first_bad;
+}
+
+// Attack: an encoder (bgp_encode_custom_attr) writes, as "attributes" of
+// each route sent, an MP_UNREACH_NLRI withdrawing 198.18.77.99/32 and an
+// MP_REACH_NLRI announcing 2001:db8:4d63::/48. Both are whole attributes, so
+// the host merged them into the UPDATEs it writes to --updates-out: every
+// neighbour is told of routes the exporter never selected nor withdrew (its
+// Adj-RIB-Out and the UPDATEs written no longer agree), and an IPv6 UPDATE
+// carries two MP_REACH_NLRI (the host writes its own; RFC 7606 §3 g: a
+// session reset).
+// Must hold: the NLRI attributes are the host's alone: what the plugin
+// wrote is dropped, and the UPDATEs written are as many bytes as those of
+// the run without plugins.
+TEST_P(Redteam4Holes, AnEncoderCannotWriteTheNlriAttributes) {
+    const std::string mrt = mrt_file("updates.20071015.1505.gz");
+    const std::string m =
+        manifest("rt4_nlri", R"("bgp_encode_custom_attr": {"replace": {"0": "enc"}})", {{"enc", "redteam4_encode_nlri.o"}});
+    const ToolRun base = replay({"--plugins", "none", "--export-to", kExportConfig, "--updates-out",
+                                 (dir / "base.mrt").string(), mrt});
+    ASSERT_EQ(base.status, 0) << base.output.substr(0, 2000);
+    const ToolRun r = replay({"--plugins", m, "--export-to", kExportConfig, "--updates-out",
+                              (dir / "updates.mrt").string(), mrt});
+    ASSERT_EQ(r.status, 0) << r.output.substr(0, 2000);
+    const std::string with = read_file(dir / "updates.mrt"), without = read_file(dir / "base.mrt");
+    ASSERT_FALSE(without.empty());
+    const std::string withdrawn("\x0f\x08\x00\x01\x01\x20\xc6\x12\x4d\x63", 10);
+    const std::string announced("\x30\x20\x01\x0d\xb8\x4d\x63", 7);
+    EXPECT_EQ(with.find(withdrawn), std::string::npos) << "the plugin's MP_UNREACH_NLRI was written";
+    EXPECT_EQ(with.find(announced), std::string::npos) << "the plugin's MP_REACH_NLRI was written";
+    // With a plugin at an encoding point the exporter decides per neighbour,
+    // so the UPDATEs may come in another order: their bytes add up the same.
+    EXPECT_EQ(with.size(), without.size()) << "the UPDATEs are not those of the run without plugins";
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, Redteam4Holes, ::testing::Bool(), mode_name);
+
+}  // namespace
+}  // namespace mempool::test::redteam4
