@@ -278,6 +278,8 @@ struct AnchoredCode {
     PluginAbi abi = PluginAbi::mempool;
     bool writes_outside_blocks = false;  // its arena is zeroed whole after a run (ProgramImpl)
     bool sets_call_regions = false;      // its executor may set RunContext's frame, rodata, arg_room
+    bool writes_arguments = false;       // mempool ABI: it may write the argument struct, zeroed after it
+    bool reserved = false;               // (the four flags are tested as one word)
 };
 }  // namespace detail
 

@@ -59,10 +59,14 @@ namespace {
 // the default code) is one level deeper, so the caller's struct, heap,
 // context and view are intact when it returns.
 struct Level {
-    // Zeroed once when made: from then on it holds only argument bytes
-    // (earlier runs' or a plugin's scribbles, never host memory), as the
-    // thread's struct in run.cpp.
+    // Zeroed when made, and again after a mempool-ABI plugin that may write
+    // it (AnchoredCode::writes_arguments); the slots that held a bytes
+    // argument (bytes_slots) are zeroed before the next mempool-ABI plugin's
+    // arguments are copied; an xBGP plugin's context is its first 24 bytes,
+    // written before each. So a plugin finds only its own arguments, never
+    // another plugin's scribbles nor an earlier run's arguments.
     alignas(64) bpf_full_args_t args{};
+    std::uint8_t bytes_slots = 0;
     vm::RunContext rc;        // r1 = &args, heap = the arena; the rest set per plugin, but the
                               // frame, read-only data and arg_room, zero except while a plugin runs
     xbgp::RunView view;       // ctx = &args, rc = &rc; the rest set per plugin
@@ -217,7 +221,14 @@ inline void clear_call_regions(vm::RunContext& rc) noexcept {
         // exec_info_t (its whole context): written again even without
         // arguments, so that no mempool-ABI plugin reads them.
         std::memset(&l->args.slot[0], 0, 16);
-        for (std::size_t i = 0; i < n; ++i) args[i].copy_to(l->args.slot[i]);
+        // An earlier plugin's bytes arguments (only a mempool-ABI plugin
+        // reads past the first 24 bytes, so they are cleared here).
+        for (unsigned i = 0; l->bytes_slots != 0; ++i, l->bytes_slots >>= 1)
+            if ((l->bytes_slots & 1u) != 0) std::memset(l->args.slot[i].data, 0, sizeof l->args.slot[i].data);
+        for (std::size_t i = 0; i < n; ++i) {
+            args[i].copy_to(l->args.slot[i]);
+            if (args[i].is_bytes()) l->bytes_slots |= static_cast<std::uint8_t>(1u << i);
+        }
     }
 
     const HeapArena outer_heap = t.heap;
@@ -257,12 +268,18 @@ inline void clear_call_regions(vm::RunContext& rc) noexcept {
     // runs put it back). A helper of a later run must not find this one's
     // frame or read-only data. (Both flags tested at once: most plugins
     // have neither.)
-    static_assert(offsetof(AnchoredCode, sets_call_regions) == offsetof(AnchoredCode, writes_outside_blocks) + 1);
-    std::uint16_t after_run;
+    static_assert(offsetof(AnchoredCode, sets_call_regions) == offsetof(AnchoredCode, writes_outside_blocks) + 1 &&
+                  offsetof(AnchoredCode, writes_arguments) == offsetof(AnchoredCode, writes_outside_blocks) + 2 &&
+                  offsetof(AnchoredCode, reserved) == offsetof(AnchoredCode, writes_outside_blocks) + 3);
+    std::uint32_t after_run;
     std::memcpy(&after_run, &code.writes_outside_blocks, sizeof after_run);
     if (after_run != 0) [[unlikely]] {
         if (code.writes_outside_blocks) t.heap.high = t.heap.size;
         if (code.sets_call_regions) clear_call_regions(rc);
+        if (code.writes_arguments) {
+            std::memset(&l->args, 0, sizeof l->args);
+            l->bytes_slots = 0;
+        }
     }
     if (t.heap.high != 0) t.heap.reset();
     t.heap = outer_heap;

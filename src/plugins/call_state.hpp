@@ -60,6 +60,11 @@ struct ThreadState {
     const PluginBudget* budget = nullptr; // the plugin in progress (nullptr: no limits apply)
     std::uint64_t object_added = 0;       // bytes it added to object pools in this run
     unsigned depth = 0;                   // nesting of run() on this thread
+    // The slots of `args` given a bytes argument in this run (bit i: slot
+    // i): their data is zeroed when the run ends, since a number written
+    // there by a later run covers only its first 8 bytes, and that run's
+    // plugins, maybe of another group, must find only their own arguments.
+    std::uint8_t bytes_slots = 0;
     // Helper calls that failed on this thread, ever (note_helper_failure):
     // a run's RunResult::helper_failures is what it added.
     std::uint64_t helper_failures = 0;

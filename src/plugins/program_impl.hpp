@@ -35,10 +35,18 @@ struct ProgramImpl {
     std::vector<vm::HelperFn> helpers;  // the runtime's helper table when it was loaded
     std::optional<vm::JitCode> jit;     // none: interpreted
     std::string jit_error;              // why the JIT gave no code (when it was asked)
-    // Whether a run may write its heap arena outside the blocks it
-    // allocated, so that the arena must be zeroed whole after it (both
-    // runners): set at load by may_write_outside_blocks().
-    bool writes_outside_blocks = false;
+    // What a run may write that the next plugin on the thread must not
+    // find, set at load (run.cpp tests both at once: most plugins have
+    // neither).
+    struct Writes {
+        // Its heap arena outside the blocks it allocated
+        // (may_write_outside_blocks): the arena is zeroed whole after it.
+        bool outside_blocks = false;
+        // Its argument struct (may_write_context): the struct is zeroed
+        // after it, so that what it wrote past the bytes the host fills
+        // again never reaches the next plugin, of any group.
+        bool context = false;
+    } writes;
 };
 
 // The interpreter on a loaded plugin (out of line: the JIT is the fast path).
@@ -55,6 +63,17 @@ inline bool may_write_outside_blocks(const vm::VerifiedProgram& p) noexcept {
         if ((f & (vm::flag_heap_check | vm::flag_heap_address)) != 0) return true;
     for (const vm::HelperCheck& c : p.helper_checks)
         if (c.mode == vm::HelperCheck::Mode::heap || c.mode == vm::HelperCheck::Mode::heap_fixed) return true;
+    return false;
+}
+
+// Whether a run of `p` may write its context (R1, the argument struct): a
+// store, atomic or helper buffer the verifier saw reach it, or a helper that
+// follows pointers (flag_frame_bounds), which may have been handed one into
+// the context inside a structure.
+inline bool may_write_context(const vm::VerifiedProgram& p) noexcept {
+    if (p.writes_context) return true;
+    for (const std::uint8_t f : p.flags)
+        if ((f & vm::flag_frame_bounds) != 0) return true;
     return false;
 }
 

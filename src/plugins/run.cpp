@@ -1,12 +1,12 @@
 // run.cpp: running the plugins of a point.
 //
-// Each thread owns one argument struct, zeroed once when the thread first
-// runs a plugin, and from then on holding only argument bytes: unused slots
-// and the tail of a slot may hold earlier arguments (or a plugin's scribbles)
-// but never host memory. Before each plugin the header and the used slots are
-// copied again, so a plugin that writes into its arguments cannot change what
-// the next plugin sees. A run() nested inside a helper gets a fresh zeroed
-// struct on the stack instead, so the outer plugin's arguments stay intact.
+// Each thread owns one argument struct, zeroed when the thread first runs a
+// plugin and kept so between runs: a run that copied a bytes argument zeroes
+// it when it ends, and a plugin that may write it (ProgramImpl::writes) when
+// it returns. Before each plugin the header and the used slots are copied
+// again, so no plugin finds what another wrote, nor the arguments of an
+// earlier run. A run() nested inside a helper gets a fresh zeroed struct on
+// the stack instead, so the outer plugin's arguments stay intact.
 //
 // Around each plugin: the thread's state names the plugin's budget (the pool
 // helpers charge it) and its heap arena is sized for it, then reset (zeroed
@@ -65,6 +65,16 @@ namespace {
     return refuse(b, r);
 }
 
+// After a plugin that may have written outside its heap blocks (they lie
+// above the high mark: the whole arena is zeroed, by reset_heap) or its
+// argument struct (zeroed here: the next plugin is given only its header
+// and used slots again).
+[[gnu::noinline, gnu::cold]] void clean_after(detail::ThreadState& t, detail::ProgramImpl::Writes w,
+                                             std::uint32_t size) noexcept {
+    if (w.outside_blocks) t.heap.high = size;
+    if (w.context) std::memset(&t.args, 0, sizeof t.args);
+}
+
 // One plugin on the thread's argument struct (already filled), with its
 // budget and heap set for the helpers; after it, the heap is zeroed where
 // the plugin used it. The budget and heap size stay set until the next
@@ -83,10 +93,11 @@ namespace {
     // What the caller needs after the call is read again from memory rather
     // than kept in callee-saved registers, which this frame would then push.
     __asm__ volatile("" ::: "memory");
-    // Bytes written past the blocks allocated (may_write_outside_blocks)
-    // lie above the high mark: zero the whole arena after such a plugin.
-    if (impl->writes_outside_blocks) [[unlikely]]
-        t.heap.high = size;
+    std::uint16_t writes;
+    static_assert(sizeof impl->writes == sizeof writes);
+    std::memcpy(&writes, &impl->writes, sizeof writes);
+    if (writes != 0) [[unlikely]]
+        clean_after(t, impl->writes, size);
     if (t.heap.high != 0) [[unlikely]] reset_heap(t.heap);
     if (rc.aborted()) [[unlikely]]
         return aborted_run(t.budget, r);
@@ -112,18 +123,30 @@ namespace {
     return call_plugin(t, jit, impl, size, r);
 }
 
+[[gnu::noinline, gnu::cold]] void clear_bytes_slots(detail::ThreadState& t) noexcept {
+    for (unsigned i = 0; t.bytes_slots != 0; ++i, t.bytes_slots >>= 1)
+        if ((t.bytes_slots & 1u) != 0) std::memset(t.args.slot[i].data, 0, sizeof t.args.slot[i].data);
+}
+
 // After the last plugin of a run: no budget and no heap for helpers called
-// outside a run.
+// outside a run, and no bytes argument left for the next run's plugins.
 inline void finish_run(detail::ThreadState& t) noexcept {
+    if (t.bytes_slots != 0) [[unlikely]]
+        clear_bytes_slots(t);
     t.heap.size = 0;
     t.budget = nullptr;
     t.depth = 0;
     t.frame = nullptr;
 }
 
-// A bytes argument into its slot (out of line: a call here would make the
-// run frame keep its values in callee-saved registers).
-[[gnu::noinline, gnu::cold]] void copy_bytes(bpf_arg_slot_t& slot, const Arg& a) noexcept { a.copy_to(slot); }
+// A bytes argument into slot `i` (out of line: a call here would make the
+// run frame keep its values in callee-saved registers). Its bytes outlive a
+// number written there by a later run: the slot is cleared when the run ends
+// (ThreadState::bytes_slots; a nested run's own struct is zeroed anyway).
+[[gnu::noinline, gnu::cold]] void copy_bytes(bpf_arg_slot_t& slot, std::uint32_t i, const Arg& a) noexcept {
+    a.copy_to(slot);
+    detail::tls.bytes_slots |= static_cast<std::uint8_t>(1u << i);
+}
 
 // The header and the used slots of an argument struct. Each Arg is laid out
 // as its slot's header and first 8 bytes (see Arg), so a number is one
@@ -134,7 +157,7 @@ inline void fill(bpf_full_args_t& a, const Arg* args, std::uint32_t n) noexcept 
     bpf_arg_slot_t* slot = a.slot;
     for (const Arg* const end = args + n; args != end; ++args, ++slot) {
         if (args->is_bytes()) [[unlikely]]
-            copy_bytes(*slot, *args);
+            copy_bytes(*slot, static_cast<std::uint32_t>(slot - a.slot), *args);
         else
             std::memcpy(slot, args, sizeof(Arg));
     }
@@ -226,14 +249,16 @@ std::size_t args_from_c(const mempool_arg* args, std::size_t n, Arg* converted) 
     return r.value;
 }
 
-// One C argument into its slot, as Arg::copy_to would: numbers zero-extended
-// to 8 bytes (unknown types read as u64), bytes truncated to the slot.
-inline void fill_slot(bpf_arg_slot_t& slot, const mempool_arg& in) noexcept {
+// One C argument into slot `i` of the thread's struct, as Arg::copy_to
+// would: numbers zero-extended to 8 bytes (unknown types read as u64), bytes
+// truncated to the slot.
+inline void fill_slot(bpf_arg_slot_t& slot, std::uint32_t i, const mempool_arg& in) noexcept {
     // Index: the type tag (0 none .. 5 bytes); out of range reads as u64.
     static constexpr std::uint8_t width[6] = {8, 1, 2, 4, 8, 0};
     static constexpr std::uint64_t mask[6] = {~0ull, 0xff, 0xffff, 0xffffffff, ~0ull, 0};
     const std::uint32_t type = in.type <= MEMPOOL_ARG_BYTES ? in.type : MEMPOOL_ARG_NONE;
     if (type == MEMPOOL_ARG_BYTES) [[unlikely]] {
+        tls.bytes_slots |= static_cast<std::uint8_t>(1u << i);  // as copy_bytes
         const std::uint32_t len = in.bytes == nullptr ? 0 : (in.len > MEMPOOL_ARG_SIZE ? MEMPOOL_ARG_SIZE : in.len);
         slot.len = len;
         slot.type = MEMPOOL_ARG_BYTES;
@@ -249,7 +274,7 @@ inline void fill_slot(bpf_arg_slot_t& slot, const mempool_arg& in) noexcept {
 inline void fill_c(bpf_full_args_t& a, const mempool_arg* args, std::uint32_t n) noexcept {
     const std::uint64_t header = n;  // count, and reserved 0 (a plugin may have written it)
     std::memcpy(&a, &header, sizeof header);
-    for (std::uint32_t i = 0; i < n; ++i) fill_slot(a.slot[i], args[i]);
+    for (std::uint32_t i = 0; i < n; ++i) fill_slot(a.slot[i], i, args[i]);
 }
 
 // Several plugins at a point, through the C API (out of line, as run_several).
@@ -343,7 +368,7 @@ std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* a
             rc.heap_size = size;
             result.value = a.jit != nullptr ? a.jit(&rc) : detail::interpret(*a.impl, rc);
             if (rc.aborted()) result.value = refuse(a.budget, result);
-            if (a.impl->writes_outside_blocks) t.heap.high = size;  // as call_plugin
+            if (a.impl->writes.outside_blocks) t.heap.high = size;  // as call_plugin
         } else {
             result.value = refuse(a.budget, result);
         }

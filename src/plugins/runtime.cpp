@@ -427,7 +427,8 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
             if (!keep) continue;
             auto impl = std::make_unique<detail::ProgramImpl>();
             impl->verified = std::move(verified.program);
-            impl->writes_outside_blocks = detail::may_write_outside_blocks(impl->verified);
+            impl->writes.outside_blocks = detail::may_write_outside_blocks(impl->verified);
+            impl->writes.context = detail::may_write_context(impl->verified);
             impl->helpers = fns;
             verified_plugins.push_back(Verified{results.size() - 1, &src, std::move(err.plugin), heap, instructions,
                                                 std::move(impl)});
@@ -522,9 +523,12 @@ PluginStatus Runtime::attach(PointId point, ProgramPtr program, Anchor anchor, s
         code.data = program->data_.empty() ? nullptr : program->data_.data();
         code.program = &impl->verified.program;
         code.abi = program->abi_;
-        code.writes_outside_blocks = impl->writes_outside_blocks;
+        code.writes_outside_blocks = impl->writes.outside_blocks;
         // A plugin run without the JIT (RuntimeOptions::jit) has no native code.
         code.sets_call_regions = jit == nullptr || detail::may_set_call_regions(*impl);
+        // An xBGP code's context is exec_info_t, written whole before each
+        // plugin: only a mempool-ABI plugin reaches bytes the next one reads.
+        code.writes_arguments = code.abi == PluginAbi::mempool && impl->writes.context;
         entries.insert(at, Attached{std::move(program), order, jit, impl, budget, code});
         update_busy(point.index);
         return {};

@@ -49,6 +49,7 @@ public:
     // Key: (pc, register * 8 + mode).
     std::map<std::pair<std::uint32_t, std::uint8_t>, HelperCheck> helper_checks;
     bool zero_frames = false;  // VerifiedProgram::zero_frames
+    bool writes_context = false;  // VerifiedProgram::writes_context
     bool budgeted = false;     // loop_budget was needed: every back edge pays at run time
 
     // Records a refusal (deduplicated by pc and message, at most max_diagnostics).

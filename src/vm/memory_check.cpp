@@ -89,7 +89,10 @@ bool Analysis::check_region(State& s, std::uint32_t pc, const Value& base, std::
     };
     switch (base.kind) {
     case Kind::ctx:
-        if (!wild && lo >= 0 && hi <= static_cast<i64>(options_.ctx_size)) return true;
+        if (!wild && lo >= 0 && hi <= static_cast<i64>(options_.ctx_size)) {
+            if (how != Access::read) writes_context = true;
+            return true;
+        }
         report(pc, std::string("(M) ") + what + " " + bytes_where() + " of the context, which has " +
                        std::to_string(options_.ctx_size) + " bytes",
                base.num.is_constant() ? "" : "bound the index so that the access stays inside");

@@ -223,6 +223,11 @@ struct VerifiedProgram {
     // plugin stored or reads a string to its end, so stale bytes of the host
     // stack (the JIT runs on it) must not be found there.
     bool zero_frames = false;
+    // Some store, atomic or helper may write the context (R1). A host that
+    // hands one context buffer to several plugins in turn must clean it
+    // after such a plugin: what it wrote past the bytes the host fills
+    // again would otherwise reach the next plugin.
+    bool writes_context = false;
     std::vector<LoopCost> loop_costs;       // sorted by pc; non-empty: loops bounded at run time
     VerifyOptions options;                  // what it was verified against (ctx and heap sizes)
 };

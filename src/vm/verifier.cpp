@@ -265,6 +265,7 @@ VerifyResult verify(Program program, const VerifyOptions& options) noexcept {
                 result.program.flags = std::move(a.flags);
                 for (const auto& [key, check] : a.helper_checks) result.program.helper_checks.push_back(check);
                 result.program.zero_frames = a.zero_frames;
+                result.program.writes_context = a.writes_context;
                 if (a.budgeted) {
                     // Every back edge pays its loop's length; the bound is the budget.
                     auto& costs = result.program.loop_costs;

@@ -447,5 +447,23 @@ TEST(XbgpMemory, ALoopClosedByFallingIntoItsHeadPaysAtItsBackwardJump) {
     EXPECT_FALSE(check(text, strict).result.ok());
 }
 
+// VerifiedProgram::writes_context: a host that hands one context buffer to
+// plugin after plugin cleans it after those that may have written it (the
+// runtime's argument struct, run.cpp). Every way of writing counts: a store,
+// an atomic, a helper's output buffer; reading does not.
+TEST(XbgpMemory, WritingTheContextIsReportedWhateverTheWay) {
+    const auto writes = [](std::string_view text) {
+        Verified v = check(text);
+        EXPECT_TRUE(v.result.ok()) << text << "\n" << v.messages;
+        return v.result.program.writes_context;
+    };
+    EXPECT_FALSE(writes("ldxdw %r0, [%r1+8]\nexit"));
+    EXPECT_FALSE(writes("mov %r2, %r1\nmov %r1, %r10\nadd %r1, -8\nmov %r3, 8\ncall 2\nmov %r0, 0\nexit"));
+    EXPECT_TRUE(writes("stdw [%r1+8], 1\nmov %r0, 0\nexit"));
+    EXPECT_TRUE(writes("mov %r2, 1\nstxdw [%r1+0], %r2\nmov %r0, 0\nexit"));
+    EXPECT_TRUE(writes("mov %r2, 1\nlock add [%r1+8], %r2\nmov %r0, 0\nexit"));
+    EXPECT_TRUE(writes("stdw [%r10-8], 0\nmov %r2, %r10\nadd %r2, -8\nmov %r3, 8\ncall 2\nmov %r0, 0\nexit"));
+}
+
 }  // namespace
 }  // namespace mempool::vm
