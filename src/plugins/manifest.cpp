@@ -15,7 +15,6 @@
 // entries are good. The plugins are loaded as one batch (Runtime::load_batch).
 #include <mempool/runtime.hpp>
 
-#include "manifest_json.hpp"
 #include "xbgp/host.hpp"
 
 #include <nlohmann/json.hpp>
@@ -48,183 +47,6 @@ struct ManifestFile {
     ino_t inode = 0;
 };
 
-namespace {
-
-// The plain subset of JSON that manifests are written in (manifest_json.hpp):
-// document() is false for anything outside it, which may still be JSON.
-class PlainJson {
-public:
-    explicit PlainJson(std::string_view text) noexcept : at_(text.data()), end_(text.data() + text.size()) {}
-
-    [[nodiscard]] bool document(nlohmann::json& out) {
-        skip_space();
-        if (!value(out, 0)) return false;
-        skip_space();
-        return at_ == end_;
-    }
-
-private:
-    static constexpr int max_depth = 32;
-
-    void skip_space() noexcept {
-        while (at_ != end_ && (*at_ == ' ' || *at_ == '\n' || *at_ == '\r' || *at_ == '\t')) ++at_;
-    }
-    bool next_is(char c) const noexcept { return at_ != end_ && *at_ == c; }
-    bool word(std::string_view w) noexcept {
-        if (static_cast<std::size_t>(end_ - at_) < w.size() || std::string_view(at_, w.size()) != w) return false;
-        at_ += w.size();
-        return true;
-    }
-
-    bool value(nlohmann::json& out, int depth) {
-        if (at_ == end_) return false;
-        switch (*at_) {
-        case '{': return object(out, depth);
-        case '[': return array(out, depth);
-        case '"': {
-            std::string s;
-            if (!string(s)) return false;
-            out = std::move(s);
-            return true;
-        }
-        case 't':
-            if (!word("true")) return false;
-            out = true;
-            return true;
-        case 'f':
-            if (!word("false")) return false;
-            out = false;
-            return true;
-        case 'n':
-            if (!word("null")) return false;
-            out = nullptr;
-            return true;
-        default: return number(out);
-        }
-    }
-
-    // An integer of at most 18 digits (no fraction, no exponent): unsigned
-    // as nlohmann::json stores it, or signed when negative.
-    bool number(nlohmann::json& out) noexcept {
-        const bool negative = next_is('-');
-        if (negative) ++at_;
-        const char* digits = at_;
-        std::uint64_t v = 0;
-        while (at_ != end_ && *at_ >= '0' && *at_ <= '9') v = v * 10 + static_cast<std::uint64_t>(*at_++ - '0');
-        const auto count = static_cast<std::size_t>(at_ - digits);
-        if (count == 0 || count > 18 || (count > 1 && *digits == '0')) return false;
-        if (next_is('.') || next_is('e') || next_is('E')) return false;
-        if (negative)
-            out = -static_cast<std::int64_t>(v);
-        else
-            out = v;
-        return true;
-    }
-
-    // Printable ASCII and the short escapes (not \u).
-    bool string(std::string& s) {
-        ++at_;  // the opening quote
-        const char* run = at_;
-        while (at_ != end_) {
-            const auto c = static_cast<unsigned char>(*at_);
-            if (c == '"') {
-                s.append(run, at_);
-                ++at_;
-                return true;
-            }
-            if (c < 0x20 || c >= 0x80) return false;
-            if (c != '\\') {
-                ++at_;
-                continue;
-            }
-            s.append(run, at_);
-            if (++at_ == end_) return false;
-            switch (*at_) {
-            case '"': s += '"'; break;
-            case '\\': s += '\\'; break;
-            case '/': s += '/'; break;
-            case 'b': s += '\b'; break;
-            case 'f': s += '\f'; break;
-            case 'n': s += '\n'; break;
-            case 'r': s += '\r'; break;
-            case 't': s += '\t'; break;
-            default: return false;
-            }
-            run = ++at_;
-        }
-        return false;
-    }
-
-    bool object(nlohmann::json& out, int depth) {
-        if (depth == max_depth) return false;
-        ++at_;
-        out = nlohmann::json::object();
-        auto& members = out.get_ref<nlohmann::json::object_t&>();
-        skip_space();
-        if (next_is('}')) {
-            ++at_;
-            return true;
-        }
-        for (;;) {
-            skip_space();
-            if (!next_is('"')) return false;
-            std::string key;
-            if (!string(key)) return false;
-            skip_space();
-            if (!next_is(':')) return false;
-            ++at_;
-            skip_space();
-            nlohmann::json v;
-            if (!value(v, depth + 1)) return false;
-            if (!members.emplace(std::move(key), std::move(v)).second) return false;  // a key twice
-            skip_space();
-            if (next_is(',')) {
-                ++at_;
-                continue;
-            }
-            if (!next_is('}')) return false;
-            ++at_;
-            return true;
-        }
-    }
-
-    bool array(nlohmann::json& out, int depth) {
-        if (depth == max_depth) return false;
-        ++at_;
-        out = nlohmann::json::array();
-        auto& items = out.get_ref<nlohmann::json::array_t&>();
-        skip_space();
-        if (next_is(']')) {
-            ++at_;
-            return true;
-        }
-        for (;;) {
-            skip_space();
-            items.emplace_back();
-            if (!value(items.back(), depth + 1)) return false;
-            skip_space();
-            if (next_is(',')) {
-                ++at_;
-                continue;
-            }
-            if (!next_is(']')) return false;
-            ++at_;
-            return true;
-        }
-    }
-
-    const char* at_;
-    const char* end_;
-};
-
-}  // namespace
-
-nlohmann::json parse_manifest_json(std::string_view text) {
-    nlohmann::json doc;
-    if (PlainJson(text).document(doc)) return doc;
-    return nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
-}
-
 }  // namespace detail
 namespace {
 
@@ -254,7 +76,7 @@ bool read_manifest(const std::string& path, detail::ManifestFile& file) {
     }
     ::close(fd);
     text.resize(have);
-    file.doc = detail::parse_manifest_json(text);
+    file.doc = nlohmann::json::parse(text, nullptr, false);  // discarded when not JSON
     return true;
 }
 

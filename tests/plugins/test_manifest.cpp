@@ -3,8 +3,6 @@
 // is attached.
 #include "test_support.hpp"
 
-#include "manifest_json.hpp"
-
 #include <filesystem>
 #include <fstream>
 
@@ -116,49 +114,6 @@ TEST_P(Manifest, RelativeObjectsAreFoundBesideTheManifestAndSectionDefaults) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, Manifest, ::testing::Bool(), mode_name);
-
-// Same value and same kind at every level (nlohmann::json's == calls 1
-// and 1u equal).
-bool same_json(const nlohmann::json& a, const nlohmann::json& b) {
-    if (a.type() != b.type() || a.is_discarded() != b.is_discarded()) return false;
-    if (a.is_object()) {
-        if (a.size() != b.size()) return false;
-        for (auto i = a.begin(), j = b.begin(); i != a.end(); ++i, ++j)
-            if (i.key() != j.key() || !same_json(*i, *j)) return false;
-        return true;
-    }
-    if (a.is_array()) {
-        if (a.size() != b.size()) return false;
-        for (std::size_t k = 0; k < a.size(); ++k)
-            if (!same_json(a[k], b[k])) return false;
-        return true;
-    }
-    return a.is_discarded() || a == b;
-}
-
-// The manifests' own JSON reader gives what nlohmann::json::parse(text,
-// nullptr, false) gives, inside its plain subset and outside it.
-TEST(ManifestJson, ReadsWhatNlohmannReads) {
-    const std::string texts[] = {
-        // the plain subset
-        R"({"plugins": [{"name": "a", "object": "a.o", "order": 10, "heap": 4096}]})",
-        R"({"name":"pass_next","jit_all":true,"extra_mem":1024,"shared_mem":0,"obj_code_list":{"b":{"obj":"b.o"},"a":{"obj":"a.o","jit":false,"permissions":["read","write"]}}})",
-        " \t\r\n[ 1 , -2 , 0 , -0 , 123456789012345678 , -123456789012345678 , true , false , null , \"\" , [] , {} ] \n",
-        R"("a \"quoted\" \\ \/ \b\f\n\r\t word")", "0", "-7", "true", "null", R"({"":{"":[[]]}})", "\"\x7f\"",
-        // outside it: nlohmann decides
-        R"("\u00e9t\u00e9")", "\"\xc3\xa9\"", "\"\xff\"", "1.5", "1e3", "-1E-3", "1234567890123456789", "18446744073709551615",
-        "18446744073709551616", "-9223372036854775809", R"({"a":1,"a":2})", "\xef\xbb\xbf{}",
-        std::string(40, '[') + std::string(40, ']'),
-        // not JSON
-        "", " ", "{", "}", "[1,]", R"({"a":1,})", "01", "-", "+1", "1.", ".5", "tru", "truex", "nul", R"({"a" 1})",
-        R"({a:1})", "'a'", "\"a", "\"\tab\"", "\"\\x\"", "[1 2]", "{} {}", "include pass_next.plugin\n", "/* c */ {}",
-        "# comment\ninclude a.plugin", "[\"\x01\"]", "NaN", "Infinity", "-Infinity", "0x10", "\"\\u12\""};
-    for (const std::string& t : texts) {
-        const nlohmann::json ours = detail::parse_manifest_json(t);
-        const nlohmann::json theirs = nlohmann::json::parse(t, nullptr, false);
-        EXPECT_TRUE(same_json(ours, theirs)) << "text: " << t << "\nours:   " << ours.dump() << "\ntheirs: " << theirs.dump();
-    }
-}
 
 }  // namespace
 }  // namespace mempool::test
