@@ -2,6 +2,7 @@
 // xBGP helpers over mempool-bgp's data (src/bgp/xbgp), each a test that
 // failed before its fix. The attacks that held are in redteam4_test.cpp.
 #include "redteam4_support.hpp"
+#include "xbgp_support.hpp"
 
 #include <regex>
 
@@ -72,6 +73,45 @@ TEST_P(Redteam4Holes, AnEncoderCannotWriteTheNlriAttributes) {
     // so the UPDATEs may come in another order: their bytes add up the same.
     EXPECT_EQ(with.size(), without.size()) << "the UPDATEs are not those of the run without plugins";
 }
+
+// Runtime-level cases (no mempool-bgp): the generic xBGP helpers on the
+// probes of redteam4_stack.c, JIT and interpreter (XbgpProbeTest's parameter:
+// true is the JIT there).
+class Redteam4Runtime : public XbgpProbeTest {
+protected:
+    PointId alone(const char* section) {
+        const ProgramPtr p = load("redteam4_stack.o", section, section);
+        const PointId point = rt->point(section);
+        EXPECT_TRUE(p != nullptr && rt->attach(point, p, Anchor::replace, 0).ok()) << section;
+        return point;
+    }
+};
+
+// Attack: get_extra_info_value(info, buf, len) is declared to fill `len`
+// bytes (mem_out_rt): with a constant len the verifier counts the whole
+// buffer as written after the call. With a handle that names nothing (or a
+// value shorter than len, or no configuration at all) the helper wrote
+// nothing and returned -1, and in a program that calls no helper following
+// pointers its frames are not zeroed: the plugin read what an earlier
+// plugin (here: stack_fill, another program, leaving 0x5e) or the host's
+// own code (JIT: the host stack) left there: invariant (I), and a channel
+// between plugins.
+// Must hold: every byte of the buffer reads 0 after the call (the helper
+// zeroes what it does not fill, as the built-in getters do).
+TEST_P(Redteam4Runtime, GetExtraInfoValueLeavesNoStaleStackBytes) {
+    const PointId fill = alone("r4/stack_fill");
+    const PointId read = alone("r4/stale_extra_value");
+    for (const std::uint64_t handle : {std::uint64_t{0}, std::uint64_t{0x4d50000000000007ull}, ~std::uint64_t{0}}) {
+        modes[1] = handle;
+        EXPECT_EQ(rt->run(fill, {}, {}, {}).value, 1u);
+        const RunResult r = rt->run(read, {}, {}, {});
+        EXPECT_EQ(r.aborted, 0u);
+        EXPECT_EQ(r.value, 0u) << r.value << " of 32 words were not zero after get_extra_info_value (handle "
+                               << std::hex << handle << ")";
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, Redteam4Runtime, ::testing::Bool(), ::mempool::test::mode_name);
 
 INSTANTIATE_TEST_SUITE_P(Modes, Redteam4Holes, ::testing::Bool(), mode_name);
 

@@ -228,6 +228,12 @@ u64 get_extra_info_lst_idx(u64 info, u64 index, u64 value, u64, u64) noexcept {
 }
 
 u64 get_extra_info_value(u64 info, u64 buf, u64 len, u64, u64) noexcept {
+    // The signature (mem_out_rt) lets the verifier count all `len` bytes as
+    // written after the call: every one is, a value shorter than len or a
+    // failed call included. Otherwise the plugin reads stack bytes an
+    // earlier plugin or the host left in an unzeroed frame
+    // (redteam4_holes_test.cpp). len writable bytes, proven.
+    if (len != 0) std::memset(reinterpret_cast<void*>(buf), 0, len);
     const ExtraConfig::Node* n = node_of(info);
     if (n == nullptr || n->type == ExtraConfig::list || n->type == ExtraConfig::dict || n->bytes.size() > len)
         return static_cast<u64>(-1);
