@@ -74,6 +74,24 @@ TEST_P(Redteam4Holes, AnEncoderCannotWriteTheNlriAttributes) {
     EXPECT_EQ(with.size(), without.size()) << "the UPDATEs are not those of the run without plugins";
 }
 
+// Attack: get_peer_info(&n) is declared to write n (out_fixed(4)); in a job
+// (no source peer, no neighbour) the helper returned NULL without writing
+// it, and the job's frame is not zeroed (no helper of it follows pointers):
+// n was 4 bytes of the host's stack under the JIT (22044 = 0x561c on this
+// machine: the high half of a host address), shown here through
+// reschedule_plugin's interval, which mempool-bgp reports.
+// Must hold: n reads 0 when there is no peer: the job does not reschedule.
+TEST_P(Redteam4Holes, GetPeerInfoInAJobWritesItsCount) {
+    const std::string m = (dir / "job.plugin").string();
+    write_file(m, "{\"name\": \"rt4_job\", \"jit_all\": true, \"obj_code_list\": {\"jp\": {\"obj\": \"" +
+                      probe("redteam4_job_peer.o") +
+                      "\", \"permissions\": [\"read\", \"write\"]}}, \"job_plugins\": {\"jp\": {\"schedule\": 60}}}\n");
+    const ToolRun r = replay({"--plugins", m, mrt_file("updates.20020722.2238.gz")});
+    ASSERT_EQ(r.status, 0) << r.output.substr(0, 2000);
+    EXPECT_NE(r.output.find("job rt4_job/jp: 1 runs (every 60 s of MRT time), 0 failed, 0 skipped\n"), std::string::npos)
+        << r.output.substr(0, 2000);
+}
+
 // Runtime-level cases (no mempool-bgp): the generic xBGP helpers on the
 // probes of redteam4_stack.c, JIT and interpreter (XbgpProbeTest's parameter:
 // true is the JIT there).
