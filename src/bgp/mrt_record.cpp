@@ -278,13 +278,12 @@ void put_attribute(std::vector<std::uint8_t>& out, std::uint8_t flags, std::uint
     out.insert(out.end(), value.begin(), value.end());
 }
 
-}  // namespace
-
-Bytes bgp4mp_entry_attributes(const Bgp4mpEntry& entry, std::vector<std::uint8_t>& scratch) {
-    const Bytes field = entry.attributes;
-    const Bytes nh = entry.next_hop;  // at most 32 bytes for these families (parse_bgp4mp_entry)
-    const bool ip = entry.afi == kAfiIpv4 || entry.afi == kAfiIpv6;
-    if (!entry.framed || !ip || (entry.safi != kSafiUnicast && entry.safi != kSafiMulticast)) return field;
+// The attribute field of a RIB entry dumped with a 2-byte AS_PATH, as the
+// decoder reads it: its 8-byte AGGREGATORs narrowed, and `nh` (the entry's
+// own next hop field; empty: none) appended when the field has no next hop
+// for family afi/safi (see bgp4mp_entry_attributes).
+Bytes two_byte_rib_attributes(Bytes field, Bytes nh, std::uint16_t afi, std::uint8_t safi,
+                              std::vector<std::uint8_t>& scratch) {
     bool has_next_hop = false, has_mp_reach = false, wide_aggregator = false, has_as4_aggregator = false;
     ByteReader r(field);
     std::uint8_t flags = 0, code = 0;
@@ -298,7 +297,7 @@ Bytes bgp4mp_entry_attributes(const Bgp4mpEntry& entry, std::vector<std::uint8_t
     // A field cut short stays as it is: bytes appended could complete its
     // last attribute and hide the fault.
     if (!r.empty()) return field;
-    const bool add_next_hop = !nh.empty() && !has_mp_reach && !(entry.afi == kAfiIpv4 && has_next_hop);
+    const bool add_next_hop = !nh.empty() && !has_mp_reach && !(afi == kAfiIpv4 && has_next_hop);
     if (!add_next_hop && !wide_aggregator) return field;
     scratch.clear();
     r = ByteReader(field);
@@ -320,18 +319,32 @@ Bytes bgp4mp_entry_attributes(const Bgp4mpEntry& entry, std::vector<std::uint8_t
     }
     if (add_next_hop) {
         const auto nh_len = static_cast<std::uint8_t>(nh.size());
-        if (entry.afi == kAfiIpv4 && nh_len == 4) {
+        if (afi == kAfiIpv4 && nh_len == 4) {
             put_attribute(scratch, attr::kFlagTransitive, attr::kNextHop, nh);
         } else {
             // RFC 4760: AFI, SAFI, next hop length, next hop, reserved; no NLRI.
-            std::uint8_t reach[5 + 32] = {static_cast<std::uint8_t>(entry.afi >> 8), static_cast<std::uint8_t>(entry.afi),
-                                          entry.safi, nh_len};
+            std::uint8_t reach[5 + 32] = {static_cast<std::uint8_t>(afi >> 8), static_cast<std::uint8_t>(afi), safi,
+                                          nh_len};
             std::copy(nh.begin(), nh.end(), reach + 4);
             reach[4 + nh_len] = 0;
             put_attribute(scratch, attr::kFlagOptional, attr::kMpReach, Bytes(reach, 5u + nh_len));
         }
     }
     return Bytes(scratch.data(), scratch.size());
+}
+
+}  // namespace
+
+Bytes bgp4mp_entry_attributes(const Bgp4mpEntry& entry, std::vector<std::uint8_t>& scratch) {
+    const bool ip = entry.afi == kAfiIpv4 || entry.afi == kAfiIpv6;
+    if (!entry.framed || !ip || (entry.safi != kSafiUnicast && entry.safi != kSafiMulticast)) return entry.attributes;
+    // The next hop is at most 32 bytes for these families (parse_bgp4mp_entry).
+    return two_byte_rib_attributes(entry.attributes, entry.next_hop, entry.afi, entry.safi, scratch);
+}
+
+Bytes table_dump_attributes(const TableDumpEntry& entry, std::vector<std::uint8_t>& scratch) {
+    const std::uint16_t afi = entry.prefix.afi == Afi::ipv4 ? kAfiIpv4 : kAfiIpv6;
+    return two_byte_rib_attributes(entry.attributes, Bytes(), afi, kSafiUnicast, scratch);
 }
 
 bool parse_table_dump(const MrtRecord& rec, TableDumpRecord& out, Diagnostics& diag) {

@@ -181,6 +181,13 @@ struct TableDumpEntry {
     Bytes attributes;
 };
 bool next_table_dump_entry(TableDumpRecord& rec, TableDumpEntry& out, Diagnostics& diag);
+// The attribute field of a TABLE_DUMP entry as the RIB decodes it (a 2-byte
+// AS context): as received, or a copy in `scratch` with each 8-byte
+// AGGREGATOR narrowed as bgp4mp_entry_attributes does. OpenBGPD's `dump
+// table` writes TABLE_DUMP entries with its attribute dump of `dump
+// table-mp`: a 2-byte AS_PATH beside an AGGREGATOR kept with a 4-byte AS.
+// Other writers' 6-byte AGGREGATORs are left as they are.
+[[nodiscard]] Bytes table_dump_attributes(const TableDumpEntry& entry, std::vector<std::uint8_t>& scratch);
 
 struct PeerIndexTable {
     std::uint32_t collector_id = 0;

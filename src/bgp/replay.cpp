@@ -209,8 +209,9 @@ void Replay::on_table_dump(const MrtRecord& rec) {
     TableDumpEntry t;
     while (next_table_dump_entry(td, t, diag_)) {  // one entry, or an early writer's batch
         const std::uint32_t peer = peers_.index_of(t.peer);
-        const bool decoded = decoder_.decode_rib_attributes(t.attributes, AttributeContext{false, true, false});
-        if (decoded && hooks_->decodes_attributes())  // xBGP's bgp_decode_attr
+        const bool decoded = decoder_.decode_rib_attributes(table_dump_attributes(t, entry_attributes_),
+                                                            AttributeContext{false, true, false});
+        if (decoded && hooks_->decodes_attributes())  // xBGP's bgp_decode_attr: the field as received
             hooks_->attributes_received(AttributesEvent{peer, t.attributes, timestamp_, microseconds_});
         apply_rib_entry(peer, decoded, t.prefix, true, 0, false);
     }

@@ -364,6 +364,65 @@ TEST(Bgp4mpEntry, RoutesAreBgpdumpsLinesForTheSameTableAsTableDumpV2) {
     fs::remove_all(entries.parent_path(), ignored);
 }
 
+// OpenBGPD's `dump table` (TABLE_DUMP, v1) writes its entries' attributes
+// as `dump table-mp` does: a 2-byte AS_PATH, the 4-byte path in AS4_PATH,
+// and AGGREGATOR kept with a 4-byte AS (8 bytes). Such an AGGREGATOR is read
+// as OpenBGPD writes it, not reported as malformed: the routes are bgpdump's
+// lines for the same table as TABLE_DUMP_V2 (bgpdump misreads the 8-byte
+// AGGREGATOR of the v1 file itself), from the peer on (bgpdump's v1 lines
+// start "TABLE_DUMP" with the record's time; ours too).
+TEST(Bgp4mpEntry, TableDumpV1EntriesWithOpenBgpdsAggregatorAreRead) {
+    std::vector<RouteSpec> routes(3);
+    routes[0].prefix = "10.1.0.0/16";
+    routes[0].attribute_next_hop = "192.0.2.1";
+    routes[0].as_path = {65001, 3356, 7018};
+    routes[0].aggregator = {{65001, "192.0.2.1"}};
+    routes[1].prefix = "10.2.0.0/16";
+    routes[1].attribute_next_hop = "192.0.2.1";
+    routes[1].as_path = {65001, 4200000001u, 7018};
+    routes[1].aggregator = {{4200000002u, "10.0.0.2"}};
+    routes[2].prefix = "198.51.100.0/24";
+    routes[2].attribute_next_hop = "192.0.2.1";
+    routes[2].as_path = {65001, 174};
+    std::vector<std::uint8_t> v1;
+    std::uint32_t sequence = 0;
+    for (const RouteSpec& r : routes) {
+        const Prefix p = parse_prefix(r.prefix);
+        const std::vector<std::uint8_t> attrs = attributes_of(r, false);
+        ByteWriter w;  // RFC 6396 4.2
+        w.u16(0);      // view
+        w.u16(sequence++);
+        w.bytes(Bytes(p.addr.data(), 4));
+        w.u8(p.len);
+        w.u8(1);  // status
+        w.u32(kTime - 100);
+        w.ip(r.session->peer.ip);
+        w.u16(r.session->peer.as);
+        w.u16(static_cast<std::uint32_t>(attrs.size()));
+        w.bytes(Bytes(attrs));
+        add(v1, mrt(12, 1, w.buf));
+    }
+    const fs::path file = write_file("table_dump_v1.mrt", v1);
+    const fs::path twin = write_file("table_dump_v1_twin.mrt", table_dump_v2_twin(routes));
+    Replay r;
+    ASSERT_TRUE(r.replay_file(file.string()));
+    EXPECT_EQ(r.diagnostics().count(), 0u) << (r.diagnostics().errors().empty() ? "" : r.diagnostics().errors()[0].reason);
+    (void)r.finish();
+    const auto from_peer = [](std::vector<std::string> lines) {
+        for (auto& l : lines) l = l.substr(l.find("|B|"));
+        return sorted(lines);
+    };
+    const std::vector<std::string> ours = from_peer(our_lines(r));
+    const std::vector<std::string> theirs = from_peer(bgpdump_lines(twin));
+    ASSERT_EQ(theirs.size(), routes.size()) << "bgpdump did not read the TABLE_DUMP_V2 twin";
+    EXPECT_EQ(ours, theirs);
+    EXPECT_NE(std::find(ours.begin(), ours.end(),
+                        "|B|192.0.2.1|65001|10.2.0.0/16|65001 4200000001 7018|IGP|192.0.2.1|0|0||NAG|4200000002 10.0.0.2|"),
+              ours.end());
+    std::error_code ignored;
+    fs::remove_all(file.parent_path(), ignored);
+}
+
 // --- the report ---------------------------------------------------------------
 
 TEST(Bgp4mpEntry, ReportCountsRibEntriesPerPeerAndOtherFamilies) {
