@@ -481,7 +481,12 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
                 if (host == nullptr) throw std::bad_alloc();
                 std::shared_ptr<detail::SharedMemory>& slot =
                     src.group.empty() ? prog->shared_ : host->shared[src.group];
-                if (slot == nullptr) slot = std::make_shared<detail::SharedMemory>(shared);
+                // A group whose programs were all released (only this map
+                // holds its memory) starts again from empty memory: a code
+                // loaded later under that name, maybe another author's, must
+                // not find what the released ones kept (libxbgp frees a
+                // plugin's shared memory with the plugin).
+                if (slot == nullptr || slot.use_count() == 1) slot = std::make_shared<detail::SharedMemory>(shared);
                 prog->shared_ = slot;
                 prog->budget_.shared = slot.get();
             }

@@ -41,6 +41,30 @@ TEST_P(XbgpSharedMemory, ABlockPersistsAcrossRunsAndIsSharedWithinTheGroup) {
     EXPECT_EQ(run_alone(a), 4u);
 }
 
+// A group lives as long as its programs: once all are released, a code
+// loaded later under the group's name (a new manifest of that name, maybe
+// another author's) starts from empty shared memory, as libxbgp frees a
+// plugin's shared memory with the plugin. While one program of the group is
+// alive, a new code of the group shares its memory.
+TEST_P(XbgpSharedMemory, AGroupsMemoryEndsWithItsLastProgram) {
+    ProgramPtr a = load_in("xbgp/count", "g", 64);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(run_alone(a), 1u);
+    EXPECT_EQ(run_alone(a), 2u);
+    ProgramPtr b = load_in("xbgp/count", "g", 64);
+    ASSERT_TRUE(b);
+    const PointId at_b = rt->point("b");
+    ASSERT_TRUE(rt->attach(at_b, b, Anchor::replace, 0).ok());
+    EXPECT_EQ(rt->run(at_b, {}).value, 3u);  // a is alive: the same memory
+    EXPECT_EQ(rt->detach(rt->point("at_" + a->name()), a->name()), 1u);
+    EXPECT_EQ(rt->detach(at_b, b->name()), 1u);
+    a.reset();
+    b.reset();
+    ProgramPtr later = load_in("xbgp/count", "g", 64);
+    ASSERT_TRUE(later);
+    EXPECT_EQ(run_alone(later), 1u) << "a code loaded after its group was released found the group's old blocks";
+}
+
 TEST_P(XbgpSharedMemory, ABlockOfUnknownSizeIsCheckedAgainstTheSharedArena) {
     ProgramPtr a = load_in("xbgp/count64", "g", 64);
     ASSERT_TRUE(a);
