@@ -129,6 +129,34 @@ TEST_P(Redteam4Runtime, GetExtraInfoValueLeavesNoStaleStackBytes) {
     }
 }
 
+// Attack: an extra configuration (Runtime::load_extra_config, libxbgp's
+// extra_conf file read by get_extra_info*) of lists nested 100,000 deep.
+// Each level was parsed by a recursive call holding its own copy of the
+// entry's path ("conf.a[0][0]...", growing by 3 bytes a level): the stack
+// overflowed (a crash of the host at load), and the paths alone would take
+// 15 GB.
+// Must hold: the file is refused with a message saying why, and the runtime
+// goes on.
+TEST_P(Redteam4Runtime, ADeeplyNestedExtraConfigurationIsRefused) {
+    const std::string path = ::testing::TempDir() + "redteam4_deep_conf_" + std::to_string(::getpid()) + ".json";
+    {
+        std::string text = "{\"conf\": {\"ok\": {\"type_arg\": \"int\", \"arg\": 7}}}";
+        redteam4::write_file(path, text);
+        ASSERT_TRUE(rt->load_extra_config(path, "conf").ok());
+        constexpr int depth = 100000;
+        text = "{\"a\": ";
+        for (int i = 0; i < depth; ++i) text += "{\"type_arg\": \"list\", \"arg\": [";
+        text += "{\"type_arg\": \"int\", \"arg\": 1}";
+        for (int i = 0; i < depth; ++i) text += "]}";
+        text += "}";
+        redteam4::write_file(path, text);
+    }
+    const PluginStatus s = rt->load_extra_config(path, "");
+    std::filesystem::remove(path);
+    EXPECT_FALSE(s.ok());
+    EXPECT_NE(s.error.message.find("deeper"), std::string::npos) << s.error.message;
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, Redteam4Runtime, ::testing::Bool(), ::mempool::test::mode_name);
 
 INSTANTIATE_TEST_SUITE_P(Modes, Redteam4Holes, ::testing::Bool(), mode_name);

@@ -38,8 +38,17 @@ struct Parser {
         n.bytes.assign(b, b + sizeof v);
     }
 
+    // Lists and dicts nest at most this deep (libxbgp's files nest 2 or 3):
+    // each level is a recursive call holding its own path, so a file nested
+    // 100,000 deep overflowed the host's stack (redteam4_holes_test.cpp).
+    static constexpr int max_depth = 32;
+
     // Parses {"type_arg": T, "arg": V} at `path` into a new node; its index, or -1.
-    std::int64_t entry(const nlohmann::json& e, const std::string& path) {
+    std::int64_t entry(const nlohmann::json& e, const std::string& path, int depth = 0) {
+        if (depth > max_depth) {
+            why = path + ": lists and dicts nested deeper than " + std::to_string(max_depth);
+            return -1;
+        }
         if (!e.is_object() || !e.contains("type_arg") || !e.contains("arg") || !e["type_arg"].is_string()) {
             why = path + ": expected {\"type_arg\": ..., \"arg\": ...}";
             return -1;
@@ -100,7 +109,7 @@ struct Parser {
             if (!v.is_array()) return bad("an array");
             n.type = ExtraConfig::list;
             for (std::size_t i = 0; i < v.size(); ++i) {
-                const std::int64_t c = entry(v[i], path + "[" + std::to_string(i) + "]");
+                const std::int64_t c = entry(v[i], path + "[" + std::to_string(i) + "]", depth + 1);
                 if (c < 0) return -1;
                 n.children.push_back(static_cast<std::uint32_t>(c));
             }
@@ -108,7 +117,7 @@ struct Parser {
             if (!v.is_object()) return bad("an object");
             n.type = ExtraConfig::dict;
             for (const auto& [k, child] : v.items()) {
-                const std::int64_t c = entry(child, path + "." + k);
+                const std::int64_t c = entry(child, path + "." + k, depth + 1);
                 if (c < 0) return -1;
                 n.keys.push_back(k);
                 n.children.push_back(static_cast<std::uint32_t>(c));
