@@ -229,10 +229,14 @@ struct CallScope;
 enum class PluginAbi : std::uint8_t {
     mempool,  // bpf_full_args_t: the arguments of run() (plugin_sdk.h)
     xbgp,     // xBGP's exec_info_t {return_val_set, replace_return_value,
-              // insertion_point_id} at offset 0 (the rest of the 1096 bytes
-              // zero): what libxbgp hands its plugins; arguments come from
-              // get_arg(). A post plugin finds the replace result there.
+              // insertion_point_id}: what libxbgp hands its plugins, and all
+              // such a plugin may reach through R1 (xbgp_context_size bytes,
+              // written before each plugin); arguments come from get_arg().
+              // A post plugin finds the replace result there.
 };
+// The bytes an xBGP code's context has (exec_info_t): what the runtime and
+// `mempool-plugin verify --xbgp` verify its accesses through R1 against.
+inline constexpr std::uint32_t xbgp_context_size = 24;
 
 namespace detail {
 struct XbgpHost;     // the runtime's xBGP state (src/plugins/xbgp/host.hpp)

@@ -155,7 +155,7 @@ struct ExecInfo {
     std::int32_t insertion_point_id;
     std::uint32_t pad1;
 };
-static_assert(sizeof(ExecInfo) == 24);
+static_assert(sizeof(ExecInfo) == xbgp_context_size);
 
 // After a plugin whose executor may have set them (AnchoredCode::
 // sets_call_regions): the context's frame, read-only data and arg_room back

@@ -166,10 +166,6 @@ PluginStatus Runtime::verify(const std::string& object_path, const std::string& 
 
 namespace {
 
-// What an xBGP code finds at R1: libxbgp's exec_info_t (anchors.cpp writes
-// its three words before each plugin).
-constexpr std::uint32_t xbgp_context_size = 24;
-
 // The whole file, read once: these bytes are the ones loaded, verified and
 // run (a file swapped on disk afterwards changes nothing). A regular file is
 // read into a buffer of its size in one read() (plus one to see the end only

@@ -165,7 +165,7 @@ int verify_xbgp(const Bytes& bytes, const std::string& object, std::vector<std::
         names.emplace_back(h.name);
         vo.helpers.push_back(h.signature);
     }
-    vo.ctx_size = 16;  // args_t: the entry's argument, opaque to the plugin
+    vo.ctx_size = mempool::xbgp_context_size;  // exec_info_t, as the runtime verifies it
     vo.heap_size = heap_size;
     vo.heap_addresses = true;
     vo.loop_budget = true;
