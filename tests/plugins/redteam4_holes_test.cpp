@@ -92,6 +92,30 @@ TEST_P(Redteam4Holes, GetPeerInfoInAJobWritesItsCount) {
         << r.output.substr(0, 2000);
 }
 
+// Attack: a bgp_pre_inbound_filter plugin stores 16 attributes of 65,535
+// bytes (add_attr) on every route it filters. What the pool helpers add to
+// an object pool is charged to the plugin's per-run budget
+// (PluginLimits::object_pool_bytes, 64 KiB by default); set_attr/add_attr
+// were not charged at all: 1 MiB per route, 563 MB resident for the 534
+// routes of a 13 KB update file (5 MB without the plugin), so a full table
+// exhausts the host's memory.
+// Must hold: one run adds at most 64 KiB (the default budget), counting a
+// stored attribute as its flags, value and 32 bytes of entry.
+TEST_P(Redteam4Holes, PathAttributesAPluginStoresAreChargedToItsPoolBudget) {
+    const std::string m = manifest("rt4_big", R"("bgp_pre_inbound_filter": {"replace": {"0": "b"}})",
+                                   {{"b", "redteam4_big_attrs.o"}}, "\"extra_mem\": 131072");
+    const ToolRun r = replay({"--plugins", m, mrt_file("updates.20020722.2238.gz")});
+    ASSERT_EQ(r.status, 0) << r.output.substr(0, 2000);
+    const std::regex line("redteam4-big: added ([0-9]+)\n");
+    std::size_t runs = 0, most = 0;
+    for (auto it = std::sregex_iterator(r.output.begin(), r.output.end(), line); it != std::sregex_iterator(); ++it) {
+        ++runs;
+        most = std::max<std::size_t>(most, std::stoul((*it)[1]));
+    }
+    EXPECT_GT(runs, 0u) << r.output.substr(0, 2000);
+    EXPECT_LE(most * (65535 + 1 + 32), 64u * 1024) << "a run stored " << most << " attributes of 65,535 bytes";
+}
+
 // Runtime-level cases (no mempool-bgp): the generic xBGP helpers on the
 // probes of redteam4_stack.c, JIT and interpreter (XbgpProbeTest's parameter:
 // true is the JIT there).
