@@ -223,8 +223,7 @@ inline void clear_call_regions(vm::RunContext& rc) noexcept {
         std::memset(&l->args.slot[0], 0, 16);
         // An earlier plugin's bytes arguments (only a mempool-ABI plugin
         // reads past the first 24 bytes, so they are cleared here).
-        for (unsigned i = 0; l->bytes_slots != 0; ++i, l->bytes_slots >>= 1)
-            if ((l->bytes_slots & 1u) != 0) std::memset(l->args.slot[i].data, 0, sizeof l->args.slot[i].data);
+        clear_bytes_slots(l->args, l->bytes_slots);
         for (std::size_t i = 0; i < n; ++i) {
             args[i].copy_to(l->args.slot[i]);
             if (args[i].is_bytes()) l->bytes_slots |= static_cast<std::uint8_t>(1u << i);

@@ -87,6 +87,13 @@ struct ThreadState {
     alignas(64) bpf_full_args_t args{};
 };
 
+// Zeroes the data of the slots of `a` named in `slots` (bit i: slot i),
+// which held a bytes argument, and clears `slots`.
+inline void clear_bytes_slots(bpf_full_args_t& a, std::uint8_t& slots) noexcept {
+    for (unsigned i = 0; slots != 0; ++i, slots >>= 1)
+        if ((slots & 1u) != 0) std::memset(a.slot[i].data, 0, sizeof a.slot[i].data);
+}
+
 // initial-exec: the library is built position-independent (so it can go into
 // a shared object), and the default TLS model would then cost a
 // __tls_get_addr call on every helper call.

@@ -124,8 +124,7 @@ namespace {
 }
 
 [[gnu::noinline, gnu::cold]] void clear_bytes_slots(detail::ThreadState& t) noexcept {
-    for (unsigned i = 0; t.bytes_slots != 0; ++i, t.bytes_slots >>= 1)
-        if ((t.bytes_slots & 1u) != 0) std::memset(t.args.slot[i].data, 0, sizeof t.args.slot[i].data);
+    detail::clear_bytes_slots(t.args, t.bytes_slots);
 }
 
 // After the last plugin of a run: no budget and no heap for helpers called
