@@ -2,7 +2,6 @@
 // xBGP helpers over mempool-bgp's data (src/bgp/xbgp), each a test that
 // failed before its fix. The attacks that held are in redteam4_test.cpp.
 #include "redteam4_support.hpp"
-#include "xbgp_support.hpp"
 
 #include <regex>
 
@@ -116,18 +115,57 @@ TEST_P(Redteam4Holes, PathAttributesAPluginStoresAreChargedToItsPoolBudget) {
     EXPECT_LE(most * (65535 + 1 + 32), 64u * 1024) << "a run stored " << most << " attributes of 65,535 bytes";
 }
 
-// Runtime-level cases (no mempool-bgp): the generic xBGP helpers on the
-// probes of redteam4_stack.c, JIT and interpreter (XbgpProbeTest's parameter:
-// true is the JIT there).
-class Redteam4Runtime : public XbgpProbeTest {
-protected:
-    PointId alone(const char* section) {
-        const ProgramPtr p = load("redteam4_stack.o", section, section);
-        const PointId point = rt->point(section);
-        EXPECT_TRUE(p != nullptr && rt->attach(point, p, Anchor::replace, 0).ok()) << section;
-        return point;
+// Attack: set_attr of a struct path_attribute the plugin built on its stack
+// whose 8-byte value is a pointer it spilled there (the struct's own
+// address). The verifier proves the 8-byte header (obj_in); the helper read
+// the value from the stack wherever it lay and stored it on the route, and
+// get_attr_from_code gave it back: a host stack address (JIT) as a number
+// in the plugin's heap (825 routes: 'redteam4-attr: 0 7fff507cd790').
+// Must hold: the value read back is never a pointer: set_attr refuses a
+// value running into bytes that may hold one (-1), and nothing is stored.
+TEST_P(Redteam4Holes, SetAttrTakesNoSpilledPointerAsAValue) {
+    const std::string m = manifest("rt4_attr", R"("bgp_pre_inbound_filter": {"replace": {"0": "a"}})",
+                                   {{"a", "redteam4_attr_stack.o"}});
+    const ToolRun r = replay({"--plugins", m, mrt_file("updates.20020722.2238.gz")});
+    ASSERT_EQ(r.status, 0) << r.output.substr(0, 2000);
+    const std::regex line("redteam4-attr: (-?[0-9]+) ([0-9a-f]+)\n");
+    std::size_t runs = 0, leaks = 0;
+    std::string first;
+    for (auto it = std::sregex_iterator(r.output.begin(), r.output.end(), line); it != std::sregex_iterator(); ++it) {
+        ++runs;
+        if ((*it)[2] != "0" && leaks++ == 0) first = it->str();
     }
-};
+    EXPECT_GT(runs, 0u) << r.output.substr(0, 2000);
+    EXPECT_EQ(leaks, 0u) << leaks << " of " << runs << " runs read a pointer back, e.g. " << first;
+}
+
+// Attack: schedule_bgp_message with a body (msg->buf) on the plugin's stack
+// holding a pointer it spilled there: the marker "RT4LEAK!" then the body's
+// own address. The structure msg is proven (ptr_struct_in) but the bytes
+// buf points to were only checked to lie in a region: the host wrote them
+// as a ROUTE-REFRESH to --updates-out, a host stack address (JIT,
+// 0x7fff...) in the host's output.
+// Must hold: no body is read from the stack (-1); the marker never reaches
+// the file.
+TEST_P(Redteam4Holes, ScheduleBgpMessageWritesNoStackBytes) {
+    const std::string m = manifest("rt4_send", R"("bgp_pre_outbound_filter": {"replace": {"0": "s"}})",
+                                   {{"s", "redteam4_send_stack.o"}}, "\"extra_mem\": 4096, \"shared_mem\": 64");
+    const ToolRun r = replay({"--plugins", m, "--export-to", kExportConfig, "--updates-out",
+                              (dir / "updates.mrt").string(), mrt_file("updates.20020722.2238.gz")});
+    ASSERT_EQ(r.status, 0) << r.output.substr(0, 2000);
+    EXPECT_NE(r.output.find("redteam4-send: "), std::string::npos) << r.output.substr(0, 2000);
+    const std::string out = read_file(dir / "updates.mrt");
+    ASSERT_FALSE(out.empty());
+    const std::size_t at = out.find("RT4LEAK!");
+    std::string after;
+    if (at != std::string::npos)
+        for (std::size_t i = at + 8; i < at + 16 && i < out.size(); ++i) {
+            char hex[4];
+            std::snprintf(hex, sizeof hex, "%02x", static_cast<unsigned char>(out[i]));
+            after += hex;
+        }
+    EXPECT_EQ(at, std::string::npos) << "the body went to --updates-out, followed by " << after;
+}
 
 // Attack: get_extra_info_value(info, buf, len) is declared to fill `len`
 // bytes (mem_out_rt): with a constant len the verifier counts the whole

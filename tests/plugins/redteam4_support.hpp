@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include "xbgp_support.hpp"  // XbgpProbeTest (MEMPOOL_TEST_XBGP_PROBES_DIR: the redteam4 probes)
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -110,5 +112,32 @@ protected:
 };
 
 inline std::string mode_name(const ::testing::TestParamInfo<bool>& info) { return info.param ? "interpreter" : "jit"; }
+
+// Runtime-level cases (no mempool-bgp): the generic xBGP helpers on the
+// probes of redteam4_stack.c, JIT and interpreter (XbgpProbeTest's
+// parameter: true is the JIT there; name them with test::mode_name).
+class Redteam4Runtime : public XbgpProbeTest {
+protected:
+    // Section `section` as an xBGP code alone at a point of its own; an
+    // invalid PointId if the verifier refused it (`refusal` says why).
+    PointId try_alone(const char* section, std::string* refusal = nullptr) {
+        PluginSource src{xbgp_probe("redteam4_stack.o"), section, section};
+        src.abi = PluginAbi::xbgp;
+        LoadResult r = rt->load(src);
+        if (!r) {
+            if (refusal != nullptr) *refusal = r.error().to_string();
+            return PointId{};
+        }
+        const PointId point = rt->point(section);
+        EXPECT_TRUE(rt->attach(point, r.value(), Anchor::replace, 0).ok()) << section;
+        return point;
+    }
+    PointId alone(const char* section) {
+        std::string why;
+        const PointId p = try_alone(section, &why);
+        EXPECT_TRUE(p.valid()) << section << ": " << why;
+        return p;
+    }
+};
 
 }  // namespace mempool::test::redteam4

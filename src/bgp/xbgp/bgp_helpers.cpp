@@ -89,7 +89,11 @@ bool read_plugin_attribute(u64 address, WireAttribute& out) noexcept {
     PathAttributeHeader h;
     std::memcpy(&h, header.data(), sizeof h);
     if (h.length > 0xffff) return false;
-    const std::span<std::uint8_t> whole = regions::plugin_bytes(address, sizeof h + h.length, false);
+    // The attribute is kept and shown to plugins again: on the stack, only
+    // the bytes the verifier found free of spilled pointers (argument 0's
+    // room) may be its value, or a plugin reads a host address back as a
+    // number (redteam4_holes_test.cpp).
+    const std::span<std::uint8_t> whole = regions::plugin_bytes(address, sizeof h + h.length, false, 0);
     if (whole.empty()) return false;
     out.code = h.code;
     out.flags = h.flags;

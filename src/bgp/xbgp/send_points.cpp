@@ -55,7 +55,10 @@ std::uint64_t h_schedule_bgp_message(std::uint64_t type, std::uint64_t msg, std:
     std::memcpy(&len, m.data() + 8, 8);
     std::memcpy(&buf, m.data() + 16, 8);
     if (len == 0 || len > kMaxUpdateSize - 19) return kFail;
-    const std::span<std::uint8_t> body = mempool::detail::xbgp::plugin_bytes(buf, len, false);
+    // buf was found inside the structure: its bytes were never looked at by
+    // the verifier, and on the stack they may be spilled pointers, which
+    // would go to --updates-out (a host stack address, redteam4_holes_test.cpp).
+    const std::span<std::uint8_t> body = mempool::detail::xbgp::plugin_bytes(buf, len, false, -1, /*no_stack=*/true);
     if (body.size() != len) return kFail;
     std::string_view text;
     if (!mempool::detail::xbgp::plugin_string(peer_ip, 63, text, 2)) return kFail;

@@ -52,13 +52,27 @@ void for_each_region(F&& f) {
 
 }  // namespace
 
-std::span<std::uint8_t> plugin_bytes(u64 address, u64 len, bool writable) noexcept {
+std::span<std::uint8_t> plugin_bytes(u64 address, u64 len, bool writable, int arg, bool no_stack) noexcept {
     address = translate(address);
-    bool found = false;
-    for_each_region([&](u64 base, u64 size, bool region_writable, bool) {
-        found = found || ((region_writable || !writable) && inside(address, len, base, size));
+    bool found = false, on_stack = false;
+    for_each_region([&](u64 base, u64 size, bool region_writable, bool stack) {
+        if (found || !(region_writable || !writable) || !inside(address, len, base, size)) return;
+        found = true;
+        on_stack = stack;
     });
     if (!found || len == 0) return {};
+    if (on_stack) {
+        // Spilled pointers live on the stack: a helper that keeps what it
+        // reads (set_attr) gave the plugin a host stack address back as an
+        // attribute's value, schedule_bgp_message wrote one into
+        // --updates-out (redteam4_holes_test.cpp).
+        if (no_stack) return {};
+        const RunView* v = current_view;
+        if (arg >= 0 && arg < 5 && v != nullptr && v->rc != nullptr) {
+            const std::uint32_t room = v->rc->arg_room[arg];
+            if (room != UINT32_MAX && len > room) return {};  // 0: nothing reported, nothing read
+        }
+    }
     return {reinterpret_cast<std::uint8_t*>(address), static_cast<std::size_t>(len)};
 }
 

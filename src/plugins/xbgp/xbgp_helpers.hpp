@@ -33,7 +33,17 @@ inline constexpr std::uint32_t max_arg_bytes = 1u << 16;
 // plugin may read: its heap arena, its argument struct, its read-only data
 // or its stack (what a nested pointer, such as a LOG_STR in a struct vargs,
 // may point to); empty otherwise. `writable` excludes read-only data.
-[[nodiscard]] std::span<std::uint8_t> plugin_bytes(u64 address, u64 len, bool writable) noexcept;
+// Bytes on the stack may hold spilled pointers: `arg` (0-4), the helper
+// argument the address came in, bounds them by the room the executor
+// reported for it (RunContext::arg_room: the bytes before any that may hold
+// part of a pointer; UINT32_MAX: no bound; 0, or none reported: nothing is
+// read from the stack; give `arg` only for an obj_in/obj_out/str_in
+// argument, the kinds the executor reports a room for); `no_stack` refuses the
+// stack (an address found inside a structure, whose bytes the verifier did
+// not look at). A helper that keeps or writes out what it reads (set_attr's
+// value, schedule_bgp_message's body) uses one of them.
+[[nodiscard]] std::span<std::uint8_t> plugin_bytes(u64 address, u64 len, bool writable, int arg = -1,
+                                                   bool no_stack = false) noexcept;
 // A NUL-terminated string at `address` inside the plugin's memory, at most
 // `max` bytes before the NUL; false if it runs out of the region first.
 // `arg` (0-4): the helper argument it came in, whose room the executor

@@ -34,3 +34,30 @@ SEC("r4/stale_extra_value") uint64_t stale_extra_value(args_t *args UNUSED) {
   for (int i = 0; i < 32; i++) nonzero += buf[i] != 0;
   return nonzero;
 }
+
+/* ebpf_bvsnprintf with a format that is a pointer the plugin spilled on its
+ * stack (the slot's own address): the text written back would be the
+ * pointer's bytes up to its first 0. Returns the first 8 bytes written to
+ * buf as a number (0 when the helper wrote nothing of them). */
+SEC("r4/format_is_a_pointer") uint64_t format_is_a_pointer(args_t *args UNUSED) {
+  uint8_t *slot[2];
+  char out[32];
+  uint64_t words[1] = {0};
+  uint64_t seen = 0;
+  __builtin_memset(out, 0, sizeof out);
+  slot[0] = (uint8_t *)slot;
+  slot[1] = 0;
+  (void)ebpf_bvsnprintf(out, sizeof out, (const char *)slot, words);
+  __builtin_memcpy(&seen, out, 8);
+  return seen;
+}
+
+/* The same with ebpf_print: the format is the pointer's bytes (the log gets
+ * them); returns what ebpf_print_intern returns (the text's length, -1 if
+ * refused). */
+SEC("r4/print_format_is_a_pointer") uint64_t print_format_is_a_pointer(args_t *args UNUSED) {
+  uint8_t *slot[2];
+  slot[0] = (uint8_t *)slot;
+  slot[1] = 0;
+  return (uint64_t)(int64_t)ebpf_print((const char *)slot);
+}
