@@ -15,6 +15,7 @@
 // entries are good. The plugins are loaded as one batch (Runtime::load_batch).
 #include <mempool/runtime.hpp>
 
+#include "read_file.hpp"
 #include "xbgp/host.hpp"
 
 #include <nlohmann/json.hpp>
@@ -50,33 +51,31 @@ struct ManifestFile {
 }  // namespace detail
 namespace {
 
-// Reads and parses `path` into `file`; false if it cannot be opened. A read
-// error ends the text where it happened (a folder reads as empty text, which
-// then is not valid JSON).
-bool read_manifest(const std::string& path, detail::ManifestFile& file) {
+// No manifest, meta-manifest or extra configuration is anywhere near this:
+// a device or FIFO that never ends is not read past it.
+constexpr std::size_t max_manifest_bytes = std::size_t{16} << 20;
+
+// Reads and parses `path` into `file`; false, with what went wrong in
+// `why`, if it cannot be opened or holds more than max_manifest_bytes. A
+// read error ends the text where it happened (a folder reads as empty
+// text, which then is not valid JSON).
+bool read_manifest(const std::string& path, detail::ManifestFile& file, std::string& why) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
+    if (fd < 0) {
+        why = "cannot open the file";
+        return false;
+    }
     struct stat st {};
     const bool known = ::fstat(fd, &st) == 0;
     file.device = known ? st.st_dev : 0;
     file.inode = known ? st.st_ino : 0;
-    const bool regular = known && S_ISREG(st.st_mode);
-    const std::size_t expected = regular ? static_cast<std::size_t>(st.st_size) : 0;
-    std::string& text = file.text;
-    text.resize(expected + 1 > 4096 ? expected + 1 : 4096);
-    std::size_t have = 0;
-    for (;;) {
-        if (have == text.size()) text.resize(have * 2);
-        const ssize_t n = ::read(fd, text.data() + have, text.size() - have);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        have += static_cast<std::size_t>(n);
-        // A short read of a regular file that holds what fstat saw: the end.
-        if (regular && have >= expected && have < text.size()) break;
-    }
+    const detail::ReadOutcome r = detail::read_fd_bounded(fd, known ? &st : nullptr, file.text, max_manifest_bytes);
     ::close(fd);
-    text.resize(have);
-    file.doc = nlohmann::json::parse(text, nullptr, false);  // discarded when not JSON
+    if (r == detail::ReadOutcome::too_big) {
+        why = "larger than " + std::to_string(max_manifest_bytes) + " bytes: not a manifest";
+        return false;
+    }
+    file.doc = nlohmann::json::parse(file.text, nullptr, false);  // discarded when not JSON
     return true;
 }
 
@@ -395,8 +394,8 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top_path, const d
             const std::string where = "manifest '" + path + "'";
             detail::ManifestFile own;
             if (read == nullptr) {
-                if (!read_manifest(path, own)) {
-                    bad({}, where + ": cannot open the file");
+                if (std::string why; !read_manifest(path, own, why)) {
+                    bad({}, where + ": " + why);
                     return;
                 }
                 read = &own;
@@ -472,8 +471,8 @@ ManifestReport Runtime::load_manifest(const std::string& path) noexcept {
     try {
         const std::string where = "manifest '" + path + "'";
         detail::ManifestFile file;
-        if (!read_manifest(path, file)) {
-            report.problems.push_back(problem(PluginErrc::bad_manifest, {}, where + ": cannot open the file"));
+        if (std::string why; !read_manifest(path, file, why)) {
+            report.problems.push_back(problem(PluginErrc::bad_manifest, {}, where + ": " + why));
             return report;
         }
         const nlohmann::json& doc = file.doc;

@@ -7,6 +7,7 @@
 #include "xbgp/host.hpp"
 #include "xbgp/shared_memory.hpp"
 #include "program_impl.hpp"
+#include "read_file.hpp"
 #include "verifier.hpp"
 
 #include <algorithm>
@@ -15,10 +16,6 @@
 #include <cstdio>
 #include <cstring>
 #include <new>
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace mempool {
 
@@ -167,51 +164,12 @@ PluginStatus Runtime::verify(const std::string& object_path, const std::string& 
 namespace {
 
 // The whole file, read once: these bytes are the ones loaded, verified and
-// run (a file swapped on disk afterwards changes nothing). A regular file is
-// read into a buffer of its size in one read() (plus one to see the end only
-// if it was shorter or grew); a FIFO or a device until read() says the end.
+// run (a file swapped on disk afterwards changes nothing). No plugin object
+// is larger than 256 MiB: a device that never ends is not read past that.
 bool read_file(const std::string& path, std::vector<std::uint8_t>& bytes, PluginError& err) {
-    constexpr std::size_t limit = std::size_t{256} << 20;  // no plugin object is that big
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        err.code = PluginErrc::cannot_read;
-        err.message = "cannot open '" + path + "': " + std::strerror(errno);
-        return false;
-    }
-    struct stat st {};
-    const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-    const std::size_t expected = regular ? static_cast<std::size_t>(st.st_size) : 0;
-    // Room for the whole regular file and one byte more (to see it did not
-    // grow); a FIFO starts with 64 KiB, then doubles.
-    bytes.resize(regular ? std::min(expected, limit) + 1 : std::size_t{1} << 16);
-    std::size_t have = 0;
-    bool ok = true;
-    for (;;) {
-        if (have == bytes.size()) {
-            if (have > limit) {
-                ok = false;
-                break;
-            }
-            bytes.resize(std::min(have * 2, limit + 1));
-        }
-        const ssize_t n = ::read(fd, bytes.data() + have, bytes.size() - have);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            ok = false;
-            break;
-        }
-        if (n == 0) break;
-        have += static_cast<std::size_t>(n);
-        // A short read of a regular file that holds what fstat saw: the end.
-        if (regular && have >= expected && have < bytes.size()) break;
-    }
-    ::close(fd);
-    bytes.resize(have);
-    if (!ok) {
-        err.code = PluginErrc::cannot_read;
-        err.message = "cannot read '" + path + "' (read error, or larger than 256 MiB)";
-    }
-    return ok;
+    if (detail::read_file_bounded(path, bytes, std::size_t{256} << 20, err.message)) return true;
+    err.code = PluginErrc::cannot_read;
+    return false;
 }
 
 bool contains(const std::string& text, const char* words) { return text.find(words) != std::string::npos; }

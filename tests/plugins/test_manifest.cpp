@@ -54,6 +54,20 @@ TEST_P(Manifest, MissingFile) {
     EXPECT_NE(r.problems[0].message.find("cannot open"), std::string::npos);
 }
 
+// A manifest path that names a device that never ends (or an endless FIFO):
+// refused once 16 MiB are read, not read until memory runs out.
+TEST_P(Manifest, AnEndlessFileIsRefusedNotReadForever) {
+    ManifestReport r = rt.load_manifest("/dev/zero");
+    ASSERT_EQ(r.problems.size(), 1u);
+    EXPECT_EQ(r.problems[0].code, PluginErrc::bad_manifest);
+    EXPECT_NE(r.problems[0].message.find("larger than"), std::string::npos) << r.problems[0].message;
+    // The same for an object: the runtime reads at most 256 MiB of it.
+    const LoadResult o = rt.load("/dev/zero", "plugin/x");
+    ASSERT_FALSE(o);
+    EXPECT_EQ(o.error().code, PluginErrc::cannot_read);
+    EXPECT_NE(o.error().message.find("larger than"), std::string::npos) << o.error().to_string();
+}
+
 TEST_P(Manifest, BadJson) {
     ManifestReport r = rt.load_manifest(source("manifests/bad_json.json"));
     ASSERT_EQ(r.problems.size(), 1u);

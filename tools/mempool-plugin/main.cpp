@@ -41,6 +41,7 @@
 #include "helper_signature.hpp"
 #include "xbgp/helper_signatures.hpp"
 #include "interpreter.hpp"
+#include "read_file.hpp"
 #include "verifier.hpp"
 #ifdef MEMPOOL_HAVE_JIT
 #include "jit_x86_64.hpp"
@@ -53,8 +54,6 @@
 #include <cinttypes>
 #include <cstring>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,11 +62,14 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-bool read_file(const std::string& path, Bytes& out) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return false;
-    out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    return !in.bad();
+// The object (or assembly text), read once and at most 256 MiB, as the
+// runtime reads it: /dev/zero or an endless FIFO is an error, not a hang.
+// On failure the reason is printed to `to`.
+bool read_file(const std::string& path, Bytes& out, std::FILE* to) {
+    std::string why;
+    if (mempool::detail::read_file_bounded(path, out, std::size_t{256} << 20, why)) return true;
+    std::fprintf(to, "%s\n", why.c_str());
+    return false;
 }
 
 // Assembly text: printable characters and whitespace only, not ELF.
@@ -208,10 +210,7 @@ int verify(const std::string& object, std::vector<std::string> sections, bool in
     options.jit = !interpreter;
     mempool::Runtime rt(options);
     Bytes bytes;
-    if (!read_file(object, bytes)) {
-        std::printf("cannot read '%s'\n", object.c_str());
-        return 1;
-    }
+    if (!read_file(object, bytes, stdout)) return 1;
     if (!vm::looks_like_elf(bytes)) {
         // Raw bytecode or assembly: one program, verified as the runtime
         // would verify a plugin (R1 = the argument struct).
@@ -267,10 +266,7 @@ int verify(const std::string& object, std::vector<std::string> sections, bool in
 int list(const std::string& object) {
     namespace vm = mempool::vm;
     Bytes bytes;
-    if (!read_file(object, bytes)) {
-        std::printf("cannot read '%s'\n", object.c_str());
-        return 1;
-    }
+    if (!read_file(object, bytes, stdout)) return 1;
     vm::ObjectSummary summary = vm::summarize_elf(bytes);
     mempool::Runtime rt;
     std::vector<std::string> known;
@@ -295,10 +291,7 @@ int run_raw(const std::string& object, const std::string& section, bool interpre
         return 2;
     }
     Bytes bytes;
-    if (!read_file(object, bytes)) {
-        std::fprintf(stderr, "cannot read '%s'\n", object.c_str());
-        return 1;
-    }
+    if (!read_file(object, bytes, stderr)) return 1;
     mempool::RuntimeOptions options;
     mempool::Runtime rt(options);
     HelperTable helpers(rt);
@@ -422,10 +415,7 @@ int run(const std::string& object, std::string section, bool interpreter, const 
         args.push_back(*arg);
     }
     Bytes bytes;
-    if (!read_file(object, bytes)) {
-        std::fprintf(stderr, "cannot read '%s'\n", object.c_str());
-        return 1;
-    }
+    if (!read_file(object, bytes, stderr)) return 1;
     if (section.empty() && vm::looks_like_elf(bytes)) {
         vm::ObjectSummary summary = vm::summarize_elf(bytes);
         if (summary.sections.size() != 1) {

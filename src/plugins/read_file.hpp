@@ -1,0 +1,84 @@
+// read_file.hpp: a whole file read into memory, at most `limit` bytes, for
+// what the runtime and its tools read before trusting: plugin objects,
+// manifests, extra configuration. A path may name a FIFO or a device
+// (/dev/zero never ends): past the limit the read stops with an error
+// instead of growing until memory runs out.
+//
+//   std::vector<std::uint8_t> bytes;
+//   std::string why;
+//   if (!detail::read_file_bounded(path, bytes, std::size_t{256} << 20, why)) fail(why);
+//
+// A regular file is read in one read() into a buffer of its size plus one
+// byte (to see that it did not grow); anything else from 64 KiB up,
+// doubling. read_fd_bounded does the same on a file already open (whose
+// fstat the caller wanted too).
+#pragma once
+
+#include <algorithm>
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace mempool::detail {
+
+enum class ReadOutcome : std::uint8_t { ok, read_error, too_big };
+
+// Reads the open file `fd` (whose fstat is `st`, or null if unknown) whole
+// into `out` (a std::string or a vector of bytes); on too_big, out holds the
+// first `limit` bytes. errno tells a read_error's cause.
+template <class Buffer>
+[[nodiscard]] ReadOutcome read_fd_bounded(int fd, const struct stat* st, Buffer& out, std::size_t limit) {
+    const bool regular = st != nullptr && S_ISREG(st->st_mode);
+    const std::size_t expected = regular ? static_cast<std::size_t>(st->st_size) : 0;
+    out.resize(regular ? std::min(expected, limit) + 1 : std::min(std::size_t{1} << 16, limit + 1));
+    std::size_t have = 0;
+    ReadOutcome outcome = ReadOutcome::ok;
+    for (;;) {
+        if (have == out.size()) {
+            if (have > limit) {
+                outcome = ReadOutcome::too_big;
+                break;
+            }
+            out.resize(std::min(have * 2, limit + 1));
+        }
+        const ssize_t n = ::read(fd, out.data() + have, out.size() - have);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            outcome = ReadOutcome::read_error;
+            break;
+        }
+        if (n == 0) break;
+        have += static_cast<std::size_t>(n);
+        // A short read of a regular file that holds what fstat saw: the end.
+        if (regular && have >= expected && have < out.size()) break;
+    }
+    out.resize(std::min(have, limit));
+    return outcome;
+}
+
+// The same for `path`: false, with `why` in words naming the path, if it
+// cannot be opened or read or holds more than `limit` bytes.
+template <class Buffer>
+[[nodiscard]] bool read_file_bounded(const std::string& path, Buffer& out, std::size_t limit, std::string& why) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        why = "cannot open '" + path + "': " + std::strerror(errno);
+        return false;
+    }
+    struct stat st {};
+    const bool known = ::fstat(fd, &st) == 0;
+    const ReadOutcome r = read_fd_bounded(fd, known ? &st : nullptr, out, limit);
+    const int error = errno;
+    ::close(fd);
+    if (r == ReadOutcome::read_error) why = "cannot read '" + path + "': " + std::strerror(error);
+    if (r == ReadOutcome::too_big) why = "cannot read '" + path + "': larger than " + std::to_string(limit) + " bytes";
+    return r == ReadOutcome::ok;
+}
+
+}  // namespace mempool::detail
