@@ -25,7 +25,12 @@
 namespace mempool::test::redteam4 {
 
 inline const std::string kProbes = MEMPOOL_TEST_REDTEAM4_PROBES_DIR;
-inline const std::string kTool = MEMPOOL_TEST_BGP_TOOL;
+// mempool-bgp: this build's, or MEMPOOL_REDTEAM4_BGP_TOOL (another build,
+// e.g. one with a patch applied).
+inline const std::string kTool = [] {
+    const char* env = std::getenv("MEMPOOL_REDTEAM4_BGP_TOOL");
+    return std::string(env != nullptr && *env != 0 ? env : MEMPOOL_TEST_BGP_TOOL);
+}();
 inline const std::string kExportConfig = MEMPOOL_TEST_EXPORT_CONFIG;
 
 // A real MRT file: MEMPOOL_MRT_DATA from the environment first.
@@ -41,9 +46,11 @@ struct ToolRun {
     std::string output;  // standard output and standard error together
 };
 
-// Runs mempool-bgp with `args` (each quoted for the shell).
+// Runs mempool-bgp with `args` (each quoted for the shell), stopped after
+// 120 s (status 124): an attack that hangs the host fails its test instead
+// of the suite.
 inline ToolRun run_tool(const std::vector<std::string>& args) {
-    std::string cmd = "'" + kTool + "'";
+    std::string cmd = "timeout 120 '" + kTool + "'";
     for (const std::string& a : args) cmd += " '" + a + "'";
     cmd += " 2>&1";
     ToolRun r;
