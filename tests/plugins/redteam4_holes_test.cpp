@@ -167,6 +167,31 @@ TEST_P(Redteam4Holes, ScheduleBgpMessageWritesNoStackBytes) {
     EXPECT_EQ(at, std::string::npos) << "the body went to --updates-out, followed by " << after;
 }
 
+// Attack: a job that reschedules itself with the largest interval a time_t
+// holds, and manifests whose "schedule" is 2^63 or 2^64 - 1. The due time
+// (time + interval) wrapped into the past, so the job ran again at once, 1000
+// times per MRT record (the catch-up bound), 1,051,000 runs on
+// updates.20020722.2238.gz instead of 1; with a job that walks the RIB that
+// is a hung host (and signed overflow, undefined behaviour).
+// Must hold: a due time that does not fit is never reached: one run with a
+// 60 s schedule, none with the others.
+TEST_P(Redteam4Holes, AJobsDueTimeNeverWrapsIntoThePast) {
+    for (const auto& [schedule, runs] : {std::pair<std::string, int>{"60", 1}, {"9223372036854775808", 0},
+                                         {"18446744073709551615", 0}}) {
+        const std::string m = (dir / "far.plugin").string();
+        write_file(m, "{\"name\": \"rt4_far\", \"jit_all\": true, \"obj_code_list\": {\"f\": {\"obj\": \"" +
+                          probe("redteam4_job_far.o") +
+                          "\", \"permissions\": [\"read\", \"write\"]}}, \"job_plugins\": {\"f\": {\"schedule\": " +
+                          schedule + "}}}\n");
+        const ToolRun r = replay({"--plugins", m, mrt_file("updates.20020722.2238.gz")});
+        ASSERT_EQ(r.status, 0) << r.output.substr(0, 2000);
+        const std::string want = "job rt4_far/f: " + std::to_string(runs) + " runs ";
+        const std::size_t at = r.output.find("job rt4_far/f: ");
+        EXPECT_NE(r.output.find(want), std::string::npos)
+            << "schedule " << schedule << ": " << (at == std::string::npos ? r.output : r.output.substr(at, 160));
+    }
+}
+
 // Attack: get_extra_info_value(info, buf, len) is declared to fill `len`
 // bytes (mem_out_rt): with a constant len the verifier counts the whole
 // buffer as written after the call. With a handle that names nothing (or a

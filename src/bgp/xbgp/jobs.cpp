@@ -13,6 +13,16 @@ namespace {
 using u64 = std::uint64_t;
 constexpr u64 kFail = static_cast<u64>(-1);
 
+// t + seconds, or INT64_MAX (a due time never reached) when that does not
+// fit: a job that asked for an interval of INT64_MAX seconds (or a manifest
+// schedule above it) wrapped to a due time in the past and ran 1000 times
+// per MRT record (redteam4_holes_test.cpp). `t` is an MRT time, >= 0.
+std::int64_t later(std::int64_t t, std::uint64_t seconds) noexcept {
+    constexpr auto kMax = static_cast<std::uint64_t>(INT64_MAX);
+    if (t < 0 || seconds > kMax - static_cast<std::uint64_t>(t)) return INT64_MAX;
+    return t + static_cast<std::int64_t>(seconds);
+}
+
 // reschedule_plugin(time_t *time): the signature (in_fixed_or_null of a
 // time_t) has the verifier prove 8 readable bytes or NULL.
 u64 h_reschedule_plugin(u64 a1, u64, u64, u64, u64) noexcept {
@@ -58,7 +68,7 @@ void XbgpJobs::record_time(std::uint32_t seconds) noexcept {
     const std::int64_t now = seconds;
     if (!started_) {
         started_ = true;
-        for (Job& j : jobs_) j.due = now + static_cast<std::int64_t>(j.interval);
+        for (Job& j : jobs_) j.due = later(now, j.interval);
     }
     bool ran = false;
     for (std::size_t i = 0; i < jobs_.size(); ++i) {
@@ -66,10 +76,10 @@ void XbgpJobs::record_time(std::uint32_t seconds) noexcept {
         while (jobs_[i].active && jobs_[i].due <= now) {
             Job& j = jobs_[i];
             if (runs == kMaxCatchUp && j.interval > 0) {
-                const std::int64_t step = static_cast<std::int64_t>(j.interval);
-                const std::int64_t missed = (now - j.due) / step + 1;
-                j.skipped += static_cast<std::uint64_t>(missed);
-                j.due += missed * step;
+                // due <= now here, both MRT times: no overflow below (later saturates).
+                const std::uint64_t missed = static_cast<std::uint64_t>(now - j.due) / j.interval + 1;
+                j.skipped += missed;
+                j.due = missed > UINT64_MAX / j.interval ? INT64_MAX : later(j.due, missed * j.interval);
                 break;
             }
             ++runs;
@@ -110,7 +120,7 @@ int XbgpJobs::reschedule(JobRun& run, const std::int64_t* interval) noexcept {
     const std::int64_t seconds = interval != nullptr ? *interval : static_cast<std::int64_t>(j.interval);
     if (seconds < 1) return -1;
     j.interval = static_cast<std::uint64_t>(seconds);
-    j.due = run.time + seconds;
+    j.due = later(run.time, j.interval);
     j.active = true;
     run.rescheduled = true;
     return 0;
