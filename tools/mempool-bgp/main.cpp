@@ -281,6 +281,13 @@ int run_replay(const std::vector<std::string>& files, const std::string& plugins
             std::fprintf(stderr, "... and %llu more errors (see --json)\n",
                          static_cast<unsigned long long>(report.error_count - show));
     }
+    // The report is the run's result: one that did not reach its reader (a
+    // full disk, a closed pipe) fails the run rather than ending it quietly.
+    std::cout.flush();
+    if (!std::cout || std::fflush(stdout) != 0 || std::ferror(stdout)) {
+        std::fprintf(stderr, "mempool-bgp: cannot write the report: %s\n", std::strerror(errno));
+        return 1;
+    }
     return open_failed ? 1 : 0;
 }
 

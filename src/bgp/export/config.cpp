@@ -4,7 +4,6 @@
 #include <arpa/inet.h>
 
 #include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -227,14 +226,28 @@ bool parse_export_config(const std::string& json_text, ExportConfig& out, std::s
 }
 
 bool load_export_config(const std::string& path, ExportConfig& out, std::string& why) {
-    std::ifstream in(path);
+    std::ifstream in(path, std::ios::binary);
     if (!in) {
         why = "cannot open " + path;
         return false;
     }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    if (!parse_export_config(ss.str(), out, why)) {
+    // At most 16 MiB, one byte more to see that there is more: a path naming
+    // a device that never ends (/dev/zero) is refused, not read until memory
+    // runs out.
+    constexpr std::size_t limit = std::size_t{16} << 20;
+    std::string text;
+    char chunk[1 << 16];
+    while (text.size() <= limit && in.read(chunk, sizeof chunk).gcount() > 0)
+        text.append(chunk, static_cast<std::size_t>(in.gcount()));
+    if (in.bad()) {
+        why = "cannot read " + path;
+        return false;
+    }
+    if (text.size() > limit) {
+        why = path + ": larger than " + std::to_string(limit) + " bytes, not an export configuration";
+        return false;
+    }
+    if (!parse_export_config(text, out, why)) {
         why = path + ": " + why;
         return false;
     }
