@@ -60,7 +60,7 @@ constexpr std::size_t max_manifest_bytes = std::size_t{16} << 20;
 // read error ends the text where it happened (a folder reads as empty
 // text, which then is not valid JSON).
 bool read_manifest(const std::string& path, detail::ManifestFile& file, std::string& why) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const int fd = detail::open_for_reading(path);
     if (fd < 0) {
         why = "cannot open the file";
         return false;
@@ -389,11 +389,28 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top_path, const d
             std::string path;
         };
         std::vector<Including> including;  // the meta-manifests being read, outermost first
+        // What one load may read (h-redteam4): a chain of 12,000 includes
+        // overflowed the host's stack (a recursive call per level), and 8
+        // levels of 10 includes of the next level (no cycle) meant 10^8
+        // files read, a load that never ends.
+        constexpr std::size_t max_include_depth = 32;
+        constexpr std::size_t max_manifest_files = 1024;
+        std::size_t files_read = 0;
         std::function<void(const std::string&, const detail::ManifestFile*)> file =
             [&](const std::string& path, const detail::ManifestFile* read) {
             const std::string where = "manifest '" + path + "'";
             detail::ManifestFile own;
             if (read == nullptr) {
+                if (including.size() >= max_include_depth) {
+                    bad({}, where + ": includes nested deeper than " + std::to_string(max_include_depth));
+                    return;
+                }
+                if (++files_read > max_manifest_files) {
+                    if (files_read == max_manifest_files + 1)
+                        bad({}, where + ": more than " + std::to_string(max_manifest_files) +
+                                    " manifest files read in one load (the same files included again and again?)");
+                    return;
+                }
                 if (std::string why; !read_manifest(path, own, why)) {
                     bad({}, where + ": " + why);
                     return;

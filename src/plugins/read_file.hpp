@@ -22,6 +22,7 @@
 #include <string>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,12 +30,45 @@ namespace mempool::detail {
 
 enum class ReadOutcome : std::uint8_t { ok, read_error, too_big };
 
+// Opens `path` for reading without waiting for a FIFO's writer: open() of a
+// FIFO nobody writes blocks for ever, and a manifest naming one (as an
+// include or an "obj") hung the host at load (h-redteam4). The file is then
+// in blocking mode again; read_fd_bounded waits for a FIFO's writer a
+// little (fifo_writer_wait_ms) and reads one that never comes as empty.
+// -1 (errno set) if it cannot be opened.
+[[nodiscard]] inline int open_for_reading(const std::string& path) noexcept {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return -1;
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+        const int error = errno;
+        ::close(fd);
+        errno = error;
+        return -1;
+    }
+    return fd;
+}
+
+inline constexpr int fifo_writer_wait_ms = 2000;
+
 // Reads the open file `fd` (whose fstat is `st`, or null if unknown) whole
 // into `out` (a std::string or a vector of bytes); on too_big, out holds the
 // first `limit` bytes. errno tells a read_error's cause.
 template <class Buffer>
 [[nodiscard]] ReadOutcome read_fd_bounded(int fd, const struct stat* st, Buffer& out, std::size_t limit) {
     const bool regular = st != nullptr && S_ISREG(st->st_mode);
+    if (st != nullptr && S_ISFIFO(st->st_mode)) {
+        // A FIFO with no writer yet (open_for_reading did not wait): its
+        // writer may come a moment later; one that never does is no data.
+        pollfd ready{fd, POLLIN, 0};
+        int n;
+        do n = ::poll(&ready, 1, fifo_writer_wait_ms);
+        while (n < 0 && errno == EINTR);
+        if (n == 0) {
+            out.resize(0);
+            return ReadOutcome::ok;
+        }
+    }
     const std::size_t expected = regular ? static_cast<std::size_t>(st->st_size) : 0;
     out.resize(regular ? std::min(expected, limit) + 1 : std::min(std::size_t{1} << 16, limit + 1));
     std::size_t have = 0;
@@ -66,7 +100,7 @@ template <class Buffer>
 // cannot be opened or read or holds more than `limit` bytes.
 template <class Buffer>
 [[nodiscard]] bool read_file_bounded(const std::string& path, Buffer& out, std::size_t limit, std::string& why) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const int fd = open_for_reading(path);
     if (fd < 0) {
         why = "cannot open '" + path + "': " + std::strerror(errno);
         return false;
