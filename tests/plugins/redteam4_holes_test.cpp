@@ -3,7 +3,13 @@
 // failed before its fix. The attacks that held are in redteam4_test.cpp.
 #include "redteam4_support.hpp"
 
+#include <csignal>
 #include <regex>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace mempool::test::redteam4 {
 namespace {
@@ -244,7 +250,79 @@ TEST_P(Redteam4Runtime, ADeeplyNestedExtraConfigurationIsRefused) {
     EXPECT_NE(s.error.message.find("deeper"), std::string::npos) << s.error.message;
 }
 
+// Attack: an extra configuration path that names a FIFO whose writer goes on
+// writing (or /dev/zero, which never ends; not run here: it took 16 GB).
+// Runtime::load_extra_config read it with std::ifstream until its end,
+// holding all of it (64 MiB here), unlike manifests and objects, which are
+// read with a bound (src/plugins/read_file.hpp).
+// Must hold: refused past 16 MiB, saying so.
+TEST_P(Redteam4Runtime, AnEndlessExtraConfigurationIsNotReadPastItsBound) {
+    const std::string fifo = ::testing::TempDir() + "redteam4_conf_fifo_" + std::to_string(::getpid());
+    std::filesystem::remove(fifo);
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    std::signal(SIGPIPE, SIG_IGN);  // the reader may close its end first
+    std::thread writer([&] {
+        const int fd = ::open(fifo.c_str(), O_WRONLY);
+        if (fd < 0) return;
+        const std::string chunk(1 << 20, ' ');
+        for (int i = 0; i < 64; ++i)
+            if (::write(fd, chunk.data(), chunk.size()) < 0) break;  // EPIPE once the reader stops
+        ::close(fd);
+    });
+    const PluginStatus s = rt->load_extra_config(fifo, "");
+    writer.join();
+    std::filesystem::remove(fifo);
+    EXPECT_FALSE(s.ok());
+    EXPECT_NE(s.error.message.find("larger than 16777216 bytes"), std::string::npos) << s.error.message;
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, Redteam4Runtime, ::testing::Bool(), ::mempool::test::mode_name);
+
+// ---- manifests (fixed by the lead in 28679d9 from /work/notes/redteam4/manifest_limits.patch) ----
+
+// Attack: a meta-manifest that includes a FIFO, and a *.plugin whose "obj"
+// is a FIFO: nobody writes them, and the loader opened both and waited for
+// ever (open() of a FIFO blocks until a writer comes): the host hung at load.
+// Must hold: the load ends (within the 2 s the reader waits for a FIFO's
+// writer): the included FIFO reads as empty (a meta-manifest that includes
+// nothing), the object too, and is refused.
+TEST_P(Redteam4Holes, AManifestNamingAFifoDoesNotHangTheLoad) {
+    const std::string fifo = (dir / "fifo").string();
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    write_file(dir / "fifo.meta", "include fifo\n");
+    write_file(dir / "obj.plugin", "{\"name\": \"rt4_fifo\", \"obj_code_list\": {\"c\": {\"obj\": \"fifo\"}}, "
+                                   "\"insertion_points\": {\"bgp_pre_inbound_filter\": {\"replace\": {\"0\": \"c\"}}}}\n");
+    const ToolRun meta = replay({"--plugins", (dir / "fifo.meta").string(), mrt_file("updates.nlri_mask_trailing_bits.gz")});
+    EXPECT_EQ(meta.status, 0) << "124: the load hung\n" << meta.output.substr(0, 2000);
+    const ToolRun obj = replay({"--plugins", (dir / "obj.plugin").string(), mrt_file("updates.nlri_mask_trailing_bits.gz")});
+    EXPECT_EQ(obj.status, 2) << "124: the load hung\n" << obj.output.substr(0, 2000);
+    EXPECT_NE(obj.output.find("rt4_fifo/c"), std::string::npos) << obj.output.substr(0, 2000);
+}
+
+// Attack: include chains. 12,000 meta-manifests each including the next
+// overflowed the host's stack at load (one recursive call per level, exit
+// 139 on this machine); 8 levels of 10 includes of the next level (no cycle,
+// so the cycle check passes) meant 10^8 files read, a load that never ends.
+// Must hold: includes nest at most 32 deep, and one load reads at most 1024
+// manifest files; past either the load is refused with the reason (checked
+// here with 40 levels, and 4 levels of 10: 11,110 reads).
+TEST_P(Redteam4Holes, IncludeChainsAreBoundedInDepthAndFiles) {
+    for (int i = 0; i < 40; ++i) write_file(dir / ("d" + std::to_string(i) + ".meta"), "include d" + std::to_string(i + 1) + ".meta\n");
+    write_file(dir / "d40.meta", "# the end\n");
+    std::string ten;
+    for (int level = 0; level < 4; ++level) {
+        ten.clear();
+        for (int k = 0; k < 10; ++k) ten += "include f" + std::to_string(level + 1) + ".meta\n";
+        write_file(dir / ("f" + std::to_string(level) + ".meta"), ten);
+    }
+    write_file(dir / "f4.meta", "# a leaf\n");
+    const ToolRun deep = replay({"--plugins", (dir / "d0.meta").string(), mrt_file("updates.nlri_mask_trailing_bits.gz")});
+    EXPECT_EQ(deep.status, 2) << deep.output.substr(0, 2000);
+    EXPECT_NE(deep.output.find("nested deeper than 32"), std::string::npos) << deep.output.substr(0, 2000);
+    const ToolRun wide = replay({"--plugins", (dir / "f0.meta").string(), mrt_file("updates.nlri_mask_trailing_bits.gz")});
+    EXPECT_EQ(wide.status, 2) << wide.output.substr(0, 2000);
+    EXPECT_NE(wide.output.find("more than 1024 manifest files"), std::string::npos) << wide.output.substr(0, 2000);
+}
 
 INSTANTIATE_TEST_SUITE_P(Modes, Redteam4Holes, ::testing::Bool(), mode_name);
 

@@ -12,6 +12,7 @@
 #include <mempool/runtime.hpp>
 
 #include "../call_state.hpp"
+#include "../read_file.hpp"
 #include "host.hpp"
 #include "xbgp_helpers.hpp"
 
@@ -256,16 +257,16 @@ u64 get_extra_info_value(u64 info, u64 buf, u64 len, u64, u64) noexcept {
 PluginStatus Runtime::load_extra_config(const std::string& path, const std::string& key) noexcept {
     PluginStatus s;
     try {
-        std::ifstream in(path);
-        if (!in) {
+        // Read with a bound, as manifests are (16 MiB): a FIFO or a device
+        // that never ends was read until memory ran out (redteam4_holes_test.cpp).
+        constexpr std::size_t max_extra_config_bytes = std::size_t{16} << 20;
+        std::string text, why;
+        if (!detail::read_file_bounded(path, text, max_extra_config_bytes, why)) {
             s.error.code = PluginErrc::bad_manifest;
-            s.error.message = "extra configuration '" + path + "': cannot open the file";
+            s.error.message = "extra configuration '" + path + "': " + why;
             return s;
         }
-        std::stringstream text;
-        text << in.rdbuf();
-        std::string why;
-        auto cfg = detail::ExtraConfig::parse(text.str(), key, why);
+        auto cfg = detail::ExtraConfig::parse(text, key, why);
         if (cfg == nullptr) {
             s.error.code = PluginErrc::bad_manifest;
             s.error.message = "extra configuration '" + path + "': " + why;
