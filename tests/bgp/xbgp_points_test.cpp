@@ -196,6 +196,19 @@ TEST_P(XbgpPointsTest, TheRunResultCountsItsFailedHelperCalls) {
     EXPECT_EQ(plugin("failing_helpers/failing_helpers").helper_failures(), 5u);
 }
 
+// get_vrf: a replay is one table, the default VRF: 0, id 0 and no name
+// (str_len 0), the name's bytes left as they were, whether the vrf_info is
+// on the plugin's stack or in its heap (tests/bgp/xbgp_probes/vrf.c; the
+// collection's alternate_routes.plugin calls it and was refused at load
+// while mempool-bgp did not provide it).
+TEST_P(XbgpPointsTest, GetVrfAnswersTheDefaultVrf) {
+    load("vrf.plugin");
+    mempool::Pool pool;
+    EXPECT_TRUE(announce(prefix_of_length(24), pool)) << "the plugin rejected the route: get_vrf answered otherwise";
+    EXPECT_EQ(plugin("vrf/vrf").failures(), 0u);
+    EXPECT_EQ(plugin("vrf/vrf").helper_failures(), 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, XbgpPointsTest, ::testing::Bool(),
                          [](const ::testing::TestParamInfo<bool>& i) { return i.param ? "jit" : "interpreter"; });
 

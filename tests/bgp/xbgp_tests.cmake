@@ -16,9 +16,9 @@ mempool_discover_labelled_tests(bgp_xbgp_host_tests "bgp;xbgp" DISCOVERY_TIMEOUT
 if(TARGET mempool_bgp_plugins AND TARGET mempool_xbgp_plugins)
   set(xbgp_points_probe_dir ${CMAKE_CURRENT_BINARY_DIR}/xbgp_probes)
   mempool_add_bpf_plugin(bgp_xbgp_points_probes XBGP
-    SOURCES xbgp_probes/decode_custom.c xbgp_probes/failing_helpers.c
+    SOURCES xbgp_probes/decode_custom.c xbgp_probes/failing_helpers.c xbgp_probes/vrf.c
     OUTPUT_DIR ${xbgp_points_probe_dir})
-  foreach(manifest decode_custom.plugin failing_helpers.plugin)
+  foreach(manifest decode_custom.plugin failing_helpers.plugin vrf.plugin)
     configure_file(xbgp_probes/${manifest} ${xbgp_points_probe_dir}/${manifest} COPYONLY)
   endforeach()
   add_executable(bgp_xbgp_points_tests xbgp_points_test.cpp)

@@ -311,6 +311,20 @@ HELPER(h_get_bgp_route) {
     return ptr(write_bgp_route(plugin_heap(), *r->prefix, c->scratch->list(), *peer, c->local, r->uptime));
 }
 
+// get_vrf(struct vrf_info *info): a replay is one routing table, the
+// default VRF: id 0, and no name written (str_len 0). The name would go past
+// the 16-byte header the verifier was told of (obj_out), over stack bytes
+// whose value it knows; the header is written whole, as the verifier counts
+// it written. -1 if it is not the plugin's writable memory.
+HELPER(h_get_vrf) {
+    UNUSED_ARGS();
+    constexpr std::size_t header = 16;  // int vrf_id, size_t str_len
+    const std::span<std::uint8_t> info = mempool::detail::xbgp::plugin_bytes(a1, header, true);
+    if (info.empty()) return bad_argument(~u64{0});
+    std::memset(info.data(), 0, header);
+    return 0;
+}
+
 #undef HELPER
 #undef UNUSED_ARGS
 
@@ -337,6 +351,7 @@ std::span<const mempool::HelperSpec> bgp_helpers() noexcept {
         {"get_nexthop", &h_get_nexthop, 1, {P}, R, sizeof(UbpfNexthop)},
         {"get_route_info", &h_get_route_info, 0, {}, R, sizeof(RteInfo)},
         {"get_bgp_route", &h_get_bgp_route, 1, {N}, R, sizeof(BgpRoute)},
+        {"get_vrf", &h_get_vrf, 1, {P}},
     };
     return table;
 }
