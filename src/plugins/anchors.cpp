@@ -265,8 +265,8 @@ inline void clear_call_regions(vm::RunContext& rc) noexcept {
     // one allocated (up to the high mark) or, if it may have written past
     // its blocks, all of it (t.heap.size is still this plugin's: nested
     // runs put it back). A helper of a later run must not find this one's
-    // frame or read-only data. (Both flags tested at once: most plugins
-    // have neither.)
+    // frame or read-only data, nor a mempool-ABI plugin's scribbles on its
+    // arguments. (The flags are tested as one word: most plugins have none.)
     static_assert(offsetof(AnchoredCode, sets_call_regions) == offsetof(AnchoredCode, writes_outside_blocks) + 1 &&
                   offsetof(AnchoredCode, writes_arguments) == offsetof(AnchoredCode, writes_outside_blocks) + 2 &&
                   offsetof(AnchoredCode, reserved) == offsetof(AnchoredCode, writes_outside_blocks) + 3);

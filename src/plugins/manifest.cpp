@@ -51,12 +51,9 @@ struct ManifestFile {
 }  // namespace detail
 namespace {
 
-// No manifest, meta-manifest or extra configuration is anywhere near this:
-// a device or FIFO that never ends is not read past it.
-constexpr std::size_t max_manifest_bytes = std::size_t{16} << 20;
-
 // Reads and parses `path` into `file`; false, with what went wrong in
-// `why`, if it cannot be opened or holds more than max_manifest_bytes. A
+// `why`, if it cannot be opened or holds more than max_text_file_bytes (a
+// device or FIFO that never ends is not read past that). A
 // read error ends the text where it happened (a folder reads as empty
 // text, which then is not valid JSON).
 bool read_manifest(const std::string& path, detail::ManifestFile& file, std::string& why) {
@@ -69,10 +66,11 @@ bool read_manifest(const std::string& path, detail::ManifestFile& file, std::str
     const bool known = ::fstat(fd, &st) == 0;
     file.device = known ? st.st_dev : 0;
     file.inode = known ? st.st_ino : 0;
-    const detail::ReadOutcome r = detail::read_fd_bounded(fd, known ? &st : nullptr, file.text, max_manifest_bytes);
+    const detail::ReadOutcome r =
+        detail::read_fd_bounded(fd, known ? &st : nullptr, file.text, detail::max_text_file_bytes);
     ::close(fd);
     if (r == detail::ReadOutcome::too_big) {
-        why = "larger than " + std::to_string(max_manifest_bytes) + " bytes: not a manifest";
+        why = "larger than " + std::to_string(detail::max_text_file_bytes) + " bytes: not a manifest";
         return false;
     }
     file.doc = nlohmann::json::parse(file.text, nullptr, false);  // discarded when not JSON

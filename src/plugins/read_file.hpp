@@ -6,7 +6,7 @@
 //
 //   std::vector<std::uint8_t> bytes;
 //   std::string why;
-//   if (!detail::read_file_bounded(path, bytes, std::size_t{256} << 20, why)) fail(why);
+//   if (!detail::read_file_bounded(path, bytes, detail::max_object_bytes, why)) fail(why);
 //
 // A regular file is read in one read() into a buffer of its size plus one
 // byte (to see that it did not grow); anything else from 64 KiB up,
@@ -27,6 +27,11 @@
 #include <unistd.h>
 
 namespace mempool::detail {
+
+// The bounds: no plugin object is anywhere near 256 MiB, and no manifest,
+// meta-manifest, extra configuration or export configuration near 16 MiB.
+inline constexpr std::size_t max_object_bytes = std::size_t{256} << 20;
+inline constexpr std::size_t max_text_file_bytes = std::size_t{16} << 20;
 
 enum class ReadOutcome : std::uint8_t { ok, read_error, too_big };
 

@@ -72,7 +72,10 @@ namespace {
 [[gnu::noinline, gnu::cold]] void clean_after(detail::ThreadState& t, detail::ProgramImpl::Writes w,
                                              std::uint32_t size) noexcept {
     if (w.outside_blocks) t.heap.high = size;
-    if (w.context) std::memset(&t.args, 0, sizeof t.args);
+    if (w.context) {
+        std::memset(&t.args, 0, sizeof t.args);
+        t.bytes_slots = 0;  // zeroed with the rest: finish_run need not again
+    }
 }
 
 // One plugin on the thread's argument struct (already filled), with its

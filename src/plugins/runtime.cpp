@@ -164,10 +164,10 @@ PluginStatus Runtime::verify(const std::string& object_path, const std::string& 
 namespace {
 
 // The whole file, read once: these bytes are the ones loaded, verified and
-// run (a file swapped on disk afterwards changes nothing). No plugin object
-// is larger than 256 MiB: a device that never ends is not read past that.
+// run (a file swapped on disk afterwards changes nothing), up to
+// max_object_bytes: a device that never ends is not read past that.
 bool read_file(const std::string& path, std::vector<std::uint8_t>& bytes, PluginError& err) {
-    if (detail::read_file_bounded(path, bytes, std::size_t{256} << 20, err.message)) return true;
+    if (detail::read_file_bounded(path, bytes, detail::max_object_bytes, err.message)) return true;
     err.code = PluginErrc::cannot_read;
     return false;
 }

@@ -67,7 +67,7 @@ using Bytes = std::vector<std::uint8_t>;
 // On failure the reason is printed to `to`.
 bool read_file(const std::string& path, Bytes& out, std::FILE* to) {
     std::string why;
-    if (mempool::detail::read_file_bounded(path, out, std::size_t{256} << 20, why)) return true;
+    if (mempool::detail::read_file_bounded(path, out, mempool::detail::max_object_bytes, why)) return true;
     std::fprintf(to, "%s\n", why.c_str());
     return false;
 }

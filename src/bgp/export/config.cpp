@@ -1,9 +1,9 @@
 // config.cpp: the JSON form of ExportConfig (docs/export.md).
 #include "config.hpp"
 
-#include <arpa/inet.h>
+#include "../../plugins/read_file.hpp"  // relative: this library has no src/plugins on its path
 
-#include <fstream>
+#include <arpa/inet.h>
 
 #include <nlohmann/json.hpp>
 
@@ -226,25 +226,12 @@ bool parse_export_config(const std::string& json_text, ExportConfig& out, std::s
 }
 
 bool load_export_config(const std::string& path, ExportConfig& out, std::string& why) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        why = "cannot open " + path;
-        return false;
-    }
-    // At most 16 MiB, one byte more to see that there is more: a path naming
-    // a device that never ends (/dev/zero) is refused, not read until memory
-    // runs out.
-    constexpr std::size_t limit = std::size_t{16} << 20;
+    // With the runtime's bounded reader: a path naming a device that never
+    // ends (/dev/zero) or a FIFO nobody writes is refused, not read until
+    // memory runs out or waited on for ever.
     std::string text;
-    char chunk[1 << 16];
-    while (text.size() <= limit && in.read(chunk, sizeof chunk).gcount() > 0)
-        text.append(chunk, static_cast<std::size_t>(in.gcount()));
-    if (in.bad()) {
-        why = "cannot read " + path;
-        return false;
-    }
-    if (text.size() > limit) {
-        why = path + ": larger than " + std::to_string(limit) + " bytes, not an export configuration";
+    if (!mempool::detail::read_file_bounded(path, text, mempool::detail::max_text_file_bytes, why)) {
+        why += ", not an export configuration";
         return false;
     }
     if (!parse_export_config(text, out, why)) {

@@ -20,9 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstring>
-#include <fstream>
 #include <new>
-#include <sstream>
 
 namespace mempool {
 namespace detail {
@@ -257,11 +255,10 @@ u64 get_extra_info_value(u64 info, u64 buf, u64 len, u64, u64) noexcept {
 PluginStatus Runtime::load_extra_config(const std::string& path, const std::string& key) noexcept {
     PluginStatus s;
     try {
-        // Read with a bound, as manifests are (16 MiB): a FIFO or a device
-        // that never ends was read until memory ran out (redteam4_holes_test.cpp).
-        constexpr std::size_t max_extra_config_bytes = std::size_t{16} << 20;
+        // Read with a bound, as manifests are: a FIFO or a device that never
+        // ends was read until memory ran out (redteam4_holes_test.cpp).
         std::string text, why;
-        if (!detail::read_file_bounded(path, text, max_extra_config_bytes, why)) {
+        if (!detail::read_file_bounded(path, text, detail::max_text_file_bytes, why)) {
             s.error.code = PluginErrc::bad_manifest;
             s.error.message = "extra configuration '" + path + "': " + why;
             return s;
