@@ -99,6 +99,31 @@ inline void clear_bytes_slots(bpf_full_args_t& a, std::uint8_t& slots) noexcept 
 // __tls_get_addr call on every helper call.
 extern constinit thread_local ThreadState tls __attribute__((tls_model("initial-exec")));
 
+// What a new pool key costs a plugin's budget besides its bytes (index slot,
+// entry header), roughly: charged so that many tiny keys are not free.
+inline constexpr std::uint64_t pool_entry_cost = 32;
+
+// Charges `bytes` the running plugin adds to object pools (a route's, a
+// peer's: the pool helpers, and mempool-bgp's set_attr/add_attr) to its
+// per-run budget (PluginBudget::object_limit), or refuses (false, counted in
+// limit_hits) past it. Outside a plugin (no budget) nothing is charged.
+// refund_object_bytes gives back a charge whose change then failed.
+[[nodiscard]] inline bool charge_object_bytes(std::uint64_t bytes) noexcept {
+    ThreadState& t = tls;
+    const PluginBudget* b = t.budget;
+    if (b == nullptr) return true;
+    if (bytes > b->object_limit || t.object_added > b->object_limit - bytes) {
+        b->limit_hits.fetch_add(1, std::memory_order_relaxed);
+        return false;
+    }
+    t.object_added += bytes;
+    return true;
+}
+inline void refund_object_bytes(std::uint64_t bytes) noexcept {
+    ThreadState& t = tls;
+    if (t.budget != nullptr) t.object_added -= bytes < t.object_added ? bytes : t.object_added;
+}
+
 // Makes the thread's arena at least `size` bytes (the buffer is kept for the
 // thread's life and freed at its exit). False if out of memory.
 [[nodiscard]] bool reserve_heap(HeapArena& heap, std::uint32_t size) noexcept;

@@ -64,9 +64,7 @@ constexpr std::uint64_t max_copy = vm::max_helper_size;
 
 std::size_t clamp_len(std::uint64_t len) noexcept { return len > max_copy ? max_copy : len; }
 
-// What a new key costs a pool besides its bytes (index slot, entry header),
-// roughly; charged so that many tiny keys are not free.
-constexpr std::uint64_t entry_cost = 32;
+constexpr std::uint64_t entry_cost = detail::pool_entry_cost;
 
 enum class Owner : std::uint8_t { global, object };
 
@@ -76,14 +74,7 @@ bool admit(Owner owner, std::uint64_t bytes) noexcept {
     detail::ThreadState& t = detail::tls;
     const detail::PluginBudget* b = t.budget;
     if (b == nullptr || bytes == 0) return true;
-    if (owner == Owner::object) {
-        if (bytes > b->object_limit || t.object_added > b->object_limit - bytes) {
-            b->limit_hits.fetch_add(1, std::memory_order_relaxed);
-            return false;
-        }
-        t.object_added += bytes;
-        return true;
-    }
+    if (owner == Owner::object) return detail::charge_object_bytes(bytes);
     // Several threads may run the plugin at once: add, then take it back if
     // that passed the limit.
     const std::uint64_t before = b->global_added.fetch_add(bytes, std::memory_order_relaxed);
@@ -101,7 +92,7 @@ void refund(Owner owner, std::uint64_t bytes) noexcept {
     const detail::PluginBudget* b = t.budget;
     if (b == nullptr) return;
     if (owner == Owner::object)
-        t.object_added -= bytes;
+        detail::refund_object_bytes(bytes);
     else
         b->global_added.fetch_sub(bytes, std::memory_order_relaxed);
 }

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "call_context.hpp"
+#include "call_state.hpp"  // src/plugins: the running plugin's pool budget
 #include "heap_objects.hpp"
 #include "layouts.hpp"
 #include "plugin_memory.hpp"
@@ -123,11 +124,10 @@ u64 store(const CallContext& c, const RouteRef* r, const WireAttribute& a) noexc
     // pool helpers' additions are, in full (flags, value and the entry's
     // cost): without it one filter run stored 16 attributes of 64 KiB on
     // every route, 563 MB of RIB for a 13 KB MRT file (redteam4_holes_test.cpp).
-    constexpr std::uint64_t kEntryCost = 32;  // pool_helpers.cpp's charge for a key
-    const std::uint64_t charge = 1 + a.value.size() + kEntryCost;
-    if (!charge_pool_bytes(charge)) return failed(mempool::HelperFailure::heap_exhausted, kFail);
+    const std::uint64_t charge = 1 + a.value.size() + mempool::detail::pool_entry_cost;
+    if (!mempool::detail::charge_object_bytes(charge)) return failed(mempool::HelperFailure::heap_exhausted, kFail);
     if (store_attribute(*pool, a.code, flags, a.value)) return 0;
-    refund_pool_bytes(charge);
+    mempool::detail::refund_object_bytes(charge);
     return failed(mempool::HelperFailure::heap_exhausted, kFail);
 }
 

@@ -16,23 +16,6 @@ bool in_plugin_heap(std::uint64_t address, std::size_t size) noexcept {
     return address >= base && address - base <= h.size - size;
 }
 
-bool charge_pool_bytes(std::uint64_t bytes) noexcept {
-    detail::ThreadState& t = detail::tls;
-    const detail::PluginBudget* b = t.budget;
-    if (b == nullptr) return true;
-    if (bytes > b->object_limit || t.object_added > b->object_limit - bytes) {
-        b->limit_hits.fetch_add(1, std::memory_order_relaxed);
-        return false;
-    }
-    t.object_added += bytes;
-    return true;
-}
-
-void refund_pool_bytes(std::uint64_t bytes) noexcept {
-    detail::ThreadState& t = detail::tls;
-    if (t.budget != nullptr) t.object_added -= bytes < t.object_added ? bytes : t.object_added;
-}
-
 namespace {
 void* heap_malloc(void*, std::size_t size) {
     static const HelperFn malloc_fn = [] {

@@ -27,13 +27,4 @@ namespace mempool::bgp::xbgp {
 // Allocation in the running plugin's heap (the runtime's ctx_malloc).
 [[nodiscard]] HeapAlloc plugin_heap() noexcept;
 
-// Charges `bytes` a plugin adds to a route's (or a message's) pool with
-// set_attr/add_attr to its per-run budget (PluginLimits::object_pool_bytes,
-// RuntimeOptions::object_pool_limit: 64 KiB by default), as the pool
-// helpers charge what they add; false (and the plugin's limit_hits counted)
-// past it. Outside a plugin nothing is charged. refund_pool_bytes gives back
-// a charge whose store then failed.
-[[nodiscard]] bool charge_pool_bytes(std::uint64_t bytes) noexcept;
-void refund_pool_bytes(std::uint64_t bytes) noexcept;
-
 }  // namespace mempool::bgp::xbgp
