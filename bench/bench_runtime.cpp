@@ -7,6 +7,8 @@
 //   BM_SpecPluginA/jit       the specification's plugin A as written there:
 //                            argument copy + JIT call + 1 get + 1 set
 //   BM_NativeSpecA           the same in C++
+//   BM_NativeSpecA_C         the same in C, on a mem_pool* as a C daemon's
+//                            plugins see it (BM_SpecPluginA_C's equivalent)
 //   BM_EmptyPoint/args:N     run() of a point with nothing attached, with N
 //                            arguments built at the call
 //   BM_SpecPluginA_C/jit     the specification's plugin A through the C API
@@ -24,9 +26,11 @@
 // Instructions per call (callgrind counts the same whatever the machine's
 // load): `bench_runtime --calls N CASE` makes N calls of one case with
 // callgrind collecting only around the loop (CASE: spec_a, spec_a_c,
-// native_spec_a, plugin_a, plugin_a_c, native_a); bench/callcost.sh runs
-// each case under callgrind and prints instructions per call.
+// native_spec_a, native_spec_a_c, plugin_a, plugin_a_c, native_a);
+// bench/callcost.sh runs each case under callgrind and prints instructions
+// per call.
 #include <valgrind/callgrind.h>
+#include <mempool/mempool.h>
 #include <mempool/pool.hpp>
 #include <mempool/runtime.h>
 #include <mempool/runtime.hpp>
@@ -134,6 +138,27 @@ void BM_NativeSpecA(benchmark::State& state) {
         state.SkipWithError("native spec A miscounted");
 }
 BENCHMARK(BM_NativeSpecA);
+
+// The same as a C daemon writes it, on the kind of pool its plugins reach
+// (a mem_pool* global): the native equivalent of BM_SpecPluginA_C.
+[[gnu::noinline]] std::uint64_t native_spec_a_c(mem_pool* pool, int type) {
+    if (type != BGP_MSG_UPDATE) return EXIT_SUCCESS;
+    std::uint64_t seen = get_mempool_u64(pool, UPDATE_MSG_KEY) + 1;
+    return set_single_mempool(pool, UPDATE_MSG_KEY, nullptr, sizeof seen, &seen) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+void BM_NativeSpecA_C(benchmark::State& state) {
+    mem_pool* pool = new_mempool();
+    int type = BGP_MSG_UPDATE;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(type);
+        benchmark::DoNotOptimize(native_spec_a_c(pool, type));
+    }
+    if (get_mempool_u64(pool, UPDATE_MSG_KEY) != static_cast<std::uint64_t>(state.iterations()))
+        state.SkipWithError("native spec A (C pool) miscounted");
+    delete_mempool(pool);
+}
+BENCHMARK(BM_NativeSpecA_C);
 
 void BM_EmptyPoint(benchmark::State& state) {
     mempool::Runtime rt;
@@ -304,6 +329,17 @@ int calls(const char* name, std::uint64_t n) {
         }
         CALLGRIND_TOGGLE_COLLECT;
         counted = get_mempool_u64(host.global, UPDATE_MSG_KEY);
+    } else if (c == "native_spec_a_c") {
+        mem_pool* pool = new_mempool();
+        int type = BGP_MSG_UPDATE;
+        CALLGRIND_TOGGLE_COLLECT;
+        for (std::uint64_t i = 0; i < n; ++i) {
+            benchmark::DoNotOptimize(type);
+            benchmark::DoNotOptimize(native_spec_a_c(pool, type));
+        }
+        CALLGRIND_TOGGLE_COLLECT;
+        counted = get_mempool_u64(pool, UPDATE_MSG_KEY);
+        delete_mempool(pool);
     } else if (c == "native_spec_a" || c == "native_a") {
         const bool a = c == "native_a";
         mempool::Pool pool;
