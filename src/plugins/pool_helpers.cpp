@@ -132,7 +132,10 @@ std::uint64_t op_get_u64(const Pool* p, std::uint64_t key) noexcept {
     return code_of(s);
 }
 
-[[gnu::noinline]] std::uint64_t set_u64_heap(Pool* p, Owner owner, Key key, std::uint64_t value) noexcept {
+// Every set on a heap (or empty) pool but the overwrite of a small pool's
+// 8-byte number: a big pool's lookup needs registers that set_u64_heap's
+// usual case would otherwise save and restore on each call.
+[[gnu::noinline]] std::uint64_t set_u64_heap_rest(Pool* p, Owner owner, Key key, std::uint64_t value) noexcept {
     if (detail::overwrite_u64(*p, key, value)) [[likely]]
         return MEMPOOL_OK;
     // An empty pool (a new route's first attribute): a new key, charged as
@@ -145,6 +148,20 @@ std::uint64_t op_get_u64(const Pool* p, std::uint64_t key) noexcept {
         }
     }
     return set_u64_slow(p, owner, key, value);
+}
+
+// A heap pool's set; a counter in a small pool (at most 8 keys, the usual
+// global pool) is overwritten here without a stack frame.
+[[gnu::noinline]] std::uint64_t set_u64_heap(Pool* p, Owner owner, Key key, std::uint64_t value) noexcept {
+    const mem_pool* mp = detail::word_core(detail::word_of(*p));
+    if (mp != nullptr && !detail::is_big(mp)) [[likely]] {
+        detail::Entry* e = detail::find_small(mp, key);
+        if (e != nullptr && e->meta == detail::inline_value_meta(sizeof value)) [[likely]] {
+            e->payload = value;  // as overwrite_small_value: same length, no cleanup
+            return MEMPOOL_OK;
+        }
+    }
+    return set_u64_heap_rest(p, owner, key, value);
 }
 
 inline std::uint64_t op_set_u64(Pool* p, Owner owner, std::uint64_t key, std::uint64_t value) noexcept {
