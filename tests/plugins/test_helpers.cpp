@@ -92,6 +92,35 @@ TEST_P(Helpers, SetStateU64CreatesAndOverwrites) {
     EXPECT_EQ(global.get_u64(6).value_or(0), 0x1122334455u);
 }
 
+int cleanups_run = 0;
+void count_cleanup(void*) { ++cleanups_run; }
+
+// The heap pool's overwrite takes a shortcut for a small pool's plain 8-byte
+// number; a value with a cleanup, and every key of a big pool, take the
+// general path. Each must end as Pool::set<std::uint64_t> would.
+TEST_P(Helpers, SetStateU64OverwritesHeapPoolsSmallAndBig) {
+    ASSERT_TRUE(global.set<std::uint64_t>(1, 1));
+    ASSERT_TRUE(global.set<std::uint64_t>(2, 2));  // two keys: a heap pool
+    EXPECT_EQ(call("set_state_u64", {2, 0x1122334455667788}), MEMPOOL_OK);
+    EXPECT_EQ(global.get_u64(2).value_or(0), 0x1122334455667788u);
+    EXPECT_EQ(global.get_u64(1).value_or(0), 1u);
+
+    cleanups_run = 0;
+    const std::uint64_t old_value = 3;
+    ASSERT_TRUE(global.assign(3, std::as_bytes(std::span(&old_value, 1)), count_cleanup));
+    EXPECT_EQ(call("set_state_u64", {3, 4}), MEMPOOL_OK);
+    EXPECT_EQ(global.get_u64(3).value_or(0), 4u);
+    EXPECT_EQ(cleanups_run, 1);  // the replaced value's cleanup, once
+    EXPECT_EQ(call("set_state_u64", {3, 5}), MEMPOOL_OK);
+    EXPECT_EQ(cleanups_run, 1);  // the new value came without one
+
+    for (Key k = 10; k < 40; ++k) ASSERT_TRUE(global.set<std::uint64_t>(k, k));  // a big pool
+    for (Key k = 10; k < 40; ++k) EXPECT_EQ(call("set_state_u64", {k, 1000 + k}), MEMPOOL_OK);
+    for (Key k = 10; k < 40; ++k) EXPECT_EQ(global.get_u64(k).value_or(0), 1000u + k);
+    EXPECT_EQ(call("set_state_u64", {40, 7}), MEMPOOL_OK);  // a new key in a big pool
+    EXPECT_EQ(global.get_u64(40).value_or(0), 7u);
+}
+
 TEST_P(Helpers, SetStateU64RefusesOtherKindsAndBadKeys) {
     ASSERT_TRUE(global.push<std::uint32_t>(1, 3));
     EXPECT_EQ(call("set_state_u64", {1, 7}), MEMPOOL_ERR_WRONG_KIND);
