@@ -433,15 +433,24 @@ public:
 
     [[nodiscard]] bool is_bytes() const noexcept { return type_ == MEMPOOL_ARG_BYTES; }
     // A number is laid out as its slot's first 16 bytes (len, type, the
-    // value), so it is copied in one move.
+    // value), so it is copied in two 8-byte moves: an Arg just built by two
+    // 8-byte stores cannot be forwarded to one 16-byte load, which would
+    // wait for both stores to retire (about 1.5 ns of a 6 ns plugin call).
     void copy_to(bpf_arg_slot_t& slot) const noexcept {
         if (type_ == MEMPOOL_ARG_BYTES) [[unlikely]] {
             slot.len = len_;
             slot.type = type_;
             std::memcpy(slot.data, ptr_, len_);
-        } else {
-            std::memcpy(&slot, this, sizeof(Arg));
+            return;
         }
+        std::uint64_t head, value;
+        std::memcpy(&head, this, 8);
+        std::memcpy(&value, &num_, 8);
+#if defined(__GNUC__)
+        __asm__("" : "+r"(head), "+r"(value));  // or GCC merges the two moves back into one
+#endif
+        std::memcpy(&slot, &head, 8);
+        std::memcpy(slot.data, &value, 8);
     }
 
 private:

@@ -150,22 +150,8 @@ inline void finish_run(detail::ThreadState& t) noexcept {
     detail::tls.bytes_slots |= static_cast<std::uint8_t>(1u << i);
 }
 
-// A number argument into its slot: the Arg's 16 bytes as two 8-byte moves,
-// as a host builds them (len and type, then the value). One 16-byte load of
-// an Arg just written by two 8-byte stores cannot be forwarded from them on
-// x86 and waits for both stores to retire: about 1 ns of a 7 ns call.
-inline void copy_number(bpf_arg_slot_t& slot, const Arg& a) noexcept {
-    std::uint64_t head, value;
-    std::memcpy(&head, &a, 8);
-    std::memcpy(&value, reinterpret_cast<const unsigned char*>(&a) + 8, 8);
-    __asm__("" : "+r"(head), "+r"(value));  // kept as two moves (GCC would merge them into one)
-    std::memcpy(&slot, &head, 8);
-    std::memcpy(reinterpret_cast<unsigned char*>(&slot) + 8, &value, 8);
-}
-
 // The header and the used slots of an argument struct. Each Arg is laid out
-// as its slot's header and first 8 bytes (see Arg), so a number is one
-// 16-byte copy.
+// as its slot's header and first 8 bytes (see Arg::copy_to).
 inline void fill(bpf_full_args_t& a, const Arg* args, std::uint32_t n) noexcept {
     const std::uint64_t header = n;  // count, and reserved 0 (a plugin may have written it)
     std::memcpy(&a, &header, sizeof header);
@@ -174,7 +160,7 @@ inline void fill(bpf_full_args_t& a, const Arg* args, std::uint32_t n) noexcept 
         if (args->is_bytes()) [[unlikely]]
             copy_bytes(*slot, static_cast<std::uint32_t>(slot - a.slot), *args);
         else
-            copy_number(*slot, *args);
+            args->copy_to(*slot);
     }
 }
 
