@@ -127,6 +127,13 @@ void Replay::on_message(std::uint32_t peer, MessageType type, Bytes body, bool f
 void Replay::apply_update(std::uint32_t peer, PeerFigures& f, bool add_path) {
     f.other_families += decoder_.other_families();
     const bool rib = options_.keep_rib;
+    if (rib) {
+        // The message's prefixes, read ahead: the RIB starts loading what
+        // each route will touch, the misses of the batch overlapping.
+        lookahead_.clear();
+        decoder_.peek_prefixes(lookahead_);
+        rib_.prefetch(lookahead_);
+    }
     RoutePrefix route;
     // Withdrawals first (RFC 4271 §9.1: withdrawn routes, then the new ones).
     while (decoder_.next_withdrawal(route)) {

@@ -150,6 +150,7 @@ private:
     };
     std::array<InternedSet, 2> interned_{};
 
+    std::vector<Prefix> lookahead_;  // an UPDATE's prefixes, for Rib::prefetch (apply_update)
     std::vector<std::uint8_t> entry_attributes_;  // a RIB entry's attributes as decoded (mrt_record.hpp)
     std::vector<std::uint32_t> table_peers_;  // TABLE_DUMP_V2 index -> peer, per file
     // By peer index: its last OPEN offered to send ADD-PATH path ids for

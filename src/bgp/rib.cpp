@@ -49,6 +49,49 @@ std::uint32_t Rib::find(const Prefix& p) const noexcept {
     }
 }
 
+// The prefetch stages, per group of prefixes: (1) hash, load the home
+// slot; (2) read the slot (the group's loads are in flight together), load
+// the PrefixRoutes it names; (3) read its route list's bounds, load the
+// list. A slot whose tag matches is taken without comparing the prefix (a
+// wrong guess, one in 2^32, costs a useless load). A group of 16 keeps its
+// lines (about 5 per prefix) well inside L1 until announce() reads them.
+void Rib::prefetch(std::span<const Prefix> prefixes) const noexcept {
+    constexpr std::size_t kGroup = 16;
+    constexpr std::size_t kListBytes = 512;  // at most 8 lines of a (long, add-path) route list
+    std::uint64_t hash[kGroup];
+    std::uint32_t index[kGroup];
+    for (std::size_t at = 0; at < prefixes.size(); at += kGroup) {
+        const std::size_t n = std::min(kGroup, prefixes.size() - at);
+        for (std::size_t k = 0; k < n; ++k) {
+            hash[k] = hash_prefix(prefixes[at + k]);
+            __builtin_prefetch(&slots_[hash[k] & mask_]);
+        }
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::uint64_t tag = hash[k] & 0xffffffff00000000ull;
+            index[k] = kEmpty;
+            for (std::uint64_t i = hash[k] & mask_;; i = (i + 1) & mask_) {
+                const std::uint64_t s = slots_[i];
+                if (s == kEmptySlot) break;
+                if ((s & 0xffffffff00000000ull) == tag) {
+                    index[k] = static_cast<std::uint32_t>(s);
+                    const auto* entry = reinterpret_cast<const char*>(&prefixes_[index[k]]);
+                    __builtin_prefetch(entry);
+                    __builtin_prefetch(entry + sizeof(PrefixRoutes) - 1);
+                    break;
+                }
+            }
+        }
+        for (std::size_t k = 0; k < n; ++k) {
+            if (index[k] == kEmpty) continue;
+            const std::vector<Route>& routes = prefixes_[index[k]].routes;
+            const auto* list = reinterpret_cast<const char*>(routes.data());
+            const std::size_t bytes = std::min(routes.size() * sizeof(Route), kListBytes);
+            for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(list + off, 1);
+            if (bytes != 0) __builtin_prefetch(list + bytes - 1, 1);
+        }
+    }
+}
+
 void Rib::grow() {
     std::vector<std::uint64_t> next(slots_.size() * 2, kEmptySlot);
     const std::uint64_t m = next.size() - 1;

@@ -102,6 +102,36 @@ void UpdateDecoder::infer_path_ids() {
                  "(RFC 8050 gives them the *_ADDPATH subtypes); read with their path ids");
 }
 
+namespace {
+// next_nlri() without its reports: the same prefix, or false where it
+// reports a fault or finds the end.
+bool peek_nlri(ByteReader& r, Afi afi, bool add_path, Prefix& out) noexcept {
+    std::uint8_t len = 0;
+    if ((add_path && !r.skip(4)) || !r.u8(len) || len > max_prefix_len(afi)) return false;
+    out.addr = {};
+    if (!r.copy(out.addr.data(), (len + 7u) / 8u)) return false;
+    out.len = len;
+    out.afi = afi;
+    if (len % 8 != 0) mask_prefix(out);
+    return true;
+}
+}  // namespace
+
+void UpdateDecoder::PrefixFields::peek(bool add_path, std::vector<Prefix>& out) const {
+    ByteReader r = reader_;
+    Prefix p;
+    if (!in_mp_) {
+        while (peek_nlri(r, Afi::ipv4, add_path, p)) out.push_back(p);
+        r = ByteReader(mp_);
+    }
+    while (peek_nlri(r, mp_family_, add_path, p)) out.push_back(p);
+}
+
+void UpdateDecoder::peek_prefixes(std::vector<Prefix>& out) const {
+    if (!has_routes_) return;
+    withdrawals_.peek(add_path_, out);
+    announcements_.peek(add_path_, out);
+}
 
 IpAddress UpdateDecoder::next_hop_of(Afi family) const noexcept {
     if (family == Afi::ipv4 && attributes_.has_next_hop) return attributes_.next_hop;

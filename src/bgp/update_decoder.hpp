@@ -110,6 +110,12 @@ public:
     [[nodiscard]] bool next_announcement(RoutePrefix& out) {
         return has_routes_ && announcements_.next(add_path_, out, diag_);
     }
+    // The prefixes the next_withdrawal() calls, then the next_announcement()
+    // calls, have still to hand out, in that order, appended to `out`: read
+    // again without reporting anything (a fault ends a field, as it does
+    // for them). For a caller that looks ahead (Rib::prefetch); reading
+    // them changes nothing.
+    void peek_prefixes(std::vector<Prefix>& out) const;
     // Whether the message's prefixes carry path ids: the record's subtype
     // said so, or they parse only with them (infer_path_ids).
     [[nodiscard]] bool add_path() const noexcept { return add_path_; }
@@ -177,6 +183,8 @@ private:
             return nlri_field_parses(reader_.rest(), Afi::ipv4, add_path) &&
                    nlri_field_parses(mp_, mp_family_, add_path);
         }
+        // The prefixes next() has still to hand out, read quietly.
+        void peek(bool add_path, std::vector<Prefix>& out) const;
         [[nodiscard]] bool next(bool add_path, RoutePrefix& out, Diagnostics& diag) {
             for (;;) {
                 if (next_nlri(reader_, in_mp_ ? mp_family_ : Afi::ipv4, add_path, out, diag) == NlriStatus::ok)

@@ -2,10 +2,15 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
+#include <string>
+#include <tuple>
 
 #include "mrt_writer.hpp"
+#include "replay.hpp"
 #include "rib.hpp"
 #include "selection.hpp"
+#include "update_decoder.hpp"
 
 namespace mempool::bgp::test {
 namespace {
@@ -152,6 +157,321 @@ TEST(AttrStore, InternFindsEqualBytesAcrossGrowthAndRemoval) {
         EXPECT_TRUE(std::equal(b.begin(), b.end(), store[id].key().begin(), store[id].key().end()));
     }
     EXPECT_EQ(store.live(), 20000u);
+}
+
+// A RIB's whole content, in prefixes() order: what lookups and the report see.
+struct RibContent {
+    std::vector<std::string> routes;  // "prefix peer path_id add_path set-bytes"
+    std::vector<std::uint32_t> index_of;  // index_of() of each prefix
+    std::uint64_t route_count = 0;
+    std::size_t heap_bytes = 0;
+    std::size_t live_sets = 0;
+    friend bool operator==(const RibContent&, const RibContent&) = default;
+};
+RibContent content(const Rib& rib) {
+    RibContent c;
+    for (const PrefixRoutes& pr : rib.prefixes()) {
+        c.index_of.push_back(rib.index_of(pr.prefix));
+        for (const Route& r : pr.routes) {
+            const Bytes key = rib.attribute_store()[r.path_attributes].key();
+            c.routes.push_back(to_string(pr.prefix) + " " + std::to_string(r.peer) + " " + std::to_string(r.path_id) +
+                               (r.add_path ? " ap " : " - ") + std::string(key.begin(), key.end()));
+        }
+    }
+    c.route_count = rib.route_count();
+    c.heap_bytes = rib.heap_bytes();
+    c.live_sets = rib.attribute_store().live();
+    return c;
+}
+
+// Prefix number n of a mixed table: IPv4 /24s and /19s (the bits past the
+// length zero), and one in three an IPv6 /48.
+Prefix nth_prefix(std::uint32_t n) {
+    Prefix p;
+    if (n % 3 == 2) {
+        p.afi = Afi::ipv6;
+        p.len = 48;
+        p.addr[0] = 0x20;
+        p.addr[1] = 0x01;
+        p.addr[2] = static_cast<std::uint8_t>(n >> 16);
+        p.addr[3] = static_cast<std::uint8_t>(n >> 8);
+        p.addr[4] = static_cast<std::uint8_t>(n);
+    } else {
+        p.afi = Afi::ipv4;
+        p.len = n % 2 ? 24 : 19;
+        p.addr[0] = static_cast<std::uint8_t>(10 + (n >> 16));
+        p.addr[1] = static_cast<std::uint8_t>(n >> 8);
+        p.addr[2] = static_cast<std::uint8_t>(n);
+        mask_prefix(p);
+    }
+    return p;
+}
+
+// Rib::prefetch is a hint: whatever it is given (present prefixes, absent
+// ones, repeats, batches past its group of 16, none), lookups, routes,
+// sizes and the changes made after it are those of a RIB that never got it.
+TEST(Rib, PrefetchChangesNoLookupAndNoChange) {
+    Rib with, without;
+    std::vector<Prefix> batch;
+    const auto step = [&](std::uint32_t n, std::uint32_t peer, bool add) {
+        const Prefix p = nth_prefix(n);
+        for (Rib* rib : {&with, &without}) {
+            if (add) rib->announce(p, peer, n % 5 == 0 ? n % 3 : 0, intern(*rib, static_cast<std::uint8_t>(n % 7)),
+                                   n % 5 == 0);
+            else (void)rib->withdraw(p, peer, n % 5 == 0 ? n % 3 : 0);
+        }
+    };
+    for (std::uint32_t round = 0; round < 4; ++round) {
+        for (std::uint32_t first = 0; first < 3000; first += 37) {  // batches of 37: 2 groups and 5
+            batch.clear();
+            for (std::uint32_t n = first; n < first + 37; ++n) batch.push_back(nth_prefix(n * 7 % 3000));
+            batch.push_back(batch.front());  // a repeat
+            with.prefetch(batch);
+            for (std::uint32_t n = first; n < first + 37; ++n) step(n * 7 % 3000, round, round != 3 || n % 2);
+        }
+        with.prefetch(std::span<const Prefix>());
+        ASSERT_EQ(content(with), content(without)) << "round " << round;
+    }
+    (void)with.clear_peer(1);
+    (void)without.clear_peer(1);
+    // Present, absent (another length, another family), and empty lists.
+    batch.clear();
+    for (std::uint32_t n = 0; n < 6000; n += 5) {
+        batch.push_back(nth_prefix(n));
+        Prefix other = nth_prefix(n);
+        other.len = 32;
+        batch.push_back(other);
+    }
+    with.prefetch(batch);
+    with.prefetch(std::span<const Prefix>(batch.data(), 1));
+    const RibContent before = content(without);
+    EXPECT_EQ(content(with), before);
+    for (const Prefix& p : batch) EXPECT_EQ(with.index_of(p), without.index_of(p)) << to_string(p);
+    EXPECT_EQ(with.index_of(nth_prefix(3001)), Rib::npos);
+}
+
+// The prefixes an UPDATE's decoder hands out, one at a time: withdrawals, then announcements.
+std::vector<NlriEntry> handed_out(UpdateDecoder& d) {
+    std::vector<NlriEntry> out;
+    for (NlriEntry e; d.next_withdrawal(e);) out.push_back(e);
+    for (NlriEntry e; d.next_announcement(e);) out.push_back(e);
+    return out;
+}
+
+// UPDATE bodies (after the 19-byte header) with path ids on every prefix
+// when `ids` is set: IPv4 withdrawals, MP_UNREACH (IPv6 unless `other`),
+// ORIGIN, AS_PATH, NEXT_HOP, MP_REACH IPv6, IPv4 NLRI. A prefix's text
+// "bad" stands for a length byte no family allows (a fault that ends its field).
+struct UpdateBody {
+    std::vector<std::string> withdrawn, mp_withdrawn, mp_announced, announced;
+    bool ids = false;
+    std::uint8_t unreach_safi = kSafiUnicast;
+    // The path id of the prefix at `position` of its field; null: the
+    // field's base (100, 200, 300, 400 in the order above) plus position.
+    std::uint32_t (*id_of)(const std::string& text, std::size_t position) = nullptr;
+
+    void prefixes(ByteWriter& w, const std::vector<std::string>& texts, std::uint32_t base) const {
+        for (std::size_t i = 0; i < texts.size(); ++i) {
+            const std::uint32_t id = id_of ? id_of(texts[i], i) : base + static_cast<std::uint32_t>(i);
+            if (texts[i] == "bad") {
+                if (ids) w.u32(id);
+                w.u8(200);
+                w.u8(1);
+                continue;
+            }
+            if (ids) w.prefix(parse_prefix(texts[i]), id);
+            else w.prefix(parse_prefix(texts[i]));
+        }
+    }
+    static void attribute(ByteWriter& w, std::uint8_t flags, std::uint8_t code, const ByteWriter& value) {
+        w.u8(flags | 0x10);  // extended length
+        w.u8(code);
+        w.u16(static_cast<std::uint32_t>(value.size()));
+        w.bytes(Bytes(value.buf));
+    }
+    [[nodiscard]] std::vector<std::uint8_t> bytes() const {
+        ByteWriter wd, attrs, nlri, v;
+        prefixes(wd, withdrawn, 100);
+        v.u8(0);
+        attribute(attrs, 0x40, attr::kOrigin, v);
+        v = {};
+        v.u8(kAsSequence);
+        v.u8(2);
+        v.u32(64500);
+        v.u32(3356);
+        attribute(attrs, 0x40, attr::kAsPath, v);
+        v = {};
+        v.ip(parse_ip("192.0.2.1"));
+        attribute(attrs, 0x40, attr::kNextHop, v);
+        if (!mp_withdrawn.empty()) {
+            v = {};
+            v.u16(kAfiIpv6);
+            v.u8(unreach_safi);
+            prefixes(v, mp_withdrawn, 200);
+            attribute(attrs, 0x80, attr::kMpUnreach, v);
+        }
+        if (!mp_announced.empty()) {
+            v = {};
+            v.u16(kAfiIpv6);
+            v.u8(kSafiUnicast);
+            v.u8(16);
+            v.ip(parse_ip("2001:db8::1"));
+            v.u8(0);
+            prefixes(v, mp_announced, 300);
+            attribute(attrs, 0x80, attr::kMpReach, v);
+        }
+        prefixes(nlri, announced, 400);
+        ByteWriter body;
+        body.u16(static_cast<std::uint32_t>(wd.size()));
+        body.bytes(Bytes(wd.buf));
+        body.u16(static_cast<std::uint32_t>(attrs.size()));
+        body.bytes(Bytes(attrs.buf));
+        body.bytes(Bytes(nlri.buf));
+        return body.buf;
+    }
+};
+
+// peek_prefixes() lists what next_withdrawal() then next_announcement()
+// hand out, in order, faults included (a fault ends its field there), with
+// path ids declared, inferred or absent, and only what is left to hand out.
+TEST(RibBatch, PeekedPrefixesAreThoseHandedOut) {
+    struct Case {
+        const char* name;
+        UpdateBody body;
+        bool add_path;
+        bool path_ids_possible;
+        std::size_t expected;  // prefixes handed out
+    };
+    const std::vector<Case> cases = {
+        {"both families, add-path",
+         {{"10.9.0.0/16", "10.9.1.0/24"}, {"2001:db8:9::/48"}, {"2001:db8:1::/48", "2001:db8:2::/47"},
+          {"10.1.0.0/16", "10.1.0.0/16", "10.1.128.0/17"}, true},
+         true, false, 8},
+        {"plain",
+         {{"10.9.0.0/16"}, {"2001:db8:9::/48"}, {"2001:db8:1::/48"}, {"10.1.0.0/16", "0.0.0.0/0"}},
+         false, false, 5},
+        {"fault in the withdrawn field: the MP_UNREACH still read",
+         {{"10.9.0.0/16", "bad", "10.9.2.0/24"}, {"2001:db8:9::/48"}, {}, {"10.1.0.0/16"}},
+         false, false, 3},
+        {"fault in MP_REACH, add-path",
+         {{}, {}, {"2001:db8:1::/48", "bad", "2001:db8:3::/48"}, {"10.1.0.0/16"}, true},
+         true, false, 2},
+        {"fault in the NLRI field: MP_REACH still read",
+         {{}, {}, {"2001:db8:1::/48"}, {"10.1.0.0/16", "bad", "10.2.0.0/16"}},
+         false, false, 2},
+        {"path ids inferred",
+         {{"10.9.0.0/16"}, {}, {"2001:db8:1::/48"}, {"10.1.0.0/16", "10.2.0.0/16"}, true},
+         false, true, 4},
+        {"another family's MP_UNREACH is not read",
+         {{"10.9.0.0/16"}, {"2001:db8:9::/48"}, {}, {"10.1.0.0/16"}, false, kSafiMulticast},
+         false, false, 2},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.name);
+        const std::vector<std::uint8_t> body = c.body.bytes();
+        Diagnostics diag;
+        diag.set_record(body.data(), 0, 1);
+        UpdateDecoder d(diag);
+        ASSERT_TRUE(d.decode_update(Bytes(body), true, c.add_path, c.path_ids_possible));
+        std::vector<Prefix> peeked;
+        d.peek_prefixes(peeked);
+        const std::uint64_t reports = diag.count();
+        std::vector<Prefix> again{nth_prefix(1)};  // appends
+        d.peek_prefixes(again);
+        EXPECT_EQ(diag.count(), reports);  // peeking reports nothing
+        // One step in, the rest.
+        NlriEntry first;
+        std::vector<Prefix> rest;
+        const bool has_first = d.next_withdrawal(first) || d.next_announcement(first);
+        d.peek_prefixes(rest);
+        std::vector<NlriEntry> out = handed_out(d);
+        if (has_first) out.insert(out.begin(), first);
+        ASSERT_EQ(out.size(), c.expected) << diag.count();
+        ASSERT_EQ(peeked.size(), out.size());
+        for (std::size_t i = 0; i < out.size(); ++i) EXPECT_EQ(peeked[i], out[i].prefix) << i;
+        ASSERT_EQ(again.size(), out.size() + 1);
+        EXPECT_TRUE(std::equal(peeked.begin(), peeked.end(), again.begin() + 1));
+        ASSERT_EQ(rest.size(), out.size() - (has_first ? 1 : 0));
+        EXPECT_TRUE(std::equal(rest.begin(), rest.end(), peeked.begin() + (has_first ? 1 : 0)));
+        std::vector<Prefix> none;
+        d.peek_prefixes(none);
+        EXPECT_TRUE(none.empty());
+    }
+}
+
+// Replay's batch path (apply_update: the UPDATE's prefixes peeked, then
+// prefetched, then applied) on BGP4MP_MESSAGE_AS4_ADDPATH records with
+// both families, withdrawals of routes present and absent, one prefix
+// twice in a message, groups past 16: the Adj-RIB-In holds what the same
+// changes made route by route leave in a model.
+TEST(RibBatch, AddPathUpdatesOfBothFamiliesLeaveWhatRouteByRouteChangesLeave) {
+    const PeerKey peers[2] = {{parse_ip("198.51.100.1"), 64500}, {parse_ip("2001:db8::7"), 64501}};
+    const PeerKey local{parse_ip("198.51.100.254"), 12654};
+    std::vector<std::uint8_t> stream;
+    std::set<std::tuple<std::string, std::uint32_t, std::uint32_t>> model;  // prefix, peer, path id
+    std::size_t withdrawn_present = 0;
+    const auto text = [](std::uint32_t n) { return to_string(nth_prefix(n)); };
+    for (std::uint32_t m = 0; m < 60; ++m) {
+        const std::uint32_t peer = m % 2;
+        UpdateBody u;
+        u.ids = true;
+        // Ids by prefix, so that withdrawals meet announcements; the first
+        // of a field gets 7, so the prefix announced twice has two routes.
+        u.id_of = [](const std::string& t, std::size_t position) -> std::uint32_t {
+            return position == 0 ? 7 : t.size() % 3;
+        };
+        // Withdrawals of earlier announcements, and of routes never announced.
+        for (std::uint32_t k = 0; m >= 4 && k < 5; ++k) {
+            const std::uint32_t n = (m - 4) * 7 + k;
+            (nth_prefix(n).afi == Afi::ipv4 ? u.withdrawn : u.mp_withdrawn).push_back(text(n));
+        }
+        u.withdrawn.push_back(text(100000 + m * 3));
+        // 20 to 44 announcements, one prefix twice.
+        for (std::uint32_t k = 0; k < 20 + m % 25; ++k) {
+            const std::uint32_t n = m * 7 + k;
+            (nth_prefix(n).afi == Afi::ipv4 ? u.announced : u.mp_announced).push_back(text(n));
+        }
+        u.announced.push_back(u.announced.front());
+        // The model, route by route, in the decoder's order (path ids count up per field).
+        const auto apply = [&](const std::vector<std::string>& field, bool add) {
+            for (std::size_t i = 0; i < field.size(); ++i) {
+                const auto key = std::make_tuple(to_string(parse_prefix(field[i])), peer, u.id_of(field[i], i));
+                if (add) model.insert(key);
+                else withdrawn_present += model.erase(key);
+            }
+        };
+        apply(u.withdrawn, false);
+        apply(u.mp_withdrawn, false);
+        apply(u.mp_announced, true);
+        apply(u.announced, true);
+        // The message: BGP header, then BGP4MP_MESSAGE_AS4 re-typed *_ADDPATH (subtype 9).
+        const std::vector<std::uint8_t> body = u.bytes();
+        ByteWriter msg;
+        for (int i = 0; i < 16; ++i) msg.u8(0xff);
+        msg.u16(static_cast<std::uint32_t>(19 + body.size()));
+        msg.u8(2);
+        msg.bytes(Bytes(body));
+        std::vector<std::uint8_t> rec;
+        encode_bgp4mp_message(1700000000 + m, peers[peer], local, true, Bytes(msg.buf), rec);
+        ASSERT_EQ(rec[7], 4);
+        rec[7] = 9;
+        stream.insert(stream.end(), rec.begin(), rec.end());
+    }
+    Replay replay;
+    replay.replay_source(memory_byte_source(stream.data(), stream.size()), "mem");
+    EXPECT_EQ(replay.diagnostics().count(), 0u);
+    std::set<std::tuple<std::string, std::uint32_t, std::uint32_t>> rib;
+    for (const PrefixRoutes& pr : replay.rib().prefixes()) {
+        EXPECT_EQ(replay.rib().index_of(pr.prefix), static_cast<std::uint32_t>(&pr - replay.rib().prefixes().data()));
+        for (const Route& r : pr.routes) {
+            EXPECT_TRUE(r.add_path);
+            EXPECT_TRUE(rib.emplace(to_string(pr.prefix), r.peer, r.path_id).second) << to_string(pr.prefix);
+        }
+    }
+    EXPECT_EQ(replay.rib().route_count(), model.size());
+    EXPECT_EQ(rib, model);
+    EXPECT_GT(model.size(), 400u);
+    EXPECT_GT(withdrawn_present, 50u);
 }
 
 RouteCandidate cand(const Prefix& p, mempool::Pool& pool, const IpAddress& ip, std::uint32_t as, std::uint32_t len,
