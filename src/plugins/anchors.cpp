@@ -425,7 +425,8 @@ RunResult Runtime::run(PointId point, std::span<const Arg> args, const CallScope
         detail::chain = c.outer;
     };
 
-    const CallFrame frame{global_, scope, this};
+    CallFrame frame{global_, {}, this};
+    detail::copy_by_words(frame.scope, scope);
     const CallFrame* const outer_frame = t.frame;
     t.frame = &frame;
     // Kept in the result until the end (as run.cpp does: no register or

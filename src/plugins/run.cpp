@@ -198,7 +198,7 @@ RunResult Runtime::run_attached(const Point& p, std::span<const Arg> args, const
         return result;
     }
     t.own_frame.global = global_;
-    t.own_frame.scope = scope;
+    detail::copy_by_words(t.own_frame.scope, scope);
     t.frame = &t.own_frame;
     t.depth = 1;
     // Kept in the result until the end (one register fewer across the call).
@@ -301,7 +301,7 @@ std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* a
     if (t.depth != 0 || t.frame != nullptr) [[unlikely]]  // as run_attached
         return run_c_nested(rt, point, args, n, scope, ran);
     t.own_frame.global = rt.global_;
-    t.own_frame.scope = scope;
+    copy_by_words(t.own_frame.scope, scope);
     t.frame = &t.own_frame;
     t.depth = 1;
     const std::uint32_t count = clamp_count(n);
@@ -327,7 +327,8 @@ std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* a
 [[gnu::noinline, gnu::cold]] RunResult Runtime::run_nested(const Point& p, std::span<const Arg> args,
                                                           const CallScope& scope) const noexcept {
     detail::ThreadState& t = detail::tls;
-    const CallFrame frame{global_, scope};
+    CallFrame frame{global_, {}};
+    detail::copy_by_words(frame.scope, scope);
     const CallFrame* const outer = t.frame;
     const detail::PluginBudget* const outer_budget = t.budget;
     const std::uint64_t outer_added = t.object_added;

@@ -5,6 +5,7 @@
 #include <new>
 
 #include "bgp_helpers.hpp"
+#include "call_state.hpp"  // src/plugins: copy_by_words
 #include "layouts.hpp"
 #include "path_attributes.hpp"
 
@@ -170,7 +171,9 @@ bool XbgpPoints::accept_route(const RouteEvent& e) {
     // One context, prefix and scope for both filters.
     filtered_.prefix = &e.prefix;  // its uptime stays 0: being received
     filtered_.peer = e.peer;
-    filtered_.path_attributes = e.path_attributes;
+    // Word by word: the replay has just stored the span's two words, and a
+    // 16-byte copy of them would wait for those stores to retire.
+    mempool::detail::copy_by_words(filtered_.path_attributes, e.path_attributes);
     filtered_.pool = &e.pool;
     filter_context_.source_peer = e.peer;
     filter_context_.time_seconds = time_seconds_;
