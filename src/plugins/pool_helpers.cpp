@@ -101,12 +101,13 @@ void refund(Owner owner, std::uint64_t bytes) noexcept {
 
 // Numbers go through the pool's own inline lookups (inline_access.hpp): no
 // call into libmempool.so for a read or an overwrite, the helpers' hot path.
-// A pool holding one number in its handle (a route's metric, a small
-// global pool) is read and overwritten in the helper itself, which then
-// needs no stack frame; a heap pool's lookup is out of line (it needs
-// registers the inline case would otherwise save and restore on each call).
-[[gnu::noinline]] std::uint64_t get_u64_heap(const mem_pool* mp, Key key) noexcept {
-    const Result<std::uint64_t> v = detail::read_u64(detail::find(mp, key));
+// A number in the pool's handle (a route's metric, a small global pool) or
+// in a small heap pool (a C host's mem_pool* global, a route pool of 2-8
+// keys) is read and overwritten in the helper itself, which then needs no
+// stack frame; a big pool's lookup is out of line (it needs registers the
+// usual cases would otherwise save and restore on each call).
+[[gnu::noinline]] std::uint64_t get_u64_big(const mem_pool* mp, Key key) noexcept {
+    const Result<std::uint64_t> v = detail::read_u64(detail::find_big(mp->ext, key));
     return v ? v.value() : 0;
 }
 
@@ -115,7 +116,11 @@ std::uint64_t op_get_u64(const Pool* p, std::uint64_t key) noexcept {
     const std::uint64_t w = detail::word_of(*p);
     if (detail::word_is_inline(w)) return detail::get_u64_or_0(*p, static_cast<Key>(key));
     const mem_pool* mp = detail::word_core(w);
-    return mp != nullptr ? get_u64_heap(mp, static_cast<Key>(key)) : 0;
+    if (mp == nullptr) return 0;
+    if (detail::is_big(mp)) [[unlikely]]
+        return get_u64_big(mp, static_cast<Key>(key));
+    const Result<std::uint64_t> v = detail::read_u64(detail::find_small(mp, static_cast<Key>(key)));
+    return v ? v.value() : 0;
 }
 
 // A set that may create the key or change its kind or length (out of line,
@@ -133,9 +138,8 @@ std::uint64_t op_get_u64(const Pool* p, std::uint64_t key) noexcept {
 }
 
 // Every set on a heap (or empty) pool but the overwrite of a small pool's
-// 8-byte number: a big pool's lookup needs registers that set_u64_heap's
-// usual case would otherwise save and restore on each call.
-[[gnu::noinline]] std::uint64_t set_u64_heap_rest(Pool* p, Owner owner, Key key, std::uint64_t value) noexcept {
+// 8-byte number (op_set_u64).
+[[gnu::noinline]] std::uint64_t set_u64_heap(Pool* p, Owner owner, Key key, std::uint64_t value) noexcept {
     if (detail::overwrite_u64(*p, key, value)) [[likely]]
         return MEMPOOL_OK;
     // An empty pool (a new route's first attribute): a new key, charged as
@@ -150,29 +154,24 @@ std::uint64_t op_get_u64(const Pool* p, std::uint64_t key) noexcept {
     return set_u64_slow(p, owner, key, value);
 }
 
-// A heap pool's set; a counter in a small pool (at most 8 keys, the usual
-// global pool) is overwritten here without a stack frame.
-[[gnu::noinline]] std::uint64_t set_u64_heap(Pool* p, Owner owner, Key key, std::uint64_t value) noexcept {
-    const mem_pool* mp = detail::word_core(detail::word_of(*p));
-    if (mp != nullptr && !detail::is_big(mp)) [[likely]] {
-        detail::Entry* e = detail::find_small(mp, key);
-        if (e != nullptr && e->meta == detail::inline_value_meta(sizeof value)) [[likely]] {
-            e->payload = value;  // as overwrite_small_value: same length, no cleanup
-            return MEMPOOL_OK;
-        }
-    }
-    return set_u64_heap_rest(p, owner, key, value);
-}
-
 inline std::uint64_t op_set_u64(Pool* p, Owner owner, std::uint64_t key, std::uint64_t value) noexcept {
     if (p == nullptr) return MEMPOOL_ERR_NO_POOL;
     if (key > key_limit) return MEMPOOL_ERR_INVALID;
     // An 8-byte number already there: one store, the pool does not grow, so
     // nothing is charged (a counter's read-modify-write ends here).
-    if (detail::word_is_inline(detail::word_of(*p))) {
+    const std::uint64_t w = detail::word_of(*p);
+    if (detail::word_is_inline(w)) {
         if (detail::overwrite_u64(*p, static_cast<Key>(key), value)) [[likely]]
             return MEMPOOL_OK;
         return set_u64_slow(p, owner, static_cast<Key>(key), value);
+    }
+    // The same in a small heap pool: its 8-byte number without cleanup.
+    if (const mem_pool* mp = detail::word_core(w); mp != nullptr && !detail::is_big(mp)) [[likely]] {
+        detail::Entry* e = detail::find_small(mp, static_cast<Key>(key));
+        if (e != nullptr && e->meta == detail::inline_value_meta(sizeof value)) [[likely]] {
+            e->payload = value;  // as overwrite_small_value: same length, no cleanup
+            return MEMPOOL_OK;
+        }
     }
     return set_u64_heap(p, owner, static_cast<Key>(key), value);
 }
