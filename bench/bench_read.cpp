@@ -9,6 +9,8 @@
 //   zlib stream       open_byte_source with libdeflate off and no reader
 //                     thread: the reader before issue 12
 //   libdeflate        members inflated whole by libdeflate, no thread
+//                     (straight into the reader's buffer when the trailer
+//                     says the file fits it)
 //   read-ahead        the default: libdeflate (or zlib past the limits) on a
 //                     reader thread, the bytes copied out as MrtReader does
 //   raw libdeflate    the file read into memory and inflated in one call,
@@ -23,6 +25,7 @@
 #include <cstring>
 #include <ctime>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -43,16 +46,20 @@ double cpu_now_ms() {
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-// Reads the whole source in 256 KiB calls (MrtReader's buffer); returns the
-// byte count, or -1 on an error.
+// Reads the whole source as MrtReader does: into a buffer of the size the
+// source expects (a small gzip file, inflated straight into it), else in
+// 256 KiB calls; a fresh buffer each time, its pages faulted in as the
+// reader's are. Returns the byte count, or -1 on an error.
 long long drain(const std::string& path, const ByteSourceOptions& options) {
     std::string why;
     auto src = mempool::bgp::open_byte_source(path, why, options);
     if (!src) return -1;
-    static std::vector<std::uint8_t> buf(256u << 10);
+    const std::uint64_t expected = src->expected_size();
+    const std::size_t size = expected != 0 && expected < (std::uint64_t{64} << 20) ? expected + 1 : 256u << 10;
+    const auto buf = std::make_unique_for_overwrite<std::uint8_t[]>(size);
     long long total = 0;
     for (;;) {
-        const std::ptrdiff_t r = src->read(buf.data(), buf.size());
+        const std::ptrdiff_t r = src->read(buf.get(), size);
         if (r < 0) return -1;
         if (r == 0) return total;
         total += r;

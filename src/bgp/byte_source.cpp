@@ -288,7 +288,7 @@ public:
             }
             if (done_ || failed_) break;
             if (streaming_) stream(dst, n, out);
-            else next_member();
+            else if (!inflate_into(dst + out, n - out, out)) next_member();
         }
         if (out == 0 && failed_) return -1;
         return static_cast<std::ptrdiff_t>(out);
@@ -296,12 +296,54 @@ public:
     std::uint64_t consumed() const override { return consumed_; }
     std::uint64_t total() const override { return size_; }
 
+    // The last member's size from the trailer, once the whole file is in the
+    // window (a file read on the caller's thread that fits it).
+    std::uint64_t expected_size() override {
+        if (!whole_file_in_window()) return 0;
+        return in_end_ - in_pos_ >= kSmallestMember ? load_le32(in_.get() + in_end_ - 4) : 0;
+    }
+
 private:
     static constexpr std::size_t kStartWindow = std::size_t{4} << 20;
     static constexpr std::size_t kMinOutput = std::size_t{1} << 20;
     // Compressed bytes: about 5 MB of MRT, inflated by libdeflate in a few
     // ms, while the decoder works through the blocks already queued.
     static constexpr std::size_t kPipelinedMember = std::size_t{1} << 20;
+    // A gzip member: a 10-byte header, an empty deflate block, the 8-byte trailer.
+    static constexpr std::size_t kSmallestMember = 18;
+
+    // Whether the window holds the rest of the file: read into it at the
+    // first call on the caller's thread. False after a read error (reported).
+    bool whole_file_in_window() {
+        if (!inflater_ || pipelined_ || failed_) return false;
+        if (!eof_ && (in_pos_ != 0 || !fill_window(in_cap_))) return false;
+        return eof_;
+    }
+
+    // Inflates the next member straight into dst when the whole file is in
+    // the window and dst has room for the member (its size from the trailer:
+    // exact for a file of one member): no output buffer to fault in, no copy
+    // out of it. True if it did (or if reading the file failed, reported);
+    // false leaves everything as it was, for next_member(), which also names
+    // a corruption. After one miss (a member larger than the trailer said:
+    // a file of several) it is not tried again.
+    bool inflate_into(std::uint8_t* dst, std::size_t room, std::size_t& out) {
+        if (direct_missed_ || (in_pos_ == in_end_ && eof_)) return false;
+        if (!whole_file_in_window()) return failed_;
+        const std::size_t avail = in_end_ - in_pos_;
+        if (avail < kSmallestMember || load_le32(in_.get() + in_end_ - 4) > room) return false;
+        std::size_t used_in = 0, used_out = 0;
+        if (libdeflate_gzip_decompress_ex(inflater_, in_.get() + in_pos_, avail, dst, room, &used_in, &used_out) !=
+            LIBDEFLATE_SUCCESS) {
+            direct_missed_ = true;
+            return false;
+        }
+        in_pos_ += used_in;
+        consumed_ += used_in;
+        largest_member_ = std::max(largest_member_, used_in);
+        out += used_out;
+        return true;
+    }
 
     // Inflates the next member whole into out_, or starts streaming it.
     void next_member() {
@@ -463,6 +505,7 @@ private:
     bool streaming_ = false;
     bool done_ = false;
     bool failed_ = false;
+    bool direct_missed_ = false;  // inflate_into() is not tried again
 };
 
 class MemorySource final : public ByteSource {

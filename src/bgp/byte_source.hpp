@@ -12,7 +12,9 @@
 //     decodes, in blocks of `read_ahead_block` bytes, `read_ahead_depth` at
 //     most in flight; a smaller one on the caller's thread;
 //   - gzip on the caller's thread: libdeflate inflates each member whole,
-//     about twice as fast as zlib, within the memory limits below;
+//     about twice as fast as zlib, within the memory limits below; straight
+//     into the caller's read when it has room for the member (MrtReader
+//     sizes its buffer by expected_size(), the gzip trailer's figure);
 //   - gzip on the reader thread: zlib streams, so that the first blocks come
 //     at once; libdeflate takes over for members known to be small (files
 //     of many members);
@@ -44,6 +46,12 @@ public:
     // Bytes consumed from the underlying file (for a progress bar).
     [[nodiscard]] virtual std::uint64_t consumed() const = 0;
     [[nodiscard]] virtual std::uint64_t total() const = 0;
+    // How many bytes the source expects to produce in all, 0 if it cannot
+    // tell: a hint for sizing the reader's buffer, never trusted. A gzip file
+    // read on the caller's thread reads it from its trailer (it may read the
+    // file to do so) and then inflates a member straight into a read() that
+    // has room for it, not through a buffer of its own.
+    [[nodiscard]] virtual std::uint64_t expected_size() { return 0; }
     [[nodiscard]] const std::string& error() const noexcept { return error_; }
 
 protected:

@@ -8,6 +8,9 @@ namespace mempool::bgp {
 
 namespace {
 constexpr std::size_t kInitialBuffer = 256u << 10;
+// A trailer claiming more is not believed (the size is mod 2^32, and the
+// file may lie): the buffer grows as records need instead.
+constexpr std::size_t kLargestFirstBuffer = std::size_t{64} << 20;
 constexpr std::size_t kHeader = 12;
 
 // Early MRT writers (RIS bviews of 1999-2000) batched TABLE_DUMP entries in
@@ -28,10 +31,20 @@ bool table_dump_written_four_bytes_long(std::uint16_t subtype, const std::uint8_
         at = end;
     }
 }
+
+// The first buffer: the whole stream when the source can tell its size (a
+// small gzip file: inflated straight into it, with no copy and no second
+// buffer to fault in), else kInitialBuffer, grown for longer records.
+std::size_t first_buffer(ByteSource& src) {
+    const std::uint64_t expected = src.expected_size();
+    return expected != 0 && expected < kLargestFirstBuffer ? static_cast<std::size_t>(expected) + 1 : kInitialBuffer;
+}
 }  // namespace
 
 MrtReader::MrtReader(std::unique_ptr<ByteSource> src, Diagnostics& diag)
-    : src_(std::move(src)), diag_(diag), buf_(std::make_unique_for_overwrite<std::uint8_t[]>(kInitialBuffer)), cap_(kInitialBuffer) {}
+    : src_(std::move(src)), diag_(diag), cap_(first_buffer(*src_)) {
+    buf_ = std::make_unique_for_overwrite<std::uint8_t[]>(cap_);
+}
 
 bool MrtReader::fill(std::size_t n) {
     if (end_ - pos_ >= n) return true;

@@ -105,7 +105,9 @@ TEST(ByteSource, GzipGivesTheSameBytesWhicheverWayItIsRead) {
     for (const auto& [what, gz] : files) {
         TempFile f(gz);
         for (const auto& [way, options] : gzip_ways()) {
-            for (std::size_t chunk : {std::size_t{1} << 18, std::size_t{4093}}) {
+            // A read with room for the whole stream: a member inflated
+            // straight into it (when the trailer says it fits).
+            for (std::size_t chunk : {std::size_t{1} << 18, std::size_t{4093}, plain.size() + 1}) {
                 SCOPED_TRACE(what + ", " + way + ", reads of " + std::to_string(chunk));
                 const Drained d = drain_file(f.str(), options, chunk);
                 EXPECT_FALSE(d.failed) << d.error;
@@ -144,11 +146,13 @@ TEST(ByteSource, ATruncatedGzipGivesItsBytesThenTheSameErrorEveryWay) {
         ASSERT_GT(ref.bytes.size(), 0u);
         EXPECT_TRUE(std::equal(ref.bytes.begin(), ref.bytes.end(), plain.begin()));
         for (const auto& [way, options] : gzip_ways()) {
-            SCOPED_TRACE(way + ", members of " + std::to_string(member));
-            const Drained d = drain_file(f.str(), options, 4093);
-            EXPECT_TRUE(d.failed);
-            EXPECT_EQ(d.error, ref.error);
-            EXPECT_TRUE(d.bytes == ref.bytes);
+            for (std::size_t chunk : {std::size_t{4093}, plain.size() + 1}) {
+                SCOPED_TRACE(way + ", members of " + std::to_string(member) + ", reads of " + std::to_string(chunk));
+                const Drained d = drain_file(f.str(), options, chunk);
+                EXPECT_TRUE(d.failed);
+                EXPECT_EQ(d.error, ref.error);
+                EXPECT_TRUE(d.bytes == ref.bytes);
+            }
         }
     }
 }
@@ -165,13 +169,55 @@ TEST(ByteSource, ACorruptGzipIsNamedByZlibEveryWay) {
         ASSERT_TRUE(ref.failed);
         EXPECT_EQ(ref.error.rfind("gzip: ", 0), 0u) << ref.error;
         for (const auto& [way, options] : gzip_ways()) {
-            SCOPED_TRACE(way);
-            const Drained d = drain_file(f.str(), options, 4093);
-            EXPECT_TRUE(d.failed);
-            EXPECT_EQ(d.error, ref.error);
-            EXPECT_TRUE(d.bytes == ref.bytes);
+            for (std::size_t chunk : {std::size_t{4093}, plain.size() + 1}) {
+                SCOPED_TRACE(way + ", reads of " + std::to_string(chunk));
+                const Drained d = drain_file(f.str(), options, chunk);
+                EXPECT_TRUE(d.failed);
+                EXPECT_EQ(d.error, ref.error);
+                EXPECT_TRUE(d.bytes == ref.bytes);
+            }
         }
     }
+}
+
+// A gzip file read on the caller's thread tells its size from the trailer
+// (MrtReader sizes its buffer by it, and the member is then inflated straight
+// into the reader's read): exact for one member, the last member's for
+// several; a source that cannot tell says 0.
+TEST(ByteSource, ASmallGzipTellsItsSizeFromItsTrailer) {
+    const auto& plain = mrt_stream();
+    const auto one = gzip_members(plain, plain.size());
+    const auto several = gzip_members(plain, 200000);
+    TempFile f1(one), f2(several), bz(bzip2_bytes(plain)), raw(plain);
+    ByteSourceOptions caller;
+    caller.read_ahead_depth = 0;
+    ByteSourceOptions thread;
+    thread.read_ahead_min_file = 0;
+    ByteSourceOptions zlib_only = caller;
+    zlib_only.gzip_max_window = 0;
+    const auto expected = [](const std::string& path, const ByteSourceOptions& o) {
+        std::string why;
+        auto src = open_byte_source(path, why, o);
+        EXPECT_NE(src, nullptr) << why;
+        return src ? src->expected_size() : ~std::uint64_t{0};
+    };
+    EXPECT_EQ(expected(f1.str(), caller), plain.size());
+    EXPECT_EQ(expected(f1.str(), ByteSourceOptions{}), one.size() < (256u << 10) ? plain.size() : 0u);
+    EXPECT_EQ(expected(f2.str(), caller), plain.size() % 200000 ? plain.size() % 200000 : 200000);
+    EXPECT_EQ(expected(f1.str(), thread), 0u);
+    EXPECT_EQ(expected(f1.str(), zlib_only), 0u);
+    EXPECT_EQ(expected(bz.str(), caller), 0u);
+    EXPECT_EQ(expected(raw.str(), caller), 0u);
+
+    // Asked before the first read, and the bytes are still all there.
+    std::string why;
+    auto src = open_byte_source(f1.str(), why, caller);
+    ASSERT_NE(src, nullptr) << why;
+    ASSERT_EQ(src->expected_size(), plain.size());
+    const Drained d = drain(*src, plain.size() + 1);
+    EXPECT_FALSE(d.failed) << d.error;
+    EXPECT_TRUE(d.bytes == plain);
+    EXPECT_EQ(d.consumed, one.size());
 }
 
 TEST(ByteSource, TheReaderThreadStopsWhenTheConsumerLeavesEarly) {
