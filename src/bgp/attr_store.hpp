@@ -24,6 +24,9 @@ namespace mempool::bgp {
 
 using AttrId = std::uint32_t;
 
+// The hash used for attribute sets (64-bit, over any bytes).
+std::uint64_t hash_bytes(Bytes b) noexcept;
+
 struct AttrSet {
     std::unique_ptr<std::uint8_t[]> bytes;
     std::uint64_t hash = 0;
@@ -42,6 +45,12 @@ public:
     // Returns the id of the set with these canonical bytes, creating it if
     // needed, with one more reference.
     AttrId intern(Bytes canonical, std::uint8_t origin, std::uint32_t path_length);
+    // Starts loading the index slot intern(canonical) will read first (in a
+    // large store, a cache miss at a random place), so that the load overlaps
+    // other work. Changes nothing.
+    void prefetch(Bytes canonical) const noexcept {
+        __builtin_prefetch(&slots_[hash_bytes(canonical) & mask_]);
+    }
     void ref(AttrId id) noexcept { ++sets_[id].refs; }
     void unref(AttrId id) noexcept;
 
@@ -62,7 +71,5 @@ private:
     std::size_t payload_ = 0;
 };
 
-// The hash used for attribute sets (64-bit, over any bytes).
-std::uint64_t hash_bytes(Bytes b) noexcept;
 
 }  // namespace mempool::bgp

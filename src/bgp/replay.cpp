@@ -129,9 +129,15 @@ void Replay::apply_update(std::uint32_t peer, PeerFigures& f, bool add_path) {
     const bool rib = options_.keep_rib;
     if (rib) {
         // The message's prefixes, read ahead: the RIB starts loading what
-        // each route will touch, the misses of the batch overlapping.
+        // each route will touch, the misses of the batch overlapping, and
+        // the store where the announcements' attribute sets will be looked up.
         lookahead_.clear();
-        decoder_.peek_prefixes(lookahead_);
+        const std::size_t withdrawals = decoder_.peek_prefixes(lookahead_);
+        if (!decoder_.treat_as_withdraw() && lookahead_.size() > withdrawals) {
+            // The NLRI field (IPv4) first, then MP_REACH's family.
+            prepare_attribute_set(lookahead_[withdrawals].afi);
+            if (lookahead_.back().afi != lookahead_[withdrawals].afi) prepare_attribute_set(lookahead_.back().afi);
+        }
         rib_.prefetch(lookahead_);
     }
     RoutePrefix route;
@@ -172,11 +178,23 @@ AttrId Replay::attribute_set(Afi family) {
         }
     }
     const PathAttributes& a = decoder_.attributes();
-    canonical_attributes(a, family, set.canonical);
+    if (set.canonical_of != decoder_.attributes_number()) {
+        canonical_attributes(a, family, set.canonical);
+        set.canonical_of = decoder_.attributes_number();
+    }
     set.id = store.intern(Bytes(set.canonical.data(), set.canonical.size()), a.origin, decoder_.path_length());
     set.attributes = decoder_.attributes_number();
     set.message = decoder_.message_number();
     return set.id;
+}
+
+void Replay::prepare_attribute_set(Afi family) {
+    InternedSet& set = interned_[family == Afi::ipv4 ? 0 : 1];
+    // The attributes of a set attribute_set() may reuse, or already worked out.
+    if (set.attributes == decoder_.attributes_number() || set.canonical_of == decoder_.attributes_number()) return;
+    canonical_attributes(decoder_.attributes(), family, set.canonical);
+    set.canonical_of = decoder_.attributes_number();
+    rib_.attribute_store().prefetch(Bytes(set.canonical.data(), set.canonical.size()));
 }
 
 void Replay::announce(std::uint32_t peer, const Prefix& prefix, std::uint32_t path_id, bool add_path) {

@@ -129,6 +129,11 @@ private:
     // The interned attribute set of the decoder's message for `family`:
     // interned once per message and family, referenced again by the others.
     [[nodiscard]] AttrId attribute_set(Afi family);
+    // Before a message's routes are applied: works out the canonical bytes
+    // attribute_set(family) will intern and starts loading their place in
+    // the store (AttrStore::prefetch). Changes no state attribute_set reads
+    // but the bytes it would compute itself.
+    void prepare_attribute_set(Afi family);
 
     ReplayOptions options_;
     InsertionPoints no_hooks_;
@@ -142,11 +147,15 @@ private:
     // for the decoder's attributes while `attributes` is its
     // attributes_number(), so nothing needs resetting between messages;
     // `message` is the decoder's message_number() it was last checked for.
+    // `canonical` holds canonical_attributes() of the decoder's attributes
+    // numbered `canonical_of`: `attributes`, or newer ones once
+    // prepare_attribute_set has worked them out ahead.
     struct InternedSet {
         std::uint64_t attributes = 0;
         std::uint64_t message = 0;
+        std::uint64_t canonical_of = 0;
         AttrId id = 0;
-        std::vector<std::uint8_t> canonical;  // its bytes (canonical_attributes())
+        std::vector<std::uint8_t> canonical;
     };
     std::array<InternedSet, 2> interned_{};
 

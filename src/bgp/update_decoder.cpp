@@ -127,10 +127,13 @@ void UpdateDecoder::PrefixFields::peek(bool add_path, std::vector<Prefix>& out) 
     while (peek_nlri(r, mp_family_, add_path, p)) out.push_back(p);
 }
 
-void UpdateDecoder::peek_prefixes(std::vector<Prefix>& out) const {
-    if (!has_routes_) return;
+std::size_t UpdateDecoder::peek_prefixes(std::vector<Prefix>& out) const {
+    if (!has_routes_) return 0;
+    const std::size_t before = out.size();
     withdrawals_.peek(add_path_, out);
+    const std::size_t withdrawals = out.size() - before;
     announcements_.peek(add_path_, out);
+    return withdrawals;
 }
 
 IpAddress UpdateDecoder::next_hop_of(Afi family) const noexcept {

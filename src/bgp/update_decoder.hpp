@@ -113,9 +113,9 @@ public:
     // The prefixes the next_withdrawal() calls, then the next_announcement()
     // calls, have still to hand out, in that order, appended to `out`: read
     // again without reporting anything (a fault ends a field, as it does
-    // for them). For a caller that looks ahead (Rib::prefetch); reading
-    // them changes nothing.
-    void peek_prefixes(std::vector<Prefix>& out) const;
+    // for them). Returns how many of them are withdrawals. For a caller
+    // that looks ahead (Rib::prefetch); reading them changes nothing.
+    std::size_t peek_prefixes(std::vector<Prefix>& out) const;
     // Whether the message's prefixes carry path ids: the record's subtype
     // said so, or they parse only with them (infer_path_ids).
     [[nodiscard]] bool add_path() const noexcept { return add_path_; }

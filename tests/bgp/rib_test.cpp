@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <string>
 #include <tuple>
@@ -266,6 +267,7 @@ struct UpdateBody {
     std::vector<std::string> withdrawn, mp_withdrawn, mp_announced, announced;
     bool ids = false;
     std::uint8_t unreach_safi = kSafiUnicast;
+    std::uint32_t origin_as = 3356;  // the AS_PATH is 64500 origin_as
     // The path id of the prefix at `position` of its field; null: the
     // field's base (100, 200, 300, 400 in the order above) plus position.
     std::uint32_t (*id_of)(const std::string& text, std::size_t position) = nullptr;
@@ -298,7 +300,7 @@ struct UpdateBody {
         v.u8(kAsSequence);
         v.u8(2);
         v.u32(64500);
-        v.u32(3356);
+        v.u32(origin_as);
         attribute(attrs, 0x40, attr::kAsPath, v);
         v = {};
         v.ip(parse_ip("192.0.2.1"));
@@ -402,19 +404,23 @@ TEST(RibBatch, PeekedPrefixesAreThoseHandedOut) {
 // Replay's batch path (apply_update: the UPDATE's prefixes peeked, then
 // prefetched, then applied) on BGP4MP_MESSAGE_AS4_ADDPATH records with
 // both families, withdrawals of routes present and absent, one prefix
-// twice in a message, groups past 16: the Adj-RIB-In holds what the same
-// changes made route by route leave in a model.
+// twice in a message, more prefixes than a prefetch group: the Adj-RIB-In
+// holds what the same changes made route by route leave in a model, each
+// route with its message's attribute set for its family (the sets are
+// worked out ahead, before the routes: Replay::prepare_attribute_set).
 TEST(RibBatch, AddPathUpdatesOfBothFamiliesLeaveWhatRouteByRouteChangesLeave) {
     const PeerKey peers[2] = {{parse_ip("198.51.100.1"), 64500}, {parse_ip("2001:db8::7"), 64501}};
     const PeerKey local{parse_ip("198.51.100.254"), 12654};
     std::vector<std::uint8_t> stream;
-    std::set<std::tuple<std::string, std::uint32_t, std::uint32_t>> model;  // prefix, peer, path id
+    // (prefix, peer, path id) -> the origin AS of the route's message
+    std::map<std::tuple<std::string, std::uint32_t, std::uint32_t>, std::uint32_t> model;
     std::size_t withdrawn_present = 0;
     const auto text = [](std::uint32_t n) { return to_string(nth_prefix(n)); };
     for (std::uint32_t m = 0; m < 60; ++m) {
         const std::uint32_t peer = m % 2;
         UpdateBody u;
         u.ids = true;
+        u.origin_as = 65000 + m % 7;  // a repeat now and then: the same set again
         // Ids by prefix, so that withdrawals meet announcements; the first
         // of a field gets 7, so the prefix announced twice has two routes.
         u.id_of = [](const std::string& t, std::size_t position) -> std::uint32_t {
@@ -436,7 +442,7 @@ TEST(RibBatch, AddPathUpdatesOfBothFamiliesLeaveWhatRouteByRouteChangesLeave) {
         const auto apply = [&](const std::vector<std::string>& field, bool add) {
             for (std::size_t i = 0; i < field.size(); ++i) {
                 const auto key = std::make_tuple(to_string(parse_prefix(field[i])), peer, u.id_of(field[i], i));
-                if (add) model.insert(key);
+                if (add) model[key] = u.origin_as;
                 else withdrawn_present += model.erase(key);
             }
         };
@@ -460,12 +466,17 @@ TEST(RibBatch, AddPathUpdatesOfBothFamiliesLeaveWhatRouteByRouteChangesLeave) {
     Replay replay;
     replay.replay_source(memory_byte_source(stream.data(), stream.size()), "mem");
     EXPECT_EQ(replay.diagnostics().count(), 0u);
-    std::set<std::tuple<std::string, std::uint32_t, std::uint32_t>> rib;
+    std::map<std::tuple<std::string, std::uint32_t, std::uint32_t>, std::uint32_t> rib;
     for (const PrefixRoutes& pr : replay.rib().prefixes()) {
         EXPECT_EQ(replay.rib().index_of(pr.prefix), static_cast<std::uint32_t>(&pr - replay.rib().prefixes().data()));
         for (const Route& r : pr.routes) {
             EXPECT_TRUE(r.add_path);
-            EXPECT_TRUE(rib.emplace(to_string(pr.prefix), r.peer, r.path_id).second) << to_string(pr.prefix);
+            CanonicalView set;
+            ASSERT_TRUE(decode_canonical(replay.rib().attribute_store()[r.path_attributes].key(), set));
+            ASSERT_EQ(set.as_path.asns.size(), 2u);
+            EXPECT_EQ(set.next_hop_len, pr.prefix.afi == Afi::ipv4 ? 4 : 16) << to_string(pr.prefix);
+            EXPECT_TRUE(rib.emplace(std::make_tuple(to_string(pr.prefix), r.peer, r.path_id), set.as_path.asns[1]).second)
+                << to_string(pr.prefix);
         }
     }
     EXPECT_EQ(replay.rib().route_count(), model.size());
