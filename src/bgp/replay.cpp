@@ -127,7 +127,7 @@ void Replay::on_message(std::uint32_t peer, MessageType type, Bytes body, bool f
 void Replay::apply_update(std::uint32_t peer, PeerFigures& f, bool add_path) {
     f.other_families += decoder_.other_families();
     const bool rib = options_.keep_rib;
-    if (rib) {
+    if (rib && rib_.prefetch_pays()) {
         // The message's prefixes, read ahead: the RIB starts loading what
         // each route will touch, the misses of the batch overlapping, and
         // the store where the announcements' attribute sets will be looked up.

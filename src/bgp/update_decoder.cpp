@@ -112,7 +112,8 @@ bool peek_nlri(ByteReader& r, Afi afi, bool add_path, Prefix& out) noexcept {
     if (!r.copy(out.addr.data(), (len + 7u) / 8u)) return false;
     out.len = len;
     out.afi = afi;
-    if (len % 8 != 0) mask_prefix(out);
+    // mask_prefix()'s result: only the last byte copied can hold bits past the length.
+    if (len % 8 != 0) out.addr[len / 8] &= static_cast<std::uint8_t>(0xffu << (8 - len % 8));
     return true;
 }
 }  // namespace

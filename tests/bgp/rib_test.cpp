@@ -463,9 +463,18 @@ TEST(RibBatch, AddPathUpdatesOfBothFamiliesLeaveWhatRouteByRouteChangesLeave) {
         rec[7] = 9;
         stream.insert(stream.end(), rec.begin(), rec.end());
     }
+    // The batch path on this small table (prefetch_pays() always), and the
+    // plain path it takes by default: the same table, the same report.
+    Replay plain;
+    EXPECT_FALSE(plain.rib().prefetch_pays());
+    plain.replay_source(memory_byte_source(stream.data(), stream.size()), "mem");
     Replay replay;
+    replay.rib().prefetch_from(0);
+    EXPECT_TRUE(replay.rib().prefetch_pays());
     replay.replay_source(memory_byte_source(stream.data(), stream.size()), "mem");
     EXPECT_EQ(replay.diagnostics().count(), 0u);
+    EXPECT_EQ(content(replay.rib()), content(plain.rib()));
+    EXPECT_EQ(to_json(replay.finish()).dump(), to_json(plain.finish()).dump());
     std::map<std::tuple<std::string, std::uint32_t, std::uint32_t>, std::uint32_t> rib;
     for (const PrefixRoutes& pr : replay.rib().prefixes()) {
         EXPECT_EQ(replay.rib().index_of(pr.prefix), static_cast<std::uint32_t>(&pr - replay.rib().prefixes().data()));
