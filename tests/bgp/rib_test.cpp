@@ -233,8 +233,22 @@ TEST(Rib, PrefetchChangesNoLookupAndNoChange) {
         with.prefetch(std::span<const Prefix>());
         ASSERT_EQ(content(with), content(without)) << "round " << round;
     }
-    (void)with.clear_peer(1);
-    (void)without.clear_peer(1);
+    // clear_peer and select_best_routes look ahead in `with` (prefetch_pays
+    // from 0 prefixes), not in `without`: the same routes go, the same are chosen.
+    with.prefetch_from(0);
+    EXPECT_TRUE(with.prefetch_pays());
+    EXPECT_FALSE(without.prefetch_pays());
+    EXPECT_EQ(with.clear_peer(1), without.clear_peer(1));
+    EXPECT_EQ(with.peer_routes(1), 0u);
+    const std::vector<PeerIdentity> peers = {{parse_ip("192.0.2.9"), 1}, {parse_ip("192.0.2.1"), 2},
+                                             {parse_ip("2001:db8::1"), 3}, {parse_ip("192.0.2.5"), 4}};
+    InsertionPoints none;
+    std::vector<std::uint64_t> best_with, best_without;
+    std::vector<std::uint32_t> of_prefix_with, of_prefix_without;
+    EXPECT_EQ(select_best_routes(with, peers, none, best_with, &of_prefix_with),
+              select_best_routes(without, peers, none, best_without, &of_prefix_without));
+    EXPECT_EQ(best_with, best_without);
+    EXPECT_EQ(of_prefix_with, of_prefix_without);
     // Present, absent (another length, another family), and empty lists.
     batch.clear();
     for (std::uint32_t n = 0; n < 6000; n += 5) {
