@@ -245,9 +245,9 @@ struct ChainRun;     // an anchored run in progress (src/plugins/chain_state.hpp
 class SharedMemory;  // a plugin group's ctx_shmnew blocks (src/plugins/xbgp/shared_memory.hpp)
 struct ProgramImpl;  // the verified program, its native code and helper table (src/plugins)
 struct ManifestFile;  // a manifest's text, its parse and which file it is (src/plugins/manifest.cpp)
-// mempool_runtime_run (runtime_c.cpp, run.cpp).
+// mempool_runtime_run (runtime_c.cpp, run.cpp); `scope` null: no object pools.
 std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const ::mempool_arg* args, std::size_t n,
-                    const CallScope& scope, unsigned* ran) noexcept;
+                    const CallScope* scope, unsigned* ran) noexcept;
 std::uint64_t run_c_nested(const Runtime& rt, std::uint32_t point, const ::mempool_arg* args, std::size_t n,
                            const CallScope& scope, unsigned* ran) noexcept;
 // mempool_runtime_run at a point with replace or post plugins (anchors.cpp).
@@ -813,7 +813,7 @@ private:
     // The C API's run (runtime.h): fills the argument struct straight from
     // its mempool_arg array, without building Args first.
     friend std::uint64_t detail::run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* args,
-                                       std::size_t n, const CallScope& scope, unsigned* ran) noexcept;
+                                       std::size_t n, const CallScope* scope, unsigned* ran) noexcept;
     friend std::uint64_t detail::run_c_nested(const Runtime& rt, std::uint32_t point, const mempool_arg* args,
                                               std::size_t n, const CallScope& scope, unsigned* ran) noexcept;
     std::vector<LoadResult> load_impl(std::span<const PluginSource> sources, bool keep) noexcept;

@@ -292,16 +292,21 @@ template <class Entry>
 // mempool_runtime_run: run_attached with the slots filled from the C array
 // (a C daemon's hot path; no Arg is built).
 std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* args, std::size_t n,
-                    const CallScope& scope, unsigned* ran) noexcept {
+                    const CallScope* scope, unsigned* ran) noexcept {
+    static constexpr CallScope no_pools{};
     if (point >= rt.busy_.size()) return 0;
     if (rt.busy_[point] != 1) [[unlikely]]  // nothing attached, or anchors (anchors.cpp)
-        return rt.busy_[point] == 0 ? 0 : run_c_anchored(rt, point, args, n, scope, ran);
+        return rt.busy_[point] == 0 ? 0 : run_c_anchored(rt, point, args, n, scope ? *scope : no_pools, ran);
     const Runtime::Point& p = rt.points_[point];
     ThreadState& t = tls;
     if (t.depth != 0 || t.frame != nullptr) [[unlikely]]  // as run_attached
-        return run_c_nested(rt, point, args, n, scope, ran);
+        return run_c_nested(rt, point, args, n, scope ? *scope : no_pools, ran);
     t.own_frame.global = rt.global_;
-    copy_by_words(t.own_frame.scope, scope);
+    // Most C runs name no object pool: then nothing needs copying.
+    if (scope == nullptr) [[likely]]
+        t.own_frame.scope = CallScope{};
+    else
+        copy_by_words(t.own_frame.scope, *scope);
     t.frame = &t.own_frame;
     t.depth = 1;
     const std::uint32_t count = clamp_count(n);

@@ -236,13 +236,11 @@ namespace {
         views[1] = mempool::Pool::adopt(second);
         scope.objects[1] = &views[1];
     }
-    const std::uint64_t v = mempool::detail::run_c(rt, point, args, nargs, scope, ran);
+    const std::uint64_t v = mempool::detail::run_c(rt, point, args, nargs, &scope, ran);
     (void)views[0].release();
     (void)views[1].release();
     return v;
 }
-
-constexpr mempool::CallScope no_pools{};
 
 }  // namespace
 
@@ -252,7 +250,7 @@ uint64_t mempool_runtime_run(const mempool_runtime* rt, int point, const struct 
     if (rt == nullptr || point < 0 || (args == nullptr && nargs != 0)) return 0;
     if (first != nullptr || second != nullptr)
         return run_c_with_pools(rt->rt, static_cast<std::uint32_t>(point), args, nargs, first, second, ran);
-    return mempool::detail::run_c(rt->rt, static_cast<std::uint32_t>(point), args, nargs, no_pools, ran);
+    return mempool::detail::run_c(rt->rt, static_cast<std::uint32_t>(point), args, nargs, nullptr, ran);
 }
 
 int mempool_runtime_load_anchored(mempool_runtime* rt, const char* object, const char* section, const char* name,
