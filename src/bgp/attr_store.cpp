@@ -37,12 +37,21 @@ AttrStore::AttrStore() : slots_(256, kEmpty), mask_(255) {}
 void AttrStore::grow() {
     std::vector<std::uint64_t> next(slots_.size() * 2, kEmpty);
     const std::uint64_t m = next.size() - 1;
-    for (std::uint64_t s : slots_) {
-        if (s == kEmpty) continue;
-        const std::uint64_t h = sets_[static_cast<AttrId>(s)].hash;
+    // Walks the sets in id order (their hashes are read in sequence), not
+    // the old slots: a set's place in the new index depends only on the
+    // order of insertion within its probe run, never on what intern() or
+    // unref() find. Each insertion lands at a random place: the slot of the
+    // set kAhead further on is loaded ahead. A set with no reference is free.
+    constexpr std::size_t kAhead = 16;
+    const std::size_t n = sets_.size();
+    for (std::size_t id = 0; id < n; ++id) {
+        if (id + kAhead < n && sets_[id + kAhead].refs != 0)
+            __builtin_prefetch(&next[sets_[id + kAhead].hash & m], 1);
+        if (sets_[id].refs == 0) continue;
+        const std::uint64_t h = sets_[id].hash;
         std::uint64_t i = h & m;
         while (next[i] != kEmpty) i = (i + 1) & m;
-        next[i] = s;
+        next[i] = (h & kTagMask) | id;
     }
     slots_.swap(next);
     mask_ = m;

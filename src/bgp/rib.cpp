@@ -97,7 +97,12 @@ void Rib::prefetch(std::span<const Prefix> prefixes) const noexcept {
 void Rib::grow() {
     std::vector<std::uint64_t> next(slots_.size() * 2, kEmptySlot);
     const std::uint64_t m = next.size() - 1;
-    for (std::uint32_t idx = 0; idx < prefixes_.size(); ++idx) {
+    // Each insertion lands at a random place of the new index: the slot of
+    // the prefix kAhead further on is loaded ahead (its hash worked out twice).
+    constexpr std::uint32_t kAhead = 16;
+    const auto n = static_cast<std::uint32_t>(prefixes_.size());
+    for (std::uint32_t idx = 0; idx < n; ++idx) {
+        if (idx + kAhead < n) __builtin_prefetch(&next[hash_prefix(prefixes_[idx + kAhead].prefix) & m], 1);
         const std::uint64_t h = hash_prefix(prefixes_[idx].prefix);
         std::uint64_t i = h & m;
         while (next[i] != kEmptySlot) i = (i + 1) & m;

@@ -156,8 +156,22 @@ TEST(AttrStore, InternFindsEqualBytesAcrossGrowthAndRemoval) {
         }
         EXPECT_EQ(store[id].path_length, n % 7);
         EXPECT_TRUE(std::equal(b.begin(), b.end(), store[id].key().begin(), store[id].key().end()));
+        ids[n] = id;
     }
     EXPECT_EQ(store.live(), 20000u);
+    // Growth again (the index is rebuilt from the sets, in id order, reused
+    // ids among them): every set is still found under its id.
+    for (std::uint32_t n = 20000; n < 60000; ++n) {
+        const auto b = bytes_of(n);
+        ids.push_back(store.intern(Bytes(b), 0, n % 7));
+    }
+    EXPECT_EQ(store.live(), 60000u);
+    for (std::uint32_t n = 0; n < 60000; n += 7) {
+        const auto b = bytes_of(n);
+        EXPECT_EQ(store.intern(Bytes(b), 0, n % 7), ids[n]) << n;
+        store.unref(ids[n]);
+    }
+    EXPECT_EQ(store.live(), 60000u);
 }
 
 // A RIB's whole content, in prefixes() order: what lookups and the report see.
