@@ -71,5 +71,4 @@ private:
     std::size_t payload_ = 0;
 };
 
-
 }  // namespace mempool::bgp
