@@ -3,6 +3,8 @@
 #include "update_decoder.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstddef>
 #include <cstring>
 
 namespace mempool::bgp {
@@ -102,34 +104,65 @@ void UpdateDecoder::infer_path_ids() {
                  "(RFC 8050 gives them the *_ADDPATH subtypes); read with their path ids");
 }
 
-namespace {
-// The prefixes of one field as next_nlri() reads them, without its reports,
-// appended to `out` up to the end of the field or its first fault. Each is
-// written in place in `out`: built in a local Prefix and copied, its bytes
-// (stored a few at a time) were read back as 16 at once, a load that store
-// forwarding cannot serve (half of this function's time went there).
-void peek_field(ByteReader r, Afi afi, bool add_path, std::vector<Prefix>& out) {
-    while (!r.empty()) {
-        std::uint8_t len = 0;
-        Bytes bytes;
-        if ((add_path && !r.skip(4)) || !r.u8(len) || len > max_prefix_len(afi) || !r.bytes((len + 7u) / 8u, bytes))
-            return;
-        Prefix& p = out.emplace_back();  // all zero
-        if (!bytes.empty()) std::memcpy(p.addr.data(), bytes.data(), bytes.size());
-        // mask_prefix()'s result: only the last byte copied can hold bits past the length.
-        if (len % 8 != 0) p.addr[len / 8] &= static_cast<std::uint8_t>(0xffu << (8 - len % 8));
-        p.len = len;
-        p.afi = afi;
+static_assert(offsetof(Prefix, afi) == offsetof(Prefix, len) + 1 && offsetof(Prefix, len) == 16,
+              "read_prefix_quietly writes the address as two words, len and afi as one");
+
+bool UpdateDecoder::read_prefix_quietly(ByteReader& r, Afi afi, bool add_path, Prefix& out,
+                                        std::uint32_t& path_id) noexcept {
+    ByteReader at = r;
+    std::uint32_t id = 0;
+    std::uint8_t len = 0;
+    Bytes bytes;
+    if ((add_path && !at.u32(id)) || !at.u8(len) || len > max_prefix_len(afi) || !at.bytes((len + 7u) / 8u, bytes))
+        return false;
+    r = at;
+    path_id = id;
+    // mask_prefix()'s result: only the last byte can hold bits past the length.
+    const auto last_mask = static_cast<std::uint8_t>(len % 8 == 0 ? 0xffu : 0xffu << (8 - len % 8));
+    if constexpr (std::endian::native == std::endian::little) {
+        // In registers (an array indexed by i/8 went to the stack, and was
+        // read back with the very load that cannot be forwarded).
+        std::uint64_t lo = 0, hi = 0;
+        for (std::size_t i = 0; i < bytes.size(); ++i) {
+            const std::uint64_t b = i + 1 == bytes.size() ? bytes[i] & last_mask : bytes[i];
+            if (i < 8) lo |= b << (8 * i);
+            else hi |= b << (8 * (i - 8));
+        }
+        auto* raw = reinterpret_cast<unsigned char*>(&out);
+        std::memcpy(raw, &lo, 8);
+        std::memcpy(raw + 8, &hi, 8);
+        const auto len_afi = static_cast<std::uint16_t>(len | static_cast<unsigned>(afi) << 8);
+        std::memcpy(raw + offsetof(Prefix, len), &len_afi, 2);
+    } else {
+        out.addr = {};
+        if (!bytes.empty()) std::memcpy(out.addr.data(), bytes.data(), bytes.size());
+        if (len % 8 != 0) out.addr[len / 8] &= last_mask;
+        out.len = len;
+        out.afi = afi;
     }
+    return true;
 }
-}  // namespace
 
 void UpdateDecoder::PrefixFields::peek(bool add_path, std::vector<Prefix>& out) const {
+    // One field's prefixes as next() reads them, without its reports, up to
+    // the end of the field or its first fault. Each is written in place in
+    // `out` (copied from a local Prefix, its bytes would be read back as one
+    // 16-byte load that store forwarding cannot serve).
+    const auto field = [&](ByteReader r, Afi afi) {
+        std::uint32_t path_id = 0;
+        while (!r.empty()) {
+            Prefix& p = out.emplace_back();
+            if (!read_prefix_quietly(r, afi, add_path, p, path_id)) {
+                out.pop_back();
+                return;
+            }
+        }
+    };
     if (!in_mp_) {
-        peek_field(reader_, Afi::ipv4, add_path, out);
-        peek_field(ByteReader(mp_), mp_family_, add_path, out);
+        field(reader_, Afi::ipv4);
+        field(ByteReader(mp_), mp_family_);
     } else {
-        peek_field(reader_, mp_family_, add_path, out);
+        field(reader_, mp_family_);
     }
 }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <utility>
 #include <set>
 #include <string>
 #include <tuple>
@@ -426,6 +427,72 @@ TEST(RibBatch, PeekedPrefixesAreThoseHandedOut) {
         std::vector<Prefix> none;
         d.peek_prefixes(none);
         EXPECT_TRUE(none.empty());
+    }
+}
+
+// Every prefix length, every bit past it set, with and without path ids,
+// both families: what the decoder hands out (its quiet reader for
+// well-formed prefixes) and what it peeks are exactly what next_nlri()
+// reads from the same bytes.
+TEST(RibBatch, EveryPrefixLengthReadsAsNextNlriReadsIt) {
+    for (const bool ids : {false, true}) {
+        SCOPED_TRACE(ids ? "path ids" : "no path ids");
+        ByteWriter v4, v6;
+        for (unsigned len = 0; len <= 128; ++len) {
+            for (ByteWriter* w : {&v4, &v6}) {
+                if (w == &v4 && len > 32) continue;
+                if (ids) w->u32(len * 7 + 1);
+                w->u8(len);
+                for (unsigned i = 0; i < (len + 7) / 8; ++i) w->u8(0xff - i);  // every bit set past the length too
+            }
+        }
+        ByteWriter attrs, reach, body;
+        ByteWriter value;
+        value.u8(0);
+        UpdateBody::attribute(attrs, 0x40, attr::kOrigin, value);
+        value = {};
+        value.u8(kAsSequence);
+        value.u8(1);
+        value.u32(64500);
+        UpdateBody::attribute(attrs, 0x40, attr::kAsPath, value);
+        value = {};
+        value.ip(parse_ip("192.0.2.1"));
+        UpdateBody::attribute(attrs, 0x40, attr::kNextHop, value);
+        reach.u16(kAfiIpv6);
+        reach.u8(kSafiUnicast);
+        reach.u8(16);
+        reach.ip(parse_ip("2001:db8::1"));
+        reach.u8(0);
+        reach.bytes(Bytes(v6.buf));
+        UpdateBody::attribute(attrs, 0x80, attr::kMpReach, reach);
+        body.u16(0);
+        body.u16(static_cast<std::uint32_t>(attrs.size()));
+        body.bytes(Bytes(attrs.buf));
+        body.bytes(Bytes(v4.buf));
+        // What next_nlri() reads, field by field.
+        Diagnostics diag;
+        diag.set_record(body.buf.data(), 0, 1);
+        std::vector<NlriEntry> expected;
+        for (const auto& [field, afi] : {std::pair{&v4, Afi::ipv4}, std::pair{&v6, Afi::ipv6}}) {
+            ByteReader r{Bytes(field->buf)};
+            for (NlriEntry e; next_nlri(r, afi, ids, e, diag) == NlriStatus::ok;) expected.push_back(e);
+        }
+        ASSERT_EQ(expected.size(), 33u + 129u);
+        UpdateDecoder d(diag);
+        ASSERT_TRUE(d.decode_update(Bytes(body.buf), true, ids));
+        std::vector<Prefix> peeked;
+        EXPECT_EQ(d.peek_prefixes(peeked), 0u);
+        const std::vector<NlriEntry> out = handed_out(d);
+        ASSERT_EQ(out.size(), expected.size());
+        ASSERT_EQ(peeked.size(), expected.size());
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            EXPECT_EQ(out[i].prefix, expected[i].prefix) << i;
+            EXPECT_EQ(out[i].path_id, expected[i].path_id) << i;
+            EXPECT_EQ(peeked[i], expected[i].prefix) << i;
+            Prefix masked = expected[i].prefix;
+            EXPECT_FALSE(mask_prefix(masked)) << i;  // stored masked
+        }
+        EXPECT_EQ(diag.count(), 0u);
     }
 }
 
