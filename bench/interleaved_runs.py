@@ -40,7 +40,7 @@ def main():
     base = statistics.median(wall[cmds[0][0]])
     for name, _ in cmds:
         m = statistics.median(wall[name])
-        print("%-12s wall median %7.1f ms (mean %7.1f, min %7.1f)  cpu median %6.1f ms  wall ratio %.2fx"
+        print("%-12s wall median %7.2f ms (mean %7.2f, min %7.2f)  cpu median %6.2f ms  wall ratio %.2fx"
               % (name, m, statistics.mean(wall[name]), min(wall[name]), statistics.median(cpu[name]), m / base))
 
 
