@@ -627,5 +627,31 @@ TEST(Selection, SelectsOneBestPerPrefixWhateverTheOrder) {
     }
 }
 
+// mask_prefix works on two 64-bit words: against a bit-by-bit model, every
+// length 0..128 and beyond (a length past 128 masks nothing), addresses
+// with every bit set, none, and patterns.
+TEST(MaskPrefix, KeepsTheFirstLenBitsAndSaysWhetherItClearedAny) {
+    std::uint64_t seed = 0x9e3779b97f4a7c15ull;
+    for (unsigned len = 0; len <= 140; ++len) {
+        for (int round = 0; round < 8; ++round) {
+            Prefix p;
+            for (auto& b : p.addr) {
+                seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+                b = round == 0 ? 0xFF : round == 1 ? 0 : static_cast<std::uint8_t>(seed >> 56);
+            }
+            p.len = static_cast<std::uint8_t>(len);
+            Prefix want = p;
+            bool cleared = false;
+            for (unsigned bit = len; bit < 128; ++bit) {
+                const auto m = static_cast<std::uint8_t>(0x80u >> (bit % 8));
+                if (want.addr[bit / 8] & m) cleared = true;
+                want.addr[bit / 8] &= static_cast<std::uint8_t>(~m);
+            }
+            EXPECT_EQ(mask_prefix(p), cleared) << len << " " << round;
+            EXPECT_EQ(p.addr, want.addr) << len << " " << round;
+        }
+    }
+}
+
 }  // namespace
 }  // namespace mempool::bgp::test
