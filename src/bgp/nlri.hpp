@@ -37,4 +37,15 @@ NlriStatus next_nlri(ByteReader& r, Afi afi, bool add_path, NlriEntry& out, Diag
 // Reads a bare prefix (length byte then bytes), as in TABLE_DUMP_V2 RIB records.
 bool read_prefix(ByteReader& r, Afi afi, Prefix& out, Diagnostics& diag);
 
+// One prefix (its path id first when `add_path`), masked, as next_nlri and
+// read_prefix read it, without reporting: false, `r` unchanged, at the end
+// of the field or at a fault (which they then report). Both start with it;
+// a caller that only looks ahead (UpdateDecoder::peek_prefixes) uses it
+// alone. The prefix is written with two 8-byte stores and one 2-byte store,
+// the widths Rib's hash reads it back with right after: narrower stores (a
+// byte copy, a masked byte, len and afi apart) cannot be forwarded to those
+// loads, which then wait.
+[[nodiscard]] bool read_prefix_quietly(ByteReader& r, Afi afi, bool add_path, Prefix& out,
+                                       std::uint32_t& path_id) noexcept;
+
 }  // namespace mempool::bgp

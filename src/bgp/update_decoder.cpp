@@ -104,45 +104,6 @@ void UpdateDecoder::infer_path_ids() {
                  "(RFC 8050 gives them the *_ADDPATH subtypes); read with their path ids");
 }
 
-static_assert(offsetof(Prefix, afi) == offsetof(Prefix, len) + 1 && offsetof(Prefix, len) == 16,
-              "read_prefix_quietly writes the address as two words, len and afi as one");
-
-bool UpdateDecoder::read_prefix_quietly(ByteReader& r, Afi afi, bool add_path, Prefix& out,
-                                        std::uint32_t& path_id) noexcept {
-    ByteReader at = r;
-    std::uint32_t id = 0;
-    std::uint8_t len = 0;
-    Bytes bytes;
-    if ((add_path && !at.u32(id)) || !at.u8(len) || len > max_prefix_len(afi) || !at.bytes((len + 7u) / 8u, bytes))
-        return false;
-    r = at;
-    path_id = id;
-    // mask_prefix()'s result: only the last byte can hold bits past the length.
-    const auto last_mask = static_cast<std::uint8_t>(len % 8 == 0 ? 0xffu : 0xffu << (8 - len % 8));
-    if constexpr (std::endian::native == std::endian::little) {
-        // In registers (an array indexed by i/8 went to the stack, and was
-        // read back with the very load that cannot be forwarded).
-        std::uint64_t lo = 0, hi = 0;
-        for (std::size_t i = 0; i < bytes.size(); ++i) {
-            const std::uint64_t b = i + 1 == bytes.size() ? bytes[i] & last_mask : bytes[i];
-            if (i < 8) lo |= b << (8 * i);
-            else hi |= b << (8 * (i - 8));
-        }
-        auto* raw = reinterpret_cast<unsigned char*>(&out);
-        std::memcpy(raw, &lo, 8);
-        std::memcpy(raw + 8, &hi, 8);
-        const auto len_afi = static_cast<std::uint16_t>(len | static_cast<unsigned>(afi) << 8);
-        std::memcpy(raw + offsetof(Prefix, len), &len_afi, 2);
-    } else {
-        out.addr = {};
-        if (!bytes.empty()) std::memcpy(out.addr.data(), bytes.data(), bytes.size());
-        if (len % 8 != 0) out.addr[len / 8] &= last_mask;
-        out.len = len;
-        out.afi = afi;
-    }
-    return true;
-}
-
 void UpdateDecoder::PrefixFields::peek(bool add_path, std::vector<Prefix>& out) const {
     // One field's prefixes as next() reads them, without its reports, up to
     // the end of the field or its first fault. Each is written in place in

@@ -163,15 +163,6 @@ public:
     [[nodiscard]] std::uint64_t message_number() const noexcept { return message_number_; }
 
 private:
-    // One prefix (with its path id when `add_path`) as next_nlri() reads
-    // it, without reporting: false, `r` unchanged, at the end of the field
-    // or at a fault. The prefix is written with two 8-byte stores and one
-    // 2-byte store, the widths Rib's hash reads it back with right after:
-    // next_nlri's narrower stores (a byte copy, a masked byte, len and afi
-    // apart) cannot be forwarded to those loads, which then wait.
-    static bool read_prefix_quietly(ByteReader& r, Afi afi, bool add_path, Prefix& out,
-                                    std::uint32_t& path_id) noexcept;
-
     // The prefixes of one direction: up to two fields (the plain one, IPv4,
     // then the MP_* one), read one prefix at a time up to the first fault.
     class PrefixFields {
@@ -196,12 +187,8 @@ private:
         void peek(bool add_path, std::vector<Prefix>& out) const;
         [[nodiscard]] bool next(bool add_path, RoutePrefix& out, Diagnostics& diag) {
             for (;;) {
-                const Afi family = in_mp_ ? mp_family_ : Afi::ipv4;
-                // A well-formed prefix is read without the reporting path;
-                // the end of a field, or a fault, through next_nlri (which
-                // reports the fault, and reads a prefix the same way).
-                if (read_prefix_quietly(reader_, family, add_path, out.prefix, out.path_id)) return true;
-                if (next_nlri(reader_, family, add_path, out, diag) == NlriStatus::ok) return true;
+                if (next_nlri(reader_, in_mp_ ? mp_family_ : Afi::ipv4, add_path, out, diag) == NlriStatus::ok)
+                    return true;
                 // end of the field, or a fault that drops the rest of it
                 if (in_mp_) {
                     reader_ = ByteReader();
