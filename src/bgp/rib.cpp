@@ -83,14 +83,8 @@ void Rib::prefetch(std::span<const Prefix> prefixes) const noexcept {
                 }
             }
         }
-        for (std::size_t k = 0; k < n; ++k) {
-            if (index[k] == kEmpty) continue;
-            const std::vector<Route>& routes = prefixes_[index[k]].routes;
-            const auto* list = reinterpret_cast<const char*>(routes.data());
-            const std::size_t bytes = std::min(routes.size() * sizeof(Route), kListBytes);
-            for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(list + off, 1);
-            if (bytes != 0) __builtin_prefetch(list + bytes - 1, 1);
-        }
+        for (std::size_t k = 0; k < n; ++k)
+            if (index[k] != kEmpty) prefetch_routes<true>(prefixes_[index[k]].routes, kListBytes);
     }
 }
 
@@ -191,21 +185,8 @@ bool Rib::withdraw(const Prefix& prefix, std::uint32_t peer, std::uint32_t path_
 std::size_t Rib::clear_peer(std::uint32_t peer) {
     if (peer_routes(peer) == 0) return 0;
     std::size_t removed = 0;
-    // In a large table, the walk loads each route list 2 x kAhead prefixes
-    // ahead and the attribute sets of the peer's routes kAhead ahead (the
-    // sets it will let go of), as select_best_routes does.
-    constexpr std::uint32_t kAhead = 8;
-    const std::size_t ahead_until = prefetch_pays() ? prefixes_.size() : 0;
     for (std::uint32_t index = 0; index < prefixes_.size(); ++index) {
-        if (index + 2 * kAhead < ahead_until) {
-            const std::vector<Route>& later = prefixes_[index + 2 * kAhead].routes;
-            const auto* list = reinterpret_cast<const char*>(later.data());
-            const std::size_t bytes = std::min<std::size_t>(later.size() * sizeof(Route), 256);
-            for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(list + off, 1);
-        }
-        if (index + kAhead < ahead_until)
-            for (const Route& r : prefixes_[index + kAhead].routes)
-                if (r.peer == peer) __builtin_prefetch(&store_[r.path_attributes], 1);
+        walk_ahead<true>(index, peer);  // the lists it changes, the sets it lets go of
         auto& routes = prefixes_[index].routes;
         for (std::size_t i = 0; i < routes.size();) {
             if (routes[i].peer == peer) {

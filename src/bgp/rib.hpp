@@ -39,6 +39,7 @@
 // when the table has outgrown them.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -115,6 +116,22 @@ public:
     [[nodiscard]] bool prefetch_pays() const noexcept { return prefixes_.size() >= prefetch_from_; }
     // Sets that threshold (0: always; tests run the batch path on small tables with it).
     void prefetch_from(std::size_t prefixes) noexcept { prefetch_from_ = prefixes; }
+    // For a walk over prefixes() in order (route selection, clear_peer), at
+    // prefix `index`, where prefetch_pays(): starts loading the route list
+    // 2 x kWalkAhead prefixes on and the attribute sets of the routes
+    // kWalkAhead on (only `peer`'s, unless kAnyPeer), so that the walk's
+    // misses overlap. ForWrite: the walk changes them.
+    static constexpr std::uint32_t kAnyPeer = 0xffffffffu;
+    static constexpr std::size_t kWalkAhead = 8;
+    template <bool ForWrite = false>
+    void walk_ahead(std::size_t index, std::uint32_t peer = kAnyPeer) const noexcept {
+        if (!prefetch_pays()) return;
+        if (index + 2 * kWalkAhead < prefixes_.size())
+            prefetch_routes<ForWrite>(prefixes_[index + 2 * kWalkAhead].routes, 256);
+        if (index + kWalkAhead < prefixes_.size())
+            for (const Route& r : prefixes_[index + kWalkAhead].routes)
+                if (peer == kAnyPeer || r.peer == peer) __builtin_prefetch(&store_[r.path_attributes], ForWrite);
+    }
     // Removes every route of the peer; returns how many.
     std::size_t clear_peer(std::uint32_t peer);
 
@@ -138,6 +155,14 @@ public:
     [[nodiscard]] std::size_t heap_bytes() const noexcept;
 
 private:
+    // Starts loading the first `max_bytes` of a route list (and its last line).
+    template <bool ForWrite>
+    static void prefetch_routes(const std::vector<Route>& routes, std::size_t max_bytes) noexcept {
+        const auto* list = reinterpret_cast<const char*>(routes.data());
+        const std::size_t bytes = std::min(routes.size() * sizeof(Route), max_bytes);
+        for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(list + off, ForWrite);
+        if (bytes != 0) __builtin_prefetch(list + bytes - 1, ForWrite);
+    }
     static constexpr std::uint32_t kEmpty = 0xffffffffu;
     static constexpr std::uint64_t kEmptySlot = ~std::uint64_t{0};
     [[nodiscard]] std::uint32_t find(const Prefix& p) const noexcept;

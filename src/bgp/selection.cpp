@@ -1,8 +1,6 @@
 // selection.cpp: built-in rule and the per-prefix scan.
 #include "selection.hpp"
 
-#include <algorithm>
-
 namespace mempool::bgp {
 
 bool builtin_prefers(const RouteCandidate& a, const RouteCandidate& b) noexcept {
@@ -28,24 +26,10 @@ std::uint64_t select_best_routes(Rib& rib, const std::vector<PeerIdentity>& peer
     const bool ask = hooks.compares_routes();
     const AttrStore& store = rib.attribute_store();
     std::uint64_t selected = 0;
-    // The route lists and attribute sets of a large table lie at random
-    // places: a prefix's list is loaded 2 x kAhead prefixes ahead, its
-    // routes' attribute sets kAhead ahead, so the misses overlap (in a
-    // small one, which the caches hold, that is only more work).
-    constexpr std::size_t kAhead = 8;
-    const std::vector<PrefixRoutes>& all = rib.prefixes();
-    const std::size_t ahead_until = rib.prefetch_pays() ? all.size() : 0;
     for (auto& pr : rib.prefixes()) {
         auto& routes = pr.routes;
         const std::size_t this_prefix = prefix_index++;
-        if (this_prefix + 2 * kAhead < ahead_until) {
-            const std::vector<Route>& later = all[this_prefix + 2 * kAhead].routes;
-            const auto* list = reinterpret_cast<const char*>(later.data());
-            const std::size_t bytes = std::min<std::size_t>(later.size() * sizeof(Route), 256);
-            for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(list + off);
-        }
-        if (this_prefix + kAhead < ahead_until)
-            for (const Route& r : all[this_prefix + kAhead].routes) __builtin_prefetch(&store[r.path_attributes]);
+        rib.walk_ahead(this_prefix);  // in a large table, the lists and sets a few prefixes on
         if (routes.empty()) continue;
         auto candidate = [&](Route& r) {
             const AttrSet& s = store[r.path_attributes];
