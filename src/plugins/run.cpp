@@ -332,8 +332,7 @@ std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* a
 [[gnu::noinline, gnu::cold]] RunResult Runtime::run_nested(const Point& p, std::span<const Arg> args,
                                                           const CallScope& scope) const noexcept {
     detail::ThreadState& t = detail::tls;
-    CallFrame frame{global_, {}};
-    detail::copy_by_words(frame.scope, scope);
+    const CallFrame frame{global_, scope};
     const CallFrame* const outer = t.frame;
     const detail::PluginBudget* const outer_budget = t.budget;
     const std::uint64_t outer_added = t.object_added;
