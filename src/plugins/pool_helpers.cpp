@@ -167,11 +167,9 @@ inline std::uint64_t op_set_u64(Pool* p, Owner owner, std::uint64_t key, std::ui
     }
     // The same in a small heap pool: its 8-byte number without cleanup.
     if (const mem_pool* mp = detail::word_core(w); mp != nullptr && !detail::is_big(mp)) [[likely]] {
-        detail::Entry* e = detail::find_small(mp, static_cast<Key>(key));
-        if (e != nullptr && e->meta == detail::inline_value_meta(sizeof value)) [[likely]] {
-            e->payload = value;  // as overwrite_small_value: same length, no cleanup
+        if (detail::overwrite_entry_bits(detail::find_small(mp, static_cast<Key>(key)), value,
+                                         detail::inline_value_meta(sizeof value))) [[likely]]
             return MEMPOOL_OK;
-        }
     }
     return set_u64_heap(p, owner, static_cast<Key>(key), value);
 }

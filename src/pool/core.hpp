@@ -520,17 +520,20 @@ bool remove(mem_pool* mp, Key key) noexcept;
     return kValue | (length << kInlineLengthShift);
 }
 
-// The overwrite's one store: the key holds an inline value without cleanup
-// whose meta word is `meta` (so of the same length), which becomes `bits`.
-// False, having changed nothing, in every other case. Only the key, the
-// bits and the meta word are live across the lookup: the callers keep the
-// rest of their arguments off this path (see set_single_mempool).
-[[nodiscard]] inline bool overwrite_inline_bits(mem_pool* mp, Key key, std::uint64_t bits,
-                                                std::uint32_t meta) noexcept {
-    Entry* e = find(mp, key);
+// The overwrite's one store: the key (the entry, for a caller that found it
+// itself) holds an inline value without cleanup whose meta word is `meta`
+// (so of the same length), which becomes `bits`. False, having changed
+// nothing, in every other case. Only the key, the bits and the meta word
+// are live across the lookup: the callers keep the rest of their arguments
+// off this path (see set_single_mempool).
+[[nodiscard]] inline bool overwrite_entry_bits(Entry* e, std::uint64_t bits, std::uint32_t meta) noexcept {
     if (e == nullptr || e->meta != meta) return false;
     e->payload = bits;
     return true;
+}
+[[nodiscard]] inline bool overwrite_inline_bits(mem_pool* mp, Key key, std::uint64_t bits,
+                                                std::uint32_t meta) noexcept {
+    return overwrite_entry_bits(find(mp, key), bits, meta);
 }
 
 // The common overwrite, a counter or a metric: the key holds a value of the
