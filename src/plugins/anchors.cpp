@@ -29,6 +29,7 @@
 #include <mempool/runtime.h>
 #include <mempool/runtime.hpp>
 
+#include "arena_memory.hpp"
 #include "call_state.hpp"
 #include "chain_state.hpp"
 #include "program_impl.hpp"
@@ -88,7 +89,7 @@ struct Levels {
     ~Levels() {
         for (const Level* l : at) {
             if (l == &unmade) continue;
-            std::free(l->arena.base);
+            unmap_arena(l->arena.base, l->arena.capacity);
             delete l;
         }
     }
@@ -125,10 +126,9 @@ thread_local std::unique_ptr<Levels> levels_owner;
     Level& l = *const_cast<Level*>(slot);
     if (size >= l.arena.capacity || l.arena.base == nullptr) {
         const std::size_t bytes = (static_cast<std::size_t>(size) + 4096) & ~std::size_t{4095};
-        auto* fresh = static_cast<std::uint8_t*>(std::aligned_alloc(64, bytes));
+        auto* fresh = static_cast<std::uint8_t*>(map_arena(bytes));
         if (fresh == nullptr) return nullptr;
-        std::memset(fresh, 0, bytes);
-        std::free(l.arena.base);
+        unmap_arena(l.arena.base, l.arena.capacity);
         l.arena.base = fresh;
         l.arena.capacity = static_cast<std::uint32_t>(bytes);
         l.rc.heap = fresh;

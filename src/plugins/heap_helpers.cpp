@@ -16,6 +16,7 @@
 // with the size taken from the argument).
 #include <mempool/runtime.hpp>
 
+#include "arena_memory.hpp"
 #include "call_state.hpp"
 
 #include <cstdlib>
@@ -31,8 +32,9 @@ namespace {
 // ThreadState so that ThreadState stays trivially destructible (the helpers'
 // TLS access then needs no guard).
 struct ArenaOwner {
-    ~ArenaOwner() { std::free(buffer); }
+    ~ArenaOwner() { unmap_arena(buffer, bytes); }
     std::uint8_t* buffer = nullptr;
+    std::size_t bytes = 0;
 };
 thread_local ArenaOwner arena_owner;
 
@@ -40,13 +42,13 @@ thread_local ArenaOwner arena_owner;
 
 bool reserve_heap(HeapArena& heap, std::uint32_t size) noexcept {
     if (size <= heap.capacity) return true;
-    // Rounded up to 4 KiB; aligned_alloc wants a multiple of the alignment.
+    // Rounded up to whole pages (map_arena).
     const std::size_t bytes = (static_cast<std::size_t>(size) + 4095) & ~std::size_t{4095};
-    auto* fresh = static_cast<std::uint8_t*>(std::aligned_alloc(64, bytes));
+    auto* fresh = static_cast<std::uint8_t*>(map_arena(bytes));
     if (fresh == nullptr) return false;
-    std::memset(fresh, 0, bytes);
-    std::free(arena_owner.buffer);
+    unmap_arena(arena_owner.buffer, arena_owner.bytes);
     arena_owner.buffer = fresh;
+    arena_owner.bytes = bytes;
     heap.base = fresh;
     heap.capacity = static_cast<std::uint32_t>(bytes < UINT32_MAX ? bytes : UINT32_MAX);
     heap.top = heap.high = 0;
