@@ -95,7 +95,9 @@ private:
         fn.start = p_.function_starts[f];
         fn.end = f + 1 < p_.function_starts.size() ? p_.function_starts[f + 1] : static_cast<u32>(code.size());
         std::vector<char> reached(fn.end - fn.start, 0), leader(fn.end - fn.start, 0);
-        std::vector<u32> work{fn.start};
+        std::vector<u32> work;
+        work.reserve(fn.end - fn.start);  // each instruction is queued at most once
+        work.push_back(fn.start);
         reached[0] = 1;
         leader[0] = 1;
         const auto go = [&](u32 from, std::int64_t to, bool is_jump) {
@@ -163,36 +165,57 @@ private:
         cfg_.functions.push_back(std::move(fn));
     }
 
-    void add_edge(u32 from, u32 to_pc) {
+    void add_successor(u32 from, u32 to_pc) {
         const u32 to = cfg_.block_at[to_pc];
-        auto& s = cfg_.blocks[from].succ;
-        if (std::find(s.begin(), s.end(), to) != s.end()) return;
-        s.push_back(to);
-        cfg_.blocks[to].pred.push_back(from);
+        BasicBlock& b = cfg_.blocks[from];
+        for (u32 i = 0; i < b.succ_count; ++i)
+            if (b.succ_at[i] == to) return;
+        b.succ_at[b.succ_count++] = to;  // at most two calls per block (function_graph)
     }
 
     // Edges, dominators, back edges, topological order and loops of function f.
     bool function_graph(u32 f) {
         Function& fn = cfg_.functions[f];
-        for (u32 b = fn.first_block; b < fn.first_block + fn.block_count; ++b) {
+        const u32 lo = fn.first_block, hi = fn.first_block + fn.block_count;
+        for (u32 b = lo; b < hi; ++b) {
             const BasicBlock& bb = cfg_.blocks[b];
             const Insn& in = p_.code[bb.last];
             const Shape s = shape_of(in.code);
             const u32 next = bb.last + (isa::is_lddw(in) ? 2 : 1);
             if (s == Shape::exit) continue;
-            if (s == Shape::jcond) add_edge(b, next);
-            if (auto t = jump_target(p_, bb.last)) add_edge(b, static_cast<u32>(*t));
-            else if (s != Shape::ja && s != Shape::gotol) add_edge(b, next);
+            if (s == Shape::jcond) add_successor(b, next);
+            if (auto t = jump_target(p_, bb.last)) add_successor(b, static_cast<u32>(*t));
+            else if (s != Shape::ja && s != Shape::gotol) add_successor(b, next);
         }
+        // Predecessors, counted then placed, each block's in increasing order.
+        for (u32 b = lo; b < hi; ++b)
+            for (u32 s : cfg_.blocks[b].succ()) ++cfg_.blocks[s].pred_count;
+        u32 placed = static_cast<u32>(cfg_.pred_list.size());
+        for (u32 b = lo; b < hi; ++b) {
+            cfg_.blocks[b].pred_first = placed;
+            placed += cfg_.blocks[b].pred_count;
+            cfg_.blocks[b].pred_count = 0;
+        }
+        cfg_.pred_list.resize(placed);
+        for (u32 b = lo; b < hi; ++b)
+            for (u32 s : cfg_.blocks[b].succ()) {
+                BasicBlock& to = cfg_.blocks[s];
+                cfg_.pred_list[to.pred_first + to.pred_count++] = b;
+            }
         // Reverse postorder from the entry (iterative DFS).
+        // (Every list below is reserved at its final size: growing them was
+        // half of what building a small program's graph cost.)
         std::vector<u32> post;
+        post.reserve(fn.block_count);
         std::vector<char> seen(cfg_.blocks.size(), 0);
-        std::vector<std::pair<u32, std::size_t>> stack{{fn.entry, 0}};
+        std::vector<std::pair<u32, u32>> stack;
+        stack.reserve(fn.block_count);
+        stack.push_back({fn.entry, 0});
         seen[fn.entry] = 1;
         while (!stack.empty()) {
             auto& [b, i] = stack.back();
-            if (i < cfg_.blocks[b].succ.size()) {
-                const u32 s = cfg_.blocks[b].succ[i++];
+            if (i < cfg_.blocks[b].succ_count) {
+                const u32 s = cfg_.blocks[b].succ_at[i++];
                 if (!seen[s]) {
                     seen[s] = 1;
                     stack.push_back({s, 0});
@@ -212,7 +235,7 @@ private:
             changed = false;
             for (u32 i = 1; i < rpo.size(); ++i) {
                 u32 nd = UINT32_MAX;
-                for (u32 p : cfg_.blocks[rpo[i]].pred) {
+                for (u32 p : cfg_.pred(rpo[i])) {
                     u32 pn = number[p];
                     if (pn == UINT32_MAX || idom[pn] == UINT32_MAX) continue;
                     if (nd == UINT32_MAX) {
@@ -232,21 +255,29 @@ private:
                 }
             }
         }
-        // Dominator tree intervals: a dominates b iff pre[a] <= pre[b] and post[b] <= post[a].
-        std::vector<std::vector<u32>> children(rpo.size());
-        for (u32 i = 1; i < rpo.size(); ++i) children[idom[i]].push_back(i);
-        std::vector<u32> pre(rpo.size()), pst(rpo.size());
+        // Dominator tree intervals: a dominates b iff pre[a] <= pre[b] and
+        // post[b] <= post[a]. The tree as first-child / next-sibling links.
+        const u32 n = static_cast<u32>(rpo.size());
+        std::vector<u32> first_child(n, UINT32_MAX), next_sibling(n, UINT32_MAX);
+        for (u32 i = n; i-- > 1;) {
+            next_sibling[i] = first_child[idom[i]];
+            first_child[idom[i]] = i;
+        }
+        std::vector<u32> pre(n), pst(n);
         u32 clock = 0;
-        std::vector<std::pair<u32, std::size_t>> walk{{0, 0}};
+        std::vector<std::pair<u32, u32>> walk;  // (node, its next child to visit)
+        walk.reserve(n);
+        walk.push_back({0, first_child[0]});
         pre[0] = clock++;
         while (!walk.empty()) {
-            auto& [n, i] = walk.back();
-            if (i < children[n].size()) {
-                const u32 c = children[n][i++];
+            auto& [node, child] = walk.back();
+            if (child != UINT32_MAX) {
+                const u32 c = child;
+                child = next_sibling[c];
                 pre[c] = clock++;
-                walk.push_back({c, 0});
+                walk.push_back({c, first_child[c]});
             } else {
-                pst[n] = clock++;
+                pst[node] = clock++;
                 walk.pop_back();
             }
         }
@@ -254,22 +285,28 @@ private:
             const u32 na = number[a], nb = number[b];
             return pre[na] <= pre[nb] && pst[nb] <= pst[na];
         };
-        // Back edges, and the topological order of what remains (Kahn, lowest pc first).
-        std::vector<std::vector<u32>> back_sources(cfg_.blocks.size());
+        // Back edges (head, source), and the topological order of what
+        // remains (Kahn, lowest pc first).
+        std::vector<std::pair<u32, u32>> back_edges;
         std::vector<u32> indegree(cfg_.blocks.size(), 0);
         for (u32 b : rpo)
-            for (u32 s : cfg_.blocks[b].succ) {
-                if (dominates(s, b)) back_sources[s].push_back(b);
+            for (u32 s : cfg_.blocks[b].succ()) {
+                if (dominates(s, b)) back_edges.push_back({s, b});
                 else ++indegree[s];
             }
-        std::vector<u32> ready{fn.entry};
+        std::stable_sort(back_edges.begin(), back_edges.end(),
+                         [](const auto& x, const auto& y) { return x.first < y.first; });
+        std::vector<u32> ready;
+        ready.reserve(n);
+        ready.push_back(fn.entry);
+        fn.order.reserve(n);
         while (!ready.empty()) {
             const auto it = std::min_element(ready.begin(), ready.end(),
                                               [&](u32 a, u32 b) { return cfg_.blocks[a].first < cfg_.blocks[b].first; });
             const u32 b = *it;
             ready.erase(it);
             fn.order.push_back(b);
-            for (u32 s : cfg_.blocks[b].succ)
+            for (u32 s : cfg_.blocks[b].succ())
                 if (!dominates(s, b) && --indegree[s] == 0) ready.push_back(s);
         }
         if (fn.order.size() != rpo.size()) {
@@ -280,22 +317,22 @@ private:
                                         "write the loop so that it has one entry"));
             return false;
         }
-        std::vector<u32> position(cfg_.blocks.size(), 0);
-        for (u32 i = 0; i < fn.order.size(); ++i) position[fn.order[i]] = i;
         // Natural loops: the head plus every block reaching a back edge without passing the head.
         const std::size_t first_loop = cfg_.loops.size();
         std::vector<std::vector<char>> member;
         for (u32 h : fn.order) {
-            if (back_sources[h].empty()) continue;
+            const auto sources = std::equal_range(back_edges.begin(), back_edges.end(), std::pair<u32, u32>{h, 0},
+                                                  [](const auto& x, const auto& y) { return x.first < y.first; });
+            if (sources.first == sources.second) continue;
             std::vector<char> in(cfg_.blocks.size(), 0);
             in[h] = 1;
             std::vector<u32> work;
-            for (u32 s : back_sources[h])
-                if (!in[s]) in[s] = 1, work.push_back(s);
+            for (auto e = sources.first; e != sources.second; ++e)
+                if (!in[e->second]) in[e->second] = 1, work.push_back(e->second);
             while (!work.empty()) {
                 const u32 b = work.back();
                 work.pop_back();
-                for (u32 p : cfg_.blocks[b].pred)
+                for (u32 p : cfg_.pred(b))
                     if (!in[p] && number[p] != UINT32_MAX) in[p] = 1, work.push_back(p);
             }
             Loop l;

@@ -20,8 +20,10 @@
 
 #include "program.hpp"
 
+#include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <vector>
 
 namespace mempool::vm {
@@ -32,8 +34,15 @@ struct BasicBlock {
     std::uint32_t first = 0;     // pc of its first instruction
     std::uint32_t last = 0;      // pc of its last instruction (the first slot of an LDDW)
     std::uint32_t function = 0;  // index into Cfg::functions
-    std::vector<std::uint32_t> succ, pred;  // block indices
+    // Its successors (block indices): a block ends in at most one jump, so
+    // at most two (the target and the next instruction).
+    std::array<std::uint32_t, 2> succ_at{};
+    std::uint32_t succ_count = 0;
+    // Its predecessors are Cfg::pred_list[pred_first, pred_first + pred_count).
+    std::uint32_t pred_first = 0, pred_count = 0;
     std::int32_t loop = -1;      // innermost loop containing it, -1: none
+
+    [[nodiscard]] std::span<const std::uint32_t> succ() const noexcept { return {succ_at.data(), succ_count}; }
 };
 
 struct Loop {
@@ -55,6 +64,12 @@ struct Cfg {
     std::vector<Function> functions;
     std::vector<Loop> loops;
     std::vector<std::uint32_t> block_at;  // pc -> block starting there, or no_block
+    std::vector<std::uint32_t> pred_list;  // every block's predecessors, block after block
+
+    // Block b's predecessors (block indices).
+    [[nodiscard]] std::span<const std::uint32_t> pred(std::uint32_t b) const noexcept {
+        return {pred_list.data() + blocks[b].pred_first, blocks[b].pred_count};
+    }
 
     // Whether block `from` -> `to` is a back edge (to the head of a loop containing `from`).
     [[nodiscard]] bool is_back_edge(std::uint32_t from, std::uint32_t to) const noexcept;

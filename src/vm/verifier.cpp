@@ -270,7 +270,7 @@ VerifyResult verify(Program program, const VerifyOptions& options) noexcept {
                     // Every back edge pays its loop's length; the bound is the budget.
                     auto& costs = result.program.loop_costs;
                     for (const Loop& loop : cfg->loops) {
-                        for (const std::uint32_t b : cfg->blocks[loop.head].pred) {
+                        for (const std::uint32_t b : cfg->pred(loop.head)) {
                             if (!cfg->is_back_edge(b, loop.head)) continue;
                             const std::uint32_t last = cfg->blocks[b].last;
                             const std::uint8_t shape = program.code[last].code;
