@@ -126,8 +126,9 @@ struct HelperSignature {
     std::array<std::int8_t, 5> size_arg{-1, -1, -1, -1, -1};  // mem_*_rt: its size_rt argument (-1: the next)
 };
 
-// The memory a run is given, as the verifier must assume it.
-struct VerifyOptions {
+// The memory a run is given, as the verifier must assume it: its limits
+// and modes (VerifyLimits), and the helpers it may call.
+struct VerifyLimits {
     std::uint32_t ctx_size = 0;        // bytes R1 points to at entry (readable, writable)
     bool r2_is_ctx_size = false;       // raw mode: R2 holds ctx_size at entry
     std::uint32_t heap_size = 0;       // the plugin's heap arena (0: no heap)
@@ -135,7 +136,6 @@ struct VerifyOptions {
     std::uint32_t max_frame = 512;     // bytes per function frame
     std::uint32_t max_stack = 8192;    // bytes over the deepest chain of local calls
     std::uint32_t max_call_depth = 8;  // local calls nested
-    std::vector<HelperSignature> helpers;  // indexed by a helper CALL's imm
     // xBGP: a number used as an address is a heap address (heap_address()):
     // accepted, translated into the arena and checked at run time
     // (flag_heap_address). Off: dereferencing a number is refused.
@@ -145,6 +145,10 @@ struct VerifyOptions {
     // (widening); every back edge then pays its loop's length from a budget
     // of max_instructions at run time (flag_loop_budget). Off: refused (T).
     bool loop_budget = false;
+};
+
+struct VerifyOptions : VerifyLimits {
+    std::vector<HelperSignature> helpers;  // indexed by a helper CALL's imm
 };
 
 // How a pointer into the heap arena is written in memory the plugin can read
@@ -229,7 +233,9 @@ struct VerifiedProgram {
     // again would otherwise reach the next plugin.
     bool writes_context = false;
     std::vector<LoopCost> loop_costs;       // sorted by pc; non-empty: loops bounded at run time
-    VerifyOptions options;                  // what it was verified against (ctx and heap sizes)
+    // What it was verified against: every limit, and the signatures of the
+    // helpers it calls (at their indices; the others are left empty).
+    VerifyOptions options;
 };
 
 }  // namespace mempool::vm

@@ -231,6 +231,20 @@ std::uint32_t deepest_chain(std::uint32_t f, const std::vector<std::uint32_t>& f
     return static_cast<std::uint32_t>(memo[f]);
 }
 
+// The options an accepted program keeps: the limits, and only the
+// signatures of the helpers it calls (the executors look up no other).
+// Copying the whole table, a name per helper, was a tenth of verifying a
+// small plugin against a host's hundred helpers.
+VerifyOptions options_for(const Program& p, const VerifyOptions& options) {
+    VerifyOptions kept;
+    static_cast<VerifyLimits&>(kept) = options;
+    kept.helpers.resize(options.helpers.size());
+    for (const Insn& in : p.code)
+        if (isa::is_helper_call(in) && in.imm >= 0 && static_cast<std::size_t>(in.imm) < options.helpers.size())
+            kept.helpers[static_cast<std::size_t>(in.imm)] = options.helpers[static_cast<std::size_t>(in.imm)];
+    return kept;
+}
+
 void fill_where(const Program& p, std::vector<Diagnostic>& ds) {
     for (Diagnostic& d : ds) {
         if (d.pc >= p.line_of.size()) continue;
@@ -315,8 +329,8 @@ VerifyResult verify(Program program, const VerifyOptions& options) noexcept {
         if (result.diagnostics.size() > detail::max_diagnostics) result.diagnostics.resize(detail::max_diagnostics);
         fill_where(program, result.diagnostics);
         if (result.diagnostics.empty()) {
+            result.program.options = options_for(program, options);
             result.program.program = std::move(program);
-            result.program.options = options;
         }
     } catch (const std::bad_alloc&) {
         result.diagnostics.clear();

@@ -95,7 +95,9 @@ TEST(XbgpHelperSignatures, RowsAreWellFormed) {
                 EXPECT_GT(s.ret_size, 0u);
             }
         }
-        if (s.ret == RetKind::first_arg) EXPECT_GE(s.arg_count, 1);
+        if (s.ret == RetKind::first_arg) {
+            EXPECT_GE(s.arg_count, 1);
+        }
     }
 }
 
