@@ -751,17 +751,18 @@ public:
     void set_clock(Clock clock, void* data = nullptr) noexcept;
 
     // Runs the plugins attached at `point`, each on a fresh copy of `args`
-    // (at most MEMPOOL_MAX_ARGS are passed; extra ones are ignored).
-    RunResult run(PointId point, std::span<const Arg> args, const CallScope& scope = {}) const noexcept {
-        if (point.index >= busy_.size()) return {};
-        if (busy_[point.index] != 1) [[unlikely]] {  // nothing attached, or anchors
-            if (busy_[point.index] == 0) return {};
-            return run_anchored(points_[point.index], point.index, args, scope, {});
-        }
-        return run_attached(points_[point.index], args, scope);
+    // (at most MEMPOOL_MAX_ARGS are passed; extra ones are ignored). Without
+    // a scope the run has no object pools (and no typed arguments or user
+    // pointer): the overloads without one copy no scope at all.
+    RunResult run(PointId point, std::span<const Arg> args) const noexcept { return run_at(point, args, nullptr); }
+    RunResult run(PointId point, std::span<const Arg> args, const CallScope& scope) const noexcept {
+        return run_at(point, args, &scope);
     }
-    RunResult run(PointId point, std::initializer_list<Arg> args, const CallScope& scope = {}) const noexcept {
-        return run(point, std::span<const Arg>(args.begin(), args.size()), scope);
+    RunResult run(PointId point, std::initializer_list<Arg> args) const noexcept {
+        return run_at(point, std::span<const Arg>(args.begin(), args.size()), nullptr);
+    }
+    RunResult run(PointId point, std::initializer_list<Arg> args, const CallScope& scope) const noexcept {
+        return run_at(point, std::span<const Arg>(args.begin(), args.size()), &scope);
     }
 
     // Runs a point with anchors: pre plugins, the replace chain ending in
@@ -808,7 +809,17 @@ private:
                                            std::span<const Arg> args, RunResult& result, bool& aborted) noexcept;
     friend std::uint64_t detail::run_c_anchored(const Runtime& rt, std::uint32_t point, const mempool_arg* args,
                                                 std::size_t n, const CallScope& scope, unsigned* ran) noexcept;
-    RunResult run_attached(const Point& p, std::span<const Arg> args, const CallScope& scope) const noexcept;
+    // run(): `scope` null when none was given.
+    RunResult run_at(PointId point, std::span<const Arg> args, const CallScope* scope) const noexcept {
+        static constexpr CallScope no_scope{};
+        if (point.index >= busy_.size()) return {};
+        if (busy_[point.index] != 1) [[unlikely]] {  // nothing attached, or anchors
+            if (busy_[point.index] == 0) return {};
+            return run_anchored(points_[point.index], point.index, args, scope != nullptr ? *scope : no_scope, {});
+        }
+        return run_attached(points_[point.index], args, scope);
+    }
+    RunResult run_attached(const Point& p, std::span<const Arg> args, const CallScope* scope) const noexcept;
     RunResult run_nested(const Point& p, std::span<const Arg> args, const CallScope& scope) const noexcept;
     // The C API's run (runtime.h): fills the argument struct straight from
     // its mempool_arg array, without building Args first.

@@ -82,8 +82,13 @@ struct HeapArena {
 
 static_assert(sizeof(HeapArena) == 32);
 
+// Where ThreadState::frame points outside a run: a frame with no global
+// pool, no scope and no runtime, so that a helper finds "no pool" without a
+// test of its own (current_call() gives nullptr for it). Defined in run.cpp.
+extern const CallFrame idle_frame;
+
 struct ThreadState {
-    const CallFrame* frame = nullptr;     // the run in progress, or nullptr
+    const CallFrame* frame = &idle_frame; // the run in progress, or &idle_frame
     const PluginBudget* budget = nullptr; // the plugin in progress (nullptr: no limits apply)
     std::uint64_t object_added = 0;       // bytes it added to object pools in this run
     unsigned depth = 0;                   // nesting of run() on this thread
@@ -92,8 +97,9 @@ struct ThreadState {
     // there by a later run covers only its first 8 bytes, and that run's
     // plugins, maybe of another group, must find only their own arguments.
     std::uint8_t bytes_slots = 0;
-    // Helper calls that failed on this thread, ever (note_helper_failure):
-    // a run's RunResult::helper_failures is what it added.
+    // Helper calls that failed on this thread since its outermost run began
+    // (note_helper_failure; run.cpp's outermost runs set it to 0): a run's
+    // RunResult::helper_failures is what it added.
     std::uint64_t helper_failures = 0;
     HeapArena heap;
     // The RunContext of the outermost run (run.cpp's run_one), kept rather
@@ -107,10 +113,15 @@ struct ThreadState {
     // executor sets at a call are read only through an xBGP RunView, which
     // only anchors.cpp installs. Nested runs use their own context.
     vm::RunContext rc;
-    // The CallFrame of the outermost run (run.cpp's run_attached, run_c):
-    // filled per run, pointed to by `frame` only while the run lasts (nested
-    // and anchored runs keep theirs on their stack). `runtime` stays null.
+    // The CallFrame of the outermost run (run.cpp's run_attached, run_c)
+    // given a CallScope: filled per run, pointed to by `frame` only while
+    // the run lasts (nested and anchored runs keep theirs on their stack).
+    // `runtime` stays null.
     CallFrame own_frame;
+    // The same for an outermost run given no scope (most runs): only
+    // `global` is ever set, so its scope stays empty and a run need not
+    // copy or clear one.
+    CallFrame bare_frame;
     alignas(64) bpf_full_args_t args{};
 };
 

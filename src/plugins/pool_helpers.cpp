@@ -24,6 +24,7 @@
 #include "call_state.hpp"
 #include "program.hpp"  // vm::max_helper_size
 
+#include <bit>
 #include <cstring>
 
 namespace mempool {
@@ -46,15 +47,12 @@ std::uint64_t code_of(Error e) noexcept {
 
 std::uint64_t code_of(const Status& s) noexcept { return s ? MEMPOOL_OK : code_of(s.error()); }
 
-Pool* global_pool() noexcept {
-    const CallFrame* f = detail::tls.frame;
-    return f != nullptr ? f->global : nullptr;
-}
+// Outside a run the thread's frame is detail::idle_frame: no pools.
+Pool* global_pool() noexcept { return detail::tls.frame->global; }
 
 Pool* object_pool(std::uint64_t obj) noexcept {
-    const CallFrame* f = detail::tls.frame;
-    if (f == nullptr || obj > MEMPOOL_OBJ_SECOND) return nullptr;
-    return f->scope.objects[obj];
+    if (obj > MEMPOOL_OBJ_SECOND) return nullptr;
+    return detail::tls.frame->scope.objects[obj];
 }
 
 // The most a helper copies in one call, whatever the plugin says: the
@@ -106,17 +104,30 @@ void refund(Owner owner, std::uint64_t bytes) noexcept {
 // keys) is read and overwritten in the helper itself, which then needs no
 // stack frame; a big pool's lookup is out of line (it needs registers the
 // usual cases would otherwise save and restore on each call).
+//
+// Before anything else, the two places a pool's first key lives (a counter,
+// the usual thing a plugin reads and writes): the Pool's own word when it
+// holds one small number, or else the heap pool's handle entry (ordinal 0,
+// in a small or a big pool alike: a removed entry there is kEmpty). Keys
+// are compared whole there, so one past key_limit matches neither; the
+// paths after them check it.
 [[gnu::noinline]] std::uint64_t get_u64_big(const mem_pool* mp, Key key) noexcept {
     const Result<std::uint64_t> v = detail::read_u64(detail::find_big(mp->ext, key));
     return v ? v.value() : 0;
 }
 
+static_assert(std::endian::native == std::endian::little, "an inline value is its payload (read_u64)");
+
 std::uint64_t op_get_u64(const Pool* p, std::uint64_t key) noexcept {
-    if (p == nullptr || key > key_limit) return 0;
+    if (p == nullptr) return 0;
     const std::uint64_t w = detail::word_of(*p);
-    if (detail::word_is_inline(w)) return detail::get_u64_or_0(*p, static_cast<Key>(key));
+    if (detail::word_is_inline(w)) return detail::word_key(w) == key ? detail::word_number(w) : 0;
     const mem_pool* mp = detail::word_core(w);
     if (mp == nullptr) return 0;
+    const detail::Entry& first = mp->first;
+    if (first.key == key && (first.meta & (detail::kKindMask | detail::kBoxed)) == detail::kValue) [[likely]]
+        return first.payload;  // read_u64's inline value
+    if (key > key_limit) return 0;
     if (detail::is_big(mp)) [[unlikely]]
         return get_u64_big(mp, static_cast<Key>(key));
     const Result<std::uint64_t> v = detail::read_u64(detail::find_small(mp, static_cast<Key>(key)));
@@ -156,21 +167,32 @@ std::uint64_t op_get_u64(const Pool* p, std::uint64_t key) noexcept {
 
 inline std::uint64_t op_set_u64(Pool* p, Owner owner, std::uint64_t key, std::uint64_t value) noexcept {
     if (p == nullptr) return MEMPOOL_ERR_NO_POOL;
-    if (key > key_limit) return MEMPOOL_ERR_INVALID;
     // An 8-byte number already there: one store, the pool does not grow, so
     // nothing is charged (a counter's read-modify-write ends here).
     const std::uint64_t w = detail::word_of(*p);
     if (detail::word_is_inline(w)) {
-        if (detail::overwrite_u64(*p, static_cast<Key>(key), value)) [[likely]]
+        // The word's low half (tag, length 8, key) stays; the number, if it
+        // fits there too, is its high half (overwrite_u64, in place).
+        constexpr std::uint64_t tag_and_length = detail::make_inline_word(0, sizeof value, 0);
+        if ((w & tag_and_length) == tag_and_length && detail::word_key(w) == key && (value >> 32) == 0) [[likely]] {
+            detail::set_first_word(*p, (w & 0xffffffffu) | (value << 32));
             return MEMPOOL_OK;
+        }
+        if (key > key_limit) return MEMPOOL_ERR_INVALID;
         return set_u64_slow(p, owner, static_cast<Key>(key), value);
     }
-    // The same in a small heap pool: its 8-byte number without cleanup.
-    if (const mem_pool* mp = detail::word_core(w); mp != nullptr && !detail::is_big(mp)) [[likely]] {
-        if (detail::overwrite_entry_bits(detail::find_small(mp, static_cast<Key>(key)), value,
-                                         detail::inline_value_meta(sizeof value))) [[likely]]
+    constexpr std::uint32_t meta = detail::inline_value_meta(sizeof value);
+    if (mem_pool* mp = detail::word_core(w); mp != nullptr) [[likely]] {
+        if (mp->first.key == key && mp->first.meta == meta) [[likely]] {
+            mp->first.payload = value;  // overwrite_entry_bits
+            return MEMPOOL_OK;
+        }
+        if (key > key_limit) return MEMPOOL_ERR_INVALID;
+        // The same in the rest of a small heap pool.
+        if (!detail::is_big(mp) && detail::overwrite_entry_bits(detail::find_small(mp, static_cast<Key>(key)), value, meta))
             return MEMPOOL_OK;
     }
+    if (key > key_limit) return MEMPOOL_ERR_INVALID;
     return set_u64_heap(p, owner, static_cast<Key>(key), value);
 }
 

@@ -24,11 +24,14 @@
 #include "program_impl.hpp"
 #include "xbgp/regions.hpp"
 
+#include <bit>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 
 namespace mempool {
 namespace detail {
+constinit const CallFrame idle_frame{};
 constinit thread_local ThreadState tls __attribute__((tls_model("initial-exec")));
 
 std::uint64_t interpret(const ProgramImpl& p, vm::RunContext& rc) noexcept {
@@ -38,9 +41,11 @@ std::uint64_t interpret(const ProgramImpl& p, vm::RunContext& rc) noexcept {
 
 namespace {
 
-[[gnu::cold]] std::uint64_t refuse(const detail::PluginBudget* b, RunResult& r) noexcept {
+// A plugin stopped by a run-time check: counted for the plugin and in the
+// run's `aborted` (RunResult::aborted).
+[[gnu::cold]] std::uint64_t refuse(const detail::PluginBudget* b, std::uint32_t& aborted) noexcept {
     if (b != nullptr) b->aborts.fetch_add(1, std::memory_order_relaxed);
-    ++r.aborted;
+    ++aborted;
     return MEMPOOL_RUN_ABORTED;
 }
 
@@ -57,12 +62,14 @@ namespace {
     return true;
 }
 
-// After a plugin that used its heap: zeroed where it did.
-[[gnu::noinline, gnu::cold]] void reset_heap(detail::HeapArena& heap) noexcept { heap.reset(); }
+// After a plugin that used its heap: zeroed where it did. (The thread's
+// arena, found here: a caller passing it would keep its address across the
+// plugin's call.)
+[[gnu::noinline, gnu::cold]] void reset_heap() noexcept { detail::tls.heap.reset(); }
 
 // A plugin stopped by a run-time check, or one that could not get its heap.
-[[gnu::noinline, gnu::cold]] std::uint64_t aborted_run(const detail::PluginBudget* b, RunResult& r) noexcept {
-    return refuse(b, r);
+[[gnu::noinline, gnu::cold]] std::uint64_t aborted_run(const detail::PluginBudget* b, std::uint32_t& aborted) noexcept {
+    return refuse(b, aborted);
 }
 
 // After a plugin that may have written outside its heap blocks (they lie
@@ -78,32 +85,48 @@ namespace {
     }
 }
 
+// A plugin that is interpreted, or that may write what the next plugin
+// must not find (ProgramImpl::writes): out of line, so that the usual call
+// (native code that writes neither) needs nothing of the plugin after it.
+[[gnu::noinline]] std::uint64_t call_plugin_slow(detail::ThreadState& t, std::uint64_t (*jit)(vm::RunContext*),
+                                                 const detail::ProgramImpl* impl, std::uint32_t size,
+                                                 std::uint32_t& aborted) noexcept {
+    vm::RunContext& rc = t.rc;
+    const std::uint64_t v = jit != nullptr ? jit(&rc) : detail::interpret(*impl, rc);
+    clean_after(t, impl->writes, size);
+    if (t.heap.high != 0) reset_heap();
+    if (rc.aborted()) [[unlikely]]
+        return aborted_run(t.budget, aborted);
+    return v;
+}
+
 // One plugin on the thread's argument struct (already filled), with its
 // budget and heap set for the helpers; after it, the heap is zeroed where
 // the plugin used it. The budget and heap size stay set until the next
 // plugin or the end of the run (finish_run), which overwrite them. The
 // thread's RunContext already holds R1 and the arena's base (grow_heap).
-// The only call on the usual path is the plugin's: the rest is out of line,
-// so that this frame keeps nothing in callee-saved registers but the result.
+// The only call on the usual path is the plugin's, and nothing of the
+// plugin is needed after it (call_plugin_slow takes the others): this frame
+// keeps nothing in callee-saved registers but the result and the thread.
 [[gnu::always_inline]] inline std::uint64_t call_plugin(detail::ThreadState& t, std::uint64_t (*jit)(vm::RunContext*),
                                                         const detail::ProgramImpl* impl, std::uint32_t size,
-                                                        RunResult& r) noexcept {
+                                                        std::uint32_t& aborted) noexcept {
     t.object_added = 0;
     t.heap.size = size;
     vm::RunContext& rc = t.rc;
     rc.heap_size = size;
-    const std::uint64_t v = jit != nullptr ? jit(&rc) : detail::interpret(*impl, rc);
-    // What the caller needs after the call is read again from memory rather
-    // than kept in callee-saved registers, which this frame would then push.
-    __asm__ volatile("" ::: "memory");
     std::uint16_t writes;
     static_assert(sizeof impl->writes == sizeof writes);
     std::memcpy(&writes, &impl->writes, sizeof writes);
-    if (writes != 0) [[unlikely]]
-        clean_after(t, impl->writes, size);
-    if (t.heap.high != 0) [[unlikely]] reset_heap(t.heap);
+    if (jit == nullptr || writes != 0) [[unlikely]]
+        return call_plugin_slow(t, jit, impl, size, aborted);
+    const std::uint64_t v = jit(&rc);
+    // What the caller needs after the call is read again from memory rather
+    // than kept in callee-saved registers, which this frame would then push.
+    __asm__ volatile("" ::: "memory");
+    if (t.heap.high != 0) [[unlikely]] reset_heap();
     if (rc.aborted()) [[unlikely]]
-        return aborted_run(t.budget, r);
+        return aborted_run(t.budget, aborted);
     return v;
 }
 
@@ -111,22 +134,23 @@ namespace {
 [[gnu::noinline, gnu::cold]] std::uint64_t grow_and_call(detail::ThreadState& t,
                                                          std::uint64_t (*jit)(vm::RunContext*),
                                                          const detail::ProgramImpl* impl, std::uint32_t size,
-                                                         RunResult& r) noexcept {
-    if (!grow_heap(t, size)) return aborted_run(t.budget, r);
-    return call_plugin(t, jit, impl, size, r);
+                                                         std::uint32_t& aborted) noexcept {
+    if (!grow_heap(t, size)) return aborted_run(t.budget, aborted);
+    return call_plugin(t, jit, impl, size, aborted);
 }
 
 [[gnu::always_inline]] inline std::uint64_t run_one(detail::ThreadState& t, std::uint64_t (*jit)(vm::RunContext*),
                                                     const detail::ProgramImpl* impl, const detail::PluginBudget* b,
-                                                    RunResult& r) noexcept {
+                                                    std::uint32_t& aborted) noexcept {
     const std::uint32_t size = b->heap_size;
     t.budget = b;
     if (size >= t.heap.capacity) [[unlikely]]
-        return grow_and_call(t, jit, impl, size, r);
-    return call_plugin(t, jit, impl, size, r);
+        return grow_and_call(t, jit, impl, size, aborted);
+    return call_plugin(t, jit, impl, size, aborted);
 }
 
-[[gnu::noinline, gnu::cold]] void clear_bytes_slots(detail::ThreadState& t) noexcept {
+[[gnu::noinline, gnu::cold]] void clear_bytes_slots() noexcept {
+    detail::ThreadState& t = detail::tls;
     detail::clear_bytes_slots(t.args, t.bytes_slots);
 }
 
@@ -134,11 +158,11 @@ namespace {
 // outside a run, and no bytes argument left for the next run's plugins.
 inline void finish_run(detail::ThreadState& t) noexcept {
     if (t.bytes_slots != 0) [[unlikely]]
-        clear_bytes_slots(t);
+        clear_bytes_slots();
     t.heap.size = 0;
     t.budget = nullptr;
     t.depth = 0;
-    t.frame = nullptr;
+    t.frame = &detail::idle_frame;
 }
 
 // A bytes argument into slot `i` (out of line: a call here would make the
@@ -164,57 +188,113 @@ inline void fill(bpf_full_args_t& a, const Arg* args, std::uint32_t n) noexcept 
     }
 }
 
+// fill() for numbers only, the usual arguments: false at the first bytes
+// argument (the struct then partly filled), for the caller to start again
+// out of line. So the usual run makes no call before the plugin's, and
+// keeps nothing in callee-saved registers across one.
+inline bool fill_numbers(bpf_full_args_t& a, const Arg* args, std::uint32_t n) noexcept {
+    const std::uint64_t header = n;  // count, and reserved 0 (a plugin may have written it)
+    std::memcpy(&a, &header, sizeof header);
+    bpf_arg_slot_t* slot = a.slot;
+    for (const Arg* const end = args + n; args != end; ++args, ++slot) {
+        if (args->is_bytes()) [[unlikely]]
+            return false;
+        args->copy_to(*slot);
+    }
+    return true;
+}
+
 inline std::uint32_t clamp_count(std::size_t n) noexcept {
     return n < MEMPOOL_MAX_ARGS ? static_cast<std::uint32_t>(n) : MEMPOOL_MAX_ARGS;
 }
 
+// The frame of the outermost run: the thread's bare frame (whose scope is
+// always empty) when no scope was given, else its own frame with a copy.
+inline void start_run(detail::ThreadState& t, Pool* global, const CallScope* scope) noexcept {
+    CallFrame* frame = &t.bare_frame;
+    if (scope != nullptr) [[unlikely]] {
+        frame = &t.own_frame;
+        detail::copy_by_words(frame->scope, *scope);
+    }
+    frame->global = global;
+    t.frame = frame;
+    t.depth = 1;
+    t.helper_failures = 0;  // what this run adds (no run is in progress)
+}
+
+// The arguments of a C++ run, as the run's plugins after the first get them.
+struct CppArgs {
+    const Arg* args;
+    std::uint32_t n;
+    void fill(bpf_full_args_t& a) const noexcept { ::mempool::fill(a, args, n); }
+};
+
 // Several plugins at a point (out of line, so that the one-plugin case
-// keeps a small frame): each on a fresh copy of the arguments.
-template <class Entry>
-[[gnu::noinline]] void run_several(detail::ThreadState& t, const Entry* a, const Entry* end, const Arg* args,
-                                   std::uint32_t n, RunResult& result) noexcept {
-    for (bool first = true; a != end; ++a, first = false) {
-        if (!first) fill(t.args, args, n);  // the caller filled it for the first
-        result.value = run_one(t, a->jit, a->impl, a->budget, result);
+// keeps a small frame): each on a fresh copy of the arguments (the caller
+// filled them for the first).
+// `ran` (the C API's, or null) gets how many ran.
+template <class Entries, class Args>
+[[gnu::noinline]] void run_several(detail::ThreadState& t, const Entries& entries, Args args, RunResult& result,
+                                   unsigned* ran = nullptr) noexcept {
+    for (const auto& a : entries) {
+        if (&a != entries.data()) args.fill(t.args);
+        result.value = run_one(t, a.jit, a.impl, a.budget, result.aborted);
         ++result.ran;
     }
+    if (ran != nullptr) *ran = result.ran;
+}
+
+// The rest of an outermost run once start_run() and the arguments of its
+// first plugin are done. Returns its one result object, so that it is
+// built in the caller's.
+template <class Entries, class Args>
+[[gnu::always_inline]] inline RunResult run_started(detail::ThreadState& t, const Entries& entries,
+                                                    Args args) noexcept {
+    RunResult result;
+    if (entries.size() == 1) [[likely]] {
+        const auto& a = entries.front();
+        result.value = run_one(t, a.jit, a.impl, a.budget, result.aborted);
+        result.ran = 1;
+    } else {
+        run_several(t, entries, args, result);
+    }
+    result.helper_failures = static_cast<std::uint32_t>(t.helper_failures);
+    finish_run(t);  // depth 0, no frame: no run in progress
+    return result;
+}
+
+// An outermost run with a bytes argument: the struct filled again, whole.
+template <class Entries>
+[[gnu::noinline, gnu::cold]] RunResult run_with_bytes(detail::ThreadState& t, const Entries& entries,
+                                                     CppArgs args) noexcept {
+    args.fill(t.args);
+    return run_started(t, entries, args);
 }
 
 }  // namespace
 
-const CallFrame* current_call() noexcept { return detail::tls.frame; }
+const CallFrame* current_call() noexcept {
+    const CallFrame* f = detail::tls.frame;
+    return f != &detail::idle_frame ? f : nullptr;
+}
 
 // The usual case: the outermost run() on this thread, on the thread's own
-// argument struct. Kept small (the nested case is out of line) because it is
-// most of what a plugin call costs besides the plugin itself.
-RunResult Runtime::run_attached(const Point& p, std::span<const Arg> args, const CallScope& scope) const noexcept {
+// argument struct. Kept small (the nested case and bytes arguments are out
+// of line) because it is most of what a plugin call costs besides the
+// plugin itself.
+RunResult Runtime::run_attached(const Point& p, std::span<const Arg> args, const CallScope* scope) const noexcept {
+    static constexpr CallScope no_scope{};
     detail::ThreadState& t = detail::tls;
-    RunResult result;  // the one object returned, so that it is built in the caller's (NRVO)
-    // Nested in a run in progress: a plugin's helper (depth), or an
-    // anchored run's default code between its plugins (depth 0, but its
-    // frame set), whose frame finish_run would otherwise forget.
-    if (t.depth != 0 || t.frame != nullptr) [[unlikely]] {
-        result = run_nested(p, args, scope);
-        return result;
-    }
-    t.own_frame.global = global_;
-    detail::copy_by_words(t.own_frame.scope, scope);
-    t.frame = &t.own_frame;
-    t.depth = 1;
-    // Kept in the result until the end (one register fewer across the call).
-    result.helper_failures = static_cast<std::uint32_t>(t.helper_failures);
-    const std::uint32_t n = clamp_count(args.size());
-    fill(t.args, args.data(), n);
-    if (p.entries.size() == 1) [[likely]] {
-        const Attached& a = p.entries.front();
-        result.value = run_one(t, a.jit, a.impl, a.budget, result);
-        result.ran = 1;
-    } else {
-        run_several(t, p.entries.data(), p.entries.data() + p.entries.size(), args.data(), n, result);
-    }
-    result.helper_failures = static_cast<std::uint32_t>(t.helper_failures) - result.helper_failures;
-    finish_run(t);  // depth 0, no frame: no run in progress
-    return result;
+    // Nested in a run in progress: a plugin's helper, or an anchored run's
+    // default code between its plugins, whose frame finish_run would
+    // otherwise forget. (Whenever depth is not 0, a frame is set.)
+    if (t.frame != &detail::idle_frame) [[unlikely]]
+        return run_nested(p, args, scope != nullptr ? *scope : no_scope);
+    start_run(t, global_, scope);
+    const CppArgs a{args.data(), clamp_count(args.size())};
+    if (!fill_numbers(t.args, a.args, a.n)) [[unlikely]]
+        return run_with_bytes(t, p.entries, a);
+    return run_started(t, p.entries, a);
 }
 
 namespace detail {
@@ -278,50 +358,91 @@ inline void fill_c(bpf_full_args_t& a, const mempool_arg* args, std::uint32_t n)
     for (std::uint32_t i = 0; i < n; ++i) fill_slot(a.slot[i], i, args[i]);
 }
 
-// Several plugins at a point, through the C API (out of line, as run_several).
-template <class Entry>
-[[gnu::noinline]] void run_several_c(ThreadState& t, const Entry* a, const Entry* end, const mempool_arg* args,
-                                     std::uint32_t n, RunResult& result) noexcept {
-    for (bool first = true; a != end; ++a, first = false) {
-        if (!first) fill_c(t.args, args, n);  // the caller filled it for the first
-        result.value = run_one(t, a->jit, a->impl, a->budget, result);
-        ++result.ran;
+// fill_c for numbers only, the usual arguments (as fill_numbers): false at
+// the first bytes argument or unknown type (the struct then partly filled).
+// Each slot's len and type are one word, its number one masked word.
+inline bool fill_c_numbers(bpf_full_args_t& a, const mempool_arg* args, std::uint32_t n) noexcept {
+    // Index: the type tag (MEMPOOL_ARG_NONE reads as u64).
+    static constexpr std::uint64_t head[5] = {
+        8 | std::uint64_t{MEMPOOL_ARG_U64} << 32, 1 | std::uint64_t{MEMPOOL_ARG_U8} << 32,
+        2 | std::uint64_t{MEMPOOL_ARG_U16} << 32, 4 | std::uint64_t{MEMPOOL_ARG_U32} << 32,
+        8 | std::uint64_t{MEMPOOL_ARG_U64} << 32};
+    static constexpr std::uint64_t mask[5] = {~0ull, 0xff, 0xffff, 0xffffffff, ~0ull};
+    static_assert(offsetof(bpf_arg_slot_t, len) == 0 && offsetof(bpf_arg_slot_t, type) == 4 &&
+                  offsetof(bpf_arg_slot_t, data) == 8 && std::endian::native == std::endian::little);
+    const std::uint64_t header = n;  // count, and reserved 0 (a plugin may have written it)
+    std::memcpy(&a, &header, sizeof header);
+    bpf_arg_slot_t* slot = a.slot;
+    for (const mempool_arg* const end = args + n; args != end; ++args, ++slot) {
+        const std::uint32_t type = args->type;
+        if (type > MEMPOOL_ARG_U64) [[unlikely]]
+            return false;
+        std::memcpy(slot, &head[type], 8);
+        const std::uint64_t v = args->number & mask[type];
+        std::memcpy(slot->data, &v, sizeof v);
     }
+    return true;
+}
+
+// The arguments of a C run, as the run's plugins after the first get them.
+struct CArgs {
+    const mempool_arg* args;
+    std::uint32_t n;
+    void fill(bpf_full_args_t& a) const noexcept { fill_c(a, args, n); }
+};
+
+// The rest of an outermost C run once start_run() and the arguments of its
+// first plugin are done: run_started without a RunResult (the C API gives
+// the value alone, and the plugins run in `ran`, said before the plugin runs
+// so that it is not kept across the call).
+template <class Entries>
+[[gnu::always_inline]] inline std::uint64_t run_started_c(ThreadState& t, const Entries& entries, CArgs args,
+                                                          unsigned* ran) noexcept {
+    std::uint64_t v;
+    if (entries.size() == 1) [[likely]] {
+        const auto& a = entries.front();
+        if (ran != nullptr) *ran = 1;
+        std::uint32_t aborted = 0;  // the C API does not report it
+        v = run_one(t, a.jit, a.impl, a.budget, aborted);
+    } else {
+        RunResult result;
+        run_several(t, entries, args, result, ran);
+        v = result.value;
+    }
+    finish_run(t);  // depth 0, no frame: no run in progress
+    return v;
+}
+
+// An outermost C run with a bytes argument (or an unknown type): the struct
+// filled again, whole.
+template <class Entries>
+[[gnu::noinline, gnu::cold]] std::uint64_t run_c_with_bytes(ThreadState& t, const Entries& entries, CArgs args,
+                                                           unsigned* ran) noexcept {
+    args.fill(t.args);
+    return run_started_c(t, entries, args, ran);
 }
 
 // mempool_runtime_run: run_attached with the slots filled from the C array
 // (a C daemon's hot path; no Arg is built).
+// Sets *ran (if not null) in every case.
 std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* args, std::size_t n,
                     const CallScope* scope, unsigned* ran) noexcept {
     static constexpr CallScope no_pools{};
-    if (point >= rt.busy_.size()) return 0;
-    if (rt.busy_[point] != 1) [[unlikely]]  // nothing attached, or anchors (anchors.cpp)
-        return rt.busy_[point] == 0 ? 0 : run_c_anchored(rt, point, args, n, scope ? *scope : no_pools, ran);
+    const std::uint8_t busy = point < rt.busy_.size() ? rt.busy_[point] : 0;
+    if (busy != 1) [[unlikely]] {  // nothing attached, or anchors (anchors.cpp)
+        if (busy != 0) return run_c_anchored(rt, point, args, n, scope ? *scope : no_pools, ran);
+        if (ran != nullptr) *ran = 0;
+        return 0;
+    }
     const Runtime::Point& p = rt.points_[point];
     ThreadState& t = tls;
-    if (t.depth != 0 || t.frame != nullptr) [[unlikely]]  // as run_attached
+    if (t.frame != &idle_frame) [[unlikely]]  // as run_attached
         return run_c_nested(rt, point, args, n, scope ? *scope : no_pools, ran);
-    t.own_frame.global = rt.global_;
-    // Most C runs name no object pool: then nothing needs copying.
-    if (scope == nullptr) [[likely]]
-        t.own_frame.scope = CallScope{};
-    else
-        copy_by_words(t.own_frame.scope, *scope);
-    t.frame = &t.own_frame;
-    t.depth = 1;
-    const std::uint32_t count = clamp_count(n);
-    RunResult result;
-    fill_c(t.args, args, count);
-    if (p.entries.size() == 1) [[likely]] {
-        const Runtime::Attached& a = p.entries.front();
-        result.value = run_one(t, a.jit, a.impl, a.budget, result);
-        result.ran = 1;
-    } else {
-        run_several_c(t, p.entries.data(), p.entries.data() + p.entries.size(), args, count, result);
-    }
-    finish_run(t);
-    if (ran != nullptr) *ran = result.ran;
-    return result.value;
+    start_run(t, rt.global_, scope);
+    const CArgs a{args, clamp_count(n)};
+    if (!fill_c_numbers(t.args, a.args, a.n)) [[unlikely]]
+        return run_c_with_bytes(t, p.entries, a, ran);
+    return run_started_c(t, p.entries, a, ran);
 }
 
 }  // namespace detail
@@ -373,10 +494,10 @@ std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* a
             rc.heap = t.heap.base;
             rc.heap_size = size;
             result.value = a.jit != nullptr ? a.jit(&rc) : detail::interpret(*a.impl, rc);
-            if (rc.aborted()) result.value = refuse(a.budget, result);
+            if (rc.aborted()) result.value = refuse(a.budget, result.aborted);
             if (a.impl->writes.outside_blocks) t.heap.high = size;  // as call_plugin
         } else {
-            result.value = refuse(a.budget, result);
+            result.value = refuse(a.budget, result.aborted);
         }
         if (t.heap.high != 0) t.heap.reset();
         ++result.ran;

@@ -246,8 +246,11 @@ namespace {
 
 uint64_t mempool_runtime_run(const mempool_runtime* rt, int point, const struct mempool_arg* args, size_t nargs,
                              struct mem_pool* first, struct mem_pool* second, unsigned* ran) noexcept {
-    if (ran != nullptr) *ran = 0;
-    if (rt == nullptr || point < 0 || (args == nullptr && nargs != 0)) return 0;
+    if (rt == nullptr || point < 0 || (args == nullptr && nargs != 0)) [[unlikely]] {
+        if (ran != nullptr) *ran = 0;
+        return 0;
+    }
+    // run_c sets *ran in every case.
     if (first != nullptr || second != nullptr)
         return run_c_with_pools(rt->rt, static_cast<std::uint32_t>(point), args, nargs, first, second, ran);
     return mempool::detail::run_c(rt->rt, static_cast<std::uint32_t>(point), args, nargs, nullptr, ran);
