@@ -210,6 +210,9 @@ inline std::uint32_t clamp_count(std::size_t n) noexcept {
 
 // The frame of the outermost run: the thread's bare frame (whose scope is
 // always empty) when no scope was given, else its own frame with a copy.
+// `Failures`: the run reports the helper calls that failed (RunResult;
+// the C API does not).
+template <bool Failures = true>
 inline void start_run(detail::ThreadState& t, Pool* global, const CallScope* scope) noexcept {
     CallFrame* frame = &t.bare_frame;
     if (scope != nullptr) [[unlikely]] {
@@ -219,7 +222,7 @@ inline void start_run(detail::ThreadState& t, Pool* global, const CallScope* sco
     frame->global = global;
     t.frame = frame;
     t.depth = 1;
-    t.helper_failures = 0;  // what this run adds (no run is in progress)
+    if constexpr (Failures) t.helper_failures = 0;  // what this run adds (no run is in progress)
 }
 
 // The arguments of a C++ run, as the run's plugins after the first get them.
@@ -362,12 +365,16 @@ inline void fill_c(bpf_full_args_t& a, const mempool_arg* args, std::uint32_t n)
 // the first bytes argument or unknown type (the struct then partly filled).
 // Each slot's len and type are one word, its number one masked word.
 inline bool fill_c_numbers(bpf_full_args_t& a, const mempool_arg* args, std::uint32_t n) noexcept {
-    // Index: the type tag (MEMPOOL_ARG_NONE reads as u64).
-    static constexpr std::uint64_t head[5] = {
-        8 | std::uint64_t{MEMPOOL_ARG_U64} << 32, 1 | std::uint64_t{MEMPOOL_ARG_U8} << 32,
-        2 | std::uint64_t{MEMPOOL_ARG_U16} << 32, 4 | std::uint64_t{MEMPOOL_ARG_U32} << 32,
-        8 | std::uint64_t{MEMPOOL_ARG_U64} << 32};
-    static constexpr std::uint64_t mask[5] = {~0ull, 0xff, 0xffff, 0xffffffff, ~0ull};
+    // Index: the type tag (MEMPOOL_ARG_NONE reads as u64): the slot's len
+    // and type as one word, and the mask of its number.
+    struct Kind {
+        std::uint64_t head, mask;
+    };
+    static constexpr Kind kinds[5] = {{8 | std::uint64_t{MEMPOOL_ARG_U64} << 32, ~0ull},
+                                      {1 | std::uint64_t{MEMPOOL_ARG_U8} << 32, 0xff},
+                                      {2 | std::uint64_t{MEMPOOL_ARG_U16} << 32, 0xffff},
+                                      {4 | std::uint64_t{MEMPOOL_ARG_U32} << 32, 0xffffffff},
+                                      {8 | std::uint64_t{MEMPOOL_ARG_U64} << 32, ~0ull}};
     static_assert(offsetof(bpf_arg_slot_t, len) == 0 && offsetof(bpf_arg_slot_t, type) == 4 &&
                   offsetof(bpf_arg_slot_t, data) == 8 && std::endian::native == std::endian::little);
     const std::uint64_t header = n;  // count, and reserved 0 (a plugin may have written it)
@@ -377,8 +384,9 @@ inline bool fill_c_numbers(bpf_full_args_t& a, const mempool_arg* args, std::uin
         const std::uint32_t type = args->type;
         if (type > MEMPOOL_ARG_U64) [[unlikely]]
             return false;
-        std::memcpy(slot, &head[type], 8);
-        const std::uint64_t v = args->number & mask[type];
+        const Kind& k = kinds[type];
+        std::memcpy(slot, &k.head, 8);
+        const std::uint64_t v = args->number & k.mask;
         std::memcpy(slot->data, &v, sizeof v);
     }
     return true;
@@ -438,7 +446,7 @@ std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* a
     ThreadState& t = tls;
     if (t.frame != &idle_frame) [[unlikely]]  // as run_attached
         return run_c_nested(rt, point, args, n, scope ? *scope : no_pools, ran);
-    start_run(t, rt.global_, scope);
+    start_run<false>(t, rt.global_, scope);
     const CArgs a{args, clamp_count(n)};
     if (!fill_c_numbers(t.args, a.args, a.n)) [[unlikely]]
         return run_c_with_bytes(t, p.entries, a, ran);
