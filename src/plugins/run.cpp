@@ -188,6 +188,25 @@ inline void fill(bpf_full_args_t& a, const Arg* args, std::uint32_t n) noexcept 
     }
 }
 
+// `one(i)` for each slot i below n, from the last one down, the count
+// choosing the first: no loop to set up or run for the usual one to three
+// arguments. False as soon as `one` is.
+template <class Fill>
+[[gnu::always_inline]] inline bool unrolled_fill(std::uint32_t n, Fill&& one) noexcept {
+    static_assert(MEMPOOL_MAX_ARGS == 8, "one case per slot");
+    switch (n) {
+    case 8: if (!one(7)) return false; [[fallthrough]];
+    case 7: if (!one(6)) return false; [[fallthrough]];
+    case 6: if (!one(5)) return false; [[fallthrough]];
+    case 5: if (!one(4)) return false; [[fallthrough]];
+    case 4: if (!one(3)) return false; [[fallthrough]];
+    case 3: if (!one(2)) return false; [[fallthrough]];
+    case 2: if (!one(1)) return false; [[fallthrough]];
+    case 1: return one(0);
+    default: return true;  // 0 (clamp_count: never more than 8)
+    }
+}
+
 // fill() for numbers only, the usual arguments: false at the first bytes
 // argument (the struct then partly filled), for the caller to start again
 // out of line. So the usual run makes no call before the plugin's, and
@@ -195,13 +214,12 @@ inline void fill(bpf_full_args_t& a, const Arg* args, std::uint32_t n) noexcept 
 inline bool fill_numbers(bpf_full_args_t& a, const Arg* args, std::uint32_t n) noexcept {
     const std::uint64_t header = n;  // count, and reserved 0 (a plugin may have written it)
     std::memcpy(&a, &header, sizeof header);
-    bpf_arg_slot_t* slot = a.slot;
-    for (const Arg* const end = args + n; args != end; ++args, ++slot) {
-        if (args->is_bytes()) [[unlikely]]
+    return unrolled_fill(n, [&](std::uint32_t i) {
+        if (args[i].is_bytes()) [[unlikely]]
             return false;
-        args->copy_to(*slot);
-    }
-    return true;
+        args[i].copy_to(a.slot[i]);
+        return true;
+    });
 }
 
 inline std::uint32_t clamp_count(std::size_t n) noexcept {
@@ -379,17 +397,16 @@ inline bool fill_c_numbers(bpf_full_args_t& a, const mempool_arg* args, std::uin
                   offsetof(bpf_arg_slot_t, data) == 8 && std::endian::native == std::endian::little);
     const std::uint64_t header = n;  // count, and reserved 0 (a plugin may have written it)
     std::memcpy(&a, &header, sizeof header);
-    bpf_arg_slot_t* slot = a.slot;
-    for (const mempool_arg* const end = args + n; args != end; ++args, ++slot) {
-        const std::uint32_t type = args->type;
+    return unrolled_fill(n, [&](std::uint32_t i) {
+        const std::uint32_t type = args[i].type;
         if (type > MEMPOOL_ARG_U64) [[unlikely]]
             return false;
         const Kind& k = kinds[type];
-        std::memcpy(slot, &k.head, 8);
-        const std::uint64_t v = args->number & k.mask;
-        std::memcpy(slot->data, &v, sizeof v);
-    }
-    return true;
+        std::memcpy(&a.slot[i], &k.head, 8);
+        const std::uint64_t v = args[i].number & k.mask;
+        std::memcpy(a.slot[i].data, &v, sizeof v);
+        return true;
+    });
 }
 
 // The arguments of a C run, as the run's plugins after the first get them.
