@@ -118,6 +118,16 @@ void refund(Owner owner, std::uint64_t bytes) noexcept {
 
 static_assert(std::endian::native == std::endian::little, "an inline value is its payload (read_u64)");
 
+// A heap pool's number past its handle entry (out of line: the caller then
+// keeps nothing of its own for this path).
+[[gnu::noinline]] std::uint64_t get_u64_rest(const mem_pool* mp, std::uint64_t key) noexcept {
+    if (key > key_limit) return 0;
+    if (detail::is_big(mp)) [[unlikely]]
+        return get_u64_big(mp, static_cast<Key>(key));
+    const Result<std::uint64_t> v = detail::read_u64(detail::find_small(mp, static_cast<Key>(key)));
+    return v ? v.value() : 0;
+}
+
 std::uint64_t op_get_u64(const Pool* p, std::uint64_t key) noexcept {
     if (p == nullptr) return 0;
     const std::uint64_t w = detail::word_of(*p);
@@ -127,11 +137,7 @@ std::uint64_t op_get_u64(const Pool* p, std::uint64_t key) noexcept {
     const detail::Entry& first = mp->first;
     if (first.key == key && (first.meta & (detail::kKindMask | detail::kBoxed)) == detail::kValue) [[likely]]
         return first.payload;  // read_u64's inline value
-    if (key > key_limit) return 0;
-    if (detail::is_big(mp)) [[unlikely]]
-        return get_u64_big(mp, static_cast<Key>(key));
-    const Result<std::uint64_t> v = detail::read_u64(detail::find_small(mp, static_cast<Key>(key)));
-    return v ? v.value() : 0;
+    return get_u64_rest(mp, key);
 }
 
 // A set that may create the key or change its kind or length (out of line,
@@ -165,6 +171,23 @@ std::uint64_t op_get_u64(const Pool* p, std::uint64_t key) noexcept {
     return set_u64_slow(p, owner, key, value);
 }
 
+// Every set but the overwrite of the pool's first key (op_set_u64), out of
+// line: the caller then keeps nothing of its own for these paths (the key
+// and value first: where the helper has them). The overwrite of an 8-byte
+// number elsewhere in a small heap pool is still one store here, without a
+// frame.
+[[gnu::noinline]] std::uint64_t set_u64_rest(std::uint64_t key, std::uint64_t value, Pool* p, Owner owner) noexcept {
+    if (key > key_limit) return MEMPOOL_ERR_INVALID;
+    const std::uint64_t w = detail::word_of(*p);
+    if (detail::word_is_inline(w)) return set_u64_slow(p, owner, static_cast<Key>(key), value);
+    if (const mem_pool* mp = detail::word_core(w); mp != nullptr && !detail::is_big(mp)) [[likely]] {
+        if (detail::overwrite_entry_bits(detail::find_small(mp, static_cast<Key>(key)), value,
+                                         detail::inline_value_meta(sizeof value))) [[likely]]
+            return MEMPOOL_OK;
+    }
+    return set_u64_heap(p, owner, static_cast<Key>(key), value);
+}
+
 inline std::uint64_t op_set_u64(Pool* p, Owner owner, std::uint64_t key, std::uint64_t value) noexcept {
     if (p == nullptr) return MEMPOOL_ERR_NO_POOL;
     // An 8-byte number already there: one store, the pool does not grow, so
@@ -178,22 +201,13 @@ inline std::uint64_t op_set_u64(Pool* p, Owner owner, std::uint64_t key, std::ui
             detail::set_first_word(*p, (w & 0xffffffffu) | (value << 32));
             return MEMPOOL_OK;
         }
-        if (key > key_limit) return MEMPOOL_ERR_INVALID;
-        return set_u64_slow(p, owner, static_cast<Key>(key), value);
-    }
-    constexpr std::uint32_t meta = detail::inline_value_meta(sizeof value);
-    if (mem_pool* mp = detail::word_core(w); mp != nullptr) [[likely]] {
-        if (mp->first.key == key && mp->first.meta == meta) [[likely]] {
+    } else if (mem_pool* mp = detail::word_core(w); mp != nullptr) [[likely]] {
+        if (mp->first.key == key && mp->first.meta == detail::inline_value_meta(sizeof value)) [[likely]] {
             mp->first.payload = value;  // overwrite_entry_bits
             return MEMPOOL_OK;
         }
-        if (key > key_limit) return MEMPOOL_ERR_INVALID;
-        // The same in the rest of a small heap pool.
-        if (!detail::is_big(mp) && detail::overwrite_entry_bits(detail::find_small(mp, static_cast<Key>(key)), value, meta))
-            return MEMPOOL_OK;
     }
-    if (key > key_limit) return MEMPOOL_ERR_INVALID;
-    return set_u64_heap(p, owner, static_cast<Key>(key), value);
+    return set_u64_rest(key, value, p, owner);
 }
 
 std::uint64_t op_len(const Pool* p, std::uint64_t key) noexcept {

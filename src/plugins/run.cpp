@@ -42,10 +42,10 @@ std::uint64_t interpret(const ProgramImpl& p, vm::RunContext& rc) noexcept {
 namespace {
 
 // A plugin stopped by a run-time check: counted for the plugin and in the
-// run's `aborted` (RunResult::aborted).
-[[gnu::cold]] std::uint64_t refuse(const detail::PluginBudget* b, std::uint32_t& aborted) noexcept {
+// run's `aborted` (RunResult::aborted; null: the C API, which reports none).
+[[gnu::cold]] std::uint64_t refuse(const detail::PluginBudget* b, std::uint32_t* aborted) noexcept {
     if (b != nullptr) b->aborts.fetch_add(1, std::memory_order_relaxed);
-    ++aborted;
+    if (aborted != nullptr) ++*aborted;
     return MEMPOOL_RUN_ABORTED;
 }
 
@@ -68,7 +68,7 @@ namespace {
 [[gnu::noinline, gnu::cold]] void reset_heap() noexcept { detail::tls.heap.reset(); }
 
 // A plugin stopped by a run-time check, or one that could not get its heap.
-[[gnu::noinline, gnu::cold]] std::uint64_t aborted_run(const detail::PluginBudget* b, std::uint32_t& aborted) noexcept {
+[[gnu::noinline, gnu::cold]] std::uint64_t aborted_run(const detail::PluginBudget* b, std::uint32_t* aborted) noexcept {
     return refuse(b, aborted);
 }
 
@@ -90,7 +90,7 @@ namespace {
 // (native code that writes neither) needs nothing of the plugin after it.
 [[gnu::noinline]] std::uint64_t call_plugin_slow(detail::ThreadState& t, std::uint64_t (*jit)(vm::RunContext*),
                                                  const detail::ProgramImpl* impl, std::uint32_t size,
-                                                 std::uint32_t& aborted) noexcept {
+                                                 std::uint32_t* aborted) noexcept {
     vm::RunContext& rc = t.rc;
     const std::uint64_t v = jit != nullptr ? jit(&rc) : detail::interpret(*impl, rc);
     clean_after(t, impl->writes, size);
@@ -110,7 +110,7 @@ namespace {
 // keeps nothing in callee-saved registers but the result and the thread.
 [[gnu::always_inline]] inline std::uint64_t call_plugin(detail::ThreadState& t, std::uint64_t (*jit)(vm::RunContext*),
                                                         const detail::ProgramImpl* impl, std::uint32_t size,
-                                                        std::uint32_t& aborted) noexcept {
+                                                        std::uint32_t* aborted) noexcept {
     t.object_added = 0;
     t.heap.size = size;
     vm::RunContext& rc = t.rc;
@@ -134,14 +134,14 @@ namespace {
 [[gnu::noinline, gnu::cold]] std::uint64_t grow_and_call(detail::ThreadState& t,
                                                          std::uint64_t (*jit)(vm::RunContext*),
                                                          const detail::ProgramImpl* impl, std::uint32_t size,
-                                                         std::uint32_t& aborted) noexcept {
+                                                         std::uint32_t* aborted) noexcept {
     if (!grow_heap(t, size)) return aborted_run(t.budget, aborted);
     return call_plugin(t, jit, impl, size, aborted);
 }
 
 [[gnu::always_inline]] inline std::uint64_t run_one(detail::ThreadState& t, std::uint64_t (*jit)(vm::RunContext*),
                                                     const detail::ProgramImpl* impl, const detail::PluginBudget* b,
-                                                    std::uint32_t& aborted) noexcept {
+                                                    std::uint32_t* aborted) noexcept {
     const std::uint32_t size = b->heap_size;
     t.budget = b;
     if (size >= t.heap.capacity) [[unlikely]]
@@ -259,7 +259,7 @@ template <class Entries, class Args>
                                    unsigned* ran = nullptr) noexcept {
     for (const auto& a : entries) {
         if (&a != entries.data()) args.fill(t.args);
-        result.value = run_one(t, a.jit, a.impl, a.budget, result.aborted);
+        result.value = run_one(t, a.jit, a.impl, a.budget, &result.aborted);
         ++result.ran;
     }
     if (ran != nullptr) *ran = result.ran;
@@ -274,7 +274,7 @@ template <class Entries, class Args>
     RunResult result;
     if (entries.size() == 1) [[likely]] {
         const auto& a = entries.front();
-        result.value = run_one(t, a.jit, a.impl, a.budget, result.aborted);
+        result.value = run_one(t, a.jit, a.impl, a.budget, &result.aborted);
         result.ran = 1;
     } else {
         run_several(t, entries, args, result);
@@ -416,6 +416,16 @@ struct CArgs {
     void fill(bpf_full_args_t& a) const noexcept { fill_c(a, args, n); }
 };
 
+// Several plugins of a C run: run_several, the last value (out of line, with
+// the RunResult it needs, so that run_c's frame holds none).
+template <class Entries>
+[[gnu::noinline]] std::uint64_t run_several_c(ThreadState& t, const Entries& entries, CArgs args,
+                                              unsigned* ran) noexcept {
+    RunResult result;
+    run_several(t, entries, args, result, ran);
+    return result.value;
+}
+
 // The rest of an outermost C run once start_run() and the arguments of its
 // first plugin are done: run_started without a RunResult (the C API gives
 // the value alone, and the plugins run in `ran`, said before the plugin runs
@@ -427,12 +437,9 @@ template <class Entries>
     if (entries.size() == 1) [[likely]] {
         const auto& a = entries.front();
         if (ran != nullptr) *ran = 1;
-        std::uint32_t aborted = 0;  // the C API does not report it
-        v = run_one(t, a.jit, a.impl, a.budget, aborted);
+        v = run_one(t, a.jit, a.impl, a.budget, nullptr);  // the C API reports no abort count
     } else {
-        RunResult result;
-        run_several(t, entries, args, result, ran);
-        v = result.value;
+        v = run_several_c(t, entries, args, ran);
     }
     finish_run(t);  // depth 0, no frame: no run in progress
     return v;
@@ -519,10 +526,10 @@ std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* a
             rc.heap = t.heap.base;
             rc.heap_size = size;
             result.value = a.jit != nullptr ? a.jit(&rc) : detail::interpret(*a.impl, rc);
-            if (rc.aborted()) result.value = refuse(a.budget, result.aborted);
+            if (rc.aborted()) result.value = refuse(a.budget, &result.aborted);
             if (a.impl->writes.outside_blocks) t.heap.high = size;  // as call_plugin
         } else {
-            result.value = refuse(a.budget, result.aborted);
+            result.value = refuse(a.budget, &result.aborted);
         }
         if (t.heap.high != 0) t.heap.reset();
         ++result.ran;

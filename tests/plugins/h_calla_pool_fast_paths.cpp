@@ -1,0 +1,181 @@
+// The pool helpers' first-key shortcuts (src/plugins/pool_helpers.cpp): a
+// number read or overwritten in the Pool's own word, or in a heap pool's
+// handle entry, before any other test. These check that the shortcuts take
+// exactly the cases they should: the key compared whole (one past 2^32 is
+// not its low half), a removed or non-number handle entry, a value of
+// another length, a pool gone big; every other case must end as the general
+// path decides. Driven from plugins (probes/helper_probes.c), JIT and
+// interpreter.
+#include "test_support.hpp"
+
+#include <mempool/mempool.h>
+
+namespace mempool::test {
+namespace {
+
+constexpr std::uint64_t past_key_space = std::uint64_t{1} << 32;
+
+class PoolFastPaths : public ::testing::TestWithParam<bool> {
+protected:
+    PoolFastPaths() : rt(options_for(GetParam())) { rt.set_global_pool(&global); }
+
+    std::uint64_t call(const char* name, std::initializer_list<std::uint64_t> nums, const CallScope& scope = {}) {
+        const std::string section = std::string("probe/") + name;
+        PointId p = rt.find_point(section);
+        if (!p.valid()) p = attach_probe(rt, probes("helper_probes.o"), section);
+        std::vector<Arg> args;
+        for (std::uint64_t n : nums) args.push_back(Arg::u64(n));
+        const RunResult r = rt.run(p, args, scope);
+        EXPECT_EQ(r.ran, 1u) << name;
+        return r.value;
+    }
+
+    Pool global;
+    Runtime rt;
+};
+
+// A Pool holding one number keeps it in its word: the key is compared whole.
+TEST_P(PoolFastPaths, TheHandleWordMatchesItsKeyOnly) {
+    ASSERT_TRUE(global.set<std::uint64_t>(5, 40));
+    ASSERT_TRUE(global.holds_inline_value());
+    EXPECT_EQ(call("get_state_u64", {5}), 40u);
+    EXPECT_EQ(call("get_state_u64", {5 + past_key_space}), 0u);
+    EXPECT_EQ(call("get_state_u64", {5 + (std::uint64_t{1} << 60)}), 0u);
+    EXPECT_EQ(call("set_state_u64", {5 + past_key_space, 1}), MEMPOOL_ERR_INVALID);
+    EXPECT_EQ(call("set_state_u64", {5 + (std::uint64_t{1} << 60), 1}), MEMPOOL_ERR_INVALID);
+    EXPECT_EQ(global.get_u64(5).value_or(0), 40u);
+    EXPECT_EQ(call("set_state_u64", {5, 41}), MEMPOOL_OK);
+    EXPECT_EQ(global.get_u64(5).value_or(0), 41u);
+    ASSERT_TRUE(global.holds_inline_value());
+    // A number that does not fit the word: the general path moves it out.
+    EXPECT_EQ(call("set_state_u64", {5, std::uint64_t{1} << 40}), MEMPOOL_OK);
+    EXPECT_EQ(global.get_u64(5).value_or(0), std::uint64_t{1} << 40);
+    EXPECT_EQ(call("get_state_u64", {5}), std::uint64_t{1} << 40);
+}
+
+// A shorter number in the word is not overwritten as an 8-byte one.
+TEST_P(PoolFastPaths, AShorterNumberInTheWordBecomesEightBytes) {
+    ASSERT_TRUE(global.set<std::uint16_t>(7, 3));
+    ASSERT_TRUE(global.holds_inline_value());
+    EXPECT_EQ(call("get_state_u64", {7}), 3u);
+    EXPECT_EQ(call("set_state_u64", {7, 9}), MEMPOOL_OK);
+    EXPECT_EQ(global.value_size(7).value_or(0), sizeof(std::uint64_t));
+    EXPECT_EQ(call("get_state_u64", {7}), 9u);
+}
+
+// A C host's pool (a mem_pool*): its first key is in the handle entry.
+TEST_P(PoolFastPaths, TheHandleEntryOfAHeapPoolMatchesItsKeyOnly) {
+    mem_pool* mp = new_mempool();
+    ASSERT_NE(mp, nullptr);
+    std::uint64_t v = 40;
+    ASSERT_EQ(add_single_mempool(mp, 2, nullptr, sizeof v, &v), 0);
+    Pool view = Pool::adopt(mp);
+    rt.set_global_pool(&view);
+    EXPECT_EQ(call("get_state_u64", {2}), 40u);
+    EXPECT_EQ(call("get_state_u64", {2 + past_key_space}), 0u);
+    EXPECT_EQ(call("set_state_u64", {2 + past_key_space, 1}), MEMPOOL_ERR_INVALID);
+    EXPECT_EQ(get_mempool_u64(mp, 2), 40u);
+    EXPECT_EQ(call("set_state_u64", {2, 41}), MEMPOOL_OK);
+    EXPECT_EQ(get_mempool_u64(mp, 2), 41u);
+    // A second key lives past the handle entry: the small pool's scan.
+    EXPECT_EQ(call("set_state_u64", {3, 7}), MEMPOOL_OK);
+    EXPECT_EQ(call("get_state_u64", {3}), 7u);
+    EXPECT_EQ(call("set_state_u64", {3, 8}), MEMPOOL_OK);
+    EXPECT_EQ(get_mempool_u64(mp, 3), 8u);
+    EXPECT_EQ(call("get_state_u64", {3 + past_key_space}), 0u);
+    // The handle entry removed: key 2 is absent, and a set makes it again.
+    remove_mempool(mp, 2);
+    EXPECT_EQ(call("get_state_u64", {2}), 0u);
+    EXPECT_EQ(call("set_state_u64", {2, 5}), MEMPOOL_OK);
+    EXPECT_EQ(get_mempool_u64(mp, 2), 5u);
+    rt.set_global_pool(&global);
+    (void)view.release();
+    delete_mempool(mp);
+}
+
+// Not a number of 8 bytes in the handle entry: the general path decides.
+TEST_P(PoolFastPaths, AHandleEntryOfAnotherKindIsNotOverwritten) {
+    mem_pool* mp = new_mempool();
+    ASSERT_NE(mp, nullptr);
+    std::uint32_t four = 6;
+    ASSERT_EQ(add_single_mempool(mp, 1, nullptr, sizeof four, &four), 0);
+    Pool view = Pool::adopt(mp);
+    rt.set_global_pool(&view);
+    EXPECT_EQ(call("get_state_u64", {1}), 6u);  // zero-extended
+    EXPECT_EQ(call("set_state_u64", {1, 9}), MEMPOOL_OK);
+    EXPECT_EQ(view.value_size(1).value_or(0), sizeof(std::uint64_t));
+    EXPECT_EQ(call("get_state_u64", {1}), 9u);
+    remove_mempool(mp, 1);
+    char text[16] = "fifteen chars..";
+    ASSERT_EQ(add_single_mempool(mp, 1, nullptr, sizeof text, text), 0);
+    EXPECT_EQ(call("get_state_u64", {1}), 0u);  // too long for a number
+    EXPECT_EQ(view.value_size(1).value_or(0), sizeof text);
+    rt.set_global_pool(&global);
+    (void)view.release();
+    delete_mempool(mp);
+}
+
+// A pool gone big keeps its first key in the handle entry; a removed one
+// there is empty (it keeps ordinal 0 as its key).
+TEST_P(PoolFastPaths, ABigPoolsHandleEntry) {
+    mem_pool* mp = new_mempool();
+    ASSERT_NE(mp, nullptr);
+    for (std::uint64_t k = 0; k < 20; ++k) {
+        std::uint64_t v = 100 + k;
+        ASSERT_EQ(add_single_mempool(mp, static_cast<std::uint32_t>(k), nullptr, sizeof v, &v), 0);
+    }
+    Pool view = Pool::adopt(mp);
+    rt.set_global_pool(&view);
+    EXPECT_EQ(call("get_state_u64", {0}), 100u);
+    EXPECT_EQ(call("get_state_u64", {19}), 119u);
+    EXPECT_EQ(call("get_state_u64", {past_key_space}), 0u);
+    EXPECT_EQ(call("set_state_u64", {0, 1}), MEMPOOL_OK);
+    EXPECT_EQ(get_mempool_u64(mp, 0), 1u);
+    remove_mempool(mp, 0);
+    EXPECT_EQ(call("get_state_u64", {0}), 0u);
+    EXPECT_EQ(call("set_state_u64", {0, 2}), MEMPOOL_OK);
+    EXPECT_EQ(get_mempool_u64(mp, 0), 2u);
+    EXPECT_EQ(call("get_state_u64", {0}), 2u);
+    rt.set_global_pool(&global);
+    (void)view.release();
+    delete_mempool(mp);
+}
+
+// The object pools go through the same shortcuts.
+TEST_P(PoolFastPaths, ObjectPoolsMatchTheirKeyOnly) {
+    Pool route;
+    ASSERT_TRUE(route.set<std::uint64_t>(9, 30));
+    CallScope scope;
+    scope.objects[0] = &route;
+    EXPECT_EQ(call("get_attr_u64", {MEMPOOL_OBJ_FIRST, 9}, scope), 30u);
+    EXPECT_EQ(call("get_attr_u64", {MEMPOOL_OBJ_FIRST, 9 + past_key_space}, scope), 0u);
+    EXPECT_EQ(call("set_attr_u64", {MEMPOOL_OBJ_FIRST, 9 + past_key_space, 1}, scope), MEMPOOL_ERR_INVALID);
+    EXPECT_EQ(call("set_attr_u64", {MEMPOOL_OBJ_FIRST, 9, 31}, scope), MEMPOOL_OK);
+    EXPECT_EQ(route.get_u64(9).value_or(0), 31u);
+    ASSERT_TRUE(route.set<std::uint64_t>(10, 4));  // now a heap pool
+    EXPECT_EQ(call("get_attr_u64", {MEMPOOL_OBJ_FIRST, 9 + past_key_space}, scope), 0u);
+    EXPECT_EQ(call("set_attr_u64", {MEMPOOL_OBJ_FIRST, 9, 32}, scope), MEMPOOL_OK);
+    EXPECT_EQ(call("get_attr_u64", {MEMPOOL_OBJ_FIRST, 9}, scope), 32u);
+    EXPECT_EQ(call("get_attr_u64", {MEMPOOL_OBJ_FIRST, 10}, scope), 4u);
+    // No scope: no object pool, whatever the key.
+    EXPECT_EQ(call("get_attr_u64", {MEMPOOL_OBJ_FIRST, 9}), 0u);
+    EXPECT_EQ(call("set_attr_u64", {MEMPOOL_OBJ_FIRST, 9, 1}), MEMPOOL_ERR_NO_POOL);
+}
+
+// Outside a run there is no frame for the helpers (current_call() null).
+TEST_P(PoolFastPaths, NoFrameOutsideARun) {
+    ASSERT_TRUE(global.set<std::uint64_t>(1, 1));
+    EXPECT_EQ(call("get_state_u64", {1}), 1u);
+    EXPECT_EQ(current_call(), nullptr);
+    for (const HelperSpec& h : pool_helpers()) {
+        if (h.name == "get_state_u64") EXPECT_EQ(h.fn(1, 0, 0, 0, 0), 0u);
+        if (h.name == "set_state_u64") EXPECT_EQ(h.fn(1, 5, 0, 0, 0), MEMPOOL_ERR_NO_POOL);
+    }
+    EXPECT_EQ(global.get_u64(1).value_or(0), 1u);
+}
+
+std::string mode_name(const ::testing::TestParamInfo<bool>& info) { return info.param ? "jit" : "interpreter"; }
+INSTANTIATE_TEST_SUITE_P(Modes, PoolFastPaths, ::testing::Bool(), mode_name);
+
+}  // namespace
+}  // namespace mempool::test
