@@ -108,18 +108,16 @@ namespace {
 // The only call on the usual path is the plugin's, and nothing of the
 // plugin is needed after it (call_plugin_slow takes the others): this frame
 // keeps nothing in callee-saved registers but the result and the thread.
+// `writes`: ProgramImpl::writes has a flag set.
 [[gnu::always_inline]] inline std::uint64_t call_plugin(detail::ThreadState& t, std::uint64_t (*jit)(vm::RunContext*),
-                                                        const detail::ProgramImpl* impl, std::uint32_t size,
-                                                        std::uint32_t* aborted) noexcept {
+                                                        const detail::ProgramImpl* impl, bool writes,
+                                                        std::uint64_t size, std::uint32_t* aborted) noexcept {
     t.object_added = 0;
-    t.heap.size = size;
+    t.heap.size = static_cast<std::uint32_t>(size);
     vm::RunContext& rc = t.rc;
     rc.heap_size = size;
-    std::uint16_t writes;
-    static_assert(sizeof impl->writes == sizeof writes);
-    std::memcpy(&writes, &impl->writes, sizeof writes);
-    if (jit == nullptr || writes != 0) [[unlikely]]
-        return call_plugin_slow(t, jit, impl, size, aborted);
+    if (jit == nullptr || writes) [[unlikely]]
+        return call_plugin_slow(t, jit, impl, static_cast<std::uint32_t>(size), aborted);
     const std::uint64_t v = jit(&rc);
     // What the caller needs after the call is read again from memory rather
     // than kept in callee-saved registers, which this frame would then push.
@@ -136,17 +134,30 @@ namespace {
                                                          const detail::ProgramImpl* impl, std::uint32_t size,
                                                          std::uint32_t* aborted) noexcept {
     if (!grow_heap(t, size)) return aborted_run(t.budget, aborted);
-    return call_plugin(t, jit, impl, size, aborted);
+    return call_plugin(t, jit, impl, impl->writes.outside_blocks || impl->writes.context, size, aborted);
 }
 
-[[gnu::always_inline]] inline std::uint64_t run_one(detail::ThreadState& t, std::uint64_t (*jit)(vm::RunContext*),
-                                                    const detail::ProgramImpl* impl, const detail::PluginBudget* b,
+// One plugin attached at a point of the fast path (pre plugins of the
+// mempool ABI only). What the run needs of it before the call is read from
+// its entry, already in cache: the heap size and the ProgramImpl::writes
+// flags are copied there at attach (AnchoredCode: writes_outside_blocks, and
+// writes_arguments, which is writes.context for a mempool-ABI plugin), so
+// that the usual call does not reach the ProgramImpl or the budget first.
+template <class Entry>
+[[gnu::always_inline]] inline std::uint64_t run_one(detail::ThreadState& t, const Entry& a,
                                                     std::uint32_t* aborted) noexcept {
-    const std::uint32_t size = b->heap_size;
-    t.budget = b;
+    const detail::AnchoredCode& code = a.anchored;
+    static_assert(offsetof(detail::AnchoredCode, writes_arguments) ==
+                      offsetof(detail::AnchoredCode, writes_outside_blocks) + 2 &&
+                  offsetof(detail::AnchoredCode, reserved) == offsetof(detail::AnchoredCode, writes_outside_blocks) + 3 &&
+                  std::endian::native == std::endian::little);
+    std::uint32_t flags;  // the four flags as one word; sets_call_regions (byte 1) is not ours
+    std::memcpy(&flags, &code.writes_outside_blocks, sizeof flags);
+    const std::uint64_t size = code.heap_size;  // at most max_heap_size
+    t.budget = a.budget;
     if (size >= t.heap.capacity) [[unlikely]]
-        return grow_and_call(t, jit, impl, size, aborted);
-    return call_plugin(t, jit, impl, size, aborted);
+        return grow_and_call(t, a.jit, a.impl, static_cast<std::uint32_t>(size), aborted);
+    return call_plugin(t, a.jit, a.impl, (flags & 0x00ff00ffu) != 0, size, aborted);
 }
 
 [[gnu::noinline, gnu::cold]] void clear_bytes_slots() noexcept {
@@ -259,7 +270,7 @@ template <class Entries, class Args>
                                    unsigned* ran = nullptr) noexcept {
     for (const auto& a : entries) {
         if (&a != entries.data()) args.fill(t.args);
-        result.value = run_one(t, a.jit, a.impl, a.budget, &result.aborted);
+        result.value = run_one(t, a, &result.aborted);
         ++result.ran;
     }
     if (ran != nullptr) *ran = result.ran;
@@ -274,7 +285,7 @@ template <class Entries, class Args>
     RunResult result;
     if (entries.size() == 1) [[likely]] {
         const auto& a = entries.front();
-        result.value = run_one(t, a.jit, a.impl, a.budget, &result.aborted);
+        result.value = run_one(t, a, &result.aborted);
         result.ran = 1;
     } else {
         run_several(t, entries, args, result);
@@ -437,7 +448,7 @@ template <class Entries>
     if (entries.size() == 1) [[likely]] {
         const auto& a = entries.front();
         if (ran != nullptr) *ran = 1;
-        v = run_one(t, a.jit, a.impl, a.budget, nullptr);  // the C API reports no abort count
+        v = run_one(t, a, nullptr);  // the C API reports no abort count
     } else {
         v = run_several_c(t, entries, args, ran);
     }
