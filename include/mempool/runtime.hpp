@@ -787,7 +787,9 @@ private:
         std::uint64_t (*jit)(vm::RunContext*) = nullptr;
         const detail::ProgramImpl* impl = nullptr;
         const detail::PluginBudget* budget = nullptr;
-        detail::AnchoredCode anchored;  // set at attach
+        // Set at attach, for every anchor: run.cpp's fast path (pre plugins)
+        // also reads heap_size and the writes flags here, not through impl.
+        detail::AnchoredCode anchored;
     };
     struct Point {
         std::string name;
