@@ -97,9 +97,9 @@ struct ThreadState {
     // there by a later run covers only its first 8 bytes, and that run's
     // plugins, maybe of another group, must find only their own arguments.
     std::uint8_t bytes_slots = 0;
-    // Helper calls that failed on this thread since its outermost run began
-    // (note_helper_failure; run.cpp's outermost runs set it to 0): a run's
-    // RunResult::helper_failures is what it added.
+    // Helper calls that failed on this thread (note_helper_failure), since
+    // the last outermost C++ run began (run_attached sets it to 0; the C API
+    // reports none): a run's RunResult::helper_failures is what it added.
     std::uint64_t helper_failures = 0;
     HeapArena heap;
     // The RunContext of the outermost run (run.cpp's run_one), kept rather

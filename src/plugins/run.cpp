@@ -15,6 +15,18 @@
 // interpreter. A run a run-time check stopped (a heap access the verifier
 // could not bound, found outside the arena) gives MEMPOOL_RUN_ABORTED and is
 // counted.
+//
+// The helpers find the run's pools through the thread's frame: idle_frame
+// (no pools) outside a run, so they need no test of their own; the
+// thread's bare_frame (only the global pool, its scope never written) for
+// an outermost run given no scope, the usual one, so that nothing is
+// copied; own_frame, with a copy of the scope, otherwise. A run is nested
+// when the frame is not the idle one.
+//
+// Cost: the usual run (numbers as arguments, one JIT-compiled plugin that
+// writes neither its arguments nor its heap outside its blocks) makes one
+// call, the plugin's; everything else is out of line, so that the run's
+// frame keeps little across that call (bench/callcost.sh counts it).
 #include <mempool/runtime.h>
 #include <mempool/runtime.hpp>
 
