@@ -26,7 +26,8 @@
 // Instructions per call (callgrind counts the same whatever the machine's
 // load): `bench_runtime --calls N CASE` makes N calls of one case with
 // callgrind collecting only around the loop (CASE: spec_a, spec_a_c,
-// native_spec_a, native_spec_a_c, plugin_a, plugin_a_c, native_a);
+// native_spec_a, native_spec_a_c, plugin_a, plugin_a_c, native_a; the
+// plugin cases with _interp appended run the interpreter);
 // bench/callcost.sh runs each case under callgrind and prints instructions
 // per call.
 #include <valgrind/callgrind.h>
@@ -295,9 +296,10 @@ int calls(const char* name, std::uint64_t n) {
     const std::string c = name;
     const std::string spec = std::string(MEMPOOL_BENCH_PLUGINS_DIR) + "/spec_plugin_a.o";
     std::uint64_t counted = 0;
-    if (c == "spec_a" || c == "plugin_a") {
-        const bool a = c == "plugin_a";
-        Host host(true, a ? shipped("count_updates.o") : spec, a ? "plugin/count_updates" : "plugin/main_plugin_A");
+    if (c == "spec_a" || c == "plugin_a" || c == "spec_a_interp" || c == "plugin_a_interp") {
+        const bool a = c.starts_with("plugin_a");
+        const bool jit = !c.ends_with("_interp");
+        Host host(jit, a ? shipped("count_updates.o") : spec, a ? "plugin/count_updates" : "plugin/main_plugin_A");
         std::uint32_t peer = 3;
         CALLGRIND_TOGGLE_COLLECT;
         for (std::uint64_t i = 0; i < n; ++i) {
@@ -310,9 +312,10 @@ int calls(const char* name, std::uint64_t n) {
         }
         CALLGRIND_TOGGLE_COLLECT;
         counted = host.global.get_u64(UPDATE_MSG_KEY).value_or(0);
-    } else if (c == "spec_a_c" || c == "plugin_a_c") {
-        const bool a = c == "plugin_a_c";
-        CHost host(true, a ? shipped("count_updates.o") : spec, a ? "plugin/count_updates" : "plugin/main_plugin_A");
+    } else if (c == "spec_a_c" || c == "plugin_a_c" || c == "spec_a_c_interp" || c == "plugin_a_c_interp") {
+        const bool a = c.starts_with("plugin_a");
+        const bool jit = !c.ends_with("_interp");
+        CHost host(jit, a ? shipped("count_updates.o") : spec, a ? "plugin/count_updates" : "plugin/main_plugin_A");
         std::uint32_t peer = 3;
         CALLGRIND_TOGGLE_COLLECT;
         for (std::uint64_t i = 0; i < n; ++i) {

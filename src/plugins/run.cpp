@@ -105,7 +105,10 @@ namespace {
                                                  std::uint32_t* aborted) noexcept {
     vm::RunContext& rc = t.rc;
     const std::uint64_t v = jit != nullptr ? jit(&rc) : detail::interpret(*impl, rc);
-    clean_after(t, impl->writes, size);
+    std::uint16_t writes;
+    static_assert(sizeof impl->writes == sizeof writes);
+    std::memcpy(&writes, &impl->writes, sizeof writes);
+    if (writes != 0) clean_after(t, impl->writes, size);
     if (t.heap.high != 0) reset_heap();
     if (rc.aborted()) [[unlikely]]
         return aborted_run(t.budget, aborted);
