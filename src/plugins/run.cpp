@@ -454,16 +454,16 @@ template <class Entries>
 
 // The rest of an outermost C run once start_run() and the arguments of its
 // first plugin are done: run_started without a RunResult (the C API gives
-// the value alone, and the plugins run in `ran`, said before the plugin runs
-// so that it is not kept across the call).
+// the value alone, and the plugins run in `ran`, written after the run as
+// the API says, even if a helper's nested run wrote the same place).
 template <class Entries>
 [[gnu::always_inline]] inline std::uint64_t run_started_c(ThreadState& t, const Entries& entries, CArgs args,
                                                           unsigned* ran) noexcept {
     std::uint64_t v;
     if (entries.size() == 1) [[likely]] {
         const auto& a = entries.front();
-        if (ran != nullptr) *ran = 1;
         v = run_one(t, a, nullptr);  // the C API reports no abort count
+        if (ran != nullptr) *ran = 1;
     } else {
         v = run_several_c(t, entries, args, ran);
     }
