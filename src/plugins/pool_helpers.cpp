@@ -188,6 +188,16 @@ std::uint64_t op_get_u64(const Pool* p, std::uint64_t key) noexcept {
     return set_u64_heap(p, owner, static_cast<Key>(key), value);
 }
 
+// An empty pool's first number, in the Pool's own word: a new route's first
+// attribute, the set a route pool mostly sees. Charged as any new key
+// (set_u64_heap's rule, without its lookups). key <= kMaxInlineKey and
+// value < 2^32 (op_set_u64 checked).
+[[gnu::noinline]] std::uint64_t set_u64_first(std::uint64_t key, std::uint64_t value, Pool* p, Owner owner) noexcept {
+    if (!admit(owner, sizeof value + entry_cost)) return MEMPOOL_ERR_LIMIT;
+    detail::set_first_word(*p, detail::make_inline_word(static_cast<Key>(key), sizeof value, value));
+    return MEMPOOL_OK;
+}
+
 inline std::uint64_t op_set_u64(Pool* p, Owner owner, std::uint64_t key, std::uint64_t value) noexcept {
     if (p == nullptr) return MEMPOOL_ERR_NO_POOL;
     // An 8-byte number already there: one store, the pool does not grow, so
@@ -201,6 +211,9 @@ inline std::uint64_t op_set_u64(Pool* p, Owner owner, std::uint64_t key, std::ui
             detail::set_first_word(*p, (w & 0xffffffffu) | (value << 32));
             return MEMPOOL_OK;
         }
+    } else if (w == 0) {
+        if (key <= detail::kMaxInlineKey && (value >> 32) == 0) [[likely]]
+            return set_u64_first(key, value, p, owner);
     } else if (mem_pool* mp = detail::word_core(w); mp != nullptr) [[likely]] {
         if (mp->first.key == key && mp->first.meta == detail::inline_value_meta(sizeof value)) [[likely]] {
             mp->first.payload = value;  // overwrite_entry_bits

@@ -162,6 +162,31 @@ TEST_P(PoolFastPaths, ObjectPoolsMatchTheirKeyOnly) {
     EXPECT_EQ(call("set_attr_u64", {MEMPOOL_OBJ_FIRST, 9, 1}), MEMPOOL_ERR_NO_POOL);
 }
 
+// An empty pool's first number (a new route's first attribute) goes
+// straight into the Pool's word when key and value fit there, and through
+// the pool otherwise; a key past the key space is refused, the pool left
+// empty. (Its charge: Helpers.AFirstNumberIsChargedLikeAnyNewKey.)
+TEST_P(PoolFastPaths, AnEmptyPoolsFirstNumber) {
+    EXPECT_EQ(call("set_state_u64", {past_key_space, 1}), MEMPOOL_ERR_INVALID);
+    EXPECT_EQ(global.size(), 0u);
+    EXPECT_EQ(call("set_state_u64", {3, 5}), MEMPOOL_OK);
+    EXPECT_TRUE(global.holds_inline_value());
+    EXPECT_EQ(global.get_u64(3).value_or(0), 5u);
+    EXPECT_EQ(call("get_state_u64", {3}), 5u);
+
+    Pool big_key, big_value;
+    CallScope scope;
+    scope.objects[0] = &big_key;
+    scope.objects[1] = &big_value;
+    const std::uint64_t past_inline = std::uint64_t{detail::kMaxInlineKey} + 1;
+    EXPECT_EQ(call("set_attr_u64", {MEMPOOL_OBJ_FIRST, past_inline, 6}, scope), MEMPOOL_OK);
+    EXPECT_FALSE(big_key.holds_inline_value());
+    EXPECT_EQ(big_key.get_u64(static_cast<Key>(past_inline)).value_or(0), 6u);
+    EXPECT_EQ(call("set_attr_u64", {MEMPOOL_OBJ_SECOND, 4, std::uint64_t{1} << 32}, scope), MEMPOOL_OK);
+    EXPECT_FALSE(big_value.holds_inline_value());
+    EXPECT_EQ(call("get_attr_u64", {MEMPOOL_OBJ_SECOND, 4}, scope), std::uint64_t{1} << 32);
+}
+
 // Outside a run there is no frame for the helpers (current_call() null).
 TEST_P(PoolFastPaths, NoFrameOutsideARun) {
     ASSERT_TRUE(global.set<std::uint64_t>(1, 1));
