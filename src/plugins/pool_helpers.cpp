@@ -154,43 +154,36 @@ std::uint64_t op_get_u64(const Pool* p, std::uint64_t key) noexcept {
     return code_of(s);
 }
 
-// Every set on a heap (or empty) pool but the overwrite of a small pool's
-// 8-byte number (op_set_u64).
-[[gnu::noinline]] std::uint64_t set_u64_heap(Pool* p, Owner owner, Key key, std::uint64_t value) noexcept {
-    if (detail::overwrite_u64(*p, key, value)) [[likely]]
+// A big pool's 8-byte number overwritten in one store, or else the general
+// set (out of line, as get_u64_big).
+[[gnu::noinline]] std::uint64_t set_u64_big(Pool* p, Owner owner, Key key, std::uint64_t value) noexcept {
+    if (detail::overwrite_entry_bits(detail::find_big(detail::core_of(*p)->ext, key), value,
+                                     detail::inline_value_meta(sizeof value))) [[likely]]
         return MEMPOOL_OK;
-    // An empty pool (a new route's first attribute): a new key, charged as
-    // set_u64_slow would, stored in the handle when it fits.
-    if (detail::word_of(*p) == 0) {
-        if (const std::uint64_t w = detail::inline_word_for(key, &value, sizeof value, nullptr); w != 0) {
-            if (!admit(owner, sizeof value + entry_cost)) return MEMPOOL_ERR_LIMIT;
-            detail::set_first_word(*p, w);
-            return MEMPOOL_OK;
-        }
-    }
     return set_u64_slow(p, owner, key, value);
 }
 
-// Every set but the overwrite of the pool's first key (op_set_u64), out of
-// line: the caller then keeps nothing of its own for these paths (the key
-// and value first: where the helper has them). The overwrite of an 8-byte
-// number elsewhere in a small heap pool is still one store here, without a
-// frame.
+// Every set but op_set_u64's shortcuts, out of line: the caller then keeps
+// nothing of its own for these paths (the key and value first: where the
+// helper has them). An 8-byte number already in a heap pool is overwritten
+// in one store after one lookup (a small pool's here, without a frame);
+// everything else (a new key, another kind or length, a number the Pool's
+// word holds but that will not fit it) is set_u64_slow's.
 [[gnu::noinline]] std::uint64_t set_u64_rest(std::uint64_t key, std::uint64_t value, Pool* p, Owner owner) noexcept {
     if (key > key_limit) return MEMPOOL_ERR_INVALID;
-    const std::uint64_t w = detail::word_of(*p);
-    if (detail::word_is_inline(w)) return set_u64_slow(p, owner, static_cast<Key>(key), value);
-    if (const mem_pool* mp = detail::word_core(w); mp != nullptr && !detail::is_big(mp)) [[likely]] {
+    if (const mem_pool* mp = detail::core_of(*p); mp != nullptr) [[likely]] {
+        if (detail::is_big(mp)) [[unlikely]]
+            return set_u64_big(p, owner, static_cast<Key>(key), value);
         if (detail::overwrite_entry_bits(detail::find_small(mp, static_cast<Key>(key)), value,
                                          detail::inline_value_meta(sizeof value))) [[likely]]
             return MEMPOOL_OK;
     }
-    return set_u64_heap(p, owner, static_cast<Key>(key), value);
+    return set_u64_slow(p, owner, static_cast<Key>(key), value);
 }
 
 // An empty pool's first number, in the Pool's own word: a new route's first
 // attribute, the set a route pool mostly sees. Charged as any new key
-// (set_u64_heap's rule, without its lookups). key <= kMaxInlineKey and
+// (set_u64_slow's rule, without its lookups). key <= kMaxInlineKey and
 // value < 2^32 (op_set_u64 checked).
 [[gnu::noinline]] std::uint64_t set_u64_first(std::uint64_t key, std::uint64_t value, Pool* p, Owner owner) noexcept {
     if (!admit(owner, sizeof value + entry_cost)) return MEMPOOL_ERR_LIMIT;
@@ -215,10 +208,9 @@ inline std::uint64_t op_set_u64(Pool* p, Owner owner, std::uint64_t key, std::ui
         if (key <= detail::kMaxInlineKey && (value >> 32) == 0) [[likely]]
             return set_u64_first(key, value, p, owner);
     } else if (mem_pool* mp = detail::word_core(w); mp != nullptr) [[likely]] {
-        if (mp->first.key == key && mp->first.meta == detail::inline_value_meta(sizeof value)) [[likely]] {
-            mp->first.payload = value;  // overwrite_entry_bits
+        if (mp->first.key == key &&
+            detail::overwrite_entry_bits(&mp->first, value, detail::inline_value_meta(sizeof value))) [[likely]]
             return MEMPOOL_OK;
-        }
     }
     return set_u64_rest(key, value, p, owner);
 }
