@@ -377,15 +377,33 @@ std::size_t args_from_c(const mempool_arg* args, std::size_t n, Arg* converted) 
     return r.value;
 }
 
+// A C number argument into its slot, as Arg::copy_to would write it: the
+// slot's len and type as one word, the number zero-extended to 8 bytes as
+// one masked word. `type` is in.type, or MEMPOOL_ARG_NONE (read as u64) for
+// a type past U64.
+struct CNumberKind {
+    std::uint64_t head, mask;
+};
+// Index: the type tag, MEMPOOL_ARG_NONE (read as u64) .. MEMPOOL_ARG_U64.
+inline constexpr CNumberKind c_number_kinds[5] = {{8 | std::uint64_t{MEMPOOL_ARG_U64} << 32, ~0ull},
+                                                  {1 | std::uint64_t{MEMPOOL_ARG_U8} << 32, 0xff},
+                                                  {2 | std::uint64_t{MEMPOOL_ARG_U16} << 32, 0xffff},
+                                                  {4 | std::uint64_t{MEMPOOL_ARG_U32} << 32, 0xffffffff},
+                                                  {8 | std::uint64_t{MEMPOOL_ARG_U64} << 32, ~0ull}};
+inline void put_c_number(bpf_arg_slot_t& slot, std::uint32_t type, const mempool_arg& in) noexcept {
+    static_assert(offsetof(bpf_arg_slot_t, len) == 0 && offsetof(bpf_arg_slot_t, type) == 4 &&
+                  offsetof(bpf_arg_slot_t, data) == 8 && std::endian::native == std::endian::little);
+    const CNumberKind& k = c_number_kinds[type];
+    std::memcpy(&slot, &k.head, 8);
+    const std::uint64_t v = in.number & k.mask;
+    std::memcpy(slot.data, &v, sizeof v);
+}
+
 // One C argument into slot `i` of the thread's struct, as Arg::copy_to
-// would: numbers zero-extended to 8 bytes (unknown types read as u64), bytes
+// would: numbers as put_c_number (unknown types read as u64), bytes
 // truncated to the slot.
 inline void fill_slot(bpf_arg_slot_t& slot, std::uint32_t i, const mempool_arg& in) noexcept {
-    // Index: the type tag (0 none .. 5 bytes); out of range reads as u64.
-    static constexpr std::uint8_t width[6] = {8, 1, 2, 4, 8, 0};
-    static constexpr std::uint64_t mask[6] = {~0ull, 0xff, 0xffff, 0xffffffff, ~0ull, 0};
-    const std::uint32_t type = in.type <= MEMPOOL_ARG_BYTES ? in.type : MEMPOOL_ARG_NONE;
-    if (type == MEMPOOL_ARG_BYTES) [[unlikely]] {
+    if (in.type == MEMPOOL_ARG_BYTES) [[unlikely]] {
         tls.bytes_slots |= static_cast<std::uint8_t>(1u << i);  // as copy_bytes
         const std::uint32_t len = in.bytes == nullptr ? 0 : (in.len > MEMPOOL_ARG_SIZE ? MEMPOOL_ARG_SIZE : in.len);
         slot.len = len;
@@ -393,10 +411,7 @@ inline void fill_slot(bpf_arg_slot_t& slot, std::uint32_t i, const mempool_arg& 
         if (len != 0) std::memcpy(slot.data, in.bytes, len);
         return;
     }
-    slot.len = width[type];
-    slot.type = type >= MEMPOOL_ARG_U8 ? type : MEMPOOL_ARG_U64;
-    const std::uint64_t v = in.number & mask[type];
-    std::memcpy(slot.data, &v, sizeof v);
+    put_c_number(slot, in.type <= MEMPOOL_ARG_U64 ? in.type : MEMPOOL_ARG_NONE, in);
 }
 
 inline void fill_c(bpf_full_args_t& a, const mempool_arg* args, std::uint32_t n) noexcept {
@@ -407,30 +422,14 @@ inline void fill_c(bpf_full_args_t& a, const mempool_arg* args, std::uint32_t n)
 
 // fill_c for numbers only, the usual arguments (as fill_numbers): false at
 // the first bytes argument or unknown type (the struct then partly filled).
-// Each slot's len and type are one word, its number one masked word.
 inline bool fill_c_numbers(bpf_full_args_t& a, const mempool_arg* args, std::uint32_t n) noexcept {
-    // Index: the type tag (MEMPOOL_ARG_NONE reads as u64): the slot's len
-    // and type as one word, and the mask of its number.
-    struct Kind {
-        std::uint64_t head, mask;
-    };
-    static constexpr Kind kinds[5] = {{8 | std::uint64_t{MEMPOOL_ARG_U64} << 32, ~0ull},
-                                      {1 | std::uint64_t{MEMPOOL_ARG_U8} << 32, 0xff},
-                                      {2 | std::uint64_t{MEMPOOL_ARG_U16} << 32, 0xffff},
-                                      {4 | std::uint64_t{MEMPOOL_ARG_U32} << 32, 0xffffffff},
-                                      {8 | std::uint64_t{MEMPOOL_ARG_U64} << 32, ~0ull}};
-    static_assert(offsetof(bpf_arg_slot_t, len) == 0 && offsetof(bpf_arg_slot_t, type) == 4 &&
-                  offsetof(bpf_arg_slot_t, data) == 8 && std::endian::native == std::endian::little);
     const std::uint64_t header = n;  // count, and reserved 0 (a plugin may have written it)
     std::memcpy(&a, &header, sizeof header);
     return unrolled_fill(n, [&](std::uint32_t i) {
         const std::uint32_t type = args[i].type;
         if (type > MEMPOOL_ARG_U64) [[unlikely]]
             return false;
-        const Kind& k = kinds[type];
-        std::memcpy(&a.slot[i], &k.head, 8);
-        const std::uint64_t v = args[i].number & k.mask;
-        std::memcpy(a.slot[i].data, &v, sizeof v);
+        put_c_number(a.slot[i], type, args[i]);
         return true;
     });
 }
