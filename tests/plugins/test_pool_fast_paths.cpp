@@ -18,6 +18,18 @@ constexpr std::uint64_t past_key_space = std::uint64_t{1} << 32;
 class PoolFastPaths : public ::testing::TestWithParam<bool> {
 protected:
     PoolFastPaths() : rt(options_for(GetParam())) { rt.set_global_pool(&global); }
+    ~PoolFastPaths() override {
+        rt.set_global_pool(&global);
+        (void)c_view.release();
+        delete_mempool(c_pool);
+    }
+
+    // c_pool (a C host's mem_pool*, filled by the test) as the runtime's
+    // global pool, from here to the end of the test.
+    void use_c_global() {
+        c_view = Pool::adopt(c_pool);
+        rt.set_global_pool(&c_view);
+    }
 
     std::uint64_t call(const char* name, std::initializer_list<std::uint64_t> nums, const CallScope& scope = {}) {
         const std::string section = std::string("probe/") + name;
@@ -32,6 +44,8 @@ protected:
 
     Pool global;
     Runtime rt;
+    mem_pool* const c_pool = new_mempool();
+    Pool c_view;
 };
 
 // A Pool holding one number keeps it in its word: the key is compared whole.
@@ -65,12 +79,11 @@ TEST_P(PoolFastPaths, AShorterNumberInTheWordBecomesEightBytes) {
 
 // A C host's pool (a mem_pool*): its first key is in the handle entry.
 TEST_P(PoolFastPaths, TheHandleEntryOfAHeapPoolMatchesItsKeyOnly) {
-    mem_pool* mp = new_mempool();
+    mem_pool* mp = c_pool;
     ASSERT_NE(mp, nullptr);
     std::uint64_t v = 40;
     ASSERT_EQ(add_single_mempool(mp, 2, nullptr, sizeof v, &v), 0);
-    Pool view = Pool::adopt(mp);
-    rt.set_global_pool(&view);
+    use_c_global();
     EXPECT_EQ(call("get_state_u64", {2}), 40u);
     EXPECT_EQ(call("get_state_u64", {2 + past_key_space}), 0u);
     EXPECT_EQ(call("set_state_u64", {2 + past_key_space, 1}), MEMPOOL_ERR_INVALID);
@@ -88,44 +101,36 @@ TEST_P(PoolFastPaths, TheHandleEntryOfAHeapPoolMatchesItsKeyOnly) {
     EXPECT_EQ(call("get_state_u64", {2}), 0u);
     EXPECT_EQ(call("set_state_u64", {2, 5}), MEMPOOL_OK);
     EXPECT_EQ(get_mempool_u64(mp, 2), 5u);
-    rt.set_global_pool(&global);
-    (void)view.release();
-    delete_mempool(mp);
 }
 
 // Not a number of 8 bytes in the handle entry: the general path decides.
 TEST_P(PoolFastPaths, AHandleEntryOfAnotherKindIsNotOverwritten) {
-    mem_pool* mp = new_mempool();
+    mem_pool* mp = c_pool;
     ASSERT_NE(mp, nullptr);
     std::uint32_t four = 6;
     ASSERT_EQ(add_single_mempool(mp, 1, nullptr, sizeof four, &four), 0);
-    Pool view = Pool::adopt(mp);
-    rt.set_global_pool(&view);
+    use_c_global();
     EXPECT_EQ(call("get_state_u64", {1}), 6u);  // zero-extended
     EXPECT_EQ(call("set_state_u64", {1, 9}), MEMPOOL_OK);
-    EXPECT_EQ(view.value_size(1).value_or(0), sizeof(std::uint64_t));
+    EXPECT_EQ(c_view.value_size(1).value_or(0), sizeof(std::uint64_t));
     EXPECT_EQ(call("get_state_u64", {1}), 9u);
     remove_mempool(mp, 1);
     char text[16] = "fifteen chars..";
     ASSERT_EQ(add_single_mempool(mp, 1, nullptr, sizeof text, text), 0);
     EXPECT_EQ(call("get_state_u64", {1}), 0u);  // too long for a number
-    EXPECT_EQ(view.value_size(1).value_or(0), sizeof text);
-    rt.set_global_pool(&global);
-    (void)view.release();
-    delete_mempool(mp);
+    EXPECT_EQ(c_view.value_size(1).value_or(0), sizeof text);
 }
 
 // A pool gone big keeps its first key in the handle entry; a removed one
 // there is empty (it keeps ordinal 0 as its key).
 TEST_P(PoolFastPaths, ABigPoolsHandleEntry) {
-    mem_pool* mp = new_mempool();
+    mem_pool* mp = c_pool;
     ASSERT_NE(mp, nullptr);
     for (std::uint64_t k = 0; k < 20; ++k) {
         std::uint64_t v = 100 + k;
         ASSERT_EQ(add_single_mempool(mp, static_cast<std::uint32_t>(k), nullptr, sizeof v, &v), 0);
     }
-    Pool view = Pool::adopt(mp);
-    rt.set_global_pool(&view);
+    use_c_global();
     EXPECT_EQ(call("get_state_u64", {0}), 100u);
     EXPECT_EQ(call("get_state_u64", {19}), 119u);
     EXPECT_EQ(call("get_state_u64", {past_key_space}), 0u);
@@ -136,9 +141,6 @@ TEST_P(PoolFastPaths, ABigPoolsHandleEntry) {
     EXPECT_EQ(call("set_state_u64", {0, 2}), MEMPOOL_OK);
     EXPECT_EQ(get_mempool_u64(mp, 0), 2u);
     EXPECT_EQ(call("get_state_u64", {0}), 2u);
-    rt.set_global_pool(&global);
-    (void)view.release();
-    delete_mempool(mp);
 }
 
 // The object pools go through the same shortcuts.
