@@ -514,6 +514,15 @@ struct CallScope {
     std::span<const TypedArg> typed{};
 };
 
+namespace detail {
+// A run's scope, or an empty one for a run given none (Runtime::run's
+// overloads without a scope pass nullptr down the fast path).
+[[nodiscard]] inline const CallScope& scope_or_none(const CallScope* scope) noexcept {
+    static constexpr CallScope none{};
+    return scope != nullptr ? *scope : none;
+}
+}  // namespace detail
+
 // Where a plugin is attached at a point (libxbgp's anchors). Running a point
 // runs, in this order:
 //   pre      every pre plugin, lowest sequence number first; they observe
@@ -813,11 +822,10 @@ private:
                                                 std::size_t n, const CallScope& scope, unsigned* ran) noexcept;
     // run(): `scope` null when none was given.
     RunResult run_at(PointId point, std::span<const Arg> args, const CallScope* scope) const noexcept {
-        static constexpr CallScope no_scope{};
         if (point.index >= busy_.size()) return {};
         if (busy_[point.index] != 1) [[unlikely]] {  // nothing attached, or anchors
             if (busy_[point.index] == 0) return {};
-            return run_anchored(points_[point.index], point.index, args, scope != nullptr ? *scope : no_scope, {});
+            return run_anchored(points_[point.index], point.index, args, detail::scope_or_none(scope), {});
         }
         return run_attached(points_[point.index], args, scope);
     }

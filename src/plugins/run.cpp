@@ -330,13 +330,12 @@ const CallFrame* current_call() noexcept {
 // of line) because it is most of what a plugin call costs besides the
 // plugin itself.
 RunResult Runtime::run_attached(const Point& p, std::span<const Arg> args, const CallScope* scope) const noexcept {
-    static constexpr CallScope no_scope{};
     detail::ThreadState& t = detail::tls;
     // Nested in a run in progress: a plugin's helper, or an anchored run's
     // default code between its plugins, whose frame finish_run would
     // otherwise forget. (Whenever depth is not 0, a frame is set.)
     if (t.frame != &detail::idle_frame) [[unlikely]]
-        return run_nested(p, args, scope != nullptr ? *scope : no_scope);
+        return run_nested(p, args, detail::scope_or_none(scope));
     start_run(t, global_, scope);
     const CppArgs a{args.data(), clamp_count(args.size())};
     if (!fill_numbers(t.args, a.args, a.n)) [[unlikely]]
@@ -484,17 +483,16 @@ template <class Entries>
 // Sets *ran (if not null) in every case.
 std::uint64_t run_c(const Runtime& rt, std::uint32_t point, const mempool_arg* args, std::size_t n,
                     const CallScope* scope, unsigned* ran) noexcept {
-    static constexpr CallScope no_pools{};
     const std::uint8_t busy = point < rt.busy_.size() ? rt.busy_[point] : 0;
     if (busy != 1) [[unlikely]] {  // nothing attached, or anchors (anchors.cpp)
-        if (busy != 0) return run_c_anchored(rt, point, args, n, scope ? *scope : no_pools, ran);
+        if (busy != 0) return run_c_anchored(rt, point, args, n, scope_or_none(scope), ran);
         if (ran != nullptr) *ran = 0;
         return 0;
     }
     const Runtime::Point& p = rt.points_[point];
     ThreadState& t = tls;
     if (t.frame != &idle_frame) [[unlikely]]  // as run_attached
-        return run_c_nested(rt, point, args, n, scope ? *scope : no_pools, ran);
+        return run_c_nested(rt, point, args, n, scope_or_none(scope), ran);
     start_run<false>(t, rt.global_, scope);
     const CArgs a{args, clamp_count(n)};
     if (!fill_c_numbers(t.args, a.args, a.n)) [[unlikely]]
