@@ -294,8 +294,8 @@ private:
                 if (dominates(s, b)) back_edges.push_back({s, b});
                 else ++indegree[s];
             }
-        std::stable_sort(back_edges.begin(), back_edges.end(),
-                         [](const auto& x, const auto& y) { return x.first < y.first; });
+        const auto by_head = [](const std::pair<u32, u32>& x, const std::pair<u32, u32>& y) { return x.first < y.first; };
+        std::stable_sort(back_edges.begin(), back_edges.end(), by_head);
         std::vector<u32> ready;
         ready.reserve(n);
         ready.push_back(fn.entry);
@@ -321,8 +321,7 @@ private:
         const std::size_t first_loop = cfg_.loops.size();
         std::vector<std::vector<char>> member;
         for (u32 h : fn.order) {
-            const auto sources = std::equal_range(back_edges.begin(), back_edges.end(), std::pair<u32, u32>{h, 0},
-                                                  [](const auto& x, const auto& y) { return x.first < y.first; });
+            const auto sources = std::equal_range(back_edges.begin(), back_edges.end(), std::pair<u32, u32>{h, 0}, by_head);
             if (sources.first == sources.second) continue;
             std::vector<char> in(cfg_.blocks.size(), 0);
             in[h] = 1;
