@@ -32,10 +32,11 @@ std::uint64_t hash_bytes(Bytes b) noexcept {
     return mix(h);
 }
 
-AttrStore::AttrStore() : slots_(256, kEmpty), mask_(255) {}
+AttrStore::AttrStore() : mask_(255) { slots_.assign(256, kEmpty); }
 
 void AttrStore::grow() {
-    std::vector<std::uint64_t> next(slots_.size() * 2, kEmpty);
+    MappedArray<std::uint64_t> next;
+    next.assign(slots_.size() * 2, kEmpty);
     const std::uint64_t m = next.size() - 1;
     // Walks the sets in id order (their hashes are read in sequence), not
     // the old slots: a set's place in the new index depends only on the

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "byte_reader.hpp"
+#include "mapped_array.hpp"
 
 namespace mempool::bgp {
 
@@ -65,7 +66,7 @@ private:
 
     std::vector<AttrSet> sets_;
     std::vector<AttrId> free_;
-    std::vector<std::uint64_t> slots_;
+    MappedArray<std::uint64_t> slots_;
     std::uint64_t mask_ = 0;
     std::size_t live_ = 0;
     std::size_t payload_ = 0;

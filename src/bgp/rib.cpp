@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
+#include <new>
 
 namespace mempool::bgp {
 
@@ -18,7 +20,29 @@ std::uint64_t hash_prefix(const Prefix& p) noexcept {
     return h;
 }
 
-Rib::Rib() : slots_(1024, kEmptySlot), mask_(1023) {}
+Rib::Rib() : mask_(1023), shift_(54) { slots_.assign(1024, kEmptySlot); }
+
+Rib::~Rib() {
+    for (PrefixRoutes& pr : prefixes_) {
+        std::destroy(pr.routes.begin(), pr.routes.end());
+        lists_.release(pr.routes.routes_, pr.routes.capacity_);
+    }
+}
+
+void Rib::reserve(RouteList& list, std::uint32_t room) {
+    if (room <= list.capacity_) return;
+    auto* routes = static_cast<Route*>(lists_.allocate(room));
+    std::uninitialized_move(list.begin(), list.end(), routes);
+    std::destroy(list.begin(), list.end());
+    lists_.release(list.routes_, list.capacity_);
+    list.routes_ = routes;
+    list.capacity_ = room;
+}
+
+void Rib::erase_at(RouteList& list, std::uint32_t i) noexcept {
+    if (i + 1 != list.size_) list.routes_[i] = std::move(list.routes_[list.size_ - 1]);
+    std::destroy_at(&list.routes_[--list.size_]);
+}
 
 namespace {
 inline bool same_prefix(const Prefix& a, const Prefix& b) noexcept {
@@ -39,7 +63,7 @@ inline std::uint64_t make_slot(std::uint64_t hash, std::uint32_t idx) noexcept {
 std::uint32_t Rib::find(const Prefix& p) const noexcept {
     const std::uint64_t h = hash_prefix(p);
     const std::uint64_t tag = h & 0xffffffff00000000ull;
-    for (std::uint64_t i = h & mask_;; i = (i + 1) & mask_) {
+    for (std::uint64_t i = h >> shift_;; i = (i + 1) & mask_) {
         const std::uint64_t s = slots_[i];
         if (s == kEmptySlot) return kEmpty;
         if ((s & 0xffffffff00000000ull) == tag) {
@@ -66,12 +90,12 @@ void Rib::prefetch(std::span<const Prefix> prefixes) const noexcept {
         const std::size_t n = std::min(kGroup, prefixes.size() - at);
         for (std::size_t k = 0; k < n; ++k) {
             hash[k] = hash_prefix(prefixes[at + k]);
-            __builtin_prefetch(&slots_[hash[k] & mask_]);
+            __builtin_prefetch(&slots_[hash[k] >> shift_]);
         }
         for (std::size_t k = 0; k < n; ++k) {
             const std::uint64_t tag = hash[k] & 0xffffffff00000000ull;
             index[k] = kEmpty;
-            for (std::uint64_t i = hash[k] & mask_;; i = (i + 1) & mask_) {
+            for (std::uint64_t i = hash[k] >> shift_;; i = (i + 1) & mask_) {
                 const std::uint64_t s = slots_[i];
                 if (s == kEmptySlot) break;
                 if ((s & 0xffffffff00000000ull) == tag) {
@@ -89,27 +113,30 @@ void Rib::prefetch(std::span<const Prefix> prefixes) const noexcept {
 }
 
 void Rib::grow() {
-    std::vector<std::uint64_t> next(slots_.size() * 2, kEmptySlot);
+    // A key's home slot is the top bits of its hash, which its slot keeps
+    // (make_slot): the new index is built from the old one alone, neither
+    // prefixes_ nor the hash touched. Walking the old slots in order visits
+    // the keys nearly in order of their new homes (one bit more of the same
+    // hash), so the writes into the new index run forward through it too.
+    MappedArray<std::uint64_t> next;
+    next.assign(slots_.size() * 2, kEmptySlot);
     const std::uint64_t m = next.size() - 1;
-    // Each insertion lands at a random place of the new index: the slot of
-    // the prefix kAhead further on is loaded ahead (its hash worked out twice).
-    constexpr std::uint32_t kAhead = 16;
-    const auto n = static_cast<std::uint32_t>(prefixes_.size());
-    for (std::uint32_t idx = 0; idx < n; ++idx) {
-        if (idx + kAhead < n) __builtin_prefetch(&next[hash_prefix(prefixes_[idx + kAhead].prefix) & m], 1);
-        const std::uint64_t h = hash_prefix(prefixes_[idx].prefix);
-        std::uint64_t i = h & m;
+    const std::uint32_t shift = shift_ - 1;
+    for (const std::uint64_t s : slots_) {
+        if (s == kEmptySlot) continue;
+        std::uint64_t i = s >> shift;
         while (next[i] != kEmptySlot) i = (i + 1) & m;
-        next[i] = make_slot(h, idx);
+        next[i] = s;
     }
     slots_.swap(next);
     mask_ = m;
+    shift_ = shift;
 }
 
 std::uint32_t Rib::find_or_insert(const Prefix& p) {
     const std::uint64_t h = hash_prefix(p);
     const std::uint64_t tag = h & 0xffffffff00000000ull;
-    std::uint64_t i = h & mask_;
+    std::uint64_t i = h >> shift_;
     for (;; i = (i + 1) & mask_) {
         const std::uint64_t s = slots_[i];
         if (s == kEmptySlot) break;
@@ -119,12 +146,9 @@ std::uint32_t Rib::find_or_insert(const Prefix& p) {
         }
     }
     const auto idx = static_cast<std::uint32_t>(prefixes_.size());
-    prefixes_.push_back(PrefixRoutes{p, {}});
-    if (prefixes_.size() * 2 > slots_.size()) {
-        grow();
-    } else {
-        slots_[i] = make_slot(h, idx);
-    }
+    prefixes_.push_back(PrefixRoutes{p, RouteList{}});
+    slots_[i] = make_slot(h, idx);
+    if (prefixes_.size() * 2 > slots_.size()) grow();
     return idx;
 }
 
@@ -152,10 +176,11 @@ Route& Rib::announce(const Prefix& prefix, std::uint32_t peer, std::uint32_t pat
     // A new list: room for 2, or for the routes the caller expects
     // (expect_routes); a full one grows to the peer count when that is
     // less than emplace_back's doubling (never more spare room than it).
-    if (routes.capacity() == 0) routes.reserve(std::max<std::uint32_t>(2, expected_routes_));
-    else if (routes.size() == routes.capacity() && expected_peers_ > routes.size() && expected_peers_ < 2 * routes.size())
-        routes.reserve(expected_peers_);
-    Route& r = routes.emplace_back();
+    if (routes.capacity() == 0) reserve(routes, std::max<std::uint32_t>(2, expected_routes_));
+    else if (routes.size() == routes.capacity())
+        reserve(routes, expected_peers_ > routes.size() && expected_peers_ < 2 * routes.size() ? expected_peers_
+                                                                                              : 2 * routes.size());
+    Route& r = *::new (&routes.routes_[routes.size_++]) Route{};
     r.path_attributes = attrs;
     r.path_id = path_id;
     r.peer = peer;
@@ -172,8 +197,7 @@ bool Rib::withdraw(const Prefix& prefix, std::uint32_t peer, std::uint32_t path_
             if (observer_) [[unlikely]]
                 observer_->route_changing(idx, peer, path_id, RibChange::withdraw);
             store_.unref(routes[i].path_attributes);
-            if (i + 1 != routes.size()) routes[i] = std::move(routes.back());
-            routes.pop_back();
+            erase_at(routes, static_cast<std::uint32_t>(i));
             --peer_routes_[peer];
             --routes_;
             return true;
@@ -188,13 +212,12 @@ std::size_t Rib::clear_peer(std::uint32_t peer) {
     for (std::uint32_t index = 0; index < prefixes_.size(); ++index) {
         walk_ahead<true>(index, peer);  // the lists it changes, the sets it lets go of
         auto& routes = prefixes_[index].routes;
-        for (std::size_t i = 0; i < routes.size();) {
+        for (std::uint32_t i = 0; i < routes.size();) {
             if (routes[i].peer == peer) {
                 if (observer_) [[unlikely]]
                     observer_->route_changing(index, peer, routes[i].path_id, RibChange::withdraw);
                 store_.unref(routes[i].path_attributes);
-                if (i + 1 != routes.size()) routes[i] = std::move(routes.back());
-                routes.pop_back();
+                erase_at(routes, i);
                 ++removed;
             } else {
                 ++i;

@@ -10,11 +10,14 @@
 //                  u32 path_id; u32 peer;
 //                  bool add_path;    // came with an add-path id (RFC 7911/8050),
 //                                    // even id 0; in what was padding }  // 24 bytes
-//   PrefixRoutes { Prefix prefix (18 bytes); vector<Route> routes; }  // 48 bytes
-//   prefix index : open addressing, u64 slots (hash tag, index), load ≤ 1/2
+//   PrefixRoutes { Prefix prefix (18 bytes); RouteList routes (pointer, size, room); }  // 40 bytes
+//   prefix index : open addressing, u64 slots (hash tag, index), home slot from the hash's top bits, load ≤ 1/2
 //
-// With ten peers per prefix that is about 24 + 48/10 + 32/10 bytes of RIB per
-// route, plus its share of an interned attribute set.
+// With ten peers per prefix that is about 24 + 40/10 + 32/10 bytes of RIB per
+// route, plus its share of an interned attribute set. The prefix table and
+// the index are MappedArrays: a full table loads without copying them as
+// they grow, and their pages are populated in batches, not faulted in one
+// by one (mapped_array.hpp).
 //
 // A prefix's route list grows by doubling from 2, but stops at the number
 // of peers the replay knows (expect_peers) when that is below the double:
@@ -42,12 +45,15 @@
 #include <algorithm>
 #include <cstdint>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include <mempool/pool.hpp>
 
 #include "address.hpp"
 #include "attr_store.hpp"
+#include "list_arena.hpp"
+#include "mapped_array.hpp"
 
 namespace mempool::bgp {
 
@@ -64,10 +70,34 @@ struct Route {
     bool add_path = false;
 };
 
+// A prefix's routes, in the order the RIB keeps them. A handle on memory the
+// Rib allocates, grows and frees: copying it copies no route, which is what
+// lets the prefix table grow by moving its bytes (MappedArray). Only the Rib
+// changes a list.
+class RouteList {
+public:
+    [[nodiscard]] std::uint32_t size() const noexcept { return size_; }
+    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+    [[nodiscard]] std::uint32_t capacity() const noexcept { return capacity_; }
+    [[nodiscard]] Route& operator[](std::size_t i) noexcept { return routes_[i]; }
+    [[nodiscard]] const Route& operator[](std::size_t i) const noexcept { return routes_[i]; }
+    [[nodiscard]] Route* begin() noexcept { return routes_; }
+    [[nodiscard]] Route* end() noexcept { return routes_ + size_; }
+    [[nodiscard]] const Route* begin() const noexcept { return routes_; }
+    [[nodiscard]] const Route* end() const noexcept { return routes_ + size_; }
+
+private:
+    friend class Rib;
+    Route* routes_ = nullptr;
+    std::uint32_t size_ = 0;
+    std::uint32_t capacity_ = 0;
+};
+
 struct PrefixRoutes {
     Prefix prefix;
-    std::vector<Route> routes;
+    RouteList routes;
 };
+static_assert(std::is_trivially_copyable_v<PrefixRoutes>);
 
 // The one hook where a prefix's best route may change: the RIB tells its
 // observer about every route it is about to install, replace or remove,
@@ -88,6 +118,9 @@ public:
 class Rib {
 public:
     Rib();
+    ~Rib();
+    Rib(const Rib&) = delete;
+    Rib& operator=(const Rib&) = delete;
 
     // Installs the route of (prefix, peer, path_id) with interned path
     // attributes `attrs`, whose reference the RIB takes over. An existing route is
@@ -146,8 +179,8 @@ public:
     }
     [[nodiscard]] std::uint64_t route_count() const noexcept { return routes_; }
     [[nodiscard]] std::size_t prefix_count() const noexcept { return prefixes_.size(); }
-    [[nodiscard]] std::vector<PrefixRoutes>& prefixes() noexcept { return prefixes_; }
-    [[nodiscard]] const std::vector<PrefixRoutes>& prefixes() const noexcept { return prefixes_; }
+    [[nodiscard]] std::span<PrefixRoutes> prefixes() noexcept { return prefixes_.span(); }
+    [[nodiscard]] std::span<const PrefixRoutes> prefixes() const noexcept { return prefixes_.span(); }
     [[nodiscard]] AttrStore& attribute_store() noexcept { return store_; }
     [[nodiscard]] const AttrStore& attribute_store() const noexcept { return store_; }
 
@@ -157,8 +190,8 @@ public:
 private:
     // Starts loading the first `max_bytes` of a route list (and its last line).
     template <bool ForWrite>
-    static void prefetch_routes(const std::vector<Route>& routes, std::size_t max_bytes) noexcept {
-        const auto* list = reinterpret_cast<const char*>(routes.data());
+    static void prefetch_routes(const RouteList& routes, std::size_t max_bytes) noexcept {
+        const auto* list = reinterpret_cast<const char*>(routes.begin());
         const std::size_t bytes = std::min(routes.size() * sizeof(Route), max_bytes);
         for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(list + off, ForWrite);
         if (bytes != 0) __builtin_prefetch(list + bytes - 1, ForWrite);
@@ -169,10 +202,16 @@ private:
     std::uint32_t find_or_insert(const Prefix& p);
     void grow();
     void release(Route& r) noexcept;
+    // The list's room grown to at least `room` routes.
+    void reserve(RouteList& list, std::uint32_t room);
+    // Route i removed, the last one moved into its place.
+    static void erase_at(RouteList& list, std::uint32_t i) noexcept;
 
-    std::vector<PrefixRoutes> prefixes_;
-    std::vector<std::uint64_t> slots_;  // hash tag << 32 | index into prefixes_; kEmptySlot when free
+    ListArena lists_{sizeof(Route)};  // the route lists' memory
+    MappedArray<PrefixRoutes> prefixes_;
+    MappedArray<std::uint64_t> slots_;  // hash tag << 32 | index into prefixes_; kEmptySlot when free
     std::uint64_t mask_ = 0;
+    std::uint32_t shift_ = 64;  // a key's home slot: hash >> shift_ (64 - log2 of the slots)
     std::vector<std::uint64_t> peer_routes_;
     std::uint64_t routes_ = 0;
     std::uint32_t expected_routes_ = 0;  // expect_routes()

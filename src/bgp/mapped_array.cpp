@@ -1,0 +1,84 @@
+// mapped_array.cpp: the storage of MappedArray (malloc, then a mapping).
+#include "mapped_array.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace mempool::bgp::mapped_storage {
+
+namespace {
+std::size_t round_up(std::size_t bytes, std::size_t unit) noexcept { return (bytes + unit - 1) / unit * unit; }
+std::size_t page_size() noexcept {
+    static const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    return page;
+}
+void* map_bytes(std::size_t bytes, bool populate) {
+    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | (populate ? MAP_POPULATE : 0),
+                     -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    return p;
+}
+}  // namespace
+
+void grow_bytes(MappedBytes& m, std::size_t bytes, std::size_t used) {
+    if (bytes <= m.bytes) return;
+    if (m.mapped) {
+        bytes = round_up(bytes, page_size());
+        void* p = ::mremap(m.data, m.bytes, bytes, MREMAP_MAYMOVE);
+        if (p == MAP_FAILED) throw std::bad_alloc();
+        m.data = p;
+        m.bytes = bytes;
+        return;
+    }
+    if (bytes < kMapFromBytes) {
+        void* p = std::realloc(m.data, bytes);
+        if (p == nullptr) throw std::bad_alloc();
+        m.data = p;
+        m.bytes = bytes;
+        return;
+    }
+    MappedBytes next{map_bytes(round_up(bytes, page_size()), false), round_up(bytes, page_size()), 0, true};
+    populate_bytes(next, used);  // the copy writes them at once
+    if (used != 0) std::memcpy(next.data, m.data, used);
+    std::free(m.data);
+    m = next;
+}
+
+void replace_bytes(MappedBytes& m, std::size_t bytes) {
+    MappedBytes next;
+    if (bytes >= kMapFromBytes) {
+        next.bytes = round_up(bytes, page_size());
+        next.data = map_bytes(next.bytes, true);
+        next.populated = next.bytes;
+        next.mapped = true;
+    } else if (bytes != 0) {
+        next.data = std::malloc(bytes);
+        if (next.data == nullptr) throw std::bad_alloc();
+        next.bytes = bytes;
+    }
+    free_bytes(m);
+    m = next;
+}
+
+void populate_bytes(MappedBytes& m, std::size_t bytes) noexcept {
+    const std::size_t want = std::min(round_up(bytes, kPopulateBytes), m.bytes);
+    if (want <= m.populated) return;
+    // Best effort: where the kernel lacks MADV_POPULATE_WRITE (before Linux
+    // 5.14) the pages fault in one by one as they are written, as before.
+    (void)::madvise(static_cast<char*>(m.data) + m.populated, want - m.populated, MADV_POPULATE_WRITE);
+    m.populated = want;
+}
+
+void free_bytes(MappedBytes& m) noexcept {
+    if (m.mapped)
+        ::munmap(m.data, m.bytes);
+    else
+        std::free(m.data);
+    m = MappedBytes{};
+}
+
+}  // namespace mempool::bgp::mapped_storage
