@@ -25,16 +25,16 @@ Rib::Rib() : mask_(1023), shift_(54) { slots_.assign(1024, kEmptySlot); }
 Rib::~Rib() {
     for (PrefixRoutes& pr : prefixes_) {
         std::destroy(pr.routes.begin(), pr.routes.end());
-        lists_.release(pr.routes.routes_, pr.routes.capacity_);
+        ::operator delete(pr.routes.routes_);
     }
 }
 
 void Rib::reserve(RouteList& list, std::uint32_t room) {
     if (room <= list.capacity_) return;
-    auto* routes = static_cast<Route*>(lists_.allocate(room));
+    auto* routes = static_cast<Route*>(::operator new(std::size_t{room} * sizeof(Route)));
     std::uninitialized_move(list.begin(), list.end(), routes);
     std::destroy(list.begin(), list.end());
-    lists_.release(list.routes_, list.capacity_);
+    ::operator delete(list.routes_);
     list.routes_ = routes;
     list.capacity_ = room;
 }

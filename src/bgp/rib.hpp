@@ -52,7 +52,6 @@
 
 #include "address.hpp"
 #include "attr_store.hpp"
-#include "list_arena.hpp"
 #include "mapped_array.hpp"
 
 namespace mempool::bgp {
@@ -207,7 +206,6 @@ private:
     // Route i removed, the last one moved into its place.
     static void erase_at(RouteList& list, std::uint32_t i) noexcept;
 
-    ListArena lists_{sizeof(Route)};  // the route lists' memory
     MappedArray<PrefixRoutes> prefixes_;
     MappedArray<std::uint64_t> slots_;  // hash tag << 32 | index into prefixes_; kEmptySlot when free
     std::uint64_t mask_ = 0;

@@ -1,5 +1,5 @@
-// The RIB's own memory: MappedArray (the prefix table and the indexes) and
-// ListArena (the route lists), alone and under a RIB compared with a model.
+// The RIB's own memory: MappedArray (the prefix table and the indexes), alone
+// and under a RIB compared with a model.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "address.hpp"
-#include "list_arena.hpp"
 #include "mapped_array.hpp"
 #include "rib.hpp"
 
@@ -71,49 +70,6 @@ TEST(MappedArray, MovesAndSwapsHandOverTheStorage) {
     EXPECT_EQ(a.size(), 1u);
 }
 
-TEST(ListArena, AReleasedBlockIsHandedOutAgainForItsSizeOnly) {
-    ListArena arena(24);
-    void* four = arena.allocate(4);
-    arena.release(four, 4);
-    void* two = arena.allocate(2);
-    EXPECT_NE(two, four);
-    EXPECT_EQ(arena.allocate(4), four);
-    arena.release(nullptr, 4);  // nothing to release
-}
-
-TEST(ListArena, BlocksNeverOverlapAcrossChunksAndLargeBlocks) {
-    ListArena arena(24);
-    std::mt19937 rng(7);
-    struct Block {
-        unsigned char* p;
-        std::uint32_t units;
-        unsigned char fill;
-    };
-    std::vector<Block> live;
-    for (int step = 0; step < 200000; ++step) {
-        if (!live.empty() && rng() % 3 == 0) {
-            const std::size_t k = rng() % live.size();
-            const Block b = live[k];
-            for (std::size_t i = 0; i < b.units * 24u; ++i) ASSERT_EQ(b.p[i], b.fill) << step;
-            arena.release(b.p, b.units);
-            live[k] = live.back();
-            live.pop_back();
-            continue;
-        }
-        const std::uint32_t units = rng() % 50 == 0 ? 65 + rng() % 200 : 2 + rng() % 30;
-        auto* p = static_cast<unsigned char*>(arena.allocate(units));
-        ASSERT_EQ(reinterpret_cast<std::uintptr_t>(p) % 8, 0u);
-        const auto fill = static_cast<unsigned char>(step);
-        std::memset(p, fill, units * 24u);
-        live.push_back({p, units, fill});
-    }
-    EXPECT_GT(arena.reserved_bytes(), ListArena::kChunkBytes);
-    for (const Block& b : live) {
-        for (std::size_t i = 0; i < b.units * 24u; ++i) ASSERT_EQ(b.p[i], b.fill);
-        arena.release(b.p, b.units);
-    }
-}
-
 Prefix prefix_number(std::uint32_t n) {
     Prefix p;
     if (n % 4 == 3) {
@@ -130,8 +86,8 @@ Prefix prefix_number(std::uint32_t n) {
 }
 
 // Random announcements, withdrawals and peer resets on a table large enough
-// for every structure to leave malloc for its own mapping and the route lists
-// to span chunks: the RIB holds what a map of routes holds.
+// for every structure to leave malloc for its own mapping: the RIB holds
+// what a map of routes holds.
 TEST(RibMemory, ARibAgreesWithAMapOfRoutesThroughGrowth) {
     Rib rib;
     using Key = std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>;  // prefix number, peer, path id
