@@ -25,16 +25,16 @@ Rib::Rib() : mask_(1023), shift_(54) { slots_.assign(1024, kEmptySlot); }
 Rib::~Rib() {
     for (PrefixRoutes& pr : prefixes_) {
         std::destroy(pr.routes.begin(), pr.routes.end());
-        ::operator delete(pr.routes.routes_);
+        lists_.release(pr.routes.routes_, pr.routes.capacity_);
     }
 }
 
 void Rib::reserve(RouteList& list, std::uint32_t room) {
     if (room <= list.capacity_) return;
-    auto* routes = static_cast<Route*>(::operator new(std::size_t{room} * sizeof(Route)));
+    auto* routes = static_cast<Route*>(lists_.allocate(room));
     std::uninitialized_move(list.begin(), list.end(), routes);
     std::destroy(list.begin(), list.end());
-    ::operator delete(list.routes_);
+    lists_.release(list.routes_, list.capacity_);
     list.routes_ = routes;
     list.capacity_ = room;
 }

@@ -52,6 +52,7 @@
 
 #include "address.hpp"
 #include "attr_store.hpp"
+#include "list_slabs.hpp"
 #include "mapped_array.hpp"
 
 namespace mempool::bgp {
@@ -206,6 +207,7 @@ private:
     // Route i removed, the last one moved into its place.
     static void erase_at(RouteList& list, std::uint32_t i) noexcept;
 
+    ListSlabs lists_{sizeof(Route)};  // the route lists' memory
     MappedArray<PrefixRoutes> prefixes_;
     MappedArray<std::uint64_t> slots_;  // hash tag << 32 | index into prefixes_; kEmptySlot when free
     std::uint64_t mask_ = 0;
