@@ -17,7 +17,9 @@
 // route, plus its share of an interned attribute set. The prefix table and
 // the index are MappedArrays: a full table loads without copying them as
 // they grow, and their pages are populated in batches, not faulted in one
-// by one (mapped_array.hpp).
+// by one (mapped_array.hpp). Route lists come from slabs of same-size
+// blocks, without malloc's header or its work at each growth
+// (list_slabs.hpp); heap_bytes() counts their room, not the slabs' slack.
 //
 // A prefix's route list grows by doubling from 2, but stops at the number
 // of peers the replay knows (expect_peers) when that is below the double:
