@@ -15,8 +15,9 @@
 // a slab each time). So when a table's lists all outgrow one size (every
 // list of 2 becoming 4 as the third peer arrives), that size's slabs serve
 // the next, and what the RIB holds is about what its live lists need. Slabs
-// are cut from regions of kRegionBytes, mapped with their pages populated
-// (one system call, not a fault per page) and kept until the RIB goes.
+// are cut from regions of kRegionBytes, mapped and kept until the RIB goes;
+// once a RIB has kPopulateFromSlabs slabs, a fresh slab's pages are
+// populated at once (one system call, not a fault per page).
 // Larger blocks (a prefix with hundreds of add-path routes) come from
 // operator new.
 //
@@ -38,6 +39,7 @@ public:
     static constexpr std::uint32_t kMaxSmallUnits = 64;
     static constexpr std::size_t kSlabBytes = std::size_t{64} << 10;
     static constexpr std::size_t kRegionBytes = std::size_t{2} << 20;
+    static constexpr std::size_t kPopulateFromSlabs = 16;
 
     // `unit`: bytes per unit, a multiple of 8, at most kSlabBytes / (2 * kMaxSmallUnits).
     explicit ListSlabs(std::size_t unit) noexcept : unit_(unit) {}
