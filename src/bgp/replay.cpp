@@ -133,6 +133,7 @@ void Replay::apply_update(std::uint32_t peer, PeerFigures& f, bool add_path) {
         // the store where the announcements' attribute sets will be looked up.
         lookahead_.clear();
         const std::size_t withdrawals = decoder_.peek_prefixes(lookahead_);
+        rib_.prefetch_slots(lookahead_);
         if (!decoder_.treat_as_withdraw() && lookahead_.size() > withdrawals) {
             // The NLRI field (IPv4) first, then MP_REACH's family.
             prepare_attribute_set(lookahead_[withdrawals].afi);

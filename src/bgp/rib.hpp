@@ -143,6 +143,10 @@ public:
     // cache misses overlapping. Changes nothing; a batch of up to 32 takes
     // the latency of about three misses, not three per prefix.
     void prefetch(std::span<const Prefix> prefixes) const noexcept;
+    // prefetch()'s first step alone, the index slots: called before other
+    // work (the message's attribute set), it lets that work overlap the
+    // slots' misses, which prefetch() then finds arrived.
+    void prefetch_slots(std::span<const Prefix> prefixes) const noexcept;
     // Whether prefetch() is worth its work: the table holds prefetch_from()
     // prefixes or more (kPrefetchFrom unless set). With ten peers a prefix
     // costs about 300 bytes of index, entry and route list, so 65,536 of
