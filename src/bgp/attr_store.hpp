@@ -59,6 +59,9 @@ public:
     [[nodiscard]] std::size_t live() const noexcept { return live_; }
     // Heap bytes held by the store (sets, their bytes, the index).
     [[nodiscard]] std::size_t heap_bytes() const noexcept;
+    // Of those, the bytes in mappings of the store's own (the index, once
+    // large), which malloc's statistics do not see.
+    [[nodiscard]] std::size_t mapped_bytes() const noexcept { return slots_.mapped_bytes(); }
 
 private:
     static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};

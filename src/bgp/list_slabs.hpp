@@ -51,7 +51,10 @@ public:
     void release(void* block, std::uint32_t units) noexcept;
 
     // Bytes held: regions and large blocks.
-    [[nodiscard]] std::size_t reserved_bytes() const noexcept { return regions_.size() * kRegionBytes + large_bytes_; }
+    [[nodiscard]] std::size_t reserved_bytes() const noexcept { return mapped_bytes() + large_bytes_; }
+    // The regions alone (large blocks come from operator new): what
+    // malloc's statistics do not see.
+    [[nodiscard]] std::size_t mapped_bytes() const noexcept { return regions_.size() * kRegionBytes; }
 
 private:
     struct Slab;

@@ -74,6 +74,9 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return size_; }
     [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
     [[nodiscard]] std::size_t capacity() const noexcept { return m_.bytes / sizeof(T); }
+    // Bytes in a mapping of its own (0 while in malloc'd memory): what
+    // malloc's statistics do not see.
+    [[nodiscard]] std::size_t mapped_bytes() const noexcept { return m_.mapped ? m_.bytes : 0; }
     [[nodiscard]] T* data() noexcept { return static_cast<T*>(m_.data); }
     [[nodiscard]] const T* data() const noexcept { return static_cast<const T*>(m_.data); }
     [[nodiscard]] T& operator[](std::size_t i) noexcept { return data()[i]; }

@@ -192,6 +192,12 @@ public:
 
     // Heap bytes of the RIB's own structures (routes' pools not included).
     [[nodiscard]] std::size_t heap_bytes() const noexcept;
+    // Bytes the RIB (its attribute store included) holds in mappings of its
+    // own rather than from malloc: for measures made with malloc's
+    // statistics (mallinfo2), which do not see them.
+    [[nodiscard]] std::size_t mapped_bytes() const noexcept {
+        return prefixes_.mapped_bytes() + slots_.mapped_bytes() + lists_.mapped_bytes() + store_.mapped_bytes();
+    }
 
 private:
     // Starts loading the first `max_bytes` of a route list (and its last line).
