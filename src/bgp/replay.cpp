@@ -201,6 +201,7 @@ void Replay::prepare_attribute_set(Afi family) {
 void Replay::announce(std::uint32_t peer, const Prefix& prefix, std::uint32_t path_id, bool add_path) {
     rib_.expect_peers(static_cast<std::uint32_t>(peers_.size()));
     Route& route = rib_.announce(prefix, peer, path_id, attribute_set(prefix.afi), add_path);
+    if (hooks_ == &no_hooks_) return;  // nobody to tell: no event to build
     const PathAttributes& a = decoder_.attributes();
     const IpAddress next_hop = decoder_.next_hop(prefix.afi);
     const RouteEvent event{prefix, peer, path_id,
