@@ -55,6 +55,7 @@ void free_bytes(MappedBytes& m) noexcept;
 template <class T>
 class MappedArray {
     static_assert(std::is_trivially_copyable_v<T>, "elements move by their bytes (mremap, memcpy)");
+    static_assert(alignof(T) <= alignof(std::max_align_t), "malloc'd storage is aligned for no more");
 
 public:
     MappedArray() = default;
