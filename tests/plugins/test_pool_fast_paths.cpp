@@ -24,8 +24,14 @@ protected:
         delete_mempool(c_pool);
     }
 
-    // c_pool (a C host's mem_pool*, filled by the test) as the runtime's
-    // global pool, from here to the end of the test.
+    void SetUp() override { ASSERT_NE(c_pool, nullptr); }
+
+    // key = value in c_pool (a C host's mem_pool*), as a C host adds it.
+    template <class T>
+    [[nodiscard]] bool add_c(std::uint32_t key, T value) {
+        return add_single_mempool(c_pool, key, nullptr, sizeof value, &value) == 0;
+    }
+    // c_pool as the runtime's global pool, from here to the end of the test.
     void use_c_global() {
         c_view = Pool::adopt(c_pool);
         rt.set_global_pool(&c_view);
@@ -80,9 +86,7 @@ TEST_P(PoolFastPaths, AShorterNumberInTheWordBecomesEightBytes) {
 // A C host's pool (a mem_pool*): its first key is in the handle entry.
 TEST_P(PoolFastPaths, TheHandleEntryOfAHeapPoolMatchesItsKeyOnly) {
     mem_pool* mp = c_pool;
-    ASSERT_NE(mp, nullptr);
-    std::uint64_t v = 40;
-    ASSERT_EQ(add_single_mempool(mp, 2, nullptr, sizeof v, &v), 0);
+    ASSERT_TRUE(add_c<std::uint64_t>(2, 40));
     use_c_global();
     EXPECT_EQ(call("get_state_u64", {2}), 40u);
     EXPECT_EQ(call("get_state_u64", {2 + past_key_space}), 0u);
@@ -106,9 +110,7 @@ TEST_P(PoolFastPaths, TheHandleEntryOfAHeapPoolMatchesItsKeyOnly) {
 // Not a number of 8 bytes in the handle entry: the general path decides.
 TEST_P(PoolFastPaths, AHandleEntryOfAnotherKindIsNotOverwritten) {
     mem_pool* mp = c_pool;
-    ASSERT_NE(mp, nullptr);
-    std::uint32_t four = 6;
-    ASSERT_EQ(add_single_mempool(mp, 1, nullptr, sizeof four, &four), 0);
+    ASSERT_TRUE(add_c<std::uint32_t>(1, 6));
     use_c_global();
     EXPECT_EQ(call("get_state_u64", {1}), 6u);  // zero-extended
     EXPECT_EQ(call("set_state_u64", {1, 9}), MEMPOOL_OK);
@@ -125,11 +127,7 @@ TEST_P(PoolFastPaths, AHandleEntryOfAnotherKindIsNotOverwritten) {
 // there is empty (it keeps ordinal 0 as its key).
 TEST_P(PoolFastPaths, ABigPoolsHandleEntry) {
     mem_pool* mp = c_pool;
-    ASSERT_NE(mp, nullptr);
-    for (std::uint64_t k = 0; k < 20; ++k) {
-        std::uint64_t v = 100 + k;
-        ASSERT_EQ(add_single_mempool(mp, static_cast<std::uint32_t>(k), nullptr, sizeof v, &v), 0);
-    }
+    for (std::uint32_t k = 0; k < 20; ++k) ASSERT_TRUE(add_c<std::uint64_t>(k, 100 + k));
     use_c_global();
     EXPECT_EQ(call("get_state_u64", {0}), 100u);
     EXPECT_EQ(call("get_state_u64", {19}), 119u);
