@@ -41,7 +41,8 @@ void grow_bytes(MappedBytes& m, std::size_t bytes, std::size_t used) {
         m.bytes = bytes;
         return;
     }
-    MappedBytes next{map_bytes(round_up(bytes, page_size()), false), round_up(bytes, page_size()), 0, true};
+    bytes = round_up(bytes, page_size());
+    MappedBytes next{map_bytes(bytes, false), bytes, 0, true};
     populate_bytes(next, used);  // the copy writes them at once
     if (used != 0) std::memcpy(next.data, m.data, used);
     std::free(m.data);

@@ -20,7 +20,9 @@ std::uint64_t hash_prefix(const Prefix& p) noexcept {
     return h;
 }
 
-Rib::Rib() : mask_(1023), shift_(54) { slots_.assign(1024, kEmptySlot); }
+Rib::Rib() : mask_((std::uint64_t{1} << kFirstLog2Slots) - 1), shift_(64 - kFirstLog2Slots) {
+    slots_.assign(mask_ + 1, kEmptySlot);
+}
 
 Rib::~Rib() {
     for (PrefixRoutes& pr : prefixes_) {
@@ -73,6 +75,10 @@ std::uint32_t Rib::find(const Prefix& p) const noexcept {
     }
 }
 
+void Rib::prefetch_slots(std::span<const Prefix> prefixes) const noexcept {
+    for (const Prefix& p : prefixes) __builtin_prefetch(&slots_[hash_prefix(p) >> shift_]);
+}
+
 // The prefetch stages, per group of prefixes: (1) hash, load the home
 // slot; (2) read the slot (the group's loads are in flight together), load
 // the PrefixRoutes it names; (3) read its route list's bounds, load the
@@ -81,10 +87,6 @@ std::uint32_t Rib::find(const Prefix& p) const noexcept {
 // one miss for the whole group: a group of 32 (a sample UPDATE's) took 3 %
 // less time than two of 16 on the 1e6 x 10 table, 64 no less than 32; its
 // lines (about 6 per prefix, 12 KiB) stay in L1/L2 until announce() reads them.
-void Rib::prefetch_slots(std::span<const Prefix> prefixes) const noexcept {
-    for (const Prefix& p : prefixes) __builtin_prefetch(&slots_[hash_prefix(p) >> shift_]);
-}
-
 void Rib::prefetch(std::span<const Prefix> prefixes) const noexcept {
     constexpr std::size_t kGroup = 32;
     constexpr std::size_t kListBytes = 512;  // at most 8 lines of a (long, add-path) route list
@@ -178,8 +180,8 @@ Route& Rib::announce(const Prefix& prefix, std::uint32_t peer, std::uint32_t pat
     ++peer_routes_[peer];
     ++routes_;
     // A new list: room for 2, or for the routes the caller expects
-    // (expect_routes); a full one grows to the peer count when that is
-    // less than emplace_back's doubling (never more spare room than it).
+    // (expect_routes); a full one doubles, or grows to the peer count when
+    // that lies in between (never more spare room than doubling).
     if (routes.capacity() == 0) reserve(routes, std::max<std::uint32_t>(2, expected_routes_));
     else if (routes.size() == routes.capacity())
         reserve(routes, expected_peers_ > routes.size() && expected_peers_ < 2 * routes.size() ? expected_peers_

@@ -222,7 +222,8 @@ private:
     ListSlabs lists_{sizeof(Route)};  // the route lists' memory
     MappedArray<PrefixRoutes> prefixes_;
     MappedArray<std::uint64_t> slots_;  // hash tag << 32 | index into prefixes_; kEmptySlot when free
-    std::uint64_t mask_ = 0;
+    static constexpr std::uint32_t kFirstLog2Slots = 10;
+    std::uint64_t mask_ = 0;    // slots - 1
     std::uint32_t shift_ = 64;  // a key's home slot: hash >> shift_ (64 - log2 of the slots)
     std::vector<std::uint64_t> peer_routes_;
     std::uint64_t routes_ = 0;
