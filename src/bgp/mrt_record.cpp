@@ -342,9 +342,12 @@ Bytes bgp4mp_entry_attributes(const Bgp4mpEntry& entry, std::vector<std::uint8_t
     return two_byte_rib_attributes(entry.attributes, entry.next_hop, entry.afi, entry.safi, scratch);
 }
 
+Bytes table_dump_attributes(Bytes field, Afi afi, std::vector<std::uint8_t>& scratch) {
+    return two_byte_rib_attributes(field, Bytes(), afi == Afi::ipv4 ? kAfiIpv4 : kAfiIpv6, kSafiUnicast, scratch);
+}
+
 Bytes table_dump_attributes(const TableDumpEntry& entry, std::vector<std::uint8_t>& scratch) {
-    const std::uint16_t afi = entry.prefix.afi == Afi::ipv4 ? kAfiIpv4 : kAfiIpv6;
-    return two_byte_rib_attributes(entry.attributes, Bytes(), afi, kSafiUnicast, scratch);
+    return table_dump_attributes(entry.attributes, entry.prefix.afi, scratch);
 }
 
 bool parse_table_dump(const MrtRecord& rec, TableDumpRecord& out, Diagnostics& diag) {

@@ -188,6 +188,8 @@ bool next_table_dump_entry(TableDumpRecord& rec, TableDumpEntry& out, Diagnostic
 // table-mp`: a 2-byte AS_PATH beside an AGGREGATOR kept with a 4-byte AS.
 // Other writers' 6-byte AGGREGATORs are left as they are.
 [[nodiscard]] Bytes table_dump_attributes(const TableDumpEntry& entry, std::vector<std::uint8_t>& scratch);
+// The same for an entry's attribute field `field` of family `afi`.
+[[nodiscard]] Bytes table_dump_attributes(Bytes field, Afi afi, std::vector<std::uint8_t>& scratch);
 
 struct PeerIndexTable {
     std::uint32_t collector_id = 0;

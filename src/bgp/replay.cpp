@@ -230,12 +230,44 @@ void Replay::apply_rib_entry(std::uint32_t peer, bool decoded, const Prefix& pre
     else announce(peer, prefix, path_id, add_path);
 }
 
+void Replay::apply_cached_rib_entry(std::uint32_t peer, Bytes field, bool transformed, const AttributeContext& ctx,
+                                    const Prefix& prefix, std::uint32_t path_id, bool add_path) {
+    ++peers_.figures(peer).rib_entries;
+    AttrStore& store = rib_.attribute_store();
+    const std::uint32_t context = (prefix.afi == Afi::ipv6 ? 1u : 0u) | (ctx.four_byte_as ? 2u : 0u) |
+                                  (ctx.rib_dump ? 4u : 0u) | (ctx.add_path ? 8u : 0u) | (transformed ? 16u : 0u);
+    const std::uint64_t h = EntrySetCache::hash(field, context);
+    if (AttrId id; entry_sets_.find(field, context, h, id)) {
+        store.ref(id);  // the route's, as attribute_set() gives it
+        rib_.expect_peers(static_cast<std::uint32_t>(peers_.size()));
+        (void)rib_.announce(prefix, peer, path_id, id, add_path);
+        return;
+    }
+    const std::uint64_t reports = diag_.count();
+    const bool decoded =
+        decoder_.decode_rib_attributes(transformed ? table_dump_attributes(field, prefix.afi, entry_attributes_)
+                                                   : field,
+                                       ctx);
+    if (!decoded) return;
+    if (decoder_.treat_as_withdraw()) {
+        rib_.withdraw(prefix, peer, path_id);
+        return;
+    }
+    announce(peer, prefix, path_id, add_path);
+    if (diag_.count() == reports)
+        entry_sets_.put(field, context, h, interned_[prefix.afi == Afi::ipv4 ? 0 : 1].id, store);
+}
+
 void Replay::on_table_dump(const MrtRecord& rec) {
     TableDumpRecord td;
     if (!parse_table_dump(rec, td, diag_)) return;
     TableDumpEntry t;
     while (next_table_dump_entry(td, t, diag_)) {  // one entry, or an early writer's batch
         const std::uint32_t peer = peers_.index_of(t.peer);
+        if (caches_entry_sets()) {
+            apply_cached_rib_entry(peer, t.attributes, true, AttributeContext{false, true, false}, t.prefix, 0, false);
+            continue;
+        }
         const bool decoded = decoder_.decode_rib_attributes(table_dump_attributes(t, entry_attributes_),
                                                             AttributeContext{false, true, false});
         if (decoded && hooks_->decodes_attributes())  // xBGP's bgp_decode_attr: the field as received
@@ -306,6 +338,10 @@ void Replay::on_rib(const MrtRecord& rec) {
             apply_rib_entry(peer, true, rr.prefix, false, e.path_id, rr.add_path);
             continue;
         }
+        if (caches_entry_sets() && rib_keeps_family(rr.afi, rr.safi)) {
+            apply_cached_rib_entry(peer, e.attributes, false, ctx, rr.prefix, e.path_id, rr.add_path);
+            continue;
+        }
         const bool decoded = decoder_.decode_rib_attributes(e.attributes, ctx);
         if (decoded && hooks_->decodes_attributes())  // xBGP's bgp_decode_attr
             hooks_->attributes_received(AttributesEvent{peer, e.attributes, timestamp_, microseconds_});
@@ -317,6 +353,7 @@ void Replay::on_rib(const MrtRecord& rec) {
 }
 
 ReplayReport Replay::finish() {
+    entry_sets_.clear(rib_.attribute_store());  // its references are no route's
     ReplayReport rep;
     rep.files = files_;
     rep.records = records_;

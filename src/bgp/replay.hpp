@@ -44,6 +44,7 @@
 #include "bgp_message.hpp"
 #include "byte_source.hpp"
 #include "diagnostics.hpp"
+#include "entry_set_cache.hpp"
 #include "insertion_points.hpp"
 #include "mrt_reader.hpp"
 #include "mrt_record.hpp"
@@ -126,6 +127,14 @@ private:
     // Puts one route with the decoder's attributes into the Adj-RIB-In and
     // runs route_received.
     void announce(std::uint32_t peer, const Prefix& prefix, std::uint32_t path_id, bool add_path);
+    // A RIB entry, through entry_sets_ when nothing but the RIB needs its
+    // decoded attributes (no hooks): the cached set if the field is there,
+    // else decoded as apply_rib_entry does and cached if it went in cleanly.
+    // `transformed`: the field is rewritten before decoding
+    // (table_dump_attributes), which depends on the family alone.
+    void apply_cached_rib_entry(std::uint32_t peer, Bytes field, bool transformed, const AttributeContext& ctx,
+                                const Prefix& prefix, std::uint32_t path_id, bool add_path);
+    [[nodiscard]] bool caches_entry_sets() const noexcept { return hooks_ == &no_hooks_ && options_.keep_rib; }
     // The interned attribute set of the decoder's message for `family`:
     // interned once per message and family, referenced again by the others.
     [[nodiscard]] AttrId attribute_set(Afi family);
@@ -159,6 +168,7 @@ private:
     };
     std::array<InternedSet, 2> interned_{};
 
+    EntrySetCache entry_sets_;  // RIB entries' sets by field (caches_entry_sets)
     std::vector<Prefix> lookahead_;  // an UPDATE's prefixes, for Rib::prefetch (apply_update)
     std::vector<std::uint8_t> entry_attributes_;  // a RIB entry's attributes as decoded (mrt_record.hpp)
     std::vector<std::uint32_t> table_peers_;  // TABLE_DUMP_V2 index -> peer, per file
