@@ -335,14 +335,25 @@ const AttributeDescriptor* attribute_descriptor(std::uint8_t code) noexcept { re
 bool AttributeDecoder::decode(Bytes field, const AttributeContext& ctx, PathAttributes& out, Diagnostics& diag) {
     out.clear();
     ByteReader r(field);
+    // RFC 7606 §4: an attribute field whose last attribute runs past its
+    // end, or ends with too few bytes for an attribute header, is treated
+    // as withdrawn (the field's own length still finds the NLRI); the
+    // attributes before the fault stand. Unless the attribute cut short is
+    // MP_REACH/MP_UNREACH: its prefixes are unknown, so the message is
+    // skipped, as for any malformed one (RFC 7606 §7.3, §5.3).
+    const auto framing_fault = [&](const std::uint8_t* start, DiagCode why, std::uint8_t code, std::string what) {
+        const bool mp = code == attr::kMpReach || code == attr::kMpUnreach;
+        diag.report(start, why, mp ? DiagAction::skip_message : DiagAction::treat_as_withdraw,
+                    what + (mp ? "; message skipped" : "; routes treated as withdrawn"), code);
+        out.treat_as_withdraw = !mp;
+        return !mp;
+    };
     while (!r.empty()) {
         const std::uint8_t* start = r.here();
         std::uint8_t flags = 0, code = 0;
         std::uint16_t len = 0;
-        if (!r.u8(flags) || !r.u8(code)) {
-            diag.report(start, DiagCode::attribute_header_truncated, DiagAction::skip_message, "path attribute header truncated");
-            return false;
-        }
+        if (!r.u8(flags) || !r.u8(code))
+            return framing_fault(start, DiagCode::attribute_header_truncated, 0, "path attribute header truncated");
         bool ok_len;
         if (flags & attr::kFlagExtendedLength) {
             ok_len = r.u16(len);
@@ -351,18 +362,14 @@ bool AttributeDecoder::decode(Bytes field, const AttributeContext& ctx, PathAttr
             ok_len = r.u8(l8);
             len = l8;
         }
-        if (!ok_len) {
-            diag.report(start, DiagCode::attribute_header_truncated, DiagAction::skip_message, "path attribute length truncated");
-            return false;
-        }
+        if (!ok_len) return framing_fault(start, DiagCode::attribute_header_truncated, code, "path attribute length truncated");
         const AttributeDescriptor* d = attribute_descriptor(code);
         ByteReader value;
-        if (!r.sub(len, value)) {
-            diag.report(start, DiagCode::attribute_overrun, DiagAction::skip_message, std::string(d ? d->name : "attribute ") + (d ? "" : std::to_string(code)) + " length " +
-                                   std::to_string(len) + " overflows the attribute field (" +
-                                   std::to_string(r.remaining()) + " bytes left)", code);
-            return false;
-        }
+        if (!r.sub(len, value))
+            return framing_fault(start, DiagCode::attribute_overrun, code,
+                                 std::string(d ? d->name : "attribute ") + (d ? "" : std::to_string(code)) + " length " +
+                                     std::to_string(len) + " overflows the attribute field (" +
+                                     std::to_string(r.remaining()) + " bytes left)");
         const std::uint64_t bit = std::uint64_t{1} << (code % 64);
         if (out.seen[code / 64] & bit) {
             if (code == attr::kMpReach || code == attr::kMpUnreach) {

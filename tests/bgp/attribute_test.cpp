@@ -81,9 +81,12 @@ const std::vector<AttributeCase> kCases = {
     {"As4AggregatorWrongLength", {0xc0, 18, 6, 0xfa, 0x56, 10, 0, 0, 1}, false, true, D::attribute_malformed, A::attribute_discard, false},
     // Framing of the attribute field itself
     {"UnknownAttributeKept", {0xc0, 250, 2, 1, 2}, true, true, {}, kNone, false},
-    {"HeaderTruncated", {0x40}, true, false, D::attribute_header_truncated, A::skip_message, false},
-    {"ExtendedLengthTruncated", {0x50, 8, 0}, true, false, D::attribute_header_truncated, A::skip_message, false},
-    {"LengthOverrunsField", {0xc0, 8, 200, 0, 0, 0, 1}, true, false, D::attribute_overrun, A::skip_message, false},
+    // (RFC 7606 §4: treat-as-withdraw; the MP attributes' prefixes are unknown: skipped)
+    {"HeaderTruncated", {0x40}, true, true, D::attribute_header_truncated, A::treat_as_withdraw, true},
+    {"ExtendedLengthTruncated", {0x50, 8, 0}, true, true, D::attribute_header_truncated, A::treat_as_withdraw, true},
+    {"LengthOverrunsField", {0xc0, 8, 200, 0, 0, 0, 1}, true, true, D::attribute_overrun, A::treat_as_withdraw, true},
+    {"MpReachOverrunsField", {0x80, 14, 200, 0, 2, 1}, true, false, D::attribute_overrun, A::skip_message, false},
+    {"MpUnreachLengthTruncated", {0x90, 15, 0}, true, false, D::attribute_header_truncated, A::skip_message, false},
     {"RepeatedAttributeDiscarded", {0x40, 1, 1, 0, 0x40, 1, 1, 2}, true, true, D::attribute_repeated, A::attribute_discard, false},
 };
 

@@ -161,11 +161,31 @@ TEST(Malformed, BgpLengthLongerThanRecord) {
     expect_reported_and_skipped(record_of(msg), kBgpAt + 16, DiagCode::message_bad_length, DiagAction::skip_message, "does not fit");
 }
 
-TEST(Malformed, AttributeLengthOverflow) {
+// RFC 7606 §4: the message's routes are withdrawn, an earlier route of the
+// peer for its prefix included; the records around it are replayed.
+TEST(Malformed, AttributeLengthOverflowWithdrawsTheRoutes) {
     auto attrs = good_attrs();
     attrs.insert(attrs.end(), {0xc0, 8, 200, 0, 0, 0, 1});  // COMMUNITIES claims 200 bytes, 4 there
-    expect_reported_and_skipped(record_of(raw_update({}, attrs, {16, 10, 9})), kBodyAt + 4 + 24,
-                                DiagCode::attribute_overrun, DiagAction::skip_message, "COMMUNITIES length 200 overflows");
+    Stream s;
+    s.add(good_record(1));
+    s.add(record_of(raw_update({}, good_attrs(), {16, 10, 9})));
+    const std::size_t at = s.add(record_of(raw_update({}, attrs, {16, 10, 9})));
+    s.add(good_record(2));
+    const ReplayReport r = replay(s);
+    ASSERT_EQ(r.error_count, 1u);
+    EXPECT_EQ(r.errors[0].record, 3u);
+    EXPECT_EQ(r.errors[0].offset, at + kBodyAt + 4 + 24) << r.errors[0].reason;
+    EXPECT_EQ(r.errors[0].code, DiagCode::attribute_overrun);
+    EXPECT_EQ(r.errors[0].action, DiagAction::treat_as_withdraw);
+    EXPECT_NE(r.errors[0].reason.find("COMMUNITIES length 200 overflows"), std::string::npos) << r.errors[0].reason;
+    const PeerFigures* a = r.find_peer("192.0.2.1", 65001);
+    const PeerFigures* b = r.find_peer("192.0.2.2", 4200000002u);
+    ASSERT_NE(a, nullptr);
+    ASSERT_NE(b, nullptr);
+    EXPECT_EQ(a->announced_v4, 2u);  // the faulty message's prefix counted as announced, then withdrawn
+    EXPECT_EQ(*a->routes, 0u);       // with it, the peer's earlier route for 10.9.0.0/16
+    EXPECT_EQ(b->announced_v4, 2u);
+    EXPECT_EQ(*b->routes, 2u);
 }
 
 TEST(Malformed, AttributeFieldLengthPastMessage) {

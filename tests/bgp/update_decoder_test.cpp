@@ -258,16 +258,29 @@ TEST(UpdateDecoder, WithdrawnLengthOverrunSkipsTheMessage) {
     EXPECT_TRUE(announcements(t.decoder).empty());
 }
 
-TEST(UpdateDecoder, AttributeOverrunSkipsTheMessage) {
+// RFC 7606 §4: an attribute that runs past the attribute field makes the
+// message's routes withdrawn; the field's length still finds the NLRI.
+TEST(UpdateDecoder, AttributeOverrunTreatsTheRoutesAsWithdrawn) {
     const Buf bad = concat({origin(0), Buf{0x40, 2, 200, 2, 1}});  // AS_PATH of 200 bytes in a 9-byte field
     Decoding t(update_body(prefixes({"10.9.0.0/16"}), bad, prefixes({"10.1.0.0/16"})));
-    EXPECT_FALSE(t.ok);
+    EXPECT_TRUE(t.ok);
     ASSERT_EQ(t.diag.count(), 1u);
     EXPECT_EQ(t.diag.errors()[0].code, DiagCode::attribute_overrun);
-    EXPECT_EQ(t.diag.errors()[0].action, DiagAction::skip_message);
+    EXPECT_EQ(t.diag.errors()[0].action, DiagAction::treat_as_withdraw);
     EXPECT_EQ(t.diag.errors()[0].attribute, attr::kAsPath);
-    EXPECT_TRUE(withdrawals(t.decoder).empty());  // nothing of the message is used
-    EXPECT_TRUE(announcements(t.decoder).empty());
+    EXPECT_TRUE(t.decoder.treat_as_withdraw());
+    EXPECT_EQ(withdrawals(t.decoder), (std::vector<Route>{{"10.9.0.0/16", 0}}));
+    EXPECT_EQ(announcements(t.decoder), (std::vector<Route>{{"10.1.0.0/16", 0}}));
+}
+
+// ... but MP_REACH_NLRI cut short hides its prefixes: the message is skipped.
+TEST(UpdateDecoder, MpReachOverrunSkipsTheMessage) {
+    const Buf bad = concat({origin(0), Buf{0x80, 14, 200, 0, 2, 1}});
+    Decoding t(update_body(prefixes({"10.9.0.0/16"}), bad, {}));
+    EXPECT_FALSE(t.ok);
+    ASSERT_EQ(t.diag.count(), 1u);
+    EXPECT_EQ(t.diag.errors()[0].action, DiagAction::skip_message);
+    EXPECT_TRUE(withdrawals(t.decoder).empty());
 }
 
 TEST(UpdateDecoder, MpReachTwiceSkipsTheMessage) {
