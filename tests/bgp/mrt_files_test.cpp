@@ -90,8 +90,8 @@ void expect_figures_match(const nlohmann::json& exp, const ReplayReport& rep, co
     // Every route is counted once in the RIB summary; each non-empty prefix has one best route.
     EXPECT_EQ(all_routes, rep.rib->routes);
     EXPECT_EQ(all_best, rep.rib->prefixes_v4 + rep.rib->prefixes_v6);
-    if (!pinned && (framing_lost || exp.contains("framing_broken"))) {
-        std::printf("%s: MRT framing lost or not bgpdump's: figures not compared\n", name.c_str());
+    if (!pinned && (framing_lost || exp.contains("framing_broken") || exp.contains("oracle_failed"))) {
+        std::printf("%s: MRT framing lost or not bgpdump's, or bgpdump failed: figures not compared\n", name.c_str());
         return;
     }
     EXPECT_EQ(rep.records, exp["records"].get<std::uint64_t>());
@@ -225,13 +225,21 @@ TEST(MrtFiles, OtherFilesInTheFolderMatchBgpdump) {
         fs::create_symlink(fs::absolute(e.path()), work / "in" / name);
         const std::string cmd = "python3 '" + std::string(MEMPOOL_BGP_MAKE_EXPECTED) + "' '" + (work / "in").string() +
                                 "' '" + (work / "out").string() + "' >/dev/null";
-        ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd << " failed (python3 and bgpdump are needed)";
+        // A file that fails is reported and the next one checked.
+        const int status = std::system(cmd.c_str());
         std::ifstream in(work / "out" / (name + ".json"));
-        ASSERT_TRUE(in.good()) << "make_expected.py wrote no expectation for " << name;
+        if (status != 0 || !in.good()) {
+            ADD_FAILURE() << cmd << " failed or wrote no expectation (python3 and bgpdump are needed)";
+            fs::remove_all(work);
+            continue;
+        }
         const nlohmann::json exp = nlohmann::json::parse(in);
         fs::remove_all(work);
         Replay r;
-        ASSERT_TRUE(r.replay_file(e.path().string()));
+        if (!r.replay_file(e.path().string())) {
+            ADD_FAILURE() << "cannot open " << e.path();
+            continue;
+        }
         expect_figures_match(exp, r.finish(), name, false);
         ++checked;
     }
