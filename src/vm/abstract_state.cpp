@@ -5,6 +5,12 @@
 
 namespace mempool::vm::detail {
 
+std::string Value::describe_non_pointer() const {
+    if (kind == Kind::scalar && num.is_constant() && num.value == 0)
+        return "the number 0 (NULL: compare the pointer with NULL before using it)";
+    return describe();
+}
+
 std::string Value::describe() const {
     switch (kind) {
     case Kind::uninit: return "not set";

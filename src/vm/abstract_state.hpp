@@ -79,6 +79,9 @@ struct Value {
     }
     // "a number in [0, 9]", "a pointer into the stack", ... for messages.
     [[nodiscard]] std::string describe() const;
+    // describe(), saying so when the number is 0: a pointer on the path
+    // where it was NULL (checks are analysed path by path in exit tails).
+    [[nodiscard]] std::string describe_non_pointer() const;
 
     friend bool operator==(const Value&, const Value&) = default;
 };

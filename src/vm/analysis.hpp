@@ -70,6 +70,12 @@ private:
     void sequence(Run& run, const std::vector<std::uint32_t>& order, std::int32_t region);
     void unroll_loop(Run& run, std::int32_t loop);
     void block(Run& run, std::uint32_t b);
+    // Block b's instructions from state s (block() takes its joined pending state).
+    void run_block(Run& run, std::uint32_t b, State&& s);
+    // Whether the code from block b runs straight to an exit: no conditional
+    // jump on the way, at most kExitTail instructions. flow() analyses such a
+    // tail once per incoming state instead of joining them.
+    bool exit_tail(std::uint32_t b);
     void flow(Run& run, std::uint32_t from, std::uint32_t to_pc, State&& s);
     void at_exit(Run& run, State&& s, std::uint32_t pc);
     bool count_step(State& s, std::uint32_t pc, std::uint32_t b);
@@ -135,6 +141,7 @@ private:
     const VerifyOptions& options_;
     const Cfg& cfg_;
     std::set<std::pair<std::uint32_t, std::string>> reported_;
+    std::vector<std::int8_t> exit_tail_;  // per block: -1 not known yet, else exit_tail()
     std::vector<std::uint32_t> active_;  // functions being analysed (the call chain)
     // Per pc, the bases a load or store was reached with (in some context):
     // 1 a pointer, 2 a pointer into a region other than the heap. A pc with

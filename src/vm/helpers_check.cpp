@@ -226,7 +226,7 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
             continue;
         }
         if (!p->is_pointer()) {
-            report(pc, "(M) passes " + reg(r) + ", " + p->describe() + ", where " + name + " expects a buffer");
+            report(pc, "(M) passes " + reg(r) + ", " + p->describe_non_pointer() + ", where " + name + " expects a buffer");
             continue;
         }
         if (max_size == 0) continue;
@@ -364,7 +364,7 @@ void Analysis::runtime_buffer(State& s, std::uint32_t pc, unsigned r, unsigned n
     const std::string what = "passes " + name + " a buffer of";
     if (p->kind == Kind::scalar) {
         if (!options_.heap_addresses) {
-            report(pc, "(M) passes " + reg(r) + ", " + p->describe() + ", where " + name + " expects a buffer");
+            report(pc, "(M) passes " + reg(r) + ", " + p->describe_non_pointer() + ", where " + name + " expects a buffer");
             return;
         }
         c.mode = HelperCheck::Mode::heap;  // a heap address: translated and checked before the call

@@ -59,7 +59,7 @@ bool Analysis::check_region(State& s, std::uint32_t pc, const Value& base, std::
             flags[pc] |= flag_heap_address;
             return true;
         }
-        report(pc, std::string("(M) ") + what + " memory through " + base.describe() + ", which is not a pointer");
+        report(pc, std::string("(M) ") + what + " memory through " + base.describe_non_pointer() + ", which is not a pointer");
         return false;
     }
     if (heap_runtime_ok) {

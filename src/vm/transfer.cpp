@@ -476,7 +476,9 @@ void Analysis::branch(Run& run, std::uint32_t b, State&& s, std::uint32_t pc) {
     const bool b_ok = !by_reg || use(s, pc, sr, "an operand of a comparison");
     if (!a_ok || !b_ok) return both();
 
-    if (a.kind == Kind::scalar && bv.kind == Kind::scalar) {
+    // What the comparison teaches each side of the numbers it compares
+    // (the values themselves, or offsets from one base).
+    const auto narrow_both_sides = [&] {
         const Narrowed n = narrow(c, is64, a.num, bv.num);
         const auto apply = [&](State& t, const Scalar& na, const Scalar& nb) {
             if (by_reg && sr == d) {
@@ -494,8 +496,8 @@ void Analysis::branch(Run& run, std::uint32_t b, State&& s, std::uint32_t pc) {
             if (apply(t, *n.taken_a, *n.taken_b)) flow(run, b, target, std::move(t));
         }
         if (n.fall_possible() && apply(s, *n.fall_a, *n.fall_b)) flow(run, b, next, std::move(s));
-        return;
-    }
+    };
+    if (a.kind == Kind::scalar && bv.kind == Kind::scalar) return narrow_both_sides();
     // A pointer is compared: allowed with another pointer of its region
     // (the result reveals nothing but their distance) or with 0 (A).
     if (!is64) {
@@ -530,6 +532,11 @@ void Analysis::branch(Run& run, std::uint32_t b, State&& s, std::uint32_t pc) {
             // distance: the one comparison of two pointers that leaks.
             report(pc, "(A) tests the common bits of two pointers (jset): the result would reveal address bits",
                    "compare pointers with ==, !=, <, <=, > or >=");
+        else if (a.same_region(bv) && !null_side)
+            // One base, neither wrapping (above): the offsets compare as the
+            // addresses do, so the comparison bounds them as it would bound
+            // numbers (`while (pos < end)` over an AS path).
+            return narrow_both_sides();
         return both();
     }
     const bool a_ptr = a.is_pointer();

@@ -49,6 +49,10 @@ void Analysis::run() {
     auto exit = analyse_function(0, std::move(s));
     if (!exit && diagnostics.empty())
         report(0, "no path reaches exit: every run would end in an infinite loop or a refused instruction");
+    // In program order: exit tails are analysed when a path reaches them,
+    // ahead of blocks that come before them.
+    std::stable_sort(diagnostics.begin(), diagnostics.end(),
+                     [](const Diagnostic& a, const Diagnostic& b) { return a.pc < b.pc; });
 }
 
 std::optional<std::uint32_t> Analysis::local_index(const Run& run, std::uint32_t b) const {
@@ -171,6 +175,44 @@ void Analysis::block(Run& run, std::uint32_t b) {
     if (!run.pending[i]) return;  // no state reaches it (yet): dead in this context
     State s = std::move(*run.pending[i]);
     run.pending[i].reset();
+    run_block(run, b, std::move(s));
+}
+
+// Clang merges the tails of branches that end alike (`ebpf_print(...);
+// return 2;`): one helper call reached with its arguments in different
+// stack slots. Joined, the slots of every path would be one range of
+// offsets holding one path's pointers and another's numbers, and an honest
+// call would be refused. A tail that only runs to an exit changes nothing
+// but the exit state, so each path runs it with its own state, at the cost
+// of its length per path.
+bool Analysis::exit_tail(std::uint32_t b) {
+    constexpr std::uint32_t kExitTail = 32;
+    if (exit_tail_.empty()) exit_tail_.assign(cfg_.blocks.size(), -1);
+    if (exit_tail_[b] >= 0) return exit_tail_[b] != 0;
+    bool tail = false;
+    std::uint32_t length = 0;
+    for (std::uint32_t at = b;;) {
+        const BasicBlock& bb = cfg_.blocks[at];
+        length += bb.last - bb.first + 1;
+        if (length > kExitTail) break;  // also ends a cycle of jumps
+        const Insn& last = program_.code[bb.last];
+        const Shape shape = shape_of(last.code);
+        if (shape == Shape::exit) {
+            tail = true;
+            break;
+        }
+        if (shape == Shape::jcond) break;
+        const std::uint32_t next = shape == Shape::ja || shape == Shape::gotol
+                                       ? static_cast<std::uint32_t>(*jump_target(program_, bb.last))
+                                       : bb.last + (isa::is_lddw(last) ? 2 : 1);
+        if (next >= cfg_.block_at.size() || cfg_.block_at[next] >= cfg_.blocks.size()) break;
+        at = cfg_.block_at[next];
+    }
+    exit_tail_[b] = tail ? 1 : 0;
+    return tail;
+}
+
+void Analysis::run_block(Run& run, std::uint32_t b, State&& s) {
     const BasicBlock& bb = cfg_.blocks[b];
     for (std::uint32_t pc = bb.first; pc <= bb.last; ++pc) {
         if (!count_step(s, pc, b)) return;
@@ -191,8 +233,10 @@ void Analysis::block(Run& run, std::uint32_t b) {
 
 void Analysis::flow(Run& run, std::uint32_t from, std::uint32_t to_pc, State&& s) {
     const std::uint32_t to = cfg_.block_at[to_pc];
+    const bool back = cfg_.is_back_edge(from, to);
+    if (!back && exit_tail(to)) return run_block(run, to, std::move(s));
     const std::uint32_t i = *local_index(run, to);
-    auto& slot = cfg_.is_back_edge(from, to) ? run.back[i] : run.pending[i];
+    auto& slot = back ? run.back[i] : run.pending[i];
     if (slot) join_into(*slot, s);
     else slot = std::move(s);
 }

@@ -332,7 +332,7 @@ TEST(Verifier, APointerIntoTheReadOnlyDataOrNull) {
     // spilled and reloaded
     EXPECT_ACCEPTED(with(code({stx(DW, 10, 3, -8), ldx(DW, 4, 10, -8), mov64_imm(0, 0), exit_()})));
     // read without the check: NULL would be dereferenced
-    EXPECT_TRUE(refused(with(code({ldx(B, 0, 3, 0), exit_()})), 5, "or NULL"));
+    EXPECT_TRUE(refused(with(code({ldx(B, 0, 3, 0), exit_()})), 5, "NULL"));
     // compared with another read-only pointer: NULL against an address shows it
     EXPECT_TRUE(refused(with(code(
                             {lddw_rodata(4, 1), mov64_imm(0, 0), jmp_reg(jmp_jgt, 3, 4, 1), mov64_imm(0, 1), exit_()})),
@@ -547,6 +547,38 @@ TEST(Verifier, PointerComparisons) {
     // jset of two pointers of one region tests address bits: (p & (p + 1)) != 0 tells p's parity
     EXPECT_TRUE(refused(check(code({mov64_reg(2, 1), alu64_imm(alu_add, 2, 1), jmp_reg(jmp_jset, 2, 1, 0),
                                     mov64_imm(0, 0), exit_()})), 2, "jset"));
+}
+
+TEST(Verifier, PointerComparisonsOfOneRegionBoundTheirOffsets) {
+    // `for (pos = ctx; pos < ctx + 64; pos++) read *pos`: pos < end bounds pos's offset as i < n
+    // bounds i (a walk over an AS path's segments is written so).
+    const auto walk = [](std::uint8_t width) {
+        VerifyOptions o = options();
+        o.loop_budget = true;
+        return check(code({mov64_reg(2, 1), mov64_reg(3, 1), alu64_imm(alu_add, 3, 64), mov64_imm(0, 0),
+                           jmp_reg(jmp_jge, 2, 3, 3), ldx(width, 4, 2, 0), alu64_imm(alu_add, 2, 1), ja(-4), exit_()}),
+                     {0}, {}, o);
+    };
+    EXPECT_ACCEPTED(walk(B));
+    // ... and no further: an 8-byte read at pos < end may pass the context's end
+    EXPECT_TRUE(refused(walk(DW), 5, "context"));
+}
+
+TEST(Verifier, AMergedTailRunsWithEachPathsOwnState) {
+    // Two branches end alike, `log(buffer); return 0;`, each with its own buffer: clang merges
+    // the tails into one call reached with R2 at -8 on one path and -16 on the other. Joined,
+    // R2 would be a range over bytes each path left unwritten.
+    const auto merged = [](bool second_writes) {
+        return check(code({ldx(B, 2, 1, 0), jmp_imm(jmp_jeq, 2, 0, 4),
+                           st(DW, 10, -8, 1), mov64_reg(2, 10), alu64_imm(alu_add, 2, -8), ja(3),
+                           second_writes ? st(DW, 10, -16, 2) : mov64_imm(4, 0), mov64_reg(2, 10),
+                           alu64_imm(alu_add, 2, -16),
+                           /*tail*/ mov64_imm(1, 0), mov64_imm(3, 8), call_helper(set_state_buf), mov64_imm(0, 0),
+                           exit_()}));
+    };
+    EXPECT_ACCEPTED(merged(true));
+    // ... and a path that leaves its buffer unwritten is still refused there
+    EXPECT_TRUE(refused(merged(false), 11, "(I)"));
 }
 
 // ---- control flow and loops ---------------------------------------------------------------------
