@@ -118,6 +118,66 @@ bool is_xbgp_meta_manifest(const std::string& text) {
     return false;
 }
 
+// libxbgp's manifest before 2022 (libxbgp 0b2320d; the collection's
+// */manifest.json of 2020-2021): one file for every plugin,
+//   {"jit_all", "obj_dir", "plugins": {name: {extra_mem, shared_mem, obj_code_list}},
+//    "insertion_points": {point: {anchor: {seq: code}}}, "jobs_plugins": {code: {schedule}}}
+bool is_xbgp_manifest_2021(const nlohmann::json& doc) {
+    return doc.is_object() && doc.contains("plugins") && doc["plugins"].is_object();
+}
+
+// The same plugins as *.plugin documents (what the later format splits the
+// file into): each code attached and scheduled where the file says, its
+// object in obj_dir, every permission granted (the format has none: its
+// plugins called every helper). Problems are left to the *.plugin checks.
+std::vector<nlohmann::json> split_xbgp_manifest_2021(const nlohmann::json& doc) {
+    const std::string obj_dir = doc.contains("obj_dir") && doc["obj_dir"].is_string() ? doc["obj_dir"].get<std::string>() : "";
+    // What a point or a job names: a code, or (some of the collection's
+    // files) a plugin of one code, which stands for it. -> (plugin, code)
+    std::map<std::string, std::pair<std::string, std::string>> named;
+    for (const auto& [name, plugin] : doc["plugins"].items()) {
+        if (!plugin.is_object() || !plugin.contains("obj_code_list") || !plugin["obj_code_list"].is_object()) continue;
+        for (const auto& [code, entry] : plugin["obj_code_list"].items()) named.emplace(code, std::pair{name, code});
+        if (plugin["obj_code_list"].size() == 1) named.emplace(name, std::pair{name, plugin["obj_code_list"].begin().key()});
+    }
+    const auto owned_by = [&](const nlohmann::json& ref, const std::string& plugin) -> std::optional<std::string> {
+        if (!ref.is_string()) return std::nullopt;
+        const auto it = named.find(ref.get<std::string>());
+        if (it == named.end() || it->second.first != plugin) return std::nullopt;
+        return it->second.second;
+    };
+    std::vector<nlohmann::json> out;
+    for (const auto& [name, plugin] : doc["plugins"].items()) {
+        nlohmann::json p = plugin.is_object() ? plugin : nlohmann::json::object();
+        p["name"] = name;
+        if (doc.contains("jit_all") && !p.contains("jit_all")) p["jit_all"] = doc["jit_all"];
+        if (p.contains("obj_code_list") && p["obj_code_list"].is_object()) {
+            for (auto& [code, entry] : p["obj_code_list"].items()) {
+                if (!entry.is_object()) continue;
+                entry.erase("verifiers");  // the provers' flags
+                if (entry.contains("obj") && entry["obj"].is_string() && !obj_dir.empty() && is_relative(entry["obj"].get<std::string>()))
+                    entry["obj"] = in_folder(obj_dir, entry["obj"].get<std::string>());
+                if (!entry.contains("permissions")) entry["permissions"] = {"read", "write", "usr_ptr"};
+            }
+        }
+        if (doc.contains("insertion_points") && doc["insertion_points"].is_object()) {
+            for (const auto& [point, anchors] : doc["insertion_points"].items()) {
+                if (!anchors.is_object()) continue;
+                for (const auto& [anchor, seqs] : anchors.items()) {
+                    if (!seqs.is_object()) continue;
+                    for (const auto& [seq, ref] : seqs.items())
+                        if (const auto code = owned_by(ref, name)) p["insertion_points"][point][anchor][seq] = *code;
+                }
+            }
+        }
+        if (doc.contains("jobs_plugins") && doc["jobs_plugins"].is_object())
+            for (const auto& [ref, job] : doc["jobs_plugins"].items())
+                if (const auto code = owned_by(nlohmann::json(ref), name)) p["job_plugins"][*code] = job;
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
 std::string lower(std::string s) {
     for (char& c : s) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
     return s;
@@ -426,6 +486,12 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top_path, const d
             }
             const nlohmann::json& doc = read->doc;
             if (!doc.is_discarded()) {
+                if (is_xbgp_manifest_2021(doc)) {
+                    note("manifest '" + path + "': libxbgp's format before 2022, read as one *.plugin per plugin "
+                         "with every permission granted");
+                    for (const nlohmann::json& plugin : split_xbgp_manifest_2021(doc)) plugin_file(path, plugin);
+                    return;
+                }
                 if (!doc.is_object() || !doc.contains("obj_code_list")) {
                     bad({}, where + ": not an xBGP plugin manifest (no \"obj_code_list\")");
                     return;
@@ -493,7 +559,8 @@ ManifestReport Runtime::load_manifest(const std::string& path) noexcept {
         const nlohmann::json& doc = file.doc;
         // libxbgp's manifests: a *.plugin object (obj_code_list) or a
         // meta-manifest (include lines, not JSON).
-        if (doc.is_discarded() ? is_xbgp_meta_manifest(file.text) : doc.is_object() && doc.contains("obj_code_list"))
+        if (doc.is_discarded() ? is_xbgp_meta_manifest(file.text)
+                               : doc.is_object() && (doc.contains("obj_code_list") || is_xbgp_manifest_2021(doc)))
             return load_xbgp_manifests(path, file);
         if (doc.is_discarded()) {
             // Parsed again, only to name what is wrong.

@@ -202,6 +202,44 @@ TEST_P(XbgpManifest, RibWalksSpellingsJobsPluginsAndPermissionAreAccepted) {
     EXPECT_EQ(rt->jobs()[1].schedule_seconds, 7u);
 }
 
+// libxbgp's format before 2022 (the collection's */manifest.json of 2020-2021):
+// every plugin in one file, points and jobs at the top naming codes (or a
+// plugin of one code), objects in obj_dir, no permissions (all granted).
+TEST_P(XbgpManifest, TheManifestFormatOf2021IsSplitIntoItsPlugins) {
+    const fs::path objects = dir / "objects";
+    fs::create_directories(objects);
+    fs::copy_file(obj("pass_next.o"), objects / "pass_next.o");
+    fs::copy_file(obj("decide.o"), objects / "decide.o");
+    fs::copy_file(obj("needs_write.o"), objects / "needs_write.o");
+    const std::string path = write("manifest.json", R"({
+      "jit_all": true, "obj_dir": "objects",
+      "plugins": {
+        "filters": {"extra_mem": 2048, "shared_mem": 0, "obj_code_list": {
+          "pass": {"obj": "pass_next.o", "jit": true, "verifiers": {"cbmc": "-DPROVERS"}},
+          "decide": {"obj": "decide.o"}}},
+        "writer": {"extra_mem": 128, "obj_code_list": {"only_code": {"obj": "needs_write.o"}}},
+        "walker": {"obj_code_list": {"walk": {"obj": "decide.o"}}}
+      },
+      "insertion_points": {
+        "bgp_pre_inbound_filter": {"replace": {"20": "decide", "10": "pass"}},
+        "bgp_decode_attr": {"replace": {"0": "writer"}}
+      },
+      "jobs_plugins": {"walk": {"schedule": 30}}
+    })");
+    const ManifestReport r = rt->load_manifest(path);
+    ASSERT_TRUE(r.ok()) << problems(r);
+    EXPECT_EQ(r.attached, 3u);
+    EXPECT_EQ(rt->attached_count(filter, Anchor::replace), 2u);
+    EXPECT_EQ(rt->attached_count(decode, Anchor::replace), 1u);
+    // needs_write calls a helper that needs the write permission: granted.
+    EXPECT_EQ(rt->run(decode, {}).value, 2u);
+    ASSERT_EQ(rt->jobs().size(), 1u);
+    EXPECT_EQ(rt->jobs()[0].code, "walk");
+    EXPECT_EQ(rt->jobs()[0].schedule_seconds, 30u);
+    EXPECT_TRUE(std::any_of(r.notes.begin(), r.notes.end(),
+                            [](const std::string& n) { return n.find("format before 2022") != std::string::npos; }));
+}
+
 TEST_P(XbgpManifest, AHelperBeyondTheCodesPermissionsIsNotLinked) {
     const std::string path = write("w.plugin", R"({"name": "w", "obj_code_list": {"c": {"obj": ")" +
                                                      obj("needs_write.o") + R"(", "permissions": ["read", "usr_ptr"]}},
