@@ -105,7 +105,8 @@ while IFS= read -r makefile; do
   if [[ -n $listed ]]; then sources=$listed
   else sources=$(cd "$dir" && find . -name '*.c' | sed 's|^\./||' | sort); fi
   for src in $sources; do
-    rel=${dir#"$tree"/}/$src
+    # the source's path in the collection (a Makefile at its root included)
+    rel=${dir#"$tree"}; rel=${rel#/}; rel=${rel:+$rel/}$src
     name=${rel//\//__}; name=${name%.c}
     log="$out/$name.log"
     if compile "$dir" "$src" "$out/$name" > "$log" 2>&1; then
