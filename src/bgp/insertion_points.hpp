@@ -98,6 +98,11 @@ public:
     // xBGP's inbound filters (asked only when filters_routes()): false
     // rejects the route.
     [[nodiscard]] virtual bool filters_routes() const { return false; }
+    // Whether route_received and accept_route read a RouteEvent's as_path
+    // and next_hop. When not, a RIB entry whose attribute set the replay
+    // finds by the field's bytes (entry_set_cache.hpp) is not decoded again:
+    // its event has them empty, path_length, origin and path_attributes set.
+    [[nodiscard]] virtual bool reads_decoded_routes() const { return true; }
     [[nodiscard]] virtual bool accept_route(const RouteEvent&) { return true; }
     // Whether route_compare has anything to say (saves the calls when not).
     [[nodiscard]] virtual bool compares_routes() const { return false; }

@@ -208,10 +208,14 @@ void Replay::announce(std::uint32_t peer, const Prefix& prefix, std::uint32_t pa
                            std::span<const std::uint32_t>(a.as_path.asns.data(), a.as_path.asns.size()),
                            decoder_.path_length(), a.origin, next_hop, route.pool,
                            rib_.attribute_store()[route.path_attributes].key()};
+    received(event);
+}
+
+void Replay::received(const RouteEvent& event) {
     // xBGP's inbound filters: a rejected route leaves the Adj-RIB-In again
     // (with the peer's earlier route for the prefix, which it replaced).
     if (hooks_->filters_routes() && !hooks_->accept_route(event)) {
-        rib_.withdraw(prefix, peer, path_id);
+        rib_.withdraw(event.prefix, event.peer, event.path_id);
         return;
     }
     hooks_->route_received(event);
@@ -240,7 +244,11 @@ void Replay::apply_cached_rib_entry(std::uint32_t peer, Bytes field, bool transf
     if (AttrId id; entry_sets_.find(field, context, h, id)) {
         store.ref(id);  // the route's, as attribute_set() gives it
         rib_.expect_peers(static_cast<std::uint32_t>(peers_.size()));
-        (void)rib_.announce(prefix, peer, path_id, id, add_path);
+        Route& route = rib_.announce(prefix, peer, path_id, id, add_path);
+        if (hooks_ == &no_hooks_) return;
+        static const IpAddress kNoNextHop{};  // hooks that read it do not come here
+        const AttrSet& set = store[id];
+        received(RouteEvent{prefix, peer, path_id, {}, set.path_length, set.origin, kNoNextHop, route.pool, set.key()});
         return;
     }
     const std::uint64_t reports = diag_.count();

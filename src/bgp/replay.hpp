@@ -128,13 +128,17 @@ private:
     // runs route_received.
     void announce(std::uint32_t peer, const Prefix& prefix, std::uint32_t path_id, bool add_path);
     // A RIB entry, through entry_sets_ when nothing but the RIB needs its
-    // decoded attributes (no hooks): the cached set if the field is there,
+    // decoded attributes (caches_entry_sets): the cached set if the field is there,
     // else decoded as apply_rib_entry does and cached if it went in cleanly.
     // `transformed`: the field is rewritten before decoding
     // (table_dump_attributes), which depends on the family alone.
     void apply_cached_rib_entry(std::uint32_t peer, Bytes field, bool transformed, const AttributeContext& ctx,
                                 const Prefix& prefix, std::uint32_t path_id, bool add_path);
-    [[nodiscard]] bool caches_entry_sets() const noexcept { return hooks_ == &no_hooks_ && options_.keep_rib; }
+    [[nodiscard]] bool caches_entry_sets() const {
+        return options_.keep_rib && (hooks_ == &no_hooks_ || !hooks_->reads_decoded_routes());
+    }
+    // A route announced, to the hooks: the inbound filters, then route_received.
+    void received(const RouteEvent& event);
     // The interned attribute set of the decoder's message for `family`:
     // interned once per message and family, referenced again by the others.
     [[nodiscard]] AttrId attribute_set(Afi family);

@@ -147,6 +147,56 @@ TEST(PluginEvidence, PluginCStoresTheMetricInEveryRoutesPool) {
     EXPECT_GT(checked, 0u);
 }
 
+// The four points read a route's L, origin and pool only: a RIB dump's
+// entries whose set the replay finds by the field's bytes are not decoded
+// again (entry_set_cache.hpp). Against hooks that ask for decoded routes
+// (every entry decoded), the same metric in every pool and the same report.
+class DecodedRoutes final : public InsertionPoints {
+public:
+    explicit DecodedRoutes(PluginInsertionPoints& p) : p_(p) {}
+    void bgp_message(const MessageEvent& e) override { p_.bgp_message(e); }
+    void route_received(const RouteEvent& e) override {
+        EXPECT_FALSE(e.as_path.empty());  // decoded
+        p_.route_received(e);
+    }
+    [[nodiscard]] bool compares_routes() const override { return p_.compares_routes(); }
+    Preference route_compare(const RouteCandidate& a, const RouteCandidate& b) override { return p_.route_compare(a, b); }
+    void peer_report(std::uint32_t peer, PeerReportFigures& out) override { p_.peer_report(peer, out); }
+    [[nodiscard]] std::vector<std::string> plugin_names() const override { return p_.plugin_names(); }
+
+private:
+    PluginInsertionPoints& p_;
+};
+
+TEST(PluginEvidence, RibEntriesFoundByTheirFieldGetTheSameMetricAndReport) {
+    std::vector<nlohmann::json> reports;
+    std::vector<std::vector<std::uint64_t>> metrics;
+    for (const bool decoded : {false, true}) {
+        mempool::Runtime rt;
+        PluginInsertionPoints points(rt);
+        ASSERT_TRUE(rt.load_manifest((kPluginDir / "plugins.json").string()).ok());
+        DecodedRoutes wrapped(points);
+        ASSERT_FALSE(points.reads_decoded_routes());
+        ReplayOptions o;
+        o.hooks = decoded ? static_cast<InsertionPoints*>(&wrapped) : &points;
+        Replay r(o);
+        ASSERT_TRUE(r.replay_file((mrt_data_dir() / "bview.20020722.2337.gz").string()));
+        std::vector<std::uint64_t> m;
+        for (auto& pr : r.rib().prefixes())
+            for (auto& route : pr.routes) {
+                const AttrSet& set = r.rib().attribute_store()[route.path_attributes];
+                const auto metric = route.pool.get_u64(1);  // ROUTE_ATTR_METRIC
+                ASSERT_TRUE(metric.has_value());
+                EXPECT_EQ(metric.value(), route_metric(set.path_length, set.origin));
+                m.push_back(metric.value());
+            }
+        metrics.push_back(std::move(m));
+        reports.push_back(to_json(r.finish()));
+    }
+    EXPECT_EQ(metrics[0], metrics[1]);
+    EXPECT_EQ(reports[0], reports[1]);
+}
+
 TEST(PluginEvidence, InterpreterAndJitGiveTheSameUpdates) {
     const fs::path manifest = write_manifest({kAll[0]}, "only_plugin_a");
     const ReplayReport jit = replay_with(manifest, "updates.20100722.2015.gz", true);
