@@ -135,7 +135,8 @@ private:
     void apply_cached_rib_entry(std::uint32_t peer, Bytes field, bool transformed, const AttributeContext& ctx,
                                 const Prefix& prefix, std::uint32_t path_id, bool add_path);
     [[nodiscard]] bool caches_entry_sets() const {
-        return options_.keep_rib && (hooks_ == &no_hooks_ || !hooks_->reads_decoded_routes());
+        return options_.keep_rib &&
+               (hooks_ == &no_hooks_ || (!hooks_->reads_decoded_routes() && !hooks_->decodes_attributes()));
     }
     // A route announced, to the hooks: the inbound filters, then route_received.
     void received(const RouteEvent& event);

@@ -41,9 +41,11 @@
 //
 // Malformed input goes to the Diagnostics given at construction, with the
 // codes of diagnostics.hpp:
-//   - body framing (update_field_overrun) or attribute framing, repeated or
-//     malformed MP_* (attribute_*, skip_message): decode_update() returns
-//     false and nothing of the message is used;
+//   - body framing (update_field_overrun), repeated or malformed MP_*, an
+//     MP_* attribute cut short (attribute_*, skip_message): decode_update()
+//     returns false and nothing of the message is used;
+//   - another attribute cut short, or too few bytes left for a header (RFC
+//     7606 §4): treat_as_withdraw(), as below;
 //   - a malformed attribute with RFC 7606 treat-as-withdraw:
 //     treat_as_withdraw() is true, the announcements are still handed out
 //     (the caller withdraws them);
