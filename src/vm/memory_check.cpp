@@ -223,7 +223,10 @@ bool Analysis::zeroed_readable(State& s, std::uint32_t pc, unsigned frame, std::
 
 std::int64_t Analysis::zeroed_run(const State& s, unsigned frame, std::int64_t from) const {
     const std::vector<Slot>& slots = s.frames[frame].slots;
-    i64 o = from;
+    // Below the slots the frame has, nothing was written: start where they
+    // begin (a pointer whose offset may be far below would else cost a step
+    // per byte, tens of thousands per call).
+    i64 o = std::max<i64>(from, -8 * static_cast<i64>(slots.size()));
     for (; o < 0; ++o) {
         const std::uint32_t k = slot_of(o);
         if (k >= slots.size()) continue;

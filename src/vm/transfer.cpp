@@ -478,8 +478,8 @@ void Analysis::branch(Run& run, std::uint32_t b, State&& s, std::uint32_t pc) {
 
     // What the comparison teaches each side of the numbers it compares
     // (the values themselves, or offsets from one base).
-    const auto narrow_both_sides = [&] {
-        const Narrowed n = narrow(c, is64, a.num, bv.num);
+    const auto narrow_both_sides = [&](Cmp as) {
+        const Narrowed n = narrow(as, is64, a.num, bv.num);
         const auto apply = [&](State& t, const Scalar& na, const Scalar& nb) {
             if (by_reg && sr == d) {
                 auto m = meet(na, nb);
@@ -497,7 +497,7 @@ void Analysis::branch(Run& run, std::uint32_t b, State&& s, std::uint32_t pc) {
         }
         if (n.fall_possible() && apply(s, *n.fall_a, *n.fall_b)) flow(run, b, next, std::move(s));
     };
-    if (a.kind == Kind::scalar && bv.kind == Kind::scalar) return narrow_both_sides();
+    if (a.kind == Kind::scalar && bv.kind == Kind::scalar) return narrow_both_sides(c);
     // A pointer is compared: allowed with another pointer of its region
     // (the result reveals nothing but their distance) or with 0 (A).
     if (!is64) {
@@ -532,11 +532,20 @@ void Analysis::branch(Run& run, std::uint32_t b, State&& s, std::uint32_t pc) {
             // distance: the one comparison of two pointers that leaks.
             report(pc, "(A) tests the common bits of two pointers (jset): the result would reveal address bits",
                    "compare pointers with ==, !=, <, <=, > or >=");
-        else if (a.same_region(bv) && !null_side)
-            // One base, neither wrapping (above): the offsets compare as the
-            // addresses do, so the comparison bounds them as it would bound
-            // numbers (`while (pos < end)` over an AS path).
-            return narrow_both_sides();
+        else if (a.same_region(bv) && !null_side) {
+            // One base, neither wrapping nor changing sign (above): any
+            // comparison of the addresses orders the offsets as signed
+            // numbers, so it bounds them as it would bound numbers (`while
+            // (pos < end)` over an AS path); an unsigned one is read as its
+            // signed twin (r10 - 8 < r10 though -8 is above 0 unsigned). A
+            // heap pointer that may be NULL may have base 0, where an
+            // unsigned comparison orders the offsets unsigned: it teaches
+            // something only when both orders agree (offsets of one sign).
+            const Cmp as_signed = c == Cmp::lt ? Cmp::slt : c == Cmp::le ? Cmp::sle
+                                : c == Cmp::gt ? Cmp::sgt : c == Cmp::ge ? Cmp::sge : c;
+            const bool one_sign = (a.num.smin >= 0 && bv.num.smin >= 0) || (a.num.smax < 0 && bv.num.smax < 0);
+            if (as_signed == c || !(a.nullable || bv.nullable) || one_sign) return narrow_both_sides(as_signed);
+        }
         return both();
     }
     const bool a_ptr = a.is_pointer();

@@ -562,6 +562,21 @@ TEST(Verifier, PointerComparisonsOfOneRegionBoundTheirOffsets) {
     EXPECT_ACCEPTED(walk(B));
     // ... and no further: an 8-byte read at pos < end may pass the context's end
     EXPECT_TRUE(refused(walk(DW), 5, "context"));
+    // An unsigned comparison of addresses orders their offsets as signed numbers (a red-team
+    // finding against the first version, which narrowed them unsigned): r10 - 8 < r10 always
+    // holds, so the taken side is analysed and its leak refused ...
+    EXPECT_TRUE(refused(check(code({mov64_reg(2, 10), alu64_imm(alu_add, 2, -8), jmp_reg(jmp_jlt, 2, 10, 2),
+                                    mov64_imm(0, 0), exit_(), mov64_reg(0, 10), exit_()})),
+                        6, "R0 at exit"));
+    // ... a store on the side an unsigned reading would think dead ...
+    EXPECT_FALSE(check(code({mov64_reg(2, 10), alu64_imm(alu_add, 2, -8), jmp_reg(jmp_jge, 2, 10, 2),
+                             stx(DW, 10, 1, 64), mov64_imm(0, 0), mov64_imm(0, 0), exit_()}))
+                     .ok());
+    // ... and a pointer that may sit below the context stays refused where it may be read.
+    EXPECT_FALSE(check(code({ldx(B, 4, 1, 0), alu64_imm(alu_and, 4, 31), mov64_reg(2, 1), alu64_reg(alu_add, 2, 4),
+                             alu64_imm(alu_add, 2, -8), mov64_reg(3, 1), alu64_imm(alu_add, 3, 16), mov64_imm(0, 0),
+                             jmp_reg(jmp_jge, 2, 3, 1), ldx(DW, 0, 2, 0), exit_()}))
+                     .ok());
 }
 
 TEST(Verifier, AMergedTailRunsWithEachPathsOwnState) {
