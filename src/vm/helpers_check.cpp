@@ -150,7 +150,25 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
                 report(pc, "(M) passes " + name + " a string that may be NULL", "check it against NULL first");
                 continue;
             }
-            if (p->kind == Kind::heap) continue;  // the helper reads to the NUL or the arena's end
+            if (p->kind == Kind::heap) {
+                // The helper reads to the NUL or the arena's end, from a
+                // first byte that must lie in the object (p - 7 is before
+                // the arena when the object is its first block).
+                if (p->num.smin >= 0 && p->num.smax < static_cast<std::int64_t>(p->min_size)) continue;
+                if (options_.heap_addresses) {
+                    HelperCheck c;
+                    c.pc = pc;
+                    c.ptr_reg = static_cast<std::uint8_t>(r);
+                    c.mode = HelperCheck::Mode::heap_fixed;
+                    c.limit = 1;
+                    add_helper_check(pc, c, name);
+                    continue;
+                }
+                report(pc, "(M) passes " + name + " a string at offsets " + p->num.to_string() +
+                               " of a heap object known to have " + std::to_string(p->min_size) + " bytes",
+                       "check the offset first");
+                continue;
+            }
             if (!check_region(s, pc, *p, 0, 1, Access::read, ("passes " + name + " a string of").c_str(), false))
                 continue;
             if (p->kind == Kind::rodata) {

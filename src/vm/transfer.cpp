@@ -613,9 +613,27 @@ bool Analysis::local_call(State& s, std::uint32_t pc, const Insn& in) {
     }
     for (Frame& fr : r.frames)
         for (Slot& sl : fr.slots)
-            if (sl.spilled && sl.spill.kind == Kind::stack && sl.spill.frame >= callee_frame) sl = Slot{};
+            if (sl.spilled && sl.spill.kind == Kind::stack && sl.spill.frame >= callee_frame) {
+                // Unreadable, and still the address's bytes: never handed
+                // to a helper that reads a zeroed frame (Slot::tainted).
+                sl = Slot{};
+                sl.tainted = 0xff;
+            }
     r.regs[0] = r0;
     for (unsigned i = 1; i <= 5; ++i) r.regs[i] = Value{};
+    // The caller's R6-R9 were not in the callee's states: a join there of
+    // an object with a 0 (join_in) could not see that they still hold the
+    // object, so "the object or NULL" it made may be "the object or an
+    // unrelated 0". Such a value names no object once R6-R9 come back:
+    // a NULL check of it must teach no copy, and it is not the same region
+    // as the object (a comparison or subtraction would see the address).
+    for (unsigned i = 6; i <= 9; ++i) {
+        const Value& kept = s.regs[i];
+        if (kept.kind != Kind::heap || kept.id == 0) continue;
+        each_value(r, [&](Value& v) {
+            if (v.kind == Kind::heap && v.nullable && v.id == kept.id) v.id = 0;
+        });
+    }
     for (unsigned i = 6; i <= 10; ++i) r.regs[i] = s.regs[i];
     // R6-R9 come from before the call, the rest from the callee, which may
     // have renamed a link they hold (a link is named after an instruction):

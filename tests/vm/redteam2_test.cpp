@@ -564,5 +564,287 @@ TEST(Redteam3, PointerComparisonsAndExitTailsHoldOnRandomPrograms) {
     EXPECT_GT(accepted, 150);  // the rules are exercised, not only refused
 }
 
+// ---- a fourth pass: xBGP mode, heap pointers, local calls ----------------
+
+VerifyOptions xbgp_budgeted() {
+    VerifyOptions o = options(true);
+    o.loop_budget = true;
+    return o;
+}
+
+// A callee stores p or 0 (an unrelated zero) into the caller's slot, while
+// the caller's R6 still holds p. The callee's states do not hold the
+// caller's R6-R9 (cleared at the call), so their join took the 0 for p's
+// NULL: back in the caller the reloaded slot was "p or NULL" beside R6 = p.
+// Compared with R6 (the same object: narrowed, 0 == 0 always taken), the
+// other side, returning R6, was never analysed; R0 came back as the
+// arena's address. Subtracted from R6 (R0 = -address), or NULL-checked
+// (the NULL side turned R6 into a number), the same. The fix (local_call):
+// such a value names no object once R6-R9 come back.
+constexpr const char* callee_joins_an_unrelated_zero =
+    "ldxb %r7, [%r1+0]\n"
+    "mov %r1, 8\n"
+    "call 0\n"
+    "jne %r0, 0, +2\n"
+    "mov %r0, 0\n"
+    "exit\n"
+    "mov %r6, %r0\n"
+    "stdw [%r10-8], 0\n"
+    "mov %r1, %r6\n"
+    "mov %r2, %r10\n"
+    "add %r2, -8\n"
+    "mov %r3, %r7\n"
+    "call local f\n"
+    "ldxdw %r7, [%r10-8]\n"
+    "USE\n"
+    "f:\n"
+    "jeq %r3, 0, zero\n"
+    "stxdw [%r2], %r1\n"
+    "mov %r0, 0\n"
+    "exit\n"
+    "zero:\n"
+    "mov %r1, 0\n"
+    "stdw [%r2], 0\n"
+    "mov %r0, 0\n"
+    "exit\n";
+
+std::string with_use(const char* use) {
+    std::string t = callee_joins_an_unrelated_zero;
+    t.replace(t.find("USE\n"), 4, use);
+    return t;
+}
+
+// A callee leaves a pointer to its own frame in the caller's frame; the slot
+// was erased at the return as never written, so a string helper reading a
+// zeroed frame read the address's bytes. The fix: erased, and tainted.
+constexpr const char* callee_frame_pointer_left_behind =
+    "mov %r1, %r10\n"
+    "add %r1, -16\n"
+    "call local f\n"
+    "mov %r1, %r10\n"
+    "add %r1, -16\n"
+    "call 1\n"
+    "mov %r0, 0\n"
+    "exit\n"
+    "f:\n"
+    "mov %r2, %r10\n"
+    "add %r2, -8\n"
+    "stxdw [%r1], %r2\n"
+    "mov %r0, 0\n"
+    "exit\n";
+
+// A string at a heap pointer moved before its object: its first byte was
+// read 7 bytes before the arena. The fix: a string's first byte must be in
+// the object, proven, or (xBGP) checked at run time.
+constexpr const char* string_before_its_heap_object =
+    "mov %r1, 64\n"
+    "call 0\n"
+    "jne %r0, 0, +2\n"
+    "mov %r0, 0\n"
+    "exit\n"
+    "mov %r1, %r0\n"
+    "add %r1, -7\n"
+    "call 1\n"
+    "mov %r0, 0\n"
+    "exit\n";
+
+TEST(Redteam4, HolesFoundByTheFourthPassAreRefused) {
+    for (const VerifyOptions& o : {options(), xbgp_budgeted()}) {
+        EXPECT_FALSE(check(with_use("jeq %r7, %r6, ok\nmov %r0, %r6\nexit\nok:\nmov %r0, 1\nexit\n"), o).result.ok());
+        EXPECT_FALSE(check(with_use("sub %r7, %r6\nmov %r0, %r7\nexit\n"), o).result.ok());
+        EXPECT_FALSE(check(callee_frame_pointer_left_behind, o).result.ok());
+    }
+    // R6 unchecked (NULL-able): the NULL check of the reloaded slot taught R6 it was 0.
+    std::string unchecked = with_use("jne %r7, 0, ok\nmov %r0, %r6\nexit\nok:\nmov %r0, 1\nexit\n");
+    unchecked.replace(unchecked.find("jne %r0, 0, +2\nmov %r0, 0\nexit\n"), 30, "");
+    for (const VerifyOptions& o : {options(), xbgp_budgeted()}) EXPECT_FALSE(check(unchecked, o).result.ok());
+    EXPECT_FALSE(check(string_before_its_heap_object).result.ok());
+    const Verified x = check(string_before_its_heap_object, xbgp_budgeted());
+    ASSERT_TRUE(x.result.ok()) << x.messages;
+    EXPECT_EQ(run_all(x.result.program).abort_pc, 7u);  // xBGP: stopped at the call
+}
+
+// Random programs of the same families, plain and xBGP (heap addresses, a
+// loop budget): two ctx_malloc results, NULL-checked or not, moved, compared
+// in every way with each other, the frame and themselves, spilled and
+// reloaded, set to 0; local functions that get a pointer into the caller's
+// frame and store a pointer, 0 or their own frame's address there; exit
+// tails that hand pointers to the string and copy helpers; a loop closed by
+// a counter or by `p < end`. Every accepted program runs through every
+// executor (the checked interpreter included) on four contexts.
+std::string random_heap_program(std::uint64_t& seed) {
+    const auto pick = [&](int n) {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        return static_cast<int>(seed % static_cast<std::uint64_t>(n));
+    };
+    std::string out;
+    const auto line = [&](const std::string& l) { out += l + "\n"; };
+    int labels = 0;
+    const auto label = [&] { return "L" + std::to_string(labels); };
+    const int tails = 1 + pick(3);
+    const int functions = pick(3);
+    line("ldxb %r8, [%r1+" + std::to_string(pick(8)) + "]");
+    line("ldxb %r9, [%r1+" + std::to_string(8 + pick(8)) + "]");
+    for (int k = 1; k <= 6; ++k)
+        if (pick(2) != 0) line("stdw [%r10-" + std::to_string(8 * k) + "], " + std::to_string(pick(100)));
+    line("mov %r1, 64");
+    line("call 0");
+    line("mov %r6, %r0");
+    if (pick(3) == 0) {
+        line("mov %r1, 64");
+        line("call 0");
+    }
+    line("mov %r7, %r0");
+    for (const char* r : {"%r6", "%r7"})
+        if (pick(2)) {
+            line(std::string("jne ") + r + ", 0, +2");
+            line("mov %r0, 0");
+            line("exit");
+        }
+    // r2-r5 move, r6 and r7 heap objects, r8 and r9 numbers
+    for (const char* l : {"mov %r2, %r10", "add %r2, -8", "mov %r3, %r6", "mov %r4, %r7", "mov %r5, %r10"}) line(l);
+    const char* pointers[] = {"%r2", "%r3", "%r4", "%r5", "%r6", "%r7"};
+    const auto pointer = [&] { return std::string(pointers[pick(6)]); };
+    const auto number = [&] { return std::string(pick(2) ? "%r8" : "%r9"); };
+    const auto slot = [&] { return "[%r10-" + std::to_string(8 * (1 + pick(6))) + "]"; };
+    const char* jumps[] = {"jeq", "jne", "jsgt", "jsge", "jslt", "jsle", "jgt", "jge", "jlt", "jle"};
+    const bool loop = pick(3) == 0;
+    if (loop) line("loop:");
+    for (int i = 0, n = 8 + pick(24); i < n; ++i) {
+        switch (pick(19)) {
+        case 0: line("mov " + pointer() + ", " + pointer()); break;
+        case 1: line("add " + pointer() + ", " + std::to_string(pick(24) - 8)); break;
+        case 2: {
+            const std::string r = number();
+            line("and " + r + ", 15");
+            line("add " + pointer() + ", " + r);
+            break;
+        }
+        case 3: case 4: line(std::string(jumps[pick(10)]) + " " + pointer() + ", " + pointer() + ", " + label()); break;
+        case 5: line(std::string(pick(2) ? "jeq " : "jne ") + pointer() + ", 0, " + label()); break;
+        case 6: line("L" + std::to_string(labels++) + ":"); break;
+        case 7: line("stxdw " + slot() + ", " + pointer()); break;
+        case 8: line("ldxdw " + pointer() + ", " + slot()); break;
+        case 9: line("mov " + pointer() + ", 0"); break;
+        case 10: line("ldxdw %r0, [" + pointer() + "+" + std::to_string(8 * pick(3)) + "]"); break;
+        case 11: line("stxb [" + pointer() + "+" + std::to_string(pick(8)) + "], " + number()); break;
+        case 12: line("ja T" + std::to_string(pick(tails))); break;
+        case 13:
+            if (functions == 0) break;
+            line("mov %r1, " + pointer());
+            line("mov %r2, %r10");
+            line("add %r2, -" + std::to_string(8 * (1 + pick(6))));
+            line("mov %r3, " + number());
+            line("mov %r4, " + pointer());
+            line("call local F" + std::to_string(pick(functions)));
+            for (const char* l : {"mov %r2, %r10", "add %r2, -8", "mov %r3, %r6", "mov %r4, %r7", "mov %r5, %r10"})
+                line(l);
+            break;
+        case 14: line("mov " + pointer() + ", %r10"); break;
+        case 15: line("mov %r0, " + pointer()); line("exit"); break;
+        case 16: line("ldxdw " + number() + ", " + slot()); break;
+        case 17: line("jgt " + number() + ", " + std::to_string(pick(20)) + ", " + label()); break;
+        case 18: line("mov %r0, " + number()); line("exit"); break;
+        }
+    }
+    line("L" + std::to_string(labels) + ":");
+    if (loop) {
+        if (pick(2)) {
+            line("sub %r9, 1");
+            line("jne %r9, 0, loop");
+        } else {
+            line("add %r3, 1");
+            line("jlt %r3, %r4, loop");
+        }
+    }
+    line("mov %r0, 0");
+    line("ja T0");
+    for (int t = 0; t < tails; ++t) {
+        line("T" + std::to_string(t) + ":");
+        switch (pick(6)) {
+        case 0: line("mov %r1, " + pointer()); line("call 1"); line("mov %r0, 0"); break;  // show (a string)
+        case 1: line("ldxdw %r0, [" + pointer() + "]"); break;
+        case 2: line("mov %r0, " + number()); break;
+        case 3:  // copy(dst, src, n): run-time checked buffers
+            line("mov %r1, " + pointer());
+            line("mov %r2, " + pointer());
+            line("mov %r3, " + number());
+            line("call 4");
+            line("mov %r0, 0");
+            break;
+        case 4: line("mov %r0, " + pointer()); break;
+        case 5:
+            if (functions != 0) {
+                line("mov %r1, " + pointer());
+                line("mov %r2, %r10");
+                line("add %r2, -16");
+                line("mov %r3, " + number());
+                line("mov %r4, " + pointer());
+                line("call local F0");
+            }
+            line("mov %r0, 1");
+            break;
+        }
+        line("exit");
+    }
+    // F(p, slot in the caller's frame, n, q): stores and compares, exits early
+    const char* in_f[] = {"%r1", "%r4", "%r5", "%r0"};
+    for (int f = 0; f < functions; ++f) {
+        const std::string name = "G" + std::to_string(f) + "_";
+        int local = 0;
+        line("F" + std::to_string(f) + ":");
+        for (const char* l : {"mov %r5, %r10", "add %r5, -8", "stdw [%r10-8], 7", "mov %r0, 0"}) line(l);
+        for (int i = 0, n = 3 + pick(10); i < n; ++i) {
+            switch (pick(11)) {
+            case 0: line("jeq %r3, " + std::to_string(pick(4)) + ", " + name + std::to_string(local)); break;
+            case 1: line("stxdw [%r2], " + std::string(in_f[pick(4)])); break;
+            case 2: line("stdw [%r2], 0"); break;
+            case 3: line("mov " + std::string(in_f[pick(4)]) + ", 0"); break;
+            case 4:
+                line(std::string(jumps[pick(10)]) + " " + in_f[pick(4)] + ", " + in_f[pick(4)] + ", " + name +
+                     std::to_string(local));
+                break;
+            case 5: line(name + std::to_string(local++) + ":"); break;
+            case 6: line("ldxdw " + std::string(in_f[pick(4)]) + ", [%r2]"); break;
+            case 7: line("mov %r0, 0"); line("exit"); break;
+            case 8: line("jne " + std::string(in_f[pick(4)]) + ", 0, " + name + std::to_string(local)); break;
+            case 9: line("mov %r4, %r1"); break;
+            case 10: line("add " + std::string(in_f[pick(3)]) + ", " + std::to_string(pick(16) - 4)); break;
+            }
+        }
+        line(name + std::to_string(local) + ":");
+        line("mov %r0, 0");
+        line("exit");
+    }
+    return out;
+}
+
+TEST(Redteam4, HeapPointersCallsAndTailsHoldOnRandomPrograms) {
+    std::uint64_t seed = 0x1234567887654320ull;
+    int accepted = 0;
+    for (int i = 0; i < 600; ++i) {
+        const std::string text = random_heap_program(seed);
+        for (const bool xbgp : {false, true}) {
+            VerifyOptions o = xbgp ? xbgp_budgeted() : options();
+            o.max_instructions = 2000;
+            const Verified v = check(text, o);
+            if (!v.result.ok()) continue;
+            ++accepted;
+            for (int run = 0; run < 4; ++run) {
+                std::array<std::uint8_t, 64> ctx{};
+                if (run != 0)
+                    for (auto& b : ctx) b = static_cast<std::uint8_t>((seed = seed * 6364136223846793005ull + 1442695040888963407ull) >> 56);
+                SCOPED_TRACE(text);
+                SCOPED_TRACE(xbgp ? "xBGP mode" : "plain mode");
+                (void)run_all(v.result.program, ctx);
+                if (::testing::Test::HasFailure()) return;
+            }
+        }
+    }
+    EXPECT_GT(accepted, 100);
+}
+
 }  // namespace
 }  // namespace mempool::vm
