@@ -262,8 +262,10 @@ void Replay::apply_cached_rib_entry(std::uint32_t peer, Bytes field, bool transf
         return;
     }
     announce(peer, prefix, path_id, add_path);
-    if (diag_.count() == reports)
-        entry_sets_.put(field, context, h, interned_[prefix.afi == Afi::ipv4 ? 0 : 1].id, store);
+    // Kept unless reported, or an inbound filter took the route out again
+    // and with it the set's last reference (its id may be reused).
+    const AttrId id = interned_[prefix.afi == Afi::ipv4 ? 0 : 1].id;
+    if (diag_.count() == reports && store[id].refs != 0) entry_sets_.put(field, context, h, id, store);
 }
 
 void Replay::on_table_dump(const MrtRecord& rec) {

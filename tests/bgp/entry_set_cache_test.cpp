@@ -120,6 +120,28 @@ TEST(EntrySetCache, RibDumpsReplayTheSameWithAndWithoutIt) {
         expect_cache_changes_nothing(name, nullptr);
 }
 
+// Hooks that read no decoded route but filter every route out: a rejected
+// entry's set loses its last reference, and the cache must not keep its id.
+class RejectEverything final : public InsertionPoints {
+public:
+    [[nodiscard]] bool filters_routes() const override { return true; }
+    [[nodiscard]] bool accept_route(const RouteEvent&) override { return false; }
+    [[nodiscard]] bool reads_decoded_routes() const override { return false; }
+};
+
+TEST(EntrySetCache, ASetFreedByAnInboundFilterIsNotKept) {
+    RejectEverything hooks;
+    ReplayOptions o;
+    o.hooks = &hooks;
+    Replay r(o);
+    ASSERT_TRUE(r.replay_file((mrt_data_dir() / "bview.20020722.2337.gz").string()));
+    const ReplayReport rep = r.finish();
+    ASSERT_TRUE(rep.rib.has_value());
+    EXPECT_EQ(rep.rib->routes, 0u);
+    EXPECT_EQ(rep.rib->attribute_sets, 0u);
+    EXPECT_EQ(r.rib().attribute_store().live(), 0u);
+}
+
 // A TABLE_DUMP entry with this attribute field.
 void add_entry(std::vector<std::uint8_t>& s, const std::string& prefix, const std::vector<std::uint8_t>& attrs) {
     const Prefix p = parse_prefix(prefix);
