@@ -132,14 +132,18 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
         if (kind == ArgKind::str_in) {
             const Value* p = use(s, pc, r, "a string");
             if (!p) continue;
-            if (p->kind == Kind::scalar && options_.heap_addresses) {
-                // A heap address: its first byte checked, translated before the call.
+            // The string's first byte checked in the heap arena at run time
+            // (a heap address is translated there before the call).
+            const auto first_byte_checked_at_run_time = [&] {
                 HelperCheck c;
                 c.pc = pc;
                 c.ptr_reg = static_cast<std::uint8_t>(r);
                 c.mode = HelperCheck::Mode::heap_fixed;
                 c.limit = 1;
                 add_helper_check(pc, c, name);
+            };
+            if (p->kind == Kind::scalar && options_.heap_addresses) {
+                first_byte_checked_at_run_time();  // a heap address
                 continue;
             }
             if (!p->is_pointer()) {
@@ -156,12 +160,7 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
                 // the arena when the object is its first block).
                 if (p->num.smin >= 0 && p->num.smax < static_cast<std::int64_t>(p->min_size)) continue;
                 if (options_.heap_addresses) {
-                    HelperCheck c;
-                    c.pc = pc;
-                    c.ptr_reg = static_cast<std::uint8_t>(r);
-                    c.mode = HelperCheck::Mode::heap_fixed;
-                    c.limit = 1;
-                    add_helper_check(pc, c, name);
+                    first_byte_checked_at_run_time();
                     continue;
                 }
                 report(pc, "(M) passes " + name + " a string at offsets " + p->num.to_string() +

@@ -469,13 +469,29 @@ TEST(Redteam2, ACheckedHeapAccessAlsoReachedWithTheStackIsRefused) {
 // agree). The first version of the comparison rule narrowed an unsigned
 // comparison of offsets as unsigned numbers (r10 - 8 < r10 read as false):
 // 378 of 20,000 such programs went wrong, a red-team helper found.
+// A number in [0, n) from the generators' seed (xorshift).
+int pick_from(std::uint64_t& seed, int n) {
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    return static_cast<int>(seed % static_cast<std::uint64_t>(n));
+}
+
+// An accepted random program on four contexts (all zero, then random
+// bytes) through every executor; false once one of them failed.
+bool runs_clean(const VerifiedProgram& program, std::uint64_t& seed) {
+    for (int run = 0; run < 4; ++run) {
+        std::array<std::uint8_t, 64> ctx{};
+        if (run != 0)
+            for (auto& b : ctx) b = static_cast<std::uint8_t>(pick_from(seed, 256));
+        (void)run_all(program, ctx);
+        if (::testing::Test::HasFailure()) return false;
+    }
+    return true;
+}
+
 std::string random_program(std::uint64_t& seed) {
-    const auto pick = [&](int n) {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        return static_cast<int>(seed % static_cast<std::uint64_t>(n));
-    };
+    const auto pick = [&](int n) { return pick_from(seed, n); };
     std::string out;
     const auto line = [&](const std::string& l) { out += l + "\n"; };
     for (int k = 1; k <= 8; ++k)
@@ -553,13 +569,8 @@ TEST(Redteam3, PointerComparisonsAndExitTailsHoldOnRandomPrograms) {
         const Verified v = check(text);
         if (!v.result.ok()) continue;
         ++accepted;
-        for (int run = 0; run < 4; ++run) {
-            std::array<std::uint8_t, 64> ctx{};
-            for (auto& b : ctx) b = static_cast<std::uint8_t>((seed = seed * 6364136223846793005ull + 1442695040888963407ull) >> 56);
-            SCOPED_TRACE(text);
-            (void)run_all(v.result.program, ctx);
-            if (::testing::Test::HasFailure()) return;
-        }
+        SCOPED_TRACE(text);
+        if (!runs_clean(v.result.program, seed)) return;
     }
     EXPECT_GT(accepted, 150);  // the rules are exercised, not only refused
 }
@@ -673,12 +684,7 @@ TEST(Redteam4, HolesFoundByTheFourthPassAreRefused) {
 // a counter or by `p < end`. Every accepted program runs through every
 // executor (the checked interpreter included) on four contexts.
 std::string random_heap_program(std::uint64_t& seed) {
-    const auto pick = [&](int n) {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        return static_cast<int>(seed % static_cast<std::uint64_t>(n));
-    };
+    const auto pick = [&](int n) { return pick_from(seed, n); };
     std::string out;
     const auto line = [&](const std::string& l) { out += l + "\n"; };
     int labels = 0;
@@ -832,15 +838,9 @@ TEST(Redteam4, HeapPointersCallsAndTailsHoldOnRandomPrograms) {
             const Verified v = check(text, o);
             if (!v.result.ok()) continue;
             ++accepted;
-            for (int run = 0; run < 4; ++run) {
-                std::array<std::uint8_t, 64> ctx{};
-                if (run != 0)
-                    for (auto& b : ctx) b = static_cast<std::uint8_t>((seed = seed * 6364136223846793005ull + 1442695040888963407ull) >> 56);
-                SCOPED_TRACE(text);
-                SCOPED_TRACE(xbgp ? "xBGP mode" : "plain mode");
-                (void)run_all(v.result.program, ctx);
-                if (::testing::Test::HasFailure()) return;
-            }
+            SCOPED_TRACE(text);
+            SCOPED_TRACE(xbgp ? "xBGP mode" : "plain mode");
+            if (!runs_clean(v.result.program, seed)) return;
         }
     }
     EXPECT_GT(accepted, 100);
