@@ -236,12 +236,12 @@ void Replay::apply_rib_entry(std::uint32_t peer, bool decoded, const Prefix& pre
 
 void Replay::apply_cached_rib_entry(std::uint32_t peer, Bytes field, bool transformed, const AttributeContext& ctx,
                                     const Prefix& prefix, std::uint32_t path_id, bool add_path) {
-    ++peers_.figures(peer).rib_entries;
     AttrStore& store = rib_.attribute_store();
     const std::uint32_t context = (prefix.afi == Afi::ipv6 ? 1u : 0u) | (ctx.four_byte_as ? 2u : 0u) |
                                   (ctx.rib_dump ? 4u : 0u) | (ctx.add_path ? 8u : 0u) | (transformed ? 16u : 0u);
     const std::uint64_t h = EntrySetCache::hash(field, context);
     if (AttrId id; entry_sets_.find(field, context, h, id)) {
+        ++peers_.figures(peer).rib_entries;
         store.ref(id);  // the route's, as attribute_set() gives it
         rib_.expect_peers(static_cast<std::uint32_t>(peers_.size()));
         Route& route = rib_.announce(prefix, peer, path_id, id, add_path);
@@ -256,25 +256,23 @@ void Replay::apply_cached_rib_entry(std::uint32_t peer, Bytes field, bool transf
         decoder_.decode_rib_attributes(transformed ? table_dump_attributes(field, prefix.afi, entry_attributes_)
                                                    : field,
                                        ctx);
-    if (!decoded) return;
-    if (decoder_.treat_as_withdraw()) {
-        rib_.withdraw(prefix, peer, path_id);
-        return;
-    }
-    announce(peer, prefix, path_id, add_path);
-    // Kept unless reported, or an inbound filter took the route out again
-    // and with it the set's last reference (its id may be reused).
+    apply_rib_entry(peer, decoded, prefix, true, path_id, add_path);
+    // Kept when it went in without a report (treat-as-withdraw always has
+    // one), unless an inbound filter took the route out again and with it
+    // the set's last reference (its id may be reused).
+    if (!decoded || diag_.count() != reports) return;
     const AttrId id = interned_[prefix.afi == Afi::ipv4 ? 0 : 1].id;
-    if (diag_.count() == reports && store[id].refs != 0) entry_sets_.put(field, context, h, id, store);
+    if (store[id].refs != 0) entry_sets_.put(field, context, h, id, store);
 }
 
 void Replay::on_table_dump(const MrtRecord& rec) {
     TableDumpRecord td;
     if (!parse_table_dump(rec, td, diag_)) return;
     TableDumpEntry t;
+    const bool cached = caches_entry_sets();
     while (next_table_dump_entry(td, t, diag_)) {  // one entry, or an early writer's batch
         const std::uint32_t peer = peers_.index_of(t.peer);
-        if (caches_entry_sets()) {
+        if (cached) {
             apply_cached_rib_entry(peer, t.attributes, true, AttributeContext{false, true, false}, t.prefix, 0, false);
             continue;
         }
@@ -334,6 +332,7 @@ void Replay::on_rib(const MrtRecord& rec) {
         ~RouteCountHint() { rib.expect_routes(0); }
     } hint{rib_};
     rib_.expect_routes(rr.entry_count);
+    const bool cached = caches_entry_sets() && rib_keeps_family(rr.afi, rr.safi);
     RibEntry e;
     for (unsigned i = 0; i < rr.entry_count; ++i) {
         if (!next_rib_entry(rr.entries, rr.add_path, e, diag_)) return;
@@ -348,7 +347,7 @@ void Replay::on_rib(const MrtRecord& rec) {
             apply_rib_entry(peer, true, rr.prefix, false, e.path_id, rr.add_path);
             continue;
         }
-        if (caches_entry_sets() && rib_keeps_family(rr.afi, rr.safi)) {
+        if (cached) {
             apply_cached_rib_entry(peer, e.attributes, false, ctx, rr.prefix, e.path_id, rr.add_path);
             continue;
         }
