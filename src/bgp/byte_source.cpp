@@ -526,6 +526,26 @@ private:
     std::size_t pos_ = 0;
 };
 
+// A compression this reader does not inflate, recognised by its magic
+// bytes so that the user is told what the file is rather than that its
+// first "MRT record" is absurdly long. A plain MRT file could start with one
+// of these magics (they are four bytes of its timestamp), but its fifth byte
+// is then the high byte of an MRT type, 0 for every type there is; the
+// formats' fifth byte is not 0 (xz: 'Z', lz4: its version bits; zstd: its
+// frame header, 0 only when it declares nothing, which stays unrecognised).
+const char* unread_compression(const std::vector<std::uint8_t>& head) noexcept {
+    struct Magic {
+        const char* name;
+        std::uint8_t bytes[4];
+    };
+    static constexpr Magic magics[] = {
+        {"xz", {0xfd, '7', 'z', 'X'}}, {"zstd", {0x28, 0xb5, 0x2f, 0xfd}}, {"lz4", {0x04, 0x22, 0x4d, 0x18}}};
+    if (head.size() < 5 || head[4] == 0) return nullptr;
+    for (const Magic& m : magics)
+        if (std::memcmp(head.data(), m.bytes, 4) == 0) return m.name;
+    return nullptr;
+}
+
 }  // namespace
 
 std::unique_ptr<ByteSource> open_byte_source(const std::string& path, std::string& why,
@@ -547,8 +567,14 @@ std::unique_ptr<ByteSource> open_byte_source(const std::string& path, std::strin
     struct stat st {};
     std::uint64_t size = 0;
     if (fstat(fileno(f), &st) == 0) size = static_cast<std::uint64_t>(st.st_size);
-    std::vector<std::uint8_t> head(4);
+    std::vector<std::uint8_t> head(5);
     head.resize(std::fread(head.data(), 1, head.size(), f));
+    if (const char* name = unread_compression(head)) {
+        std::fclose(f);
+        why = std::string(name) + "-compressed, which is not read (gzip, bzip2 and plain MRT are): decompress it first, e.g. " +
+              name + " -dc FILE | mempool-bgp replay -";
+        return nullptr;
+    }
     // A small file is over before a thread would pay for its start and
     // hand-offs (more so on a loaded machine, where each wake-up waits for a
     // core); nothing to overlap in a plain one.

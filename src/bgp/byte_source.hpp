@@ -3,7 +3,9 @@
 //
 // The compression is detected from the first bytes of the file (gzip 1f 8b,
 // bzip2 "BZh"), never from its name. Concatenated gzip members and bzip2
-// streams are read as one stream, as zcat and bzcat do.
+// streams are read as one stream, as zcat and bzcat do. An xz, zstd or lz4
+// file is refused by name (`why` says how to pipe it in), not read as
+// plain MRT.
 //
 // How a compressed file is read (the choices are measured in
 // docs/benchmarks.md, "Replay against decompression"):

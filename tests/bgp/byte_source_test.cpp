@@ -134,6 +134,31 @@ TEST(ByteSource, Bzip2AndPlainGiveTheSameBytesWithOrWithoutTheThread) {
     }
 }
 
+// xz, zstd and lz4 files are named in the error rather than read as MRT
+// whose first record is absurd; a plain MRT file whose timestamp happens to
+// spell one of their magics is still plain (its type's high byte is 0).
+TEST(ByteSource, OtherCompressionsAreNamedAndPlainFilesWithTheirBytesAreNot) {
+    const std::vector<std::pair<std::string, std::vector<std::uint8_t>>> others = {
+        {"xz", {0xfd, '7', 'z', 'X', 'Z', 0, 0, 4}},
+        {"zstd", {0x28, 0xb5, 0x2f, 0xfd, 0x24, 0x10, 0x81, 0}},
+        {"lz4", {0x04, 0x22, 0x4d, 0x18, 0x64, 0x40, 0xa7, 0}}};
+    for (const auto& [name, bytes] : others) {
+        TempFile f(bytes);
+        std::string why;
+        EXPECT_EQ(open_byte_source(f.str(), why), nullptr) << name;
+        EXPECT_EQ(why.rfind(name + "-compressed", 0), 0u) << why;
+        EXPECT_NE(why.find(name + " -dc FILE"), std::string::npos) << why;
+    }
+    std::vector<std::uint8_t> plain = mrt_stream();
+    const std::uint8_t zstd_time[4] = {0x28, 0xb5, 0x2f, 0xfd};
+    std::copy(std::begin(zstd_time), std::end(zstd_time), plain.begin());
+    ASSERT_EQ(plain[4], 0) << "an MRT type's high byte";
+    TempFile raw(plain);
+    const Drained d = drain_file(raw.str(), ByteSourceOptions{}, 10000);
+    EXPECT_FALSE(d.failed) << d.error;
+    EXPECT_TRUE(d.bytes == plain);
+}
+
 // A broken gzip file read every way (gzip_ways) in reads smaller and larger
 // than its stream: the same bytes, then the same error, as `ref`.
 void expect_every_way_fails_as(const std::string& path, const Drained& ref, std::size_t stream_size) {
