@@ -52,4 +52,6 @@ if(TARGET mempool_runtime)
 endif()
 if(TARGET mempool-plugin)
   install(TARGETS mempool-plugin RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  install(PROGRAMS ${PROJECT_SOURCE_DIR}/tools/mempool-plugin/bpf_conformance_plugin.sh
+          DESTINATION ${CMAKE_INSTALL_BINDIR} RENAME mempool-bpf-conformance-plugin)
 endif()

@@ -30,8 +30,14 @@
 //       The last line of standard output is R0 as 0x + 16 lowercase hex
 //       digits; exit status 0. A refused program exits 1 with the
 //       verifier's messages.
-//   OBJECT is an eBPF ELF object, raw bytecode (8-byte instructions) or, for
-//   `run` and `verify`, assembly text (src/vm/assembler.hpp syntax).
+//   OBJECT is an eBPF ELF object, raw bytecode (8-byte instructions), the
+//   same bytecode as hex text (two digits a byte, whitespace between them
+//   ignored: what the BPF conformance runner writes) or, for `run` and
+//   `verify`, assembly text (src/vm/assembler.hpp syntax). "-" reads it from
+//   standard input, in raw mode and for `verify` of anything but ELF (the
+//   runtime reads an ELF object from its path).
+//   mempool-bpf-conformance-plugin, installed beside this tool, speaks the
+//   plugin protocol of the bpf_conformance runner through raw mode.
 #include <mempool/pool.hpp>
 #include <mempool/runtime.hpp>
 
@@ -58,16 +64,29 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-// The object (or assembly text), read once and at most 256 MiB, as the
-// runtime reads it: /dev/zero or an endless FIFO is an error, not a hang.
-// On failure the reason is printed to `to`.
-bool read_file(const std::string& path, Bytes& out, std::FILE* to) {
+// The object (or its text), read once and at most 256 MiB, as the runtime
+// reads it: /dev/zero or an endless FIFO is an error, not a hang. "-" is
+// standard input. On failure the reason is printed to `to`.
+bool read_bytes(const std::string& path, Bytes& out, std::FILE* to) {
+    namespace d = mempool::detail;
     std::string why;
-    if (mempool::detail::read_file_bounded(path, out, mempool::detail::max_object_bytes, why)) return true;
+    if (path == "-") {
+        struct stat st {};
+        const bool known = ::fstat(STDIN_FILENO, &st) == 0;
+        const d::ReadOutcome r = d::read_fd_bounded(STDIN_FILENO, known ? &st : nullptr, out, d::max_object_bytes);
+        if (r == d::ReadOutcome::ok) return true;
+        why = r == d::ReadOutcome::too_big ? "cannot read standard input: larger than 256 MiB"
+                                           : std::string("cannot read standard input: ") + std::strerror(errno);
+    } else if (d::read_file_bounded(path, out, d::max_object_bytes, why)) {
+        return true;
+    }
     std::fprintf(to, "%s\n", why.c_str());
     return false;
 }
@@ -80,7 +99,8 @@ bool looks_like_text(const Bytes& b) {
     });
 }
 
-std::optional<Bytes> parse_hex(const std::string& text) {
+template <class Text>
+std::optional<Bytes> parse_hex(const Text& text) {
     Bytes out;
     int nibble = -1;
     for (char c : text) {
@@ -99,6 +119,23 @@ std::optional<Bytes> parse_hex(const std::string& text) {
     }
     if (nibble >= 0) return std::nullopt;
     return out;
+}
+
+// read_bytes, then hex text (digits and whitespace only) turned into the
+// bytes it spells: bytecode or an ELF object written out, as the BPF
+// conformance runner hands them over. Assembly is never all hex digits (its
+// `exit` is not).
+// `*from_hex` (if given) says whether it was hex.
+bool read_file(const std::string& path, Bytes& out, std::FILE* to, bool* from_hex = nullptr) {
+    if (from_hex != nullptr) *from_hex = false;
+    if (!read_bytes(path, out, to)) return false;
+    if (looks_like_text(out)) {
+        if (std::optional<Bytes> decoded = parse_hex(out); decoded && !decoded->empty()) {
+            out = std::move(*decoded);
+            if (from_hex != nullptr) *from_hex = true;
+        }
+    }
+    return true;
 }
 
 std::string to_hex(std::span<const std::byte> b) {
@@ -156,6 +193,15 @@ Loaded load_program(const Bytes& bytes, const std::string& section, const Helper
     return out;
 }
 
+// The runtime loads an ELF object from its path, as it is there: one that
+// came from standard input or as hex text cannot be handed to it.
+bool elf_not_in_file(const std::string& object, const Bytes& bytes, bool from_hex, std::FILE* to) {
+    if ((object != "-" && !from_hex) || !mempool::vm::looks_like_elf(bytes)) return false;
+    std::fprintf(to, "an ELF object is loaded from its file by the runtime: give the object file itself%s\n",
+                 object == "-" ? ", not '-'" : ", not its hex");
+    return true;
+}
+
 // Verifies the entry functions of an xBGP plugin object against the xBGP
 // helper table.
 int verify_xbgp(const Bytes& bytes, const std::string& object, std::vector<std::string> functions,
@@ -210,7 +256,8 @@ int verify(const std::string& object, std::vector<std::string> sections, bool in
     options.jit = !interpreter;
     mempool::Runtime rt(options);
     Bytes bytes;
-    if (!read_file(object, bytes, stdout)) return 1;
+    bool from_hex = false;
+    if (!read_file(object, bytes, stdout, &from_hex) || elf_not_in_file(object, bytes, from_hex, stdout)) return 1;
     if (!vm::looks_like_elf(bytes)) {
         // Raw bytecode or assembly: one program, verified as the runtime
         // would verify a plugin (R1 = the argument struct).
@@ -298,6 +345,10 @@ int run_raw(const std::string& object, const std::string& section, bool interpre
     std::string chosen = section;
     if (chosen.empty() && vm::looks_like_elf(bytes)) {
         vm::ObjectSummary summary = vm::summarize_elf(bytes);
+        // Code only in .text (what the conformance runner's --elf writes, a
+        // `main` there): that section.
+        if (summary.sections.empty() && summary.errors.empty() && !vm::entry_functions(bytes).empty())
+            summary.sections.push_back({".text", 0, {}});
         if (summary.sections.size() != 1) {
             std::printf("'%s' has %zu code sections: choose one with --section\n", object.c_str(),
                         summary.sections.size());
@@ -382,6 +433,10 @@ std::optional<mempool::Arg> parse_arg(const std::string& spec, std::vector<Bytes
 int run(const std::string& object, std::string section, bool interpreter, const std::vector<std::string>& arg_specs,
         const std::vector<std::string>& states, bool json) {
     namespace vm = mempool::vm;
+    if (object == "-") {  // the runtime loads a plugin from its path
+        std::fprintf(stderr, "a plugin is run from its path (the runtime reads it); '-' is read in raw mode (--memory)\n");
+        return 2;
+    }
     mempool::RuntimeOptions options;
     options.jit = !interpreter;
     mempool::Runtime rt(options);
