@@ -43,6 +43,15 @@
 #include <memory>
 #include <new>
 
+// A lambda's `noexcept` and GNU attributes: GCC takes the attributes after
+// noexcept, clang (14; the fuzz build) only before it. GCC's spelling is
+// unchanged.
+#if defined(__clang__)
+#define MEMPOOL_NOEXCEPT_ATTRIBUTES(...) __attribute__((__VA_ARGS__)) noexcept
+#else
+#define MEMPOOL_NOEXCEPT_ATTRIBUTES(...) noexcept __attribute__((__VA_ARGS__))
+#endif
+
 namespace mempool {
 namespace detail {
 
@@ -339,7 +348,7 @@ RunResult Runtime::run(PointId point, std::span<const Arg> args, const CallScope
     // default code's if it failed or the point's check refused its value.
     static constexpr auto decide = [](ChainRun& c, const Point& point, const Attached& plugin, const PluginRun& self,
                                       std::uint64_t v, bool aborted,
-                                      RunResult& result) noexcept __attribute__((always_inline)) -> Outcome {
+                                      RunResult& result) MEMPOOL_NOEXCEPT_ATTRIBUTES(always_inline) -> Outcome {
         if (self.next == HandOver::done) [[likely]] {
             if (aborted || self.failed) [[unlikely]]
                 count_failure(plugin, result);
@@ -384,7 +393,7 @@ RunResult Runtime::run(PointId point, std::span<const Arg> args, const CallScope
     // the result of a point with neither replace plugins nor default code).
     // Out of line: the usual xBGP point has neither.
     static constexpr auto observe = [](const std::vector<Attached>& list, Anchor anchor,
-                                       ChainRun& c) noexcept __attribute__((noinline, cold)) {
+                                       ChainRun& c) MEMPOOL_NOEXCEPT_ATTRIBUTES(noinline, cold) {
         for (const Attached& a : list) {
             PluginRun self;
             PluginRun* const outer_plugin = c.plugin;
@@ -398,8 +407,8 @@ RunResult Runtime::run(PointId point, std::span<const Arg> args, const CallScope
     };
     // Any point but the usual one (replace plugins alone): out of line.
     static constexpr auto run_general = [](PointId id, const Point& point, std::span<const Arg> args,
-                                           DefaultCode fallback, RunResult& result) noexcept
-        __attribute__((noinline)) {
+                                           DefaultCode fallback, RunResult& result)
+        MEMPOOL_NOEXCEPT_ATTRIBUTES(noinline) {
         ChainRun c(id, Anchor::pre, detail::idle_plugin(), detail::chain, +step, &point, args, fallback, &result);
         detail::chain = &c;
         if (!point.entries.empty()) observe(point.entries, Anchor::pre, c);

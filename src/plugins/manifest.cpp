@@ -51,9 +51,18 @@ struct ManifestFile {
 }  // namespace detail
 namespace {
 
+// How deep a manifest's JSON may nest (a manifest needs 5 levels). Parsing
+// deeper is fine (nlohmann's parser and destructor use no recursion), but
+// what the loaders do with a value may recurse once per level: dump() of an
+// unknown permission or of a code that is not a string, the copy of a
+// pre-2022 manifest's plugin: 80,000 levels (160 KB) overflowed the stack
+// of a Release mempool-bgp (found with manifest_fuzz's set-up).
+constexpr int max_manifest_nesting = 64;
+
 // Reads and parses `path` into `file`; false, with what went wrong in
-// `why`, if it cannot be opened or holds more than max_text_file_bytes (a
-// device or FIFO that never ends is not read past that). A
+// `why`, if it cannot be opened, holds more than max_text_file_bytes (a
+// device or FIFO that never ends is not read past that) or JSON nested
+// deeper than max_manifest_nesting. A
 // read error ends the text where it happened (a folder reads as empty
 // text, which then is not valid JSON).
 bool read_manifest(const std::string& path, detail::ManifestFile& file, std::string& why) {
@@ -73,7 +82,20 @@ bool read_manifest(const std::string& path, detail::ManifestFile& file, std::str
         why = "larger than " + std::to_string(detail::max_text_file_bytes) + " bytes: not a manifest";
         return false;
     }
-    file.doc = nlohmann::json::parse(file.text, nullptr, false);  // discarded when not JSON
+    // Discarded when not JSON; what is nested too deep is not kept.
+    bool too_deep = false;
+    file.doc = nlohmann::json::parse(
+        file.text,
+        [&too_deep](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+            if (depth > max_manifest_nesting) too_deep = true;
+            return !too_deep;
+        },
+        false);
+    if (too_deep) {
+        file.doc = nlohmann::json(nlohmann::json::value_t::discarded);
+        why = "JSON nested deeper than " + std::to_string(max_manifest_nesting) + " levels: not a manifest";
+        return false;
+    }
     return true;
 }
 
@@ -227,6 +249,12 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top_path, const d
         std::vector<XbgpCode> codes;
         std::set<std::string> plugin_names;
         std::vector<std::string> entries;  // "code (point anchor)": files in order, then the JSON objects' sorted keys
+        // Each plugin's shared memory is allocated (and zeroed) when its
+        // codes load, up to max_heap_size each: without a bound on their
+        // sum, an 800-byte manifest of 8 plugins took 512 MiB and one of a
+        // few hundred more memory than the machine has.
+        constexpr std::uint64_t max_shared_memory_total = std::uint64_t{4} * max_heap_size;  // 256 MiB
+        std::uint64_t shared_memory_total = 0;
         auto note = [&](const std::string& text) {
             if (std::find(report.notes.begin(), report.notes.end(), text) == report.notes.end())
                 report.notes.push_back(text);
@@ -272,6 +300,13 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top_path, const d
             const auto extra_mem = memory("extra_mem", 4096, max_heap_size);
             const auto shared_mem = memory("shared_mem", 0, max_heap_size);
             if (!extra_mem || !shared_mem) return;
+            shared_memory_total += *shared_mem;
+            if (shared_memory_total > max_shared_memory_total) {
+                bad(name, where + ": \"shared_mem\" of the plugins loaded together passes " +
+                              std::to_string(max_shared_memory_total) + " bytes (" + std::to_string(shared_memory_total) +
+                              " with this one's)");
+                return;
+            }
             if (doc.contains("memory_mgmt")) note("\"memory_mgmt\" is read and not honoured (see docs/plugins.md)");
             if (doc.contains("jit_all") && !doc["jit_all"].is_boolean()) {
                 bad(name, where + ": \"jit_all\" must be true or false");
@@ -451,9 +486,14 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top_path, const d
         // overflowed the host's stack (a recursive call per level), and 8
         // levels of 10 includes of the next level (no cycle) meant 10^8
         // files read, a load that never ends.
+        // So do 1024 files of up to 16 MiB each: a 19 KB meta-manifest
+        // including one 16 MiB file 1024 times took 107 s to load (16 GiB
+        // read and parsed); what one load reads is bounded too.
         constexpr std::size_t max_include_depth = 32;
         constexpr std::size_t max_manifest_files = 1024;
+        constexpr std::size_t max_manifest_bytes = 4 * detail::max_text_file_bytes;  // 64 MiB
         std::size_t files_read = 0;
+        std::size_t bytes_read = top.text.size();
         std::function<void(const std::string&, const detail::ManifestFile*)> file =
             [&](const std::string& path, const detail::ManifestFile* read) {
             const std::string where = "manifest '" + path + "'";
@@ -469,7 +509,16 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top_path, const d
                                     " manifest files read in one load (the same files included again and again?)");
                     return;
                 }
-                if (std::string why; !read_manifest(path, own, why)) {
+                if (bytes_read > max_manifest_bytes) return;  // said when it was passed
+                std::string why;
+                const bool readable = read_manifest(path, own, why);
+                bytes_read += own.text.size();  // what a file too large cost too
+                if (bytes_read > max_manifest_bytes) {
+                    bad({}, where + ": the manifest files of one load pass " + std::to_string(max_manifest_bytes) +
+                                " bytes (the same files included again and again?)");
+                    return;
+                }
+                if (!readable) {
                     bad({}, where + ": " + why);
                     return;
                 }
@@ -526,21 +575,56 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top_path, const d
         for (const LoadResult& r : loaded)
             if (!r) report.problems.push_back(r.error());
         if (!report.problems.empty()) return report;
+        // All or nothing: what attach() would refuse (a point's replace
+        // plugins beyond max_replace_plugins, those attached before this
+        // manifest included) is refused before anything is attached; an
+        // attach that fails all the same (out of memory) is undone.
+        std::map<std::uint32_t, std::size_t> replacing;  // point index -> replace places in this load
+        std::size_t places = 0;
+        for (const XbgpCode& c : codes) {
+            places += c.places.size();
+            for (const XbgpCode::Place& place : c.places)
+                if (place.anchor == Anchor::replace) ++replacing[place.point.index];
+        }
+        for (const auto& [index, n] : replacing) {
+            const std::size_t total = attached_count(PointId{index}, Anchor::replace) + n;
+            if (total > max_replace_plugins)
+                bad({}, "point '" + points_[index].name + "' would have " + std::to_string(total) +
+                            " replace plugins, more than the " + std::to_string(max_replace_plugins) + " a point may have");
+        }
+        if (!report.problems.empty()) return report;
+        std::vector<std::pair<PointId, const Program*>> done;  // what was attached, to undo
+        done.reserve(places);
         std::vector<JobPlugin> jobs;
+        jobs.reserve(codes.size());
         for (const XbgpCode& c : codes) {
             const ProgramPtr& program = loaded[c.source].value();
             for (const XbgpCode::Place& place : c.places) {
                 PluginStatus s = attach(place.point, program, place.anchor, place.seq);
                 if (!s) {
                     report.problems.push_back(s.error);
-                    continue;
+                    break;
                 }
+                done.emplace_back(place.point, program.get());
                 ++report.attached;
             }
+            if (!report.problems.empty()) break;
             if (c.job_schedule) jobs.push_back(JobPlugin{c.plugin, c.code, program, *c.job_schedule});
         }
+        if (!report.problems.empty()) {
+            // By program, not by name: a plugin of the same name attached
+            // by an earlier load stays.
+            for (const auto& undo : done) {
+                Point& p = points_[undo.first.index];
+                for (auto* list : {&p.entries, &p.replace, &p.post})
+                    std::erase_if(*list, [&undo](const Attached& a) { return a.program.get() == undo.second; });
+                update_busy(undo.first.index);
+            }
+            report.attached = 0;
+            return report;
+        }
         for (JobPlugin& j : jobs) jobs_.push_back(std::move(j));
-        if (report.ok()) report.entries = std::move(entries);
+        report.entries = std::move(entries);
     } catch (const std::exception& e) {
         report.problems.push_back(problem(PluginErrc::internal, {}, std::string("manifest: ") + e.what()));
     }
@@ -563,11 +647,14 @@ ManifestReport Runtime::load_manifest(const std::string& path) noexcept {
                                : doc.is_object() && (doc.contains("obj_code_list") || is_xbgp_manifest_2021(doc)))
             return load_xbgp_manifests(path, file);
         if (doc.is_discarded()) {
-            // Parsed again, only to name what is wrong.
+            // Parsed again, only to name what is wrong: a syntax error
+            // (parse_error) or a number too large for a double
+            // (out_of_range 406, "1e400"; manifest_fuzz: it went to the
+            // catch below, an internal error without the file's name).
             std::string why = "not valid JSON";
             try {
                 const nlohmann::json throws = nlohmann::json::parse(file.text);
-            } catch (const nlohmann::json::parse_error& e) {
+            } catch (const nlohmann::json::exception& e) {
                 why += std::string(" (") + e.what() + ")";
             }
             report.problems.push_back(problem(PluginErrc::bad_manifest, {}, where + ": " + why));
@@ -619,8 +706,13 @@ ManifestReport Runtime::load_manifest(const std::string& path) noexcept {
             auto point_name = text("point", {}, true);
             std::int32_t order = 0;
             if (entry.contains("order")) {
-                if (!entry["order"].is_number_integer() || entry["order"].get<std::int64_t>() < INT32_MIN ||
-                    entry["order"].get<std::int64_t>() > INT32_MAX) {
+                // An unsigned number is compared as one: 18446744073709551615
+                // read as an int64 is -1, which passed for an order.
+                const nlohmann::json& o = entry["order"];
+                const bool fits = o.is_number_unsigned() ? o.get<std::uint64_t>() <= INT32_MAX
+                                                         : o.is_number_integer() && o.get<std::int64_t>() >= INT32_MIN &&
+                                                               o.get<std::int64_t>() <= INT32_MAX;
+                if (!fits) {
                     report.problems.push_back(problem(PluginErrc::bad_manifest, name, "\"order\" must be a 32-bit integer"));
                     continue;
                 }

@@ -73,6 +73,15 @@ TEST_P(Manifest, BadJson) {
     ASSERT_EQ(r.problems.size(), 1u);
     EXPECT_EQ(r.problems[0].code, PluginErrc::bad_manifest);
     EXPECT_NE(r.problems[0].message.find("not valid JSON"), std::string::npos) << r.problems[0].message;
+    // A number no double holds is not valid JSON either (it was an
+    // internal error without the file's name; manifest_fuzz).
+    for (const char* text : {"1e400", R"({"plugins": [{"name": "c", "object": "c.o", "point": "bgp_message", "order": -1e400}]})"}) {
+        r = rt.load_manifest(write(text));
+        ASSERT_EQ(r.problems.size(), 1u) << text;
+        EXPECT_EQ(r.problems[0].code, PluginErrc::bad_manifest) << r.problems[0].to_string();
+        EXPECT_NE(r.problems[0].message.find("plugins.json': not valid JSON ([json.exception.out_of_range.406] number overflow"),
+                  std::string::npos) << r.problems[0].message;
+    }
     r = rt.load_manifest(source("manifests/not_a_manifest.json"));
     ASSERT_EQ(r.problems.size(), 1u);
     EXPECT_NE(r.problems[0].message.find("\"plugins\" array"), std::string::npos);
@@ -125,6 +134,30 @@ TEST_P(Manifest, RelativeObjectsAreFoundBesideTheManifestAndSectionDefaults) {
         write(R"({"plugins": [{"name": "count_updates", "object": "count_updates.o", "point": "bgp_message"}]})"));
     for (const PluginError& e : r.problems) ADD_FAILURE() << e.to_string();
     EXPECT_EQ(r.attached, 1u);
+}
+
+// "order" is a 32-bit integer: a number beyond it is refused, also one
+// that an int64 would read as a small negative one (found reviewing for manifest_fuzz:
+// 18446744073709551615 was attached with order -1).
+TEST_P(Manifest, AnOrderBeyond32BitsIsRefusedWhateverItsSign) {
+    const std::string object = shipped("count_updates.o");
+    for (const char* order : {"18446744073709551615", "18446744071562067968", "4294967295", "2147483648",
+                              "-2147483649", "9223372036854775808", "1.5"}) {
+        ManifestReport r = rt.load_manifest(write(R"({"plugins": [{"name": "c", "object": ")" + object +
+                                                  R"(", "section": "plugin/count_updates", "point": "bgp_message", "order": )" +
+                                                  order + "}]}"));
+        ASSERT_EQ(r.problems.size(), 1u) << order;
+        EXPECT_NE(r.problems[0].message.find("\"order\" must be a 32-bit integer"), std::string::npos)
+            << order << ": " << r.problems[0].to_string();
+        EXPECT_EQ(attached_total(), 0u) << order;
+    }
+    for (const char* order : {"2147483647", "-2147483648", "0"}) {
+        ManifestReport r = rt.load_manifest(write(R"({"plugins": [{"name": "c", "object": ")" + object +
+                                                  R"(", "section": "plugin/count_updates", "point": "bgp_message", "order": )" +
+                                                  order + "}]}"));
+        EXPECT_TRUE(r.ok()) << order;
+        rt.detach_all();
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, Manifest, ::testing::Bool(), mode_name);

@@ -177,6 +177,117 @@ TEST_P(XbgpManifest, AMissingIncludeOrASelfIncludeIsAProblemAndNothingIsAttached
     EXPECT_NE(r.problems[0].message.find("line 2: expected 'include <file>'"), std::string::npos);
 }
 
+// All or nothing holds at a point's limit of replace plugins
+// (max_replace_plugins) too: a manifest that would pass it attaches nothing
+// and keeps none of its job plugins, those attached before it included
+// (found with manifest_fuzz: 32 of 33 were attached, and the job kept, with the
+// problem reported).
+TEST_P(XbgpManifest, AManifestPassingAPointsReplaceLimitAttachesNothing) {
+    const auto manifest = [&](const std::string& name, std::uint32_t replaces, const std::string& more) {
+        std::string seqs;
+        for (std::uint32_t i = 0; i < replaces; ++i) seqs += (i == 0 ? "\"" : ", \"") + std::to_string(i) + "\": \"x\"";
+        return write(name + ".plugin", R"({"name": ")" + name + R"(", "obj_code_list": {"x": {"obj": ")" + obj("decide.o") +
+                                           R"("}, "j": {"obj": ")" + obj("decide.o") +
+                                           R"("}}, "insertion_points": {"bgp_decode_attr": {"pre": {"0": "x"}, "replace": {)" +
+                                           seqs + "}}}" + more + "}");
+    };
+    ManifestReport r = rt->load_manifest(manifest("many", max_replace_plugins + 1, R"(, "job_plugins": {"j": {"schedule": 5}})"));
+    ASSERT_EQ(r.problems.size(), 1u) << problems(r);
+    EXPECT_NE(r.problems[0].message.find("point 'bgp_decode_attr' would have 33 replace plugins, more than the 32"),
+              std::string::npos) << problems(r);
+    EXPECT_EQ(r.attached, 0u);
+    EXPECT_TRUE(r.entries.empty());
+    EXPECT_EQ(rt->attached_count(decode), 0u);
+    EXPECT_TRUE(rt->jobs().empty());
+    // Those attached by an earlier manifest count: 30 there, then 3 more are refused, 2 fit.
+    r = rt->load_manifest(manifest("first", 30, ""));
+    ASSERT_TRUE(r.ok()) << problems(r);
+    r = rt->load_manifest(manifest("second", 3, R"(, "job_plugins": {"j": {"schedule": 5}})"));
+    ASSERT_EQ(r.problems.size(), 1u) << problems(r);
+    EXPECT_NE(r.problems[0].message.find("would have 33 replace plugins"), std::string::npos) << problems(r);
+    EXPECT_EQ(rt->attached_count(decode, Anchor::replace), 30u);
+    EXPECT_EQ(rt->attached_count(decode, Anchor::pre), 1u);
+    EXPECT_TRUE(rt->jobs().empty());
+    r = rt->load_manifest(manifest("third", 2, ""));
+    ASSERT_TRUE(r.ok()) << problems(r);
+    EXPECT_EQ(r.attached, 3u);
+    EXPECT_EQ(rt->attached_count(decode, Anchor::replace), max_replace_plugins);
+}
+
+// JSON nested a million levels deep where the loaders dump() a value (an
+// unknown permission, a code that is not a string) or copy it (a pre-2022
+// manifest's plugin) overflowed the host's stack (found with manifest_fuzz): a manifest
+// nested deeper than 64 levels is refused as it is read, wherever it is
+// included from. Our format, which recursed nowhere, is refused the same way.
+TEST_P(XbgpManifest, JsonNestedTooDeepIsRefusedAsItIsRead) {
+    const std::string deep = std::string(1'000'000, '[') + std::string(1'000'000, ']');
+    const std::string code = R"({"c": {"obj": ")" + obj("pass_next.o") + R"(", "permissions": ["read")";
+    const std::vector<std::string> texts = {
+        R"({"name": "perm", "obj_code_list": )" + code + ", " + deep + R"(]}}, "insertion_points": {}})",
+        R"({"name": "seq", "obj_code_list": )" + code + R"(]}}, "insertion_points": {"bgp_decode_attr": {"pre": {"0": )" +
+            deep + "}}}}",
+        R"({"plugins": {"p": {"obj_code_list": {"c": {"obj": ")" + obj("pass_next.o") + R"("}}, "x": )" + deep + "}}}",
+        R"({"plugins": [{"name": )" + deep + R"(, "object": "x.o", "point": "bgp_decode_attr"}]})"};
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+        const std::string path = write("deep" + std::to_string(i) + ".plugin", texts[i]);
+        for (const std::string& top : {path, write("deep.meta", "include " + path + "\n")}) {
+            const ManifestReport r = rt->load_manifest(top);
+            ASSERT_EQ(r.problems.size(), 1u) << i << ": " << problems(r);
+            EXPECT_NE(r.problems[0].message.find("deep" + std::to_string(i) +
+                                                 ".plugin': JSON nested deeper than 64 levels: not a manifest"),
+                      std::string::npos) << problems(r);
+            EXPECT_EQ(rt->attached_count(decode), 0u);
+        }
+    }
+    // Nesting a manifest does not need, within the limit, is still read (and ignored).
+    const std::string nested = std::string(40, '[') + std::string(40, ']');
+    const ManifestReport ok = rt->load_manifest(write("nested.plugin", R"({"name": "n", "extra": )" + nested +
+                                                                          R"(, "obj_code_list": {"c": {"obj": ")" +
+                                                                          obj("pass_next.o") + R"("}},
+      "insertion_points": {"bgp_decode_attr": {"replace": {"0": "c"}}}})"));
+    ASSERT_TRUE(ok.ok()) << problems(ok);
+    EXPECT_EQ(ok.attached, 1u);
+}
+
+// Each plugin's shared memory is allocated when it loads, up to 64 MiB: the
+// plugins of one load may ask for 256 MiB in all (an 800-byte manifest of 8
+// plugins took 512 MiB, one of a few hundred more than the machine has).
+TEST_P(XbgpManifest, TheSharedMemoryOfOneLoadIsBounded) {
+    const auto manifest = [&](const std::string& file, int plugins) {
+        std::string text = R"({"plugins": {)", points;
+        for (int i = 0; i < plugins; ++i) {
+            const std::string n = std::to_string(i);
+            text += (i ? ", " : "") + std::string(R"("p)") + n + R"(": {"shared_mem": 67108864, "obj_code_list": {"c)" + n +
+                    R"(": {"obj": ")" + obj("decide.o") + R"("}}})";
+            points += (i ? ", " : "") + std::string(R"(")") + n + R"(": "c)" + n + R"(")";
+        }
+        return write(file, text + R"(}, "insertion_points": {"bgp_decode_attr": {"pre": {)" + points + "}}}}");
+    };
+    ManifestReport r = rt->load_manifest(manifest("five.json", 5));
+    ASSERT_EQ(r.problems.size(), 1u) << problems(r);
+    EXPECT_EQ(r.problems[0].plugin, "p4");
+    EXPECT_NE(r.problems[0].message.find(R"("shared_mem" of the plugins loaded together passes 268435456 bytes (335544320 with this one's))"),
+              std::string::npos) << problems(r);
+    EXPECT_EQ(rt->attached_count(decode), 0u);
+    r = rt->load_manifest(manifest("four.json", 4));
+    ASSERT_TRUE(r.ok()) << problems(r);
+    EXPECT_EQ(r.attached, 4u);
+}
+
+// One load reads at most 64 MiB of manifests: a meta-manifest including a
+// 15 MiB file again and again stops at the fifth (1024 times took 107 s).
+TEST_P(XbgpManifest, WhatOneLoadReadsIsBoundedInBytes) {
+    write("big.plugin", R"({"name": "big", "pad": ")" + std::string(15u << 20, 'a') + R"("})");
+    std::string lines;
+    for (int i = 0; i < 1024; ++i) lines += "include big.plugin\n";
+    const ManifestReport r = rt->load_manifest(write("many.meta", lines));
+    ASSERT_EQ(r.problems.size(), 5u) << problems(r);
+    for (std::size_t i = 0; i < 4; ++i)
+        EXPECT_NE(r.problems[i].message.find("no \"obj_code_list\""), std::string::npos) << problems(r);
+    EXPECT_NE(r.problems[4].message.find("big.plugin': the manifest files of one load pass 67108864 bytes"),
+              std::string::npos) << problems(r);
+}
+
 TEST_P(XbgpManifest, RibWalksSpellingsJobsPluginsAndPermissionAreAccepted) {
     const std::string path = write("rib_walk.plugin", R"({
       "jit_all": false, "name": "show_rib", "extra_mem": 512, "shared_mem": 0, "memory_mgmt": "michelfra",
