@@ -510,6 +510,13 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top_path, const d
                     return;
                 }
                 if (bytes_read > max_manifest_bytes) return;  // said when it was passed
+                // An include is a file: a FIFO without a writer is waited for
+                // (2 s, read_file.hpp), and 1024 includes of one took half an
+                // hour; the top manifest may still come through a pipe.
+                if (struct stat st {}; ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+                    bad({}, where + ": an included manifest must be a regular file");
+                    return;
+                }
                 std::string why;
                 const bool readable = read_manifest(path, own, why);
                 bytes_read += own.text.size();  // what a file too large cost too

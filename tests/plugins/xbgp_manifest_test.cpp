@@ -7,9 +7,12 @@
 
 #include <mempool/runtime.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
+
+#include <sys/stat.h>
 
 namespace mempool::test {
 namespace {
@@ -175,6 +178,25 @@ TEST_P(XbgpManifest, AMissingIncludeOrASelfIncludeIsAProblemAndNothingIsAttached
     r = rt->load_manifest(write("odd.meta", "include good.plugin\nload x.plugin\n"));
     ASSERT_EQ(r.problems.size(), 1u) << problems(r);
     EXPECT_NE(r.problems[0].message.find("line 2: expected 'include <file>'"), std::string::npos);
+}
+
+// An include must be a regular file: a FIFO without a writer was waited for
+// 2 s at each of up to 1024 includes (half an hour for one load); now it is
+// refused at once, and nothing is attached.
+TEST_P(XbgpManifest, AnIncludeThatIsNotARegularFileIsRefusedAtOnce) {
+    write("good.plugin", R"({"name": "g", "obj_code_list": {"x": {"obj": ")" + obj("decide.o") +
+                             R"("}}, "insertion_points": {"bgp_decode_attr": {"replace": {"5": "x"}}}})");
+    const std::string fifo = (dir / "pipe.plugin").string();
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    std::string lines = "include good.plugin\n";
+    for (int i = 0; i < 8; ++i) lines += "include pipe.plugin\n";
+    const auto start = std::chrono::steady_clock::now();
+    const ManifestReport r = rt->load_manifest(write("fifo.meta", lines));
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+    ASSERT_FALSE(r.problems.empty());
+    EXPECT_NE(r.problems[0].message.find("pipe.plugin': an included manifest must be a regular file"), std::string::npos)
+        << problems(r);
+    EXPECT_EQ(rt->attached_count(decode), 0u);
 }
 
 // All or nothing holds at a point's limit of replace plugins
