@@ -120,6 +120,14 @@ std::string in_folder(const std::string& folder, const std::string& relative) {
 
 bool is_relative(const std::string& p) { return p.empty() || p.front() != '/'; }
 
+// A manifest names files: a FIFO or a device it names (no writer: a 2 s
+// wait each, read_file.hpp; or no end) is refused at once instead.
+// A path that does not exist is left to the reader, which says so.
+bool exists_but_not_a_file(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
+}
+
 PluginError problem(PluginErrc code, std::string plugin, std::string message) {
     PluginError e;
     e.code = code;
@@ -334,6 +342,10 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top_path, const d
                          "' is loaded");
                     object = built.string();
                 }
+                if (exists_but_not_a_file(object)) {
+                    bad(who, where + ": code '" + code + "': its object '" + object + "' is not a regular file");
+                    continue;
+                }
                 const char* perm_key = entry.contains("permissions") ? "permissions" : entry.contains("permission") ? "permission" : nullptr;
                 std::uint8_t perms = 0;
                 bool perms_ok = true;
@@ -510,10 +522,9 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top_path, const d
                     return;
                 }
                 if (bytes_read > max_manifest_bytes) return;  // said when it was passed
-                // An include is a file: a FIFO without a writer is waited for
-                // (2 s, read_file.hpp), and 1024 includes of one took half an
-                // hour; the top manifest may still come through a pipe.
-                if (struct stat st {}; ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+                // 1024 includes of a FIFO took half an hour; the top manifest
+                // may still come through a pipe.
+                if (exists_but_not_a_file(path)) {
                     bad({}, where + ": an included manifest must be a regular file");
                     return;
                 }
@@ -757,8 +768,14 @@ ManifestReport Runtime::load_manifest(const std::string& path) noexcept {
                                                       (known.empty() ? "none" : known) + ")"));
                 continue;
             }
+            const std::string object_path = is_relative(*object) ? in_folder(base, *object) : *object;
+            if (exists_but_not_a_file(object_path)) {
+                report.problems.push_back(
+                    problem(PluginErrc::cannot_read, name, "object '" + object_path + "' is not a regular file"));
+                continue;
+            }
             pending.push_back(Pending{point, order, *plugin_name + " (" + *point_name + ")"});
-            sources.push_back(PluginSource{is_relative(*object) ? in_folder(base, *object) : *object, *section, name, limits});
+            sources.push_back(PluginSource{object_path, *section, name, limits});
             problem_slot.push_back(report.problems.size());
         }
 

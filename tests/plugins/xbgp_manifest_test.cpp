@@ -180,10 +180,10 @@ TEST_P(XbgpManifest, AMissingIncludeOrASelfIncludeIsAProblemAndNothingIsAttached
     EXPECT_NE(r.problems[0].message.find("line 2: expected 'include <file>'"), std::string::npos);
 }
 
-// An include must be a regular file: a FIFO without a writer was waited for
-// 2 s at each of up to 1024 includes (half an hour for one load); now it is
-// refused at once, and nothing is attached.
-TEST_P(XbgpManifest, AnIncludeThatIsNotARegularFileIsRefusedAtOnce) {
+// What a manifest names must be a regular file: a FIFO without a writer was
+// waited for 2 s at each of up to 1024 includes (half an hour for one load),
+// and at each code's object; now it is refused at once, nothing attached.
+TEST_P(XbgpManifest, AnIncludeOrObjectThatIsNotARegularFileIsRefusedAtOnce) {
     write("good.plugin", R"({"name": "g", "obj_code_list": {"x": {"obj": ")" + obj("decide.o") +
                              R"("}}, "insertion_points": {"bgp_decode_attr": {"replace": {"5": "x"}}}})");
     const std::string fifo = (dir / "pipe.plugin").string();
@@ -197,6 +197,14 @@ TEST_P(XbgpManifest, AnIncludeThatIsNotARegularFileIsRefusedAtOnce) {
     EXPECT_NE(r.problems[0].message.find("pipe.plugin': an included manifest must be a regular file"), std::string::npos)
         << problems(r);
     EXPECT_EQ(rt->attached_count(decode), 0u);
+    // The same for a code's object.
+    const auto again = std::chrono::steady_clock::now();
+    const ManifestReport o = rt->load_manifest(write("fifo_obj.plugin", R"({"name": "f", "obj_code_list": {"x": {"obj": ")" +
+                                                                            fifo + R"("}}, "insertion_points": {"bgp_decode_attr": {"replace": {"5": "x"}}}})"));
+    EXPECT_LT(std::chrono::steady_clock::now() - again, std::chrono::seconds(1));
+    ASSERT_FALSE(o.problems.empty());
+    EXPECT_NE(o.problems[0].message.find("its object '" + fifo + "' is not a regular file"), std::string::npos)
+        << problems(o);
 }
 
 // All or nothing holds at a point's limit of replace plugins
