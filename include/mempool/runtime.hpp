@@ -813,6 +813,9 @@ private:
     // busy_[i]: 0 nothing attached, 1 pre plugins of the mempool ABI only
     // (run_attached, the fast path), 2 anchored (run_anchored).
     void update_busy(std::uint32_t index) noexcept;
+    // Detaches `program` (this very one, whatever its name) from the point:
+    // what a manifest load that failed part-way undoes.
+    void detach_program(PointId point, const Program* program) noexcept;
     RunResult run_anchored(const Point& p, std::uint32_t index, std::span<const Arg> args, const CallScope& scope,
                            DefaultCode fallback) const noexcept;
     // Defined inline in anchors.cpp, its only caller.

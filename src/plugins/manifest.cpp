@@ -593,24 +593,12 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top_path, const d
         for (const LoadResult& r : loaded)
             if (!r) report.problems.push_back(r.error());
         if (!report.problems.empty()) return report;
-        // All or nothing: what attach() would refuse (a point's replace
-        // plugins beyond max_replace_plugins, those attached before this
-        // manifest included) is refused before anything is attached; an
-        // attach that fails all the same (out of memory) is undone.
-        std::map<std::uint32_t, std::size_t> replacing;  // point index -> replace places in this load
+        // All or nothing: an attach that fails (a point's limit of replace
+        // plugins, those of earlier loads included; out of memory) undoes
+        // those before it. The undo list is reserved first, so that
+        // recording what was attached cannot fail.
         std::size_t places = 0;
-        for (const XbgpCode& c : codes) {
-            places += c.places.size();
-            for (const XbgpCode::Place& place : c.places)
-                if (place.anchor == Anchor::replace) ++replacing[place.point.index];
-        }
-        for (const auto& [index, n] : replacing) {
-            const std::size_t total = attached_count(PointId{index}, Anchor::replace) + n;
-            if (total > max_replace_plugins)
-                bad({}, "point '" + points_[index].name + "' would have " + std::to_string(total) +
-                            " replace plugins, more than the " + std::to_string(max_replace_plugins) + " a point may have");
-        }
-        if (!report.problems.empty()) return report;
+        for (const XbgpCode& c : codes) places += c.places.size();
         std::vector<std::pair<PointId, const Program*>> done;  // what was attached, to undo
         done.reserve(places);
         std::vector<JobPlugin> jobs;
@@ -632,12 +620,7 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top_path, const d
         if (!report.problems.empty()) {
             // By program, not by name: a plugin of the same name attached
             // by an earlier load stays.
-            for (const auto& undo : done) {
-                Point& p = points_[undo.first.index];
-                for (auto* list : {&p.entries, &p.replace, &p.post})
-                    std::erase_if(*list, [&undo](const Attached& a) { return a.program.get() == undo.second; });
-                update_busy(undo.first.index);
-            }
+            for (const auto& [point, program] : done) detach_program(point, program);
             report.attached = 0;
             return report;
         }

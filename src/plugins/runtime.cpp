@@ -496,14 +496,28 @@ PluginStatus Runtime::attach(PointId point, ProgramPtr program, Anchor anchor, s
     }
 }
 
+namespace {
+// The attached entries of every anchor of `p` that `match`, removed; how many.
+template <class Point, class Match>
+std::size_t erase_attached(Point& p, Match match) {
+    std::size_t removed = 0;
+    for (auto* entries : {&p.entries, &p.replace, &p.post}) removed += std::erase_if(*entries, match);
+    return removed;
+}
+}  // namespace
+
 std::size_t Runtime::detach(PointId point, std::string_view name) noexcept {
     if (point.index >= points_.size()) return 0;
-    Point& p = points_[point.index];
-    std::size_t removed = 0;
-    for (auto* entries : {&p.entries, &p.replace, &p.post})
-        removed += std::erase_if(*entries, [&](const Attached& a) { return a.program->name() == name; });
+    const std::size_t removed =
+        erase_attached(points_[point.index], [&](const Attached& a) { return a.program->name() == name; });
     update_busy(point.index);
     return removed;
+}
+
+void Runtime::detach_program(PointId point, const Program* program) noexcept {
+    if (point.index >= points_.size()) return;
+    (void)erase_attached(points_[point.index], [program](const Attached& a) { return a.program.get() == program; });
+    update_busy(point.index);
 }
 
 void Runtime::detach_all() noexcept {
