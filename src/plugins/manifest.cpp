@@ -66,17 +66,16 @@ constexpr int max_manifest_nesting = 64;
 // read error ends the text where it happened (a folder reads as empty
 // text, which then is not valid JSON).
 bool read_manifest(const std::string& path, detail::ManifestFile& file, std::string& why) {
-    const int fd = detail::open_for_reading(path);
+    struct stat st {};
+    const int fd = detail::open_for_reading(path, st);
     if (fd < 0) {
         why = "cannot open the file";
         return false;
     }
-    struct stat st {};
-    const bool known = ::fstat(fd, &st) == 0;
+    const bool known = st.st_mode != 0;
     file.device = known ? st.st_dev : 0;
     file.inode = known ? st.st_ino : 0;
-    const detail::ReadOutcome r =
-        detail::read_fd_bounded(fd, known ? &st : nullptr, file.text, detail::max_text_file_bytes);
+    const detail::ReadOutcome r = detail::read_fd_bounded(fd, &st, file.text, detail::max_text_file_bytes);
     ::close(fd);
     if (r == detail::ReadOutcome::too_big) {
         why = "larger than " + std::to_string(detail::max_text_file_bytes) + " bytes: not a manifest";

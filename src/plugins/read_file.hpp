@@ -37,13 +37,18 @@ enum class ReadOutcome : std::uint8_t { ok, read_error, too_big };
 
 // Opens `path` for reading without waiting for a FIFO's writer: open() of a
 // FIFO nobody writes blocks for ever, and a manifest naming one (as an
-// include or an "obj") hung the host at load (h-redteam4). The file is then
-// in blocking mode again; read_fd_bounded waits for a FIFO's writer a
-// little (fifo_writer_wait_ms) and reads one that never comes as empty.
+// include or an "obj") hung the host at load (h-redteam4). `st` gets the
+// file's fstat (st_mode 0 if that failed). Anything but a regular file is
+// then in blocking mode again (read_fd_bounded waits for a FIFO's writer a
+// little, fifo_writer_wait_ms, and reads one that never comes as empty); a
+// regular file stays as opened, since O_NONBLOCK does not change how it
+// reads (two fcntl calls per plugin object saved at start-up).
 // -1 (errno set) if it cannot be opened.
-[[nodiscard]] inline int open_for_reading(const std::string& path) noexcept {
+[[nodiscard]] inline int open_for_reading(const std::string& path, struct stat& st) noexcept {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return -1;
+    if (::fstat(fd, &st) != 0) st.st_mode = 0;
+    if (S_ISREG(st.st_mode)) return fd;
     const int flags = ::fcntl(fd, F_GETFL);
     if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
         const int error = errno;
@@ -56,11 +61,12 @@ enum class ReadOutcome : std::uint8_t { ok, read_error, too_big };
 
 inline constexpr int fifo_writer_wait_ms = 2000;
 
-// Reads the open file `fd` (whose fstat is `st`, or null if unknown) whole
+// Reads the open file `fd` (whose fstat is `st`, or null if unknown: st_mode 0) whole
 // into `out` (a std::string or a vector of bytes); on too_big, out holds the
 // first `limit` bytes. errno tells a read_error's cause.
 template <class Buffer>
 [[nodiscard]] ReadOutcome read_fd_bounded(int fd, const struct stat* st, Buffer& out, std::size_t limit) {
+    if (st != nullptr && st->st_mode == 0) st = nullptr;
     const bool regular = st != nullptr && S_ISREG(st->st_mode);
     if (st != nullptr && S_ISFIFO(st->st_mode)) {
         // A FIFO with no writer yet (open_for_reading did not wait): its
@@ -105,14 +111,13 @@ template <class Buffer>
 // cannot be opened or read or holds more than `limit` bytes.
 template <class Buffer>
 [[nodiscard]] bool read_file_bounded(const std::string& path, Buffer& out, std::size_t limit, std::string& why) {
-    const int fd = open_for_reading(path);
+    struct stat st {};
+    const int fd = open_for_reading(path, st);
     if (fd < 0) {
         why = "cannot open '" + path + "': " + std::strerror(errno);
         return false;
     }
-    struct stat st {};
-    const bool known = ::fstat(fd, &st) == 0;
-    const ReadOutcome r = read_fd_bounded(fd, known ? &st : nullptr, out, limit);
+    const ReadOutcome r = read_fd_bounded(fd, &st, out, limit);
     const int error = errno;
     ::close(fd);
     if (r == ReadOutcome::read_error) why = "cannot read '" + path + "': " + std::strerror(error);
