@@ -17,6 +17,7 @@
 #include <mempool/runtime.hpp>
 
 #include "arena_memory.hpp"
+#include "builtin_helpers.hpp"
 #include "call_state.hpp"
 
 #include <cstdlib>
@@ -163,13 +164,22 @@ constexpr HelperArg P = HelperArg::heap_ptr;
 
 }  // namespace
 
-std::span<const HelperSpec> heap_helpers() noexcept {
-    static const HelperSpec table[] = {
+namespace detail {
+
+std::span<const BuiltinHelper> heap_helper_table() noexcept {
+    static constexpr BuiltinHelper table[] = {
         {"ctx_malloc", &ctx_malloc, 1, {N}, HelperRet::heap_or_null, 0, 0},
         {"ctx_calloc", &ctx_calloc, 2, {N, N}, HelperRet::heap_or_null, 0, 1},
         {"ctx_realloc", &ctx_realloc, 2, {P, N}, HelperRet::heap_or_null, 0, 1},
         {"ctx_free", &ctx_free, 1, {P}},
     };
+    return table;
+}
+
+}  // namespace detail
+
+std::span<const HelperSpec> heap_helpers() noexcept {
+    static const std::vector<HelperSpec> table = specs_of(detail::heap_helper_table());
     return table;
 }
 

@@ -21,6 +21,7 @@
 #include <mempool/runtime.hpp>
 
 #include "../pool/inline_access.hpp"
+#include "builtin_helpers.hpp"
 #include "call_state.hpp"
 #include "program.hpp"  // vm::max_helper_size
 
@@ -343,9 +344,10 @@ constexpr HelperArg S = HelperArg::size;
 
 }  // namespace
 
-std::span<const HelperSpec> pool_helpers() noexcept {
-    // Built on first use; a failed allocation here is fatal anyway (static init).
-    static const HelperSpec table[] = {
+namespace detail {
+
+std::span<const BuiltinHelper> pool_helper_table() noexcept {
+    static constexpr BuiltinHelper table[] = {
         {"get_state_u64", &get_state_u64, 1, {N}},
         {"set_state_u64", &set_state_u64, 2, {N, N}},
         {"get_state_len", &get_state_len, 1, {N}},
@@ -363,6 +365,14 @@ std::span<const HelperSpec> pool_helpers() noexcept {
         {"attr_list_len", &attr_list_len, 2, {N, N}},
         {"get_attr_elem", &get_attr_elem, 5, {N, N, N, Out, S}},
     };
+    return table;
+}
+
+}  // namespace detail
+
+std::span<const HelperSpec> pool_helpers() noexcept {
+    // Built on first use; a failed allocation here is fatal anyway (static init).
+    static const std::vector<HelperSpec> table = specs_of(detail::pool_helper_table());
     return table;
 }
 

@@ -2,6 +2,7 @@
 // verify -> jit_compile, all in this process), attach.
 #include <mempool/runtime.hpp>
 
+#include "builtin_helpers.hpp"
 #include "elf_loader.hpp"
 #include "helper_signature.hpp"
 #include "xbgp/host.hpp"
@@ -55,21 +56,29 @@ Program::Program() noexcept = default;
 Program::~Program() = default;
 
 Runtime::Runtime(RuntimeOptions options) noexcept : options_(options) {
-    // The built-in tables are copied in whole, without register_helper's
-    // checks: they are constant, and RuntimeTest.BuiltInHelpersPassTheChecks
-    // registers every entry one by one through those checks (well formed,
-    // names distinct across the three tables). Checking them here was a
-    // tenth of what loading a manifest costs at process start.
+    // The built-in helpers, in the order of their numbers: pool, heap, xBGP.
+    // Registered from the constant tables (builtin_helpers.hpp) without
+    // register_helper's checks: they are constant, and
+    // RuntimeTest.BuiltInHelpersPassTheChecks registers every entry one by
+    // one through those checks (well formed, names distinct across the
+    // three tables). Checking them here was a tenth of what loading a
+    // manifest costs at process start.
     try {
+        const auto pool = detail::pool_helper_table();
+        const auto heap = detail::heap_helper_table();
+        const auto xbgp = detail::xbgp_implementations();
         std::size_t total = 0;
-        if (options_.pool_helpers) total += pool_helpers().size();
-        if (options_.heap_helpers) total += heap_helpers().size();
-        if (options_.xbgp_helpers) total += xbgp_helpers().size();
+        if (options_.pool_helpers) total += pool.size();
+        if (options_.heap_helpers) total += heap.size();
+        if (options_.xbgp_helpers) total += xbgp.size();
         helpers_.reserve(total + 32);  // and room for a host's own (mempool-bgp adds about 20)
-        for (auto [wanted, table] : {std::pair{options_.pool_helpers, pool_helpers()},
-                                     std::pair{options_.heap_helpers, heap_helpers()},
-                                     std::pair{options_.xbgp_helpers, xbgp_helpers()}})
-            if (wanted) helpers_.insert(helpers_.end(), table.begin(), table.end());
+        if (options_.pool_helpers)
+            for (const detail::BuiltinHelper& b : pool) helpers_.push_back(b.spec());
+        if (options_.heap_helpers)
+            for (const detail::BuiltinHelper& b : heap) helpers_.push_back(b.spec());
+        if (options_.xbgp_helpers)
+            for (const detail::XbgpImplementation& i : xbgp)
+                if (std::optional<HelperSpec> spec = xbgp_helper_spec(i.name, i.fn)) helpers_.push_back(std::move(*spec));
     } catch (const std::bad_alloc&) {
         // Out of memory: the helpers copied so far stay; a plugin calling a
         // missing one is refused at load (unknown helper).

@@ -8,6 +8,7 @@
 //   mempool::Runtime rt(o);
 #include <mempool/runtime.hpp>
 
+#include "../builtin_helpers.hpp"
 #include "helper_signatures.hpp"
 #include "xbgp_helpers.hpp"
 
@@ -32,22 +33,19 @@ std::optional<HelperSpec> xbgp_helper_spec(std::string_view name, HelperFn fn) n
     }
 }
 
-namespace detail::xbgp {
+namespace detail {
+
+namespace xbgp {
 
 u64 heap_alloc(u64 size) noexcept {
-    static const HelperFn malloc_fn = heap_helpers()[0].fn;  // ctx_malloc
-    return malloc_fn(size, 0, 0, 0, 0);
+    return heap_helper_table()[0].fn(size, 0, 0, 0, 0);  // ctx_malloc
 }
 
-}  // namespace detail::xbgp
+}  // namespace xbgp
 
-std::span<const HelperSpec> xbgp_helpers() noexcept {
-    namespace x = detail::xbgp;
-    struct Impl {
-        const char* name;
-        HelperFn fn;
-    };
-    static const Impl impls[] = {
+std::span<const XbgpImplementation> xbgp_implementations() noexcept {
+    namespace x = xbgp;
+    static constexpr XbgpImplementation table[] = {
         {"next", &x::next},
         {"get_arg", &x::get_arg},
         {"ctx_shmnew", &x::ctx_shmnew},
@@ -77,9 +75,15 @@ std::span<const HelperSpec> xbgp_helpers() noexcept {
         {"get_realtime", &x::get_realtime},
         {"bpf_clock", &x::bpf_clock},
     };
+    return table;
+}
+
+}  // namespace detail
+
+std::span<const HelperSpec> xbgp_helpers() noexcept {
     static const std::vector<HelperSpec> table = [] {
         std::vector<HelperSpec> specs;
-        for (const Impl& i : impls)
+        for (const detail::XbgpImplementation& i : detail::xbgp_implementations())
             if (auto spec = xbgp_helper_spec(i.name, i.fn)) specs.push_back(std::move(*spec));
         return specs;
     }();
