@@ -121,7 +121,13 @@ PluginStatus Runtime::register_helper(HelperSpec spec) noexcept {
 PointId Runtime::point(std::string_view name) noexcept {
     if (PointId p = find_point(name); p.valid()) return p;
     try {
-        busy_.reserve(points_.size() + 1);
+        // Room for the next point in both lists first (busy_'s push_back
+        // then cannot fail), by 32 at a time: a host declares its points one
+        // by one at start-up (mempool-bgp about 22), and growing both lists
+        // for each one moved every point each time.
+        const std::size_t room = (points_.size() / 32 + 1) * 32;
+        busy_.reserve(room);
+        points_.reserve(room);
         points_.push_back(Point{std::string(name), {}, {}, {}, {}, false});
         busy_.push_back(0);
     } catch (const std::bad_alloc&) {
