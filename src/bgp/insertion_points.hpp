@@ -103,6 +103,17 @@ public:
     // finds by the field's bytes (entry_set_cache.hpp) is not decoded again:
     // its event has them empty, path_length, origin and path_attributes set.
     [[nodiscard]] virtual bool reads_decoded_routes() const { return true; }
+    // The three answers above at once. The replay asks once per record (an
+    // UPDATE, a RIB record) rather than once per route, so a hook's answers
+    // must hold while one record is replayed: PluginInsertionPoints' change
+    // only when plugins are attached or detached, which no plugin run (and
+    // so no event of the record) can do.
+    struct Uses {
+        bool decodes_attributes = false;
+        bool filters_routes = false;
+        bool reads_decoded_routes = true;
+    };
+    [[nodiscard]] virtual Uses uses() const { return {decodes_attributes(), filters_routes(), reads_decoded_routes()}; }
     [[nodiscard]] virtual bool accept_route(const RouteEvent&) { return true; }
     // Whether route_compare has anything to say (saves the calls when not).
     [[nodiscard]] virtual bool compares_routes() const { return false; }

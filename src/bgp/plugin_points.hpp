@@ -58,6 +58,10 @@ public:
     [[nodiscard]] bool accept_route(const RouteEvent& e) override { return xbgp_.accept_route(e); }
     // The four points read a route's L, origin and pool; xBGP's, its attributes.
     [[nodiscard]] bool reads_decoded_routes() const override { return xbgp_.active(); }
+    [[nodiscard]] Uses uses() const override {
+        const bool xbgp = xbgp_.active();
+        return {xbgp, xbgp, xbgp};
+    }
     [[nodiscard]] bool compares_routes() const override;
     Preference route_compare(const RouteCandidate& a, const RouteCandidate& b) override;
     void peer_report(std::uint32_t peer, PeerReportFigures& out) override;

@@ -5,6 +5,10 @@
 #include <algorithm>
 
 namespace mempool::bgp {
+namespace {
+// The next hop of an event whose hooks do not read it (uses_.reads_decoded_routes false).
+const IpAddress kNoNextHop{};
+}  // namespace
 
 Replay::Replay(ReplayOptions options) : options_(std::move(options)) {
     hooks_ = options_.hooks ? options_.hooks : &no_hooks_;
@@ -101,7 +105,8 @@ void Replay::on_message(std::uint32_t peer, MessageType type, Bytes body, bool f
         ++f.update_messages;
         if (decoder_.decode_update(body, four_byte_as, add_path,
                                    peer < sends_path_ids_.size() && sends_path_ids_[peer])) {
-            if (hooks_->decodes_attributes())  // xBGP's bgp_decode_attr: the field as received
+            ask_uses();
+            if (uses_.decodes_attributes)  // xBGP's bgp_decode_attr: the field as received
                 hooks_->attributes_received(
                     AttributesEvent{peer, decoder_.attribute_field(), timestamp_, microseconds_});
             apply_update(peer, f, decoder_.add_path());
@@ -203,18 +208,21 @@ void Replay::announce(std::uint32_t peer, const Prefix& prefix, std::uint32_t pa
     Route& route = rib_.announce(prefix, peer, path_id, attribute_set(prefix.afi), add_path);
     if (hooks_ == &no_hooks_) return;  // nobody to tell: no event to build
     const PathAttributes& a = decoder_.attributes();
-    const IpAddress next_hop = decoder_.next_hop(prefix.afi);
-    const RouteEvent event{prefix, peer, path_id,
-                           std::span<const std::uint32_t>(a.as_path.asns.data(), a.as_path.asns.size()),
-                           decoder_.path_length(), a.origin, next_hop, route.pool,
-                           rib_.attribute_store()[route.path_attributes].key()};
-    received(event);
+    const Bytes attributes = rib_.attribute_store()[route.path_attributes].key();
+    if (!uses_.reads_decoded_routes) {  // as a cached RIB entry's event: no AS path, no next hop
+        received(RouteEvent{prefix, peer, path_id, {}, decoder_.path_length(), a.origin, kNoNextHop, route.pool,
+                            attributes});
+        return;
+    }
+    received(RouteEvent{prefix, peer, path_id,
+                        std::span<const std::uint32_t>(a.as_path.asns.data(), a.as_path.asns.size()),
+                        decoder_.path_length(), a.origin, decoder_.next_hop(prefix.afi), route.pool, attributes});
 }
 
 void Replay::received(const RouteEvent& event) {
     // xBGP's inbound filters: a rejected route leaves the Adj-RIB-In again
     // (with the peer's earlier route for the prefix, which it replaced).
-    if (hooks_->filters_routes() && !hooks_->accept_route(event)) {
+    if (uses_.filters_routes && !hooks_->accept_route(event)) {
         rib_.withdraw(event.prefix, event.peer, event.path_id);
         return;
     }
@@ -246,8 +254,7 @@ void Replay::apply_cached_rib_entry(std::uint32_t peer, Bytes field, bool transf
         rib_.expect_peers(static_cast<std::uint32_t>(peers_.size()));
         Route& route = rib_.announce(prefix, peer, path_id, id, add_path);
         if (hooks_ == &no_hooks_) return;
-        static const IpAddress kNoNextHop{};  // hooks that read it do not come here
-        const AttrSet& set = store[id];
+        const AttrSet& set = store[id];  // hooks that read the AS path or next hop do not come here
         received(RouteEvent{prefix, peer, path_id, {}, set.path_length, set.origin, kNoNextHop, route.pool, set.key()});
         return;
     }
@@ -269,6 +276,7 @@ void Replay::on_table_dump(const MrtRecord& rec) {
     TableDumpRecord td;
     if (!parse_table_dump(rec, td, diag_)) return;
     TableDumpEntry t;
+    ask_uses();
     const bool cached = caches_entry_sets();
     while (next_table_dump_entry(td, t, diag_)) {  // one entry, or an early writer's batch
         const std::uint32_t peer = peers_.index_of(t.peer);
@@ -278,7 +286,7 @@ void Replay::on_table_dump(const MrtRecord& rec) {
         }
         const bool decoded = decoder_.decode_rib_attributes(table_dump_attributes(t, entry_attributes_),
                                                             AttributeContext{false, true, false});
-        if (decoded && hooks_->decodes_attributes())  // xBGP's bgp_decode_attr: the field as received
+        if (decoded && uses_.decodes_attributes)  // xBGP's bgp_decode_attr: the field as received
             hooks_->attributes_received(AttributesEvent{peer, t.attributes, timestamp_, microseconds_});
         apply_rib_entry(peer, decoded, t.prefix, true, 0, false);
     }
@@ -299,7 +307,8 @@ void Replay::on_bgp4mp_entry(const MrtRecord& rec) {
     // 2-byte AS_PATH (mrt_record.hpp); MP_REACH_NLRI may be next hop only.
     const bool decoded = decoder_.decode_rib_attributes(bgp4mp_entry_attributes(e, entry_attributes_),
                                                         AttributeContext{false, true, false});
-    if (decoded && hooks_->decodes_attributes())  // xBGP's bgp_decode_attr: the field as received
+    ask_uses();
+    if (decoded && uses_.decodes_attributes)  // xBGP's bgp_decode_attr: the field as received
         hooks_->attributes_received(AttributesEvent{peer, e.attributes, timestamp_, microseconds_});
     apply_rib_entry(peer, decoded, e.prefix, e.safi == kSafiUnicast, 0, false);
 }
@@ -332,6 +341,7 @@ void Replay::on_rib(const MrtRecord& rec) {
         ~RouteCountHint() { rib.expect_routes(0); }
     } hint{rib_};
     rib_.expect_routes(rr.entry_count);
+    ask_uses();
     const bool cached = caches_entry_sets() && rib_keeps_family(rr.afi, rr.safi);
     RibEntry e;
     for (unsigned i = 0; i < rr.entry_count; ++i) {
@@ -352,7 +362,7 @@ void Replay::on_rib(const MrtRecord& rec) {
             continue;
         }
         const bool decoded = decoder_.decode_rib_attributes(e.attributes, ctx);
-        if (decoded && hooks_->decodes_attributes())  // xBGP's bgp_decode_attr
+        if (decoded && uses_.decodes_attributes)  // xBGP's bgp_decode_attr
             hooks_->attributes_received(AttributesEvent{peer, e.attributes, timestamp_, microseconds_});
         apply_rib_entry(peer, decoded, rr.prefix, rib_keeps_family(rr.afi, rr.safi), e.path_id, rr.add_path);
     }

@@ -134,9 +134,14 @@ private:
     // (table_dump_attributes), which depends on the family alone.
     void apply_cached_rib_entry(std::uint32_t peer, Bytes field, bool transformed, const AttributeContext& ctx,
                                 const Prefix& prefix, std::uint32_t path_id, bool add_path);
+    // After ask_uses() for the record.
     [[nodiscard]] bool caches_entry_sets() const {
-        return options_.keep_rib &&
-               (hooks_ == &no_hooks_ || (!hooks_->reads_decoded_routes() && !hooks_->decodes_attributes()));
+        return options_.keep_rib && !uses_.reads_decoded_routes && !uses_.decodes_attributes;
+    }
+    // uses_ for the record about to be replayed (InsertionPoints::uses()):
+    // asked once per UPDATE or RIB record, not per route.
+    void ask_uses() {
+        if (hooks_ != &no_hooks_) uses_ = hooks_->uses();
     }
     // A route announced, to the hooks: the inbound filters, then route_received.
     void received(const RouteEvent& event);
@@ -152,6 +157,9 @@ private:
     ReplayOptions options_;
     InsertionPoints no_hooks_;
     InsertionPoints* hooks_;
+    // What hooks_ reads and runs, for the record being replayed (ask_uses).
+    // With no_hooks_, nothing: no event is built, nothing reads a route.
+    InsertionPoints::Uses uses_{false, false, false};
     Diagnostics diag_;
     Rib rib_;
     UpdateDecoder decoder_{diag_};
