@@ -218,6 +218,11 @@ inline std::uint64_t op_set_u64(Pool* p, Owner owner, std::uint64_t key, std::ui
 
 std::uint64_t op_len(const Pool* p, std::uint64_t key) noexcept {
     if (p == nullptr || key > key_limit) return 0;
+    // A value in the Pool's own word (a route's metric: plugin D asks for
+    // two per comparison) is read here, as Pool::value_size would, without
+    // the call into the pool.
+    if (const std::uint64_t w = detail::word_of(*p); detail::word_is_inline(w))
+        return detail::word_key(w) == key ? detail::word_length(w) : 0;
     // value_size, not bytes(): an inline value stays in its handle.
     Result<std::size_t> n = p->value_size(static_cast<Key>(key));
     return n ? n.value() : 0;
