@@ -250,6 +250,11 @@ void Analysis::at_exit(Run& run, State&& s, std::uint32_t pc) {
             report(pc, "R0 at exit is " + r0.describe() + ": returning it would give the host an address",
                    "return a number");
         instruction_bound = std::max(instruction_bound, s.steps);
+        // Nothing after the entry function reads its exit state but whether
+        // there is one (run()): joining every path's, a thousand
+        // instructions a path, bought nothing.
+        if (!run.exit) run.exit = std::move(s);
+        return;
     }
     if (run.exit) join_into(*run.exit, s);
     else run.exit = std::move(s);
