@@ -78,7 +78,16 @@ private:
     bool exit_tail(std::uint32_t b);
     void flow(Run& run, std::uint32_t from, std::uint32_t to_pc, State&& s);
     void at_exit(Run& run, State&& s, std::uint32_t pc);
-    bool count_step(State& s, std::uint32_t pc, std::uint32_t b);
+    // (The common case inline, the refusals out of line: their message
+    // building made every call pay for saving six registers.)
+    bool count_step(State& s, std::uint32_t pc, std::uint32_t b) {
+        if (++work_ <= work_limit_ && ++s.steps <= options_.max_instructions) [[likely]]
+            return true;
+        return count_step_over(s, pc, b);
+    }
+    // count_step past a limit: the analysis's own (work_ already counted)
+    // or the run's (s.steps already counted).
+    bool count_step_over(State& s, std::uint32_t pc, std::uint32_t b);
     std::optional<std::uint32_t> local_index(const Run& run, std::uint32_t b) const;
 
     // ---- transfer.cpp ----
@@ -94,7 +103,14 @@ private:
     // Whether two heap pointers of different objects may be compared (xBGP).
     bool same_arena(const Value& a, const Value& b) const;
     // The register's value if it is set, else a report and nothing.
-    const Value* use(const State& s, std::uint32_t pc, unsigned reg, const char* as);
+    const Value* use(const State& s, std::uint32_t pc, unsigned reg, const char* as) {
+        const Value& v = s.regs[reg];
+        if (v.kind != Kind::uninit) [[likely]]
+            return &v;
+        report_unset(v, pc, reg, as);
+        return nullptr;
+    }
+    void report_unset(const Value& v, std::uint32_t pc, unsigned reg, const char* as);
 
     // ---- memory_check.cpp ----
     // Whether [base + off, base + off + size) (for every offset base may

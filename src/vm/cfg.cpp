@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <functional>
+#include <span>
+#include <utility>
 
 namespace mempool::vm {
 namespace {
@@ -34,6 +36,7 @@ public:
     std::optional<Cfg> run() {
         const std::size_t before = problems_.size();
         if (!decode()) return std::nullopt;
+        cfg_.functions.reserve(p_.function_starts.size());
         for (u32 f = 0; f < p_.function_starts.size(); ++f) function_blocks(f);
         if (problems_.size() != before) return std::nullopt;
         for (u32 f = 0; f < cfg_.functions.size(); ++f)
@@ -94,12 +97,17 @@ private:
         Function fn;
         fn.start = p_.function_starts[f];
         fn.end = f + 1 < p_.function_starts.size() ? p_.function_starts[f + 1] : static_cast<u32>(code.size());
-        std::vector<char> reached(fn.end - fn.start, 0), leader(fn.end - fn.start, 0);
-        std::vector<u32> work;
+        // Per instruction of the function: reached, leader (the buffers
+        // serve every function: allocating them per function was a fifth
+        // of building a small program's graph).
+        constexpr std::uint8_t reached = 1, leader = 2;
+        std::vector<std::uint8_t>& mark = marks_;
+        mark.assign(fn.end - fn.start, 0);
+        std::vector<u32>& work = work_;
+        work.clear();
         work.reserve(fn.end - fn.start);  // each instruction is queued at most once
         work.push_back(fn.start);
-        reached[0] = 1;
-        leader[0] = 1;
+        mark[0] = reached | leader;
         const auto go = [&](u32 from, std::int64_t to, bool is_jump) {
             if (to < fn.start || to >= fn.end) {
                 if (!is_jump && to == fn.end)
@@ -114,9 +122,10 @@ private:
                 problems_.push_back(problem(from, "jumps into the middle of a 64-bit load (pc " + std::to_string(t) + ")"));
                 return;
             }
-            if (is_jump) leader[t - fn.start] = 1;
-            if (!reached[t - fn.start]) {
-                reached[t - fn.start] = 1;
+            std::uint8_t& m = mark[t - fn.start];
+            if (is_jump) m |= leader;
+            if (!(m & reached)) {
+                m |= reached;
                 work.push_back(t);
             }
         };
@@ -137,17 +146,35 @@ private:
             if (s == Shape::ja || s == Shape::gotol) continue;
             go(pc, std::int64_t{pc} + len, false);
         }
-        // Blocks: maximal runs of reachable instructions without a leader inside.
+        // Blocks: maximal runs of reachable instructions without a leader
+        // inside. Counted first, so that the list grows once.
+        const auto starts_block = [&](u32 pc, bool in_block) {
+            return !in_block || (mark[pc - fn.start] & leader) != 0;
+        };
+        u32 count = 0;
+        for (u32 pc = fn.start, in_block = 0; pc < fn.end; ++pc) {
+            if (!(mark[pc - fn.start] & reached)) {
+                in_block = 0;
+                continue;
+            }
+            if (starts_block(pc, in_block != 0)) ++count;
+            in_block = 1;
+            const Insn& in = code[pc];
+            if (isa::is_lddw(in)) ++pc;
+            if (ends_block(in)) in_block = 0;
+        }
+        if (cfg_.blocks.capacity() < cfg_.blocks.size() + count)
+            cfg_.blocks.reserve(std::max<std::size_t>(cfg_.blocks.size() + count, 2 * cfg_.blocks.capacity()));
         const u32 fi = static_cast<u32>(cfg_.functions.size());
         if (cfg_.block_at.empty()) cfg_.block_at.assign(code.size(), no_block);
         fn.first_block = static_cast<u32>(cfg_.blocks.size());
         u32 current = no_block;
         for (u32 pc = fn.start; pc < fn.end; ++pc) {
-            if (!reached[pc - fn.start]) {
+            if (!(mark[pc - fn.start] & reached)) {
                 current = no_block;
                 continue;
             }
-            if (current == no_block || leader[pc - fn.start]) {
+            if (starts_block(pc, current != no_block)) {
                 current = static_cast<u32>(cfg_.blocks.size());
                 BasicBlock b;
                 b.first = pc;
@@ -202,43 +229,66 @@ private:
                 BasicBlock& to = cfg_.blocks[s];
                 cfg_.pred_list[to.pred_first + to.pred_count++] = b;
             }
-        // Reverse postorder from the entry (iterative DFS).
-        // (Every list below is reserved at its final size: growing them was
-        // half of what building a small program's graph cost.)
-        std::vector<u32> post;
-        post.reserve(fn.block_count);
-        std::vector<char> seen(cfg_.blocks.size(), 0);
-        std::vector<std::pair<u32, u32>> stack;
-        stack.reserve(fn.block_count);
-        stack.push_back({fn.entry, 0});
-        seen[fn.entry] = 1;
-        while (!stack.empty()) {
-            auto& [b, i] = stack.back();
+        // Every list below is indexed by the block's place in the function
+        // (b - lo) and lives in one buffer that serves every function: one
+        // vector each was most of what building a small program's graph cost.
+        const u32 n = fn.block_count;
+        constexpr u32 none = UINT32_MAX;
+        u32* next = nullptr;
+        const auto take = [&](std::size_t k) {
+            const std::span<u32> s{next, k};
+            next += k;
+            return s;
+        };
+        scratch_.assign(static_cast<std::size_t>(n) * 13, none);
+        next = scratch_.data();
+        const std::span<u32> number = take(n);  // local index -> reverse postorder number, none: unreachable
+        const std::span<u32> rpo_room = take(n);  // reverse postorder number -> block
+        const std::span<u32> idom = take(n), first_child = take(n), next_sibling = take(n);
+        const std::span<u32> pre = take(n), pst = take(n), indegree = take(n), ready_at = take(n);
+        const std::span<u32> stack_at = take(2 * n), walk_at = take(2 * n);
+        // Reverse postorder from the entry (iterative DFS; a frame is a
+        // block and the index of its next successor to visit). The
+        // postorder is written from the end of rpo_room.
+        u32 reached = 0, placed_post = 0, top = 0;
+        const auto local = [lo](u32 b) { return b - lo; };
+        std::vector<char>& seen = seen_;
+        seen.assign(n, 0);
+        stack_at[0] = fn.entry, stack_at[1] = 0, top = 1;
+        seen[local(fn.entry)] = 1;
+        ++reached;
+        while (top != 0) {
+            const u32 b = stack_at[2 * (top - 1)];
+            u32& i = stack_at[2 * (top - 1) + 1];
             if (i < cfg_.blocks[b].succ_count) {
                 const u32 s = cfg_.blocks[b].succ_at[i++];
-                if (!seen[s]) {
-                    seen[s] = 1;
-                    stack.push_back({s, 0});
+                if (!seen[local(s)]) {
+                    seen[local(s)] = 1;
+                    ++reached;
+                    stack_at[2 * top] = s, stack_at[2 * top + 1] = 0, ++top;
                 }
             } else {
-                post.push_back(b);
-                stack.pop_back();
+                ++placed_post;
+                rpo_room[n - placed_post] = b;
+                --top;
             }
         }
-        std::vector<u32> rpo(post.rbegin(), post.rend());
-        std::vector<u32> number(cfg_.blocks.size(), UINT32_MAX);
-        for (u32 i = 0; i < rpo.size(); ++i) number[rpo[i]] = i;
+        // Unreachable blocks (none in practice: blocks are cut from reached
+        // code) are left out: the rpo is the room's last `reached` entries.
+        const std::span<u32> rpo = rpo_room.subspan(n - reached);
+        const u32 m = reached;
+        for (u32 i = 0; i < m; ++i) number[local(rpo[i])] = i;
+        const auto number_of = [&](u32 b) { return b >= lo && b < hi ? number[local(b)] : none; };
         // Dominators (Cooper, Harvey, Kennedy: iterate idom over reverse postorder).
-        std::vector<u32> idom(rpo.size(), UINT32_MAX);
         idom[0] = 0;
         for (bool changed = true; changed;) {
             changed = false;
-            for (u32 i = 1; i < rpo.size(); ++i) {
-                u32 nd = UINT32_MAX;
+            for (u32 i = 1; i < m; ++i) {
+                u32 nd = none;
                 for (u32 p : cfg_.pred(rpo[i])) {
-                    u32 pn = number[p];
-                    if (pn == UINT32_MAX || idom[pn] == UINT32_MAX) continue;
-                    if (nd == UINT32_MAX) {
+                    u32 pn = number_of(p);
+                    if (pn == none || idom[pn] == none) continue;
+                    if (nd == none) {
                         nd = pn;
                         continue;
                     }
@@ -257,101 +307,112 @@ private:
         }
         // Dominator tree intervals: a dominates b iff pre[a] <= pre[b] and
         // post[b] <= post[a]. The tree as first-child / next-sibling links.
-        const u32 n = static_cast<u32>(rpo.size());
-        std::vector<u32> first_child(n, UINT32_MAX), next_sibling(n, UINT32_MAX);
-        for (u32 i = n; i-- > 1;) {
+        for (u32 i = m; i-- > 1;) {
             next_sibling[i] = first_child[idom[i]];
             first_child[idom[i]] = i;
         }
-        std::vector<u32> pre(n), pst(n);
         u32 clock = 0;
-        std::vector<std::pair<u32, u32>> walk;  // (node, its next child to visit)
-        walk.reserve(n);
-        walk.push_back({0, first_child[0]});
+        u32 depth = 0;  // walk_at holds (node, its next child to visit) pairs
+        walk_at[0] = 0, walk_at[1] = first_child[0], depth = 1;
         pre[0] = clock++;
-        while (!walk.empty()) {
-            auto& [node, child] = walk.back();
-            if (child != UINT32_MAX) {
+        while (depth != 0) {
+            const u32 node = walk_at[2 * (depth - 1)];
+            u32& child = walk_at[2 * (depth - 1) + 1];
+            if (child != none) {
                 const u32 c = child;
                 child = next_sibling[c];
                 pre[c] = clock++;
-                walk.push_back({c, first_child[c]});
+                walk_at[2 * depth] = c, walk_at[2 * depth + 1] = first_child[c], ++depth;
             } else {
                 pst[node] = clock++;
-                walk.pop_back();
+                --depth;
             }
         }
         const auto dominates = [&](u32 a, u32 b) {
-            const u32 na = number[a], nb = number[b];
+            const u32 na = number[local(a)], nb = number[local(b)];
             return pre[na] <= pre[nb] && pst[nb] <= pst[na];
         };
         // Back edges (head, source), and the topological order of what
         // remains (Kahn, lowest pc first).
-        std::vector<std::pair<u32, u32>> back_edges;
-        std::vector<u32> indegree(cfg_.blocks.size(), 0);
+        std::vector<std::pair<u32, u32>>& back_edges = back_edges_;
+        back_edges.clear();
+        for (u32 i = 0; i < m; ++i) indegree[local(rpo[i])] = 0;
         for (u32 b : rpo)
             for (u32 s : cfg_.blocks[b].succ()) {
                 if (dominates(s, b)) back_edges.push_back({s, b});
-                else ++indegree[s];
+                else ++indegree[local(s)];
             }
+        // By head, then source (which nothing depends on: a loop's blocks
+        // are listed in the function's order); std::sort needs no buffer.
         const auto by_head = [](const std::pair<u32, u32>& x, const std::pair<u32, u32>& y) { return x.first < y.first; };
-        std::stable_sort(back_edges.begin(), back_edges.end(), by_head);
-        std::vector<u32> ready;
-        ready.reserve(n);
-        ready.push_back(fn.entry);
-        fn.order.reserve(n);
-        while (!ready.empty()) {
-            const auto it = std::min_element(ready.begin(), ready.end(),
-                                              [&](u32 a, u32 b) { return cfg_.blocks[a].first < cfg_.blocks[b].first; });
-            const u32 b = *it;
-            ready.erase(it);
+        std::sort(back_edges.begin(), back_edges.end());
+        u32 ready_count = 0;
+        ready_at[ready_count++] = fn.entry;
+        fn.order.reserve(m);
+        while (ready_count != 0) {
+            u32 best = 0;
+            for (u32 k = 1; k < ready_count; ++k)
+                if (cfg_.blocks[ready_at[k]].first < cfg_.blocks[ready_at[best]].first) best = k;
+            const u32 b = ready_at[best];
+            ready_at[best] = ready_at[--ready_count];  // chosen by pc, so the list's order does not matter
             fn.order.push_back(b);
             for (u32 s : cfg_.blocks[b].succ())
-                if (!dominates(s, b) && --indegree[s] == 0) ready.push_back(s);
+                if (!dominates(s, b) && --indegree[local(s)] == 0) ready_at[ready_count++] = s;
         }
-        if (fn.order.size() != rpo.size()) {
+        if (fn.order.size() != m) {
             u32 pc = UINT32_MAX;
             for (u32 b : rpo)
-                if (indegree[b] != 0) pc = std::min(pc, cfg_.blocks[b].first);
+                if (indegree[local(b)] != 0) pc = std::min(pc, cfg_.blocks[b].first);
             problems_.push_back(problem(pc, "irreducible control flow: a loop entered other than through its head",
                                         "write the loop so that it has one entry"));
             return false;
         }
-        // Natural loops: the head plus every block reaching a back edge without passing the head.
+        // Natural loops: the head plus every block reaching a back edge
+        // without passing the head. member_ holds one row of n flags per
+        // loop of the function.
         const std::size_t first_loop = cfg_.loops.size();
-        std::vector<std::vector<char>> member;
+        std::vector<char>& member = member_;
+        member.clear();
+        std::vector<u32>& work = work_;
         for (u32 h : fn.order) {
             const auto sources = std::equal_range(back_edges.begin(), back_edges.end(), std::pair<u32, u32>{h, 0}, by_head);
             if (sources.first == sources.second) continue;
-            std::vector<char> in(cfg_.blocks.size(), 0);
-            in[h] = 1;
-            std::vector<u32> work;
+            const std::size_t row = member.size();
+            member.resize(row + n, 0);
+            char* in = member.data() + row;
+            in[local(h)] = 1;
+            work.clear();
             for (auto e = sources.first; e != sources.second; ++e)
-                if (!in[e->second]) in[e->second] = 1, work.push_back(e->second);
+                if (!in[local(e->second)]) in[local(e->second)] = 1, work.push_back(e->second);
             while (!work.empty()) {
                 const u32 b = work.back();
                 work.pop_back();
                 for (u32 p : cfg_.pred(b))
-                    if (!in[p] && number[p] != UINT32_MAX) in[p] = 1, work.push_back(p);
+                    if (number_of(p) != none && !in[local(p)]) in[local(p)] = 1, work.push_back(p);
             }
             Loop l;
             l.head = h;
             l.first_pc = UINT32_MAX;
+            u32 size = 0;
+            for (u32 b : fn.order) size += in[local(b)] != 0;
+            l.blocks.reserve(size);
             for (u32 b : fn.order)
-                if (in[b]) {
+                if (in[local(b)]) {
                     l.blocks.push_back(b);
                     l.first_pc = std::min(l.first_pc, cfg_.blocks[b].first);
                     l.last_pc = std::max(l.last_pc, cfg_.blocks[b].last);
                 }
             cfg_.loops.push_back(std::move(l));
-            member.push_back(std::move(in));
         }
+        const auto member_of = [&](std::size_t loop, u32 b) {
+            return member[(loop - first_loop) * n + local(b)] != 0;
+        };
         // Nesting: the parent is the smallest other loop holding the head; a
         // block's loop is the smallest loop holding it.
         for (std::size_t i = first_loop; i < cfg_.loops.size(); ++i) {
             Loop& l = cfg_.loops[i];
             for (std::size_t j = first_loop; j < cfg_.loops.size(); ++j) {
-                if (i == j || !member[j - first_loop][l.head]) continue;
+                if (i == j || !member_of(j, l.head)) continue;
                 if (cfg_.loops[j].blocks.size() <= l.blocks.size()) continue;
                 if (l.parent < 0 || cfg_.loops[j].blocks.size() < cfg_.loops[static_cast<std::size_t>(l.parent)].blocks.size())
                     l.parent = static_cast<std::int32_t>(j);
@@ -369,19 +430,14 @@ private:
     std::vector<Diagnostic>& problems_;
     std::vector<char> second_slot_;
     Cfg cfg_;
+    // Scratch space, reused from function to function.
+    std::vector<std::uint8_t> marks_;
+    std::vector<char> seen_, member_;
+    std::vector<u32> work_, scratch_;
+    std::vector<std::pair<u32, u32>> back_edges_;
 };
 
 }  // namespace
-
-std::optional<std::int64_t> jump_target(const Program& program, std::uint32_t pc) noexcept {
-    const Insn& in = program.code[pc];
-    switch (shape_of(in.code)) {
-    case Shape::ja:
-    case Shape::jcond: return std::int64_t{pc} + 1 + in.off;
-    case Shape::gotol: return std::int64_t{pc} + 1 + in.imm;
-    default: return std::nullopt;
-    }
-}
 
 bool Cfg::is_back_edge(std::uint32_t from, std::uint32_t to) const noexcept {
     const std::int32_t l = blocks[to].loop;

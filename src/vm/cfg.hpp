@@ -18,6 +18,7 @@
 //   for (std::uint32_t b : cfg->functions[0].order) ... cfg->blocks[b] ...
 #pragma once
 
+#include "isa_table.hpp"
 #include "program.hpp"
 
 #include <array>
@@ -80,7 +81,15 @@ struct Cfg {
 };
 
 // The pc a jump transfers to (possibly out of range), nothing for other instructions.
-[[nodiscard]] std::optional<std::int64_t> jump_target(const Program& program, std::uint32_t pc) noexcept;
+[[nodiscard]] inline std::optional<std::int64_t> jump_target(const Program& program, std::uint32_t pc) noexcept {
+    const Insn& in = program.code[pc];
+    switch (shape_of(in.code)) {
+    case Shape::ja:
+    case Shape::jcond: return std::int64_t{pc} + 1 + in.off;
+    case Shape::gotol: return std::int64_t{pc} + 1 + in.imm;
+    default: return std::nullopt;
+    }
+}
 
 // Checks the program's structure and builds its graph; every problem found
 // is appended to `problems` (pc, message, hint; `where` left to the caller).

@@ -8,50 +8,6 @@ namespace {
 
 using namespace isa;
 
-constexpr std::array<Shape, 256> make_table() {
-    std::array<Shape, 256> t{};
-    for (std::uint8_t c : {cls_alu, cls_alu64}) {
-        for (std::uint8_t op : {alu_add, alu_sub, alu_mul, alu_or, alu_and, alu_lsh, alu_rsh, alu_xor, alu_arsh}) {
-            t[c | op | src_k] = Shape::alu;
-            t[c | op | src_x] = Shape::alu;
-        }
-        for (std::uint8_t op : {alu_div, alu_mod}) {
-            t[c | op | src_k] = Shape::divmod;
-            t[c | op | src_x] = Shape::divmod;
-        }
-        t[c | alu_neg | src_k] = Shape::neg;
-        t[c | alu_mov | src_k] = Shape::mov;
-        t[c | alu_mov | src_x] = Shape::mov;
-        t[c | alu_end | src_k] = Shape::endian;
-    }
-    t[cls_alu | alu_end | src_x] = Shape::endian;  // be (alu64 | src_x is not an encoding)
-    for (std::uint8_t c : {cls_jmp, cls_jmp32}) {
-        for (std::uint8_t op : {jmp_jeq, jmp_jgt, jmp_jge, jmp_jset, jmp_jne, jmp_jsgt, jmp_jsge, jmp_jlt, jmp_jle,
-                                jmp_jslt, jmp_jsle}) {
-            t[c | op | src_k] = Shape::jcond;
-            t[c | op | src_x] = Shape::jcond;
-        }
-    }
-    t[cls_jmp | jmp_ja] = Shape::ja;
-    t[cls_jmp32 | jmp_ja] = Shape::gotol;
-    t[op_call] = Shape::call;
-    t[op_exit] = Shape::exit;
-    t[op_lddw] = Shape::lddw;
-    for (std::uint8_t sz : {size_b, size_h, size_w, size_dw}) {
-        t[cls_ldx | mode_mem | sz] = Shape::ldx;
-        t[cls_st | mode_mem | sz] = Shape::st;
-        t[cls_stx | mode_mem | sz] = Shape::stx;
-        t[cls_ld | mode_abs | sz] = Shape::packet;
-        t[cls_ld | mode_ind | sz] = Shape::packet;
-    }
-    for (std::uint8_t sz : {size_b, size_h, size_w}) t[cls_ldx | mode_memsx | sz] = Shape::ldsx;
-    t[cls_stx | mode_atomic | size_w] = Shape::atomic;
-    t[cls_stx | mode_atomic | size_dw] = Shape::atomic;
-    return t;
-}
-
-constexpr std::array<Shape, 256> table = make_table();
-
 std::string hex(unsigned v) {
     static const char digits[] = "0123456789abcdef";
     std::string s = "0x";
@@ -71,10 +27,8 @@ bool valid_atomic(std::int32_t imm) {
 
 }  // namespace
 
-Shape shape_of(std::uint8_t code) noexcept { return table[code]; }
-
 std::optional<std::string> check_encoding(const Insn& in) {
-    const Shape s = table[in.code];
+    const Shape s = shape_table[in.code];
     const bool by_reg = uses_src_reg(in.code);
     const auto reserved = [](const char* field) {
         return std::optional<std::string>(std::string("reserved field ") + field + " is not 0");
@@ -162,7 +116,7 @@ std::optional<std::string> check_encoding(const Insn& in) {
 }
 
 std::optional<unsigned> written_register(const Insn& in) noexcept {
-    switch (table[in.code]) {
+    switch (shape_table[in.code]) {
     case Shape::alu:
     case Shape::divmod:
     case Shape::neg:

@@ -16,6 +16,7 @@
 
 #include "isa.hpp"
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -43,8 +44,55 @@ enum class Shape : std::uint8_t {
     packet,   // ld abs/ind (refused with its own message)
 };
 
-// The shape of an opcode byte.
-[[nodiscard]] Shape shape_of(std::uint8_t code) noexcept;
+// Every opcode byte's shape (invalid for the bytes that are no encoding).
+constexpr std::array<Shape, 256> make_shape_table() {
+    using namespace isa;
+    std::array<Shape, 256> t{};
+    for (std::uint8_t c : {cls_alu, cls_alu64}) {
+        for (std::uint8_t op : {alu_add, alu_sub, alu_mul, alu_or, alu_and, alu_lsh, alu_rsh, alu_xor, alu_arsh}) {
+            t[c | op | src_k] = Shape::alu;
+            t[c | op | src_x] = Shape::alu;
+        }
+        for (std::uint8_t op : {alu_div, alu_mod}) {
+            t[c | op | src_k] = Shape::divmod;
+            t[c | op | src_x] = Shape::divmod;
+        }
+        t[c | alu_neg | src_k] = Shape::neg;
+        t[c | alu_mov | src_k] = Shape::mov;
+        t[c | alu_mov | src_x] = Shape::mov;
+        t[c | alu_end | src_k] = Shape::endian;
+    }
+    t[cls_alu | alu_end | src_x] = Shape::endian;  // be (alu64 | src_x is not an encoding)
+    for (std::uint8_t c : {cls_jmp, cls_jmp32}) {
+        for (std::uint8_t op : {jmp_jeq, jmp_jgt, jmp_jge, jmp_jset, jmp_jne, jmp_jsgt, jmp_jsge, jmp_jlt, jmp_jle,
+                                jmp_jslt, jmp_jsle}) {
+            t[c | op | src_k] = Shape::jcond;
+            t[c | op | src_x] = Shape::jcond;
+        }
+    }
+    t[cls_jmp | jmp_ja] = Shape::ja;
+    t[cls_jmp32 | jmp_ja] = Shape::gotol;
+    t[op_call] = Shape::call;
+    t[op_exit] = Shape::exit;
+    t[op_lddw] = Shape::lddw;
+    for (std::uint8_t sz : {size_b, size_h, size_w, size_dw}) {
+        t[cls_ldx | mode_mem | sz] = Shape::ldx;
+        t[cls_st | mode_mem | sz] = Shape::st;
+        t[cls_stx | mode_mem | sz] = Shape::stx;
+        t[cls_ld | mode_abs | sz] = Shape::packet;
+        t[cls_ld | mode_ind | sz] = Shape::packet;
+    }
+    for (std::uint8_t sz : {size_b, size_h, size_w}) t[cls_ldx | mode_memsx | sz] = Shape::ldsx;
+    t[cls_stx | mode_atomic | size_w] = Shape::atomic;
+    t[cls_stx | mode_atomic | size_dw] = Shape::atomic;
+    return t;
+}
+
+inline constexpr std::array<Shape, 256> shape_table = make_shape_table();
+
+// The shape of an opcode byte (inline: the verifier asks several times per
+// instruction, and a call cost more than the lookup).
+[[nodiscard]] inline Shape shape_of(std::uint8_t code) noexcept { return shape_table[code]; }
 
 // Why the instruction's encoding is refused (unknown opcode, reserved field
 // not zero, register out of range, bad width), or nothing when it is fine.

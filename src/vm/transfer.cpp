@@ -160,13 +160,10 @@ bool table_read(const State& s, const Value& base, std::int64_t off, Value& out)
 
 }  // namespace
 
-const Value* Analysis::use(const State& s, std::uint32_t pc, unsigned r, const char* as) {
-    const Value& v = s.regs[r];
-    if (v.kind != Kind::uninit) return &v;
-    if (v.refused) return nullptr;  // its refusal is already reported
+void Analysis::report_unset(const Value& v, std::uint32_t pc, unsigned r, const char* as) {
+    if (v.refused) return;  // its refusal is already reported
     report(pc, "(I) " + reg(r) + " is used as " + as + " but is not set on every path to here",
            "set it first (a helper call clobbers R1-R5; a register holding different kinds on two paths is unusable)");
-    return nullptr;
 }
 
 bool Analysis::step(State& s, std::uint32_t pc) {

@@ -138,15 +138,14 @@ void Analysis::unroll_loop(Run& run, std::int32_t l) {
     }
 }
 
-bool Analysis::count_step(State& s, std::uint32_t pc, std::uint32_t b) {
-    if (++work_ > work_limit_) {
+bool Analysis::count_step_over(State& s, std::uint32_t pc, std::uint32_t b) {
+    if (work_ > work_limit_) {
         if (!out_of_work_)
             report(pc, "(T) verification gave up: the program needs more analysis than " + std::to_string(work_limit_) +
                            " instruction visits", "simplify the loops, or bound them more tightly");
         out_of_work_ = true;
         return false;
     }
-    if (++s.steps <= options_.max_instructions) return true;
     if (options_.loop_budget) {
         // Bounded at run time instead (loop_costs): the count stops here.
         s.steps = options_.max_instructions;
