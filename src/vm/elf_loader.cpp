@@ -535,10 +535,13 @@ private:
         const std::uint32_t section = f.section;  // f may move as functions are queued
         const std::uint32_t start = f.start, end = f.end, base = f.base;
         bool second_slot = false;
+        // The relocations walked in step with k (a lookup per instruction
+        // was a tenth of loading): every key below k has been passed.
+        auto next_rel = relocs.by_insn.lower_bound(start);
         for (std::uint32_t k = start; k < end; ++k) {
             const std::uint32_t pc = base + (k - start);
-            const auto r = relocs.by_insn.find(k);
-            const ElfRel* rel = r == relocs.by_insn.end() ? nullptr : &r->second;
+            const ElfRel* rel = nullptr;
+            if (next_rel != relocs.by_insn.end() && next_rel->first == k) rel = &(next_rel++)->second;
             Insn& in = program_.code[pc];
             if (second_slot) {
                 second_slot = false;

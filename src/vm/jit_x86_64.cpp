@@ -125,9 +125,13 @@ public:
                 heap_checks_ = true;
             if ((p_.flags[pc] & flag_frame_bounds) != 0) frame_bounds_ = true;
         }
+        std::size_t jumps = 0;
         for (std::size_t pc = 0; pc < n; ++pc) {
             if (isa::is_lddw(code_[pc]) && code_[pc].src() == isa::pseudo_data) heap_checks_ = true;
+            const std::uint8_t cls = isa::cls(code_[pc].code);
+            jumps += cls == isa::cls_jmp || cls == isa::cls_jmp32;
         }
+        fixups_.reserve(jumps + 8);  // one per jump, a few for the entry and the checks: grown rarely
         plan_entry();
 
         std::size_t f = 0;
@@ -904,13 +908,17 @@ std::optional<std::string> place(std::span<const std::pair<const Translation*, c
     if (!memory) return std::string("cannot map memory for the code");
     std::uint8_t* const code = memory->code();
     std::uint8_t* const data = memory->rodata();
-    std::memset(code, 0xcc, static_cast<std::size_t>(data - code));
+    // int3 in the gaps and after the last program only: the programs' own
+    // bytes are copied over it (filling the whole page first cost a byte each).
+    std::size_t filled = 0;
     for (std::size_t i = 0; i < kept.size(); ++i) {
         const Compiler& c = kept[i].first->kept();
         const VerifiedProgram& p = *kept[i].second;
         std::uint8_t* out_code = code + at[i].code;
         std::uint8_t* out_data = data + at[i].data;
+        std::memset(code + filled, 0xcc, at[i].code - filled);
         std::memcpy(out_code, c.bytes(), c.size());
+        filled = at[i].code + c.size();
         const auto rodata = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(out_data));
         for (std::size_t fix : c.rodata_fixups()) {
             std::uint64_t v;
@@ -922,6 +930,7 @@ std::optional<std::string> place(std::span<const std::pair<const Translation*, c
         if (!p.helper_checks.empty())
             std::memcpy(out_data + c.checks_offset(), p.helper_checks.data(), sizeof(HelperCheck) * p.helper_checks.size());
     }
+    std::memset(code + filled, 0xcc, static_cast<std::size_t>(data - code) - filled);
     if (!memory->seal()) return std::string("cannot make the code executable");
     const auto shared = std::make_shared<const ExecutableMemory>(std::move(*memory));
     out.reserve(kept.size());
