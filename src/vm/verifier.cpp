@@ -282,14 +282,21 @@ std::uint32_t deepest_chain(std::uint32_t f, const std::vector<std::uint32_t>& f
 // The options an accepted program keeps: the limits, and only the
 // signatures of the helpers it calls (the executors look up no other).
 // Copying the whole table, a name per helper, was a tenth of verifying a
-// small plugin against a host's hundred helpers.
+// small plugin against a host's hundred helpers; so was making an empty
+// signature for each helper past the last one called, so the table ends
+// there (an accepted program calls no helper the host lacks).
 VerifyOptions options_for(const Program& p, const VerifyOptions& options) {
     VerifyOptions kept;
     static_cast<VerifyLimits&>(kept) = options;
-    kept.helpers.resize(options.helpers.size());
+    const auto called = [&](const Insn& in) {
+        return isa::is_helper_call(in) && in.imm >= 0 && static_cast<std::size_t>(in.imm) < options.helpers.size();
+    };
+    std::size_t used = 0;
     for (const Insn& in : p.code)
-        if (isa::is_helper_call(in) && in.imm >= 0 && static_cast<std::size_t>(in.imm) < options.helpers.size())
-            kept.helpers[static_cast<std::size_t>(in.imm)] = options.helpers[static_cast<std::size_t>(in.imm)];
+        if (called(in)) used = std::max(used, static_cast<std::size_t>(in.imm) + 1);
+    kept.helpers.resize(used);
+    for (const Insn& in : p.code)
+        if (called(in)) kept.helpers[static_cast<std::size_t>(in.imm)] = options.helpers[static_cast<std::size_t>(in.imm)];
     return kept;
 }
 
