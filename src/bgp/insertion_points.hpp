@@ -10,6 +10,8 @@
 // | point          | when                                   | arguments                                      |
 // | bgp_message    | every BGP message of a peer            | message type, peer index, timestamp            |
 // | route_received | every announced route, after decoding   | prefix, peer, AS path, origin, next hop, pool  |
+// |                | (AS path and next hop empty unless      |                                                |
+// |                | reads_decoded_routes())                 |                                                |
 // | route_compare  | selection compares two routes           | the two candidates (their pools, peer, path id) |
 // | peer_report    | end of replay, once per listed peer     | peer index; may supply figures                  |
 //
