@@ -11,7 +11,7 @@
 // | bgp_message    | every BGP message of a peer            | message type, peer index, timestamp            |
 // | route_received | every announced route, after decoding   | prefix, peer, AS path, origin, next hop, pool  |
 // |                | (AS path and next hop empty unless      |                                                |
-// |                | reads_decoded_routes())                 |                                                |
+// |                | uses().reads_decoded_routes)            |                                                |
 // | route_compare  | selection compares two routes           | the two candidates (their pools, peer, path id) |
 // | peer_report    | end of replay, once per listed peer     | peer index; may supply figures                  |
 //
@@ -19,10 +19,10 @@
 //
 // | attributes_received | the path attribute field of an UPDATE or a RIB entry, | peer, field as received, MRT time |
 // |                     | after it decoded, before its routes (only when         |                                   |
-// |                     | decodes_attributes())                                  |                                   |
+// |                     | uses().decodes_attributes)                             |                                   |
 // | accept_route        | every announced route, once in the Adj-RIB-In, before  | as route_received, plus the       |
-// |                     | route_received (only when filters_routes()): false     | route's canonical attributes      |
-// |                     | withdraws it again                                     |                                   |
+// |                     | route_received (only when uses().filters_routes):      | route's canonical attributes      |
+// |                     | false withdraws it again                               |                                   |
 //
 // Pools are handed by reference for the duration of the call only.
 #pragma once
@@ -94,28 +94,24 @@ public:
     virtual ~InsertionPoints() = default;
     virtual void bgp_message(const MessageEvent&) {}
     virtual void route_received(const RouteEvent&) {}
-    // xBGP's bgp_decode_attr (asked only when decodes_attributes()).
-    [[nodiscard]] virtual bool decodes_attributes() const { return false; }
-    virtual void attributes_received(const AttributesEvent&) {}
-    // xBGP's inbound filters (asked only when filters_routes()): false
-    // rejects the route.
-    [[nodiscard]] virtual bool filters_routes() const { return false; }
-    // Whether route_received and accept_route read a RouteEvent's as_path
-    // and next_hop. When not, a RIB entry whose attribute set the replay
-    // finds by the field's bytes (entry_set_cache.hpp) is not decoded again:
-    // its event has them empty, path_length, origin and path_attributes set.
-    [[nodiscard]] virtual bool reads_decoded_routes() const { return true; }
-    // The three answers above at once. The replay asks once per record (an
-    // UPDATE, a RIB record) rather than once per route, so a hook's answers
-    // must hold while one record is replayed: PluginInsertionPoints' change
-    // only when plugins are attached or detached, which no plugin run (and
-    // so no event of the record) can do.
+    // What the hooks read and run, asked once per record (an UPDATE, a RIB
+    // record) rather than once per route: a hook's answers must hold while
+    // one record is replayed. PluginInsertionPoints' change only when
+    // plugins are attached or detached, which no plugin run (and so no
+    // event of the record) can do.
     struct Uses {
+        // xBGP's bgp_decode_attr: attributes_received is called.
         bool decodes_attributes = false;
+        // xBGP's inbound filters: accept_route is called (false rejects the route).
         bool filters_routes = false;
+        // Whether route_received and accept_route read a RouteEvent's
+        // as_path and next_hop. When not, an event has them empty, and a
+        // RIB entry whose attribute set the replay finds by the field's
+        // bytes (entry_set_cache.hpp) is not decoded again.
         bool reads_decoded_routes = true;
     };
-    [[nodiscard]] virtual Uses uses() const { return {decodes_attributes(), filters_routes(), reads_decoded_routes()}; }
+    [[nodiscard]] virtual Uses uses() const { return {}; }
+    virtual void attributes_received(const AttributesEvent&) {}
     [[nodiscard]] virtual bool accept_route(const RouteEvent&) { return true; }
     // Whether route_compare has anything to say (saves the calls when not).
     [[nodiscard]] virtual bool compares_routes() const { return false; }

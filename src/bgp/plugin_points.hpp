@@ -52,16 +52,14 @@ public:
 
     void bgp_message(const MessageEvent& e) override;
     void route_received(const RouteEvent& e) override;
-    [[nodiscard]] bool decodes_attributes() const override { return xbgp_.active(); }
-    void attributes_received(const AttributesEvent& e) override { xbgp_.attributes_received(e); }
-    [[nodiscard]] bool filters_routes() const override { return xbgp_.active(); }
-    [[nodiscard]] bool accept_route(const RouteEvent& e) override { return xbgp_.accept_route(e); }
-    // The four points read a route's L, origin and pool; xBGP's, its attributes.
-    [[nodiscard]] bool reads_decoded_routes() const override { return xbgp_.active(); }
+    // The four points read a route's L, origin and pool; xBGP's decode
+    // and filter points, its attributes.
     [[nodiscard]] Uses uses() const override {
         const bool xbgp = xbgp_.active();
         return {xbgp, xbgp, xbgp};
     }
+    void attributes_received(const AttributesEvent& e) override { xbgp_.attributes_received(e); }
+    [[nodiscard]] bool accept_route(const RouteEvent& e) override { return xbgp_.accept_route(e); }
     [[nodiscard]] bool compares_routes() const override;
     Preference route_compare(const RouteCandidate& a, const RouteCandidate& b) override;
     void peer_report(std::uint32_t peer, PeerReportFigures& out) override;

@@ -124,9 +124,8 @@ TEST(EntrySetCache, RibDumpsReplayTheSameWithAndWithoutIt) {
 // entry's set loses its last reference, and the cache must not keep its id.
 class RejectEverything final : public InsertionPoints {
 public:
-    [[nodiscard]] bool filters_routes() const override { return true; }
+    [[nodiscard]] Uses uses() const override { return {.filters_routes = true, .reads_decoded_routes = false}; }
     [[nodiscard]] bool accept_route(const RouteEvent&) override { return false; }
-    [[nodiscard]] bool reads_decoded_routes() const override { return false; }
 };
 
 TEST(EntrySetCache, ASetFreedByAnInboundFilterIsNotKept) {

@@ -176,7 +176,7 @@ TEST(PluginEvidence, RibEntriesFoundByTheirFieldGetTheSameMetricAndReport) {
         PluginInsertionPoints points(rt);
         ASSERT_TRUE(rt.load_manifest((kPluginDir / "plugins.json").string()).ok());
         DecodedRoutes wrapped(points);
-        ASSERT_FALSE(points.reads_decoded_routes());
+        ASSERT_FALSE(points.uses().reads_decoded_routes);
         ReplayOptions o;
         o.hooks = decoded ? static_cast<InsertionPoints*>(&wrapped) : &points;
         Replay r(o);

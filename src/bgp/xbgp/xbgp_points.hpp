@@ -79,8 +79,8 @@ public:
         time_microseconds_ = microseconds;
     }
 
-    // Whether a plugin is attached at any of the points (asked per route:
-    // inline, three byte reads).
+    // Whether a plugin is attached at any of the points (asked per record,
+    // through PluginInsertionPoints::uses(): three byte reads).
     [[nodiscard]] bool active() const noexcept {
         return rt_.has_plugins(decode_) || rt_.has_plugins(pre_inbound_) || rt_.has_plugins(inbound_);
     }
