@@ -7,7 +7,7 @@
 // cost more than the copy, on every process start (a tenth of what the
 // shipped manifest added to a small replay).
 //
-//   for (const detail::BuiltinHelper& b : detail::pool_helper_table()) helpers.push_back(b.spec());
+//   detail::append_specs(helpers, detail::pool_helper_table());
 #pragma once
 
 #include <mempool/runtime.hpp>
@@ -43,11 +43,15 @@ struct BuiltinHelper {
     }
 };
 
+// A table's helpers appended to `to` as HelperSpecs, in order.
+inline void append_specs(std::vector<HelperSpec>& to, std::span<const BuiltinHelper> table) {
+    for (const BuiltinHelper& b : table) to.push_back(b.spec());
+}
+
 // A table as HelperSpecs (what pool_helpers() and heap_helpers() show).
 [[nodiscard]] inline std::vector<HelperSpec> specs_of(std::span<const BuiltinHelper> table) {
     std::vector<HelperSpec> specs;
-    specs.reserve(table.size());
-    for (const BuiltinHelper& b : table) specs.push_back(b.spec());
+    append_specs(specs, table);
     return specs;
 }
 
@@ -61,5 +65,8 @@ struct XbgpImplementation {
 [[nodiscard]] std::span<const BuiltinHelper> pool_helper_table() noexcept;          // pool_helpers.cpp
 [[nodiscard]] std::span<const BuiltinHelper> heap_helper_table() noexcept;          // heap_helpers.cpp
 [[nodiscard]] std::span<const XbgpImplementation> xbgp_implementations() noexcept;  // xbgp/registry.cpp
+// The generic xBGP helpers appended to `to`, each with the xBGP table's
+// signature and permissions (xbgp_helper_spec), in order.
+void append_xbgp_specs(std::vector<HelperSpec>& to);  // xbgp/registry.cpp
 
 }  // namespace mempool::detail

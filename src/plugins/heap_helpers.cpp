@@ -179,7 +179,7 @@ std::span<const BuiltinHelper> heap_helper_table() noexcept {
 }  // namespace detail
 
 std::span<const HelperSpec> heap_helpers() noexcept {
-    static const std::vector<HelperSpec> table = specs_of(detail::heap_helper_table());
+    static const std::vector<HelperSpec> table = detail::specs_of(detail::heap_helper_table());
     return table;
 }
 

@@ -377,7 +377,7 @@ std::span<const BuiltinHelper> pool_helper_table() noexcept {
 
 std::span<const HelperSpec> pool_helpers() noexcept {
     // Built on first use; a failed allocation here is fatal anyway (static init).
-    static const std::vector<HelperSpec> table = specs_of(detail::pool_helper_table());
+    static const std::vector<HelperSpec> table = detail::specs_of(detail::pool_helper_table());
     return table;
 }
 

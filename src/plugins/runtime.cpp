@@ -66,19 +66,14 @@ Runtime::Runtime(RuntimeOptions options) noexcept : options_(options) {
     try {
         const auto pool = detail::pool_helper_table();
         const auto heap = detail::heap_helper_table();
-        const auto xbgp = detail::xbgp_implementations();
         std::size_t total = 0;
         if (options_.pool_helpers) total += pool.size();
         if (options_.heap_helpers) total += heap.size();
-        if (options_.xbgp_helpers) total += xbgp.size();
+        if (options_.xbgp_helpers) total += detail::xbgp_implementations().size();
         helpers_.reserve(total + 32);  // and room for a host's own (mempool-bgp adds about 20)
-        if (options_.pool_helpers)
-            for (const detail::BuiltinHelper& b : pool) helpers_.push_back(b.spec());
-        if (options_.heap_helpers)
-            for (const detail::BuiltinHelper& b : heap) helpers_.push_back(b.spec());
-        if (options_.xbgp_helpers)
-            for (const detail::XbgpImplementation& i : xbgp)
-                if (std::optional<HelperSpec> spec = xbgp_helper_spec(i.name, i.fn)) helpers_.push_back(std::move(*spec));
+        if (options_.pool_helpers) detail::append_specs(helpers_, pool);
+        if (options_.heap_helpers) detail::append_specs(helpers_, heap);
+        if (options_.xbgp_helpers) detail::append_xbgp_specs(helpers_);
     } catch (const std::bad_alloc&) {
         // Out of memory: the helpers copied so far stay; a plugin calling a
         // missing one is refused at load (unknown helper).

@@ -78,13 +78,17 @@ std::span<const XbgpImplementation> xbgp_implementations() noexcept {
     return table;
 }
 
+void append_xbgp_specs(std::vector<HelperSpec>& to) {
+    for (const XbgpImplementation& i : xbgp_implementations())
+        if (std::optional<HelperSpec> spec = xbgp_helper_spec(i.name, i.fn)) to.push_back(std::move(*spec));
+}
+
 }  // namespace detail
 
 std::span<const HelperSpec> xbgp_helpers() noexcept {
     static const std::vector<HelperSpec> table = [] {
         std::vector<HelperSpec> specs;
-        for (const detail::XbgpImplementation& i : detail::xbgp_implementations())
-            if (auto spec = xbgp_helper_spec(i.name, i.fn)) specs.push_back(std::move(*spec));
+        detail::append_xbgp_specs(specs);
         return specs;
     }();
     return table;
