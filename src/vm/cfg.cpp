@@ -7,6 +7,7 @@
 #include "isa_table.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <functional>
 #include <span>
 #include <utility>
@@ -240,13 +241,15 @@ private:
             next += k;
             return s;
         };
-        scratch_.assign(static_cast<std::size_t>(n) * 13, none);
+        constexpr std::size_t lists = 9, pair_lists = 2;  // the spans taken below
+        scratch_.assign(static_cast<std::size_t>(n) * (lists + 2 * pair_lists), none);
         next = scratch_.data();
         const std::span<u32> number = take(n);  // local index -> reverse postorder number, none: unreachable
         const std::span<u32> rpo_room = take(n);  // reverse postorder number -> block
         const std::span<u32> idom = take(n), first_child = take(n), next_sibling = take(n);
         const std::span<u32> pre = take(n), pst = take(n), indegree = take(n), ready_at = take(n);
         const std::span<u32> stack_at = take(2 * n), walk_at = take(2 * n);
+        assert(next == scratch_.data() + scratch_.size());
         // Reverse postorder from the entry (iterative DFS; a frame is a
         // block and the index of its next successor to visit). The
         // postorder is written from the end of rpo_room.
