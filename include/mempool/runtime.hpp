@@ -840,7 +840,12 @@ private:
                                        std::size_t n, const CallScope* scope, unsigned* ran) noexcept;
     friend std::uint64_t detail::run_c_nested(const Runtime& rt, std::uint32_t point, const mempool_arg* args,
                                               std::size_t n, const CallScope& scope, unsigned* ran) noexcept;
-    std::vector<LoadResult> load_impl(std::span<const PluginSource> sources, bool keep) noexcept;
+    // Which files load_impl reads as plugin objects: any (load, load_batch,
+    // verify: a FIFO or standard input too), or only regular files (what a
+    // JSON manifest names).
+    enum class ObjectFiles : bool { any, regular_only };
+    std::vector<LoadResult> load_impl(std::span<const PluginSource> sources, bool keep,
+                                      ObjectFiles objects = ObjectFiles::any) noexcept;
 
     RuntimeOptions options_;
     std::vector<HelperSpec> helpers_;

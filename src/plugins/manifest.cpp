@@ -59,24 +59,32 @@ namespace {
 // of a Release mempool-bgp (found with manifest_fuzz's set-up).
 constexpr int max_manifest_nesting = 64;
 
+// Which manifest files read_manifest reads: the top one may come through a
+// pipe; an included one must be a regular file (1024 includes of a FIFO,
+// each waited for, held a load for half an hour).
+enum class ManifestFiles : bool { any, regular_only };
+
 // Reads and parses `path` into `file`; false, with what went wrong in
-// `why`, if it cannot be opened, holds more than max_text_file_bytes (a
-// device or FIFO that never ends is not read past that) or JSON nested
-// deeper than max_manifest_nesting. A
+// `why`, if it cannot be opened, is refused by `accepted`, holds more than
+// max_text_file_bytes (a device or FIFO that never ends is not read past
+// that) or JSON nested deeper than max_manifest_nesting. A
 // read error ends the text where it happened (a folder reads as empty
 // text, which then is not valid JSON).
-bool read_manifest(const std::string& path, detail::ManifestFile& file, std::string& why) {
-    struct stat st {};
-    const int fd = detail::open_for_reading(path, st);
-    if (fd < 0) {
+bool read_manifest(const std::string& path, detail::ManifestFile& file, std::string& why,
+                   ManifestFiles accepted = ManifestFiles::any) {
+    const detail::OpenedFile opened(path);
+    if (accepted == ManifestFiles::regular_only && opened.not_a_regular_file()) {
+        why = "an included manifest must be a regular file";
+        return false;
+    }
+    if (opened.fd() < 0) {
         why = "cannot open the file";
         return false;
     }
-    const bool known = st.st_mode != 0;
-    file.device = known ? st.st_dev : 0;
-    file.inode = known ? st.st_ino : 0;
-    const detail::ReadOutcome r = detail::read_fd_bounded(fd, &st, file.text, detail::max_text_file_bytes);
-    ::close(fd);
+    const struct stat* st = opened.status();
+    file.device = st != nullptr ? st->st_dev : 0;
+    file.inode = st != nullptr ? st->st_ino : 0;
+    const detail::ReadOutcome r = detail::read_fd_bounded(opened.fd(), st, file.text, detail::max_text_file_bytes);
     if (r == detail::ReadOutcome::too_big) {
         why = "larger than " + std::to_string(detail::max_text_file_bytes) + " bytes: not a manifest";
         return false;
@@ -119,9 +127,12 @@ std::string in_folder(const std::string& folder, const std::string& relative) {
 
 bool is_relative(const std::string& p) { return p.empty() || p.front() != '/'; }
 
-// A manifest names files: a FIFO or a device it names (no writer: a 2 s
-// wait each, read_file.hpp; or no end) is refused at once instead.
-// A path that does not exist is left to the reader, which says so.
+// A *.plugin's code object that is a FIFO or a device (no writer: a 2 s
+// wait each, read_file.hpp; or no end) is refused at once instead. Checked
+// on the path, while the file is read (not as the loader opens it, as for
+// JSON manifests' objects and included manifests): the code is then left
+// out of obj_code_list, and its problem stands among the file's other
+// problems. A path that does not exist is left to the reader, which says so.
 bool exists_but_not_a_file(const std::string& path) {
     struct stat st {};
     return ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
@@ -521,14 +532,8 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top_path, const d
                     return;
                 }
                 if (bytes_read > max_manifest_bytes) return;  // said when it was passed
-                // 1024 includes of a FIFO took half an hour; the top manifest
-                // may still come through a pipe.
-                if (exists_but_not_a_file(path)) {
-                    bad({}, where + ": an included manifest must be a regular file");
-                    return;
-                }
                 std::string why;
-                const bool readable = read_manifest(path, own, why);
+                const bool readable = read_manifest(path, own, why, ManifestFiles::regular_only);
                 bytes_read += own.text.size();  // what a file too large cost too
                 if (bytes_read > max_manifest_bytes) {
                     bad({}, where + ": the manifest files of one load pass " + std::to_string(max_manifest_bytes) +
@@ -751,18 +756,14 @@ ManifestReport Runtime::load_manifest(const std::string& path) noexcept {
                 continue;
             }
             const std::string object_path = is_relative(*object) ? in_folder(base, *object) : *object;
-            if (exists_but_not_a_file(object_path)) {
-                report.problems.push_back(
-                    problem(PluginErrc::cannot_read, name, "object '" + object_path + "' is not a regular file"));
-                continue;
-            }
             pending.push_back(Pending{point, order, *plugin_name + " (" + *point_name + ")"});
             sources.push_back(PluginSource{object_path, *section, name, limits});
             problem_slot.push_back(report.problems.size());
         }
 
-        // All the plugins in one batch.
-        std::vector<LoadResult> loaded = load_batch(sources);
+        // All the plugins in one batch; an object that is not a regular file
+        // is refused as it is opened.
+        std::vector<LoadResult> loaded = load_impl(sources, true, ObjectFiles::regular_only);
         if (loaded.size() != sources.size()) throw std::bad_alloc();
         // Load problems go where the entry stands in the manifest, among the
         // entry problems found above.

@@ -11,7 +11,8 @@
 // A regular file is read in one read() into a buffer of its size plus one
 // byte (to see that it did not grow); anything else from 64 KiB up,
 // doubling. read_fd_bounded does the same on a file already open (whose
-// fstat the caller wanted too).
+// fstat the caller wanted too), OpenedFile on one whose fstat the caller
+// looks at before it reads.
 #pragma once
 
 #include <algorithm>
@@ -107,22 +108,67 @@ template <class Buffer>
     return outcome;
 }
 
+// A file opened for reading (open_for_reading) and closed when this goes:
+// for a caller that looks at what it opened (its fstat) before reading it,
+// such as the runtime refusing a manifest's object that is not a regular
+// file. What could not be opened says why when read. `path` must outlive it.
+class OpenedFile {
+public:
+    explicit OpenedFile(const std::string& path) noexcept : path_(path) {
+        fd_ = open_for_reading(path_, st_);
+        open_error_ = fd_ < 0 ? errno : 0;
+    }
+    ~OpenedFile() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    OpenedFile(const OpenedFile&) = delete;
+    OpenedFile& operator=(const OpenedFile&) = delete;
+
+    // -1 if it could not be opened.
+    [[nodiscard]] int fd() const noexcept { return fd_; }
+    // The opened file's fstat; null if it could not be opened or fstat failed.
+    [[nodiscard]] const struct stat* status() const noexcept { return fd_ >= 0 && st_.st_mode != 0 ? &st_ : nullptr; }
+
+    // What a manifest names must be a regular file: a FIFO nobody writes
+    // would hold the load (fifo_writer_wait_ms), a device that never ends
+    // would be read up to the limit. Judged on the file as opened, so that
+    // no other file can be swapped in after the check; a path that could not
+    // be opened is looked at only to say which (a socket, or a FIFO or device
+    // not readable, is not a regular file rather than one that cannot be
+    // opened).
+    [[nodiscard]] bool not_a_regular_file() const noexcept {
+        if (const struct stat* st = status()) return !S_ISREG(st->st_mode);
+        struct stat named {};
+        return ::stat(path_.c_str(), &named) == 0 && !S_ISREG(named.st_mode);
+    }
+
+    // The whole file into `out`: false, with `why` in words naming the path,
+    // if it could not be opened or read or holds more than `limit` bytes.
+    template <class Buffer>
+    [[nodiscard]] bool read_bounded(Buffer& out, std::size_t limit, std::string& why) {
+        if (fd_ < 0) {
+            why = "cannot open '" + path_ + "': " + std::strerror(open_error_);
+            return false;
+        }
+        const ReadOutcome r = read_fd_bounded(fd_, &st_, out, limit);
+        if (r == ReadOutcome::read_error) why = "cannot read '" + path_ + "': " + std::strerror(errno);
+        if (r == ReadOutcome::too_big) why = "cannot read '" + path_ + "': larger than " + std::to_string(limit) + " bytes";
+        return r == ReadOutcome::ok;
+    }
+
+private:
+    const std::string& path_;
+    struct stat st_ {};
+    int fd_ = -1;
+    int open_error_ = 0;
+};
+
 // The same for `path`: false, with `why` in words naming the path, if it
 // cannot be opened or read or holds more than `limit` bytes.
 template <class Buffer>
 [[nodiscard]] bool read_file_bounded(const std::string& path, Buffer& out, std::size_t limit, std::string& why) {
-    struct stat st {};
-    const int fd = open_for_reading(path, st);
-    if (fd < 0) {
-        why = "cannot open '" + path + "': " + std::strerror(errno);
-        return false;
-    }
-    const ReadOutcome r = read_fd_bounded(fd, &st, out, limit);
-    const int error = errno;
-    ::close(fd);
-    if (r == ReadOutcome::read_error) why = "cannot read '" + path + "': " + std::strerror(error);
-    if (r == ReadOutcome::too_big) why = "cannot read '" + path + "': larger than " + std::to_string(limit) + " bytes";
-    return r == ReadOutcome::ok;
+    OpenedFile file(path);
+    return file.read_bounded(out, limit, why);
 }
 
 }  // namespace mempool::detail

@@ -173,15 +173,6 @@ PluginStatus Runtime::verify(const std::string& object_path, const std::string& 
 
 namespace {
 
-// The whole file, read once: these bytes are the ones loaded, verified and
-// run (a file swapped on disk afterwards changes nothing), up to
-// max_object_bytes: a device that never ends is not read past that.
-bool read_file(const std::string& path, std::vector<std::uint8_t>& bytes, PluginError& err) {
-    if (detail::read_file_bounded(path, bytes, detail::max_object_bytes, err.message)) return true;
-    err.code = PluginErrc::cannot_read;
-    return false;
-}
-
 bool contains(const std::string& text, const char* words) { return text.find(words) != std::string::npos; }
 
 // What a loader diagnostic means, as a PluginErrc.
@@ -306,7 +297,7 @@ bool check_permissions(const vm::Program& program, std::uint8_t granted, const s
 // compiled together (one mapping for all their native code, see
 // vm::jit_compile_batch) or kept for the interpreter. Nothing else reads the
 // file, and no child is forked.
-std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources, bool keep) noexcept {
+std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources, bool keep, ObjectFiles objects) noexcept {
     std::vector<LoadResult> results;
     try {
         results.reserve(sources.size());
@@ -340,6 +331,17 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
         for (const PluginSource& src : sources) {
             PluginError err;
             err.plugin = src.name.empty() ? src.section : src.name;
+            // The whole file, read once: these bytes are the ones loaded,
+            // verified and run (a file swapped on disk afterwards changes
+            // nothing), up to max_object_bytes: a device that never ends is
+            // not read past that.
+            detail::OpenedFile file(src.object_path);
+            if (objects == ObjectFiles::regular_only && file.not_a_regular_file()) {
+                err.code = PluginErrc::cannot_read;
+                err.message = "object '" + src.object_path + "' is not a regular file";
+                results.emplace_back(std::move(err));
+                continue;
+            }
             const std::uint32_t heap = src.limits.heap.value_or(options_.heap_size);
             if (heap > max_heap_size) {
                 err.code = PluginErrc::invalid_argument;
@@ -348,7 +350,8 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
                 results.emplace_back(std::move(err));
                 continue;
             }
-            if (!read_file(src.object_path, bytes, err)) {
+            if (!file.read_bounded(bytes, detail::max_object_bytes, err.message)) {
+                err.code = PluginErrc::cannot_read;
                 results.emplace_back(std::move(err));
                 continue;
             }

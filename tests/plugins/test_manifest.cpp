@@ -3,8 +3,15 @@
 // is attached.
 #include "test_support.hpp"
 
+#include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 namespace mempool::test {
 namespace {
@@ -158,6 +165,42 @@ TEST_P(Manifest, AnOrderBeyond32BitsIsRefusedWhateverItsSign) {
         EXPECT_TRUE(r.ok()) << order;
         rt.detach_all();
     }
+}
+
+// An object that is not a regular file is refused at once, in manifest
+// order among the other problems: a FIFO nobody writes (it was waited for
+// 2 s), one the loader may not read, a socket (neither can be opened: still
+// "not a regular file"), a folder and a device that never ends.
+TEST_P(Manifest, AnObjectThatIsNotARegularFileIsRefusedAtOnce) {
+    const std::string fifo = (dir / "fifo.o").string();
+    const std::string closed_fifo = (dir / "closed_fifo.o").string();
+    const std::string socket_path = (dir / "socket.o").string();
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    ASSERT_EQ(::mkfifo(closed_fifo.c_str(), 0), 0);
+    const int listener = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    ASSERT_GE(listener, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    ASSERT_LT(socket_path.size(), sizeof address.sun_path);
+    std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);
+    ASSERT_EQ(::bind(listener, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+    std::string entries;
+    for (const std::string& object : {fifo, closed_fifo, socket_path, dir.string(), std::string("/dev/zero")})
+        entries += R"({"name": ")" + std::filesystem::path(object).filename().string() + R"(", "object": ")" + object +
+                   R"(", "point": "bgp_message"}, )";
+    const auto start = std::chrono::steady_clock::now();
+    const ManifestReport r = rt.load_manifest(write(R"({"plugins": [)" + entries + R"({"name": "late", "point": "x"}]})"));
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+    ::close(listener);
+    ASSERT_EQ(r.problems.size(), 6u);
+    std::size_t i = 0;
+    for (const std::string& object : {fifo, closed_fifo, socket_path, dir.string(), std::string("/dev/zero")}) {
+        EXPECT_EQ(r.problems[i].code, PluginErrc::cannot_read) << r.problems[i].to_string();
+        EXPECT_EQ(r.problems[i].message, "object '" + object + "' is not a regular file") << r.problems[i].to_string();
+        ++i;
+    }
+    EXPECT_EQ(r.problems[5].plugin, "late");
+    EXPECT_EQ(attached_total(), 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, Manifest, ::testing::Bool(), mode_name);
