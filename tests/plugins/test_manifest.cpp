@@ -167,6 +167,24 @@ TEST_P(Manifest, AnOrderBeyond32BitsIsRefusedWhateverItsSign) {
     }
 }
 
+// The nesting bound counts the arrays and objects a value is in: 64 are
+// read, a value in a 65th is refused (an empty 65th holds none).
+TEST_P(Manifest, JsonIsReadToTheNestingBoundAndNoDeeper) {
+    const auto nested = [](int levels, const char* inside) {
+        return std::string(levels, '[') + inside + std::string(levels, ']');
+    };
+    for (const std::string& fits : {nested(63, "1"), nested(64, "")}) {
+        const ManifestReport r = rt.load_manifest(write(R"({"plugins": [], "x": )" + fits + "}"));
+        EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.problems[0].to_string());
+    }
+    for (const std::string& too_deep : {nested(64, "1"), nested(64, "[]"), nested(65, "")}) {
+        const ManifestReport r = rt.load_manifest(write(R"({"plugins": [], "x": )" + too_deep + "}"));
+        ASSERT_EQ(r.problems.size(), 1u);
+        EXPECT_NE(r.problems[0].message.find("plugins.json': JSON nested deeper than 64 levels: not a manifest"),
+                  std::string::npos) << r.problems[0].to_string();
+    }
+}
+
 // An object that is not a regular file is refused at once, in manifest
 // order among the other problems: a FIFO nobody writes (it was waited for
 // 2 s), one the loader may not read, a socket (neither can be opened: still
