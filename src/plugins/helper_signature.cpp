@@ -11,8 +11,8 @@ bool check_helper_spec(const HelperSpec& spec, std::string& why) {
         return false;
     }
     if (spec.xbgp_id != 0) {  // the xBGP table's signature (checked there)
-        const auto table = xbgp_helpers();
-        if (spec.xbgp_id > table.size() || table[spec.xbgp_id - 1].name != spec.name) {
+        const std::optional<XbgpHelperEntry> entry = xbgp_helper_entry(spec.xbgp_id);
+        if (!entry || entry->name != spec.name) {
             why = "helper '" + spec.name + "': xbgp_id " + std::to_string(spec.xbgp_id) +
                   " is not this name's entry of the xBGP helper table";
             return false;
@@ -69,7 +69,7 @@ bool check_helper_spec(const HelperSpec& spec, std::string& why) {
 }
 
 vm::HelperSignature signature_of(const HelperSpec& spec) {
-    if (spec.xbgp_id != 0) return xbgp_helpers()[spec.xbgp_id - 1].signature;
+    if (spec.xbgp_id != 0) return xbgp_signature(spec.xbgp_id);
     vm::HelperSignature sig;
     sig.name = spec.name;
     sig.arg_count = spec.arg_count;

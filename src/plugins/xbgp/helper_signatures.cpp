@@ -40,7 +40,7 @@ struct A {
 };
 
 struct Row {
-    const char* name;
+    std::string_view name;
     std::initializer_list<A> args;
     RetKind ret = RetKind::number;
     std::uint32_t ret_size = 0;
@@ -68,7 +68,7 @@ constexpr RetKind H = RetKind::heap_or_null;
 
 // The rows, in id order. Generic helpers first (xbgp_common_vm.h), then the
 // BGP ones (xbgp_plugin_api.h).
-const Row rows[] = {
+constexpr Row rows[] = {
     // ---- chaining, logging --------------------------------------------------
     {"next", {}},
     {"ebpf_print_intern", {Str, pointers_in(vargs_size)}},  // format, struct vargs * (LOG_* values, strings by pointer)
@@ -154,33 +154,75 @@ const Row rows[] = {
 
 constexpr std::size_t row_count = sizeof rows / sizeof rows[0];
 
+// Names ordered by length first: most steps of a binary search are then
+// decided without comparing characters (a memcmp call per step cost more
+// than the linear search it replaced).
+constexpr bool shorter_or_before(std::string_view a, std::string_view b) noexcept {
+    return a.size() != b.size() ? a.size() < b.size() : a < b;
+}
+
+// The rows' indices in that order, for a binary search: sorted by the
+// compiler, so that looking a name up costs no table built at run time.
+constexpr auto by_name = [] {
+    std::array<std::uint8_t, row_count> order{};
+    for (std::size_t i = 0; i < row_count; ++i) order[i] = static_cast<std::uint8_t>(i);
+    std::sort(order.begin(), order.end(),
+              [](std::uint8_t a, std::uint8_t b) { return shorter_or_before(rows[a].name, rows[b].name); });
+    return order;
+}();
+static_assert(row_count <= 255, "by_name holds row indices in bytes");
+
+XbgpHelperEntry entry_of(std::size_t i) noexcept {
+    const Row& r = rows[i];
+    return {static_cast<std::uint32_t>(i + 1), r.name, static_cast<std::uint8_t>(r.args.size()), r.permissions, r.bgp};
+}
+
 std::array<XbgpHelper, row_count> build() {
     std::array<XbgpHelper, row_count> table{};
     for (std::size_t i = 0; i < row_count; ++i) {
-        const Row& r = rows[i];
+        const XbgpHelperEntry e = entry_of(i);
         XbgpHelper& h = table[i];
-        h.id = static_cast<std::uint32_t>(i + 1);
-        h.name = r.name;
-        h.permissions = r.permissions;
-        h.bgp = r.bgp;
-        vm::HelperSignature& s = h.signature;
-        s.name = r.name;
-        s.arg_count = static_cast<std::uint8_t>(r.args.size());
-        unsigned k = 0;
-        for (const A& a : r.args) {
-            s.args[k] = a.kind;
-            s.arg_size[k] = a.size;
-            s.size_arg[k] = a.size_arg;
-            ++k;
-        }
-        s.ret = r.ret;
-        s.ret_size = r.ret_size;
-        s.ret_size_arg = r.ret_size_arg;
+        h.id = e.id;
+        h.name = e.name;
+        h.permissions = e.permissions;
+        h.bgp = e.bgp;
+        h.signature = xbgp_signature(e.id);
     }
     return table;
 }
 
 }  // namespace
+
+std::optional<XbgpHelperEntry> xbgp_helper_entry(std::string_view name) noexcept {
+    const auto it = std::lower_bound(by_name.begin(), by_name.end(), name,
+                                     [](std::uint8_t i, std::string_view n) { return shorter_or_before(rows[i].name, n); });
+    if (it == by_name.end() || rows[*it].name != name) return std::nullopt;
+    return entry_of(*it);
+}
+
+std::optional<XbgpHelperEntry> xbgp_helper_entry(std::uint32_t id) noexcept {
+    if (id == 0 || id > row_count) return std::nullopt;
+    return entry_of(id - 1);
+}
+
+vm::HelperSignature xbgp_signature(std::uint32_t id) {
+    vm::HelperSignature s;
+    if (id == 0 || id > row_count) return s;
+    const Row& r = rows[id - 1];
+    s.name = r.name;
+    s.arg_count = static_cast<std::uint8_t>(r.args.size());
+    unsigned k = 0;
+    for (const A& a : r.args) {
+        s.args[k] = a.kind;
+        s.arg_size[k] = a.size;
+        s.size_arg[k] = a.size_arg;
+        ++k;
+    }
+    s.ret = r.ret;
+    s.ret_size = r.ret_size;
+    s.ret_size_arg = r.ret_size_arg;
+    return s;
+}
 
 std::span<const XbgpHelper> xbgp_helpers() noexcept {
     // Built once, on first use (thread-safe static); names are literals.
@@ -189,9 +231,8 @@ std::span<const XbgpHelper> xbgp_helpers() noexcept {
 }
 
 const XbgpHelper* xbgp_helper(std::string_view name) noexcept {
-    const auto all = xbgp_helpers();
-    const auto it = std::find_if(all.begin(), all.end(), [&](const XbgpHelper& h) { return h.name == name; });
-    return it == all.end() ? nullptr : &*it;
+    const std::optional<XbgpHelperEntry> e = xbgp_helper_entry(name);
+    return e ? &xbgp_helpers()[e->id - 1] : nullptr;
 }
 
 }  // namespace mempool::detail

@@ -41,6 +41,7 @@
 #include "program.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -59,5 +60,22 @@ struct XbgpHelper {
 
 // The entry named `name`, or nullptr.
 [[nodiscard]] const XbgpHelper* xbgp_helper(std::string_view name) noexcept;
+
+// An entry without its signature, read from the constant rows: what
+// registering, checking and loading need, without building the table above
+// (68 signatures, a std::string each: 14,000 instructions of a host's
+// start-up, for signatures a load then copied one by one anyway).
+struct XbgpHelperEntry {
+    std::uint32_t id = 0;
+    std::string_view name;
+    std::uint8_t arg_count = 0;
+    std::uint8_t permissions = 0;
+    bool bgp = false;
+};
+// The entry named `name` (a binary search), or of id `id`; nullopt if none.
+[[nodiscard]] std::optional<XbgpHelperEntry> xbgp_helper_entry(std::string_view name) noexcept;
+[[nodiscard]] std::optional<XbgpHelperEntry> xbgp_helper_entry(std::uint32_t id) noexcept;
+// The signature of entry `id`, made from its row (empty if there is none).
+[[nodiscard]] vm::HelperSignature xbgp_signature(std::uint32_t id);
 
 }  // namespace mempool::detail

@@ -18,13 +18,13 @@
 namespace mempool {
 
 std::optional<HelperSpec> xbgp_helper_spec(std::string_view name, HelperFn fn) noexcept {
-    const detail::XbgpHelper* h = detail::xbgp_helper(name);
-    if (h == nullptr || fn == nullptr) return std::nullopt;
+    const std::optional<detail::XbgpHelperEntry> h = detail::xbgp_helper_entry(name);
+    if (!h || fn == nullptr) return std::nullopt;
     try {
         HelperSpec spec;
         spec.name = std::string(h->name);
         spec.fn = fn;
-        spec.arg_count = h->signature.arg_count;
+        spec.arg_count = h->arg_count;
         spec.permissions = h->permissions;
         spec.xbgp_id = h->id;
         return spec;
