@@ -61,7 +61,7 @@ private:
     struct Run {
         std::uint32_t function = 0;
         std::vector<std::optional<State>> pending;  // per block of the function: joined incoming states
-        std::vector<std::optional<State>> back;     // per loop head: joined back-edge states
+        std::vector<std::optional<State>> back;     // per block (empty until a loop is met): joined back-edge states at loop heads
         std::optional<State> exit;                  // joined states at exit
     };
 

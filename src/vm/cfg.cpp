@@ -64,7 +64,7 @@ private:
             problems_.push_back(problem(0, "function starts must be sorted, distinct, inside the code and begin at 0"));
             return false;
         }
-        second_slot_.assign(code.size(), 0);
+        marks_.assign(code.size(), 0);
         for (u32 pc = 0; pc < code.size(); ++pc) {
             const Insn& in = code[pc];
             if (auto why = check_encoding(in)) {
@@ -83,12 +83,12 @@ private:
                 if (next.code != 0 || next.regs != 0 || next.off != 0)
                     problems_.push_back(problem(pc + 1, "the second slot of a 64-bit load (LDDW) must have code, "
                                                         "registers and offset 0"));
-                second_slot_[pc + 1] = 1;
+                marks_[pc + 1] = second_slot;
                 ++pc;
             }
         }
         for (u32 start : fs)
-            if (second_slot_[start]) problems_.push_back(problem(start, "a function starts inside a 64-bit load"));
+            if (marks_[start] & second_slot) problems_.push_back(problem(start, "a function starts inside a 64-bit load"));
         return problems_.size() == before;
     }
 
@@ -98,17 +98,14 @@ private:
         Function fn;
         fn.start = p_.function_starts[f];
         fn.end = f + 1 < p_.function_starts.size() ? p_.function_starts[f + 1] : static_cast<u32>(code.size());
-        // Per instruction of the function: reached, leader (the buffers
-        // serve every function: allocating them per function was a fifth
-        // of building a small program's graph).
-        constexpr std::uint8_t reached = 1, leader = 2;
+        // The buffers serve every function: allocating them per function
+        // was a fifth of building a small program's graph.
         std::vector<std::uint8_t>& mark = marks_;
-        mark.assign(fn.end - fn.start, 0);
         std::vector<u32>& work = work_;
         work.clear();
         work.reserve(fn.end - fn.start);  // each instruction is queued at most once
         work.push_back(fn.start);
-        mark[0] = reached | leader;
+        mark[fn.start] |= reached | leader;
         const auto go = [&](u32 from, std::int64_t to, bool is_jump) {
             if (to < fn.start || to >= fn.end) {
                 if (!is_jump && to == fn.end)
@@ -119,11 +116,11 @@ private:
                 return;
             }
             const u32 t = static_cast<u32>(to);
-            if (second_slot_[t]) {
+            if (mark[t] & second_slot) {
                 problems_.push_back(problem(from, "jumps into the middle of a 64-bit load (pc " + std::to_string(t) + ")"));
                 return;
             }
-            std::uint8_t& m = mark[t - fn.start];
+            std::uint8_t& m = mark[t];
             if (is_jump) m |= leader;
             if (!(m & reached)) {
                 m |= reached;
@@ -150,11 +147,11 @@ private:
         // Blocks: maximal runs of reachable instructions without a leader
         // inside. Counted first, so that the list grows once.
         const auto starts_block = [&](u32 pc, bool in_block) {
-            return !in_block || (mark[pc - fn.start] & leader) != 0;
+            return !in_block || (mark[pc] & leader) != 0;
         };
         u32 count = 0;
         for (u32 pc = fn.start, in_block = 0; pc < fn.end; ++pc) {
-            if (!(mark[pc - fn.start] & reached)) {
+            if (!(mark[pc] & reached)) {
                 in_block = 0;
                 continue;
             }
@@ -171,7 +168,7 @@ private:
         fn.first_block = static_cast<u32>(cfg_.blocks.size());
         u32 current = no_block;
         for (u32 pc = fn.start; pc < fn.end; ++pc) {
-            if (!(mark[pc - fn.start] & reached)) {
+            if (!(mark[pc] & reached)) {
                 current = no_block;
                 continue;
             }
@@ -241,13 +238,13 @@ private:
             next += k;
             return s;
         };
-        constexpr std::size_t lists = 9, pair_lists = 2;  // the spans taken below
+        constexpr std::size_t lists = 10, pair_lists = 2;  // the spans taken below
         scratch_.assign(static_cast<std::size_t>(n) * (lists + 2 * pair_lists), none);
         next = scratch_.data();
         const std::span<u32> number = take(n);  // local index -> reverse postorder number, none: unreachable
         const std::span<u32> rpo_room = take(n);  // reverse postorder number -> block
         const std::span<u32> idom = take(n), first_child = take(n), next_sibling = take(n);
-        const std::span<u32> pre = take(n), pst = take(n), indegree = take(n), ready_at = take(n);
+        const std::span<u32> pre = take(n), pst = take(n), indegree = take(n), ready_at = take(n), seen = take(n);
         const std::span<u32> stack_at = take(2 * n), walk_at = take(2 * n);
         assert(next == scratch_.data() + scratch_.size());
         // Reverse postorder from the entry (iterative DFS; a frame is a
@@ -255,8 +252,6 @@ private:
         // postorder is written from the end of rpo_room.
         u32 reached = 0, placed_post = 0, top = 0;
         const auto local = [lo](u32 b) { return b - lo; };
-        std::vector<char>& seen = seen_;
-        seen.assign(n, 0);
         stack_at[0] = fn.entry, stack_at[1] = 0, top = 1;
         seen[local(fn.entry)] = 1;
         ++reached;
@@ -265,7 +260,7 @@ private:
             u32& i = stack_at[2 * (top - 1) + 1];
             if (i < cfg_.blocks[b].succ_count) {
                 const u32 s = cfg_.blocks[b].succ_at[i++];
-                if (!seen[local(s)]) {
+                if (seen[local(s)] == none) {
                     seen[local(s)] = 1;
                     ++reached;
                     stack_at[2 * top] = s, stack_at[2 * top + 1] = 0, ++top;
@@ -429,13 +424,17 @@ private:
         return true;
     }
 
+    // marks_ bits, per pc: the second slot of an LDDW (decode), and
+    // reached and leader (function_blocks: functions do not overlap, so
+    // one buffer serves them all).
+    static constexpr std::uint8_t reached = 1, leader = 2, second_slot = 4;
+
     const Program& p_;
     std::vector<Diagnostic>& problems_;
-    std::vector<char> second_slot_;
+    std::vector<std::uint8_t> marks_;
     Cfg cfg_;
     // Scratch space, reused from function to function.
-    std::vector<std::uint8_t> marks_;
-    std::vector<char> seen_, member_;
+    std::vector<char> member_;
     std::vector<u32> work_, scratch_;
     std::vector<std::pair<u32, u32>> back_edges_;
 };

@@ -66,7 +66,6 @@ std::optional<State> Analysis::analyse_function(std::uint32_t f, State entry) {
     Run run;
     run.function = f;
     run.pending.resize(fn.block_count);
-    run.back.resize(fn.block_count);
     active_.push_back(f);
     run.pending[fn.entry - fn.first_block] = std::move(entry);
     sequence(run, fn.order, -1);
@@ -101,6 +100,10 @@ void Analysis::sequence(Run& run, const std::vector<std::uint32_t>& order, std::
 void Analysis::unroll_loop(Run& run, std::int32_t l) {
     const Loop& loop = cfg_.loops[static_cast<std::size_t>(l)];
     const std::uint32_t head = *local_index(run, loop.head);
+    // Sized at the function's first loop: most functions have none, and a
+    // State per block is several pages for a long one. Back edges are only
+    // followed from inside a loop, so nothing reads it before.
+    if (run.back.empty()) run.back.resize(cfg_.functions[run.function].block_count);
     std::optional<State> state = std::move(run.pending[head]);
     run.pending[head].reset();
     std::optional<State> previous;
