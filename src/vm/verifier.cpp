@@ -175,9 +175,12 @@ bool Analysis::count_step_over(State& s, std::uint32_t pc, std::uint32_t b) {
 void Analysis::block(Run& run, std::uint32_t b) {
     const std::uint32_t i = *local_index(run, b);
     if (!run.pending[i]) return;  // no state reaches it (yet): dead in this context
-    State s = std::move(*run.pending[i]);
+    // Run from the slot itself (moving a State out first copied its
+    // registers once more): no edge leads back into b's slot while b runs,
+    // since an edge to b from below it is a back edge (run.back) and exit
+    // tails run without a slot.
+    run_block(run, b, std::move(*run.pending[i]));
     run.pending[i].reset();
-    run_block(run, b, std::move(s));
 }
 
 // Clang merges the tails of branches that end alike (`ebpf_print(...);
