@@ -104,7 +104,9 @@ void refund(Owner owner, std::uint64_t bytes) noexcept {
 // in a small heap pool (a C host's mem_pool* global, a route pool of 2-8
 // keys) is read and overwritten in the helper itself, which then needs no
 // stack frame; a big pool's lookup is out of line (it needs registers the
-// usual cases would otherwise save and restore on each call).
+// usual cases would otherwise save and restore on each call), and tries
+// the pool's two most recent keys first (core.hpp, "Recent keys": a
+// counter's get then set, a few counters in turn).
 //
 // Before anything else, the two places a pool's first key lives (a counter,
 // the usual thing a plugin reads and writes): the Pool's own word when it
@@ -113,7 +115,7 @@ void refund(Owner owner, std::uint64_t bytes) noexcept {
 // are compared whole there, so one past key_limit matches neither; the
 // paths after them check it.
 [[gnu::noinline]] std::uint64_t get_u64_big(const mem_pool* mp, Key key) noexcept {
-    const Result<std::uint64_t> v = detail::read_u64(detail::find_big(mp->ext, key));
+    const Result<std::uint64_t> v = detail::read_u64(detail::find_big_recent(mp->ext, key));
     return v ? v.value() : 0;
 }
 
@@ -158,7 +160,7 @@ std::uint64_t op_get_u64(const Pool* p, std::uint64_t key) noexcept {
 // A big pool's 8-byte number overwritten in one store, or else the general
 // set (out of line, as get_u64_big).
 [[gnu::noinline]] std::uint64_t set_u64_big(Pool* p, Owner owner, Key key, std::uint64_t value) noexcept {
-    if (detail::overwrite_entry_bits(detail::find_big(detail::core_of(*p)->ext, key), value,
+    if (detail::overwrite_entry_bits(detail::find_big_recent(detail::core_of(*p)->ext, key), value,
                                      detail::inline_value_meta(sizeof value))) [[likely]]
         return MEMPOOL_OK;
     return set_u64_slow(p, owner, key, value);

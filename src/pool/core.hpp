@@ -87,6 +87,24 @@
 //   (I4) Load. count + tombstones <= 7/8 of the slots (see below), which
 //        keeps every probe finite and short.
 //
+// Recent keys
+// -----------
+// A plugin's counter is read and then written, two lookups of one key in a
+// row, and a few counters take turns (plugin A's per-peer count and its
+// total). So find_big_recent, the lookup of the plugin helpers' reads and
+// overwrites of numbers, first tries the last two keys it found (BigHeader::recent, ordinal and key in one
+// word each, most recent first): the entry of a remembered ordinal is one
+// page-table read away, and it is still the key's if it holds that key and
+// is live, since entries never move (a removed entry is kEmpty on the free
+// list; a reused one holds its new key). Nothing has to forget a key: a
+// stale word just fails that check. Both words start at 0, key 0 at
+// ordinal 0, the handle's own entry, which always exists. A lookup writes
+// them, even a read on a const pool, so they are relaxed atomics: readers
+// on several threads stay free of data races (and a lost update only costs
+// a later lookup its shortcut). Other lookups do not use them: with keys
+// drawn at random (bench_pool's big-pool cases) the two words only add a
+// miss, and removals and insertions need the slot as well as the entry.
+//
 // Tombstones
 // ----------
 // A removal empties its slot outright (tag 0): the index needs no
@@ -255,6 +273,9 @@ struct alignas(kGroupAlignment) BigHeader {
     std::uint32_t fresh;       // next ordinal never used
     std::uint32_t tombstones;  // removals from groups with overflow bits since the rebuild
     std::uint32_t log2_groups;
+    // The last two keys find_big found, most recent first, each as
+    // ordinal << 32 | key ("Recent keys" above); in the header's padding.
+    std::uint64_t recent[2];
 };
 static_assert(sizeof(BigHeader) == 320);
 
@@ -468,6 +489,32 @@ struct SlotRef {
 }
 
 [[nodiscard]] inline Entry* find_big(std::uint64_t ext, Key key) noexcept { return find_slot(ext, key).entry; }
+
+// find_big behind the two recent keys (see "Recent keys" above).
+[[nodiscard]] inline Entry* find_big_recent(std::uint64_t ext, Key key) noexcept {
+    BigHeader* const big = header_of(groups_of(ext));
+    const std::atomic_ref<std::uint64_t> first(big->recent[0]), second(big->recent[1]);
+    const std::uint64_t a = first.load(std::memory_order_relaxed);
+    const auto live = [big, key](std::uint64_t remembered) -> Entry* {
+        Entry* e = entry_of(big, static_cast<std::uint32_t>(remembered >> 32));
+        return e->key == key && e->meta != kEmpty ? e : nullptr;
+    };
+    if (static_cast<Key>(a) == key) [[likely]]
+        if (Entry* e = live(a)) return e;
+    const std::uint64_t b = second.load(std::memory_order_relaxed);
+    if (static_cast<Key>(b) == key)
+        if (Entry* e = live(b)) {
+            first.store(b, std::memory_order_relaxed);
+            second.store(a, std::memory_order_relaxed);
+            return e;
+        }
+    const SlotRef found = find_slot(ext, key);
+    if (found.entry != nullptr) {
+        second.store(a, std::memory_order_relaxed);
+        first.store(std::uint64_t{found.ordinal} << 32 | key, std::memory_order_relaxed);
+    }
+    return found.entry;
+}
 
 [[nodiscard]] inline Entry* find_small(const mem_pool* mp, Key key) noexcept {
     auto* self = const_cast<mem_pool*>(mp);

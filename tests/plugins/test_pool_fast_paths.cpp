@@ -141,6 +141,67 @@ TEST_P(PoolFastPaths, ABigPoolsHandleEntry) {
     EXPECT_EQ(call("get_state_u64", {0}), 2u);
 }
 
+// A big pool's two recent keys (src/pool/core.hpp, "Recent keys") only
+// shorten a lookup: a remembered key that was removed, whose entry another
+// key took, or that now holds something other than an 8-byte number, is
+// looked up again and read or set as without them.
+TEST_P(PoolFastPaths, ABigPoolsRecentKeysFollowTheirEntries) {
+    mem_pool* mp = c_pool;
+    for (std::uint32_t k = 1; k <= 20; ++k) ASSERT_TRUE(add_c<std::uint64_t>(k, 100 + k));
+    use_c_global();
+    // Both words start at key 0 (ordinal 0, the handle's entry): key 0 is
+    // not in the pool, and the handle entry holds key 1.
+    EXPECT_EQ(call("get_state_u64", {0}), 0u);
+    EXPECT_EQ(call("get_state_u64", {7}), 107u);
+    EXPECT_EQ(call("get_state_u64", {12}), 112u);
+    EXPECT_EQ(call("set_state_u64", {7, 1007}), MEMPOOL_OK);  // the second word
+    EXPECT_EQ(call("set_state_u64", {12, 1012}), MEMPOOL_OK);
+    EXPECT_EQ(get_mempool_u64(mp, 7), 1007u);
+    EXPECT_EQ(get_mempool_u64(mp, 12), 1012u);
+    // Removed: its entry goes to the free list, then to the next new key.
+    remove_mempool(mp, 12);
+    EXPECT_EQ(call("get_state_u64", {12}), 0u);
+    ASSERT_TRUE(add_c<std::uint64_t>(40, 140));
+    EXPECT_EQ(call("get_state_u64", {12}), 0u);
+    EXPECT_EQ(call("get_state_u64", {40}), 140u);
+    EXPECT_EQ(call("set_state_u64", {12, 5}), MEMPOOL_OK);  // a new key again
+    EXPECT_EQ(get_mempool_u64(mp, 12), 5u);
+    EXPECT_EQ(get_mempool_u64(mp, 40), 140u);
+    // Another kind of value at a remembered key: not overwritten as a number.
+    EXPECT_EQ(call("get_state_u64", {7}), 1007u);
+    std::uint32_t four = 4;
+    remove_mempool(mp, 7);
+    ASSERT_EQ(add_single_mempool(mp, 7, nullptr, sizeof four, &four), 0);
+    EXPECT_EQ(call("set_state_u64", {7, 9}), MEMPOOL_OK);
+    EXPECT_EQ(get_mempool_u64(mp, 7), 9u);
+    EXPECT_EQ(call("get_state_u64", {7}), 9u);
+    // Many more keys (the index rebuilt, entries unmoved): still found.
+    for (std::uint32_t k = 100; k < 400; ++k) ASSERT_TRUE(add_c<std::uint64_t>(k, k));
+    EXPECT_EQ(call("get_state_u64", {7}), 9u);
+    EXPECT_EQ(call("get_state_u64", {399}), 399u);
+    for (std::uint32_t k = 1; k <= 20; ++k)
+        if (k != 7 && k != 12) EXPECT_EQ(call("get_state_u64", {k}), 100u + k) << k;
+}
+
+// A free entry of a big pool keeps its ordinal as its key: with keys equal
+// to their ordinals, a removed remembered key finds its own number there,
+// and must still read as absent.
+TEST_P(PoolFastPaths, ABigPoolsRecentKeyRemovedWhereKeysAreOrdinals) {
+    mem_pool* mp = c_pool;
+    for (std::uint32_t k = 0; k < 20; ++k) ASSERT_TRUE(add_c<std::uint64_t>(k, 100 + k));
+    use_c_global();
+    EXPECT_EQ(call("get_state_u64", {0}), 100u);  // the words' first key, present
+    EXPECT_EQ(call("get_state_u64", {5}), 105u);
+    EXPECT_EQ(call("get_state_u64", {9}), 109u);
+    remove_mempool(mp, 5);
+    remove_mempool(mp, 9);
+    EXPECT_EQ(call("get_state_u64", {9}), 0u);
+    EXPECT_EQ(call("get_state_u64", {5}), 0u);
+    EXPECT_EQ(call("set_state_u64", {9, 1}), MEMPOOL_OK);
+    EXPECT_EQ(get_mempool_u64(mp, 9), 1u);
+    EXPECT_EQ(call("get_state_u64", {5}), 0u);
+}
+
 // The object pools go through the same shortcuts.
 TEST_P(PoolFastPaths, ObjectPoolsMatchTheirKeyOnly) {
     Pool route;
