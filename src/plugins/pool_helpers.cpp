@@ -114,8 +114,17 @@ void refund(Owner owner, std::uint64_t bytes) noexcept {
 // in a small or a big pool alike: a removed entry there is kEmpty). Keys
 // are compared whole there, so one past key_limit matches neither; the
 // paths after them check it.
+
+// A big pool's number: from the recent keys' entry, or else from a lookup
+// (out of line: a hit then needs no stack frame).
+[[gnu::noinline]] std::uint64_t get_u64_lookup(const mem_pool* mp, Key key) noexcept {
+    const Result<std::uint64_t> v = detail::read_u64(detail::find_big_remembering(mp->ext, key));
+    return v ? v.value() : 0;
+}
 [[gnu::noinline]] std::uint64_t get_u64_big(const mem_pool* mp, Key key) noexcept {
-    const Result<std::uint64_t> v = detail::read_u64(detail::find_big_recent(mp->ext, key));
+    const detail::Entry* e = detail::find_recent(mp->ext, key);
+    if (e == nullptr) return get_u64_lookup(mp, key);
+    const Result<std::uint64_t> v = detail::read_u64(e);
     return v ? v.value() : 0;
 }
 
@@ -157,13 +166,20 @@ std::uint64_t op_get_u64(const Pool* p, std::uint64_t key) noexcept {
     return code_of(s);
 }
 
-// A big pool's 8-byte number overwritten in one store, or else the general
-// set (out of line, as get_u64_big).
-[[gnu::noinline]] std::uint64_t set_u64_big(Pool* p, Owner owner, Key key, std::uint64_t value) noexcept {
-    if (detail::overwrite_entry_bits(detail::find_big_recent(detail::core_of(*p)->ext, key), value,
-                                     detail::inline_value_meta(sizeof value))) [[likely]]
+// A big pool's 8-byte number overwritten in one store where the recent
+// keys or else a lookup find it, or else the general set (out of line, as
+// get_u64_big).
+[[gnu::noinline]] std::uint64_t set_u64_lookup(Pool* p, Owner owner, Key key, std::uint64_t value) noexcept {
+    if (detail::overwrite_entry_bits(detail::find_big_remembering(detail::core_of(*p)->ext, key), value,
+                                     detail::inline_value_meta(sizeof value)))
         return MEMPOOL_OK;
     return set_u64_slow(p, owner, key, value);
+}
+[[gnu::noinline]] std::uint64_t set_u64_big(Pool* p, Owner owner, Key key, std::uint64_t value) noexcept {
+    if (detail::overwrite_entry_bits(detail::find_recent(detail::core_of(*p)->ext, key), value,
+                                     detail::inline_value_meta(sizeof value))) [[likely]]
+        return MEMPOOL_OK;
+    return set_u64_lookup(p, owner, key, value);
 }
 
 // Every set but op_set_u64's shortcuts, out of line: the caller then keeps

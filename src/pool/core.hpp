@@ -91,9 +91,11 @@
 // -----------
 // A plugin's counter is read and then written, two lookups of one key in a
 // row, and a few counters take turns (plugin A's per-peer count and its
-// total). So find_big_recent, the lookup of the plugin helpers' reads and
-// overwrites of numbers, first tries the last two keys it found (BigHeader::recent, ordinal and key in one
-// word each, most recent first): the entry of a remembered ordinal is one
+// total). So the plugin helpers' reads and overwrites of numbers first try
+// the last two keys found in the pool (find_recent; on a miss,
+// find_big_remembering looks the key up and remembers it). They are kept
+// in BigHeader::recent, ordinal and key in one word each, most recent
+// first: the entry of a remembered ordinal is one
 // page-table read away, and it is still the key's if it holds that key and
 // is live, since entries never move (a removed entry is kEmpty on the free
 // list; a reused one holds its new key). Nothing has to forget a key: a
@@ -490,27 +492,35 @@ struct SlotRef {
 
 [[nodiscard]] inline Entry* find_big(std::uint64_t ext, Key key) noexcept { return find_slot(ext, key).entry; }
 
-// find_big behind the two recent keys (see "Recent keys" above).
-[[nodiscard]] inline Entry* find_big_recent(std::uint64_t ext, Key key) noexcept {
+// The entry of `key` if one of the two recent keys is it (then first), else
+// nullptr: the caller looks it up with find_big_remembering. Apart, so that
+// a hit, the usual case, needs none of the registers a probe does.
+[[nodiscard]] inline Entry* find_recent(std::uint64_t ext, Key key) noexcept {
     BigHeader* const big = header_of(groups_of(ext));
     const std::atomic_ref<std::uint64_t> first(big->recent[0]), second(big->recent[1]);
-    const std::uint64_t a = first.load(std::memory_order_relaxed);
     const auto live = [big, key](std::uint64_t remembered) -> Entry* {
         Entry* e = entry_of(big, static_cast<std::uint32_t>(remembered >> 32));
         return e->key == key && e->meta != kEmpty ? e : nullptr;
     };
-    if (static_cast<Key>(a) == key) [[likely]]
-        if (Entry* e = live(a)) return e;
+    const std::uint64_t a = first.load(std::memory_order_relaxed);
+    if (static_cast<Key>(a) == key) return live(a);
     const std::uint64_t b = second.load(std::memory_order_relaxed);
-    if (static_cast<Key>(b) == key)
-        if (Entry* e = live(b)) {
-            first.store(b, std::memory_order_relaxed);
-            second.store(a, std::memory_order_relaxed);
-            return e;
-        }
+    if (static_cast<Key>(b) != key) return nullptr;
+    Entry* e = live(b);
+    if (e != nullptr) {
+        first.store(b, std::memory_order_relaxed);
+        second.store(a, std::memory_order_relaxed);
+    }
+    return e;
+}
+
+// find_big, remembering the key it finds as the most recent.
+[[nodiscard]] inline Entry* find_big_remembering(std::uint64_t ext, Key key) noexcept {
     const SlotRef found = find_slot(ext, key);
     if (found.entry != nullptr) {
-        second.store(a, std::memory_order_relaxed);
+        BigHeader* const big = header_of(groups_of(ext));
+        const std::atomic_ref<std::uint64_t> first(big->recent[0]), second(big->recent[1]);
+        second.store(first.load(std::memory_order_relaxed), std::memory_order_relaxed);
         first.store(std::uint64_t{found.ordinal} << 32 | key, std::memory_order_relaxed);
     }
     return found.entry;
