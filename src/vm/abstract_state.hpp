@@ -22,6 +22,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mempool::vm::detail {
@@ -114,9 +115,68 @@ struct Frame {
     friend bool operator==(const Frame&, const Frame&) = default;
 };
 
+// A State's call frames, [0] the entry function's, the last the current
+// function's. The first is held inline: nearly every plugin makes no
+// bpf-to-bpf call, so its States have one frame, and a std::vector of them
+// made every copy of a State (one per conditional jump) allocate.
+class FrameList {
+public:
+    FrameList() = default;
+    FrameList(const FrameList&) = default;
+    FrameList& operator=(const FrameList&) = default;
+    FrameList(FrameList&& o) noexcept
+        : first_(std::move(o.first_)), rest_(std::move(o.rest_)), size_(std::exchange(o.size_, 0)) {}
+    FrameList& operator=(FrameList&& o) noexcept {
+        first_ = std::move(o.first_);
+        rest_ = std::move(o.rest_);
+        size_ = std::exchange(o.size_, 0);
+        return *this;
+    }
+
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] Frame& operator[](std::size_t i) noexcept { return i == 0 ? first_ : rest_[i - 1]; }
+    [[nodiscard]] const Frame& operator[](std::size_t i) const noexcept { return i == 0 ? first_ : rest_[i - 1]; }
+    void push_back(Frame f) {
+        if (size_ == 0) first_ = std::move(f);
+        else rest_.push_back(std::move(f));
+        ++size_;
+    }
+    void pop_back() noexcept {
+        --size_;
+        if (size_ == 0) first_ = Frame{};
+        else rest_.pop_back();
+    }
+    // n frames: the first min(n, size()) kept, any added empty.
+    void resize(std::size_t n) {
+        while (size_ > n) pop_back();
+        while (size_ < n) push_back(Frame{});
+    }
+
+    template <typename List, typename F>
+    struct Iterator {
+        List* list;
+        std::size_t i;
+        F& operator*() const noexcept { return (*list)[i]; }
+        Iterator& operator++() noexcept {
+            ++i;
+            return *this;
+        }
+        friend bool operator==(const Iterator& a, const Iterator& b) noexcept { return a.i == b.i; }
+    };
+    [[nodiscard]] Iterator<FrameList, Frame> begin() noexcept { return {this, 0}; }
+    [[nodiscard]] Iterator<FrameList, Frame> end() noexcept { return {this, size_}; }
+    [[nodiscard]] Iterator<const FrameList, const Frame> begin() const noexcept { return {this, 0}; }
+    [[nodiscard]] Iterator<const FrameList, const Frame> end() const noexcept { return {this, size_}; }
+
+private:
+    Frame first_;              // [0], when size_ > 0
+    std::vector<Frame> rest_;  // [1, size_)
+    std::uint32_t size_ = 0;
+};
+
 struct State {
     std::array<Value, 11> regs{};
-    std::vector<Frame> frames;  // frames.back() is the current function's
+    FrameList frames;
     std::uint64_t steps = 0;    // at most this many instructions executed to get here
 };
 
