@@ -68,8 +68,12 @@ Scalar from_srange(i64 lo, i64 hi) { return make(Tnum{}, 0, u64_max, lo, hi); }
 
 u64 abs_u(i64 v) { return v < 0 ? 0 - static_cast<u64>(v) : static_cast<u64>(v); }
 
-// The set of shift amounts (b & limit), as an interval.
-Scalar shift_amount(const Scalar& b, unsigned limit) { return bit_and(b, Scalar::constant(limit)); }
+// The set of shift amounts (b & limit), as an interval. A known amount is
+// the constant bit_and() would reduce its result to, made directly.
+Scalar shift_amount(const Scalar& b, unsigned limit) {
+    if (b.is_constant()) return Scalar::constant(b.value & limit);
+    return bit_and(b, Scalar::constant(limit));
+}
 
 Scalar lsh_const(const Scalar& a, unsigned k) {
     if (k == 0) return a;
@@ -235,7 +239,19 @@ Scalar Scalar::constant(std::uint64_t c) noexcept {
 Scalar Scalar::range(std::uint64_t lo, std::uint64_t hi) noexcept { return from_urange(lo, hi); }
 Scalar Scalar::srange(std::int64_t lo, std::int64_t hi) noexcept { return from_srange(lo, hi); }
 Scalar Scalar::width(unsigned bits) noexcept {
-    return bits >= 64 ? top() : from_urange(0, (1ull << bits) - 1);
+    if (bits >= 64) return top();
+    // What from_urange(0, m) reduces to, made directly (every load of
+    // unknown bytes makes one): the low `bits` bits unknown, the rest 0,
+    // and both intervals [0, m]. value_domain_test checks it for each width.
+    const u64 m = (1ull << bits) - 1;
+    Scalar s;
+    s.value = 0;
+    s.mask = m;
+    s.umin = 0;
+    s.umax = m;
+    s.smin = 0;
+    s.smax = static_cast<i64>(m);
+    return s;
 }
 
 bool Scalar::contains(std::uint64_t v) const noexcept {
@@ -543,7 +559,7 @@ Scalar alu(AluOp op, const Scalar& dst, const Scalar& src, bool is64) noexcept {
     // reads them), the 64-bit operation, the low half of its result. Each
     // step keeps the low 32 bits exact, so the result is the 32-bit one.
     const Scalar a = truncate(dst, 32), b = truncate(src, 32);
-    const Scalar amount = shift_amount(b, 31);
+    const auto amount = [&] { return shift_amount(b, 31); };  // (shifts only)
     Scalar r;
     switch (op) {
     case AluOp::add: r = add(a, b); break;
@@ -556,9 +572,9 @@ Scalar alu(AluOp op, const Scalar& dst, const Scalar& src, bool is64) noexcept {
     case AluOp::bit_or: r = bit_or(a, b); break;
     case AluOp::bit_and: r = bit_and(a, b); break;
     case AluOp::bit_xor: r = bit_xor(a, b); break;
-    case AluOp::lsh: r = lsh(a, amount); break;
-    case AluOp::rsh: r = rsh(a, amount); break;
-    case AluOp::arsh: r = arsh(sign_extend(dst, 32), amount); break;
+    case AluOp::lsh: r = lsh(a, amount()); break;
+    case AluOp::rsh: r = rsh(a, amount()); break;
+    case AluOp::arsh: r = arsh(sign_extend(dst, 32), amount()); break;
     case AluOp::neg: r = neg(a); break;
     case AluOp::mov: r = b; break;
     }

@@ -265,6 +265,19 @@ TEST(ValueDomain, ConstantsStayExact) {
         }
 }
 
+// Scalar::width and the shift amount of a known shift are made directly,
+// without reduce(): they must be exactly what the general construction gives.
+TEST(ValueDomain, ShortcutsGiveWhatTheGeneralPathGives) {
+    for (unsigned bits = 1; bits <= 64; ++bits)
+        EXPECT_EQ(Scalar::width(bits), Scalar::range(0, bits >= 64 ? ~0ull : (1ull << bits) - 1)) << bits;
+    std::mt19937_64 rng(7);
+    std::vector<u64> amounts = {0, 1, 31, 32, 63, 64, 65, ~0ull, 1ull << 63};
+    for (int i = 0; i < 200; ++i) amounts.push_back(rng());
+    for (const u64 x : amounts)
+        for (const u64 limit : {u64{31}, u64{63}})
+            EXPECT_EQ(bit_and(Scalar::constant(x), Scalar::constant(limit)), Scalar::constant(x & limit)) << x;
+}
+
 TEST(ValueDomain, RfcEdgeCases) {
     const Scalar zero = Scalar::constant(0), m1 = Scalar::constant(~0ull);
     const Scalar min64 = Scalar::constant(0x8000000000000000ull);
