@@ -17,6 +17,7 @@
 #include "cfg.hpp"
 #include "program.hpp"
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -158,7 +159,11 @@ private:
     const Cfg& cfg_;
     std::set<std::pair<std::uint32_t, std::string>> reported_;
     std::vector<std::int8_t> exit_tail_;  // per block: -1 not known yet, else exit_tail()
-    std::vector<std::uint32_t> active_;  // functions being analysed (the call chain)
+    // Functions being analysed (the call chain), active_[0, depth_): at most
+    // 65, as local_call refuses calls made deeper than 64. Inline: a vector
+    // allocated for every program.
+    std::array<std::uint32_t, 65> active_{};
+    std::uint32_t depth_ = 0;
     // Per pc, the bases a load or store was reached with (in some context):
     // 1 a pointer, 2 a pointer into a region other than the heap. A pc with
     // a pointer base is never flag_heap_address (every executor translates

@@ -107,8 +107,9 @@ void learn_null(State& s, const Value& p, unsigned r, bool is_null) {
 // it (Value::link: each holds V >> its shift, for one number V); false when
 // a linked value cannot satisfy it (the path cannot happen).
 bool learn_linked(State& s, unsigned r) {
+    // (tested before copying the register: most values are linked to nothing)
+    if (s.regs[r].kind != Kind::scalar || s.regs[r].link == 0) return true;
     const Value known = s.regs[r];
-    if (known.kind != Kind::scalar || known.link == 0) return true;
     bool possible = true;
     each_value(s, [&](Value& v) {
         if (&v == &s.regs[r] || v.kind != Kind::scalar || v.link != known.link || !possible) return;
@@ -488,6 +489,10 @@ void Analysis::branch(Run& run, std::uint32_t b, State&& s, std::uint32_t pc) {
             if (by_reg) t.regs[sr].num = nb;
             return learn_linked(t, d) && (!by_reg || learn_linked(t, sr));
         };
+        if (n.taken_possible() && !n.fall_possible()) {  // one side only: no copy of s needed
+            if (apply(s, *n.taken_a, *n.taken_b)) flow(run, b, target, std::move(s));
+            return;
+        }
         if (n.taken_possible()) {
             State t = s;
             if (apply(t, *n.taken_a, *n.taken_b)) flow(run, b, target, std::move(t));
@@ -576,7 +581,7 @@ bool Analysis::local_call(State& s, std::uint32_t pc, const Insn& in) {
         s.regs[0] = Value::number(Scalar::top());
         for (unsigned r = 1; r <= 5; ++r) s.regs[r] = Value{};
     };
-    if (std::find(active_.begin(), active_.end(), f) != active_.end()) {
+    if (std::find(active_.begin(), active_.begin() + depth_, f) != active_.begin() + depth_) {
         report(pc, "(M) recursive call of the function at pc " + std::to_string(target) +
                        ": the stack it needs cannot be bounded",
                "use a loop instead of recursion");
@@ -584,12 +589,12 @@ bool Analysis::local_call(State& s, std::uint32_t pc, const Insn& in) {
         return true;
     }
     // (frame indices are 8 bits: never more than 64 levels, whatever the host asks)
-    if (active_.size() > std::min<std::uint32_t>(options_.max_call_depth, 64)) {
+    if (depth_ > std::min<std::uint32_t>(options_.max_call_depth, 64)) {
         report(pc, "(M) calls nest deeper than " + std::to_string(options_.max_call_depth) + " levels");
         clobber();
         return true;
     }
-    calls.insert({active_.back(), f});
+    calls.insert({active_[depth_ - 1], f});
     const auto callee_frame = static_cast<std::uint8_t>(s.frames.size());
     State entry = s;
     entry.regs[0] = Value{};

@@ -66,10 +66,10 @@ std::optional<State> Analysis::analyse_function(std::uint32_t f, State entry) {
     Run run;
     run.function = f;
     run.pending.resize(fn.block_count);
-    active_.push_back(f);
+    active_[depth_++] = f;
     run.pending[fn.entry - fn.first_block] = std::move(entry);
     sequence(run, fn.order, -1);
-    active_.pop_back();
+    --depth_;
     return std::move(run.exit);
 }
 
@@ -247,7 +247,7 @@ void Analysis::flow(Run& run, std::uint32_t from, std::uint32_t to_pc, State&& s
 }
 
 void Analysis::at_exit(Run& run, State&& s, std::uint32_t pc) {
-    if (active_.size() == 1) {
+    if (depth_ == 1) {
         // Invariant: the host reads R0; it must be a number.
         const Value& r0 = s.regs[0];
         if (r0.kind == Kind::uninit) report(pc, "R0 is not set at exit", "return a value");
@@ -326,8 +326,11 @@ VerifyResult verify(Program program, const VerifyOptions& options) noexcept {
             a.run();
             std::vector<std::uint32_t> frames(a.frame_bytes.size());
             for (std::size_t f = 0; f < frames.size(); ++f) frames[f] = round16(a.frame_bytes[f]);
-            std::vector<std::int64_t> memo(frames.size(), -1);
-            const std::uint32_t stack = deepest_chain(0, frames, a.calls, memo);
+            std::uint32_t stack = frames.empty() ? 0 : frames[0];  // no local call: the entry frame alone
+            if (!a.calls.empty()) {
+                std::vector<std::int64_t> memo(frames.size(), -1);
+                stack = deepest_chain(0, frames, a.calls, memo);
+            }
             if (stack > options.max_stack)
                 a.report(0, "(M) the deepest chain of calls needs " + std::to_string(stack) +
                                 " bytes of stack, more than the " + std::to_string(options.max_stack) + " allowed",
