@@ -30,6 +30,31 @@ namespace mempool::vm::detail {
 
 inline constexpr std::size_t max_diagnostics = 64;
 
+// A helper's name in messages ("helper ctx_malloc", "helper #7" for one
+// without a name), made only for a message: made for every call, it
+// allocated (most names are longer than a short string holds).
+struct HelperName {
+    const HelperSignature& sig;
+    std::int32_t imm;
+    [[nodiscard]] std::string str() const;
+};
+
+// What an access does, in messages ("reads", "passes helper ctx_malloc a
+// buffer of"): a literal, or a helper's name between two, put together only
+// for a message (made for every helper argument checked, it allocated).
+struct What {
+    What(const char* text) noexcept : before(text) {}  // (implicit: a literal stands for itself)
+    What(const char* b, const HelperName& h, const char* a) noexcept : before(b), helper(&h), after(a) {}
+    [[nodiscard]] std::string str() const {
+        std::string s = before;
+        if (helper) s += helper->str(), s += after;
+        return s;
+    }
+    const char* before;
+    const HelperName* helper = nullptr;
+    const char* after = "";
+};
+
 // How memory is touched.
 enum class Access : std::uint8_t { read, write, read_write };
 
@@ -119,12 +144,12 @@ private:
     // Sets flag_heap_check when a heap access can only be checked at run
     // time (heap_runtime_ok). `what` names the access in messages.
     bool check_region(State& s, std::uint32_t pc, const Value& base, std::int64_t off, std::uint64_t size,
-                      Access how, const char* what, bool heap_runtime_ok);
+                      Access how, const What& what, bool heap_runtime_ok);
     // Stack bytes [lo, hi) of frame f: all initialised, no spilled pointer
     // among them; reports otherwise. With `spill` given, an aligned 8-byte
     // read of a spilled slot instead returns the spilled value (a pointer
     // included) through it.
-    bool read_stack(State& s, std::uint32_t pc, unsigned frame, std::int64_t lo, std::int64_t hi, const char* what,
+    bool read_stack(State& s, std::uint32_t pc, unsigned frame, std::int64_t lo, std::int64_t hi, const What& what,
                     const Value** spill);
     // Stack bytes [lo, hi) of frame f may have been written by something
     // other than an aligned spill; [init_lo, init_hi) certainly were.
@@ -136,7 +161,7 @@ private:
     // bytes [lo, hi) hold no part of a pointer (unwritten bytes are zero or
     // the plugin's own numbers); reports otherwise.
     bool zeroed_readable(State& s, std::uint32_t pc, unsigned frame, std::int64_t lo, std::int64_t hi,
-                         const char* what);
+                         const What& what);
     // The first offset at or after `from` that may hold part of a pointer (0: none).
     std::int64_t zeroed_run(const State& s, unsigned frame, std::int64_t from) const;
 
@@ -148,11 +173,11 @@ private:
         unsigned frame;
         std::int64_t lo, hi, init_lo, init_hi;
     };
-    void runtime_buffer(State& s, std::uint32_t pc, unsigned r, unsigned n, bool write, const std::string& name,
+    void runtime_buffer(State& s, std::uint32_t pc, unsigned r, unsigned n, bool write, const HelperName& name,
                         std::vector<StackEffect>& effects);
-    void room_for(State& s, std::uint32_t pc, unsigned r, bool write, const std::string& name,
+    void room_for(State& s, std::uint32_t pc, unsigned r, bool write, const HelperName& name,
                   std::vector<StackEffect>& effects);
-    void add_helper_check(std::uint32_t pc, const HelperCheck& c, const std::string& name);
+    void add_helper_check(std::uint32_t pc, const HelperCheck& c, const HelperName& name);
 
     const Program& program_;
     const VerifyOptions& options_;

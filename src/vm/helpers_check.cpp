@@ -20,6 +20,13 @@ std::string reg(unsigned r) {
 
 }  // namespace
 
+std::string HelperName::str() const {
+    std::string name = "helper ";  // appended: GCC 12 warns wrongly on "#" + std::to_string(x)
+    if (sig.name.empty()) name += '#', name += std::to_string(imm);
+    else name += sig.name;
+    return name;
+}
+
 void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
     const auto clobber = [&](Value r0) {
         s.regs[0] = r0;
@@ -31,9 +38,7 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
         return;
     }
     const HelperSignature& sig = options_.helpers[static_cast<std::size_t>(in.imm)];
-    std::string name = "helper ";  // appended: GCC 12 warns wrongly on "#" + std::to_string(x)
-    if (sig.name.empty()) name += '#', name += std::to_string(in.imm);
-    else name += sig.name;
+    const HelperName name{sig, in.imm};
     const unsigned count = std::min<unsigned>(sig.arg_count, 5);
     std::vector<StackEffect> effects;
     for (unsigned i = 0; i < count; ++i) {
@@ -41,7 +46,7 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
         const ArgKind kind = sig.args[i];
         if (const Value& v = s.regs[r]; v.nullable && v.kind != Kind::heap) {
             // (a NULL-able heap pointer is handled by each kind below)
-            report(pc, "(M) passes " + reg(r) + ", " + v.describe() + ", to " + name,
+            report(pc, "(M) passes " + reg(r) + ", " + v.describe() + ", to " + name.str(),
                    "check it against NULL first");
             continue;
         }
@@ -49,13 +54,13 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
             const Value* v = use(s, pc, r, "a helper argument");
             if (!v) continue;
             if (v->is_pointer()) {
-                report(pc, "(A) passes " + reg(r) + ", " + v->describe() + ", as a number to " + name +
+                report(pc, "(A) passes " + reg(r) + ", " + v->describe() + ", as a number to " + name.str() +
                                ": the host would see an address",
                        "pass a number");
                 continue;
             }
             if (kind == ArgKind::size && v->num.umax > max_helper_size)
-                report(pc, "(M) " + reg(r) + ", the size of the buffer passed to " + name + ", may be " +
+                report(pc, "(M) " + reg(r) + ", the size of the buffer passed to " + name.str() + ", may be " +
                                v->num.to_string() + " (at most " + std::to_string(max_helper_size) + ")",
                        "bound it first: if (n > 64) n = 64;");
             continue;
@@ -63,7 +68,7 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
         if (kind == ArgKind::heap_or_null) {
             const Value* v = use(s, pc, r, "a helper argument");
             if (v && v->is_pointer() && v->kind != Kind::heap) {
-                report(pc, "(A) passes " + reg(r) + ", " + v->describe() + ", where " + name +
+                report(pc, "(A) passes " + reg(r) + ", " + v->describe() + ", where " + name.str() +
                                " expects a heap pointer: the host would see an address",
                        "pass what a heap helper returned, or NULL");
                 continue;
@@ -91,7 +96,7 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
                 add_helper_check(pc, c, name);
                 continue;
             }
-            report(pc, "(A) passes " + reg(r) + ", " + v->describe() + ", where " + name +
+            report(pc, "(A) passes " + reg(r) + ", " + v->describe() + ", where " + name.str() +
                            " expects a heap pointer or NULL: its answer would tell whether a number is the heap's address",
                    "pass what a heap helper returned, or NULL");
             continue;
@@ -99,7 +104,7 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
         if (kind == ArgKind::size_rt) {
             const Value* v = use(s, pc, r, "a helper argument");
             if (v && v->is_pointer())
-                report(pc, "(A) passes " + reg(r) + ", " + v->describe() + ", as a length to " + name +
+                report(pc, "(A) passes " + reg(r) + ", " + v->describe() + ", as a length to " + name.str() +
                                ": the host would see an address",
                        "pass a number");
             continue;
@@ -107,7 +112,7 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
         if (kind == ArgKind::mem_in_rt || kind == ArgKind::mem_out_rt) {
             const int k = sig.size_arg[i] < 0 ? static_cast<int>(i) + 1 : sig.size_arg[i];
             if (k >= static_cast<int>(count) || sig.args[static_cast<unsigned>(k)] != ArgKind::size_rt) {
-                report(pc, name + " has a run-time sized buffer without a size_rt argument (a host bug)");
+                report(pc, name.str() + " has a run-time sized buffer without a size_rt argument (a host bug)");
                 continue;
             }
             runtime_buffer(s, pc, r, static_cast<unsigned>(k) + 1, kind == ArgKind::mem_out_rt, name, effects);
@@ -124,7 +129,7 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
             if (!v) continue;
             if (v->kind == Kind::scalar) {
                 if (!(v->num.is_constant() && v->num.value == 0))
-                    report(pc, "(M) passes " + reg(r) + ", " + v->describe() + ", where " + name +
+                    report(pc, "(M) passes " + reg(r) + ", " + v->describe() + ", where " + name.str() +
                                    " expects a buffer or NULL");
                 continue;
             }
@@ -147,11 +152,11 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
                 continue;
             }
             if (!p->is_pointer()) {
-                report(pc, "(M) passes " + reg(r) + ", " + p->describe() + ", where " + name + " expects a string");
+                report(pc, "(M) passes " + reg(r) + ", " + p->describe() + ", where " + name.str() + " expects a string");
                 continue;
             }
             if (p->kind == Kind::heap && p->nullable) {
-                report(pc, "(M) passes " + name + " a string that may be NULL", "check it against NULL first");
+                report(pc, "(M) passes " + name.str() + " a string that may be NULL", "check it against NULL first");
                 continue;
             }
             if (p->kind == Kind::heap) {
@@ -163,12 +168,12 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
                     first_byte_checked_at_run_time();
                     continue;
                 }
-                report(pc, "(M) passes " + name + " a string at offsets " + p->num.to_string() +
+                report(pc, "(M) passes " + name.str() + " a string at offsets " + p->num.to_string() +
                                " of a heap object known to have " + std::to_string(p->min_size) + " bytes",
                        "check the offset first");
                 continue;
             }
-            if (!check_region(s, pc, *p, 0, 1, Access::read, ("passes " + name + " a string of").c_str(), false))
+            if (!check_region(s, pc, *p, 0, 1, Access::read, What("passes ", name, " a string of"), false))
                 continue;
             if (p->kind == Kind::rodata) {
                 // A NUL at or after the highest offset: reading from any
@@ -176,11 +181,11 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
                 const auto& ro = program_.rodata;
                 bool nul = false;
                 for (std::size_t o = static_cast<std::size_t>(p->num.smax); o < ro.size() && !nul; ++o) nul = ro[o] == 0;
-                if (!nul) report(pc, "(M) passes " + name + " read-only text with no NUL after it");
+                if (!nul) report(pc, "(M) passes " + name.str() + " read-only text with no NUL after it");
                 continue;
             }
             if (p->kind == Kind::stack)
-                zeroed_readable(s, pc, p->frame, p->num.smin, p->num.smax + 1, ("passes " + name + " a string:").c_str());
+                zeroed_readable(s, pc, p->frame, p->num.smin, p->num.smax + 1, What("passes ", name, " a string:"));
             continue;
         }
         if (kind == ArgKind::ptr_struct_in) {
@@ -188,10 +193,10 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
             if (!p) continue;
             const std::uint64_t n = sig.arg_size[i];
             if (!p->is_pointer()) {
-                report(pc, "(M) passes " + reg(r) + ", " + p->describe() + ", where " + name + " expects a structure");
+                report(pc, "(M) passes " + reg(r) + ", " + p->describe() + ", where " + name.str() + " expects a structure");
                 continue;
             }
-            if (!check_region(s, pc, *p, 0, n, Access::read, ("passes " + name + " a structure of").c_str(), false))
+            if (!check_region(s, pc, *p, 0, n, Access::read, What("passes ", name, " a structure of"), false))
                 continue;
             if (p->kind != Kind::stack) continue;
             // In a zeroed frame (zero_frames): bytes never written are 0;
@@ -201,7 +206,7 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
             for (std::int64_t o = p->num.smin; o < p->num.smax + static_cast<std::int64_t>(n); ++o) {
                 const std::uint32_t k = slot_of(o);
                 if (k < slots.size() && ((slots[k].tainted >> byte_of(o)) & 1u) != 0) {
-                    report(pc, "(A) passes " + name + " a structure whose byte at stack offset " + std::to_string(o) +
+                    report(pc, "(A) passes " + name.str() + " a structure whose byte at stack offset " + std::to_string(o) +
                                    " may hold part of an overwritten pointer",
                            "build the structure in fresh variables");
                     break;
@@ -216,7 +221,7 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
         std::uint64_t min_size = max_size;
         if (kind != ArgKind::mem_fixed && !fixed_kind) {
             if (i + 1 >= count || sig.args[i + 1] != ArgKind::size) {
-                report(pc, name + " has a buffer argument without a size argument after it (a host bug)");
+                report(pc, name.str() + " has a buffer argument without a size argument after it (a host bug)");
                 continue;
             }
             const Value& n = s.regs[r + 1];
@@ -243,7 +248,7 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
             continue;
         }
         if (!p->is_pointer()) {
-            report(pc, "(M) passes " + reg(r) + ", " + p->describe_non_pointer() + ", where " + name + " expects a buffer");
+            report(pc, "(M) passes " + reg(r) + ", " + p->describe_non_pointer() + ", where " + name.str() + " expects a buffer");
             continue;
         }
         if (max_size == 0) continue;
@@ -251,14 +256,13 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
                            kind == ArgKind::obj_in;
         const bool writes = kind == ArgKind::mem_out || kind == ArgKind::out_fixed || kind == ArgKind::obj_out;
         const Access how = reads ? Access::read : writes ? Access::write : Access::read_write;
-        const std::string what = "passes " + name + " a buffer of";
-        if (!check_region(s, pc, *p, 0, max_size, how, what.c_str(), false)) continue;
+        if (!check_region(s, pc, *p, 0, max_size, how, What("passes ", name, " a buffer of"), false)) continue;
         if (p->kind != Kind::stack) continue;
         const std::int64_t lo = p->num.smin, hi = p->num.smax + static_cast<std::int64_t>(max_size);
         if (kind == ArgKind::obj_in) {
             // The frame is zeroed (zero_frames): padding never written reads as 0.
-            if (!zeroed_readable(s, pc, p->frame, lo, hi, ("passes " + name).c_str())) continue;
-        } else if (how != Access::write && !read_stack(s, pc, p->frame, lo, hi, ("passes " + name).c_str(), nullptr)) {
+            if (!zeroed_readable(s, pc, p->frame, lo, hi, What("passes ", name, ""))) continue;
+        } else if (how != Access::write && !read_stack(s, pc, p->frame, lo, hi, What("passes ", name, ""), nullptr)) {
             continue;
         }
         StackEffect e{p->frame, lo, hi, 0, 0};
@@ -303,7 +307,7 @@ void Analysis::helper_call(State& s, std::uint32_t pc, const Insn& in) {
     clobber(r0);
 }
 
-void Analysis::add_helper_check(std::uint32_t pc, const HelperCheck& c, const std::string& name) {
+void Analysis::add_helper_check(std::uint32_t pc, const HelperCheck& c, const HelperName& name) {
     flags[pc] |= flag_helper_check;
     const auto key_of = [&](HelperCheck::Mode m) {
         return std::make_pair(pc, static_cast<std::uint8_t>(c.ptr_reg * 8 + static_cast<unsigned>(m)));
@@ -316,7 +320,7 @@ void Analysis::add_helper_check(std::uint32_t pc, const HelperCheck& c, const st
     auto [it, fresh] = helper_checks.try_emplace(key_of(c.mode), c);
     HelperCheck& old = it->second;
     if (conflict || old.size_reg != c.size_reg) {
-        report(pc, "(M) the buffer in " + reg(c.ptr_reg) + " passed to " + name +
+        report(pc, "(M) the buffer in " + reg(c.ptr_reg) + " passed to " + name.str() +
                        " points into the heap on one path and elsewhere on another: it cannot be checked at run time",
                "call the helper separately for each buffer");
         return;
@@ -329,7 +333,7 @@ void Analysis::add_helper_check(std::uint32_t pc, const HelperCheck& c, const st
 // RunContext::arg_room: on the stack the initialised run without spilled
 // pointers (reads) or the rest of the frame (writes: the spilled pointers
 // there are forgotten), elsewhere the rest of the region.
-void Analysis::room_for(State& s, std::uint32_t pc, unsigned r, bool write, const std::string& name,
+void Analysis::room_for(State& s, std::uint32_t pc, unsigned r, bool write, const HelperName& name,
                         std::vector<StackEffect>& effects) {
     const Value& p = s.regs[r];
     if (p.kind == Kind::scalar && options_.heap_addresses && !(p.num.is_constant() && p.num.value == 0)) {
@@ -368,7 +372,7 @@ void Analysis::room_for(State& s, std::uint32_t pc, unsigned r, bool write, cons
     add_helper_check(pc, c, name);
 }
 
-void Analysis::runtime_buffer(State& s, std::uint32_t pc, unsigned r, unsigned n, bool write, const std::string& name,
+void Analysis::runtime_buffer(State& s, std::uint32_t pc, unsigned r, unsigned n, bool write, const HelperName& name,
                               std::vector<StackEffect>& effects) {
     const Value* p = use(s, pc, r, "a helper buffer");
     const Value* size = use(s, pc, n, "a helper buffer's length");
@@ -378,10 +382,9 @@ void Analysis::runtime_buffer(State& s, std::uint32_t pc, unsigned r, unsigned n
     c.pc = pc;
     c.ptr_reg = static_cast<std::uint8_t>(r);
     c.size_reg = static_cast<std::uint8_t>(n);
-    const std::string what = "passes " + name + " a buffer of";
     if (p->kind == Kind::scalar) {
         if (!options_.heap_addresses) {
-            report(pc, "(M) passes " + reg(r) + ", " + p->describe_non_pointer() + ", where " + name + " expects a buffer");
+            report(pc, "(M) passes " + reg(r) + ", " + p->describe_non_pointer() + ", where " + name.str() + " expects a buffer");
             return;
         }
         c.mode = HelperCheck::Mode::heap;  // a heap address: translated and checked before the call
@@ -390,7 +393,7 @@ void Analysis::runtime_buffer(State& s, std::uint32_t pc, unsigned r, unsigned n
     }
     if (p->kind == Kind::heap) {
         if (p->nullable && !options_.heap_addresses) {
-            report(pc, "(M) passes " + name + " a heap buffer that may be NULL", "check it against NULL first");
+            report(pc, "(M) passes " + name.str() + " a heap buffer that may be NULL", "check it against NULL first");
             return;
         }
         if (p->nullable) {  // xBGP: NULL is never in the arena; the check stops the run
@@ -405,12 +408,14 @@ void Analysis::runtime_buffer(State& s, std::uint32_t pc, unsigned r, unsigned n
         return;
     }
     if (write && p->kind == Kind::rodata) {
-        report(pc, "(M) " + what + " read-only data to write");
+        report(pc, "(M) passes " + name.str() + " a buffer of read-only data to write");
         return;
     }
     // The pointer itself must lie in its region; then the room after its
     // highest offset is the limit.
-    if (!check_region(s, pc, *p, 0, 0, write ? Access::write : Access::read, what.c_str(), false)) return;
+    if (!check_region(s, pc, *p, 0, 0, write ? Access::write : Access::read,
+                      What("passes ", name, " a buffer of"), false))
+        return;
     std::int64_t room = 0;
     switch (p->kind) {
     case Kind::ctx: room = static_cast<std::int64_t>(options_.ctx_size) - p->num.smax; break;

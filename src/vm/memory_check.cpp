@@ -25,10 +25,10 @@ std::string span(i64 lo, i64 hi) {
 }  // namespace
 
 bool Analysis::check_region(State& s, std::uint32_t pc, const Value& base, std::int64_t off, std::uint64_t size,
-                            Access how, const char* what, bool heap_runtime_ok) {
+                            Access how, const What& what, bool heap_runtime_ok) {
     if (base.kind == Kind::uninit) return false;  // reported by use()
     if (base.nullable && base.kind != Kind::heap) {
-        report(pc, std::string("(M) ") + what + " memory through " + base.describe(), "check it against NULL first");
+        report(pc, std::string("(M) ") + what.str() + " memory through " + base.describe(), "check it against NULL first");
         return false;
     }
     // The executors make an instruction's run-time check whatever its base
@@ -39,7 +39,7 @@ bool Analysis::check_region(State& s, std::uint32_t pc, const Value& base, std::
     // pointer the arena check would stop (stack, context, read-only data,
     // globals) in one and an unproven heap pointer in another.
     const auto mixed = [&] {
-        report(pc, std::string("(M) ") + what +
+        report(pc, std::string("(M) ") + what.str() +
                        " memory through a heap pointer on one path and a heap address or a pointer into another "
                        "region on another: the access cannot be checked one way at run time",
                "use a separate function (or access) for each kind of buffer");
@@ -59,7 +59,7 @@ bool Analysis::check_region(State& s, std::uint32_t pc, const Value& base, std::
             flags[pc] |= flag_heap_address;
             return true;
         }
-        report(pc, std::string("(M) ") + what + " memory through " + base.describe_non_pointer() + ", which is not a pointer");
+        report(pc, std::string("(M) ") + what.str() + " memory through " + base.describe_non_pointer() + ", which is not a pointer");
         return false;
     }
     if (heap_runtime_ok) {
@@ -74,7 +74,7 @@ bool Analysis::check_region(State& s, std::uint32_t pc, const Value& base, std::
         return heap_checked();
     }
     if (base.kind == Kind::heap && base.nullable) {
-        report(pc, std::string("(M) ") + what + " memory through a heap pointer that may be NULL",
+        report(pc, std::string("(M) ") + what.str() + " memory through a heap pointer that may be NULL",
                "check it against NULL first: if (!p) return 0;");
         return false;
     }
@@ -93,23 +93,23 @@ bool Analysis::check_region(State& s, std::uint32_t pc, const Value& base, std::
             if (how != Access::read) writes_context = true;
             return true;
         }
-        report(pc, std::string("(M) ") + what + " " + bytes_where() + " of the context, which has " +
+        report(pc, std::string("(M) ") + what.str() + " " + bytes_where() + " of the context, which has " +
                        std::to_string(options_.ctx_size) + " bytes",
                base.num.is_constant() ? "" : "bound the index so that the access stays inside");
         return false;
     case Kind::rodata:
         if (how != Access::read) {
-            report(pc, std::string("(M) ") + what + " read-only data");
+            report(pc, std::string("(M) ") + what.str() + " read-only data");
             return false;
         }
         if (!wild && lo >= 0 && hi <= static_cast<i64>(program_.rodata.size())) return true;
-        report(pc, std::string("(M) ") + what + " " + bytes_where() + " of the read-only data, which has " +
+        report(pc, std::string("(M) ") + what.str() + " " + bytes_where() + " of the read-only data, which has " +
                        std::to_string(program_.rodata.size()) + " bytes",
                base.num.is_constant() ? "" : "bound the index so that the access stays inside");
         return false;
     case Kind::data:
         if (!wild && lo >= 0 && hi <= static_cast<i64>(program_.data.size())) return true;
-        report(pc, std::string("(M) ") + what + " " + bytes_where() + " of the writable globals, which have " +
+        report(pc, std::string("(M) ") + what.str() + " " + bytes_where() + " of the writable globals, which have " +
                        std::to_string(program_.data.size()) + " bytes",
                base.num.is_constant() ? "" : "bound the index so that the access stays inside");
         return false;
@@ -120,7 +120,7 @@ bool Analysis::check_region(State& s, std::uint32_t pc, const Value& base, std::
             // check this access against the arena at run time.
             return heap_checked();
         }
-        report(pc, std::string("(M) ") + what + " " + bytes_where() + " of a heap object known to have " +
+        report(pc, std::string("(M) ") + what.str() + " " + bytes_where() + " of a heap object known to have " +
                        std::to_string(base.min_size) + " bytes",
                "check the size first, or ask for a larger object");
         return false;
@@ -131,7 +131,7 @@ bool Analysis::check_region(State& s, std::uint32_t pc, const Value& base, std::
             deepest = std::max(deepest, static_cast<std::uint32_t>(-lo));
             return true;
         }
-        report(pc, std::string("(M) ") + what + " " + bytes_where() + " from the top of a frame of " +
+        report(pc, std::string("(M) ") + what.str() + " " + bytes_where() + " from the top of a frame of " +
                        std::to_string(frame) + " bytes",
                base.num.is_constant() ? "use less stack" : "bound the index so that the access stays in the array");
         return false;
@@ -141,7 +141,7 @@ bool Analysis::check_region(State& s, std::uint32_t pc, const Value& base, std::
 }
 
 bool Analysis::read_stack(State& s, std::uint32_t pc, unsigned frame, std::int64_t lo, std::int64_t hi,
-                          const char* what, const Value** spill_out) {
+                          const What& what, const Value** spill_out) {
     const std::vector<Slot>& slots = s.frames[frame].slots;
     if (spill_out && hi - lo == 8 && lo % 8 == 0) {
         const std::uint32_t k = slot_of(lo);
@@ -155,12 +155,12 @@ bool Analysis::read_stack(State& s, std::uint32_t pc, unsigned frame, std::int64
         const Slot none{};
         const Slot& sl = k < slots.size() ? slots[k] : none;
         if (sl.spilled && sl.spill.is_pointer()) {
-            report(pc, std::string("(A) ") + what + " part of a spilled pointer (stack offset " + std::to_string(o) +
+            report(pc, std::string("(A) ") + what.str() + " part of a spilled pointer (stack offset " + std::to_string(o) +
                            "): its bytes would expose an address");
             return false;
         }
         if (((sl.readable_bytes() >> byte_of(o)) & 1u) == 0) {
-            report(pc, std::string("(I) ") + what + " the stack byte at offset " + std::to_string(o) +
+            report(pc, std::string("(I) ") + what.str() + " the stack byte at offset " + std::to_string(o) +
                            ", which is not written on every path to here",
                    "initialise the variable or buffer first (= {0}, or memset)");
             return false;
@@ -204,7 +204,7 @@ void Analysis::spill(State& s, unsigned frame, std::int64_t o, const Value& v) {
 }
 
 bool Analysis::zeroed_readable(State& s, std::uint32_t pc, unsigned frame, std::int64_t lo, std::int64_t hi,
-                               const char* what) {
+                               const What& what) {
     const std::vector<Slot>& slots = s.frames[frame].slots;
     for (i64 o = lo; o < hi; ++o) {
         const std::uint32_t k = slot_of(o);
@@ -212,7 +212,7 @@ bool Analysis::zeroed_readable(State& s, std::uint32_t pc, unsigned frame, std::
         const Slot& sl = slots[k];
         const bool pointer = (sl.spilled && sl.spill.is_pointer()) || ((sl.tainted >> byte_of(o)) & 1u) != 0;
         if (pointer) {
-            report(pc, std::string("(A) ") + what + " the stack byte at offset " + std::to_string(o) +
+            report(pc, std::string("(A) ") + what.str() + " the stack byte at offset " + std::to_string(o) +
                            ", which may hold part of a pointer: its bytes would expose an address",
                    "keep pointers out of buffers handed to helpers");
             return false;
