@@ -101,7 +101,12 @@ private:
     // Whether the code from block b runs straight to an exit: no conditional
     // jump on the way, at most kExitTail instructions. flow() analyses such a
     // tail once per incoming state instead of joining them.
-    bool exit_tail(std::uint32_t b);
+    bool exit_tail(std::uint32_t b) {
+        // (known after a block's first visit: the lookup inline, the walk out of line)
+        if (b < exit_tail_.size() && exit_tail_[b] >= 0) return exit_tail_[b] != 0;
+        return find_exit_tail(b);
+    }
+    bool find_exit_tail(std::uint32_t b);
     void flow(Run& run, std::uint32_t from, std::uint32_t to_pc, State&& s);
     void at_exit(Run& run, State&& s, std::uint32_t pc);
     // (The common case inline, the refusals out of line: their message
@@ -114,7 +119,13 @@ private:
     // count_step past a limit: the analysis's own (work_ already counted)
     // or the run's (s.steps already counted).
     bool count_step_over(State& s, std::uint32_t pc, std::uint32_t b);
-    std::optional<std::uint32_t> local_index(const Run& run, std::uint32_t b) const;
+    // b's index among the blocks of run's function, if it is one of them
+    // (inline: one per edge followed).
+    std::optional<std::uint32_t> local_index(const Run& run, std::uint32_t b) const {
+        const Function& fn = cfg_.functions[run.function];
+        if (b < fn.first_block || b >= fn.first_block + fn.block_count) return std::nullopt;
+        return b - fn.first_block;
+    }
 
     // ---- transfer.cpp ----
     // Applies a non-jump instruction; false when the path ends there.

@@ -227,15 +227,6 @@ bool is_signed(Cmp c) { return c == Cmp::sgt || c == Cmp::sge || c == Cmp::slt |
 
 // ---- construction and reduction ------------------------------------------------
 
-Scalar Scalar::constant(std::uint64_t c) noexcept {
-    Scalar s;
-    s.value = c;
-    s.mask = 0;
-    s.umin = s.umax = c;
-    s.smin = s.smax = static_cast<i64>(c);
-    return s;
-}
-
 Scalar Scalar::range(std::uint64_t lo, std::uint64_t hi) noexcept { return from_urange(lo, hi); }
 Scalar Scalar::srange(std::int64_t lo, std::int64_t hi) noexcept { return from_srange(lo, hi); }
 Scalar Scalar::width(unsigned bits) noexcept {
@@ -252,11 +243,6 @@ Scalar Scalar::width(unsigned bits) noexcept {
     s.smin = 0;
     s.smax = static_cast<i64>(m);
     return s;
-}
-
-bool Scalar::contains(std::uint64_t v) const noexcept {
-    return (v & ~mask) == value && v >= umin && v <= umax && static_cast<i64>(v) >= smin &&
-           static_cast<i64>(v) <= smax;
 }
 
 std::string Scalar::to_string() const {

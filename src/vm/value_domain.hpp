@@ -39,8 +39,15 @@ struct Scalar {
 
     // Any 64-bit number.
     [[nodiscard]] static Scalar top() noexcept { return Scalar{}; }
-    // Exactly c.
-    [[nodiscard]] static Scalar constant(std::uint64_t c) noexcept;
+    // Exactly c. (Inline, as contains(): each instruction's immediate is one.)
+    [[nodiscard]] static Scalar constant(std::uint64_t c) noexcept {
+        Scalar s;
+        s.value = c;
+        s.mask = 0;
+        s.umin = s.umax = c;
+        s.smin = s.smax = static_cast<std::int64_t>(c);
+        return s;
+    }
     // Any number in [lo, hi] (unsigned); lo <= hi.
     [[nodiscard]] static Scalar range(std::uint64_t lo, std::uint64_t hi) noexcept;
     // Any number in [lo, hi] (signed); lo <= hi.
@@ -50,7 +57,10 @@ struct Scalar {
 
     [[nodiscard]] bool is_constant() const noexcept { return mask == 0; }
     // Whether v is one of the values (checks every description).
-    [[nodiscard]] bool contains(std::uint64_t v) const noexcept;
+    [[nodiscard]] bool contains(std::uint64_t v) const noexcept {
+        return (v & ~mask) == value && v >= umin && v <= umax && static_cast<std::int64_t>(v) >= smin &&
+               static_cast<std::int64_t>(v) <= smax;
+    }
     // "[umin, umax]" or "c", for messages.
     [[nodiscard]] std::string to_string() const;
 

@@ -55,12 +55,6 @@ void Analysis::run() {
                      [](const Diagnostic& a, const Diagnostic& b) { return a.pc < b.pc; });
 }
 
-std::optional<std::uint32_t> Analysis::local_index(const Run& run, std::uint32_t b) const {
-    const Function& fn = cfg_.functions[run.function];
-    if (b < fn.first_block || b >= fn.first_block + fn.block_count) return std::nullopt;
-    return b - fn.first_block;
-}
-
 std::optional<State> Analysis::analyse_function(std::uint32_t f, State entry) {
     const Function& fn = cfg_.functions[f];
     Run run;
@@ -190,7 +184,7 @@ void Analysis::block(Run& run, std::uint32_t b) {
 // call would be refused. A tail that only runs to an exit changes nothing
 // but the exit state, so each path runs it with its own state, at the cost
 // of its length per path.
-bool Analysis::exit_tail(std::uint32_t b) {
+bool Analysis::find_exit_tail(std::uint32_t b) {
     constexpr std::uint32_t kExitTail = 32;
     if (exit_tail_.empty()) exit_tail_.assign(cfg_.blocks.size(), -1);
     if (exit_tail_[b] >= 0) return exit_tail_[b] != 0;
