@@ -171,26 +171,27 @@ std::optional<Pair> assume(Cmp c, Scalar a, Scalar b) {
         a.smin = std::max(a.smin, b.smin);
         b.smax = std::min(b.smax, a.smax);
         break;
-    case Cmp::lt: {
-        auto r = assume(Cmp::gt, b, a);
-        if (!r) return std::nullopt;
-        return Pair{r->b, r->a};
-    }
-    case Cmp::le: {
-        auto r = assume(Cmp::ge, b, a);
-        if (!r) return std::nullopt;
-        return Pair{r->b, r->a};
-    }
-    case Cmp::slt: {
-        auto r = assume(Cmp::sgt, b, a);
-        if (!r) return std::nullopt;
-        return Pair{r->b, r->a};
-    }
-    case Cmp::sle: {
-        auto r = assume(Cmp::sge, b, a);
-        if (!r) return std::nullopt;
-        return Pair{r->b, r->a};
-    }
+    // a < b is b > a, and so on: the cases above with the operands'
+    // roles swapped (written out: a recursive call copied both operands
+    // and the pair it returned).
+    case Cmp::lt:
+        if (a.umin == u64_max || b.umax == 0) return std::nullopt;
+        b.umin = std::max(b.umin, a.umin + 1);
+        a.umax = std::min(a.umax, b.umax - 1);
+        break;
+    case Cmp::le:
+        b.umin = std::max(b.umin, a.umin);
+        a.umax = std::min(a.umax, b.umax);
+        break;
+    case Cmp::slt:
+        if (a.smin == i64_max || b.smax == i64_min) return std::nullopt;
+        b.smin = std::max(b.smin, a.smin + 1);
+        a.smax = std::min(a.smax, b.smax - 1);
+        break;
+    case Cmp::sle:
+        b.smin = std::max(b.smin, a.smin);
+        a.smax = std::min(a.smax, b.smax);
+        break;
     case Cmp::set: {  // (a & b) != 0
         if (((a.value | a.mask) & (b.value | b.mask)) == 0) return std::nullopt;
         if ((a.value & b.value) != 0) return Pair{a, b};
