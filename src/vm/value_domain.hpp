@@ -39,7 +39,9 @@ struct Scalar {
 
     // Any 64-bit number.
     [[nodiscard]] static Scalar top() noexcept { return Scalar{}; }
-    // Exactly c. (Inline, as contains(): each instruction's immediate is one.)
+    // Exactly c. Inline, as is contains(): a constant is made for every
+    // immediate operand, and a shift by an unknown amount calls contains()
+    // for each amount it may be.
     [[nodiscard]] static Scalar constant(std::uint64_t c) noexcept {
         Scalar s;
         s.value = c;
