@@ -7,6 +7,7 @@
 #include "isa_table.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <functional>
 #include <new>
 
@@ -60,6 +61,7 @@ std::optional<State> Analysis::analyse_function(std::uint32_t f, State entry) {
     Run run;
     run.function = f;
     run.pending.resize(fn.block_count);
+    assert(depth_ < active_.size());  // local_call refuses a call made deeper than 64
     active_[depth_++] = f;
     run.pending[fn.entry - fn.first_block] = std::move(entry);
     sequence(run, fn.order, -1);
