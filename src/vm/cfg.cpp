@@ -67,8 +67,8 @@ private:
         marks_.assign(code.size(), 0);
         for (u32 pc = 0; pc < code.size(); ++pc) {
             const Insn& in = code[pc];
-            if (auto why = check_encoding(in)) {
-                problems_.push_back(problem(pc, *why));
+            if (const EncodingProblem bad = encoding_problem(in)) [[unlikely]] {
+                problems_.push_back(problem(pc, describe(in, bad)));
                 continue;
             }
             if (auto w = written_register(in); w && *w == isa::frame_pointer)
@@ -106,21 +106,19 @@ private:
         work.reserve(fn.end - fn.start);  // each instruction is queued at most once
         work.push_back(fn.start);
         mark[fn.start] |= reached | leader;
+        // An edge from `from` to `to`: the target marked and queued, or a
+        // problem (out of the function, into an LDDW) reported out of line.
         const auto go = [&](u32 from, std::int64_t to, bool is_jump) {
-            if (to < fn.start || to >= fn.end) {
-                if (!is_jump && to == fn.end)
-                    problems_.push_back(problem(from, "control runs off the end of the function",
-                                                "end every path with exit or a jump"));
-                else
-                    problems_.push_back(problem(from, "jumps out of its function, to pc " + std::to_string(to)));
+            if (to < fn.start || to >= fn.end) [[unlikely]] {
+                bad_edge(from, to, is_jump, fn);
                 return;
             }
             const u32 t = static_cast<u32>(to);
-            if (mark[t] & second_slot) {
-                problems_.push_back(problem(from, "jumps into the middle of a 64-bit load (pc " + std::to_string(t) + ")"));
+            std::uint8_t& m = mark[t];
+            if (m & second_slot) [[unlikely]] {
+                bad_edge(from, to, is_jump, fn);
                 return;
             }
-            std::uint8_t& m = mark[t];
             if (is_jump) m |= leader;
             if (!(m & reached)) {
                 m |= reached;
@@ -190,6 +188,21 @@ private:
         cfg_.functions.push_back(std::move(fn));
     }
 
+    // An edge function_blocks() cannot follow: out of fn, or onto an LDDW's
+    // second slot. Out of line: a program that verifies never comes here,
+    // and the messages kept the hot lambda from being inlined.
+    [[gnu::noinline, gnu::cold]] void bad_edge(u32 from, std::int64_t to, bool is_jump, const Function& fn) {
+        if (to < fn.start || to >= fn.end) {
+            if (!is_jump && to == fn.end)
+                problems_.push_back(problem(from, "control runs off the end of the function",
+                                            "end every path with exit or a jump"));
+            else
+                problems_.push_back(problem(from, "jumps out of its function, to pc " + std::to_string(to)));
+            return;
+        }
+        problems_.push_back(problem(from, "jumps into the middle of a 64-bit load (pc " + std::to_string(to) + ")"));
+    }
+
     void add_successor(u32 from, u32 to_pc) {
         const u32 to = cfg_.block_at[to_pc];
         BasicBlock& b = cfg_.blocks[from];
@@ -249,8 +262,11 @@ private:
         assert(next == scratch_.data() + scratch_.size());
         // Reverse postorder from the entry (iterative DFS; a frame is a
         // block and the index of its next successor to visit). The
-        // postorder is written from the end of rpo_room.
+        // postorder is written from the end of rpo_room. seen: 1 while a
+        // block is on the stack, 2 once done; an edge to a block on the
+        // stack closes a cycle.
         u32 reached = 0, placed_post = 0, top = 0;
+        bool cyclic = false;
         const auto local = [lo](u32 b) { return b - lo; };
         stack_at[0] = fn.entry, stack_at[1] = 0, top = 1;
         seen[local(fn.entry)] = 1;
@@ -264,8 +280,11 @@ private:
                     seen[local(s)] = 1;
                     ++reached;
                     stack_at[2 * top] = s, stack_at[2 * top + 1] = 0, ++top;
+                } else if (seen[local(s)] == 1) {
+                    cyclic = true;
                 }
             } else {
+                seen[local(b)] = 2;
                 ++placed_post;
                 rpo_room[n - placed_post] = b;
                 --top;
@@ -277,9 +296,12 @@ private:
         const u32 m = reached;
         for (u32 i = 0; i < m; ++i) number[local(rpo[i])] = i;
         const auto number_of = [&](u32 b) { return b >= lo && b < hi ? number[local(b)] : none; };
-        // Dominators (Cooper, Harvey, Kennedy: iterate idom over reverse postorder).
+        // Dominators (Cooper, Harvey, Kennedy: iterate idom over reverse
+        // postorder). Without a cycle every predecessor comes earlier in
+        // the order, so the first pass is final and the confirming pass,
+        // which would change nothing, is skipped.
         idom[0] = 0;
-        for (bool changed = true; changed;) {
+        for (bool changed = true; changed; changed = changed && cyclic) {
             changed = false;
             for (u32 i = 1; i < m; ++i) {
                 u32 nd = none;

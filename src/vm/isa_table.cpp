@@ -27,110 +27,106 @@ bool valid_atomic(std::int32_t imm) {
 
 }  // namespace
 
-std::optional<std::string> check_encoding(const Insn& in) {
+EncodingProblem encoding_problem(const Insn& in) noexcept {
+    using Kind = EncodingProblem::Kind;
     const Shape s = shape_table[in.code];
     const bool by_reg = uses_src_reg(in.code);
-    const auto reserved = [](const char* field) {
-        return std::optional<std::string>(std::string("reserved field ") + field + " is not 0");
-    };
+    const auto reserved = [](const char* field) { return EncodingProblem{Kind::reserved, field}; };
     switch (s) {
-    case Shape::invalid: return "unknown opcode " + hex(in.code);
-    case Shape::packet:
-        return std::string("legacy packet load (ld abs/ind) is not supported: this machine has no packet");
+    case Shape::invalid: return {Kind::unknown_opcode};
+    case Shape::packet: return {Kind::packet};
     default: break;
     }
-    if (in.dst() >= reg_count) return "invalid destination register r" + std::to_string(in.dst());
-    if (in.src() >= reg_count && s != Shape::lddw && s != Shape::call)
-        return "invalid source register r" + std::to_string(in.src());
+    if (in.dst() >= reg_count) return {Kind::bad_dst};
+    if (in.src() >= reg_count && s != Shape::lddw && s != Shape::call) return {Kind::bad_src};
     switch (s) {
     case Shape::alu:
     case Shape::jcond:
         if (s == Shape::alu && in.off != 0) return reserved("off");
         if (by_reg && in.imm != 0) return reserved("imm");
         if (!by_reg && in.src() != 0) return reserved("src");
-        return std::nullopt;
+        return {};
     case Shape::divmod:
-        if (in.off != 0 && in.off != 1) return "division offset must be 0 (unsigned) or 1 (signed)";
+        if (in.off != 0 && in.off != 1) return {Kind::division_offset};
         if (by_reg && in.imm != 0) return reserved("imm");
         if (!by_reg && in.src() != 0) return reserved("src");
-        return std::nullopt;
+        return {};
     case Shape::neg:
         if (in.src() != 0) return reserved("src");
         if (in.imm != 0) return reserved("imm");
         if (in.off != 0) return reserved("off");
-        return std::nullopt;
+        return {};
     case Shape::mov:
         if (!by_reg) {
             if (in.src() != 0) return reserved("src");
             if (in.off != 0) return reserved("off");
-            return std::nullopt;
+            return {};
         }
         if (in.imm != 0) return reserved("imm");
-        if (in.off == 0 || in.off == 8 || in.off == 16 || (in.off == 32 && cls(in.code) == cls_alu64))
-            return std::nullopt;
-        return "sign-extending move of an invalid width (off " + std::to_string(in.off) + ")";
+        if (in.off == 0 || in.off == 8 || in.off == 16 || (in.off == 32 && cls(in.code) == cls_alu64)) return {};
+        return {Kind::movsx_width};
     case Shape::endian:
         if (in.src() != 0) return reserved("src");
         if (in.off != 0) return reserved("off");
-        if (in.imm != 16 && in.imm != 32 && in.imm != 64)
-            return "byte swap of an invalid width " + std::to_string(in.imm) + " (16, 32 or 64)";
-        return std::nullopt;
+        if (in.imm != 16 && in.imm != 32 && in.imm != 64) return {Kind::swap_width};
+        return {};
     case Shape::ja:
         if (in.regs != 0) return reserved("registers");
         if (in.imm != 0) return reserved("imm");
-        return std::nullopt;
+        return {};
     case Shape::gotol:
         if (in.regs != 0) return reserved("registers");
         if (in.off != 0) return reserved("off");
-        return std::nullopt;
+        return {};
     case Shape::call:
         if (in.dst() != 0) return reserved("dst");
         if (in.off != 0) return reserved("off");
-        if (in.src() != 0 && in.src() != pseudo_call)
-            return "call of an unsupported kind (src " + std::to_string(in.src()) + "): only helpers and local functions";
-        return std::nullopt;
+        if (in.src() != 0 && in.src() != pseudo_call) return {Kind::call_kind};
+        return {};
     case Shape::exit:
         if (in.regs != 0) return reserved("registers");
         if (in.off != 0) return reserved("off");
         if (in.imm != 0) return reserved("imm");
-        return std::nullopt;
+        return {};
     case Shape::lddw:
         if (in.off != 0) return reserved("off");
-        if (in.src() != 0 && in.src() != pseudo_rodata && in.src() != pseudo_data)
-            return "64-bit load of an unsupported kind (src " + std::to_string(in.src()) +
-                   "): maps and map values do not exist here";
-        return std::nullopt;
+        if (in.src() != 0 && in.src() != pseudo_rodata && in.src() != pseudo_data) return {Kind::lddw_kind};
+        return {};
     case Shape::ldx:
     case Shape::ldsx:
     case Shape::stx:
         if (in.imm != 0) return reserved("imm");
-        return std::nullopt;
+        return {};
     case Shape::st:
         if (in.src() != 0) return reserved("src");
-        return std::nullopt;
+        return {};
     case Shape::atomic:
-        if (!valid_atomic(in.imm)) return "unknown atomic operation " + hex(static_cast<unsigned>(in.imm) & 0xffu);
-        return std::nullopt;
-    default: return std::nullopt;
+        if (!valid_atomic(in.imm)) return {Kind::atomic_operation};
+        return {};
+    default: return {};
     }
 }
 
-std::optional<unsigned> written_register(const Insn& in) noexcept {
-    switch (shape_table[in.code]) {
-    case Shape::alu:
-    case Shape::divmod:
-    case Shape::neg:
-    case Shape::mov:
-    case Shape::endian:
-    case Shape::lddw:
-    case Shape::ldx:
-    case Shape::ldsx: return in.dst();
-    case Shape::atomic:
-        if (in.imm == atomic_cmpxchg) return 0u;
-        if ((in.imm & atomic_fetch) != 0) return in.src();
-        return std::nullopt;
-    default: return std::nullopt;
+std::string describe(const Insn& in, EncodingProblem problem) {
+    using Kind = EncodingProblem::Kind;
+    switch (problem.kind) {
+    case Kind::none: return {};
+    case Kind::unknown_opcode: return "unknown opcode " + hex(in.code);
+    case Kind::packet: return "legacy packet load (ld abs/ind) is not supported: this machine has no packet";
+    case Kind::bad_dst: return "invalid destination register r" + std::to_string(in.dst());
+    case Kind::bad_src: return "invalid source register r" + std::to_string(in.src());
+    case Kind::reserved: return std::string("reserved field ") + problem.field + " is not 0";
+    case Kind::division_offset: return "division offset must be 0 (unsigned) or 1 (signed)";
+    case Kind::movsx_width: return "sign-extending move of an invalid width (off " + std::to_string(in.off) + ")";
+    case Kind::swap_width: return "byte swap of an invalid width " + std::to_string(in.imm) + " (16, 32 or 64)";
+    case Kind::call_kind:
+        return "call of an unsupported kind (src " + std::to_string(in.src()) + "): only helpers and local functions";
+    case Kind::lddw_kind:
+        return "64-bit load of an unsupported kind (src " + std::to_string(in.src()) +
+               "): maps and map values do not exist here";
+    case Kind::atomic_operation: return "unknown atomic operation " + hex(static_cast<unsigned>(in.imm) & 0xffu);
     }
+    return {};
 }
 
 }  // namespace mempool::vm

@@ -1,12 +1,12 @@
 // isa_table.hpp: which encodings of RFC 9669 the machine accepts, as one table.
 //
-// Every opcode byte maps to a shape (what its fields mean); check_encoding()
+// Every opcode byte maps to a shape (what its fields mean); encoding_problem()
 // then checks the fields that shape leaves reserved (they must be 0) and the
 // registers it names. The verifier runs it over every instruction before
 // anything else, so the rest of the verifier, the interpreter and the JIT
 // only ever see the shapes listed here.
 //
-//   if (auto why = check_encoding(program.code[pc])) report(pc, *why);
+//   if (auto bad = encoding_problem(insn)) report(pc, describe(insn, bad));
 //
 // Refused on purpose: legacy packet loads (mode abs/ind: the "packet"
 // conformance group), LDDW kinds other than a constant and read-only data
@@ -94,12 +94,54 @@ inline constexpr std::array<Shape, 256> shape_table = make_shape_table();
 // instruction, and a call cost more than the lookup).
 [[nodiscard]] inline Shape shape_of(std::uint8_t code) noexcept { return shape_table[code]; }
 
-// Why the instruction's encoding is refused (unknown opcode, reserved field
-// not zero, register out of range, bad width), or nothing when it is fine.
-// The LDDW's second slot is checked by the caller, which sees it.
-[[nodiscard]] std::optional<std::string> check_encoding(const Insn& insn);
+// What is wrong with an instruction's encoding, found without building a
+// message: the verifier checks every instruction and almost all are fine,
+// so the text is only made (describe()) for the ones that are not.
+struct EncodingProblem {
+    enum class Kind : std::uint8_t {
+        none,
+        unknown_opcode,
+        packet,            // ld abs/ind
+        bad_dst,           // register out of range
+        bad_src,
+        reserved,          // `field` is not 0
+        division_offset,   // div/mod off neither 0 nor 1
+        movsx_width,       // mov X with an invalid off
+        swap_width,        // le/be/bswap imm not 16, 32 or 64
+        call_kind,         // call src neither helper nor local
+        lddw_kind,         // LDDW src neither constant nor (read-only) data
+        atomic_operation,  // imm not an atomic operation
+    };
+    Kind kind = Kind::none;
+    const char* field = nullptr;  // Kind::reserved: the field's name
+    explicit constexpr operator bool() const noexcept { return kind != Kind::none; }
+};
 
-// The register an instruction writes, if any (for "writes R10" checks).
-[[nodiscard]] std::optional<unsigned> written_register(const Insn& insn) noexcept;
+// The first rule the instruction's encoding breaks (unknown opcode, reserved
+// field not zero, register out of range, bad width), or Kind::none. The
+// LDDW's second slot is checked by the caller, which sees it.
+[[nodiscard]] EncodingProblem encoding_problem(const Insn& insn) noexcept;
+// The message for a problem encoding_problem() found in `insn`.
+[[nodiscard]] std::string describe(const Insn& insn, EncodingProblem problem);
+
+// The register an instruction writes, if any (for "writes R10" checks;
+// inline: it is asked once per instruction).
+[[nodiscard]] inline std::optional<unsigned> written_register(const Insn& in) noexcept {
+    switch (shape_table[in.code]) {
+    case Shape::alu:
+    case Shape::divmod:
+    case Shape::neg:
+    case Shape::mov:
+    case Shape::endian:
+    case Shape::lddw:
+    case Shape::ldx:
+    case Shape::ldsx: return in.dst();
+    case Shape::atomic:
+        if (in.imm == isa::atomic_cmpxchg) return 0u;
+        if ((in.imm & isa::atomic_fetch) != 0) return in.src();
+        return std::nullopt;
+    default: return std::nullopt;
+    }
+}
 
 }  // namespace mempool::vm
