@@ -38,6 +38,7 @@
 #include "x86_emitter.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstring>
 #include <exception>
@@ -113,8 +114,9 @@ public:
         rodata_fixups_.clear();
         stubs_.clear();
         extra_labels_.clear();
-        function_labels_.clear();
-        for (std::size_t f = 0; f < starts().size(); ++f) function_labels_.push_back(new_label());
+        // The first labels are the functions' prologues: function f's is n + f.
+        extra_labels_.reserve(starts().size() + 8);
+        extra_labels_.assign(starts().size(), npos);
         e_ = Emitter();
         e_.reserve(n * 8 + 128);
         // Which flags any instruction has: one OR over the bytes, which the
@@ -124,21 +126,31 @@ public:
         heap_checks_ = (any_flags & (flag_heap_check | flag_heap_address | flag_helper_check | flag_frame_bounds |
                                      flag_loop_budget)) != 0;
         frame_bounds_ = (any_flags & flag_frame_bounds) != 0;
+        // One pass for the jumps, globals and the registers named (any
+        // mention counts: plan_entry), instead of one pass each.
         std::size_t jumps = 0;
+        unsigned named = 0;  // bit r: some instruction names register r
         for (std::size_t pc = 0; pc < n; ++pc) {
-            if (isa::is_lddw(code_[pc]) && code_[pc].src() == isa::pseudo_data) heap_checks_ = true;
-            const std::uint8_t cls = isa::cls(code_[pc].code);
+            const Insn& i = code_[pc];
+            if (isa::is_lddw(i) && i.src() == isa::pseudo_data) heap_checks_ = true;
+            const std::uint8_t cls = isa::cls(i.code);
             jumps += cls == isa::cls_jmp || cls == isa::cls_jmp32;
+            named |= (1u << i.dst()) | (1u << i.src());
         }
         fixups_.reserve(jumps + 8);  // one per jump, a few for the entry and the checks: grown rarely
-        plan_entry();
+        plan_entry(named);
 
-        std::size_t f = 0;
+        // f: the function holding pc; next_start: where the one after it
+        // begins (the function is looked up only when pc reaches it).
+        std::size_t f = 0, next_start = 0;
         for (std::size_t pc = 0; pc < n; ++pc) {
-            while (f + 1 < starts().size() && starts()[f + 1] <= pc) ++f;
-            if (f < starts().size() && starts()[f] == pc) {
-                extra_labels_[function_labels_[f] - n] = e_.size();  // calls land on the prologue
-                prologue(f);
+            if (pc >= next_start) {
+                while (f + 1 < starts().size() && starts()[f + 1] <= pc) ++f;
+                next_start = f + 1 < starts().size() ? starts()[f + 1] : n;
+                if (starts()[f] == pc) {
+                    extra_labels_[f] = e_.size();  // calls land on the prologue
+                    prologue(f);
+                }
             }
             offsets_[pc] = static_cast<std::uint32_t>(e_.size());
             labels_[pc] = e_.size();
@@ -188,35 +200,31 @@ private:
 
     // What the entry function must save and set up, from the registers the
     // program names (a cheap scan, not an analysis: any mention counts).
-    void plan_entry() {
-        bool named[isa::reg_count] = {};
-        for (const Insn& i : code_) {
-            if (i.dst() < isa::reg_count) named[i.dst()] = true;
-            if (i.src() < isa::reg_count) named[i.src()] = true;
-        }
-        saved_.clear();
-        if (named[isa::frame_pointer]) saved_.push_back(Reg::rbp);
+    void plan_entry(unsigned named_mask) {
+        const auto named = [named_mask](unsigned r) { return (named_mask >> r & 1u) != 0; };
+        saved_count_ = 0;
+        if (named(isa::frame_pointer)) saved_[saved_count_++] = Reg::rbp;
         for (unsigned r = 6; r <= 9; ++r) {
-            if (named[r]) saved_.push_back(reg_map[r]);
+            if (named(r)) saved_[saved_count_++] = reg_map[r];
         }
-        if (heap_checks_) saved_.push_back(run_data);
-        load_r1_ = named[1];
-        load_r2_ = named[2];
+        if (heap_checks_) saved_[saved_count_++] = run_data;
+        load_r1_ = named(1);
+        load_r2_ = named(2);
         // R6-R9 start at 0, as in the interpreters (the verifier relies on
         // it): never the host's values of these registers.
-        zeroed_.clear();
+        zeroed_count_ = 0;
         for (unsigned r = 6; r <= 9; ++r)
-            if (named[r]) zeroed_.push_back(reg_map[r]);
-        set_r10_ = named[isa::frame_pointer];
+            if (named(r)) zeroed_[zeroed_count_++] = reg_map[r];
+        set_r10_ = named(isa::frame_pointer);
         // At entry rsp = 8 (mod 16); pushes, run data and padding bring it to 0.
         const std::int32_t run = heap_checks_ ? run_data_bytes : 0;
-        const auto pushed = static_cast<std::int32_t>(8 * saved_.size());
+        const auto pushed = static_cast<std::int32_t>(8 * saved_count_);
         entry_below_pushes_ = run + ((8 + pushed + run) % 16 == 0 ? 0 : 8);
     }
 
     void prologue(std::size_t f) {
         if (f == 0) {
-            for (Reg r : saved_) e_.push(r);
+            for (std::size_t k = 0; k < saved_count_; ++k) e_.push(saved_[k]);
             if (entry_below_pushes_ != 0) e_.alu_ri(Alu::sub, Width::w64, Reg::rsp, entry_below_pushes_);
             if (heap_checks_) {
                 e_.mov_rr(Width::w64, run_data, Reg::rsp);
@@ -255,7 +263,7 @@ private:
             zero_frame(0);
             if (load_r2_) e_.load(8, Reg::rsi, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, r2))});
             if (load_r1_) e_.load(8, Reg::rdi, {Reg::rdi, static_cast<std::int32_t>(offsetof(RunContext, r1))});
-            for (Reg r : zeroed_) e_.alu_rr(Alu::xor_, Width::w32, r, r);
+            for (std::size_t k = 0; k < zeroed_count_; ++k) e_.alu_rr(Alu::xor_, Width::w32, zeroed_[k], zeroed_[k]);
         } else {
             for (Reg r : {Reg::rbp, Reg::rbx, Reg::r13, Reg::r14, Reg::r15}) e_.push(r);
             e_.mov_rr(Width::w64, Reg::rbp, Reg::rsp);
@@ -287,7 +295,7 @@ private:
         } else if (frame(0) + entry_below_pushes_ != 0) {
             e_.alu_ri(Alu::add, Width::w64, Reg::rsp, frame(0) + entry_below_pushes_);
         }
-        for (auto r = saved_.rbegin(); r != saved_.rend(); ++r) e_.pop(*r);
+        for (std::size_t k = saved_count_; k-- > 0;) e_.pop(saved_[k]);
         e_.ret();
     }
 
@@ -697,7 +705,7 @@ private:
                     if (static_cast<std::int64_t>(starts()[g]) == target) callee = g;
                 }
                 if (callee == 0) return fail(pc, "local call to no function");
-                fixups_.push_back({e_.call32(), function_labels_[callee], false});
+                fixups_.push_back({e_.call32(), code_.size() + callee, false});  // its prologue's label
                 return true;
             }
             if (i.src() != 0) return fail(pc, "unsupported call kind");
@@ -823,15 +831,17 @@ private:
     Emitter e_;
     std::vector<std::uint32_t> offsets_;
     std::vector<std::size_t> labels_;
-    std::vector<std::size_t> extra_labels_;
-    std::vector<std::size_t> function_labels_;  // per function: its prologue
+    std::vector<std::size_t> extra_labels_;  // function f's prologue at [f], then the stubs' and checks'
     std::vector<Fixup> fixups_;
     std::vector<Stub> stubs_;
     std::string error_;
     bool heap_checks_ = false;  // run data needed (heap checks, heap addresses, helper checks, globals)
     bool frame_bounds_ = false;
-    std::vector<Reg> saved_;               // callee-saved registers the entry function pushes
-    std::vector<Reg> zeroed_;              // R6-R9 the program names: cleared at entry
+    // Fixed arrays: a vector each was two allocations per program.
+    std::array<Reg, 6> saved_{};           // callee-saved registers the entry function pushes (rbp, R6-R9, r12)
+    std::size_t saved_count_ = 0;
+    std::array<Reg, 4> zeroed_{};          // R6-R9 the program names: cleared at entry
+    std::size_t zeroed_count_ = 0;
     std::int32_t entry_below_pushes_ = 0;  // run data + alignment padding under them
     bool load_r1_ = true, load_r2_ = true, set_r10_ = true;
 };
