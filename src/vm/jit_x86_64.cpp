@@ -99,26 +99,62 @@ constexpr Cond jump_cond(std::uint8_t op) noexcept {
     }
 }
 
+// Where the HelperCheck table starts after the read-only data.
+std::size_t checks_offset(const VerifiedProgram& p) noexcept {
+    return (p.program.rodata.size() + 7) & ~std::size_t{7};
+}
+
+constexpr std::size_t npos = std::numeric_limits<std::size_t>::max();
+
+struct Fixup {
+    std::size_t hole;
+    std::size_t label;  // < code size: a pc; otherwise extra_labels[label - n]
+    bool short_form;
+};
+
+struct Stub {
+    std::size_t label;
+    std::uint32_t pc;
+};
+
+// What the passes of one batch share: the code of every program, one after
+// the other in one buffer, and a pass's working lists, which each pass
+// starts afresh. Shared, they grow a few times per batch; a set per program
+// was most of the JIT's allocations.
+struct Workspace {
+    Emitter e;
+    std::vector<std::size_t> rodata_fixups;  // every program's, offsets in e: 8-byte immediates the rodata address is added to
+    std::vector<std::uint32_t> offsets;      // the current pass's: pc -> offset in e
+    std::vector<std::size_t> labels;         // pc -> offset in e, npos: an LDDW's second slot
+    std::vector<std::size_t> extra_labels;   // function f's prologue at [f], then the stubs' and checks'
+    std::vector<Fixup> fixups;
+    std::vector<Stub> stubs;
+};
+
+// One pass over one program: its code appended to the workspace's buffer.
+// Offsets and labels are positions in that buffer; the jumps between them
+// are relative, so the bytes do not depend on where the program starts.
 class Compiler {
 public:
-    Compiler(const VerifiedProgram& p, std::span<const HelperFn> helpers) : p_(p), code_(p.program.code), helpers_(helpers) {}
+    Compiler(const VerifiedProgram& p, std::span<const HelperFn> helpers, Workspace& w)
+        : p_(p), code_(p.program.code), helpers_(helpers), rodata_fixups_(w.rodata_fixups), e_(w.e),
+          offsets_(w.offsets), labels_(w.labels), extra_labels_(w.extra_labels), fixups_(w.fixups), stubs_(w.stubs) {}
 
     // Translates the whole program. `previous`: instruction offsets of an
-    // earlier pass, used to choose short jumps; empty for all-near.
+    // earlier pass, used to choose short jumps; empty for all-near. On
+    // failure the caller drops what was appended.
     [[nodiscard]] bool emit(const std::vector<std::uint32_t>& previous) {
         previous_ = &previous;
         const std::size_t n = code_.size();
         offsets_.assign(n + 1, 0);
         labels_.assign(n, npos);
         fixups_.clear();
-        rodata_fixups_.clear();
         stubs_.clear();
         extra_labels_.clear();
         // The first labels are the functions' prologues: function f's is n + f.
         extra_labels_.reserve(starts().size() + 8);
         extra_labels_.assign(starts().size(), npos);
-        e_ = Emitter();
-        e_.reserve(n * 8 + 128);
+        e_.reserve(e_.size() + n * 8 + 128);
         // Which flags any instruction has: one OR over the bytes, which the
         // compiler vectorises (a test and a branch per flag per pc did not).
         std::uint8_t any_flags = 0;
@@ -174,20 +210,9 @@ public:
         return true;
     }
 
-    [[nodiscard]] const std::uint8_t* bytes() const noexcept { return e_.data(); }
-    [[nodiscard]] std::size_t size() const noexcept { return e_.size(); }
-    [[nodiscard]] const std::vector<std::size_t>& rodata_fixups() const noexcept { return rodata_fixups_; }
-    [[nodiscard]] const std::vector<std::uint32_t>& offsets() const noexcept { return offsets_; }
     [[nodiscard]] const std::string& error() const noexcept { return error_; }
 
 private:
-    static constexpr std::size_t npos = std::numeric_limits<std::size_t>::max();
-    struct Fixup {
-        std::size_t hole;
-        std::size_t label;  // < code size: a pc; otherwise extra_labels_[label - n]
-        bool short_form;
-    };
-
     [[nodiscard]] const std::vector<std::uint32_t>& starts() const noexcept { return p_.program.function_starts; }
     [[nodiscard]] std::int32_t frame(std::size_t f) const noexcept {
         return static_cast<std::int32_t>((p_.frame_size[f] + 15u) & ~15u);
@@ -762,7 +787,7 @@ private:
             stubs_.push_back({stub, static_cast<std::uint32_t>(pc)});
             e_.mov_rr(Width::w64, Reg::rdi, scratch1);
             e_.mov_rr(Width::w64, Reg::rsi, Reg::rsp);
-            movabs_rodata(Reg::rdx, checks_offset() + sizeof(HelperCheck) * static_cast<std::size_t>(first - checks.begin()));
+            movabs_rodata(Reg::rdx, checks_offset(p_) + sizeof(HelperCheck) * static_cast<std::size_t>(first - checks.begin()));
             e_.mov_ri64(Reg::rcx, static_cast<std::uint64_t>(last - first));
             e_.mov_ri64(scratch2, reinterpret_cast<std::uintptr_t>(&jit_before_call));
             e_.call_r(scratch2);
@@ -773,11 +798,6 @@ private:
         e_.alu_ri(Alu::add, Width::w64, Reg::rsp, 48);
     }
 
-public:
-    // Where the HelperCheck table starts after the read-only data.
-    [[nodiscard]] std::size_t checks_offset() const noexcept { return (p_.program.rodata.size() + 7) & ~std::size_t{7}; }
-
-private:
     bool atomic(std::size_t pc, const Insn& i, Reg d, Reg s, Width w) {
         const Mem m{d, i.off};
         switch (i.imm) {
@@ -818,22 +838,18 @@ private:
         }
     }
 
-    struct Stub {
-        std::size_t label;
-        std::uint32_t pc;
-    };
-
     const VerifiedProgram& p_;
     const std::vector<Insn>& code_;
     std::span<const HelperFn> helpers_;
-    std::vector<std::size_t> rodata_fixups_;  // 8-byte immediates to which the rodata address is added
+    std::vector<std::size_t>& rodata_fixups_;
     const std::vector<std::uint32_t>* previous_ = nullptr;
-    Emitter e_;
-    std::vector<std::uint32_t> offsets_;
-    std::vector<std::size_t> labels_;
-    std::vector<std::size_t> extra_labels_;  // function f's prologue at [f], then the stubs' and checks'
-    std::vector<Fixup> fixups_;
-    std::vector<Stub> stubs_;
+    // The workspace's (see there).
+    Emitter& e_;
+    std::vector<std::uint32_t>& offsets_;
+    std::vector<std::size_t>& labels_;
+    std::vector<std::size_t>& extra_labels_;
+    std::vector<Fixup>& fixups_;
+    std::vector<Stub>& stubs_;
     std::string error_;
     bool heap_checks_ = false;  // run data needed (heap checks, heap addresses, helper checks, globals)
     bool frame_bounds_ = false;
@@ -860,33 +876,53 @@ std::optional<std::string> check_shape(const VerifiedProgram& p) {
     return std::nullopt;
 }
 
-// One program translated and not yet placed: the pass whose code is kept.
+// One program translated and not yet placed: its bytes are the workspace
+// buffer's [start, start + size), its rodata fixups the workspace's
+// [rodata_first, rodata_last); `code`, `data` and `data_bytes` say where
+// place() puts its code (on the code pages) and its read-only data and
+// HelperChecks (on the data pages).
 struct Translation {
-    std::optional<Compiler> first, second;
-    [[nodiscard]] const Compiler& kept() const noexcept { return second ? *second : *first; }
-};
-
-// Translates `p` into `t`; the reason if it cannot.
-std::optional<std::string> translate(const VerifiedProgram& p, std::span<const HelperFn> helpers,
-                                     const JitOptions& options, Translation& t) {
-    if (auto bad = check_shape(p)) return bad;
-    // Pass 1: every jump near. With short jumps, pass 2 uses its offsets.
-    const std::vector<std::uint32_t> none;
-    t.first.emplace(p, helpers);
-    if (!t.first->emit(none)) return t.first->error();
-    if (options.short_jumps) {
-        t.second.emplace(p, helpers);
-        if (!t.second->emit(t.first->offsets())) return t.second->error();
-    }
-    return std::nullopt;
-}
-
-// Where a translated program goes in the batch's mapping: its code at
-// `code` on the code pages, its read-only data (and HelperChecks after it)
-// at `data` on the data pages.
-struct Placement {
+    const VerifiedProgram* program = nullptr;
+    std::size_t request = 0;  // its index in the batch
+    std::size_t start = 0, size = 0;
+    std::size_t rodata_first = 0, rodata_last = 0;
     std::size_t code = 0, data = 0, data_bytes = 0;
 };
+
+// Translates `p` into `t`, appending to `w`; the reason if it cannot (and
+// then nothing was appended).
+std::optional<std::string> translate(const VerifiedProgram& p, std::span<const HelperFn> helpers,
+                                     const JitOptions& options, Workspace& w, Translation& t) {
+    if (auto bad = check_shape(p)) return bad;
+    const std::size_t start = w.e.size(), rodata_first = w.rodata_fixups.size();
+    const auto drop = [&] {
+        w.e.truncate(start);
+        w.rodata_fixups.resize(rodata_first);
+    };
+    // Pass 1: every jump near. With short jumps, pass 2 uses its offsets
+    // and replaces its code.
+    const std::vector<std::uint32_t> none;
+    Compiler first(p, helpers, w);
+    if (!first.emit(none)) {
+        drop();
+        return first.error();
+    }
+    if (options.short_jumps) {
+        const std::vector<std::uint32_t> previous = w.offsets;  // pass 2 rewrites the workspace's
+        drop();
+        Compiler second(p, helpers, w);
+        if (!second.emit(previous)) {
+            drop();
+            return second.error();
+        }
+    }
+    t.program = &p;
+    t.start = start;
+    t.size = w.e.size() - start;
+    t.rodata_first = rodata_first;
+    t.rodata_last = w.rodata_fixups.size();
+    return std::nullopt;
+}
 
 constexpr std::size_t code_alignment = 16;  // each entry starts a fetch block
 constexpr std::size_t data_alignment = 64;  // at least what a program's data assumes (8)
@@ -897,21 +933,18 @@ constexpr std::size_t align_up(std::size_t n, std::size_t a) noexcept { return (
 // entry 16-byte aligned, the gaps and the rest of the last code page int3
 // (a stray jump traps); each program's read-only data and HelperChecks on
 // the data pages after them. Rodata addresses are patched in, then the
-// mapping is sealed. Error text, or the results in `out` (one per entry of
-// `kept`, in order).
-std::optional<std::string> place(std::span<const std::pair<const Translation*, const VerifiedProgram*>> kept,
-                                 std::vector<JitCode>& out) {
-    std::vector<Placement> at(kept.size());
+// mapping is sealed. Error text, or each program's code in
+// results[t.request].
+std::optional<std::string> place(std::span<Translation> kept, const Workspace& w, std::span<JitResult> results) {
     std::size_t code_bytes = 0, data_bytes = 0;
-    for (std::size_t i = 0; i < kept.size(); ++i) {
-        const Compiler& c = kept[i].first->kept();
-        const VerifiedProgram& p = *kept[i].second;
+    for (Translation& t : kept) {
+        const VerifiedProgram& p = *t.program;
         const std::size_t checks_bytes = sizeof(HelperCheck) * p.helper_checks.size();
-        at[i].code = align_up(code_bytes, code_alignment);
-        code_bytes = at[i].code + c.size();
-        at[i].data_bytes = checks_bytes == 0 ? p.program.rodata.size() : c.checks_offset() + checks_bytes;
-        at[i].data = at[i].data_bytes == 0 ? data_bytes : align_up(data_bytes, data_alignment);
-        data_bytes = at[i].data + at[i].data_bytes;
+        t.code = align_up(code_bytes, code_alignment);
+        code_bytes = t.code + t.size;
+        t.data_bytes = checks_bytes == 0 ? p.program.rodata.size() : checks_offset(p) + checks_bytes;
+        t.data = t.data_bytes == 0 ? data_bytes : align_up(data_bytes, data_alignment);
+        data_bytes = t.data + t.data_bytes;
     }
     auto memory = ExecutableMemory::allocate(code_bytes, data_bytes);
     if (!memory) return std::string("cannot map memory for the code");
@@ -920,16 +953,16 @@ std::optional<std::string> place(std::span<const std::pair<const Translation*, c
     // int3 in the gaps and after the last program only: the programs' own
     // bytes are copied over it (filling the whole page first cost a byte each).
     std::size_t filled = 0;
-    for (std::size_t i = 0; i < kept.size(); ++i) {
-        const Compiler& c = kept[i].first->kept();
-        const VerifiedProgram& p = *kept[i].second;
-        std::uint8_t* out_code = code + at[i].code;
-        std::uint8_t* out_data = data + at[i].data;
-        std::memset(code + filled, 0xcc, at[i].code - filled);
-        std::memcpy(out_code, c.bytes(), c.size());
-        filled = at[i].code + c.size();
+    for (const Translation& t : kept) {
+        const VerifiedProgram& p = *t.program;
+        std::uint8_t* out_code = code + t.code;
+        std::uint8_t* out_data = data + t.data;
+        std::memset(code + filled, 0xcc, t.code - filled);
+        std::memcpy(out_code, w.e.data() + t.start, t.size);
+        filled = t.code + t.size;
         const auto rodata = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(out_data));
-        for (std::size_t fix : c.rodata_fixups()) {
+        for (std::size_t k = t.rodata_first; k < t.rodata_last; ++k) {
+            const std::size_t fix = w.rodata_fixups[k] - t.start;
             std::uint64_t v;
             std::memcpy(&v, out_code + fix, 8);
             v += rodata;
@@ -937,39 +970,33 @@ std::optional<std::string> place(std::span<const std::pair<const Translation*, c
         }
         if (!p.program.rodata.empty()) std::memcpy(out_data, p.program.rodata.data(), p.program.rodata.size());
         if (!p.helper_checks.empty())
-            std::memcpy(out_data + c.checks_offset(), p.helper_checks.data(), sizeof(HelperCheck) * p.helper_checks.size());
+            std::memcpy(out_data + checks_offset(p), p.helper_checks.data(), sizeof(HelperCheck) * p.helper_checks.size());
     }
     std::memset(code + filled, 0xcc, static_cast<std::size_t>(data - code) - filled);
     if (!memory->seal()) return std::string("cannot make the code executable");
     const auto shared = std::make_shared<const ExecutableMemory>(std::move(*memory));
-    out.reserve(kept.size());
-    for (std::size_t i = 0; i < kept.size(); ++i)
-        out.push_back(JitCodeAccess::make(shared, code + at[i].code, kept[i].first->kept().size()));
+    for (const Translation& t : kept) results[t.request].code.emplace(JitCodeAccess::make(shared, code + t.code, t.size));
     return std::nullopt;
 }
 
 std::vector<JitResult> compile(std::span<const JitRequest> requests, const JitOptions& options) {
     std::vector<JitResult> results(requests.size());
-    std::vector<Translation> translations(requests.size());
-    std::vector<std::pair<const Translation*, const VerifiedProgram*>> kept;
-    std::vector<std::size_t> kept_index;
+    Workspace w;
+    std::vector<Translation> kept;
     kept.reserve(requests.size());
-    kept_index.reserve(requests.size());
     for (std::size_t i = 0; i < requests.size(); ++i) {
-        if (auto bad = translate(*requests[i].program, requests[i].helpers, options, translations[i])) {
+        Translation t;
+        if (auto bad = translate(*requests[i].program, requests[i].helpers, options, w, t)) {
             results[i].error = std::move(*bad);
             continue;
         }
-        kept.emplace_back(&translations[i], requests[i].program);
-        kept_index.push_back(i);
+        t.request = i;
+        kept.push_back(t);
     }
     if (kept.empty()) return results;
-    std::vector<JitCode> code;
-    if (auto bad = place(kept, code)) {
-        for (std::size_t i : kept_index) results[i].error = *bad;
-        return results;
+    if (auto bad = place(kept, w, results)) {
+        for (const Translation& t : kept) results[t.request].error = *bad;
     }
-    for (std::size_t k = 0; k < kept.size(); ++k) results[kept_index[k]].code.emplace(std::move(code[k]));
     return results;
 }
 

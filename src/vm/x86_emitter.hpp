@@ -43,6 +43,9 @@ public:
     void reserve(std::size_t n) {
         if (n > buf_.size()) buf_.resize(n);
     }
+    // Drops the bytes from `n` on (n <= size()): a translation that failed
+    // or is redone.
+    void truncate(std::size_t n) noexcept { size_ = n; }
 
     // The hot path is one store and one compare; the buffer doubles when full.
     [[gnu::always_inline]] void byte(std::uint8_t b) {

@@ -705,6 +705,43 @@ TEST(JitMemory, ABatchSharesOneMappingAndEachProgramKeepsItsOwnCodeAndData) {
     EXPECT_EQ((*jit[4].code)(rc), 103u);
 }
 
+// The programs of a batch are translated one after the other into one
+// buffer: a program refused halfway (after its prologue, a jump and a
+// rodata address) leaves nothing behind, and the programs after it get the
+// code they get alone, their rodata addresses patched where they are, with
+// near and with short jumps.
+TEST(JitMemory, AProgramRefusedHalfwayLeavesTheRestOfTheBatchAsAlone) {
+    const VerifiedProgram a = verified("mov %r0, 1\njeq %r0, 1, +1\nmov %r0, 2\nexit");
+    const VerifiedProgram bad = verified("mov %r0, 3\njeq %r0, 3, +0\nlddw %r1, rodata\ncall 7\nexit", 512, {1});
+    const VerifiedProgram c = verified("lddw %r1, rodata\nldxb %r0, [%r1+1]\njeq %r0, 42, +1\nmov %r0, 6\nexit", 512, {4, 42});
+    const VerifiedProgram d = verified("mov %r0, 7\njne %r0, 7, -2\nexit");
+    for (bool short_jumps : {false, true}) {
+        const JitOptions options{.short_jumps = short_jumps};
+        const std::vector<JitRequest> requests = {{&a, {}}, {&bad, {}}, {&c, {}}, {&d, {}}};
+        std::vector<JitResult> jit = jit_compile_batch(requests, options);
+        ASSERT_EQ(jit.size(), 4u);
+        const JitResult bad_alone = jit_compile(bad, {}, options);
+        EXPECT_FALSE(bad_alone.code);
+        EXPECT_FALSE(jit[1].code);
+        EXPECT_EQ(jit[1].error, bad_alone.error);
+        for (std::size_t i : {0u, 2u, 3u}) {
+            ASSERT_TRUE(jit[i].code) << jit[i].error;
+            const JitResult alone = jit_compile(*requests[i].program, {}, options);
+            ASSERT_TRUE(alone.code) << alone.error;
+            const auto got = jit[i].code->code(), want = alone.code->code();
+            ASSERT_EQ(got.size(), want.size());
+            // c's rodata address differs between the two mappings: its run says it is right.
+            if (i != 2) {
+                EXPECT_TRUE(std::equal(got.begin(), got.end(), want.begin())) << "program " << i;
+            }
+        }
+        RunContext rc;
+        EXPECT_EQ((*jit[0].code)(rc), 1u);
+        EXPECT_EQ((*jit[2].code)(rc), 42u);
+        EXPECT_EQ((*jit[3].code)(rc), 7u);
+    }
+}
+
 // ---- atomics --------------------------------------------------------------
 
 TEST(JitAtomic, EveryOperationBothWidths) {
