@@ -78,7 +78,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                         [&](const Diagnostic& d) { return d.message.starts_with(prefix); });
         const bool numbered = std::any_of(s.helpers.begin(), s.helpers.end(),
                                           [](const std::string& h) { return h.starts_with("#"); });
-        const LoadResult r = load_elf(bytes, s.name, s.helpers);
+        const std::vector<std::string_view> names(s.helpers.begin(), s.helpers.end());
+        const LoadResult r = load_elf(bytes, s.name, names);
         check_diagnostics(r);
         if (r.ok()) check_program(r.program, s.helpers.size(), s.name.c_str());
         if (numbered) continue;  // calls by number depend on the host's table, not on names
@@ -95,7 +96,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
     }
 
-    static const std::vector<std::string> helpers{"get_value", "log_msg"};
+    static const std::vector<std::string_view> helpers{"get_value", "log_msg"};
     const LoadResult fixed = load_elf(bytes, "xbgp/one", helpers);
     check_diagnostics(fixed);
     if (fixed.ok()) check_program(fixed.program, helpers.size(), "xbgp/one");

@@ -227,7 +227,7 @@ void explain(PluginError& err, const std::vector<vm::Diagnostic>& diagnostics, P
 // entry function; another section name is loaded as a section, or failing
 // that as a function name. Our plugins: the named section.
 vm::LoadResult load_section(std::span<const std::uint8_t> bytes, const PluginSource& src,
-                            const std::vector<std::string>& names, PluginError& err) {
+                            std::span<const std::string_view> names, PluginError& err) {
     if (src.abi != PluginAbi::xbgp) return vm::load_elf(bytes, src.section, names);
     vm::LoadOptions lo;
     lo.writable_globals = true;
@@ -303,17 +303,19 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
         results.reserve(sources.size());
         // The helper table as the loader and the verifier see it, made once
         // per batch; each plugin's options differ only in the fields set below.
-        std::vector<std::string> names;
+        // The names are views of helpers_, which nothing changes during the
+        // batch. A signature is made when a loaded program first calls its
+        // helper (the verifier reads no other); until then it is empty.
+        std::vector<std::string_view> names;
         std::vector<vm::HelperFn> fns;
         vm::VerifyOptions vo;
         names.reserve(helpers_.size());
         fns.reserve(helpers_.size());
-        vo.helpers.reserve(helpers_.size());
         for (const HelperSpec& h : helpers_) {
             names.push_back(h.name);
-            vo.helpers.push_back(detail::signature_of(h));
             fns.push_back(h.fn);
         }
+        vo.helpers.resize(helpers_.size());
         vo.ctx_size = sizeof(bpf_full_args_t);
         vo.max_instructions = options_.max_instructions;
 
@@ -383,6 +385,12 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
             // which it must not read, nor write for a later one to read.
             vo.ctx_size = src.abi == PluginAbi::xbgp ? xbgp_context_size : sizeof(bpf_full_args_t);
             vo.loop_budget = src.abi == PluginAbi::xbgp;
+            for (const vm::Insn& insn : loaded.program.code) {
+                if (!vm::isa::is_helper_call(insn) || insn.imm < 0 || static_cast<std::size_t>(insn.imm) >= helpers_.size())
+                    continue;
+                const auto index = static_cast<std::size_t>(insn.imm);
+                if (vo.helpers[index].name.empty()) vo.helpers[index] = detail::signature_of(helpers_[index]);
+            }
             const auto instructions = static_cast<std::uint32_t>(loaded.program.code.size());
             vm::VerifyResult verified = vm::verify(std::move(loaded.program), vo);
             if (!verified.ok()) {

@@ -145,7 +145,7 @@ class Linker {
 public:
     // `called`, if given, collects the helper names calls refer to instead of
     // resolving them against `helpers` (summarize_elf).
-    Linker(const ElfFile& elf, std::span<const std::string> helpers, std::vector<std::string>* called,
+    Linker(const ElfFile& elf, std::span<const std::string_view> helpers, std::vector<std::string>* called,
            Program& program, Issues& issues, const LoadOptions& options = {})
         : elf_(elf), helpers_(helpers), called_(called), program_(program), issues_(issues), options_(options) {
         const auto& sections = elf_.sections();
@@ -739,7 +739,7 @@ private:
     }
 
     const ElfFile& elf_;
-    std::span<const std::string> helpers_;
+    std::span<const std::string_view> helpers_;
     std::vector<std::string>* called_;
     Program& program_;
     Issues& issues_;
@@ -785,7 +785,7 @@ Issues problems_as_issues(std::vector<ElfProblem>& problems) {
 
 // Loads `name` from an opened object into `out`. With `called`, helper names
 // are collected instead of resolved.
-void load_section(const ElfFile& elf, std::string_view name, std::span<const std::string> helpers,
+void load_section(const ElfFile& elf, std::string_view name, std::span<const std::string_view> helpers,
                   std::vector<std::string>* called, LoadResult& out, const LoadOptions& options = {}) {
     Issues issues;
     out.program.name = std::string(name);
@@ -871,7 +871,7 @@ std::vector<std::size_t> global_functions(const ElfFile& elf) {
     return out;
 }
 
-void load_function(const ElfFile& elf, std::string_view function, std::span<const std::string> helpers,
+void load_function(const ElfFile& elf, std::string_view function, std::span<const std::string_view> helpers,
                    std::vector<std::string>* called, LoadResult& out, const LoadOptions& options) {
     Issues issues;
     out.program.name = std::string(function);
@@ -927,7 +927,7 @@ bool looks_like_elf(std::span<const std::uint8_t> bytes) noexcept {
 }
 
 LoadResult load_elf(std::span<const std::uint8_t> bytes, std::string_view section,
-                    std::span<const std::string> helper_names, const LoadOptions& options) noexcept {
+                    std::span<const std::string_view> helper_names, const LoadOptions& options) noexcept {
     LoadResult r;
     try {
         ElfFile elf;
@@ -946,7 +946,7 @@ LoadResult load_elf(std::span<const std::uint8_t> bytes, std::string_view sectio
 }
 
 LoadResult load_elf_function(std::span<const std::uint8_t> bytes, std::string_view function,
-                             std::span<const std::string> helper_names, const LoadOptions& options) noexcept {
+                             std::span<const std::string_view> helper_names, const LoadOptions& options) noexcept {
     LoadResult r;
     try {
         ElfFile elf;

@@ -85,12 +85,12 @@ inline constexpr std::uint64_t max_data_bytes = 1u << 20;
 // once). helper_names[i] is helper i; a call to any other external name is an
 // error naming it.
 [[nodiscard]] LoadResult load_elf(std::span<const std::uint8_t> bytes, std::string_view section,
-                                  std::span<const std::string> helper_names, const LoadOptions& options = {}) noexcept;
+                                  std::span<const std::string_view> helper_names, const LoadOptions& options = {}) noexcept;
 
 // Loads the program whose entry is the global function `function` (in any
 // code section); otherwise as load_elf.
 [[nodiscard]] LoadResult load_elf_function(std::span<const std::uint8_t> bytes, std::string_view function,
-                                           std::span<const std::string> helper_names,
+                                           std::span<const std::string_view> helper_names,
                                            const LoadOptions& options = {}) noexcept;
 
 // The global functions of an object's code sections that no code of the

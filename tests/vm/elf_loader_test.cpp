@@ -99,7 +99,7 @@ int source_line_of(const std::string& file, const std::string& marker) {
     return -1;
 }
 
-const std::vector<std::string> multi_helpers{"get_value", "log_msg"};
+const std::vector<std::string_view> multi_helpers{"get_value", "log_msg"};
 
 // ---- real clang objects ------------------------------------------------------
 
@@ -155,7 +155,7 @@ TEST(ElfLoaderClang, SecondPluginOfTheSameObjectSharesTextFunctions) {
 
 TEST(ElfLoaderClang, HelperIndicesFollowTheHostsTable) {
     const auto bytes = object("multi");
-    const std::vector<std::string> helpers{"unused", "log_msg", "get_value"};
+    const std::vector<std::string_view> helpers{"unused", "log_msg", "get_value"};
     const LoadResult r = load_elf(bytes, "xbgp/one", helpers);
     ASSERT_TRUE(r.ok()) << all_messages(r.errors);
     for (const Insn& in : r.program.code) {
@@ -188,7 +188,7 @@ TEST(ElfLoaderClang, LineInformation) {
 
 TEST(ElfLoaderClang, UnknownHelperNamedWithItsSourceLine) {
     const auto bytes = object("multi");
-    const std::vector<std::string> helpers{"get_value"};
+    const std::vector<std::string_view> helpers{"get_value"};
     const LoadResult r = load_elf(bytes, "xbgp/one", helpers);
     EXPECT_REFUSED(r, "calls 'log_msg', which the host does not provide");
     ASSERT_EQ(r.errors.size(), 1u);
@@ -258,7 +258,7 @@ TEST(ElfLoaderClang, TablesOfPointersAreRefused) {
 
 TEST(ElfLoaderClang, EntryAmongGlobalFunctionsOfOneSection) {
     const auto bytes = object("entries");
-    const std::vector<std::string> helpers{"get_value"};
+    const std::vector<std::string_view> helpers{"get_value"};
     const LoadResult r = load_elf(bytes, "xbgp/pair", helpers);
     ASSERT_TRUE(r.ok()) << all_messages(r.errors);
     expect_well_formed(r.program, 1);
@@ -314,7 +314,7 @@ struct Good {
     }
     static constexpr unsigned rel_64_64 = 1, rel_64_32 = 10;
 };
-const std::vector<std::string> log_only{"log_msg"};
+const std::vector<std::string_view> log_only{"log_msg"};
 
 TEST(ElfLoaderHostile, TheGoodObjectLoads) {
     Good g;
@@ -675,9 +675,9 @@ TEST(ElfLoaderHostile, HelpersByNumber) {
     ElfBuilder w;
     const auto code = w.code("xbgp/x", {call_helper(1), call_helper(2), exit_insn()});
     w.global_function("entry", code, 0, 3);
-    const std::vector<std::string> two{"a", "b"};
+    const std::vector<std::string_view> two{"a", "b"};
     EXPECT_REFUSED(load_elf(w.bytes(), "xbgp/x", two), "calls helper number 2, which the host does not provide");
-    const std::vector<std::string> three{"a", "b", "c"};
+    const std::vector<std::string_view> three{"a", "b", "c"};
     EXPECT_TRUE(load_elf(w.bytes(), "xbgp/x", three).ok());
 }
 
@@ -687,7 +687,7 @@ TEST(ElfLoaderHostile, UndefinedDataAndWeakHelpers) {
     w.global_function("entry", code, 0, 4);
     w.relocate(code, 0, 1, w.undefined("elsewhere"));
     w.relocate(code, 2, 10, w.symbol("maybe", STB_WEAK, STT_NOTYPE, SHN_UNDEF, 0, 0));
-    const LoadResult r = load_elf(w.bytes(), "xbgp/x", std::vector<std::string>{"maybe"});
+    const LoadResult r = load_elf(w.bytes(), "xbgp/x", std::vector<std::string_view>{"maybe"});
     EXPECT_REFUSED(r, "uses 'elsewhere', which the object does not define");
     EXPECT_REFUSED(r, "calls 'maybe', an undefined symbol that is not global");
 }
@@ -744,7 +744,7 @@ TEST(ElfLoaderHostile, SummaryOfAHostileObject) {
     const ObjectSummary s = summarize_elf(b);
     EXPECT_TRUE(s.errors.empty()) << all_messages(s.errors);
     ASSERT_EQ(s.sections.size(), 1u);
-    EXPECT_EQ(s.sections[0].helpers, log_only);
+    EXPECT_EQ(s.sections[0].helpers, (std::vector<std::string>{"log_msg"}));
     Elf64_Shdr zero = read_shdr(b, 0);
     zero.sh_type = SHT_REL;
     write_shdr(b, 0, zero);

@@ -875,7 +875,7 @@ std::vector<std::uint8_t> read_object(const std::string& name) {
 }
 
 VerifyResult verify_section(const std::vector<std::uint8_t>& bytes, const char* section) {
-    const std::vector<std::string> names = {"set_state_buf", "get_value", "ctx_malloc"};
+    const std::vector<std::string_view> names = {"set_state_buf", "get_value", "ctx_malloc"};
     LoadResult loaded = load_elf(bytes, section, names);
     EXPECT_TRUE(loaded.ok()) << section << ": " << (loaded.errors.empty() ? "" : loaded.errors[0].to_string());
     VerifyOptions o = options();

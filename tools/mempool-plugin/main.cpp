@@ -157,7 +157,7 @@ struct HelperTable {
             fns.push_back(h.fn);
         }
     }
-    std::vector<std::string> names;
+    std::vector<std::string_view> names;  // views of the runtime's helpers (which outlive the table)
     std::vector<mempool::vm::HelperSignature> signatures;
     std::vector<mempool::vm::HelperFn> fns;
 };
@@ -207,10 +207,10 @@ bool elf_not_in_file(const std::string& object, const Bytes& bytes, bool from_he
 int verify_xbgp(const Bytes& bytes, const std::string& object, std::vector<std::string> functions,
                 std::uint32_t heap_size) {
     namespace vm = mempool::vm;
-    std::vector<std::string> names;
+    std::vector<std::string_view> names;
     vm::VerifyOptions vo;
     for (const mempool::detail::XbgpHelper& h : mempool::detail::xbgp_helpers()) {
-        names.emplace_back(h.name);
+        names.push_back(h.name);
         vo.helpers.push_back(h.signature);
     }
     vo.ctx_size = mempool::xbgp_context_size;  // exec_info_t, as the runtime verifies it
