@@ -56,6 +56,20 @@ TEST(XbgpHelperSignatures, TheCollectionsHelpersHaveRows) {
         EXPECT_NE(xbgp_helper(name), nullptr) << name;
 }
 
+// xbgp_helper_entry(name) probes a table hashed at compile time: every row is
+// found as itself, and a name that is not a row is not found, even one that
+// differs from a row only in bytes the hash does not read.
+TEST(XbgpHelperSignatures, LookupByNameFindsEachRowAndNothingElse) {
+    for (const auto& h : xbgp_helpers()) {
+        EXPECT_EQ(xbgp_helper(h.name), &h) << h.name;
+        std::string other(h.name);
+        other[1] = other[1] == 'x' ? 'y' : 'x';
+        EXPECT_EQ(xbgp_helper(other), nullptr) << other;
+        EXPECT_EQ(xbgp_helper(std::string(h.name) + "_"), nullptr) << h.name;
+    }
+    EXPECT_EQ(xbgp_helper(""), nullptr);
+}
+
 TEST(XbgpHelperSignatures, RowsAreWellFormed) {
     std::set<std::string_view> names;
     std::uint32_t id = 0;

@@ -6,7 +6,6 @@
 // tests/xbgp/layout_test.c).
 #include "helper_signatures.hpp"
 
-#include <algorithm>
 #include <array>
 #include <initializer_list>
 
@@ -154,23 +153,29 @@ constexpr Row rows[] = {
 
 constexpr std::size_t row_count = sizeof rows / sizeof rows[0];
 
-// Names ordered by length first: most steps of a binary search are then
-// decided without comparing characters (a memcmp call per step cost more
-// than the linear search it replaced).
-constexpr bool shorter_or_before(std::string_view a, std::string_view b) noexcept {
-    return a.size() != b.size() ? a.size() < b.size() : a < b;
+// A name's slot in by_slot: its length and three of its bytes mixed (the
+// names differ there), not every byte. A lookup then compares one name, or
+// a few, where a binary search compared about seven, a memcmp call each.
+constexpr std::size_t slot_count = 256;
+constexpr std::size_t slot_of(std::string_view n) noexcept {
+    if (n.empty()) return 0;
+    const auto byte = [&n](std::size_t i) { return static_cast<std::size_t>(static_cast<unsigned char>(n[i])); };
+    return (n.size() * 97 + byte(0) * 31 + byte(n.size() / 2) * 7 + byte(n.size() - 1)) % slot_count;
 }
 
-// The rows' indices in that order, for a binary search: sorted by the
-// compiler, so that looking a name up costs no table built at run time.
-constexpr auto by_name = [] {
-    std::array<std::uint8_t, row_count> order{};
-    for (std::size_t i = 0; i < row_count; ++i) order[i] = static_cast<std::uint8_t>(i);
-    std::sort(order.begin(), order.end(),
-              [](std::uint8_t a, std::uint8_t b) { return shorter_or_before(rows[a].name, rows[b].name); });
-    return order;
+// by_slot[s]: 1 + the row whose name is in slot s, or 0 (none); a name whose
+// slot is taken goes to the next free one. Filled by the compiler, so that
+// looking a name up costs no table built at run time.
+constexpr auto by_slot = [] {
+    std::array<std::uint8_t, slot_count> slots{};
+    for (std::size_t i = 0; i < row_count; ++i) {
+        std::size_t s = slot_of(rows[i].name);
+        while (slots[s] != 0) s = (s + 1) % slot_count;
+        slots[s] = static_cast<std::uint8_t>(i + 1);
+    }
+    return slots;
 }();
-static_assert(row_count <= 255, "by_name holds row indices in bytes");
+static_assert(row_count < 255 && row_count < slot_count, "by_slot holds 1 + a row index in a byte, and a free slot");
 
 XbgpHelperEntry entry_of(std::size_t i) noexcept {
     const Row& r = rows[i];
@@ -194,10 +199,9 @@ std::array<XbgpHelper, row_count> build() {
 }  // namespace
 
 std::optional<XbgpHelperEntry> xbgp_helper_entry(std::string_view name) noexcept {
-    const auto it = std::lower_bound(by_name.begin(), by_name.end(), name,
-                                     [](std::uint8_t i, std::string_view n) { return shorter_or_before(rows[i].name, n); });
-    if (it == by_name.end() || rows[*it].name != name) return std::nullopt;
-    return entry_of(*it);
+    for (std::size_t s = slot_of(name); by_slot[s] != 0; s = (s + 1) % slot_count)
+        if (rows[by_slot[s] - 1].name == name) return entry_of(by_slot[s] - 1);
+    return std::nullopt;
 }
 
 std::optional<XbgpHelperEntry> xbgp_helper_entry(std::uint32_t id) noexcept {

@@ -72,7 +72,8 @@ struct XbgpHelperEntry {
     std::uint8_t permissions = 0;
     bool bgp = false;
 };
-// The entry named `name` (a binary search), or of id `id`; nullopt if none.
+// The entry named `name` (a lookup in a table the compiler hashed), or of
+// id `id`; nullopt if none.
 [[nodiscard]] std::optional<XbgpHelperEntry> xbgp_helper_entry(std::string_view name) noexcept;
 [[nodiscard]] std::optional<XbgpHelperEntry> xbgp_helper_entry(std::uint32_t id) noexcept;
 // The signature of entry `id`, made from its row (empty if there is none).
