@@ -9,7 +9,9 @@
 // without that attribute) is no failure.
 #include "bgp_helpers.hpp"
 
+#include <cassert>
 #include <cstring>
+#include <optional>
 
 #include "call_context.hpp"
 #include "call_state.hpp"  // src/plugins: the running plugin's pool budget
@@ -328,32 +330,34 @@ HELPER(h_get_vrf) {
 #undef HELPER
 #undef UNUSED_ARGS
 
-constexpr HelperArg N = HelperArg::number;
-constexpr HelperArg P = HelperArg::heap_ptr;
-constexpr HelperRet R = HelperRet::heap_or_null;
-
 }  // namespace
 
-std::span<const mempool::HelperSpec> bgp_helpers() noexcept {
-    // Pointer results: the size given is the fixed part the verifier may
-    // assume; the rest (a path_attribute's value) is checked at run time.
-    static const mempool::HelperSpec table[] = {
-        {"get_attr", &h_get_attr, 0, {}, R, sizeof(PathAttributeHeader)},
-        {"get_attr_from_code", &h_get_attr_from_code, 1, {N}, R, sizeof(PathAttributeHeader)},
-        {"get_attr_from_code_by_route", &h_get_attr_from_code_by_route, 2, {N, N}, R, sizeof(PathAttributeHeader)},
-        {"set_attr", &h_set_attr, 1, {P}},
-        {"set_attr_to_route", &h_set_attr_to_route, 2, {P, N}},
-        {"add_attr", &h_add_attr, 4, {N, N, N, P}},
-        {"write_to_buffer", &h_write_to_buffer, 2, {P, N}},
-        {"get_peer_info", &h_get_peer_info, 1, {P}, R, sizeof(PeerInfo)},
-        {"get_src_peer_info", &h_get_src_peer_info, 0, {}, R, sizeof(PeerInfo)},
-        {"get_prefix", &h_get_prefix, 0, {}, R, sizeof(UbpfPrefix)},
-        {"get_nexthop", &h_get_nexthop, 1, {P}, R, sizeof(UbpfNexthop)},
-        {"get_route_info", &h_get_route_info, 0, {}, R, sizeof(RteInfo)},
-        {"get_bgp_route", &h_get_bgp_route, 1, {N}, R, sizeof(BgpRoute)},
-        {"get_vrf", &h_get_vrf, 1, {P}},
+std::span<const HelperImplementation> bgp_helpers() noexcept {
+    static constexpr HelperImplementation table[] = {
+        {"get_attr", &h_get_attr},
+        {"get_attr_from_code", &h_get_attr_from_code},
+        {"get_attr_from_code_by_route", &h_get_attr_from_code_by_route},
+        {"set_attr", &h_set_attr},
+        {"set_attr_to_route", &h_set_attr_to_route},
+        {"add_attr", &h_add_attr},
+        {"write_to_buffer", &h_write_to_buffer},
+        {"get_peer_info", &h_get_peer_info},
+        {"get_src_peer_info", &h_get_src_peer_info},
+        {"get_prefix", &h_get_prefix},
+        {"get_nexthop", &h_get_nexthop},
+        {"get_route_info", &h_get_route_info},
+        {"get_bgp_route", &h_get_bgp_route},
+        {"get_vrf", &h_get_vrf},
     };
     return table;
+}
+
+void register_xbgp_helpers(mempool::Runtime& rt, std::span<const HelperImplementation> helpers) noexcept {
+    for (const HelperImplementation& h : helpers) {
+        std::optional<mempool::HelperSpec> spec = mempool::xbgp_helper_spec(h.name, h.fn);
+        assert(spec || !"every helper mempool-bgp implements has an entry in the xBGP helper table");
+        if (spec) (void)rt.register_helper(std::move(*spec));
+    }
 }
 
 }  // namespace mempool::bgp::xbgp

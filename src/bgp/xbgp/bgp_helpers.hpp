@@ -34,12 +34,24 @@
 #pragma once
 
 #include <span>
+#include <string_view>
 
 #include <mempool/runtime.hpp>
 
 namespace mempool::bgp::xbgp {
 
-// The helper table, to register on a Runtime (register_helper each).
-[[nodiscard]] std::span<const mempool::HelperSpec> bgp_helpers() noexcept;
+// A helper of the xBGP API and our implementation of it: its signature and
+// permissions are the runtime's xBGP helper table's (mempool::xbgp_helper_spec).
+struct HelperImplementation {
+    std::string_view name;
+    mempool::HelperFn fn = nullptr;
+};
+
+// The helper table, to register on a Runtime (register_xbgp_helpers).
+[[nodiscard]] std::span<const HelperImplementation> bgp_helpers() noexcept;
+
+// Registers each of `helpers` on `rt` with its xBGP signature and
+// permissions (a name registered already is left as it is).
+void register_xbgp_helpers(mempool::Runtime& rt, std::span<const HelperImplementation> helpers) noexcept;
 
 }  // namespace mempool::bgp::xbgp

@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include "bgp_helpers.hpp"
 #include "call_context.hpp"
 #include "layouts.hpp"
 #include "plugin_memory.hpp"
@@ -38,12 +39,9 @@ u64 h_reschedule_plugin(u64 a1, u64, u64, u64, u64) noexcept {
 }  // namespace
 
 void XbgpJobs::register_helpers(mempool::Runtime& rt) {
-    auto add = [&rt](const mempool::HelperSpec& h) {
-        std::optional<mempool::HelperSpec> spec = mempool::xbgp_helper_spec(h.name, h.fn);
-        (void)rt.register_helper(spec ? std::move(*spec) : h);
-    };
-    add(mempool::HelperSpec{"reschedule_plugin", &h_reschedule_plugin, 1, {HelperArg::number}});
-    for (const mempool::HelperSpec& h : rib_iterator_helpers()) add(h);
+    static constexpr HelperImplementation reschedule[] = {{"reschedule_plugin", &h_reschedule_plugin}};
+    register_xbgp_helpers(rt, reschedule);
+    register_xbgp_helpers(rt, rib_iterator_helpers());
 }
 
 XbgpJobs::XbgpJobs(mempool::Runtime& rt, Replay& replay, InsertionPoints& hooks, XbgpPoints* points,

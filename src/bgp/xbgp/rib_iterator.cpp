@@ -168,13 +168,12 @@ HELPER(h_rib_iterator_clean) {
 
 }  // namespace
 
-std::span<const mempool::HelperSpec> rib_iterator_helpers() noexcept {
-    constexpr HelperArg N = HelperArg::number;
-    static const mempool::HelperSpec table[] = {
-        {"new_rib_iterator", &h_new_rib_iterator, 2, {N, N}},
-        {"rib_has_route", &h_rib_has_route, 1, {N}},
-        {"next_rib_route", &h_next_rib_route, 1, {N}, HelperRet::heap_or_null, sizeof(BgpRoute)},
-        {"rib_iterator_clean", &h_rib_iterator_clean, 1, {N}},
+std::span<const HelperImplementation> rib_iterator_helpers() noexcept {
+    static constexpr HelperImplementation table[] = {
+        {"new_rib_iterator", &h_new_rib_iterator},
+        {"rib_has_route", &h_rib_has_route},
+        {"next_rib_route", &h_next_rib_route},
+        {"rib_iterator_clean", &h_rib_iterator_clean},
     };
     return table;
 }

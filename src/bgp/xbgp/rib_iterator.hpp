@@ -52,6 +52,7 @@
 
 #include <mempool/runtime.hpp>
 
+#include "bgp_helpers.hpp"
 #include "insertion_points.hpp"
 #include "rib.hpp"
 #include "selection.hpp"
@@ -105,9 +106,10 @@ private:
     std::array<Iterator, kMaxIterators> iterators_{};
 };
 
-// The four helpers with the signatures of the runtime's xBGP table. They
-// act on the RibIterators of the running job (CallContext::job); at any
-// other point new_rib_iterator gives -1 and the others nothing.
-[[nodiscard]] std::span<const mempool::HelperSpec> rib_iterator_helpers() noexcept;
+// The four helpers, to register with the signatures of the runtime's xBGP
+// table (register_xbgp_helpers). They act on the RibIterators of the running
+// job (CallContext::job); at any other point new_rib_iterator gives -1 and
+// the others nothing.
+[[nodiscard]] std::span<const HelperImplementation> rib_iterator_helpers() noexcept;
 
 }  // namespace mempool::bgp::xbgp

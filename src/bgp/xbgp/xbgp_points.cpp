@@ -95,10 +95,7 @@ XbgpPoints::XbgpPoints(mempool::Runtime& rt) : rt_(rt) {
         this);
     // The BGP helpers, with the signatures and permissions of the runtime's
     // xBGP table (a name registered already is left as it is).
-    for (const mempool::HelperSpec& h : bgp_helpers()) {
-        std::optional<mempool::HelperSpec> spec = mempool::xbgp_helper_spec(h.name, h.fn);
-        (void)rt_.register_helper(spec ? std::move(*spec) : h);
-    }
+    register_xbgp_helpers(rt_, bgp_helpers());
 }
 
 XbgpPoints::~XbgpPoints() { rt_.set_clock(nullptr, nullptr); }
