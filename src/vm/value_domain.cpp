@@ -119,6 +119,25 @@ struct Pair {
     Scalar a, b;
 };
 
+// x > y when `strict`, else x >= y, as unsigned bounds: x's lower bound
+// rises to y's, y's upper falls to x's. False if it cannot hold.
+bool order_unsigned(Scalar& x, Scalar& y, bool strict) {
+    if (strict && (y.umin == u64_max || x.umax == 0)) return false;
+    const u64 step = strict ? 1 : 0;
+    x.umin = std::max(x.umin, y.umin + step);
+    y.umax = std::min(y.umax, x.umax - step);
+    return true;
+}
+
+// The same on signed bounds.
+bool order_signed(Scalar& x, Scalar& y, bool strict) {
+    if (strict && (y.smin == i64_max || x.smax == i64_min)) return false;
+    const i64 step = strict ? 1 : 0;
+    x.smin = std::max(x.smin, y.smin + step);
+    y.smax = std::min(y.smax, x.smax - step);
+    return true;
+}
+
 // x without the single value v (only its interval ends can move).
 std::optional<Scalar> exclude(Scalar x, u64 v) {
     if (x.is_constant()) {
@@ -153,45 +172,25 @@ std::optional<Pair> assume(Cmp c, Scalar a, Scalar b) {
         }
         return Pair{a, b};
     }
-    case Cmp::gt:  // a > b
-        if (b.umin == u64_max || a.umax == 0) return std::nullopt;
-        a.umin = std::max(a.umin, b.umin + 1);
-        b.umax = std::min(b.umax, a.umax - 1);
-        break;
-    case Cmp::ge:
-        a.umin = std::max(a.umin, b.umin);
-        b.umax = std::min(b.umax, a.umax);
-        break;
-    case Cmp::sgt:
-        if (b.smin == i64_max || a.smax == i64_min) return std::nullopt;
-        a.smin = std::max(a.smin, b.smin + 1);
-        b.smax = std::min(b.smax, a.smax - 1);
-        break;
-    case Cmp::sge:
-        a.smin = std::max(a.smin, b.smin);
-        b.smax = std::min(b.smax, a.smax);
-        break;
-    // a < b is b > a, and so on: the cases above with the operands'
-    // roles swapped (written out: a recursive call copied both operands
+    // a < b is b > a, and so on: one order helper each, the operands'
+    // roles swapped (by reference: a recursive call copied both operands
     // and the pair it returned).
+    case Cmp::gt:
+        if (!order_unsigned(a, b, true)) return std::nullopt;
+        break;
+    case Cmp::ge: (void)order_unsigned(a, b, false); break;
+    case Cmp::sgt:
+        if (!order_signed(a, b, true)) return std::nullopt;
+        break;
+    case Cmp::sge: (void)order_signed(a, b, false); break;
     case Cmp::lt:
-        if (a.umin == u64_max || b.umax == 0) return std::nullopt;
-        b.umin = std::max(b.umin, a.umin + 1);
-        a.umax = std::min(a.umax, b.umax - 1);
+        if (!order_unsigned(b, a, true)) return std::nullopt;
         break;
-    case Cmp::le:
-        b.umin = std::max(b.umin, a.umin);
-        a.umax = std::min(a.umax, b.umax);
-        break;
+    case Cmp::le: (void)order_unsigned(b, a, false); break;
     case Cmp::slt:
-        if (a.smin == i64_max || b.smax == i64_min) return std::nullopt;
-        b.smin = std::max(b.smin, a.smin + 1);
-        a.smax = std::min(a.smax, b.smax - 1);
+        if (!order_signed(b, a, true)) return std::nullopt;
         break;
-    case Cmp::sle:
-        b.smin = std::max(b.smin, a.smin);
-        a.smax = std::min(a.smax, b.smax);
-        break;
+    case Cmp::sle: (void)order_signed(b, a, false); break;
     case Cmp::set: {  // (a & b) != 0
         if (((a.value | a.mask) & (b.value | b.mask)) == 0) return std::nullopt;
         if ((a.value & b.value) != 0) return Pair{a, b};
