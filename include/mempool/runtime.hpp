@@ -849,9 +849,6 @@ private:
 
     RuntimeOptions options_;
     std::vector<HelperSpec> helpers_;
-    // Bit helper_name_bit(name) set for the name of each helper in helpers_:
-    // register_helper looks for a duplicate only when the new name's bit is set.
-    std::array<std::uint64_t, 8> helper_name_bits_{};
     std::vector<Point> points_;
     std::vector<std::uint8_t> busy_;  // busy_[i]: point i has plugins (the one test of an empty run)
     Pool* global_ = nullptr;

@@ -55,17 +55,6 @@ std::string PluginError::to_string() const {
 Program::Program() noexcept = default;
 Program::~Program() = default;
 
-namespace {
-
-// A helper name's bit in Runtime::helper_name_bits_ (512 bits): its length
-// and three of its bytes mixed. `name` is not empty.
-std::size_t helper_name_bit(std::string_view name) noexcept {
-    const auto byte = [&name](std::size_t i) { return static_cast<std::size_t>(static_cast<unsigned char>(name[i])); };
-    return (name.size() * 97 + byte(0) * 31 + byte(name.size() / 2) * 7 + byte(name.size() - 1)) % 512;
-}
-
-}  // namespace
-
 Runtime::Runtime(RuntimeOptions options) noexcept : options_(options) {
     // The built-in helpers, in the order of their numbers: pool, heap, xBGP.
     // Registered from the constant tables (builtin_helpers.hpp) without
@@ -89,10 +78,6 @@ Runtime::Runtime(RuntimeOptions options) noexcept : options_(options) {
         // Out of memory: the helpers copied so far stay; a plugin calling a
         // missing one is refused at load (unknown helper).
     }
-    for (const HelperSpec& h : helpers_) {
-        const std::size_t bit = helper_name_bit(h.name);
-        helper_name_bits_[bit / 64] |= std::uint64_t{1} << (bit % 64);
-    }
 }
 
 Runtime::~Runtime() = default;
@@ -114,20 +99,14 @@ PluginStatus Runtime::register_helper(HelperSpec spec) noexcept {
     try {
         if (std::string why; !detail::check_helper_spec(spec, why))
             return fail(PluginErrc::invalid_argument, {}, why);
-        // A name whose bit no helper's name has is new: most are, and the
-        // table holds a few dozen names. Otherwise lengths and first letters
-        // first: most names differ there (no memcmp for most of them).
-        const std::size_t bit = helper_name_bit(spec.name);
-        const std::uint64_t mask = std::uint64_t{1} << (bit % 64);
-        if ((helper_name_bits_[bit / 64] & mask) != 0) {
-            const std::size_t size = spec.name.size();
-            const char first = spec.name.front();
-            for (const HelperSpec& h : helpers_)
-                if (h.name.size() == size && h.name.front() == first && h.name == spec.name)
-                    return fail(PluginErrc::duplicate, {}, "helper '" + spec.name + "' is already registered");
-        }
+        // Lengths and first letters first: most names differ there, and
+        // the table holds a few dozen names (no memcmp for most of them).
+        const std::size_t size = spec.name.size();
+        const char first = spec.name.front();
+        for (const HelperSpec& h : helpers_)
+            if (h.name.size() == size && h.name.front() == first && h.name == spec.name)
+                return fail(PluginErrc::duplicate, {}, "helper '" + spec.name + "' is already registered");
         helpers_.push_back(std::move(spec));
-        helper_name_bits_[bit / 64] |= mask;
         return {};
     } catch (const std::bad_alloc&) {
         return fail(PluginErrc::internal, {}, "out of memory");
