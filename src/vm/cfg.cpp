@@ -67,11 +67,9 @@ private:
         marks_.assign(code.size(), 0);
         for (u32 pc = 0; pc < code.size(); ++pc) {
             const Insn& in = code[pc];
-            if (!plainly_valid(in)) {
-                if (const EncodingProblem bad = encoding_problem(in)) [[unlikely]] {
-                    problems_.push_back(problem(pc, describe(in, bad)));
-                    continue;
-                }
+            if (const EncodingProblem bad = encoding_problem(in)) [[unlikely]] {
+                problems_.push_back(problem(pc, describe(in, bad)));
+                continue;
             }
             if (auto w = written_register(in); w && *w == isa::frame_pointer)
                 problems_.push_back(problem(pc, "writes R10, the read-only frame pointer",

@@ -124,57 +124,6 @@ struct EncodingProblem {
 // The message for a problem encoding_problem() found in `insn`.
 [[nodiscard]] std::string describe(const Insn& insn, EncodingProblem problem);
 
-// The common forms, accepted with one table lookup and a few compares (the
-// verifier checks every instruction before anything else): per opcode byte,
-// which of Insn::regs' bits, off and imm must be 0 when "these are 0 and the
-// registers exist" is the whole rule of its shape. Shapes with more to check
-// (div/mod offsets, sign-extending moves, byte swaps, local calls, LDDW of
-// data, atomics) are not plain, nor are invalid and packet opcodes: for
-// them, and for any instruction plainly_valid() refuses, encoding_problem()
-// decides. plainly_valid() never accepts what encoding_problem() refuses
-// (tests/vm/isa_table_test.cpp checks every opcode).
-struct PlainForm {
-    bool plain = false;
-    std::uint8_t regs_zero = 0;  // bits of Insn::regs that must be 0: 0xf0 src, 0xff both
-    bool off_zero = false, imm_zero = false;
-};
-
-constexpr std::array<PlainForm, 256> make_plain_forms() {
-    std::array<PlainForm, 256> t{};
-    for (unsigned c = 0; c < 256; ++c) {
-        const bool by_reg = isa::uses_src_reg(static_cast<std::uint8_t>(c));
-        const std::uint8_t src_zero = by_reg ? 0x00 : 0xf0;  // K forms: src must be 0
-        PlainForm& f = t[c];
-        switch (shape_table[c]) {
-        case Shape::alu: f = {true, src_zero, true, by_reg}; break;
-        case Shape::jcond: f = {true, src_zero, false, by_reg}; break;
-        case Shape::neg: f = {true, 0xf0, true, true}; break;
-        case Shape::mov: f = {true, src_zero, true, by_reg}; break;  // X: off 0 only (movsx is not plain)
-        case Shape::ja: f = {true, 0xff, false, true}; break;
-        case Shape::gotol: f = {true, 0xff, true, false}; break;
-        case Shape::call: f = {true, 0xff, true, false}; break;  // helper calls (src 0) only
-        case Shape::exit: f = {true, 0xff, true, true}; break;
-        case Shape::lddw: f = {true, 0xf0, true, false}; break;  // constants (src 0) only
-        case Shape::ldx:
-        case Shape::ldsx:
-        case Shape::stx: f = {true, 0x00, false, true}; break;
-        case Shape::st: f = {true, 0xf0, false, false}; break;
-        default: f = {}; break;
-        }
-    }
-    return t;
-}
-
-inline constexpr std::array<PlainForm, 256> plain_forms = make_plain_forms();
-
-// Whether the instruction is one of the plain forms with its fields right
-// (then encoding_problem() finds nothing); false says nothing either way.
-[[nodiscard]] inline bool plainly_valid(const Insn& in) noexcept {
-    const PlainForm f = plain_forms[in.code];
-    return f.plain && (in.regs & f.regs_zero) == 0 && in.dst() < isa::reg_count && in.src() < isa::reg_count &&
-           (!f.off_zero || in.off == 0) && (!f.imm_zero || in.imm == 0);
-}
-
 // The register an instruction writes, if any (for "writes R10" checks;
 // inline: it is asked once per instruction).
 [[nodiscard]] inline std::optional<unsigned> written_register(const Insn& in) noexcept {
