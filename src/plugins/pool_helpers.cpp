@@ -115,17 +115,21 @@ void refund(Owner owner, std::uint64_t bytes) noexcept {
 // are compared whole there, so one past key_limit matches neither; the
 // paths after them check it.
 
+// The number an entry holds as a get_*_u64 helper reads it: 0 when there
+// is no entry or it holds no number.
+inline std::uint64_t number_or_zero(const detail::Entry* e) noexcept {
+    const Result<std::uint64_t> v = detail::read_u64(e);
+    return v ? v.value() : 0;
+}
+
 // A big pool's number: from the recent keys' entry, or else from a lookup
 // (out of line: a hit then needs no stack frame).
 [[gnu::noinline]] std::uint64_t get_u64_lookup(const mem_pool* mp, Key key) noexcept {
-    const Result<std::uint64_t> v = detail::read_u64(detail::find_big_remembering(mp->ext, key));
-    return v ? v.value() : 0;
+    return number_or_zero(detail::find_big_remembering(mp->ext, key));
 }
 [[gnu::noinline]] std::uint64_t get_u64_big(const mem_pool* mp, Key key) noexcept {
     const detail::Entry* e = detail::find_recent(mp->ext, key);
-    if (e == nullptr) return get_u64_lookup(mp, key);
-    const Result<std::uint64_t> v = detail::read_u64(e);
-    return v ? v.value() : 0;
+    return e != nullptr ? number_or_zero(e) : get_u64_lookup(mp, key);
 }
 
 static_assert(std::endian::native == std::endian::little, "an inline value is its payload (read_u64)");
@@ -136,8 +140,7 @@ static_assert(std::endian::native == std::endian::little, "an inline value is it
     if (key > key_limit) return 0;
     if (detail::is_big(mp)) [[unlikely]]
         return get_u64_big(mp, static_cast<Key>(key));
-    const Result<std::uint64_t> v = detail::read_u64(detail::find_small(mp, static_cast<Key>(key)));
-    return v ? v.value() : 0;
+    return number_or_zero(detail::find_small(mp, static_cast<Key>(key)));
 }
 
 std::uint64_t op_get_u64(const Pool* p, std::uint64_t key) noexcept {
