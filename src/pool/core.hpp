@@ -95,9 +95,9 @@
 // the last two keys found in the pool (find_recent; on a miss,
 // find_big_remembering looks the key up and remembers it). They are kept
 // in BigHeader::recent, ordinal and key in one word each, most recent
-// first: the entry of a remembered ordinal is one
-// page-table read away, and it is still the key's if it holds that key and
-// is live, since entries never move (a removed entry is kEmpty on the free
+// first: the entry of a remembered ordinal is one page-table read away,
+// and it is still the key's if it holds that key and is live, since
+// entries never move (a removed entry is kEmpty on the free
 // list; a reused one holds its new key). Nothing has to forget a key: a
 // stale word just fails that check. Both words start at 0, key 0 at
 // ordinal 0, the handle's own entry, which always exists. A lookup writes
@@ -275,8 +275,9 @@ struct alignas(kGroupAlignment) BigHeader {
     std::uint32_t fresh;       // next ordinal never used
     std::uint32_t tombstones;  // removals from groups with overflow bits since the rebuild
     std::uint32_t log2_groups;
-    // The last two keys find_big found, most recent first, each as
-    // ordinal << 32 | key ("Recent keys" above); in the header's padding.
+    // The last two keys the plugin helpers' lookups found (find_recent,
+    // find_big_remembering), most recent first, each as ordinal << 32 | key
+    // ("Recent keys" above); in the header's padding.
     std::uint64_t recent[2];
 };
 static_assert(sizeof(BigHeader) == 320);
