@@ -189,7 +189,6 @@ void Analysis::block(Run& run, std::uint32_t b) {
 bool Analysis::find_exit_tail(std::uint32_t b) {
     constexpr std::uint32_t kExitTail = 32;
     if (exit_tail_.empty()) exit_tail_.assign(cfg_.blocks.size(), -1);
-    if (exit_tail_[b] >= 0) return exit_tail_[b] != 0;
     bool tail = false;
     std::uint32_t length = 0;
     for (std::uint32_t at = b;;) {
