@@ -68,12 +68,8 @@ Scalar from_srange(i64 lo, i64 hi) { return make(Tnum{}, 0, u64_max, lo, hi); }
 
 u64 abs_u(i64 v) { return v < 0 ? 0 - static_cast<u64>(v) : static_cast<u64>(v); }
 
-// The set of shift amounts (b & limit), as an interval. A known amount is
-// the constant bit_and() would reduce its result to, made directly.
-Scalar shift_amount(const Scalar& b, unsigned limit) {
-    if (b.is_constant()) return Scalar::constant(b.value & limit);
-    return bit_and(b, Scalar::constant(limit));
-}
+// The set of shift amounts (b & limit), as an interval.
+Scalar shift_amount(const Scalar& b, unsigned limit) { return bit_and(b, Scalar::constant(limit)); }
 
 Scalar lsh_const(const Scalar& a, unsigned k) {
     if (k == 0) return a;
@@ -427,6 +423,9 @@ Scalar bit_or(const Scalar& a, const Scalar& b) noexcept {
 }
 
 Scalar bit_and(const Scalar& a, const Scalar& b) noexcept {
+    // Two constants: the constant make() would reduce the result to, made
+    // directly (every shift by a known amount masks it so).
+    if (a.is_constant() && b.is_constant()) return Scalar::constant(a.value & b.value);
     const u64 v = a.value & b.value;
     const u64 may = (a.value | a.mask) & (b.value | b.mask);
     return make(Tnum{v, may & ~v}, 0, std::min(a.umax, b.umax), i64_min, i64_max);

@@ -265,17 +265,20 @@ TEST(ValueDomain, ConstantsStayExact) {
         }
 }
 
-// Scalar::width and the shift amount of a known shift are made directly,
-// without reduce(): they must be exactly what the general construction gives.
+// Scalar::width, Scalar::constant and the AND of two constants (every
+// shift by a known amount) are made directly, without reduce(): they must
+// be exactly what the general construction (range(), reduced) gives.
 TEST(ValueDomain, ShortcutsGiveWhatTheGeneralPathGives) {
     for (unsigned bits = 1; bits <= 64; ++bits)
         EXPECT_EQ(Scalar::width(bits), Scalar::range(0, bits >= 64 ? ~0ull : (1ull << bits) - 1)) << bits;
     std::mt19937_64 rng(7);
-    std::vector<u64> amounts = {0, 1, 31, 32, 63, 64, 65, ~0ull, 1ull << 63};
-    for (int i = 0; i < 200; ++i) amounts.push_back(rng());
-    for (const u64 x : amounts)
-        for (const u64 limit : {u64{31}, u64{63}})
-            EXPECT_EQ(bit_and(Scalar::constant(x), Scalar::constant(limit)), Scalar::constant(x & limit)) << x;
+    std::vector<u64> values = {0, 1, 31, 32, 63, 64, 65, ~0ull, 1ull << 63, (1ull << 63) - 1};
+    for (int i = 0; i < 200; ++i) values.push_back(rng());
+    for (const u64 x : values) {
+        EXPECT_EQ(Scalar::constant(x), Scalar::range(x, x)) << x;
+        for (const u64 y : {u64{31}, u64{63}, values[static_cast<std::size_t>(rng() % values.size())]})
+            EXPECT_EQ(bit_and(Scalar::constant(x), Scalar::constant(y)), Scalar::range(x & y, x & y)) << x << " & " << y;
+    }
 }
 
 TEST(ValueDomain, RfcEdgeCases) {
