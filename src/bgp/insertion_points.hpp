@@ -86,7 +86,7 @@ enum class Preference : std::uint8_t { first, second, no_opinion };
 // the report.
 struct PeerReportFigures {
     std::optional<std::uint64_t> updates;                 // plugin A's count
-    std::vector<std::pair<std::string, double>> extra;    // e.g. plugin B's share of updates
+    std::vector<std::pair<std::string, std::uint64_t>> extra;  // e.g. plugin B's share of updates, in permille
 };
 
 class InsertionPoints {

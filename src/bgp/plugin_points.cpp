@@ -63,9 +63,9 @@ void PluginInsertionPoints::peer_report(std::uint32_t peer, PeerReportFigures& o
     if (auto v = global_.get_u64(BGP_KEY(BGP_COUNTER_UPDATES, peer)); v) out.updates = v.value();
     else if (rt_.has_plugins(message_)) out.updates = 0;
     if (auto v = global_.get_u64(BGP_KEY(BGP_COUNTER_SHARE_PERMILLE, peer)); v)
-        out.extra.emplace_back("update_share_permille", static_cast<double>(v.value()));
+        out.extra.emplace_back("update_share_permille", v.value());
     if (xbgp_.filters())
-        out.extra.emplace_back("rejected_by_inbound_filter", static_cast<double>(xbgp_.rejected(peer)));
+        out.extra.emplace_back("rejected_by_inbound_filter", xbgp_.rejected(peer));
 }
 
 std::string default_plugin_manifest() {

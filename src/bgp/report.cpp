@@ -130,7 +130,7 @@ std::string to_table(const ReplayReport& r) {
         for (const auto& [k, v] : p->extra)
             if (k == extra_name) {
                 char b[64];
-                std::snprintf(b, sizeof b, " %.3g", v);
+                std::snprintf(b, sizeof b, " %llu", static_cast<unsigned long long>(v));
                 ex = b;
             }
         std::snprintf(line, sizeof line, "%-40s %10u %9s %9llu %9llu %9llu %9llu %7llu %9llu %9s %9s%s\n",

@@ -56,7 +56,7 @@ struct PeerFigures {
     std::optional<std::uint64_t> routes;
     std::optional<std::uint64_t> best_routes;
     std::array<std::uint64_t, 6> messages{};  // by BGP message type 1..5 (index 0 unused)
-    std::vector<std::pair<std::string, double>> extra;  // plugin figures (plugin B)
+    std::vector<std::pair<std::string, std::uint64_t>> extra;  // plugin figures (plugin B): counts
 
     [[nodiscard]] bool any_nonzero() const noexcept;
 };

@@ -167,7 +167,7 @@ public:
     void peer_report(std::uint32_t peer, PeerReportFigures& out) override {
         ++reports;
         out.updates = updates_by_peer.size() > peer ? updates_by_peer[peer] : 0;
-        out.extra.emplace_back("share_of_updates", 0.5);
+        out.extra.emplace_back("share_of_updates", 500);
     }
     std::vector<std::uint64_t> updates_by_peer;
     std::vector<std::string> plugin_names() const override { return {"recording"}; }
@@ -215,7 +215,7 @@ TEST(Report, UpdatesFigureOnlyWhenAPluginSuppliesIt) {
     o.hooks = &hooks;
     const nlohmann::json with = to_json(replay_bytes(s, o));
     EXPECT_EQ(with["peers"][0]["updates"], 7);
-    EXPECT_EQ(with["peers"][0]["share_of_updates"], 0.5);
+    EXPECT_EQ(with["peers"][0]["share_of_updates"], 500u);
     for (const char* k : {"files", "records", "errors", "peers", "rib", "plugins"}) EXPECT_TRUE(with.contains(k)) << k;
     for (const char* k : {"peer_ip", "peer_as", "announced_v4", "withdrawn_v4", "announced_v6", "withdrawn_v6",
                           "state_changes", "rib_entries", "routes", "best_routes"})
