@@ -326,7 +326,10 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
         // per batch; each plugin's options differ only in the fields set below.
         // The names are views of helpers_, which nothing changes during the
         // batch. A signature is made when a loaded program first calls its
-        // helper (the verifier reads no other); until then it is empty.
+        // helper (the verifier reads no other), and the verifier's table
+        // ends at the highest helper called so far: sized for every host
+        // helper, it was 9.5 KB to fill in mempool-bgp (108 helpers) for
+        // the 5 the shipped plugins call.
         std::vector<std::string_view> names;
         std::vector<vm::HelperFn> fns;
         vm::VerifyOptions vo;
@@ -336,7 +339,6 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
             names.push_back(h.name);
             fns.push_back(h.fn);
         }
-        vo.helpers.resize(helpers_.size());
         vo.ctx_size = sizeof(bpf_full_args_t);
         vo.max_instructions = options_.max_instructions;
 
@@ -410,6 +412,7 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
                 if (!vm::isa::is_helper_call(insn) || insn.imm < 0 || static_cast<std::size_t>(insn.imm) >= helpers_.size())
                     continue;
                 const auto index = static_cast<std::size_t>(insn.imm);
+                if (index >= vo.helpers.size()) vo.helpers.resize(index + 1);
                 if (vo.helpers[index].name.empty()) vo.helpers[index] = detail::signature_of(helpers_[index]);
             }
             const auto instructions = static_cast<std::uint32_t>(loaded.program.code.size());
