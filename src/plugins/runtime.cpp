@@ -123,7 +123,7 @@ PointId Runtime::point(std::string_view name) noexcept {
         const std::size_t room = (points_.size() / 32 + 1) * 32;
         busy_.reserve(room);
         points_.reserve(room);
-        points_.push_back(Point{std::string(name), {}, {}, {}, {}, false});
+        points_.emplace_back().name = name;
         busy_.push_back(0);
     } catch (const std::bad_alloc&) {
         return {};
