@@ -633,8 +633,8 @@ struct RuntimeOptions {
     // true (with jit): plugins load verified but interpreted, and are
     // compiled, all in one batch, when the host calls compile_deferred().
     // For a host that may run its plugins only a few times: compiling the
-    // shipped four costs about as much as a hundred interpreted runs
-    // (mempool-bgp compiles at its 16th message or route).
+    // shipped four costs about as much as 1,000 interpreted runs
+    // (mempool-bgp compiles after its 64th message or route).
     bool defer_jit = false;
     // No-ops, kept for source compatibility: loading no longer forks a
     // validating child (the verifier is ours, linear and in-process).

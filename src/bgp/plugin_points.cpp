@@ -23,7 +23,8 @@ PluginInsertionPoints::~PluginInsertionPoints() {
     if (rt_.global_pool() == &global_) rt_.set_global_pool(nullptr);
 }
 
-inline void PluginInsertionPoints::run_message(const MessageEvent& e) {
+void PluginInsertionPoints::bgp_message(const MessageEvent& e) {
+    count_event();
     xbgp_.set_time(e.timestamp, e.microseconds);
     // Asked first: the arguments are not built when nothing would read them.
     if (!rt_.has_plugins(message_)) return;
@@ -32,34 +33,13 @@ inline void PluginInsertionPoints::run_message(const MessageEvent& e) {
     (void)rt_.run(message_, args);
 }
 
-inline void PluginInsertionPoints::run_route(const RouteEvent& e) {
+void PluginInsertionPoints::route_received(const RouteEvent& e) {
+    count_event();
     if (!rt_.has_plugins(received_)) return;
     received_scope_.objects[MEMPOOL_OBJ_FIRST] = &e.pool;
     (void)rt_.run(received_,
                   {mempool::Arg::u32(e.path_length), mempool::Arg::u8(e.origin), mempool::Arg::u32(e.peer)},
                   received_scope_);
-}
-
-void PluginInsertionPoints::count_then_message(const MessageEvent& e) {
-    count_event();
-    run_message(e);
-}
-
-void PluginInsertionPoints::count_then_route(const RouteEvent& e) {
-    count_event();
-    run_route(e);
-}
-
-void PluginInsertionPoints::bgp_message(const MessageEvent& e) {
-    if (until_compile_ != 0) [[unlikely]]
-        return count_then_message(e);
-    run_message(e);
-}
-
-void PluginInsertionPoints::route_received(const RouteEvent& e) {
-    if (until_compile_ != 0) [[unlikely]]
-        return count_then_route(e);
-    run_route(e);
 }
 
 bool PluginInsertionPoints::compares_routes() const { return rt_.has_plugins(compare_) || xbgp_.decides(); }

@@ -80,16 +80,10 @@ public:
     void compile_plugins_at(std::uint32_t events) noexcept { until_compile_ = events; }
 
 private:
-    // The two points' runs. bgp_message and route_received call them
-    // directly once nothing is left to count; until then they go through
-    // the count_then_* paths, out of line: a call to the count inside them
-    // made each route's call save and restore two registers more.
-    void run_message(const MessageEvent& e);
-    void run_route(const RouteEvent& e);
-    [[gnu::noinline]] void count_then_message(const MessageEvent& e);
-    [[gnu::noinline]] void count_then_route(const RouteEvent& e);
+    // Counts a message or route down to the plugins' compilation.
     void count_event() noexcept {
-        if (--until_compile_ == 0) (void)rt_.compile_deferred();
+        if (until_compile_ != 0 && --until_compile_ == 0) [[unlikely]]
+            (void)rt_.compile_deferred();
     }
     mempool::Runtime& rt_;
     std::uint32_t until_compile_ = 0;  // 0: nothing to compile
