@@ -291,7 +291,6 @@ class Program {
 public:
     [[nodiscard]] const std::string& name() const noexcept { return name_; }
     [[nodiscard]] const std::string& section() const noexcept { return section_; }
-    // Runs native code (with RuntimeOptions::defer_jit: once compile_deferred() compiled it).
     [[nodiscard]] bool jitted() const noexcept { return jit_ != nullptr; }
     [[nodiscard]] std::uint32_t instruction_count() const noexcept { return instructions_; }
     // Its limits (PluginLimits resolved against RuntimeOptions) and usage.
@@ -630,12 +629,6 @@ struct RunResult {
 
 struct RuntimeOptions {
     bool jit = true;                 // false: always interpret (also when the JIT fails)
-    // true (with jit): plugins load verified but interpreted, and are
-    // compiled, all in one batch, when the host calls compile_deferred().
-    // For a host that may run its plugins only a few times: compiling the
-    // shipped four costs about as much as 1,000 interpreted runs
-    // (mempool-bgp compiles after its 64th message or route).
-    bool defer_jit = false;
     // No-ops, kept for source compatibility: loading no longer forks a
     // validating child (the verifier is ours, linear and in-process).
     bool validate_in_child = true;
@@ -724,13 +717,6 @@ public:
     // plugins are attached only when there is no problem at all. The
     // manifest's plugins are validated as one batch (see load_batch).
     ManifestReport load_manifest(const std::string& path) noexcept;
-
-    // With RuntimeOptions::defer_jit: compiles the attached plugins loaded
-    // since the last call (one batch, one mapping), and their runs call the
-    // native code from then on; a plugin the JIT refuses stays interpreted
-    // (as at load). Like attach(), never while run() may be running on
-    // another thread. Returns how many plugins were compiled.
-    [[nodiscard]] std::size_t compile_deferred() noexcept;
 
     // The job plugins of the xBGP manifests loaded so far.
     [[nodiscard]] const std::vector<JobPlugin>& jobs() const noexcept { return jobs_; }

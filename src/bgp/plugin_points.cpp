@@ -24,7 +24,6 @@ PluginInsertionPoints::~PluginInsertionPoints() {
 }
 
 void PluginInsertionPoints::bgp_message(const MessageEvent& e) {
-    count_event();
     xbgp_.set_time(e.timestamp, e.microseconds);
     // Asked first: the arguments are not built when nothing would read them.
     if (!rt_.has_plugins(message_)) return;
@@ -34,7 +33,6 @@ void PluginInsertionPoints::bgp_message(const MessageEvent& e) {
 }
 
 void PluginInsertionPoints::route_received(const RouteEvent& e) {
-    count_event();
     if (!rt_.has_plugins(received_)) return;
     received_scope_.objects[MEMPOOL_OBJ_FIRST] = &e.pool;
     (void)rt_.run(received_,

@@ -73,20 +73,9 @@ public:
     void set_local_speaker(const xbgp::PeerData& local) noexcept { xbgp_.set_local_speaker(local); }
     // The receiving points (job plugins set get_time()'s clock through it).
     [[nodiscard]] xbgp::XbgpPoints& xbgp_points() noexcept { return xbgp_; }
-    // With RuntimeOptions::defer_jit: the plugins are compiled
-    // (Runtime::compile_deferred) at the `events`-th message or route, before
-    // it runs them. A short replay never compiles them; a long one compiles
-    // them after a few interpreted runs.
-    void compile_plugins_at(std::uint32_t events) noexcept { until_compile_ = events; }
 
 private:
-    // Counts a message or route down to the plugins' compilation.
-    void count_event() noexcept {
-        if (until_compile_ != 0 && --until_compile_ == 0) [[unlikely]]
-            (void)rt_.compile_deferred();
-    }
     mempool::Runtime& rt_;
-    std::uint32_t until_compile_ = 0;  // 0: nothing to compile
     mempool::Pool global_;
     mempool::PointId message_, received_, compare_, report_;
     // The scopes of route_received and route_compare, kept: a run sets only

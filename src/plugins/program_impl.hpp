@@ -35,7 +35,6 @@ struct ProgramImpl {
     std::vector<vm::HelperFn> helpers;  // the runtime's helper table when it was loaded
     std::optional<vm::JitCode> jit;     // none: interpreted
     std::string jit_error;              // why the JIT gave no code (when it was asked)
-    bool jit_deferred = false;          // asked for, left to Runtime::compile_deferred()
     // What a run may write that the next plugin on the thread must not
     // find, set at load (run.cpp tests both at once: most plugins have
     // neither).

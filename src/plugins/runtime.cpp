@@ -291,27 +291,6 @@ bool check_permissions(const vm::Program& program, std::uint8_t granted, const s
 
 }  // namespace
 
-#ifdef MEMPOOL_HAVE_JIT
-namespace {
-// Native code for `programs`, in one mapping (vm::jit_compile_batch): each
-// gets its code, or the JIT's reason for none.
-void compile_batch(std::span<detail::ProgramImpl* const> programs) {
-    if (programs.empty()) return;
-    std::vector<vm::JitRequest> requests;
-    requests.reserve(programs.size());
-    for (const detail::ProgramImpl* p : programs) requests.push_back(vm::JitRequest{&p->verified, p->helpers});
-    std::vector<vm::JitResult> jit = vm::jit_compile_batch(requests);
-    if (jit.size() != requests.size()) throw std::bad_alloc();
-    for (std::size_t i = 0; i < jit.size(); ++i) {
-        if (jit[i].code)
-            programs[i]->jit.emplace(std::move(*jit[i].code));
-        else
-            programs[i]->jit_error = std::move(jit[i].error);
-    }
-}
-}  // namespace
-#endif
-
 // Per plugin, in this process: read the file once, load the section from
 // those bytes (the only ELF reader), verify it against the helpers and the
 // plugin's heap (the only authority). Then the batch's verified plugins are
@@ -434,16 +413,25 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
         }
 
 #ifdef MEMPOOL_HAVE_JIT
-        // Native code for every plugin that asks for it, in one mapping
-        // (or later, by compile_deferred()).
+        // Native code for every plugin that asks for it, in one mapping.
         if (options_.jit) {
+            std::vector<vm::JitRequest> requests;
             std::vector<detail::ProgramImpl*> requested;
             for (Verified& v : verified_plugins) {
                 if (!v.src->jit) continue;
-                v.impl->jit_deferred = options_.defer_jit;
-                if (!options_.defer_jit) requested.push_back(v.impl.get());
+                requests.push_back(vm::JitRequest{&v.impl->verified, v.impl->helpers});
+                requested.push_back(v.impl.get());
             }
-            compile_batch(requested);
+            if (!requests.empty()) {
+                std::vector<vm::JitResult> jit = vm::jit_compile_batch(requests);
+                if (jit.size() != requests.size()) throw std::bad_alloc();
+                for (std::size_t i = 0; i < jit.size(); ++i) {
+                    if (jit[i].code)
+                        requested[i]->jit.emplace(std::move(*jit[i].code));
+                    else
+                        requested[i]->jit_error = std::move(jit[i].error);
+                }
+            }
         }
 #endif
 
@@ -530,43 +518,6 @@ PluginStatus Runtime::attach(PointId point, ProgramPtr program, Anchor anchor, s
     } catch (const std::bad_alloc&) {
         return fail(PluginErrc::internal, program->name(), "out of memory");
     }
-}
-
-std::size_t Runtime::compile_deferred() noexcept {
-#ifdef MEMPOOL_HAVE_JIT
-    try {
-        // Programs are found through their entries; the Program and its
-        // implementation were made non-const by load_impl (Attached holds
-        // them as const, for the runs).
-        std::vector<detail::ProgramImpl*> pending;
-        for (Point& p : points_)
-            for (auto* entries : {&p.entries, &p.replace, &p.post})
-                for (const Attached& a : *entries) {
-                    detail::ProgramImpl* impl = a.program->impl_.get();
-                    if (impl->jit_deferred && std::find(pending.begin(), pending.end(), impl) == pending.end())
-                        pending.push_back(impl);
-                }
-        compile_batch(pending);
-        std::size_t compiled = 0;
-        for (detail::ProgramImpl* impl : pending) {
-            impl->jit_deferred = false;
-            compiled += impl->jit.has_value();
-        }
-        // Every entry of a compiled program as attach() would have made it.
-        for (Point& p : points_)
-            for (auto* entries : {&p.entries, &p.replace, &p.post})
-                for (Attached& a : *entries) {
-                    if (a.jit != nullptr || !a.impl->jit) continue;
-                    a.jit = a.impl->jit->entry();
-                    const_cast<Program&>(*a.program).jit_ = a.jit;
-                    a.anchored.sets_call_regions = detail::may_set_call_regions(*a.impl);
-                }
-        return compiled;
-    } catch (const std::bad_alloc&) {
-        // Out of memory: what was compiled runs natively, the rest interpreted.
-    }
-#endif
-    return 0;
 }
 
 namespace {

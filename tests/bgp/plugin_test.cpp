@@ -215,32 +215,5 @@ TEST(PluginEvidence, InterpreterAndJitGiveTheSameUpdates) {
     EXPECT_GT(total, 0u);
 }
 
-// What mempool-bgp does (RuntimeOptions::defer_jit, compile_plugins_at): the
-// plugins run interpreted up to the given message or route, natively after
-// it, and the report is the one of plugins compiled at load; compiled at an
-// event the file never reaches, they stay interpreted, with the same report.
-TEST(PluginEvidence, PluginsCompiledPartWayGiveTheReportOfPluginsCompiledAtLoad) {
-    const std::string file = "updates.20100722.2015.gz";
-    ASSERT_TRUE(fs::exists(mrt_data_dir() / file)) << "MRT data file missing: " << mrt_data_dir() / file;
-    const std::string at_load = to_json(replay_with(kPluginDir / "plugins.json", file, true)).dump();
-    for (const std::uint32_t at : {64u, 1u << 30}) {
-        SCOPED_TRACE(at);
-        mempool::RuntimeOptions ro;
-        ro.defer_jit = true;
-        mempool::Runtime rt(ro);
-        PluginInsertionPoints points(rt);
-        const mempool::ManifestReport rep = rt.load_manifest((kPluginDir / "plugins.json").string());
-        ASSERT_TRUE(rep.ok());
-        points.compile_plugins_at(at);
-        for (const auto& p : rt.attached_plugins()) EXPECT_FALSE(p.program->jitted()) << p.program->name();
-        ReplayOptions o;
-        o.hooks = &points;
-        Replay r(o);
-        ASSERT_TRUE(r.replay_file((mrt_data_dir() / file).string()));
-        EXPECT_EQ(to_json(r.finish()).dump(), at_load);
-        for (const auto& p : rt.attached_plugins()) EXPECT_EQ(p.program->jitted(), at == 64u) << p.program->name();
-    }
-}
-
 }  // namespace
 }  // namespace mempool::bgp::test

@@ -297,68 +297,6 @@ TEST_P(RuntimeTest, SeveralThreadsRunAtOnceEachWithItsOwnArguments) {
 
 INSTANTIATE_TEST_SUITE_P(Modes, RuntimeTest, ::testing::Bool(), mode_name);
 
-// RuntimeOptions::defer_jit: interpreted from the load, native from
-// compile_deferred() on, with the same results; every entry of a program
-// attached twice, and at an anchor, switches.
-TEST(DeferredJit, InterpretedUntilCompiledThenNativeWithTheSameResults) {
-    RuntimeOptions o;
-    o.defer_jit = true;
-    Runtime rt(o);
-    register_test_helpers(rt);
-    const auto load = [&](const char* section, bool jit = true) -> ProgramPtr {
-        PluginSource src{probes("runtime_probes.o"), section};
-        src.jit = jit;
-        LoadResult r = rt.load(src);
-        EXPECT_TRUE(r) << r.error().to_string();
-        return r ? r.value() : nullptr;
-    };
-    ProgramPtr add = load("probe/host_add"), ret2 = load("probe/ret2"), never = load("probe/ret3", false);
-    ProgramPtr unattached = load("probe/ret1");
-    ASSERT_TRUE(add && ret2 && never && unattached);
-    const PointId a = rt.point("a"), b = rt.point("b"), anchored = rt.point("anchored");
-    ASSERT_TRUE(rt.attach(a, add).ok());
-    ASSERT_TRUE(rt.attach(b, add).ok());
-    ASSERT_TRUE(rt.attach(b, never, 1).ok());
-    ASSERT_TRUE(rt.attach(anchored, ret2, Anchor::replace, 0).ok());
-    const auto results = [&] {
-        return std::vector<std::uint64_t>{rt.run(a, {Arg::u64(40), Arg::u64(2)}).value,
-                                          rt.run(b, {Arg::u64(7), Arg::u64(8)}).value,
-                                          rt.run(anchored, {}).value};
-    };
-    for (const ProgramPtr& p : {add, ret2, never, unattached}) EXPECT_FALSE(p->jitted()) << p->name();
-    const std::vector<std::uint64_t> interpreted = results();
-    EXPECT_EQ(interpreted, (std::vector<std::uint64_t>{42, 3, 2}));
-
-    EXPECT_EQ(rt.compile_deferred(), 2u);  // add and ret2; never asked for no JIT, unattached is not found
-    EXPECT_TRUE(add->jitted());
-    EXPECT_TRUE(ret2->jitted());
-    EXPECT_FALSE(never->jitted());
-    EXPECT_FALSE(unattached->jitted());
-    EXPECT_EQ(results(), interpreted);
-    EXPECT_EQ(rt.compile_deferred(), 0u);  // nothing left
-
-    // A program attached after the call is compiled by the next one.
-    const PointId c = rt.point("c");
-    ASSERT_TRUE(rt.attach(c, unattached).ok());
-    EXPECT_EQ(rt.run(c, {}).value, 1u);
-    EXPECT_EQ(rt.compile_deferred(), 1u);
-    EXPECT_TRUE(unattached->jitted());
-    EXPECT_EQ(rt.run(c, {}).value, 1u);
-}
-
-TEST(DeferredJit, WithoutTheJitNothingIsCompiled) {
-    RuntimeOptions o;
-    o.jit = false;
-    o.defer_jit = true;
-    Runtime rt(o);
-    LoadResult r = rt.load(probes("runtime_probes.o"), "probe/ret1");
-    ASSERT_TRUE(r) << r.error().to_string();
-    ASSERT_TRUE(rt.attach(rt.point("p"), r.value()).ok());
-    EXPECT_EQ(rt.compile_deferred(), 0u);
-    EXPECT_FALSE(r.value()->jitted());
-    EXPECT_EQ(rt.run(rt.point("p"), {}).value, 1u);
-}
-
 TEST(PluginError, ReadsAsOneLine) {
     PluginError e{PluginErrc::loop, "count", "loop: jumps back"};
     EXPECT_EQ(e.to_string(), "plugin 'count' rejected: loop: jumps back");

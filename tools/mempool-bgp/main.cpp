@@ -112,7 +112,6 @@ int run_replay(const std::vector<std::string>& files, const std::string& plugins
         } else {
             mempool::RuntimeOptions ro;
             ro.jit = !interpreter;
-            ro.defer_jit = true;  // compiled at the 64th message or route (below)
             ro.max_instructions = max_plugin_instructions;
             ro.xbgp_helpers = true;  // next, get_arg, ctx_*, logging, time... for libxbgp manifests
             runtime = std::make_unique<mempool::Runtime>(ro);
@@ -126,9 +125,6 @@ int run_replay(const std::vector<std::string>& files, const std::string& plugins
                 return 2;
             }
             points->set_plugin_names(rep.entries);
-            // Compiling costs about as much as 1,000 interpreted runs: a
-            // short replay is done before it pays (docs/benchmarks.md).
-            points->compile_plugins_at(64);
             xbgp::PeerData speaker;
             speaker.as = local_speaker.as;
             speaker.peer_type = xbgp::kLocalSession;
