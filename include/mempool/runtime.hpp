@@ -239,6 +239,9 @@ enum class PluginAbi : std::uint8_t {
 inline constexpr std::uint32_t xbgp_context_size = 24;
 
 namespace detail {
+// Which files a load reads: any (a FIFO or standard input too), or only
+// regular files (what a manifest names).
+enum class AcceptedFiles : bool { any, regular_only };
 struct XbgpHost;     // the runtime's xBGP state (src/plugins/xbgp/host.hpp)
 const XbgpHost* xbgp_host_of(const Runtime& rt) noexcept;
 struct ChainRun;     // an anchored run in progress (src/plugins/chain_state.hpp)
@@ -843,9 +846,8 @@ private:
     // Which files load_impl reads as plugin objects: any (load, load_batch,
     // verify: a FIFO or standard input too), or only regular files (what a
     // JSON manifest names).
-    enum class ObjectFiles : bool { any, regular_only };
     std::vector<LoadResult> load_impl(std::span<const PluginSource> sources, bool keep,
-                                      ObjectFiles objects = ObjectFiles::any) noexcept;
+                                      detail::AcceptedFiles objects = detail::AcceptedFiles::any) noexcept;
 
     RuntimeOptions options_;
     std::vector<HelperSpec> helpers_;

@@ -94,21 +94,18 @@ private:
     int open_ = 0;  // arrays and objects begun and not ended
 };
 
-// Which manifest files read_manifest reads: the top one may come through a
-// pipe; an included one must be a regular file (1024 includes of a FIFO,
-// each waited for, held a load for half an hour).
-enum class ManifestFiles : bool { any, regular_only };
-
 // Reads and parses `path` into `file`; false, with what went wrong in
 // `why`, if it cannot be opened, is refused by `accepted`, holds more than
 // max_text_file_bytes (a device or FIFO that never ends is not read past
 // that) or JSON nested deeper than max_manifest_nesting. A
 // read error ends the text where it happened (a folder reads as empty
-// text, which then is not valid JSON).
+// text, which then is not valid JSON). The top manifest may come through a
+// pipe; an included one must be a regular file (1024 includes of a FIFO,
+// each waited for, held a load for half an hour).
 bool read_manifest(const std::string& path, detail::ManifestFile& file, std::string& why,
-                   ManifestFiles accepted = ManifestFiles::any) {
+                   detail::AcceptedFiles accepted = detail::AcceptedFiles::any) {
     const detail::OpenedFile opened(path);
-    if (accepted == ManifestFiles::regular_only && opened.not_a_regular_file()) {
+    if (accepted == detail::AcceptedFiles::regular_only && opened.not_a_regular_file()) {
         why = "an included manifest must be a regular file";
         return false;
     }
@@ -562,7 +559,7 @@ ManifestReport Runtime::load_xbgp_manifests(const std::string& top_path, const d
                 }
                 if (bytes_read > max_manifest_bytes) return;  // said when it was passed
                 std::string why;
-                const bool readable = read_manifest(path, own, why, ManifestFiles::regular_only);
+                const bool readable = read_manifest(path, own, why, detail::AcceptedFiles::regular_only);
                 bytes_read += own.text.size();  // what a file too large cost too
                 if (bytes_read > max_manifest_bytes) {
                     bad({}, where + ": the manifest files of one load pass " + std::to_string(max_manifest_bytes) +
@@ -800,7 +797,7 @@ ManifestReport Runtime::load_manifest(const std::string& path) noexcept {
 
         // All the plugins in one batch; an object that is not a regular file
         // is refused as it is opened.
-        std::vector<LoadResult> loaded = load_impl(sources, true, ObjectFiles::regular_only);
+        std::vector<LoadResult> loaded = load_impl(sources, true, detail::AcceptedFiles::regular_only);
         if (loaded.size() != sources.size()) throw std::bad_alloc();
         // Load problems go where the entry stands in the manifest, among the
         // entry problems found above.

@@ -297,7 +297,7 @@ bool check_permissions(const vm::Program& program, std::uint8_t granted, const s
 // compiled together (one mapping for all their native code, see
 // vm::jit_compile_batch) or kept for the interpreter. Nothing else reads the
 // file, and no child is forked.
-std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources, bool keep, ObjectFiles objects) noexcept {
+std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources, bool keep, detail::AcceptedFiles objects) noexcept {
     std::vector<LoadResult> results;
     try {
         results.reserve(sources.size());
@@ -340,7 +340,7 @@ std::vector<LoadResult> Runtime::load_impl(std::span<const PluginSource> sources
             // nothing), up to max_object_bytes: a device that never ends is
             // not read past that.
             detail::OpenedFile file(src.object_path);
-            if (objects == ObjectFiles::regular_only && file.not_a_regular_file()) {
+            if (objects == detail::AcceptedFiles::regular_only && file.not_a_regular_file()) {
                 err.code = PluginErrc::cannot_read;
                 err.message = "object '" + src.object_path + "' is not a regular file";
                 results.emplace_back(std::move(err));
