@@ -123,7 +123,8 @@ PointId Runtime::point(std::string_view name) noexcept {
         const std::size_t room = (points_.size() / 32 + 1) * 32;
         busy_.reserve(room);
         points_.reserve(room);
-        points_.emplace_back().name = name;
+        std::string owned(name);  // the one step that can fail: before the lists change
+        points_.emplace_back().name = std::move(owned);
         busy_.push_back(0);
     } catch (const std::bad_alloc&) {
         return {};
