@@ -17,25 +17,16 @@
 
 namespace mempool {
 
-namespace {
-
-// `spec` (a default one) made the spec of entry `h` implemented by `fn`.
-void make_xbgp_spec(HelperSpec& spec, const detail::XbgpHelperEntry& h, HelperFn fn) {
-    spec.name = h.name;
-    spec.fn = fn;
-    spec.arg_count = h.arg_count;
-    spec.permissions = h.permissions;
-    spec.xbgp_id = h.id;
-}
-
-}  // namespace
-
 std::optional<HelperSpec> xbgp_helper_spec(std::string_view name, HelperFn fn) noexcept {
     const std::optional<detail::XbgpHelperEntry> h = detail::xbgp_helper_entry(name);
     if (!h || fn == nullptr) return std::nullopt;
     try {
-        std::optional<HelperSpec> spec(std::in_place);
-        make_xbgp_spec(*spec, *h, fn);
+        HelperSpec spec;
+        spec.name = h->name;
+        spec.fn = fn;
+        spec.arg_count = h->arg_count;
+        spec.permissions = h->permissions;
+        spec.xbgp_id = h->id;
         return spec;
     } catch (const std::bad_alloc&) {
         return std::nullopt;
@@ -88,13 +79,8 @@ std::span<const XbgpImplementation> xbgp_implementations() noexcept {
 }
 
 void append_xbgp_specs(std::vector<HelperSpec>& to) {
-    for (const XbgpImplementation& i : xbgp_implementations()) {
-        const std::optional<XbgpHelperEntry> h = xbgp_helper_entry(i.name);
-        if (!h) continue;
-        HelperSpec spec;
-        make_xbgp_spec(spec, *h, i.fn);
-        to.push_back(std::move(spec));
-    }
+    for (const XbgpImplementation& i : xbgp_implementations())
+        if (std::optional<HelperSpec> spec = xbgp_helper_spec(i.name, i.fn)) to.push_back(std::move(*spec));
 }
 
 }  // namespace detail
