@@ -321,11 +321,8 @@ VerifyResult verify(Program program, const VerifyOptions& options) noexcept {
             a.run();
             std::vector<std::uint32_t> frames(a.frame_bytes.size());
             for (std::size_t f = 0; f < frames.size(); ++f) frames[f] = round16(a.frame_bytes[f]);
-            std::uint32_t stack = frames.empty() ? 0 : frames[0];  // no local call: the entry frame alone
-            if (!a.calls.empty()) {
-                std::vector<std::int64_t> memo(frames.size(), -1);
-                stack = deepest_chain(0, frames, a.calls, memo);
-            }
+            std::vector<std::int64_t> memo(frames.size(), -1);
+            const std::uint32_t stack = deepest_chain(0, frames, a.calls, memo);
             if (stack > options.max_stack)
                 a.report(0, "(M) the deepest chain of calls needs " + std::to_string(stack) +
                                 " bytes of stack, more than the " + std::to_string(options.max_stack) + " allowed",
