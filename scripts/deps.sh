@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  cmake make g++ clang libclang-rt-14-dev pkg-config git
+  cmake make g++ clang lld libclang-rt-14-dev pkg-config git
   libgtest-dev libgmock-dev libbenchmark-dev
   libabsl-dev libboost1.81-dev
   nlohmann-json3-dev libcli11-dev
