@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -68,10 +69,17 @@ void replace_bytes(MappedBytes& m, std::size_t bytes) {
 void populate_bytes(MappedBytes& m, std::size_t bytes) noexcept {
     const std::size_t want = std::min(round_up(bytes, kPopulateBytes), m.bytes);
     if (want <= m.populated) return;
+    populate_for_write(static_cast<char*>(m.data) + m.populated, want - m.populated);
+    m.populated = want;
+}
+
+void populate_for_write(void* p, std::size_t bytes) noexcept {
+    const std::size_t page = page_size();
+    const std::uintptr_t first = round_up(reinterpret_cast<std::uintptr_t>(p), page);
+    const std::uintptr_t last = (reinterpret_cast<std::uintptr_t>(p) + bytes) & ~(page - 1);
     // Best effort: where the kernel lacks MADV_POPULATE_WRITE (before Linux
     // 5.14) the pages fault in one by one as they are written, as before.
-    (void)::madvise(static_cast<char*>(m.data) + m.populated, want - m.populated, MADV_POPULATE_WRITE);
-    m.populated = want;
+    if (first < last) (void)::madvise(reinterpret_cast<void*>(first), last - first, MADV_POPULATE_WRITE);
 }
 
 void free_bytes(MappedBytes& m) noexcept {

@@ -49,6 +49,10 @@ void grow_bytes(MappedBytes& m, std::size_t bytes, std::size_t used);
 void replace_bytes(MappedBytes& m, std::size_t bytes);
 // Populates the mapping's pages up to at least `bytes` (rounded up to kPopulateBytes).
 void populate_bytes(MappedBytes& m, std::size_t bytes) noexcept;
+// Populates the whole pages inside [p, p + bytes), any memory (a buffer from
+// new[] about to be filled whole: one system call instead of a fault per
+// page, about 10 us each on a virtual machine). Best effort, as populate_bytes.
+void populate_for_write(void* p, std::size_t bytes) noexcept;
 void free_bytes(MappedBytes& m) noexcept;
 }  // namespace mapped_storage
 

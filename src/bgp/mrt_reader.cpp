@@ -1,6 +1,8 @@
 // mrt_reader.cpp: record framing over a ByteSource.
 #include "mrt_reader.hpp"
 
+#include "mapped_array.hpp"
+
 #include <cstddef>
 #include <cstring>
 
@@ -34,7 +36,9 @@ bool table_dump_written_four_bytes_long(std::uint16_t subtype, const std::uint8_
 
 // The first buffer: the whole stream when the source can tell its size (a
 // small gzip file: inflated straight into it, with no copy and no second
-// buffer to fault in), else kInitialBuffer, grown for longer records.
+// buffer to fault in), else kInitialBuffer, grown for longer records. Its
+// pages are populated at once: 55 faults on a 224 KiB update file otherwise,
+// about 10 us each on a virtual machine.
 std::size_t first_buffer(ByteSource& src) {
     const std::uint64_t expected = src.expected_size();
     return expected != 0 && expected < kLargestFirstBuffer ? static_cast<std::size_t>(expected) + 1 : kInitialBuffer;
@@ -44,6 +48,7 @@ std::size_t first_buffer(ByteSource& src) {
 MrtReader::MrtReader(std::unique_ptr<ByteSource> src, Diagnostics& diag)
     : src_(std::move(src)), diag_(diag), cap_(first_buffer(*src_)) {
     buf_ = std::make_unique_for_overwrite<std::uint8_t[]>(cap_);
+    mapped_storage::populate_for_write(buf_.get(), cap_);  // the first reads fill it
 }
 
 bool MrtReader::fill(std::size_t n) {

@@ -8,6 +8,8 @@
 // under the mutex. Nothing is allocated once the blocks exist.
 #include "read_ahead.hpp"
 
+#include "mapped_array.hpp"
+
 #include <algorithm>
 #include <condition_variable>
 #include <cstring>
@@ -132,7 +134,10 @@ private:
 
     void fill(Block& b) noexcept {
         b.size = 0;
-        if (!b.data) b.data.reset(new (std::nothrow) std::uint8_t[block_size_]);
+        if (!b.data) {
+            b.data.reset(new (std::nothrow) std::uint8_t[block_size_]);
+            if (b.data) mapped_storage::populate_for_write(b.data.get(), block_size_);  // about to be filled
+        }
         std::ptrdiff_t r = -1;
         if (b.data) {
             try {
