@@ -17,6 +17,7 @@
 #include <CLI/CLI.hpp>
 
 #include "exporter.hpp"
+#include "mapped_array.hpp"
 #include "replay.hpp"
 #include "rib_dump.hpp"
 #include "sample.hpp"
@@ -31,6 +32,20 @@
 namespace {
 
 using namespace mempool::bgp;
+
+// The first 96 KiB of the heap, populated in one system call before the
+// start-up's allocations (the command line's, the plugins' load, the first
+// records') spread over them: a replay of a small file touched 20 heap pages
+// one fault at a time (28 with the shipped plugins), each about 10 us on a
+// virtual machine. Freed at once into malloc's top chunk, which keeps at
+// least 128 KiB (glibc's M_TOP_PAD), so the pages stay for what comes next.
+void populate_startup_heap() {
+    constexpr std::size_t bytes = std::size_t{96} << 10;  // below malloc's mmap threshold: the heap's own pages
+    if (void* warm = std::malloc(bytes)) {
+        mapped_storage::populate_for_write(warm, bytes);
+        std::free(warm);
+    }
+}
 
 // A progress bar on stderr, only when stderr is a terminal.
 class Progress {
@@ -303,6 +318,7 @@ int run_replay(const std::vector<std::string>& files, const std::string& plugins
 }  // namespace
 
 int main(int argc, char** argv) {
+    populate_startup_heap();
     CLI::App app{
         "mempool-bgp: replays BGP data from MRT files (RFC 6396), keeps an Adj-RIB-In per peer with an attribute\n"
         "pool on every route, selects the best route of each prefix, and reports figures per peer."};
