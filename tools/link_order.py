@@ -13,8 +13,9 @@ loading the shipped plugins adds, then the update and RIB paths), it fills
 
 The list comes from callgrind (--demangle=no) over a release build, so it
 names exactly the symbols lld sees. valgrind's CPU has no AVX-512: for each
-glibc string function the runs used, every variant of it in the binary is
-listed too, so the one the real CPU picks is among them.
+glibc string function the runs used, its AVX and EVEX variants in the binary
+are listed too, so the one a current x86-64 CPU picks is among them (older
+CPUs' SSE variants stay where the link puts them).
 
     tools/link_order.py build/release [DATA_DIR]    # then rebuild the tools
 
@@ -88,12 +89,13 @@ def main():
     families = {}
     for line in symbols.splitlines():
         parts = line.split()
-        if len(parts) == 3 and parts[1] in "tTiW" and (m := VARIANT.match(parts[2])):
+        if len(parts) == 3 and parts[1] in "tTiW" and (m := VARIANT.match(parts[2])) and \
+                ("avx" in parts[2] or "evex" in parts[2]):
             families.setdefault(m.group(1), []).append(parts[2])
     listed, placed = [], set()
     for name in order:
         m = VARIANT.match(name)
-        for variant in sorted(families.get(m.group(1), [])) if m else [name]:
+        for variant in [name] + sorted(families.get(m.group(1), [])) if m else [name]:
             if variant not in placed:
                 placed.add(variant)
                 listed.append(variant)
