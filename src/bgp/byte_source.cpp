@@ -264,7 +264,7 @@ public:
             cap = kInputChunk;
             in_ = std::make_unique_for_overwrite<std::uint8_t[]>(cap);
         }
-        mapped_storage::populate_for_write(in_.get(), cap);  // the first read fills it
+        populate_window(in_.get(), cap);
         in_cap_ = cap;
         std::memcpy(in_.get(), head.data(), head.size());
         in_end_ = head.size();
@@ -408,7 +408,7 @@ private:
         if (cap > in_cap_) {
             std::unique_ptr<std::uint8_t[]> bigger(new (std::nothrow) std::uint8_t[cap]);
             if (bigger) {
-                mapped_storage::populate_for_write(bigger.get(), cap);  // the reads below fill it
+                populate_window(bigger.get(), cap);
                 if (left) std::memcpy(bigger.get(), in_.get() + in_pos_, left);
                 in_ = std::move(bigger);
                 in_cap_ = cap;
@@ -437,14 +437,22 @@ private:
     }
 
     // Makes out_ at least `cap` bytes (its content is not kept); false if
-    // memory is short. Its pages are populated at once: the member about to
-    // be inflated into it fills it (55 faults on a 224 KiB member otherwise).
+    // memory is short. The pages of a large buffer cost nothing until
+    // written: `cap` is a guess (or a trailer's figure, which may lie), so
+    // they are not populated ahead.
     bool reserve_output(std::size_t cap) {
         if (cap <= out_cap_) return true;
         out_.reset(new (std::nothrow) std::uint8_t[cap]);
         out_cap_ = out_ ? cap : 0;
-        if (out_) mapped_storage::populate_for_write(out_.get(), cap);
         return out_ != nullptr;
+    }
+
+    // Populates the part of a new input window of `cap` bytes that reading
+    // the file will fill: no more than the file holds (one system call
+    // instead of a fault per page), nothing for a stream of unknown size.
+    void populate_window(std::uint8_t* window, std::size_t cap) const noexcept {
+        if (size_ != 0)
+            mapped_storage::populate_for_write(window, static_cast<std::size_t>(std::min<std::uint64_t>(cap, size_)));
     }
 
     void start_streaming() {
