@@ -47,13 +47,14 @@ def run_names(tool, args):
         subprocess.run(["valgrind", "--tool=callgrind", "--demangle=no", f"--callgrind-out-file={out.name}",
                         tool] + args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
         names = []
-        for line in open(out.name, encoding="utf-8", errors="replace"):
-            m = FUNCTION.match(line.rstrip("\n"))
-            if not m:
-                continue
-            name = re.sub(r"'\d+$", "", m.group(1))  # callgrind's recursion marks
-            if not name.startswith(("0x", "(")):  # unnamed code, "(below main)"
-                names.append(name)
+        with open(out.name, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                m = FUNCTION.match(line.rstrip("\n"))
+                if not m:
+                    continue
+                name = re.sub(r"'\d+$", "", m.group(1))  # callgrind's recursion marks
+                if not name.startswith(("0x", "(")):  # unnamed code, "(below main)"
+                    names.append(name)
         return names
 
 
@@ -79,12 +80,8 @@ def main():
         ["replay", "--plugins", "none", os.path.join(data, "bview.20020722.2337.gz")],  # TABLE_DUMP
         ["replay", "--plugins", "none", os.path.join(data, "bview.ipv4_unicast_add_path.gz")],  # TABLE_DUMP_V2
     ]
-    order, seen = [], set()
-    for args in runs:
-        for name in run_names(tool, args):
-            if name not in seen:
-                seen.add(name)
-                order.append(name)
+    # Each name once, where it is first seen (dicts keep insertion order).
+    order = dict.fromkeys(name for args in runs for name in run_names(tool, args))
     symbols = subprocess.run(["nm", "--defined-only", tool], capture_output=True, text=True, check=True).stdout
     families = {}
     for line in symbols.splitlines():
@@ -92,13 +89,12 @@ def main():
         if len(parts) == 3 and parts[1] in "tTiW" and (m := VARIANT.match(parts[2])) and \
                 ("avx" in parts[2] or "evex" in parts[2]):
             families.setdefault(m.group(1), []).append(parts[2])
-    listed, placed = [], set()
-    for name in order:
+
+    def variants(name):
         m = VARIANT.match(name)
-        for variant in [name] + sorted(families.get(m.group(1), [])) if m else [name]:
-            if variant not in placed:
-                placed.add(variant)
-                listed.append(variant)
+        return [name] + sorted(families.get(m.group(1), [])) if m else [name]
+
+    listed = list(dict.fromkeys(v for name in order for v in variants(name)))
     with open(os.path.join(root, "tools", "link_order.txt"), "w") as f:
         f.write(HEADER)
         f.write("\n".join(listed) + "\n")
