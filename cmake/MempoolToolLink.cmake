@@ -27,13 +27,13 @@
 # Link order: in `static` and `bundled`, when the compiler can link with lld,
 # the functions listed in tools/link_order.txt (what a replay runs, written by
 # tools/link_order.py) are placed first and together in the text. A process
-# pays a page fault for each 64 KiB window of code it touches first, 15-25 us
-# on a virtual machine; a replay of a small file touched 41 windows linked in
-# the default order and touches 8 in this one, which with the populated
-# buffers took a quarter off its wall time (docs/benchmarks.md, "Thirteenth
-# session"). Every function is in its own section (-ffunction-sections,
-# CMakeLists.txt) so that lld can move it alone. Without lld the tools link
-# as before, in the default order.
+# pays a page fault for each 64 KiB window of code it touches first, 15-28 us
+# on a virtual machine; a replay of a small file touched about 40 windows
+# linked in the default order and touches about 10 in this one, which with
+# the populated buffers took a quarter or more off its wall time
+# (docs/benchmarks.md, "Thirteenth session"). Every function is in its own
+# section (-ffunction-sections, CMakeLists.txt) so that lld can move it alone.
+# Without lld the tools link as before, in the default order.
 #
 # Sanitizer and fuzzer builds (MEMPOOL_SANITIZE, MEMPOOL_BUILD_FUZZ) always
 # link `shared`: ASan wants its own runtime and a dynamic libc. A system

@@ -6,10 +6,10 @@ A replay of a small file is over in a few milliseconds, and on a virtual
 machine much of that is page faults on the program's text: one per 64 KiB
 window of code touched for the first time, 15-25 us each on the VMs this
 project is measured on. Linked in the default order, the code a replay runs
-is spread over 41 of the 54 windows of mempool-bgp's text. Placed first and
+is spread over about 40 of the 54 windows of mempool-bgp's text. Placed first and
 together, in the order of the runs below (what every replay runs, then what
 loading the shipped plugins adds, then the update and RIB paths), a replay
-of a small file touches 8 (docs/benchmarks.md, "Thirteenth session").
+of a small file touches about 10 (docs/benchmarks.md, "Thirteenth session").
 
 The list comes from callgrind (--demangle=no) over a release build, so it
 names exactly the symbols lld sees. valgrind's CPU has no AVX-512: for each
