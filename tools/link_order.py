@@ -90,9 +90,15 @@ def main():
                 ("avx" in parts[2] or "evex" in parts[2]):
             families.setdefault(m.group(1), []).append(parts[2])
 
+    defined = {line.split()[-1] for line in symbols.splitlines()}
+
     def variants(name):
+        # A function's unlikely blocks (GCC's NAME.cold) go with it: which
+        # of them a run takes may depend on addresses, and valgrind's differ
+        # from a native run's (run_attached.cold: a text fault of its own).
+        cold = [name + ".cold"] if name + ".cold" in defined else []
         m = VARIANT.match(name)
-        return [name] + sorted(families.get(m.group(1), [])) if m else [name]
+        return [name] + cold + (sorted(families.get(m.group(1), [])) if m else [])
 
     listed = list(dict.fromkeys(v for name in order for v in variants(name)))
     with open(os.path.join(root, "tools", "link_order.txt"), "w") as f:
