@@ -4,18 +4,19 @@ tools' link places them (cmake/MempoolToolLink.cmake, "Link order").
 
 A replay of a small file is over in a few milliseconds, and on a virtual
 machine much of that is page faults on the program's text: one per 64 KiB
-window of code touched for the first time, 15-25 us each on the VMs this
+window of code touched for the first time, 15-28 us each on the VMs this
 project is measured on. Linked in the default order, the code a replay runs
-is spread over about 40 of the 54 windows of mempool-bgp's text. Placed first and
+was spread over about 40 windows of mempool-bgp's text. Placed first and
 together, in the order of the runs below (what every replay runs, then what
 loading the shipped plugins adds, then the update and RIB paths), a replay
-of a small file touches about 10 (docs/benchmarks.md, "Thirteenth session").
+of a small file touched about 10 (docs/benchmarks.md, "Thirteenth session").
 
 The list comes from callgrind (--demangle=no) over a release build, so it
 names exactly the symbols lld sees. valgrind's CPU has no AVX-512: for each
 glibc string function the runs used, its AVX and EVEX variants in the binary
 are listed too, so the one a current x86-64 CPU picks is among them (older
-CPUs' SSE variants stay where the link puts them).
+CPUs' SSE variants stay where the link puts them). A function's unlikely
+blocks (GCC's NAME.cold) are listed with it.
 
     tools/link_order.py build/release [DATA_DIR]    # then rebuild the tools
 
