@@ -201,6 +201,59 @@ MEMPOOL_API int remove_lst_mempool_iterator(struct lst_mempool_iterator *it) MEM
 /* Frees the list iterator, and nothing else. NULL is a no-op. */
 MEMPOOL_API void destroy_lst_mempool_iterator(struct lst_mempool_iterator *it) MEMPOOL_NOEXCEPT;
 
+/* next_lst_mempool_iterator's common case, inline, as stdio's getc is over
+ * FILE's buffer: a call per element costs more than the step itself (a
+ * store-to-load chain through the iterator), so the step is taken in the
+ * caller while the iterator's window is open, and the function is called
+ * only to open it (a new chunk) or when some list, anywhere, lost an element
+ * or was destroyed since (mempool_list_changes_). The function itself stays
+ * exported: `(next_lst_mempool_iterator)(it)` and its address are the call.
+ * Not part of the API: the window is the first member of every list
+ * iterator, and its layout goes with the library's version. Define
+ * MEMPOOL_NO_INLINE_ITERATOR before including this header to call always. */
+#if defined(__GNUC__) || defined(__clang__)
+struct mempool_lst_window_ {
+    unsigned char *next; /* the element to hand out; NULL while closed */
+    unsigned char *end;  /* past the window's last element */
+    uint64_t changes;    /* mempool_list_changes_ when the window opened */
+    uint64_t step;       /* the element size */
+};
+/* Counts, process-wide, list destructions and element removals (appends
+ * do not count). Read with a relaxed atomic load; written by the library
+ * alone. */
+MEMPOOL_API extern uint64_t mempool_list_changes_;
+
+#ifdef __cplusplus /* clean under C++ consumers' -Wold-style-cast and -Wzero-as-null-pointer-constant */
+#define MEMPOOL_WINDOW_OF_(it) static_cast<struct mempool_lst_window_ *>(static_cast<void *>(it))
+#define MEMPOOL_NULL_ nullptr
+#else
+#define MEMPOOL_WINDOW_OF_(it) ((struct mempool_lst_window_ *)(void *)(it))
+#define MEMPOOL_NULL_ ((void *)0)
+#endif
+
+/* Takes the window's next element into `*element`, moving past it: 1, or 0
+ * when the window is closed or may hold a removed element. */
+static inline int mempool_lst_window_take_(struct lst_mempool_iterator *it, void **element) MEMPOOL_NOEXCEPT {
+    struct mempool_lst_window_ *w = MEMPOOL_WINDOW_OF_(it);
+    unsigned char *next = w->next;
+    if (next == w->end || w->changes != __atomic_load_n(&mempool_list_changes_, __ATOMIC_RELAXED)) return 0;
+    w->next = next + w->step;
+    *element = next;
+    return 1;
+}
+
+#ifndef MEMPOOL_NO_INLINE_ITERATOR
+static inline void *mempool_next_lst_inline_(struct lst_mempool_iterator *it) MEMPOOL_NOEXCEPT {
+    void *element;
+    if (it != MEMPOOL_NULL_ && mempool_lst_window_take_(it, &element)) return element;
+    return (next_lst_mempool_iterator)(it);
+}
+#define next_lst_mempool_iterator(it) mempool_next_lst_inline_(it)
+#endif
+#undef MEMPOOL_WINDOW_OF_
+#undef MEMPOOL_NULL_
+#endif
+
 #ifdef __cplusplus
 }
 #endif

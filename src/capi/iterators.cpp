@@ -94,30 +94,30 @@ struct mempool_iterator {
 };
 
 struct lst_mempool_iterator {
+    // next_lst_mempool_iterator's fast path, first so that mempool.h's
+    // inline step finds it (mempool_lst_window_take_): the rest of the
+    // current chunk as it was when last settled, [next, end), `step` bytes
+    // apart, walked while no list anywhere was destroyed and no element
+    // removed since (detail::list_epoch() still reads `changes`): then this
+    // list and its chunk are alive and hold no removed element in the
+    // range. Appends made meanwhile are picked up when the range runs out.
+    // While the window is open, `next` is the position and cursor.index is
+    // stale (sync()).
+    mempool_lst_window_ window{};
     mem_pool* pool;
     detail::Entry* entry;  // stable while the pool lives
     mempool::Key key;
     ListCursor cursor;
-    // The fast path of next_lst_mempool_iterator: the rest of the current
-    // chunk as it was when last settled, [next, end), `step` bytes apart,
-    // walked while no list anywhere was destroyed and no element removed
-    // since (detail::list_epoch() still reads `epoch`): then this list and
-    // its chunk are alive and hold no removed element in the range. Appends
-    // made meanwhile are picked up when the range runs out. While the range
-    // is open, `next` is the position and cursor.index is stale (sync()).
-    std::byte* next = nullptr;
-    std::byte* end = nullptr;
-    std::uint64_t epoch = 0;
-    std::uint32_t step = 0;
 
-    // Brings cursor.index up to the fast path's position and closes the
-    // range. Pointer arithmetic only: the chunk is not read, since it may
-    // be gone.
+    lst_mempool_iterator(mem_pool* mp, detail::Entry* e, mempool::Key k) noexcept : pool(mp), entry(e), key(k) {}
+
+    // Brings cursor.index up to the window's position and closes it.
+    // Pointer arithmetic only: the chunk is not read, since it may be gone.
     void sync() noexcept {
-        if (next == nullptr) return;
+        if (window.next == nullptr) return;
         const auto data = reinterpret_cast<std::uintptr_t>(cursor.chunk + 1);
-        cursor.index = static_cast<std::uint32_t>((reinterpret_cast<std::uintptr_t>(next) - data) / step);
-        next = end = nullptr;
+        cursor.index = static_cast<std::uint32_t>((reinterpret_cast<std::uintptr_t>(window.next) - data) / window.step);
+        window.next = window.end = nullptr;
     }
 
     // The element it stands on, or nullptr at the end or if the list is gone.
@@ -130,10 +130,11 @@ struct lst_mempool_iterator {
         if (!detail::list_settle(cursor.chunk, cursor.index)) return nullptr;
         void* element = cursor.element();
         if (cursor.chunk->dead == nullptr) {
-            epoch = detail::list_epoch();
-            step = current->element_size;
-            next = static_cast<std::byte*>(element);
-            end = cursor.chunk->data() + std::size_t{cursor.chunk->used} * current->element_size;
+            window.changes = detail::list_epoch();
+            window.step = current->element_size;
+            window.next = static_cast<unsigned char*>(element);
+            window.end = reinterpret_cast<unsigned char*>(cursor.chunk->data()) +
+                         std::size_t{cursor.chunk->used} * current->element_size;
         }
         return element;
     }
@@ -150,7 +151,7 @@ struct lst_mempool_iterator {
         }
         const std::uint64_t count = last - cursor.index;
         cursor.index = last;
-        next = end = nullptr;
+        window.next = window.end = nullptr;
         return count;
     }
 };
@@ -179,7 +180,7 @@ lst_mempool_iterator* new_lst_iterator_mempool(mem_pool* mp, uint32_t type) noex
     if (mp == nullptr) return nullptr;
     detail::Entry* e = detail::find(mp, type);
     if (e == nullptr || detail::kind_of(e->meta) != detail::kList) return nullptr;
-    lst_mempool_iterator* it = make<lst_mempool_iterator>(mp, e, type, ListCursor{});
+    lst_mempool_iterator* it = make<lst_mempool_iterator>(mp, e, type);
     if (it != nullptr) (void)it->cursor.follow(e);
     return it;
 }
@@ -188,20 +189,17 @@ void* get_lst_mempool_iterator(lst_mempool_iterator* it) noexcept {
     return it != nullptr ? it->settle() : nullptr;
 }
 
-void* next_lst_mempool_iterator(lst_mempool_iterator* it) noexcept {
-    // The fast path: a pointer bump while the range is open (see
-    // lst_mempool_iterator); everything else settles first.
-    if (it != nullptr) [[likely]] {
-        std::byte* element = it->next;
-        if (element != it->end && it->epoch == detail::list_epoch()) [[likely]] {
-            it->next = element + it->step;
-            return element;
-        }
-    }
-    void* element = get_lst_mempool_iterator(it);
+// Parenthesised: mempool.h makes the name a macro for its inline step.
+void* (next_lst_mempool_iterator)(lst_mempool_iterator* it) noexcept {
+    // The window's step first, for callers that call for every element
+    // (the address taken, MEMPOOL_NO_INLINE_ITERATOR); everything else
+    // settles first.
+    if (it == nullptr) return nullptr;
+    if (void* element; mempool_lst_window_take_(it, &element)) return element;
+    void* element = it->settle();
     if (element != nullptr) {
-        if (it->next != nullptr) {
-            it->next += it->step;  // settle opened the range at `element`
+        if (it->window.next != nullptr) {
+            it->window.next += it->window.step;  // settle opened the window at `element`
         } else {
             ++it->cursor.index;
         }

@@ -180,6 +180,7 @@
 #endif
 
 #include "mempool/detail/layout.hpp"
+#include "mempool/mempool.h"
 #include "mempool/pool.hpp"
 #include "mempool/result.hpp"
 
@@ -321,9 +322,12 @@ void list_destroy(List* list, Cleanup cleanup) noexcept;
 // range may walk that range while the counter still reads the same: one
 // load from a line every pool operation leaves in cache. Lists of other
 // pools, even other threads', only send iterators through the slow path
-// once more (relaxed: nothing is published through it).
-extern std::atomic<std::uint64_t> g_list_epoch;
-[[nodiscard]] inline std::uint64_t list_epoch() noexcept { return g_list_epoch.load(std::memory_order_relaxed); }
+// once more (relaxed: nothing is published through it). The counter is
+// mempool.h's mempool_list_changes_, which the header's inline
+// next_lst_mempool_iterator reads too.
+[[nodiscard]] inline std::uint64_t list_epoch() noexcept {
+    return std::atomic_ref<std::uint64_t>(mempool_list_changes_).load(std::memory_order_relaxed);
+}
 
 }  // namespace mempool::detail
 

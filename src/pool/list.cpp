@@ -12,6 +12,11 @@
 
 #include "core.hpp"
 
+// mempool.h declares it (the inline list step reads it); see list_epoch() in core.hpp.
+extern "C" {
+MEMPOOL_API std::uint64_t mempool_list_changes_ = 0;
+}
+
 namespace mempool::detail {
 namespace {
 constexpr std::uint32_t kFirstChunkBytes = 32;
@@ -19,7 +24,9 @@ constexpr std::uint32_t kMaxChunkBytes = 64 * 1024;
 
 std::atomic<std::uint64_t> g_next_list_id{1};
 
-void count_list_change() noexcept { g_list_epoch.fetch_add(1, std::memory_order_relaxed); }
+void count_list_change() noexcept {
+    std::atomic_ref<std::uint64_t>(mempool_list_changes_).fetch_add(1, std::memory_order_relaxed);
+}
 
 // Chunk capacities follow from the element size alone: chunk k holds
 // min(limit, first << k) elements. The first `doubling` chunks double; every
@@ -109,8 +116,6 @@ std::byte* element_after_removals(const List& list, std::uint64_t index) noexcep
     return nullptr;
 }
 }  // namespace
-
-std::atomic<std::uint64_t> g_list_epoch{0};
 
 List* list_create(std::uint32_t element_size) noexcept {
     auto* list = static_cast<List*>(allocate(sizeof(List)));

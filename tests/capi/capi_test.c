@@ -182,6 +182,38 @@ static void test_list_runs(void) {
     delete_mempool(mp);
 }
 
+/* The header's inline step and the exported function walk the same list
+ * the same way, mixed in one walk, and both notice an element another
+ * iterator removed from the window they stand in. */
+static void test_list_inline_step_and_call(void) {
+    mem_pool *mp = new_mempool();
+    lst_mempool_iterator *it, *remover;
+    void *(*call)(struct lst_mempool_iterator *) = &next_lst_mempool_iterator;
+    uint32_t k, *e, expected = 0;
+    for (k = 0; k < 10000; ++k) CHECK(add_lst_mempool(mp, 5, NULL, sizeof k, &k) == 0);
+    it = new_lst_iterator_mempool(mp, 5);
+    for (k = 0; (e = (k % 3 == 0 ? (next_lst_mempool_iterator)(it)
+                      : k % 3 == 1 ? call(it)
+                                   : next_lst_mempool_iterator(it))) != NULL;
+         ++k)
+        CHECK(*e == expected++);
+    CHECK(expected == 10000);
+    destroy_lst_mempool_iterator(it);
+
+    /* Stand in the first chunk's window, remove the next element through a
+     * second iterator: the inline step must not hand it out. */
+    it = new_lst_iterator_mempool(mp, 5);
+    CHECK(*(uint32_t *)next_lst_mempool_iterator(it) == 0);
+    remover = new_lst_iterator_mempool(mp, 5);
+    CHECK(next_lst_mempool_iterator(remover) != NULL);
+    CHECK(remove_lst_mempool_iterator(remover) == 0); /* removes element 1 */
+    destroy_lst_mempool_iterator(remover);
+    CHECK(*(uint32_t *)next_lst_mempool_iterator(it) == 2);
+    CHECK(*(uint32_t *)(next_lst_mempool_iterator)(it) == 3);
+    destroy_lst_mempool_iterator(it);
+    delete_mempool(mp);
+}
+
 /* A list read by index, the way a plugin helper reads element i. */
 static void test_list_by_index(void) {
     mem_pool *mp = new_mempool();
@@ -197,6 +229,7 @@ static void test_list_by_index(void) {
 }
 
 int main(void) {
+    test_list_inline_step_and_call();
     test_route_attributes();
     test_counter_like_plugin_a();
     test_kinds_and_errors();
